@@ -1,0 +1,63 @@
+/*
+ * conc.h - umbrella header: version, status codes, and every family.
+ *
+ * conc is a C11 library of concurrent data structures.  Every operation
+ * returns a conc_status; conc_strerror() names each one.  Constructors that
+ * allocate (conc_X_new) return NULL and set errno (EINVAL or ENOMEM) instead.
+ *
+ * Caller-memory construction: conc_X_footprint(...) gives the number of bytes
+ * a structure needs (0 when the arguments are invalid), and conc_X_init(mem,
+ * size, ...) builds it in memory the caller owns.  That memory must be
+ * aligned to CONC_ALIGN bytes; conc_X_fini() releases what init acquired
+ * (never the memory itself).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CONC_CONC_H
+#define CONC_CONC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CONC_VERSION_MAJOR 0
+#define CONC_VERSION_MINOR 1
+#define CONC_VERSION_PATCH 0
+#define CONC_VERSION_STRING "0.1.0"
+
+/* Alignment that caller memory given to any conc_X_init must have. */
+#define CONC_ALIGN 64
+
+/* Status codes.  CONC_OK is 0; every other value is positive and stable. */
+typedef enum conc_status {
+    CONC_OK = 0,       /* the operation took effect */
+    CONC_EMPTY = 1,    /* nothing to pop; nothing changed */
+    CONC_FULL = 2,     /* no room to push; the item stays with the caller */
+    CONC_CLOSED = 3,   /* the structure was closed */
+    CONC_TIMEDOUT = 4, /* a wait ran out of time */
+    CONC_EINVAL = 5,   /* an argument was invalid; nothing changed */
+    CONC_ENOMEM = 6    /* memory could not be obtained; nothing changed */
+} conc_status;
+
+/* A static, human-readable name for a status ("CONC_FULL: structure is
+ * full").  Unknown values give "unknown conc status".  Never NULL. */
+const char *conc_strerror(int status);
+
+/* The library's version string, e.g. "0.1.0" (may differ from the header's
+ * CONC_VERSION_STRING when the shared library was upgraded underneath). */
+const char *conc_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+/* The families (each includes this header first, so any order works). */
+#include <conc/ring.h>
+#include <conc/mutexq.h>
+#include <conc/stack.h>
+#include <conc/counter.h>
+
+#endif /* CONC_CONC_H */

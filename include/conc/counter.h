@@ -1,0 +1,90 @@
+/*
+ * conc/counter.h - shared 64-bit counters.
+ *
+ * All counters hold a signed 64-bit total that wraps modulo 2^64 (two's
+ * complement, never undefined behaviour).  None stores pointers, so each may
+ * live in memory shared between processes.
+ *
+ * conc_counter: one atomic word.
+ *   Progress: wait-free (one fetch-and-add).  Memory: one cache line.
+ *   add returns the previous total; adds are linearizable and totally
+ *   ordered.  Ordering: add and read are relaxed atomics: a counter orders
+ *   nothing but itself (use it to count, not to publish data).
+ *
+ * conc_sharded: `shards` cache-line-padded slots; each thread adds to its
+ *   own slot (threads are given slots round-robin on their first add; with
+ *   more threads than shards, threads share slots, still correctly).  read
+ *   sums every slot.
+ *   Progress: add and read are wait-free (read takes `shards` loads).
+ *   Memory: 128 * (shards + 1) bytes.
+ *   What a read concurrent with adds returns: when every add is
+ *   non-negative, a value between the total before the read began and the
+ *   total after it ended (each slot only grows and is read once).  With
+ *   mixed-sign adds it is the sum of each slot at some moment during the read,
+ *   which need not be a total that ever existed.  When no add is in flight,
+ *   read is exact.  add does not return the previous total (no single word
+ *   holds it).
+ *
+ * conc_mutexcounter: a word under a process-shared pthread mutex; blocking;
+ *   add returns the previous total.
+ *
+ * Concurrency: add and read may run concurrently from any threads; init,
+ * fini and free may not run concurrently with anything on the same counter.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CONC_COUNTER_H
+#define CONC_COUNTER_H
+
+#include <conc/conc.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct conc_counter conc_counter;
+
+/* A counter starting at 0.  NULL with errno ENOMEM. */
+conc_counter *conc_counter_new(void);
+void conc_counter_free(conc_counter *c);
+size_t conc_counter_footprint(void);
+conc_status conc_counter_init(void *mem, size_t size);
+conc_status conc_counter_fini(conc_counter *c);
+/* Add delta (may be negative); *prev (may be NULL) gets the total before.
+ * CONC_EINVAL for a NULL counter. */
+conc_status conc_counter_add(conc_counter *c, int64_t delta, int64_t *prev);
+/* CONC_EINVAL for NULL c or NULL out. */
+conc_status conc_counter_read(const conc_counter *c, int64_t *out);
+
+/* Most shards a sharded counter accepts. */
+#define CONC_SHARDED_MAX_SHARDS ((size_t)1 << 16)
+
+typedef struct conc_sharded conc_sharded;
+
+/* `shards` from 1 to CONC_SHARDED_MAX_SHARDS (twice the number of CPUs is a
+ * good choice).  NULL with errno EINVAL or ENOMEM. */
+conc_sharded *conc_sharded_new(size_t shards);
+void conc_sharded_free(conc_sharded *s);
+size_t conc_sharded_footprint(size_t shards);
+conc_status conc_sharded_init(void *mem, size_t size, size_t shards);
+conc_status conc_sharded_fini(conc_sharded *s);
+conc_status conc_sharded_add(conc_sharded *s, int64_t delta);
+conc_status conc_sharded_read(const conc_sharded *s, int64_t *out);
+size_t conc_sharded_shards(const conc_sharded *s);
+
+typedef struct conc_mutexcounter conc_mutexcounter;
+
+conc_mutexcounter *conc_mutexcounter_new(void);
+void conc_mutexcounter_free(conc_mutexcounter *c);
+size_t conc_mutexcounter_footprint(void);
+conc_status conc_mutexcounter_init(void *mem, size_t size);
+conc_status conc_mutexcounter_fini(conc_mutexcounter *c);
+conc_status conc_mutexcounter_add(conc_mutexcounter *c, int64_t delta,
+                                  int64_t *prev);
+conc_status conc_mutexcounter_read(conc_mutexcounter *c, int64_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CONC_COUNTER_H */

@@ -1,0 +1,67 @@
+/*
+ * conc/mutexq.h - conc_mutexq: bounded MPMC FIFO queue under one mutex.
+ *
+ * The lock-based reference and baseline for conc_ring: a circular array
+ * guarded by one pthread mutex (made PTHREAD_PROCESS_SHARED, so the queue
+ * may live in memory shared between processes).
+ *
+ * Progress: blocking.  A thread preempted while holding the mutex stops every
+ *   other operation on the queue until it runs again.
+ * Memory: conc_mutexq_footprint(capacity) bytes, about 8 * capacity + 128,
+ *   fixed at construction.
+ * Capacity: exact; CONC_FULL and CONC_EMPTY are exact at every moment.
+ * Ordering: each operation is atomic under the mutex; a successful push
+ *   happens-before the pop that returns its item; FIFO in real time.
+ * Concurrency: every operation except init/fini/free may run concurrently
+ *   with every other.  push_many and pop_many are atomic: a batch's items are
+ *   contiguous in the queue.
+ * Items: any void * value round-trips, NULL included; never dereferenced.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CONC_MUTEXQ_H
+#define CONC_MUTEXQ_H
+
+#include <conc/conc.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest capacity a mutexq accepts (2^30 items). */
+#define CONC_MUTEXQ_MAX_CAPACITY ((size_t)1 << 30)
+
+typedef struct conc_mutexq conc_mutexq;
+
+/* NULL with errno EINVAL (capacity 0 or too large) or ENOMEM. */
+conc_mutexq *conc_mutexq_new(size_t capacity);
+/* NULL is ignored; items inside are not touched. */
+void conc_mutexq_free(conc_mutexq *q);
+/* Bytes for caller memory; 0 for an invalid capacity or overflow. */
+size_t conc_mutexq_footprint(size_t capacity);
+/* CONC_EINVAL for NULL/misaligned mem, short size, invalid capacity;
+ * CONC_ENOMEM if the mutex cannot be made.  Handle is (conc_mutexq *)mem. */
+conc_status conc_mutexq_init(void *mem, size_t size, size_t capacity);
+/* Destroy the mutex of a queue built by init.  CONC_EINVAL on NULL. */
+conc_status conc_mutexq_fini(conc_mutexq *q);
+
+/* CONC_OK, CONC_FULL (item stays with the caller), CONC_EINVAL. */
+conc_status conc_mutexq_push(conc_mutexq *q, void *item);
+/* CONC_OK, CONC_EMPTY (*item untouched), CONC_EINVAL. */
+conc_status conc_mutexq_pop(conc_mutexq *q, void **item);
+/* As conc_ring_push_many, but the whole batch (as much as fits) goes in
+ * under one lock acquisition, contiguously. */
+conc_status conc_mutexq_push_many(conc_mutexq *q, void *const *items, size_t n,
+                                  size_t *pushed);
+/* As conc_ring_pop_many, under one lock acquisition. */
+conc_status conc_mutexq_pop_many(conc_mutexq *q, void **out, size_t max,
+                                 size_t *popped);
+/* Exact at the moment the mutex was held; 0 for NULL. */
+size_t conc_mutexq_len(conc_mutexq *q);
+size_t conc_mutexq_capacity(const conc_mutexq *q);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CONC_MUTEXQ_H */

@@ -1,0 +1,99 @@
+/*
+ * conc/ring.h - conc_ring: bounded lock-free MPMC FIFO queue of pointers.
+ *
+ * Algorithm: SCQ, Nikolaev, "A Scalable, Portable, and Memory-Efficient
+ * Lock-Free FIFO Queue", DISC 2019.  Two rings of slot indices (allocated,
+ * free) over one array of item slots; only single-width fetch-and-add,
+ * compare-and-swap and fetch-or on 64-bit words.  Written anew for conc.
+ *
+ * Progress: lock-free.  push and pop finish in a bounded number of their own
+ *   steps unless other threads keep completing operations; a thread that is
+ *   preempted in the middle of an operation never stops the others (a
+ *   consumer that reaches a slot whose producer stalled skips it, and the
+ *   producer retries elsewhere).
+ * Memory: conc_ring_footprint(capacity) bytes, fixed at construction:
+ *   about 8 * (capacity + 4 * pow2ceil(capacity)) + 512.  Nothing is
+ *   allocated after construction.  No pointers are stored inside the ring, so
+ *   it may live in memory shared between processes (each process passes its
+ *   own mapping address).
+ * Capacity: exact.  A ring made for N items accepts exactly N pushes before
+ *   CONC_FULL, for every N from 1 to CONC_RING_MAX_CAPACITY.
+ * Ordering: a successful push happens-before the pop that returns its item.
+ *   Items from one producer are popped in the order that producer pushed
+ *   them; the queue as a whole is linearizable (FIFO in real time).
+ * Concurrency: push, pop, push_many, pop_many, len and capacity may all run
+ *   concurrently with one another from any number of threads (or processes).
+ *   init and fini must not run concurrently with anything on the same ring;
+ *   free only after every other operation on the ring has returned.
+ * Edges: in a quiescent ring, CONC_FULL and CONC_EMPTY are exact.  While a
+ *   pop is between taking its item and releasing that item's slot (a few
+ *   instructions), a concurrent push may report CONC_FULL with N-1 items in
+ *   the ring, as in SCQ itself.
+ * Items: any void * value round-trips, NULL included.  The ring never
+ *   dereferences items and never frees them.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CONC_RING_H
+#define CONC_RING_H
+
+#include <conc/conc.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest capacity a ring accepts (2^30 items). */
+#define CONC_RING_MAX_CAPACITY ((size_t)1 << 30)
+
+typedef struct conc_ring conc_ring;
+
+/* Allocate a ring for exactly `capacity` items.  Returns NULL with errno
+ * EINVAL (capacity 0 or above CONC_RING_MAX_CAPACITY) or ENOMEM. */
+conc_ring *conc_ring_new(size_t capacity);
+/* Free a ring made by conc_ring_new.  NULL is ignored.  Items still inside
+ * are not touched (they belong to the caller). */
+void conc_ring_free(conc_ring *ring);
+
+/* Bytes needed for a ring of `capacity` items in caller memory; 0 if the
+ * capacity is invalid or the size would overflow size_t. */
+size_t conc_ring_footprint(size_t capacity);
+/* Build an empty ring in `mem` (`size` bytes, aligned to CONC_ALIGN).
+ * CONC_EINVAL if mem is NULL or misaligned, size < footprint, or capacity is
+ * invalid.  On success the ring's handle is (conc_ring *)mem. */
+conc_status conc_ring_init(void *mem, size_t size, size_t capacity);
+/* Nothing to release for a ring; provided so every family has fini.
+ * CONC_EINVAL on NULL. */
+conc_status conc_ring_fini(conc_ring *ring);
+
+/* Append one item.  CONC_OK, CONC_FULL (the item stays with the caller) or
+ * CONC_EINVAL (NULL ring).  Never blocks. */
+conc_status conc_ring_push(conc_ring *ring, void *item);
+/* Remove the oldest item into *item.  CONC_OK, CONC_EMPTY (*item untouched)
+ * or CONC_EINVAL (NULL ring or NULL item).  Never blocks. */
+conc_status conc_ring_pop(conc_ring *ring, void **item);
+
+/* Push items[0..n) in order until one does not fit; *pushed (may be NULL)
+ * gets how many went in.  CONC_OK when all n went in (n == 0 included),
+ * CONC_FULL otherwise: items[*pushed..n) stay with the caller.  Each item is
+ * pushed by its own linearizable step; other producers' items may interleave.
+ * CONC_EINVAL for a NULL ring, or NULL items with n > 0. */
+conc_status conc_ring_push_many(conc_ring *ring, void *const *items, size_t n,
+                                size_t *pushed);
+/* Pop up to `max` items into out[0..); *popped (may be NULL) gets the count.
+ * CONC_OK if at least one item was popped, CONC_EMPTY if none (max == 0 gives
+ * CONC_OK with 0).  CONC_EINVAL for a NULL ring, or NULL out with max > 0. */
+conc_status conc_ring_pop_many(conc_ring *ring, void **out, size_t max,
+                               size_t *popped);
+
+/* Approximate number of items (exact when no operation is in flight);
+ * always in [0, capacity].  0 for NULL. */
+size_t conc_ring_len(const conc_ring *ring);
+/* The capacity the ring was made with; 0 for NULL. */
+size_t conc_ring_capacity(const conc_ring *ring);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CONC_RING_H */

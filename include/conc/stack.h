@@ -1,0 +1,92 @@
+/*
+ * conc/stack.h - bounded MPMC LIFO stacks of pointers.
+ *
+ * conc_stack: lock-free.  Treiber's stack (R. K. Treiber, "Systems
+ *   Programming: Coping with Parallelism", IBM Almaden RJ 5118, 1986) over a
+ *   pool of `capacity` nodes fixed at construction.  Two Treiber lists share
+ *   the pool: the stack itself and the list of free nodes.  Each list head is
+ *   one 64-bit word holding a 32-bit node index and a 32-bit version tag that
+ *   every successful update increments, so a compare-and-swap cannot succeed
+ *   on a head that was popped and pushed back in between (the ABA problem)
+ *   unless exactly 2^32 updates happened while one thread was stalled between
+ *   its read and its CAS.  Only single-width CAS is used.  Nodes are indices,
+ *   not pointers, so the stack may live in memory shared between processes.
+ *   Reclamation: nodes are never freed while the stack lives; a popped node
+ *   returns to the free list at once (safe because readers only ever read a
+ *   node's `next` index, which is always a valid index, and the tag rejects
+ *   stale reads).
+ *   Progress: lock-free.  Memory: conc_stack_footprint(capacity) bytes, about
+ *   16 * capacity + 256.  Capacity: exact when quiescent; while a pop is
+ *   between taking its item and returning the node to the free list, a
+ *   concurrent push may see CONC_FULL with capacity-1 items inside.
+ *   Ordering: a push happens-before the pop that returns its item; the
+ *   stack is linearizable (LIFO in real time).
+ *   Concurrency: all operations but init/fini/free run concurrently.
+ *
+ * conc_mutexstack: blocking; an array under one process-shared pthread mutex.
+ *   Exact capacity at every moment; batches are atomic.  Memory about
+ *   8 * capacity + 128 bytes.
+ *
+ * Items: any void * value round-trips, NULL included; never dereferenced.
+ * Statuses and argument checks are those of conc_ring (see ring.h).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CONC_STACK_H
+#define CONC_STACK_H
+
+#include <conc/conc.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest capacity (node indices are 32 bits; one value is reserved). */
+#define CONC_STACK_MAX_CAPACITY ((size_t)0xFFFFFFFEu)
+
+typedef struct conc_stack conc_stack;
+
+conc_stack *conc_stack_new(size_t capacity);
+void conc_stack_free(conc_stack *s);
+size_t conc_stack_footprint(size_t capacity);
+conc_status conc_stack_init(void *mem, size_t size, size_t capacity);
+conc_status conc_stack_fini(conc_stack *s);
+/* CONC_OK, CONC_FULL (item stays with the caller), CONC_EINVAL. */
+conc_status conc_stack_push(conc_stack *s, void *item);
+/* Pops the most recent item.  CONC_OK, CONC_EMPTY, CONC_EINVAL. */
+conc_status conc_stack_pop(conc_stack *s, void **item);
+/* Item by item, in order; see conc_ring_push_many for the statuses. */
+conc_status conc_stack_push_many(conc_stack *s, void *const *items, size_t n,
+                                 size_t *pushed);
+conc_status conc_stack_pop_many(conc_stack *s, void **out, size_t max,
+                                size_t *popped);
+/* Approximate; in [0, capacity]; 0 for NULL. */
+size_t conc_stack_len(const conc_stack *s);
+size_t conc_stack_capacity(const conc_stack *s);
+
+/* Largest capacity of the lock-based stack. */
+#define CONC_MUTEXSTACK_MAX_CAPACITY ((size_t)1 << 30)
+
+typedef struct conc_mutexstack conc_mutexstack;
+
+conc_mutexstack *conc_mutexstack_new(size_t capacity);
+void conc_mutexstack_free(conc_mutexstack *s);
+size_t conc_mutexstack_footprint(size_t capacity);
+conc_status conc_mutexstack_init(void *mem, size_t size, size_t capacity);
+conc_status conc_mutexstack_fini(conc_mutexstack *s);
+conc_status conc_mutexstack_push(conc_mutexstack *s, void *item);
+conc_status conc_mutexstack_pop(conc_mutexstack *s, void **item);
+/* Atomic batches: items[0] goes in first (so items[n-1] ends on top). */
+conc_status conc_mutexstack_push_many(conc_mutexstack *s, void *const *items,
+                                      size_t n, size_t *pushed);
+/* Atomic batch: out[0] is the top item. */
+conc_status conc_mutexstack_pop_many(conc_mutexstack *s, void **out,
+                                     size_t max, size_t *popped);
+size_t conc_mutexstack_len(conc_mutexstack *s);
+size_t conc_mutexstack_capacity(const conc_mutexstack *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CONC_STACK_H */

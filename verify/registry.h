@@ -1,0 +1,68 @@
+/*
+ * registry.h - every conc structure, listed once.
+ *
+ * Unit tests, conc-bench, and later conc-stress and the fuzzers iterate over
+ * conc_registry[] and drive each structure through this small operations
+ * table, which calls only the public API.  Adding a structure is one entry in
+ * registry.c (plus its sequential specification, the `kind`).
+ */
+#ifndef CONC_VERIFY_REGISTRY_H
+#define CONC_VERIFY_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <conc/conc.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum reg_kind {
+    REG_QUEUE,  /* FIFO: push appends, pop removes the oldest */
+    REG_STACK,  /* LIFO: pop removes the newest */
+    REG_COUNTER /* add/read; `push`/`pop` are NULL */
+} reg_kind;
+
+typedef struct reg_entry {
+    const char *name;     /* "ring", "mutexq", "stack", ... */
+    reg_kind kind;
+    bool lock_free;       /* progress guarantee claimed in the header */
+    bool exact_full;      /* CONC_FULL exact even under concurrency */
+    bool add_returns_prev;/* counters: add reports the previous total */
+    size_t max_capacity;  /* containers: largest valid capacity; counters: max shards (1 if none) */
+
+    /* Construction.  For counters `capacity` is the shard count (ignored by
+     * counters without shards). */
+    void *(*create)(size_t capacity);           /* NULL + errno on error */
+    void (*destroy)(void *obj);
+    size_t (*footprint)(size_t capacity);
+    int (*init)(void *mem, size_t size, size_t capacity);
+    int (*fini)(void *obj);
+
+    /* Containers (NULL for counters). */
+    int (*push)(void *obj, void *item);
+    int (*pop)(void *obj, void **item);
+    int (*push_many)(void *obj, void *const *items, size_t n, size_t *pushed);
+    int (*pop_many)(void *obj, void **out, size_t max, size_t *popped);
+    size_t (*len)(void *obj);
+    size_t (*capacity)(void *obj);
+
+    /* Counters (NULL for containers).  `prev` may be NULL; counters without
+     * add_returns_prev leave it untouched. */
+    int (*add)(void *obj, int64_t delta, int64_t *prev);
+    int (*read)(void *obj, int64_t *out);
+} reg_entry;
+
+extern const reg_entry conc_registry[];
+extern const size_t conc_registry_count;
+
+/* The entry with this name, or NULL. */
+const reg_entry *conc_registry_find(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CONC_VERIFY_REGISTRY_H */
