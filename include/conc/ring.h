@@ -86,8 +86,11 @@ conc_status conc_ring_push_many(conc_ring *ring, void *const *items, size_t n,
 conc_status conc_ring_pop_many(conc_ring *ring, void **out, size_t max,
                                size_t *popped);
 
-/* Approximate number of items (exact when no operation is in flight);
- * always in [0, capacity].  0 for NULL. */
+/* Approximate number of items, always in [0, capacity]; 0 for NULL.  It is
+ * read from the positions of the allocated-slot ring without a lock: while
+ * operations are in flight it may be off by the number in flight, and after
+ * heavy contention a quiescent ring may overstate by the positions that a
+ * delayed producer skipped (they are passed over by the next pops). */
 size_t conc_ring_len(const conc_ring *ring);
 /* The capacity the ring was made with; 0 for NULL. */
 size_t conc_ring_capacity(const conc_ring *ring);

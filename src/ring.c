@@ -1,0 +1,371 @@
+/*
+ * ring.c - conc_ring: bounded lock-free MPMC FIFO (SCQ).
+ *
+ * Nikolaev, "A Scalable, Portable, and Memory-Efficient Lock-Free FIFO
+ * Queue", DISC 2019.  Written anew for conc from the paper's description.
+ *
+ * Shape.  Items live in data[0..capacity).  Two "index rings" (struct iring)
+ * carry slot numbers: `fq` holds the free slots, `aq` the slots holding items
+ * in FIFO order.  push = take a free slot from fq, write the item, append the
+ * slot to aq; pop = take the oldest slot from aq, read the item, give the
+ * slot back to fq.  A slot belongs to exactly one thread between those steps,
+ * so data[] needs no synchronisation of its own: the index rings publish it.
+ *
+ * An index ring of n = 2^order slots has R = 2n entries and never holds more
+ * than n indices (fq and aq each hold at most capacity <= n).  Head and Tail
+ * are 64-bit positions; position p maps to entry remap(p mod R) and belongs
+ * to "cycle" p / R.  Each entry is one 64-bit word:
+ *
+ *     [ cycle : 62-order | safe : 1 | index : order+1 ]
+ *
+ * index == BOT (all ones, R-1) means the entry is empty.  An enqueuer at
+ * position T may fill an entry only when the entry's cycle is older than T's,
+ * the entry is empty, and it is "safe" (or no dequeuer has passed T yet).  A
+ * dequeuer at H takes the entry when its cycle equals H's; otherwise it
+ * stamps the entry with its own cycle (empty) or marks it unsafe (occupied by
+ * an older cycle whose dequeuer is late), so a slow enqueuer can never put an
+ * item where no dequeuer will look: it retries at a new position instead.
+ * That is what makes the ring lock-free rather than merely non-blocking for
+ * the lucky: no thread ever waits for another to finish a step.
+ *
+ * `threshold` bounds how many failed dequeue attempts may follow the last
+ * enqueue (3n-1); when it drops below zero the ring is empty and dequeue
+ * returns at once without touching Head (the paper's livelock fix).
+ *
+ * Memory orders: the counters, entries and threshold use seq_cst; SCQ's proof
+ * relies on a single order over Head, Tail and the entries (a dequeuer's
+ * "Tail <= H+1" emptiness check against an enqueuer's "Head <= T" check).
+ * On x86 every RMW is a full barrier anyway and seq_cst loads are plain
+ * loads, so this costs only the seq_cst store of threshold.  data[] accesses
+ * are relaxed: the entry CAS (release, part of seq_cst) that appends a slot to
+ * aq pairs with the dequeuer's acquire load of that entry, and the same for
+ * fq in the other direction.
+ */
+#include <conc/ring.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "internal/atomics.h"
+#include "internal/pad.h"
+
+#define SC CONC_SEQ_CST
+
+struct iring {
+    CONC_PADDED(conc_atomic_u64, head);
+    CONC_PADDED(conc_atomic_u64, tail);
+    CONC_PADDED(conc_atomic_u64, threshold); /* int64_t stored as uint64_t */
+};
+
+struct conc_ring {
+    union {
+        struct {
+            uint64_t capacity;
+            uint32_t order; /* n = 2^order >= capacity; R = 2n entries */
+        } g;
+        unsigned char pad_[CONC_PAD_LINE];
+    } u;
+    struct iring aq; /* allocated slots, FIFO */
+    struct iring fq; /* free slots */
+    /* aq entries [R], fq entries [R], then data [capacity] (uintptr_t). */
+    conc_atomic_u64 words[];
+};
+
+/* ---- geometry ----------------------------------------------------------- */
+
+static inline uint64_t ring_R(const conc_ring *r) { return (uint64_t)2 << r->u.g.order; }
+static inline uint64_t ring_n(const conc_ring *r) { return (uint64_t)1 << r->u.g.order; }
+static inline uint64_t ring_bot(const conc_ring *r) { return ring_R(r) - 1; }
+static inline uint64_t ring_safe(const conc_ring *r) { return ring_R(r); }
+static inline unsigned ring_cshift(const conc_ring *r) { return r->u.g.order + 2; }
+
+static inline conc_atomic_u64 *aq_entries(conc_ring *r) { return r->words; }
+static inline conc_atomic_u64 *fq_entries(conc_ring *r) { return r->words + ring_R(r); }
+static inline conc_atomic_uptr *ring_data(conc_ring *r)
+{
+    return (conc_atomic_uptr *)(void *)(r->words + 2 * ring_R(r));
+}
+
+/* The cycle of position p, truncated to the entry's cycle field. */
+static inline uint64_t pos_cycle(const conc_ring *r, uint64_t p)
+{
+    return (p >> (r->u.g.order + 1)) & (UINT64_MAX >> ring_cshift(r));
+}
+
+/* a < b for cycle fields, modulo the field width (wraps after 2^61 laps). */
+static inline bool cycle_lt(const conc_ring *r, uint64_t a, uint64_t b)
+{
+    return (int64_t)((a - b) << ring_cshift(r)) < 0;
+}
+
+/* Spread consecutive positions over different cache lines (8 entries per
+ * 64-byte line): position i goes to line i mod L, word i / L.  A bijection on
+ * [0, R) when R is a multiple of 8 lines; small rings are left as they are. */
+static inline uint64_t remap(const conc_ring *r, uint64_t p)
+{
+    uint64_t R = ring_R(r), i = p & (R - 1);
+    if (R < 16)
+        return i;
+    uint64_t lines = R / 8;
+    return (i % lines) * 8 + i / lines;
+}
+
+static inline int64_t threshold_full(const conc_ring *r)
+{
+    return (int64_t)(3 * ring_n(r)) - 1;
+}
+
+/* ---- one index ring ----------------------------------------------------- */
+
+/* Move Tail forward to Head after dequeuers overshot it, so that later
+ * enqueuers do not land on positions every dequeuer has already passed. */
+static void catchup(conc_atomic_u64 *tail_w, conc_atomic_u64 *head_w,
+                    uint64_t tail, uint64_t head)
+{
+    while (!conc_cas_u64(tail_w, &tail, head, SC, SC)) {
+        head = conc_load_u64(head_w, SC);
+        tail = conc_load_u64(tail_w, SC);
+        if ((int64_t)(tail - head) >= 0)
+            break;
+    }
+}
+
+static void iring_enqueue(conc_ring *r, struct iring *q, conc_atomic_u64 *ent,
+                          uint64_t idx)
+{
+    const uint64_t bot = ring_bot(r), safe = ring_safe(r);
+    const unsigned cs = ring_cshift(r);
+    for (;;) {
+        uint64_t T = conc_fetch_add_u64(&q->tail, 1, SC);
+        uint64_t tcyc = pos_cycle(r, T);
+        conc_atomic_u64 *slot = &ent[remap(r, T)];
+        uint64_t E = conc_load_u64(slot, SC);
+        for (;;) {
+            bool usable = cycle_lt(r, E >> cs, tcyc) && (E & bot) == bot &&
+                          ((E & safe) ||
+                           (int64_t)(conc_load_u64(&q->head, SC) - T) <= 0);
+            if (!usable)
+                break; /* a dequeuer passed this position: take a new one */
+            if (conc_cas_u64(slot, &E, (tcyc << cs) | safe | idx, SC, SC)) {
+                int64_t full = threshold_full(r);
+                if ((int64_t)conc_load_u64(&q->threshold, SC) != full)
+                    conc_store_u64(&q->threshold, (uint64_t)full, SC);
+                return;
+            }
+            /* The entry changed under us; E holds what it is now. */
+        }
+    }
+}
+
+static bool iring_dequeue(conc_ring *r, struct iring *q, conc_atomic_u64 *ent,
+                          uint64_t *idx)
+{
+    const uint64_t bot = ring_bot(r), safe = ring_safe(r);
+    const unsigned cs = ring_cshift(r);
+    if ((int64_t)conc_load_u64(&q->threshold, SC) < 0)
+        return false;
+    for (;;) {
+        uint64_t H = conc_fetch_add_u64(&q->head, 1, SC);
+        uint64_t hcyc = pos_cycle(r, H);
+        conc_atomic_u64 *slot = &ent[remap(r, H)];
+        uint64_t E = conc_load_u64(slot, SC);
+        for (;;) {
+            uint64_t ecyc = E >> cs;
+            if (ecyc == hcyc) {
+                /* Ours: mark it empty, keeping its cycle and safe bit (a later
+                 * dequeuer may be clearing `safe` concurrently). */
+                conc_fetch_or_u64(slot, bot, SC);
+                *idx = E & bot;
+                return true;
+            }
+            if (!cycle_lt(r, ecyc, hcyc))
+                break; /* already stamped by a later cycle */
+            uint64_t ne = (E & bot) == bot ? (hcyc << cs) | (E & safe) | bot
+                                           : E & ~safe;
+            if (conc_cas_u64(slot, &E, ne, SC, SC))
+                break;
+        }
+        uint64_t T = conc_load_u64(&q->tail, SC);
+        if ((int64_t)(T - (H + 1)) <= 0) {
+            catchup(&q->tail, &q->head, T, H + 1);
+            conc_fetch_sub_u64(&q->threshold, 1, SC);
+            return false;
+        }
+        if ((int64_t)conc_fetch_sub_u64(&q->threshold, 1, SC) <= 0)
+            return false;
+    }
+}
+
+/* ---- construction ------------------------------------------------------- */
+
+static bool capacity_ok(size_t capacity)
+{
+    return capacity >= 1 && capacity <= CONC_RING_MAX_CAPACITY;
+}
+
+static unsigned order_for(size_t capacity)
+{
+    unsigned order = 0;
+    while (((size_t)1 << order) < capacity)
+        order++;
+    return order;
+}
+
+size_t conc_ring_footprint(size_t capacity)
+{
+    if (!capacity_ok(capacity))
+        return 0;
+    size_t R = (size_t)2 << order_for(capacity);
+    /* 2R entries of 8 bytes, then capacity data words. */
+    size_t words = conc_size_mul_add(R, 2, 0);
+    if (!words)
+        return 0;
+    size_t bytes = conc_size_mul_add(words, sizeof(conc_atomic_u64),
+                                     sizeof(struct conc_ring));
+    if (!bytes)
+        return 0;
+    return conc_size_mul_add(capacity, sizeof(conc_atomic_uptr), bytes);
+}
+
+static void iring_init(struct iring *q, uint64_t R, int64_t threshold,
+                       uint64_t count)
+{
+    conc_init_u64(&q->head, R);
+    conc_init_u64(&q->tail, R + count);
+    conc_init_u64(&q->threshold, (uint64_t)threshold);
+}
+
+conc_status conc_ring_init(void *mem, size_t size, size_t capacity)
+{
+    size_t need = conc_ring_footprint(capacity);
+    if (!mem || !need || size < need || !conc_is_aligned(mem, CONC_ALIGN))
+        return CONC_EINVAL;
+    conc_ring *r = mem;
+    r->u.g.capacity = capacity;
+    r->u.g.order = order_for(capacity);
+    const uint64_t R = ring_R(r), cs = ring_cshift(r);
+    const uint64_t empty0 = ring_safe(r) | ring_bot(r); /* cycle 0, safe, BOT */
+    iring_init(&r->aq, R, -1, 0);
+    iring_init(&r->fq, R, threshold_full(r), capacity);
+    conc_atomic_u64 *a = aq_entries(r), *f = fq_entries(r);
+    for (uint64_t i = 0; i < R; i++) {
+        conc_init_u64(&a[i], empty0);
+        conc_init_u64(&f[i], empty0);
+    }
+    /* fq starts full: positions R .. R+capacity-1 (cycle 1) hold 0..cap-1. */
+    for (uint64_t i = 0; i < capacity; i++)
+        conc_init_u64(&f[remap(r, R + i)], ((uint64_t)1 << cs) | ring_safe(r) | i);
+    conc_atomic_uptr *d = ring_data(r);
+    for (uint64_t i = 0; i < capacity; i++)
+        conc_init_uptr(&d[i], 0);
+    /* Publish the initialised ring to threads that receive the pointer
+     * through a relaxed channel. */
+    conc_fence(CONC_RELEASE);
+    return CONC_OK;
+}
+
+conc_status conc_ring_fini(conc_ring *ring)
+{
+    return ring ? CONC_OK : CONC_EINVAL;
+}
+
+conc_ring *conc_ring_new(size_t capacity)
+{
+    size_t need = conc_ring_footprint(capacity);
+    if (!need) {
+        errno = EINVAL;
+        return NULL;
+    }
+    /* aligned_alloc wants a size that is a multiple of the alignment. */
+    size_t rounded = (need + CONC_ALIGN - 1) & ~(size_t)(CONC_ALIGN - 1);
+    void *mem = aligned_alloc(CONC_ALIGN, rounded);
+    if (!mem) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    conc_ring_init(mem, rounded, capacity);
+    return mem;
+}
+
+void conc_ring_free(conc_ring *ring)
+{
+    free(ring);
+}
+
+/* ---- operations --------------------------------------------------------- */
+
+conc_status conc_ring_push(conc_ring *ring, void *item)
+{
+    if (!ring)
+        return CONC_EINVAL;
+    uint64_t idx;
+    if (!iring_dequeue(ring, &ring->fq, fq_entries(ring), &idx))
+        return CONC_FULL;
+    /* Relaxed: published by the aq entry CAS in iring_enqueue. */
+    conc_store_uptr(&ring_data(ring)[idx], (uintptr_t)item, CONC_RELAXED);
+    iring_enqueue(ring, &ring->aq, aq_entries(ring), idx);
+    return CONC_OK;
+}
+
+conc_status conc_ring_pop(conc_ring *ring, void **item)
+{
+    if (!ring || !item)
+        return CONC_EINVAL;
+    uint64_t idx;
+    if (!iring_dequeue(ring, &ring->aq, aq_entries(ring), &idx))
+        return CONC_EMPTY;
+    /* Relaxed: ordered after the aq entry load that handed us idx, and
+     * before the fq entry CAS that hands the slot to the next producer. */
+    *item = (void *)conc_load_uptr(&ring_data(ring)[idx], CONC_RELAXED);
+    iring_enqueue(ring, &ring->fq, fq_entries(ring), idx);
+    return CONC_OK;
+}
+
+conc_status conc_ring_push_many(conc_ring *ring, void *const *items, size_t n,
+                                size_t *pushed)
+{
+    if (!ring || (!items && n))
+        return CONC_EINVAL;
+    size_t i = 0;
+    conc_status st = CONC_OK;
+    for (; i < n; i++)
+        if ((st = conc_ring_push(ring, items[i])) != CONC_OK)
+            break;
+    if (pushed)
+        *pushed = i;
+    return st;
+}
+
+conc_status conc_ring_pop_many(conc_ring *ring, void **out, size_t max,
+                               size_t *popped)
+{
+    if (!ring || (!out && max))
+        return CONC_EINVAL;
+    size_t i = 0;
+    while (i < max && conc_ring_pop(ring, &out[i]) == CONC_OK)
+        i++;
+    if (popped)
+        *popped = i;
+    return (i > 0 || max == 0) ? CONC_OK : CONC_EMPTY;
+}
+
+size_t conc_ring_len(const conc_ring *ring)
+{
+    if (!ring)
+        return 0;
+    conc_ring *r = (conc_ring *)ring;
+    /* Read head first: tail only grows, so tail - head is never understated
+     * by the race between the two loads, then clamp. */
+    uint64_t h = conc_load_u64(&r->aq.head, SC);
+    uint64_t t = conc_load_u64(&r->aq.tail, SC);
+    int64_t d = (int64_t)(t - h);
+    if (d <= 0)
+        return 0;
+    return (uint64_t)d > r->u.g.capacity ? r->u.g.capacity : (size_t)d;
+}
+
+size_t conc_ring_capacity(const conc_ring *ring)
+{
+    return ring ? (size_t)ring->u.g.capacity : 0;
+}

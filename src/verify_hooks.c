@@ -1,0 +1,119 @@
+/*
+ * verify_hooks.c - schedule points of the verify build (libconc-verify only).
+ *
+ * Every atomic operation in src/ calls conc_verify_point() first (through
+ * atomics.h).  By default the point injects a sched_yield() with probability
+ * CONC_YIELD_RATE, which widens race windows on a machine with few cores: a
+ * thread gives up its CPU between two atomic steps, as it would be preempted
+ * or delayed on a busy many-core machine.  A harness may replace the policy
+ * with its own hook (the schedule explorer and fuzzers do).
+ *
+ * This file must not use the atomics.h wrappers itself (they would recurse);
+ * it uses <stdatomic.h> directly, the one sanctioned exception.
+ */
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "internal/verify.h"
+
+static _Atomic uint64_t points_total;
+static _Atomic uint64_t yields_total;
+/* Rate as a threshold on a 32-bit random number; UINT32_MAX+1 means "always". */
+static _Atomic uint64_t yield_threshold;
+static _Atomic uint64_t yield_seed = 1;
+static _Atomic int configured; /* 0 unread, 1 set (from env or by call) */
+static _Atomic uint64_t thread_serial;
+
+static _Atomic(conc_verify_hook) user_hook;
+static void *_Atomic user_arg;
+
+static _Thread_local uint64_t rng_state;
+
+static uint64_t rate_to_threshold(double rate)
+{
+    if (!(rate > 0.0)) /* also rejects NaN */
+        return 0;
+    if (rate >= 1.0)
+        return (uint64_t)UINT32_MAX + 1;
+    return (uint64_t)(rate * 4294967296.0);
+}
+
+static void configure_from_env(void)
+{
+    int expected = 0;
+    const char *r = getenv("CONC_YIELD_RATE");
+    const char *s = getenv("CONC_YIELD_SEED");
+    uint64_t thr = r ? rate_to_threshold(strtod(r, NULL)) : 0;
+    uint64_t seed = s ? strtoull(s, NULL, 0) : 1;
+    /* Only the first configuration wins; conc_verify_set_yield overrides. */
+    if (atomic_compare_exchange_strong(&configured, &expected, 1)) {
+        atomic_store(&yield_threshold, thr);
+        atomic_store(&yield_seed, seed);
+    }
+}
+
+/* splitmix64: a fresh, well-mixed stream per thread. */
+static uint64_t splitmix64(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+static uint32_t next_random(void)
+{
+    if (rng_state == 0) {
+        uint64_t serial = atomic_fetch_add(&thread_serial, 1) + 1;
+        rng_state = splitmix64(atomic_load(&yield_seed) ^ (serial << 32)) | 1;
+    }
+    /* xorshift64 */
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state >> 32);
+}
+
+void conc_verify_point(int kind)
+{
+    atomic_fetch_add_explicit(&points_total, 1, memory_order_relaxed);
+    conc_verify_hook hook = atomic_load_explicit(&user_hook, memory_order_acquire);
+    if (hook) {
+        hook(kind, atomic_load_explicit(&user_arg, memory_order_relaxed));
+        return;
+    }
+    if (!atomic_load_explicit(&configured, memory_order_acquire))
+        configure_from_env();
+    uint64_t thr = atomic_load_explicit(&yield_threshold, memory_order_relaxed);
+    /* A spin-wait always yields when injection is on: the waiter cannot make
+     * progress until someone else runs. */
+    if (thr && (kind == CONC_POINT_WAIT || next_random() < thr)) {
+        atomic_fetch_add_explicit(&yields_total, 1, memory_order_relaxed);
+        sched_yield();
+    }
+}
+
+void conc_verify_set_hook(conc_verify_hook hook, void *arg)
+{
+    atomic_store(&user_arg, arg);
+    atomic_store(&user_hook, hook);
+}
+
+void conc_verify_set_yield(double rate, uint64_t seed)
+{
+    atomic_store(&yield_threshold, rate_to_threshold(rate));
+    atomic_store(&yield_seed, seed);
+    atomic_store(&configured, 1);
+}
+
+uint64_t conc_verify_points(void)
+{
+    return atomic_load(&points_total);
+}
+
+uint64_t conc_verify_yields(void)
+{
+    return atomic_load(&yields_total);
+}
