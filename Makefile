@@ -1,0 +1,71 @@
+# The two commands of the README:
+#   make test   - install what is missing, then build and run the whole test
+#                 suite three ways: gcc -Werror; clang + ThreadSanitizer;
+#                 gcc + AddressSanitizer + UndefinedBehaviorSanitizer.
+#   make bench  - install what is missing, build a release build, run
+#                 conc-bench and print the table (BENCH_ARGS=... to pass flags).
+# Build trees live under build/ (one per configuration).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+BUILD ?= build
+BENCH_ARGS ?=
+MESON_TEST := meson test --print-errorlogs --num-processes 2
+
+# Any sanitizer report fails the run.
+export TSAN_OPTIONS := halt_on_error=1 exitcode=66 second_deadlock_stack=1
+export ASAN_OPTIONS := halt_on_error=1 detect_leaks=1 abort_on_error=0 exitcode=67
+export UBSAN_OPTIONS := halt_on_error=1 print_stacktrace=1 exitcode=68
+SAN_NORECOVER := -Dc_args=-fno-sanitize-recover=all -Dcpp_args=-fno-sanitize-recover=all
+
+.PHONY: all deps test test-gcc test-tsan test-asan test-install bench clean
+
+all: deps
+	@[ -d $(BUILD)/gcc ] || CC=gcc CXX=g++ meson setup $(BUILD)/gcc -Dwerror=true
+	ninja -C $(BUILD)/gcc
+
+deps:
+	@bash tools/install-deps.sh
+
+test: deps
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory test-gcc test-tsan test-asan test-install; \
+	echo "make test: all three builds and the install check passed in $$(( $$(date +%s) - start )) s"
+
+test-gcc:
+	@echo "== gcc -Wall -Wextra -Werror =="
+	@[ -d $(BUILD)/gcc ] || CC=gcc CXX=g++ meson setup $(BUILD)/gcc -Dwerror=true -Dbench=auto
+	ninja -C $(BUILD)/gcc
+	$(MESON_TEST) -C $(BUILD)/gcc
+
+# TSan's runtime needs a fixed memory layout; setarch -R turns off ASLR for
+# the test processes (clang 14 aborts with "unexpected memory mapping"
+# otherwise on some kernels).
+test-tsan:
+	@echo "== clang + ThreadSanitizer =="
+	@[ -d $(BUILD)/tsan ] || CC=clang CXX=clang++ meson setup $(BUILD)/tsan -Dwerror=true \
+		-Db_sanitize=thread -Db_lundef=false -Dbench=disabled
+	ninja -C $(BUILD)/tsan
+	CONC_TEST_SCALE=$${CONC_TEST_SCALE:-1} setarch -R $(MESON_TEST) -C $(BUILD)/tsan --timeout-multiplier 3
+
+test-asan:
+	@echo "== gcc + AddressSanitizer + UndefinedBehaviorSanitizer =="
+	@[ -d $(BUILD)/asan ] || CC=gcc CXX=g++ meson setup $(BUILD)/asan -Dwerror=true \
+		-Db_sanitize=address,undefined -Db_lundef=false -Dbench=disabled $(SAN_NORECOVER)
+	ninja -C $(BUILD)/asan
+	setarch -R $(MESON_TEST) -C $(BUILD)/asan --timeout-multiplier 3
+
+# Install into a scratch prefix; build a consumer with pkg-config against it,
+# and another that uses conc as a meson subproject (conc_dep).
+test-install:
+	@echo "== install, pkg-config and meson subproject =="
+	bash tools/check-install.sh $(BUILD)/gcc
+
+bench: deps
+	@[ -d $(BUILD)/release ] || CC=gcc meson setup $(BUILD)/release --buildtype=release \
+		-Dtests=false -Dbench=enabled
+	ninja -C $(BUILD)/release
+	$(BUILD)/release/bench/conc-bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,307 @@
+/*
+ * counter.c - shared 64-bit counters: conc_counter (one atomic word),
+ * conc_sharded (per-thread slots summed on read) and conc_mutexcounter (a
+ * word under a process-shared pthread mutex).  Contract in
+ * include/conc/counter.h.
+ *
+ * Totals are kept as uint64_t so that every sum wraps modulo 2^64 without
+ * undefined behaviour; they become int64_t only on the way out, by memcpy
+ * (int64_t is two's complement by definition, so the bits mean what the
+ * contract says).  No struct holds a pointer, so each counter may live in
+ * memory shared between processes.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <conc/counter.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal/atomics.h"
+#include "internal/pad.h"
+
+static int64_t as_i64(uint64_t u)
+{
+    int64_t r;
+    memcpy(&r, &u, sizeof r);
+    return r;
+}
+
+/* posix_memalign rather than aligned_alloc: it has no size-multiple rule. */
+static void *alloc_aligned(size_t size)
+{
+    void *mem = NULL;
+    return posix_memalign(&mem, CONC_ALIGN, size) == 0 ? mem : NULL;
+}
+
+static int caller_mem_ok(const void *mem, size_t size, size_t need)
+{
+    return mem != NULL && conc_is_aligned(mem, CONC_ALIGN) && need != 0 &&
+           size >= need;
+}
+
+/* ---- conc_counter ------------------------------------------------------ */
+
+struct conc_counter {
+    /* Alone on its cache line: the contract's "one cache line". */
+    _Alignas(CONC_ALIGN) conc_atomic_u64 total;
+};
+
+_Static_assert(sizeof(struct conc_counter) == CONC_CACHE_LINE,
+               "conc_counter is one cache line");
+
+size_t conc_counter_footprint(void)
+{
+    return sizeof(struct conc_counter);
+}
+
+conc_status conc_counter_init(void *mem, size_t size)
+{
+    if (!caller_mem_ok(mem, size, conc_counter_footprint()))
+        return CONC_EINVAL;
+    struct conc_counter *c = mem;
+    conc_init_u64(&c->total, 0);
+    return CONC_OK;
+}
+
+conc_status conc_counter_fini(conc_counter *c)
+{
+    return c == NULL ? CONC_EINVAL : CONC_OK;
+}
+
+conc_counter *conc_counter_new(void)
+{
+    void *mem = alloc_aligned(conc_counter_footprint());
+    if (mem == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    conc_counter_init(mem, conc_counter_footprint());
+    return mem;
+}
+
+void conc_counter_free(conc_counter *c)
+{
+    if (c == NULL)
+        return;
+    conc_counter_fini(c);
+    free(c);
+}
+
+conc_status conc_counter_add(conc_counter *c, int64_t delta, int64_t *prev)
+{
+    if (c == NULL)
+        return CONC_EINVAL;
+    /* Relaxed: the counter orders nothing but itself (see counter.h). */
+    uint64_t before = conc_fetch_add_u64(&c->total, (uint64_t)delta,
+                                         CONC_RELAXED);
+    if (prev != NULL)
+        *prev = as_i64(before);
+    return CONC_OK;
+}
+
+conc_status conc_counter_read(const conc_counter *c, int64_t *out)
+{
+    if (c == NULL || out == NULL)
+        return CONC_EINVAL;
+    *out = as_i64(conc_load_u64(&c->total, CONC_RELAXED));
+    return CONC_OK;
+}
+
+/* ---- conc_sharded ------------------------------------------------------ */
+
+struct sharded_slot {
+    CONC_PADDED(conc_atomic_u64, sum);
+};
+
+struct conc_sharded {
+    /* Padded like a slot so that slot 0 does not share a line pair with a
+     * word every read touches. */
+    CONC_PADDED(size_t, shards);
+    struct sharded_slot slots[];
+};
+
+_Static_assert(sizeof(struct sharded_slot) == CONC_PAD_LINE,
+               "a shard is one padded line pair");
+_Static_assert(sizeof(struct conc_sharded) == CONC_PAD_LINE,
+               "the header is one padded line pair (footprint 128 * (n + 1))");
+
+/* Threads take tickets in the order of their first add, process-wide, so
+ * the first `shards` threads of a process get slots of their own whatever
+ * counter they use.  Relaxed: only uniqueness matters. */
+static conc_atomic_u64 next_ticket;
+static _Thread_local uint64_t my_ticket; /* ticket + 1; 0 until the first add */
+
+static uint64_t thread_ticket(void)
+{
+    if (my_ticket == 0)
+        my_ticket = conc_fetch_add_u64(&next_ticket, 1, CONC_RELAXED) + 1;
+    return my_ticket - 1;
+}
+
+size_t conc_sharded_footprint(size_t shards)
+{
+    if (shards == 0 || shards > CONC_SHARDED_MAX_SHARDS)
+        return 0;
+    return conc_size_mul_add(shards, sizeof(struct sharded_slot),
+                             sizeof(struct conc_sharded));
+}
+
+conc_status conc_sharded_init(void *mem, size_t size, size_t shards)
+{
+    if (!caller_mem_ok(mem, size, conc_sharded_footprint(shards)))
+        return CONC_EINVAL;
+    struct conc_sharded *s = mem;
+    s->shards = shards;
+    for (size_t i = 0; i < shards; i++)
+        conc_init_u64(&s->slots[i].sum, 0);
+    return CONC_OK;
+}
+
+conc_status conc_sharded_fini(conc_sharded *s)
+{
+    return s == NULL ? CONC_EINVAL : CONC_OK;
+}
+
+conc_sharded *conc_sharded_new(size_t shards)
+{
+    size_t need = conc_sharded_footprint(shards);
+    if (need == 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    void *mem = alloc_aligned(need);
+    if (mem == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    conc_sharded_init(mem, need, shards);
+    return mem;
+}
+
+void conc_sharded_free(conc_sharded *s)
+{
+    if (s == NULL)
+        return;
+    conc_sharded_fini(s);
+    free(s);
+}
+
+conc_status conc_sharded_add(conc_sharded *s, int64_t delta)
+{
+    if (s == NULL)
+        return CONC_EINVAL;
+    struct sharded_slot *slot = &s->slots[thread_ticket() % s->shards];
+    /* Relaxed: a slot shared by threads needs atomicity, not ordering; the
+     * read contract asks for nothing stronger. */
+    conc_fetch_add_u64(&slot->sum, (uint64_t)delta, CONC_RELAXED);
+    return CONC_OK;
+}
+
+conc_status conc_sharded_read(const conc_sharded *s, int64_t *out)
+{
+    if (s == NULL || out == NULL)
+        return CONC_EINVAL;
+    uint64_t total = 0;
+    for (size_t i = 0; i < s->shards; i++)
+        total += conc_load_u64(&s->slots[i].sum, CONC_RELAXED);
+    *out = as_i64(total);
+    return CONC_OK;
+}
+
+size_t conc_sharded_shards(const conc_sharded *s)
+{
+    return s == NULL ? 0 : s->shards;
+}
+
+/* ---- conc_mutexcounter ------------------------------------------------- */
+
+struct conc_mutexcounter {
+    _Alignas(CONC_ALIGN) pthread_mutex_t lock;
+    uint64_t total; /* guarded by lock */
+};
+
+size_t conc_mutexcounter_footprint(void)
+{
+    return sizeof(struct conc_mutexcounter);
+}
+
+/* PTHREAD_PROCESS_SHARED so the counter keeps working in shared memory. */
+static conc_status shared_mutex_init(pthread_mutex_t *m)
+{
+    pthread_mutexattr_t attr;
+    if (pthread_mutexattr_init(&attr) != 0)
+        return CONC_ENOMEM;
+    int rc = pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+    if (rc == 0)
+        rc = pthread_mutex_init(m, &attr);
+    pthread_mutexattr_destroy(&attr);
+    return rc == 0 ? CONC_OK : CONC_ENOMEM;
+}
+
+conc_status conc_mutexcounter_init(void *mem, size_t size)
+{
+    if (!caller_mem_ok(mem, size, conc_mutexcounter_footprint()))
+        return CONC_EINVAL;
+    struct conc_mutexcounter *c = mem;
+    c->total = 0;
+    return shared_mutex_init(&c->lock);
+}
+
+conc_status conc_mutexcounter_fini(conc_mutexcounter *c)
+{
+    if (c == NULL)
+        return CONC_EINVAL;
+    /* Fails (EBUSY) only if the mutex is held: a misuse, so say so. */
+    return pthread_mutex_destroy(&c->lock) == 0 ? CONC_OK : CONC_EINVAL;
+}
+
+conc_mutexcounter *conc_mutexcounter_new(void)
+{
+    size_t need = conc_mutexcounter_footprint();
+    void *mem = alloc_aligned(need);
+    if (mem == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    conc_status st = conc_mutexcounter_init(mem, need);
+    if (st != CONC_OK) {
+        free(mem);
+        errno = st == CONC_EINVAL ? EINVAL : ENOMEM;
+        return NULL;
+    }
+    return mem;
+}
+
+void conc_mutexcounter_free(conc_mutexcounter *c)
+{
+    if (c == NULL)
+        return;
+    conc_mutexcounter_fini(c);
+    free(c);
+}
+
+conc_status conc_mutexcounter_add(conc_mutexcounter *c, int64_t delta,
+                                  int64_t *prev)
+{
+    if (c == NULL || pthread_mutex_lock(&c->lock) != 0)
+        return CONC_EINVAL;
+    uint64_t before = c->total;
+    c->total = before + (uint64_t)delta;
+    pthread_mutex_unlock(&c->lock);
+    if (prev != NULL)
+        *prev = as_i64(before);
+    return CONC_OK;
+}
+
+conc_status conc_mutexcounter_read(conc_mutexcounter *c, int64_t *out)
+{
+    if (c == NULL || out == NULL || pthread_mutex_lock(&c->lock) != 0)
+        return CONC_EINVAL;
+    uint64_t total = c->total;
+    pthread_mutex_unlock(&c->lock);
+    *out = as_i64(total);
+    return CONC_OK;
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# check-install.sh BUILDDIR - prove conc installs and is consumable:
+#  1. `meson install --destdir` puts headers, libconc.so.0, libconc.a and
+#     conc.pc where pkg-config finds them; a C program and a C++ program built
+#     with `pkg-config --cflags --libs conc` run against the shared library;
+#     the same C program links statically (`pkg-config --static`).
+#  2. A fresh meson project with conc in subprojects/ gets it with
+#     dependency('conc') (meson.override_dependency) and runs.
+# Prints TAP.
+set -euo pipefail
+build=$(cd "$1" && pwd)
+src=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0; fails=0
+ok()  { n=$((n+1)); echo "ok $n - $1"; }
+bad() { n=$((n+1)); fails=$((fails+1)); echo "not ok $n - $1"; }
+check() { local what=$1; shift; if "$@" >"$tmp/log" 2>&1; then ok "$what"; else bad "$what"; sed 's/^/# /' "$tmp/log"; fi; }
+
+echo "1..7"
+check "meson install --destdir" meson install -C "$build" --destdir "$tmp/root" --quiet
+prefix=$(meson introspect "$build" --buildoptions | python3 -c \
+  'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"]=="prefix"][0])')
+libdir=$(meson introspect "$build" --buildoptions | python3 -c \
+  'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"]=="libdir"][0])')
+root="$tmp/root$prefix"
+export PKG_CONFIG_PATH="$root/$libdir/pkgconfig"
+export PKG_CONFIG_SYSROOT_DIR="$tmp/root"
+check "installed soname-versioned shared library" test -e "$root/$libdir/libconc.so.0"
+cat >"$tmp/use.c" <<'C'
+#include <conc/conc.h>
+#include <stdio.h>
+#include <string.h>
+int main(void)
+{
+    conc_ring *r = conc_ring_new(3);
+    void *x = NULL;
+    if (!r || conc_ring_push(r, (void *)7) != CONC_OK || conc_ring_pop(r, &x) != CONC_OK || x != (void *)7)
+        return 1;
+    conc_ring_free(r);
+    if (strcmp(conc_version(), CONC_VERSION_STRING) != 0)
+        return 2;
+    puts(conc_strerror(CONC_FULL));
+    return 0;
+}
+C
+cp "$tmp/use.c" "$tmp/use.cpp"
+check "C consumer via pkg-config (shared)" bash -c \
+  "cc -std=c11 -Wall -Werror \$(pkg-config --cflags conc) '$tmp/use.c' -o '$tmp/use' \$(pkg-config --libs conc) && LD_LIBRARY_PATH='$root/$libdir' '$tmp/use'"
+check "C++ consumer via pkg-config" bash -c \
+  "c++ -Wall -Werror \$(pkg-config --cflags conc) '$tmp/use.cpp' -o '$tmp/usexx' \$(pkg-config --libs conc) && LD_LIBRARY_PATH='$root/$libdir' '$tmp/usexx'"
+check "C consumer via pkg-config --static" bash -c \
+  "cc -std=c11 \$(pkg-config --cflags conc) '$tmp/use.c' -o '$tmp/use_static' '$root/$libdir/libconc.a' \$(pkg-config --static --libs-only-other conc) -pthread && '$tmp/use_static'"
+check "only include/conc headers installed" bash -c \
+  "cd '$root/include' && test \"\$(ls)\" = conc && ! ls conc | grep -v -E '^(conc|ring|mutexq|stack|counter)\.h\$'"
+
+mkdir -p "$tmp/proj/subprojects"
+ln -s "$src" "$tmp/proj/subprojects/conc"
+cp "$tmp/use.c" "$tmp/proj/use.c"
+cat >"$tmp/proj/meson.build" <<'M'
+project('user', 'c', default_options : ['c_std=c11'])
+conc = dependency('conc', fallback : ['conc', 'conc_dep'], default_options : ['tests=false', 'bench=disabled'])
+test('use', executable('use', 'use.c', dependencies : conc))
+M
+check "meson subproject: dependency('conc')" bash -c \
+  "cd '$tmp/proj' && meson setup b --wrap-mode=forcefallback >/dev/null && ninja -C b >/dev/null && ./b/use"
+[ "$fails" -eq 0 ]

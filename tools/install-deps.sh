@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# install-deps.sh - install what `make test` / `make bench` need, if missing.
+# Debian 12 (bookworm).  Run as root (CI is root); otherwise uses sudo.
+set -euo pipefail
+
+# package  : what proves it is installed (a command, or a file)
+checks=(
+  "meson:cmd:meson"
+  "ninja-build:cmd:ninja"
+  "gcc:cmd:gcc"
+  "g++:cmd:g++"
+  "clang:cmd:clang"
+  "libclang-rt-14-dev:glob:/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.tsan-x86_64.a"
+  "pkg-config:cmd:pkg-config"
+  "libck-dev:file:/usr/include/ck_ring.h"
+  "liburcu-dev:glob:/usr/include/*/urcu/wfcqueue.h"
+  "util-linux:cmd:setarch"
+  "python3:cmd:python3"
+)
+
+missing=()
+for c in "${checks[@]}"; do
+  pkg=${c%%:*}; rest=${c#*:}; kind=${rest%%:*}; what=${rest#*:}
+  case $kind in
+    cmd)  command -v "$what" >/dev/null 2>&1 || missing+=("$pkg") ;;
+    file) [ -e "$what" ] || missing+=("$pkg") ;;
+    glob) compgen -G "$what" >/dev/null || missing+=("$pkg") ;;
+  esac
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+    echo "install-deps: need root (or sudo) to apt-get install: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
