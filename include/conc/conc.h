@@ -11,6 +11,10 @@
  * aligned to CONC_ALIGN bytes; conc_X_fini() releases what init acquired
  * (never the memory itself).
  *
+ * Bad arguments give CONC_EINVAL and change nothing: no out-pointer is
+ * written, no item is taken.  No function aborts or crashes on a NULL handle,
+ * a zero or oversized capacity, or misaligned memory.
+ *
  * SPDX-License-Identifier: MIT
  */
 #ifndef CONC_CONC_H

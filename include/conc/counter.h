@@ -21,7 +21,9 @@
  *   non-negative, a value between the total before the read began and the
  *   total after it ended (each slot only grows and is read once).  With
  *   mixed-sign adds it is the sum of each slot at some moment during the read,
- *   which need not be a total that ever existed.  When no add is in flight,
+ *   which need not be a total that ever existed.  Slots are given out per
+ *   process, so in memory shared between processes the first thread of each
+ *   process lands on slot 0: still exact, only more contended.  When no add is in flight,
  *   read is exact.  add does not return the previous total (no single word
  *   holds it).
  *

@@ -16,6 +16,10 @@
  *   with every other.  push_many and pop_many are atomic: a batch's items are
  *   contiguous in the queue.
  * Items: any void * value round-trips, NULL included; never dereferenced.
+ * Processes: the mutex is not robust.  A process that dies while holding it
+ *   (inside a push or pop, a few instructions) leaves it locked, and every
+ *   other user of the queue then blocks; the lock-free conc_ring has no such
+ *   failure mode.
  *
  * SPDX-License-Identifier: MIT
  */

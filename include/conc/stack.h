@@ -23,7 +23,8 @@
  *   stack is linearizable (LIFO in real time).
  *   Concurrency: all operations but init/fini/free run concurrently.
  *
- * conc_mutexstack: blocking; an array under one process-shared pthread mutex.
+ * conc_mutexstack: blocking; an array under one process-shared pthread mutex
+ *   (not robust: a process that dies holding it blocks every other user).
  *   Exact capacity at every moment; batches are atomic.  Memory about
  *   8 * capacity + 128 bytes.
  *
