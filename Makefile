@@ -18,7 +18,9 @@ export ASAN_OPTIONS := halt_on_error=1 detect_leaks=1 abort_on_error=0 exitcode=
 export UBSAN_OPTIONS := halt_on_error=1 print_stacktrace=1 exitcode=68
 SAN_NORECOVER := -Dc_args=-fno-sanitize-recover=all -Dcpp_args=-fno-sanitize-recover=all
 
-.PHONY: all deps test test-gcc test-tsan test-asan test-install bench clean
+.PHONY: all deps test test-gcc test-tsan test-asan test-install bench install clean
+
+PREFIX ?= /usr/local
 
 all: deps
 	@[ -d $(BUILD)/gcc ] || CC=gcc CXX=g++ meson setup $(BUILD)/gcc -Dwerror=true
@@ -66,6 +68,13 @@ bench: deps
 		-Dtests=false -Dbench=enabled
 	ninja -C $(BUILD)/release
 	$(BUILD)/release/bench/conc-bench $(BENCH_ARGS)
+
+# Install headers, libconc.{a,so}, conc.pc under $(PREFIX) (DESTDIR honoured).
+install: deps
+	@[ -d $(BUILD)/install ] || CC=gcc meson setup $(BUILD)/install --buildtype=release \
+		--prefix=$(PREFIX) -Dtests=false -Dbench=disabled
+	ninja -C $(BUILD)/install
+	meson install -C $(BUILD)/install $(if $(DESTDIR),--destdir $(DESTDIR))
 
 clean:
 	rm -rf $(BUILD)
