@@ -204,9 +204,16 @@ static bool capacity_ok(size_t capacity)
     return capacity >= 1 && capacity <= CONC_RING_MAX_CAPACITY;
 }
 
+/* Index rings have at least 2^3 = 8 slots (R = 16 entries, two cache lines),
+ * whatever the capacity: fq's initial fill, not the ring size, is what keeps
+ * the capacity exact.  With n = 1 (R = 2) our stress tests found the free
+ * ring losing its only slot under heavy preemption (see docs/ring.md); SCQ's
+ * reference implementation never uses rings that small either. */
+#define MIN_ORDER 3
+
 static unsigned order_for(size_t capacity)
 {
-    unsigned order = 0;
+    unsigned order = MIN_ORDER;
     while (((size_t)1 << order) < capacity)
         order++;
     return order;

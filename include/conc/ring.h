@@ -12,7 +12,7 @@
  *   consumer that reaches a slot whose producer stalled skips it, and the
  *   producer retries elsewhere).
  * Memory: conc_ring_footprint(capacity) bytes, fixed at construction:
- *   about 8 * (capacity + 4 * pow2ceil(capacity)) + 512.  Nothing is
+ *   about 8 * (capacity + 4 * max(8, pow2ceil(capacity))) + 512.  Nothing is
  *   allocated after construction.  No pointers are stored inside the ring, so
  *   it may live in memory shared between processes (each process passes its
  *   own mapping address).
