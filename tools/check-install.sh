@@ -17,7 +17,7 @@ ok()  { n=$((n+1)); echo "ok $n - $1"; }
 bad() { n=$((n+1)); fails=$((fails+1)); echo "not ok $n - $1"; }
 check() { local what=$1; shift; if "$@" >"$tmp/log" 2>&1; then ok "$what"; else bad "$what"; sed 's/^/# /' "$tmp/log"; fi; }
 
-echo "1..7"
+echo "1..8"
 check "meson install --destdir" meson install -C "$build" --destdir "$tmp/root" --quiet
 prefix=$(meson introspect "$build" --buildoptions | python3 -c \
   'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"]=="prefix"][0])')
@@ -27,6 +27,7 @@ root="$tmp/root$prefix"
 export PKG_CONFIG_PATH="$root/$libdir/pkgconfig"
 export PKG_CONFIG_SYSROOT_DIR="$tmp/root"
 check "installed soname-versioned shared library" test -e "$root/$libdir/libconc.so.0"
+check "the verify build is not installed" bash -c "! find '$tmp/root' -name '*verify*' | grep -q ."
 cat >"$tmp/use.c" <<'C'
 #include <conc/conc.h>
 #include <stdio.h>
@@ -46,7 +47,7 @@ int main(void)
 C
 cp "$tmp/use.c" "$tmp/use.cpp"
 check "C consumer via pkg-config (shared)" bash -c \
-  "cc -std=c11 -Wall -Werror \$(pkg-config --cflags conc) '$tmp/use.c' -o '$tmp/use' \$(pkg-config --libs conc) && LD_LIBRARY_PATH='$root/$libdir' '$tmp/use'"
+  "cc -std=c11 -pedantic -Wall -Wextra -Werror \$(pkg-config --cflags conc) '$tmp/use.c' -o '$tmp/use' \$(pkg-config --libs conc) && LD_LIBRARY_PATH='$root/$libdir' '$tmp/use'"
 check "C++ consumer via pkg-config" bash -c \
   "c++ -Wall -Werror \$(pkg-config --cflags conc) '$tmp/use.cpp' -o '$tmp/usexx' \$(pkg-config --libs conc) && LD_LIBRARY_PATH='$root/$libdir' '$tmp/usexx'"
 check "C consumer via pkg-config --static" bash -c \

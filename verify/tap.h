@@ -35,7 +35,9 @@
 #if defined(__GNUC__)
 #define TAP_PRINTF_(f, a) __attribute__((format(printf, f, a)))
 #define TAP_UNUSED_ __attribute__((unused))
+#define TAP_NORETURN_ __attribute__((noreturn))
 #else
+#define TAP_NORETURN_
 #define TAP_PRINTF_(f, a)
 #define TAP_UNUSED_
 #endif
@@ -132,7 +134,7 @@ static TAP_UNUSED_ TAP_PRINTF_(1, 2) void skip(const char *fmt, ...)
     va_end(ap);
 }
 
-static TAP_UNUSED_ TAP_PRINTF_(1, 2) void bail_out(const char *fmt, ...)
+static TAP_UNUSED_ TAP_NORETURN_ TAP_PRINTF_(1, 2) void bail_out(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
