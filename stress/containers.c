@@ -1,0 +1,540 @@
+/*
+ * containers.c - producers, consumers and mixed threads over queues and
+ * stacks, and the checks made on every popped item.
+ *
+ * Producer p pushes (p, 0), (p, 1), ... one by one or in batches
+ * (push_many); a push that reports CONC_FULL keeps its items, which are
+ * pushed again.  Before pushing seqs below n it publishes `started = n`, and
+ * before that it makes room for them in its ledger (ledger.c).
+ *
+ * For every popped item, in this order:
+ *   producer id in range, else INVENTED;
+ *   check word == hash(producer, seq), else CORRUPT;
+ *   seq < started[producer], else INVENTED: "popped before its push began".
+ *     Sound: the producer stores started (relaxed) before its push, the push
+ *     happens-before the pop that returns the item (every header promises
+ *     it), and our load comes after the pop, so it must see the store;
+ *   queues: seq > the last seq this consumer saw from that producer, else
+ *     ORDER (each producer's items are popped in the order it pushed them);
+ *   the ledger: exactly once (DUPLICATE, LOST);
+ *   stacks with mixed threads: the LIFO watch (below).
+ *
+ * The LIFO watch (stacks, threads that both push and pop).  Stamps come from
+ * one global atomic clock (acq_rel fetch-and-add, so a stamp that reads a
+ * later value is ordered after an earlier stamp by happens-before): every
+ * pop takes an invocation stamp `pi` just before it calls pop.  When thread
+ * T pops its own item x, and T's latest successful push call (the items
+ * y0..y, all pushed before this pop was invoked) began after x's push call
+ * ended (x < y0, T's own seqs grow), T takes a stamp pr after its pop
+ * returned and publishes the claim "(y, x, pr)" in a small table of its own.
+ * Whoever later pops y, with invocation stamp pi > pr, reports a LIFO
+ * violation.  Why this is sound (no false alarm under any legal interleaving
+ * of a linearizable stack): push(x) returned before push(y) was invoked, so
+ * x's linearization point precedes y's; push(y) returned before T invoked
+ * its pop, so y is in the stack before pop(x) takes effect; y's pop was
+ * invoked after T's pop returned (pi > pr), so y is still in the stack when
+ * pop(x) takes effect.  In a sequential stack an item pushed later than x
+ * and still present lies above x, so that pop must have returned y or
+ * something above it, never x.  A claim that is overwritten, or read torn
+ * (a seqlock guards it), or read before it was written is simply not
+ * checked: the check can miss a violation, never invent one.  What it does
+ * not check: LIFO between different threads' items, or when y was popped
+ * before the claim was published.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stress.h"
+
+static void containers_free(run *r);
+
+typedef struct cthread {
+    run *r;
+    int tid;
+    int role;
+    int pid;                  /* producer index or -1 */
+    uint64_t rng;
+    /* producing */
+    uint64_t next_seq, quota, started_pub;
+    uint64_t push_first, push_last; /* the latest successful push call */
+    bool have_push, producing_done;
+    uint64_t pushes, pops, full, empty, calls, checked;
+    /* queues: per producer, seq + 1 of the last item seen, 0 none */
+    uint64_t *last_seen;
+} cthread;
+
+typedef struct cstate {
+    cthread *t;  /* nthreads + 1 (the drain) */
+    uint64_t drained;
+    uint64_t len_after_drain;
+} cstate;
+
+static const char *status_name(int st)
+{
+    switch (st) {
+    case CONC_OK: return "CONC_OK";
+    case CONC_EMPTY: return "CONC_EMPTY";
+    case CONC_FULL: return "CONC_FULL";
+    case CONC_CLOSED: return "CONC_CLOSED";
+    case CONC_TIMEDOUT: return "CONC_TIMEDOUT";
+    case CONC_EINVAL: return "CONC_EINVAL";
+    case CONC_ENOMEM: return "CONC_ENOMEM";
+    }
+    return "an unknown status";
+}
+
+static void publish_counts(cthread *t)
+{
+    tslot *s = &t->r->slots[t->tid];
+    atomic_store_explicit(&s->pushes, t->pushes, memory_order_relaxed);
+    atomic_store_explicit(&s->pops, t->pops, memory_order_relaxed);
+    atomic_store_explicit(&s->ok, t->pushes + t->pops, memory_order_relaxed);
+    atomic_store_explicit(&s->calls, t->calls, memory_order_relaxed);
+    atomic_store_explicit(&s->checked, t->checked, memory_order_relaxed);
+    atomic_store_explicit(&s->full, t->full, memory_order_relaxed);
+    atomic_store_explicit(&s->empty, t->empty, memory_order_relaxed);
+}
+
+static size_t pick_batch(cthread *t)
+{
+    int max = t->r->cfg->batch_max;
+    if (max <= 1 || (stress_rand(&t->rng) & 3) != 0)
+        return 1;
+    return 2 + (size_t)(stress_rand(&t->rng) % (uint64_t)(max - 1));
+}
+
+static uint64_t clock_stamp(run *r)
+{
+    return atomic_fetch_add_explicit(&r->clock, 1, memory_order_acq_rel) + 1;
+}
+
+/* ---- the LIFO watch ---- */
+
+static void watch_claim(cthread *t, uint64_t x, uint64_t *pr)
+{
+    run *r = t->r;
+    uint64_t y = t->push_last;
+    watch_entry *w = &r->prod[t->pid].watch[y % WATCH_WAYS];
+    /* Only this thread writes its table, so plain reads of it are exact. */
+    if (atomic_load_explicit(&w->y, memory_order_relaxed) == y + 1)
+        return; /* the earliest claim about y is the strongest */
+    if (*pr == 0)
+        *pr = clock_stamp(r);
+    uint64_t v = atomic_load_explicit(&w->ver, memory_order_relaxed);
+    atomic_store_explicit(&w->ver, v + 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    atomic_store_explicit(&w->y, y + 1, memory_order_relaxed);
+    atomic_store_explicit(&w->x, x, memory_order_relaxed);
+    atomic_store_explicit(&w->pr, *pr, memory_order_relaxed);
+    atomic_store_explicit(&w->ver, v + 2, memory_order_release);
+}
+
+static void watch_check(cthread *t, int p, uint64_t s, uint64_t pi)
+{
+    run *r = t->r;
+    watch_entry *w = &r->prod[p].watch[s % WATCH_WAYS];
+    uint64_t v1 = atomic_load_explicit(&w->ver, memory_order_acquire);
+    if (v1 & 1)
+        return;
+    uint64_t y = atomic_load_explicit(&w->y, memory_order_relaxed);
+    uint64_t x = atomic_load_explicit(&w->x, memory_order_relaxed);
+    uint64_t pr = atomic_load_explicit(&w->pr, memory_order_relaxed);
+    atomic_thread_fence(memory_order_acquire);
+    if (atomic_load_explicit(&w->ver, memory_order_relaxed) != v1)
+        return; /* torn: skip, never guess */
+    if (y != s + 1 || pi <= pr)
+        return;
+    char a[16], b[16];
+    violation(r, V_LIFO, p, x,
+              "%s popped its own item seq %" PRIu64 " (pop returned before "
+              "stamp %" PRIu64 ") while its later item seq %" PRIu64
+              " (pushed after it, before that pop) was still in the stack: "
+              "%s's pop of seq %" PRIu64 " began at stamp %" PRIu64,
+              thread_name(r, p, a), x, pr, s, thread_name(r, t->tid, b), s,
+              pi);
+}
+
+/* ---- checks on one popped item ---- */
+
+static void consume(cthread *t, uint64_t v, uint64_t pi, uint64_t *pr)
+{
+    run *r = t->r;
+    char a[16], b[16];
+    uint64_t p = item_producer(v), s = item_seq(v);
+    t->checked++;
+    if (p >= (uint64_t)r->nprod) {
+        violation(r, V_INVENTED, -1, 0,
+                  "%s popped 0x%016" PRIx64 ": producer id %" PRIu64
+                  " out of range (%d producers)",
+                  thread_name(r, t->tid, a), v, p, r->nprod);
+        return;
+    }
+    if (item_checkword(v) != item_check(p, s)) {
+        violation(r, V_CORRUPT, (int)p, s,
+                  "%s popped 0x%016" PRIx64 ": check word 0x%04" PRIx64
+                  ", expected 0x%04" PRIx64,
+                  thread_name(r, t->tid, a), v, item_checkword(v),
+                  item_check(p, s));
+        return;
+    }
+    uint64_t started = atomic_load_explicit(&r->prod[p].started,
+                                            memory_order_relaxed);
+    if (s >= started) {
+        violation(r, V_INVENTED, (int)p, s,
+                  "%s popped it before its push began (%s had begun pushing "
+                  "only seqs below %" PRIu64 ")",
+                  thread_name(r, t->tid, a), thread_name(r, (int)p, b),
+                  started);
+        return;
+    }
+    if (t->last_seen) {
+        uint64_t last = t->last_seen[p];
+        if (s + 1 <= last)
+            violation(r, V_ORDER, (int)p, s,
+                      "%s popped it after seq %" PRIu64
+                      " of the same producer (FIFO per producer)",
+                      thread_name(r, t->tid, a), last - 1);
+        else
+            t->last_seen[p] = s + 1;
+    }
+    ledger_record(r, (int)p, s, t->tid);
+    if (r->watch) {
+        watch_check(t, (int)p, s, pi);
+        if (t->role == ROLE_MIXED && (int)p == t->pid && t->have_push &&
+            s < t->push_first)
+            watch_claim(t, s, pr);
+    }
+}
+
+/* ---- one push, one pop ---- */
+
+/* 1: pushed something; 0: FULL; -1: this thread has nothing more to push. */
+static int push_step(cthread *t)
+{
+    run *r = t->r;
+    const reg_entry *e = r->e;
+    tslot *slot = &r->slots[t->tid];
+    producer_state *ps = &r->prod[t->pid];
+    size_t n = pick_batch(t);
+    if (n > t->quota - t->next_seq)
+        n = (size_t)(t->quota - t->next_seq);
+    if (t->next_seq + n > ITEM_SEQ_LIMIT)
+        n = (size_t)(ITEM_SEQ_LIMIT - t->next_seq);
+    if (n == 0) {
+        t->producing_done = true;
+        return -1;
+    }
+    if (t->next_seq + n > t->started_pub) {
+        uint64_t pub = t->next_seq + n;
+        /* Room first: the settle of older seqs must happen-before any pop
+         * of these (ledger.c relies on it). */
+        ledger_make_room(r, t->pid, pub);
+        atomic_store_explicit(&ps->started, pub, memory_order_relaxed);
+        t->started_pub = pub;
+    }
+    void *items[STRESS_MAX_BATCH];
+    for (size_t k = 0; k < n; k++)
+        items[k] = (void *)(uintptr_t)item_encode((uint64_t)t->pid,
+                                                  t->next_seq + k);
+    atomic_store_explicit(&slot->arg, (uint64_t)(uintptr_t)items[0],
+                          memory_order_relaxed);
+    int op = n == 1 ? OP_PUSH : OP_PUSH_MANY;
+    atomic_store_explicit(&slot->op, op | OP_INSIDE, memory_order_relaxed);
+    int st;
+    size_t done;
+    if (n == 1) {
+        st = e->push(r->obj, items[0]);
+        done = st == CONC_OK;
+    } else {
+        done = (size_t)-1;
+        st = e->push_many(r->obj, items, n, &done);
+    }
+    atomic_store_explicit(&slot->op, op, memory_order_relaxed);
+    t->calls++;
+    char a[16];
+    bool okst = n == 1 ? (st == CONC_OK || st == CONC_FULL)
+                       : ((st == CONC_OK && done == n) ||
+                          (st == CONC_FULL && done < n));
+    if (!okst) {
+        violation(r, V_STATUS, t->pid, t->next_seq,
+                  "%s: %s of %zu item(s) returned %s (%zu pushed)",
+                  thread_name(r, t->tid, a), n == 1 ? "push" : "push_many",
+                  n, status_name(st), n == 1 ? (size_t)0 : done);
+        if (done > n)
+            done = 0; /* nonsense count: assume nothing went in */
+    }
+    if (st == CONC_FULL)
+        t->full++;
+    if (done > 0) {
+        t->push_first = t->next_seq;
+        t->push_last = t->next_seq + done - 1;
+        t->have_push = true;
+        t->next_seq += done;
+        t->pushes += done;
+    }
+    publish_counts(t);
+    if (t->next_seq >= t->quota || t->next_seq >= ITEM_SEQ_LIMIT)
+        t->producing_done = true;
+    return done > 0 ? 1 : 0;
+}
+
+/* 1: popped something; 0: EMPTY; -1: EMPTY and every producer is done. */
+static int pop_step(cthread *t, size_t n)
+{
+    run *r = t->r;
+    const reg_entry *e = r->e;
+    tslot *slot = &r->slots[t->tid];
+    /* Read before the pop: an EMPTY from a pop that began after every
+     * producer finished means every item has been taken. */
+    int pdone = atomic_load_explicit(&r->producers_done, memory_order_acquire);
+    uint64_t pi = r->watch ? clock_stamp(r) : 0;
+    void *out[STRESS_MAX_BATCH];
+    int st;
+    size_t got;
+    int op = n == 1 ? OP_POP : OP_POP_MANY;
+    if (t->role != ROLE_DRAIN)
+        atomic_store_explicit(&slot->op, op | OP_INSIDE, memory_order_relaxed);
+    if (n == 1) {
+        st = e->pop(r->obj, &out[0]);
+        got = st == CONC_OK;
+    } else {
+        got = (size_t)-1;
+        st = e->pop_many(r->obj, out, n, &got);
+    }
+    if (t->role != ROLE_DRAIN)
+        atomic_store_explicit(&slot->op, op, memory_order_relaxed);
+    t->calls++;
+    bool okst = n == 1 ? (st == CONC_OK || st == CONC_EMPTY)
+                       : ((st == CONC_OK && got >= 1 && got <= n) ||
+                          (st == CONC_EMPTY && got == 0));
+    char a[16];
+    if (!okst) {
+        violation(r, V_STATUS, -1, 0, "%s: %s of up to %zu returned %s (%zu popped)",
+                  thread_name(r, t->tid, a), n == 1 ? "pop" : "pop_many", n,
+                  status_name(st), n == 1 ? (size_t)0 : got);
+        if (got > n || st != CONC_OK)
+            got = 0;
+    }
+    if (st == CONC_EMPTY)
+        t->empty++;
+    uint64_t pr = 0;
+    for (size_t k = 0; k < got; k++)
+        consume(t, (uint64_t)(uintptr_t)out[k], pi, &pr);
+    t->pops += got;
+    publish_counts(t);
+    if (got > 0)
+        return 1;
+    return pdone == r->nprod ? -1 : 0;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield" ::: "memory");
+#else
+    atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
+/* After CONC_FULL or CONC_EMPTY: spin a little (up to 16 pauses), then
+ * yield, and every 32nd failure in a row sleep (about 50 us with the usual
+ * timer slack).  Yielding alone is not enough on an oversubscribed machine:
+ * a thread that yields because the queue is full hands its CPU to the other
+ * producer exactly when the queue is full for it too, which yields back, and
+ * one producer/consumer pair starves the other for the whole run.  The
+ * sleep takes the thread off the run queue long enough to break that pairing.
+ * (Tuned on 2 cores with twice as many threads: fairness from 0.00 to ~0.99
+ * at the same throughput.) */
+static void backoff(unsigned *fails)
+{
+    unsigned f = ++*fails;
+    if (f > 16) {
+        if (f % 32 == 0)
+            stress_sleep(1e-6);
+        else
+            sched_yield();
+        return;
+    }
+    unsigned spins = 1u << (f < 4 ? f : 4);
+    for (unsigned i = 0; i < spins; i++)
+        cpu_relax();
+}
+
+static void *worker_main(void *arg)
+{
+    cthread *t = arg;
+    run *r = t->r;
+    tslot *slot = &r->slots[t->tid];
+    stress_pin(r->cfg, slot);
+    wait_for_go(r, slot);
+    unsigned fails = 0;
+    bool counted_done = false;
+    while (!stop_requested(r)) {
+        int res;
+        bool push = t->role == ROLE_PRODUCER ||
+                    (t->role == ROLE_MIXED && !t->producing_done &&
+                     (stress_rand(&t->rng) & 1));
+        if (push) {
+            res = push_step(t);
+        } else if (t->role == ROLE_PRODUCER) {
+            res = -1;
+        } else {
+            res = pop_step(t, pick_batch(t));
+        }
+        if (t->producing_done && !counted_done &&
+            (t->role == ROLE_PRODUCER || t->role == ROLE_MIXED)) {
+            counted_done = true;
+            /* Release: every push of ours before the count. */
+            atomic_fetch_add_explicit(&r->producers_done, 1,
+                                      memory_order_release);
+            if (t->role == ROLE_PRODUCER)
+                break;
+            continue;
+        }
+        if (r->cfg->inject_stall && t->role == ROLE_CONSUMER &&
+            t->pops >= 100) {
+            /* Pretend to hang inside pop, so the watchdog can be tested. */
+            atomic_store_explicit(&slot->op, OP_POP | OP_INSIDE,
+                                  memory_order_relaxed);
+            for (;;)
+                stress_sleep(1.0);
+        }
+        if (res > 0)
+            fails = 0;
+        else if (res < 0 && !push)
+            break; /* EMPTY after every producer finished */
+        else
+            backoff(&fails);
+    }
+    publish_counts(t);
+    atomic_store_explicit(&slot->op, OP_DONE, memory_order_relaxed);
+    slot->t_done = stress_now();
+    atomic_fetch_add_explicit(&r->threads_done, 1, memory_order_release);
+    return NULL;
+}
+
+int containers_start(run *r, pthread_t *th, int *created)
+{
+    cstate *cs = calloc(1, sizeof *cs);
+    if (!cs)
+        return -1;
+    r->priv = cs;
+    cs->t = calloc((size_t)r->nthreads + 1, sizeof *cs->t);
+    if (!cs->t)
+        return -1;
+    uint64_t items = 0;
+    if (r->ops_target)
+        items = (r->ops_target + 1) / 2;
+    for (int i = 0; i <= r->nthreads; i++) {
+        cthread *t = &cs->t[i];
+        t->r = r;
+        t->tid = i;
+        t->role = r->slots[i].role;
+        t->pid = (t->role == ROLE_PRODUCER || t->role == ROLE_MIXED) ? i : -1;
+        t->rng = stress_mix64(r->cfg->seed ^ ((uint64_t)i << 40) ^
+                              stress_mix64(r->e->kind)) | 1;
+        t->quota = UINT64_MAX;
+        if (t->pid >= 0 && r->ops_target)
+            t->quota = items / (uint64_t)r->nprod +
+                       ((uint64_t)t->pid < items % (uint64_t)r->nprod);
+        if (r->e->kind == REG_QUEUE && t->role != ROLE_PRODUCER) {
+            t->last_seen = calloc((size_t)r->nprod, sizeof *t->last_seen);
+            if (!t->last_seen)
+                return -1;
+        }
+    }
+    for (int i = 0; i < r->nthreads; i++) {
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setstacksize(&attr, 256 * 1024);
+        int rc = pthread_create(&th[i], &attr, worker_main, &cs->t[i]);
+        pthread_attr_destroy(&attr);
+        if (rc != 0) {
+            errno = rc;
+            return -1;
+        }
+        (*created)++;
+    }
+    return 0;
+}
+
+/* After the join: drain, prove emptiness, settle the ledgers. */
+void containers_finish(run *r, container_totals *out)
+{
+    cstate *cs = r->priv;
+    memset(out, 0, sizeof *out);
+    if (!cs || !cs->t)
+        return;
+    cthread *d = &cs->t[r->nthreads];
+    tslot *slot = &r->slots[r->nthreads];
+    atomic_store_explicit(&r->phase, 2, memory_order_relaxed);
+    atomic_store_explicit(&slot->op, OP_DRAIN | OP_INSIDE,
+                          memory_order_relaxed);
+    uint64_t pushed = 0, popped = 0;
+    for (int i = 0; i < r->nthreads; i++) {
+        pushed += cs->t[i].pushes;
+        popped += cs->t[i].pops;
+    }
+    /* More pops than items could be left means items are being invented
+     * or duplicated without end; stop there. */
+    uint64_t bound = (pushed > popped ? pushed - popped : 0) + r->capacity +
+                     1024;
+    uint64_t before = d->pops;
+    int res;
+    while ((res = pop_step(d, 1)) > 0) {
+        if (d->pops - before > bound) {
+            violation(r, V_INVENTED, -1, 0,
+                      "the drain popped more than %" PRIu64
+                      " items, more than could be inside; stopped draining",
+                      bound);
+            break;
+        }
+    }
+    cs->drained = d->pops - before;
+    /* The structure must now say EMPTY, to a single pop and to a batch. */
+    uint64_t extra = d->pops;
+    pop_step(d, 1);
+    pop_step(d, 4);
+    if (d->pops != extra)
+        violation(r, V_NOT_EMPTY, -1, 0,
+                  "after the drain saw CONC_EMPTY, pop and pop_many still "
+                  "returned %" PRIu64 " item(s)",
+                  d->pops - extra);
+    cs->drained = d->pops - before;
+    cs->len_after_drain = r->e->len(r->obj);
+    atomic_store_explicit(&slot->op, OP_DONE, memory_order_relaxed);
+    atomic_store_explicit(&r->phase, 3, memory_order_relaxed);
+    size_t late_max = 0;
+    for (int p = 0; p < r->nprod; p++) {
+        ledger *l = &r->prod[p].led;
+        if (l->late_max > late_max)
+            late_max = l->late_max;
+        ledger_final(r, p, cs->t[p].next_seq,
+                     atomic_load_explicit(&r->prod[p].started,
+                                          memory_order_relaxed));
+    }
+    out->pushed = pushed;
+    out->popped = popped;
+    out->drained = cs->drained;
+    out->len_after_drain = cs->len_after_drain;
+    out->late_max = late_max;
+    containers_free(r);
+}
+
+static void containers_free(run *r)
+{
+    cstate *cs = r->priv;
+    if (!cs)
+        return;
+    if (cs->t)
+        for (int i = 0; i <= r->nthreads; i++)
+            free(cs->t[i].last_seen);
+    free(cs->t);
+    free(cs);
+    r->priv = NULL;
+}

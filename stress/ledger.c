@@ -1,0 +1,326 @@
+/*
+ * ledger.c - exactly-once accounting for hours of items in bounded memory.
+ *
+ * Each producer p owns a ledger: a window of W slots (W a power of two) and
+ * a small "late set".  Seq s of producer p maps to slot index(s) (s mod W,
+ * with the bits shuffled so that consecutive seqs land on different cache
+ * lines) and is recorded there as its lap tag, s / W + 1, plus the id of the
+ * thread that popped it.  `floor` is the producer's own: every seq below it
+ * is settled.
+ *
+ *   record (a consumer, after popping s):  CAS the slot from 0 to s's tag.
+ *   settle (the producer, before pushing s + W - 1 or more): for f = floor,
+ *     if the slot holds f's tag, clear it (f was popped exactly once so far);
+ *     if it is empty, f has not been popped yet (still inside the structure,
+ *     or in a consumer's hands, or lost): put f in the late set.
+ *     Then floor++.
+ *
+ * A recording that finds its slot occupied goes to the slow path, under the
+ * ledger's mutex:
+ *   - the slot holds s's own tag: s was popped twice (both pops named);
+ *   - it holds an older tag s' (s' <= s - W, already past the floor): that
+ *     recording of s' came after s' was settled: if s' is in the late set it
+ *     was merely late (removed from the set, fine), else it is a second pop
+ *     of s'.  The slot then takes s;
+ *   - it holds a newer tag: s's own turn has passed: s in the late set means
+ *     late (fine), else s was popped twice.
+ * The producer's settle takes the same slow path when the slot holds
+ * anything but f's tag.  After the final drain, ledger_final() settles
+ * everything up to the number of items pushed, resolves what is left in the
+ * slots (late recordings, second pops, and items never pushed or whose push
+ * reported CONC_FULL) and reports every seq still in the late set as lost.
+ *
+ * Why it is exact: a seq is pushed only after the producer made room for it
+ * (s < floor + W at the time), so a recorded s that passed the "push had
+ * begun" check satisfies s < floor + W, and a slot never holds two seqs that
+ * both still need it.  Every recording either is cleared by a settle that
+ * saw exactly one recording, or meets a later recording or settle under the
+ * mutex, or is found by the final sweep; every settle that finds no
+ * recording puts the seq in the late set, whose entries must each be matched
+ * by exactly one late recording.  So each pushed item is classified as popped
+ * exactly once, popped k > 1 times (k - 1 duplicates reported) or lost, with
+ * no sampling and no hashing.  (The argument uses "push happens-before pop",
+ * which the headers promise; a structure that breaks it is reported, though
+ * perhaps under another name.)
+ *
+ * Memory: W * 8 bytes per producer, plus 8 bytes per late item.  Items stay
+ * late only while they sit in the structure (at most its capacity, e.g. the
+ * bottom of a stack) or in a consumer's hands; more than run->late_limit late
+ * items per producer means items are being lost, and the run stops early.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "stress.h"
+
+#define TAG_MASK 0xFFFFFFFFull
+
+static inline size_t slot_index(unsigned shift, uint64_t s)
+{
+    uint64_t low = s & (((uint64_t)1 << shift) - 1);
+    return (size_t)(((low & 7) << (shift - 3)) | (low >> 3));
+}
+
+static inline uint64_t slot_seq(unsigned shift, size_t idx, uint64_t tag)
+{
+    uint64_t low3 = (uint64_t)idx >> (shift - 3);
+    uint64_t mid = (uint64_t)idx & (((uint64_t)1 << (shift - 3)) - 1);
+    return ((tag - 1) << shift) | (mid << 3) | low3;
+}
+
+static inline uint64_t slot_tag(unsigned shift, uint64_t s)
+{
+    return (s >> shift) + 1;
+}
+
+static inline int slot_tid(uint64_t v)
+{
+    return (int)(v >> 32) - 1;
+}
+
+int ledger_init(ledger *l, size_t window)
+{
+    memset(l, 0, sizeof *l);
+    l->slot = calloc(window, sizeof *l->slot);
+    if (!l->slot)
+        return -1;
+    for (size_t i = 0; i < window; i++)
+        atomic_init(&l->slot[i], 0);
+    if (pthread_mutex_init(&l->lock, NULL) != 0) {
+        free(l->slot);
+        l->slot = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+void ledger_fini(ledger *l)
+{
+    if (!l->slot)
+        return;
+    pthread_mutex_destroy(&l->lock);
+    free(l->slot);
+    free(l->late);
+    memset(l, 0, sizeof *l);
+}
+
+/* ---- the late set: seqs appended in increasing order (the floor only
+ * grows), removed anywhere; an entry is seq << 1 | removed. ---- */
+
+static STRESS_NORETURN void out_of_memory(void)
+{
+    static const char msg[] =
+        "conc-stress: out of memory for the late set; giving up\n";
+    ssize_t w = write(2, msg, sizeof msg - 1);
+    (void)w;
+    _exit(EXIT_CANNOT_RUN);
+}
+
+static void late_add(run *r, ledger *l, uint64_t s)
+{
+    if (l->late_len == l->late_cap) {
+        /* Drop removed entries first; grow only if that frees too little. */
+        size_t w = 0;
+        for (size_t i = l->late_head; i < l->late_len; i++)
+            if (!(l->late[i] & 1))
+                l->late[w++] = l->late[i];
+        l->late_head = 0;
+        l->late_len = w;
+        if (l->late_len * 2 > l->late_cap || l->late_cap == 0) {
+            size_t cap = l->late_cap ? l->late_cap * 2 : 1024;
+            uint64_t *n = realloc(l->late, cap * sizeof *n);
+            if (!n)
+                out_of_memory();
+            l->late = n;
+            l->late_cap = cap;
+        }
+    }
+    l->late[l->late_len++] = s << 1;
+    l->late_live++;
+    if (l->late_live > l->late_max)
+        l->late_max = l->late_live;
+    if (l->late_live > r->late_limit &&
+        !atomic_exchange_explicit(&r->early_stop, 1, memory_order_relaxed))
+        atomic_store_explicit(&r->stop, 1, memory_order_relaxed);
+}
+
+static bool late_remove(ledger *l, uint64_t s)
+{
+    size_t lo = l->late_head, hi = l->late_len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint64_t m = l->late[mid] >> 1;
+        if (m < s)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == l->late_len || (l->late[lo] >> 1) != s || (l->late[lo] & 1))
+        return false;
+    l->late[lo] |= 1;
+    l->late_live--;
+    while (l->late_head < l->late_len && (l->late[l->late_head] & 1))
+        l->late_head++;
+    if (l->late_head == l->late_len)
+        l->late_head = l->late_len = 0;
+    return true;
+}
+
+/* A recording of s' found after s' had been settled (under the lock). */
+static void settle_stale(run *r, int p, ledger *l, uint64_t s, int tid)
+{
+    char a[16];
+    if (late_remove(l, s))
+        return; /* it was merely late */
+    violation(r, V_DUPLICATE, p, s,
+              "popped again (by %s) after it had already been popped and "
+              "accounted for",
+              thread_name(r, tid, a));
+}
+
+void ledger_record(run *r, int p, uint64_t s, int tid)
+{
+    ledger *l = &r->prod[p].led;
+    unsigned shift = r->window_shift;
+    size_t i = slot_index(shift, s);
+    uint64_t tag = slot_tag(shift, s);
+    uint64_t val = tag | ((uint64_t)(tid + 1) << 32);
+    uint64_t exp = 0;
+    /* Relaxed is enough: the only data is the slot itself, and the
+     * producer's clearing of this slot happens-before our CAS through the
+     * push and pop of s (settle, then publish, then push). */
+    if (atomic_compare_exchange_strong_explicit(&l->slot[i], &exp, val,
+                                                memory_order_relaxed,
+                                                memory_order_relaxed))
+        return;
+    char a[16], b[16];
+    pthread_mutex_lock(&l->lock);
+    for (;;) {
+        uint64_t v = atomic_load_explicit(&l->slot[i], memory_order_relaxed);
+        if (v == 0) {
+            if (atomic_compare_exchange_strong_explicit(
+                    &l->slot[i], &v, val, memory_order_relaxed,
+                    memory_order_relaxed))
+                break;
+            continue;
+        }
+        uint64_t vt = v & TAG_MASK;
+        if (vt == tag) {
+            if (slot_tid(v) == tid)
+                violation(r, V_DUPLICATE, p, s, "popped twice by %s",
+                          thread_name(r, tid, a));
+            else
+                violation(r, V_DUPLICATE, p, s, "popped by %s and by %s",
+                          thread_name(r, slot_tid(v), a),
+                          thread_name(r, tid, b));
+            break;
+        }
+        if (vt < tag) {
+            if (!atomic_compare_exchange_strong_explicit(
+                    &l->slot[i], &v, val, memory_order_relaxed,
+                    memory_order_relaxed))
+                continue;
+            settle_stale(r, p, l, slot_seq(shift, i, vt), slot_tid(v));
+            break;
+        }
+        /* A newer seq holds the slot: s's turn has passed. */
+        settle_stale(r, p, l, s, tid);
+        break;
+    }
+    pthread_mutex_unlock(&l->lock);
+}
+
+/* Settle f == l->floor (the producer, or the main thread at the end). */
+static void settle_one(run *r, int p, ledger *l)
+{
+    unsigned shift = r->window_shift;
+    uint64_t f = l->floor;
+    size_t i = slot_index(shift, f);
+    uint64_t tag = slot_tag(shift, f);
+    uint64_t v = atomic_load_explicit(&l->slot[i], memory_order_relaxed);
+    if ((v & TAG_MASK) == tag &&
+        atomic_compare_exchange_strong_explicit(&l->slot[i], &v, 0,
+                                                memory_order_relaxed,
+                                                memory_order_relaxed)) {
+        l->floor = f + 1;
+        return;
+    }
+    char a[16];
+    pthread_mutex_lock(&l->lock);
+    for (;;) {
+        v = atomic_load_explicit(&l->slot[i], memory_order_relaxed);
+        if (v == 0) {
+            late_add(r, l, f); /* not popped yet, or lost */
+            break;
+        }
+        uint64_t vt = v & TAG_MASK;
+        if (!atomic_compare_exchange_strong_explicit(&l->slot[i], &v, 0,
+                                                     memory_order_relaxed,
+                                                     memory_order_relaxed))
+            continue;
+        if (vt == tag)
+            break; /* recorded while we took the lock */
+        if (vt < tag) {
+            settle_stale(r, p, l, slot_seq(shift, i, vt), slot_tid(v));
+        } else {
+            uint64_t s2 = slot_seq(shift, i, vt);
+            violation(r, V_INVENTED, p, s2,
+                      "popped by %s before its push began (seq %" PRIu64
+                      " was not yet settled)",
+                      thread_name(r, slot_tid(v), a), f);
+        }
+        late_add(r, l, f);
+        break;
+    }
+    pthread_mutex_unlock(&l->lock);
+    l->floor = f + 1;
+}
+
+void ledger_make_room(run *r, int p, uint64_t upto)
+{
+    ledger *l = &r->prod[p].led;
+    uint64_t w = r->window;
+    if (upto <= l->floor + w)
+        return;
+    /* Settle a quarter window more than needed, so this runs rarely; what is
+     * settled stays at least W/2 behind the next seq to push. */
+    uint64_t target = upto - w + w / 4;
+    while (l->floor < target)
+        settle_one(r, p, l);
+}
+
+void ledger_final(run *r, int p, uint64_t pushed, uint64_t started)
+{
+    ledger *l = &r->prod[p].led;
+    unsigned shift = r->window_shift;
+    char a[16];
+    while (l->floor < pushed)
+        settle_one(r, p, l);
+    /* Every recording left in a slot is now stale: late, a second pop, or
+     * an item that was never pushed. */
+    pthread_mutex_lock(&l->lock);
+    for (size_t i = 0; i < r->window; i++) {
+        uint64_t v = atomic_exchange_explicit(&l->slot[i], 0,
+                                              memory_order_relaxed);
+        if (!v)
+            continue;
+        uint64_t s = slot_seq(shift, i, v & TAG_MASK);
+        if (s >= pushed)
+            violation(r, V_INVENTED, p, s,
+                      s < started
+                          ? "popped by %s, though its push reported CONC_FULL"
+                          : "popped by %s, never pushed",
+                      thread_name(r, slot_tid(v), a));
+        else
+            settle_stale(r, p, l, s, slot_tid(v));
+    }
+    for (size_t k = l->late_head; k < l->late_len; k++)
+        if (!(l->late[k] & 1))
+            violation(r, V_LOST, p, l->late[k] >> 1,
+                      "pushed by %s (push returned CONC_OK), never popped",
+                      thread_name(r, p, a));
+    l->late_head = l->late_len = l->late_live = 0;
+    pthread_mutex_unlock(&l->lock);
+}
