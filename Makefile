@@ -4,6 +4,11 @@
 #                 gcc + AddressSanitizer + UndefinedBehaviorSanitizer.
 #   make bench  - install what is missing, build a release build, run
 #                 conc-bench and print the table (BENCH_ARGS=... to pass flags).
+#   make fuzz SECONDS=N      - run each fuzz target for N seconds under
+#                 libFuzzer with ASan+UBSan; reproducers of any finding in
+#                 fuzz/findings/<target>/ (FUZZ_TARGETS=..., PARALLEL=2).
+#   make fuzz-afl SECONDS=N  - the same targets under AFL++ (findings in
+#                 fuzz/findings/afl/<target>/).
 # Build trees live under build/ (one per configuration).
 
 SHELL := /bin/bash
@@ -18,7 +23,8 @@ export ASAN_OPTIONS := halt_on_error=1 detect_leaks=1 abort_on_error=0 exitcode=
 export UBSAN_OPTIONS := halt_on_error=1 print_stacktrace=1 exitcode=68
 SAN_NORECOVER := -Dc_args=-fno-sanitize-recover=all -Dcpp_args=-fno-sanitize-recover=all
 
-.PHONY: all deps test test-gcc test-tsan test-asan test-install bench install clean
+.PHONY: all deps test test-gcc test-tsan test-asan test-install bench install clean \
+	fuzz fuzz-afl
 
 PREFIX ?= /usr/local
 
@@ -75,6 +81,20 @@ install: deps
 		--prefix=$(PREFIX) -Dtests=false -Dbench=disabled
 	ninja -C $(BUILD)/install
 	meson install -C $(BUILD)/install $(if $(DESTDIR),--destdir $(DESTDIR))
+
+# Fuzzing (fuzz/README.md).  SECONDS is expanded here, never read by bash
+# (where it is a special variable).
+SECONDS ?= 60
+FUZZ_TARGETS ?=
+PARALLEL ?= 1
+
+fuzz:
+	@bash tools/install-fuzz-deps.sh
+	BUILD=$(BUILD) PARALLEL=$(PARALLEL) bash fuzz/run.sh libfuzzer $(SECONDS) $(FUZZ_TARGETS)
+
+fuzz-afl:
+	@bash tools/install-fuzz-deps.sh afl
+	BUILD=$(BUILD) PARALLEL=$(PARALLEL) bash fuzz/run.sh afl $(SECONDS) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf $(BUILD)

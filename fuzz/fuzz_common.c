@@ -1,0 +1,70 @@
+/*
+ * fuzz_common.c - fuzz_fail and the small helpers of fuzz.h, linked into
+ * every target in every build (libFuzzer, AFL++, replay).
+ */
+#include "fuzz.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+bool fuzz_expect_violation;
+static int broken_allowed = -1; /* -1: not decided yet */
+
+void fuzz_fail(const char *fmt, ...)
+{
+    va_list ap;
+    fputs(fuzz_expect_violation ? "conc fuzz: expected violation caught: "
+                                : "conc fuzz: property violated: ",
+          stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    fflush(stderr);
+    if (fuzz_expect_violation) {
+        fflush(stdout);
+        _exit(0); /* the checker did its job; see replay_main.c */
+    }
+    abort();
+}
+
+bool fuzz_broken_allowed(void)
+{
+    if (broken_allowed < 0) {
+        const char *e = getenv("CONC_FUZZ_BROKEN");
+        broken_allowed = e != NULL && strcmp(e, "1") == 0;
+    }
+    return broken_allowed;
+}
+
+void fuzz_set_broken_allowed(bool on) { broken_allowed = on; }
+
+const char *fuzz_status_name(int st)
+{
+    switch (st) {
+    case CONC_OK: return "OK";
+    case CONC_EMPTY: return "EMPTY";
+    case CONC_FULL: return "FULL";
+    case CONC_CLOSED: return "CLOSED";
+    case CONC_TIMEDOUT: return "TIMEDOUT";
+    case CONC_EINVAL: return "EINVAL";
+    case CONC_ENOMEM: return "ENOMEM";
+    }
+    return "(not a conc_status)";
+}
+
+void *fuzz_alloc_aligned(size_t size, unsigned char fill)
+{
+    void *mem = NULL;
+    if (size == 0)
+        size = 1;
+    if (posix_memalign(&mem, CONC_ALIGN, size) != 0) {
+        fprintf(stderr, "conc fuzz: harness out of memory (%zu bytes)\n", size);
+        abort();
+    }
+    memset(mem, fill, size);
+    return mem;
+}

@@ -1,0 +1,822 @@
+/*
+ * fuzz_concurrent - the fuzzer that mutates shared state.
+ *
+ * The input picks a structure from the registry, its capacity, 2 to 4
+ * threads and each thread's list of operations (at most 64), and a schedule:
+ * linked against libconc-verify, every atomic operation inside the library
+ * (and every step between two operations in the harness) is a schedule
+ * point, and at each one the thread reads the next byte of its own slice of
+ * the schedule to decide whether to run on, give up the CPU, or stall until
+ * the other threads have completed some operations.  The threads start
+ * together behind a barrier, run their lists, and record what they saw
+ * (with invocation/response stamps from one relaxed atomic clock); the main
+ * thread joins them, drains the structure and checks, as conc-stress does:
+ *
+ *   containers  every popped item was pushed (no invention), and no item
+ *               was popped twice; after the drain every item whose push
+ *               said OK was popped exactly once and no item whose push said
+ *               FULL was ever popped; queues keep each producer's order
+ *               (FIFO in real time), stacks never pop an item from under a
+ *               later item of the same producer (LIFO in real time);
+ *               len stays within [0, capacity] and capacity never changes;
+ *               quiescent at the end, the structure takes exactly
+ *               `capacity` items, then says FULL, gives them back in order,
+ *               then says EMPTY.
+ *   counters    the final total is the sum of every delta (mod 2^64); with
+ *               positive deltas the previous totals returned by add chain
+ *               from 0 to the final total with no gap or overlap, each
+ *               thread's reads never decrease and never miss its own adds,
+ *               and a linearizable counter only ever reads a total that
+ *               existed.
+ *
+ * Nothing waits without bound: a push that finds the structure full (or a
+ * pop that finds it empty) is recorded and the thread moves on; a stall
+ * ends when every other thread is done or stalled too, or after a few
+ * hundred yields; and each thread yields at most YIELD_BUDGET times per
+ * input.
+ *
+ * Input layout (a missing byte reads as 0):
+ *   [0] structure: index into the registry (plus the broken queue, last,
+ *       when fuzz_broken_allowed())
+ *   [1] capacity (containers: from 1, 2, 3, 4, 5, 7, 8, 9, 16, 33, 64) or
+ *       shards (counters: 1 to 8)
+ *   [2] bits 0-1: threads - 2 (3 means 4); bit 2: build in caller memory;
+ *       bit 3: make producer 0's first item NULL; bits 4-7: broken period
+ *   [3] prefill: items the main thread pushes before the threads start
+ *   then, per thread: a count byte (n = b % 65) and n operation bytes
+ *   the rest: the schedule, cut into one slice per thread.
+ *   Schedule byte: bits 0-4 = schedule points to run through before the
+ *   next byte is read; bits 5-7 = action now: 0 none, 1-4 yield that many
+ *   times, 5-7 stall until the others complete 1-3 operations.
+ *   Container op byte: b % 8: 0-2 push, 3-4 pop, 5 push_many, 6 pop_many,
+ *   7 len/capacity; batch size 1 + (b >> 3) % 4.
+ *   Counter op byte: b % 4 == 3 read, else add; delta (b >> 2) + 1 for
+ *   b >> 2 < 56, else an edge value (0, -1, INT64_MIN, ...).
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broken.h"
+#include "fuzz.h"
+#include "internal/verify.h"
+#include "registry.h"
+
+#define MAX_THREADS 4
+#define MAX_OPS 64
+#define MAX_BATCH 4
+#define MAIN_PID MAX_THREADS            /* producer id of the prefill */
+#define MAX_SEQ (MAX_OPS * MAX_BATCH)   /* items one producer can make */
+#define STALL_YIELDS 256
+#define YIELD_BUDGET 4096 /* per thread and input: bounds a run's length */
+
+enum { OP_PUSH, OP_POP, OP_PUSH_MANY, OP_POP_MANY, OP_LEN, OP_ADD, OP_READ };
+
+/* What one operation did.  For counters items[0] holds the delta. */
+typedef struct op_rec {
+    uint8_t kind, status, n_req, n_done;
+    uint64_t inv, resp;
+    uintptr_t items[MAX_BATCH];
+    int64_t val; /* add: prev (or a sentinel); read: the value; len: len */
+} op_rec;
+
+typedef struct thread_ctx {
+    int tid;
+    pthread_t thread;
+    const uint8_t *ops;
+    int nops;
+    const uint8_t *sched;
+    size_t sched_len, sched_pos;
+    unsigned skip;
+    unsigned yields_left;
+    uint32_t next_seq;
+    op_rec rec[MAX_OPS];
+} thread_ctx;
+
+/* Where an item ended up (built by the main thread after joining). */
+typedef struct item_info {
+    uint8_t pushed; /* 0 never tried, 1 push said OK, 2 push said FULL */
+    uint8_t pops;
+    uint8_t popper;   /* thread id, or MAIN_PID for the drain */
+    uint8_t pop_idx;  /* index inside a pop_many */
+    uint16_t pop_op;  /* operation index in the popper's list */
+    uint64_t push_inv, push_resp, pop_inv, pop_resp;
+} item_info;
+
+typedef struct run {
+    const reg_entry *e;
+    void *obj;
+    bool caller_mem;
+    size_t cap;
+    int nthreads;
+    uintptr_t key; /* item value = raw ^ key, so one item can be NULL */
+    pthread_barrier_t start;
+    thread_ctx t[MAX_THREADS];
+    item_info items[MAX_THREADS + 1][MAX_SEQ];
+    uint32_t made[MAX_THREADS + 1]; /* items each producer made */
+} run;
+
+static run R; /* one input at a time */
+
+/* The harness's own shared words: relaxed, so that they add no
+ * happens-before edges that could hide a missing one in the library. */
+static _Atomic uint64_t clock_now;
+static _Atomic uint64_t ops_done;
+static _Atomic int threads_done;
+static _Atomic int stallers; /* threads inside stall() */
+static _Thread_local thread_ctx *self;
+
+static uint64_t stamp(void)
+{
+    return atomic_fetch_add_explicit(&clock_now, 1, memory_order_relaxed);
+}
+
+/* ---- the schedule ------------------------------------------------------- */
+
+/* Wait until the other threads complete `ops` more operations, or they are
+ * all done or all stalled themselves, or the yield budget runs out. */
+static void stall(thread_ctx *t, unsigned ops)
+{
+    uint64_t target = atomic_load_explicit(&ops_done, memory_order_relaxed) + ops;
+    atomic_fetch_add_explicit(&stallers, 1, memory_order_relaxed);
+    for (int k = 0; k < STALL_YIELDS && t->yields_left > 0; k++) {
+        int alive = R.nthreads -
+                    atomic_load_explicit(&threads_done, memory_order_relaxed);
+        if (atomic_load_explicit(&ops_done, memory_order_relaxed) >= target ||
+            alive <= 1 ||
+            atomic_load_explicit(&stallers, memory_order_relaxed) >= alive)
+            break;
+        t->yields_left--;
+        sched_yield();
+    }
+    atomic_fetch_sub_explicit(&stallers, 1, memory_order_relaxed);
+}
+
+/* A schedule point of this thread: the library's (via the verify hook) or
+ * the harness's own, between two operations. */
+static void schedule_point(thread_ctx *t)
+{
+    if (t->skip > 0) {
+        t->skip--;
+        return;
+    }
+    if (t->sched_pos >= t->sched_len)
+        return; /* the slice is used up: run freely */
+    uint8_t v = t->sched[t->sched_pos++];
+    t->skip = v & 0x1f;
+    unsigned act = v >> 5;
+    if (act >= 1 && act <= 4) {
+        for (unsigned k = 0; k < act && t->yields_left > 0; k++, t->yields_left--)
+            sched_yield();
+    } else if (act >= 5) {
+        stall(t, act - 4);
+    }
+}
+
+static void verify_hook(int kind, void *arg)
+{
+    (void)kind;
+    (void)arg;
+    thread_ctx *t = self;
+    if (t)
+        schedule_point(t);
+}
+
+/* ---- items -------------------------------------------------------------- */
+
+static uintptr_t item_raw(unsigned pid, uint32_t seq)
+{
+    return ((uintptr_t)(pid + 1) << 16) | seq;
+}
+
+static void *item_value(unsigned pid, uint32_t seq)
+{
+    return (void *)(item_raw(pid, seq) ^ R.key);
+}
+
+/* Decode an item value; false if it is not one the harness could have made. */
+static bool item_decode(uintptr_t v, unsigned *pid, uint32_t *seq)
+{
+    uintptr_t raw = v ^ R.key;
+    uintptr_t p = raw >> 16;
+    if (p < 1 || p > MAX_THREADS + 1)
+        return false;
+    *pid = (unsigned)(p - 1);
+    *seq = (uint32_t)(raw & 0xffff);
+    return *seq < R.made[*pid];
+}
+
+/* ---- the worker threads ------------------------------------------------- */
+
+static const int64_t edge_deltas[] = {
+    0, -1, INT64_MIN, INT64_MAX, -1000, (int64_t)1 << 40, -((int64_t)1 << 40),
+    (int64_t)1 << 62,
+};
+
+static void run_container_op(thread_ctx *t, op_rec *r, uint8_t b)
+{
+    const reg_entry *e = R.e;
+    unsigned n = 1 + (b >> 3) % MAX_BATCH;
+    switch (b % 8) {
+    case 0: case 1: case 2: {
+        r->kind = OP_PUSH;
+        r->n_req = 1;
+        r->items[0] = (uintptr_t)item_value((unsigned)t->tid, t->next_seq++);
+        r->inv = stamp();
+        r->status = (uint8_t)e->push(R.obj, (void *)r->items[0]);
+        r->resp = stamp();
+        r->n_done = r->status == CONC_OK;
+        break;
+    }
+    case 3: case 4: {
+        void *got = NULL;
+        r->kind = OP_POP;
+        r->n_req = 1;
+        r->inv = stamp();
+        r->status = (uint8_t)e->pop(R.obj, &got);
+        r->resp = stamp();
+        r->n_done = r->status == CONC_OK;
+        r->items[0] = (uintptr_t)got;
+        break;
+    }
+    case 5: {
+        void *items[MAX_BATCH];
+        size_t done = 0;
+        r->kind = OP_PUSH_MANY;
+        r->n_req = (uint8_t)n;
+        for (unsigned k = 0; k < n; k++)
+            items[k] = item_value((unsigned)t->tid, t->next_seq++);
+        memcpy(r->items, items, sizeof items);
+        r->inv = stamp();
+        r->status = (uint8_t)e->push_many(R.obj, items, n, &done);
+        r->resp = stamp();
+        r->n_done = (uint8_t)(done <= n ? done : 0xff);
+        break;
+    }
+    case 6: {
+        void *out[MAX_BATCH] = {0};
+        size_t done = 0;
+        r->kind = OP_POP_MANY;
+        r->n_req = (uint8_t)n;
+        r->inv = stamp();
+        r->status = (uint8_t)e->pop_many(R.obj, out, n, &done);
+        r->resp = stamp();
+        r->n_done = (uint8_t)(done <= n ? done : 0xff);
+        for (unsigned k = 0; k < n; k++)
+            r->items[k] = (uintptr_t)out[k];
+        break;
+    }
+    default:
+        r->kind = OP_LEN;
+        r->inv = stamp();
+        r->val = (int64_t)e->len(R.obj);
+        r->items[0] = e->capacity(R.obj);
+        r->resp = stamp();
+        break;
+    }
+}
+
+static void run_counter_op(op_rec *r, uint8_t b)
+{
+    const reg_entry *e = R.e;
+    if (b % 4 == 3) {
+        r->kind = OP_READ;
+        r->val = INT64_MIN;
+        r->inv = stamp();
+        r->status = (uint8_t)e->read(R.obj, &r->val);
+        r->resp = stamp();
+        return;
+    }
+    unsigned d = b >> 2;
+    int64_t delta = d < 56 ? (int64_t)d + 1 : edge_deltas[d - 56];
+    r->kind = OP_ADD;
+    r->items[0] = (uintptr_t)delta;
+    r->val = INT64_MIN + 12345; /* prev, if the counter reports one */
+    r->inv = stamp();
+    r->status = (uint8_t)e->add(R.obj, delta, &r->val);
+    r->resp = stamp();
+}
+
+static void *thread_main(void *arg)
+{
+    thread_ctx *t = arg;
+    self = t;
+    pthread_barrier_wait(&R.start);
+    for (int i = 0; i < t->nops; i++) {
+        schedule_point(t);
+        op_rec *r = &t->rec[i];
+        memset(r, 0, sizeof *r);
+        if (R.e->kind == REG_COUNTER)
+            run_counter_op(r, t->ops[i]);
+        else
+            run_container_op(t, r, t->ops[i]);
+        atomic_fetch_add_explicit(&ops_done, 1, memory_order_relaxed);
+    }
+    self = NULL;
+    atomic_fetch_add_explicit(&threads_done, 1, memory_order_relaxed);
+    return NULL;
+}
+
+/* ---- checks: containers ------------------------------------------------- */
+
+static const char *op_name(int kind)
+{
+    static const char *names[] = {"push", "pop", "push_many", "pop_many",
+                                  "len", "add", "read"};
+    return names[kind];
+}
+
+static void note_push(unsigned pid, uint32_t seq, bool ok, uint64_t inv,
+                      uint64_t resp)
+{
+    item_info *it = &R.items[pid][seq];
+    it->pushed = ok ? 1 : 2;
+    it->push_inv = inv;
+    it->push_resp = resp;
+}
+
+static void note_pop(uintptr_t v, unsigned popper, unsigned op, unsigned idx,
+                     uint64_t inv, uint64_t resp)
+{
+    unsigned pid;
+    uint32_t seq;
+    if (!item_decode(v, &pid, &seq))
+        fuzz_fail("%s: thread %u op %u popped %#" PRIxPTR ", an item nobody pushed",
+                  R.e->name, popper, op, v);
+    item_info *it = &R.items[pid][seq];
+    if (it->pushed == 0)
+        fuzz_fail("%s: thread %u op %u popped item %u.%u before anyone pushed it",
+                  R.e->name, popper, op, pid, seq);
+    if (it->pops++ > 0)
+        fuzz_fail("%s: item %u.%u popped twice (by thread %u op %u, and by "
+                  "thread %u op %u)", R.e->name, pid, seq, it->popper,
+                  it->pop_op, popper, op);
+    it->popper = (uint8_t)popper;
+    it->pop_op = (uint16_t)op;
+    it->pop_idx = (uint8_t)idx;
+    it->pop_inv = inv;
+    it->pop_resp = resp;
+}
+
+/* Statuses and counts each container operation may return. */
+static void check_container_rec(const thread_ctx *t, int i, const op_rec *r)
+{
+    const char *name = R.e->name;
+    switch (r->kind) {
+    case OP_PUSH:
+        if (r->status != CONC_OK && r->status != CONC_FULL)
+            fuzz_fail("%s: thread %d op %d push gave %s", name, t->tid, i,
+                      fuzz_status_name(r->status));
+        break;
+    case OP_POP:
+        if (r->status != CONC_OK && r->status != CONC_EMPTY)
+            fuzz_fail("%s: thread %d op %d pop gave %s", name, t->tid, i,
+                      fuzz_status_name(r->status));
+        break;
+    case OP_PUSH_MANY:
+        if (r->n_done > r->n_req ||
+            (r->status == CONC_OK) != (r->n_done == r->n_req) ||
+            (r->status != CONC_OK && r->status != CONC_FULL))
+            fuzz_fail("%s: thread %d op %d push_many(%u) gave %s with %u pushed",
+                      name, t->tid, i, r->n_req, fuzz_status_name(r->status),
+                      r->n_done);
+        break;
+    case OP_POP_MANY:
+        if (r->n_done > r->n_req ||
+            (r->status == CONC_OK) != (r->n_done > 0) ||
+            (r->status != CONC_OK && r->status != CONC_EMPTY))
+            fuzz_fail("%s: thread %d op %d pop_many(%u) gave %s with %u popped",
+                      name, t->tid, i, r->n_req, fuzz_status_name(r->status),
+                      r->n_done);
+        break;
+    case OP_LEN:
+        if (r->items[0] != R.cap)
+            fuzz_fail("%s: thread %d op %d capacity %zu, made with %zu", name,
+                      t->tid, i, (size_t)r->items[0], R.cap);
+        if (r->val < 0 || (uint64_t)r->val > R.cap)
+            fuzz_fail("%s: thread %d op %d len %lld outside [0, %zu]", name,
+                      t->tid, i, (long long)r->val, R.cap);
+        break;
+    }
+}
+
+/* Pushes first (so that a pop can be matched with its push), then pops. */
+static void collect_container(void)
+{
+    for (int tt = 0; tt < R.nthreads; tt++) {
+        thread_ctx *t = &R.t[tt];
+        uint32_t seq = 0;
+        for (int i = 0; i < t->nops; i++) {
+            op_rec *r = &t->rec[i];
+            check_container_rec(t, i, r);
+            if (r->kind == OP_PUSH || r->kind == OP_PUSH_MANY)
+                for (unsigned k = 0; k < r->n_req; k++)
+                    note_push((unsigned)t->tid, seq++, k < r->n_done, r->inv,
+                              r->resp);
+        }
+    }
+    for (int tt = 0; tt < R.nthreads; tt++) {
+        thread_ctx *t = &R.t[tt];
+        for (int i = 0; i < t->nops; i++) {
+            op_rec *r = &t->rec[i];
+            if (r->kind != OP_POP && r->kind != OP_POP_MANY)
+                continue;
+            for (unsigned k = 0; k < r->n_done; k++)
+                note_pop(r->items[k], (unsigned)t->tid, (unsigned)i, k, r->inv,
+                         r->resp);
+            /* One queue batch: each producer's items in the order pushed. */
+            for (unsigned k = 1; R.e->kind == REG_QUEUE && k < r->n_done; k++)
+                for (unsigned j = 0; j < k; j++) {
+                    unsigned pj = 0, pk = 1;
+                    uint32_t sj = 0, sk = 0;
+                    item_decode(r->items[j], &pj, &sj);
+                    item_decode(r->items[k], &pk, &sk);
+                    if (pj == pk && sj > sk)
+                        fuzz_fail("%s: FIFO: thread %d op %d pop_many gave "
+                                  "producer %u's item %u before its item %u",
+                                  R.e->name, t->tid, i, pj, sj, sk);
+                }
+        }
+    }
+}
+
+/* Pop until EMPTY, with a bound: a structure that never runs dry is a
+ * violation, not a hang. */
+static void drain(void)
+{
+    size_t bound = R.cap + (size_t)(MAX_THREADS + 1) * MAX_SEQ + 8;
+    for (size_t k = 0;; k++) {
+        if (k > bound)
+            fuzz_fail("%s: still not empty after %zu pops", R.e->name, k);
+        void *got = NULL;
+        uint64_t inv = stamp();
+        int st = R.e->pop(R.obj, &got);
+        uint64_t resp = stamp();
+        if (st == CONC_EMPTY)
+            break;
+        if (st != CONC_OK)
+            fuzz_fail("%s: drain pop gave %s", R.e->name, fuzz_status_name(st));
+        note_pop((uintptr_t)got, MAIN_PID, 0xffff, 0, inv, resp);
+    }
+}
+
+static void check_conservation(void)
+{
+    for (unsigned p = 0; p <= MAX_THREADS; p++)
+        for (uint32_t s = 0; s < R.made[p]; s++) {
+            const item_info *it = &R.items[p][s];
+            if (it->pushed == 1 && it->pops != 1)
+                fuzz_fail("%s: item %u.%u was pushed (OK) but never popped: lost",
+                          R.e->name, p, s);
+            if (it->pushed == 2 && it->pops != 0)
+                fuzz_fail("%s: item %u.%u was popped though its push said FULL",
+                          R.e->name, p, s);
+        }
+}
+
+static bool same_pop(const item_info *a, const item_info *b)
+{
+    return a->popper == b->popper && a->pop_op == b->pop_op &&
+           a->pop_inv == b->pop_inv;
+}
+
+/* Queues: x pushed before y by one producer; y's pop must not end before
+ * x's pop begins.  (Inside one pop_many, collect_container checks that a
+ * producer's items come in order.) */
+static void check_fifo(void)
+{
+    for (unsigned p = 0; p <= MAX_THREADS; p++) {
+        const item_info *first = NULL; /* the earlier item whose pop began last */
+        uint32_t first_seq = 0;
+        for (uint32_t s = 0; s < R.made[p]; s++) {
+            const item_info *y = &R.items[p][s];
+            if (y->pushed != 1)
+                continue;
+            if (first && y->pop_resp < first->pop_inv)
+                fuzz_fail("%s: FIFO: producer %u's item %u was popped (thread %u op "
+                          "%u) before its earlier item %u (thread %u op %u) was "
+                          "even asked for", R.e->name, p, s, y->popper, y->pop_op,
+                          first_seq, first->popper, first->pop_op);
+            if (!first || y->pop_inv > first->pop_inv) {
+                first = y;
+                first_seq = s;
+            }
+        }
+    }
+}
+
+/* Stacks: x pushed before y by one producer.  If y was in the stack (its
+ * push had returned) when x's pop began, and x's pop ended before y's pop
+ * began, then x was popped from under y. */
+static void check_lifo(void)
+{
+    for (unsigned p = 0; p <= MAX_THREADS; p++)
+        for (uint32_t a = 0; a < R.made[p]; a++) {
+            const item_info *x = &R.items[p][a];
+            if (x->pushed != 1)
+                continue;
+            for (uint32_t b = a + 1; b < R.made[p]; b++) {
+                const item_info *y = &R.items[p][b];
+                if (y->pushed != 1 || y->push_resp >= x->pop_inv)
+                    continue;
+                bool under = x->pop_resp < y->pop_inv ||
+                             (same_pop(x, y) && x->pop_idx < y->pop_idx);
+                if (under)
+                    fuzz_fail("%s: LIFO: producer %u's item %u was popped (thread "
+                              "%u op %u) from under its later item %u (popped by "
+                              "thread %u op %u)", R.e->name, p, a, x->popper,
+                              x->pop_op, b, y->popper, y->pop_op);
+            }
+        }
+}
+
+/* Quiescent: exactly `cap` pushes fit, then FULL; the items come back in
+ * order; then EMPTY. */
+static void check_quiescent(void)
+{
+    const reg_entry *e = R.e;
+    if (!e->lock_free && e->len(R.obj) != 0)
+        fuzz_fail("%s: len %zu after the drain", e->name, e->len(R.obj));
+    for (size_t k = 0; k < R.cap; k++) {
+        int st = e->push(R.obj, (void *)(uintptr_t)(0xC0FFEE00u + k));
+        if (st != CONC_OK)
+            fuzz_fail("%s: quiescent push %zu of %zu gave %s", e->name, k + 1,
+                      R.cap, fuzz_status_name(st));
+    }
+    int st = e->push(R.obj, (void *)(uintptr_t)0xBADu);
+    if (st != CONC_FULL)
+        fuzz_fail("%s: push %zu into a quiescent structure of capacity %zu gave %s",
+                  e->name, R.cap + 1, R.cap, fuzz_status_name(st));
+    if (!e->lock_free && e->len(R.obj) != R.cap)
+        fuzz_fail("%s: len %zu when full (capacity %zu)", e->name, e->len(R.obj),
+                  R.cap);
+    for (size_t k = 0; k < R.cap; k++) {
+        void *got = NULL;
+        size_t want_k = e->kind == REG_QUEUE ? k : R.cap - 1 - k;
+        st = e->pop(R.obj, &got);
+        if (st != CONC_OK || got != (void *)(uintptr_t)(0xC0FFEE00u + want_k))
+            fuzz_fail("%s: quiescent pop %zu gave %s, item %p (want %#zx)", e->name,
+                      k, fuzz_status_name(st), got, (size_t)(0xC0FFEE00u + want_k));
+    }
+    void *got = NULL;
+    st = e->pop(R.obj, &got);
+    if (st != CONC_EMPTY)
+        fuzz_fail("%s: pop of an emptied structure gave %s", e->name,
+                  fuzz_status_name(st));
+}
+
+static void check_container(void)
+{
+    collect_container();
+    drain();
+    check_conservation();
+    if (R.e->kind == REG_QUEUE)
+        check_fifo();
+    else
+        check_lifo();
+    check_quiescent();
+}
+
+/* ---- checks: counters ---------------------------------------------------- */
+
+typedef struct add_rec {
+    uint64_t prev, delta;
+} add_rec;
+
+static int cmp_add(const void *a, const void *b)
+{
+    const add_rec *x = a, *y = b;
+    return x->prev < y->prev ? -1 : x->prev > y->prev;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void check_counter(void)
+{
+    const reg_entry *e = R.e;
+    static add_rec adds[MAX_THREADS * MAX_OPS];
+    static uint64_t totals[MAX_THREADS * MAX_OPS + 1];
+    size_t nadds = 0;
+    uint64_t sum = 0;
+    bool positive = true; /* every delta in [1, 56]: the strong checks apply */
+    for (int tt = 0; tt < R.nthreads; tt++) {
+        const thread_ctx *t = &R.t[tt];
+        for (int i = 0; i < t->nops; i++) {
+            const op_rec *r = &t->rec[i];
+            if (r->status != CONC_OK)
+                fuzz_fail("%s: thread %d op %d %s gave %s", e->name, t->tid, i,
+                          op_name(r->kind), fuzz_status_name(r->status));
+            if (r->kind != OP_ADD)
+                continue;
+            uint64_t d = (uint64_t)r->items[0];
+            int64_t sd = (int64_t)r->items[0];
+            sum += d;
+            if (sd < 1 || sd > 56)
+                positive = false;
+            uint64_t prev;
+            memcpy(&prev, &r->val, sizeof prev);
+            adds[nadds++] = (add_rec){prev, d};
+        }
+    }
+    int64_t total;
+    int st = e->read(R.obj, &total);
+    if (st != CONC_OK || (uint64_t)total != sum)
+        fuzz_fail("%s: final read %lld (%s), the deltas add up to %lld", e->name,
+                  (long long)total, fuzz_status_name(st), (long long)sum);
+    if (!positive)
+        return;
+
+    /* Every add's prev, in order, must chain 0 -> total. */
+    if (e->add_returns_prev) {
+        qsort(adds, nadds, sizeof adds[0], cmp_add);
+        uint64_t at = 0;
+        totals[0] = 0;
+        for (size_t k = 0; k < nadds; k++) {
+            if (adds[k].prev != at)
+                fuzz_fail("%s: the adds' previous totals do not chain: expected "
+                          "%llu, next prev is %llu", e->name,
+                          (unsigned long long)at, (unsigned long long)adds[k].prev);
+            at += adds[k].delta;
+            totals[k + 1] = at;
+        }
+    }
+    /* Reads: never decrease within a thread, never miss the thread's own
+     * adds, never exceed the final total; a linearizable counter (one that
+     * reports prev) only reads totals that existed. */
+    for (int tt = 0; tt < R.nthreads; tt++) {
+        const thread_ctx *t = &R.t[tt];
+        uint64_t own = 0, last_read = 0, last_after = 0;
+        for (int i = 0; i < t->nops; i++) {
+            const op_rec *r = &t->rec[i];
+            if (r->kind == OP_ADD) {
+                own += (uint64_t)r->items[0];
+                if (e->add_returns_prev) {
+                    uint64_t prev;
+                    memcpy(&prev, &r->val, sizeof prev);
+                    if (prev < last_after)
+                        fuzz_fail("%s: thread %d op %d: add saw total %llu, after "
+                                  "this thread had seen %llu", e->name, t->tid, i,
+                                  (unsigned long long)prev,
+                                  (unsigned long long)last_after);
+                    last_after = prev + (uint64_t)r->items[0];
+                }
+                continue;
+            }
+            uint64_t v = (uint64_t)r->val;
+            if (v < last_read || v < own || v < last_after || v > sum)
+                fuzz_fail("%s: thread %d op %d read %llu (own adds %llu, last read "
+                          "%llu, last add's total %llu, final %llu)", e->name,
+                          t->tid, i, (unsigned long long)v, (unsigned long long)own,
+                          (unsigned long long)last_read,
+                          (unsigned long long)last_after, (unsigned long long)sum);
+            if (e->add_returns_prev &&
+                !bsearch(&v, totals, nadds + 1, sizeof totals[0], cmp_u64))
+                fuzz_fail("%s: thread %d op %d read %llu, a total that never "
+                          "existed", e->name, t->tid, i, (unsigned long long)v);
+            last_read = v;
+        }
+    }
+}
+
+/* ---- one input ----------------------------------------------------------- */
+
+static const size_t caps[] = {1, 2, 3, 4, 5, 7, 8, 9, 16, 33, 64};
+
+static const reg_entry *pick(uint8_t b)
+{
+    size_t n = conc_registry_count + (fuzz_broken_allowed() ? 1 : 0);
+    size_t i = b % n;
+    return i < conc_registry_count ? &conc_registry[i] : &conc_registry_broken;
+}
+
+static void build(uint8_t flags)
+{
+    R.caller_mem = flags & 4;
+    if (R.caller_mem) {
+        size_t need = R.e->footprint(R.cap);
+        R.obj = fuzz_alloc_aligned(need, 0xA5);
+        int st = R.e->init(R.obj, need, R.cap);
+        if (st != CONC_OK)
+            fuzz_fail("%s: init gave %s", R.e->name, fuzz_status_name(st));
+    } else {
+        R.obj = R.e->create(R.cap);
+        if (!R.obj)
+            fuzz_fail("%s: new(%zu) gave NULL", R.e->name, R.cap);
+    }
+}
+
+static void destroy(void)
+{
+    if (R.caller_mem) {
+        R.e->fini(R.obj);
+        free(R.obj);
+    } else {
+        R.e->destroy(R.obj);
+    }
+    R.obj = NULL;
+}
+
+static void prefill(uint8_t b)
+{
+    size_t n = b % (R.cap + 1);
+    for (size_t k = 0; k < n; k++) {
+        uint32_t seq = R.made[MAIN_PID]++;
+        uint64_t inv = stamp();
+        int st = R.e->push(R.obj, item_value(MAIN_PID, seq));
+        uint64_t resp = stamp();
+        if (st != CONC_OK)
+            fuzz_fail("%s: prefill push %zu of %zu (capacity %zu) gave %s",
+                      R.e->name, k + 1, n, R.cap, fuzz_status_name(st));
+        note_push(MAIN_PID, seq, true, inv, resp);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static bool hooked;
+    if (!hooked) {
+        conc_verify_set_hook(verify_hook, NULL);
+        hooked = true;
+    }
+    fuzz_in in = fuzz_in_make(data, size);
+    R.e = pick(fz_u8(&in));
+    uint8_t capb = fz_u8(&in), flags = fz_u8(&in), pre = fz_u8(&in);
+    bool counter = R.e->kind == REG_COUNTER;
+    R.cap = counter ? (size_t)(1 + capb % 8)
+                    : caps[capb % (sizeof caps / sizeof caps[0])];
+    R.nthreads = 2 + ((flags & 3) == 3 ? 2 : (int)(flags & 3));
+    R.key = (flags & 8) ? item_raw(0, 0) : 0;
+    if (R.e == &conc_registry_broken)
+        conc_broken_set_period(2 + (flags >> 4));
+    memset(R.items, 0, sizeof R.items);
+    memset(R.made, 0, sizeof R.made);
+    atomic_store(&clock_now, 1);
+    atomic_store(&ops_done, 0);
+    atomic_store(&threads_done, 0);
+    atomic_store(&stallers, 0);
+
+    for (int tt = 0; tt < R.nthreads; tt++) {
+        thread_ctx *t = &R.t[tt];
+        t->tid = tt;
+        t->nops = fz_u8(&in) % (MAX_OPS + 1);
+        if ((size_t)t->nops > fz_left(&in))
+            t->nops = (int)fz_left(&in);
+        t->ops = data + in.i;
+        in.i += (size_t)t->nops;
+        t->next_seq = 0;
+        t->skip = 0;
+        t->yields_left = YIELD_BUDGET;
+        t->sched_pos = 0;
+    }
+    /* The rest is the schedule, one slice per thread. */
+    size_t slice = fz_left(&in) / (size_t)R.nthreads;
+    for (int tt = 0; tt < R.nthreads; tt++) {
+        R.t[tt].sched = data + in.i + (size_t)tt * slice;
+        R.t[tt].sched_len = slice;
+    }
+    /* How many items each producer can make, so that decoding rejects any
+     * other value. */
+    for (int tt = 0; tt < R.nthreads; tt++) {
+        uint32_t m = 0;
+        for (int i = 0; i < R.t[tt].nops; i++) {
+            uint8_t b = R.t[tt].ops[i];
+            if (b % 8 <= 2)
+                m += 1;
+            else if (b % 8 == 5)
+                m += 1 + (b >> 3) % MAX_BATCH;
+        }
+        R.made[tt] = counter ? 0 : m;
+    }
+
+    build(flags);
+    if (!counter)
+        prefill(pre);
+
+    pthread_barrier_init(&R.start, NULL, (unsigned)R.nthreads);
+    int started = 0;
+    for (int tt = 0; tt < R.nthreads; tt++) {
+        if (pthread_create(&R.t[tt].thread, NULL, thread_main, &R.t[tt]) != 0) {
+            fprintf(stderr, "fuzz_concurrent: pthread_create failed\n");
+            abort(); /* the barrier would wait for it forever */
+        }
+        started++;
+    }
+    for (int tt = 0; tt < started; tt++)
+        pthread_join(R.t[tt].thread, NULL);
+    pthread_barrier_destroy(&R.start);
+
+    if (counter)
+        check_counter();
+    else
+        check_container();
+    destroy();
+    return 0;
+}

@@ -1,0 +1,367 @@
+#!/usr/bin/env python3
+"""make_seeds.py - write the seed corpora fuzz/corpus/<target>/ and the
+broken-queue inputs fuzz/broken/fuzz_concurrent/.
+
+    python3 fuzz/make_seeds.py        # rewrites them (deterministic)
+
+Each seed is a small, meaningful program in the input language of its
+target (the layouts are documented at the top of each target's source):
+edges of capacity (1, 2, 3, powers of two and their neighbours), full and
+empty, wrap-around, batches across the edges, NULL and extreme items,
+caller memory, init over a live structure, and, for fuzz_concurrent, every
+structure with 2 to 4 threads and a range of schedules.  The output is
+checked in; rerun this after changing an input layout.
+
+Registry order assumed by fuzz_concurrent's structure byte (verify/registry.c):
+ring, mutexq, stack, mutexstack, counter, sharded, mutexcounter; the broken
+queue comes last when allowed (index 7 of 8).
+"""
+import os
+import random
+import shutil
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REG = ["ring", "mutexq", "stack", "mutexstack", "counter", "sharded", "mutexcounter"]
+BROKEN = len(REG)  # index of the broken queue when --broken is given
+
+
+def write(target, name, data, root="corpus"):
+    d = os.path.join(HERE, root, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(bytes(data))
+
+
+def fresh(root, target):
+    d = os.path.join(HERE, root, target)
+    if os.path.isdir(d):
+        shutil.rmtree(d)
+
+
+# ---- fuzz_sequential_queue / _stack (seq_container.c) ----------------------
+
+class Seq:
+    """Opcodes b % 16: 0-2 push, 3-5 pop, 6 push_many, 7 pop_many,
+    8-9 observe, 10 fill, 11 drain, 12 edge, 13 reinit, 14 rebuild, 15 push+pop."""
+
+    def __init__(self, cap_bytes, mode=0):
+        self.b = list(cap_bytes) + [mode]
+
+    @staticmethod
+    def cap(n):
+        edges = [31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1023, 1024, 1025, 4097]
+        if 1 <= n <= 24:
+            return [n - 1]
+        if n in edges:
+            i = edges.index(n)
+            return [0xF0 + i]
+        assert 1 <= n <= 4096
+        v = n - 1
+        return [0xC0, v & 0xFF, v >> 8]
+
+    def push(self, item=0x10):
+        self.b += [0, item]; return self
+
+    def push_edge(self, k):
+        self.b += [1, 0xF0 + k]; return self
+
+    def pop(self):
+        self.b += [3]; return self
+
+    def push_many(self, n, count=True, items=None):
+        items = items or [0x20 + i for i in range(n)]
+        self.b += [6 | (0x10 if count else 0), n] + items[:n]; return self
+
+    def pop_many(self, n, count=True):
+        self.b += [7 | (0x10 if count else 0), n]; return self
+
+    def observe(self):
+        self.b += [8]; return self
+
+    def fill(self):
+        self.b += [10]; return self
+
+    def drain(self):
+        self.b += [11]; return self
+
+    def edge(self, k):
+        self.b += [12 | (k << 4)]; return self
+
+    def reinit(self):
+        self.b += [13]; return self
+
+    def rebuild(self, cap, mode=0):
+        self.b += [14] + Seq.cap(cap) + [mode]; return self
+
+    def pushpop(self, item=0x30):
+        self.b += [15, item]; return self
+
+
+def seq_container_seeds(target):
+    fresh("corpus", target)
+    n = 0
+
+    def emit(s):
+        nonlocal n
+        write(target, "seed-%03d" % n, s.b)
+        n += 1
+
+    for cap in [1, 2, 3, 4, 5, 7, 8, 9, 16, 24]:
+        for mode in (0, 3):
+            s = Seq(Seq.cap(cap), mode)
+            for _ in range(cap + 1):
+                s.push()
+            s.observe()
+            for _ in range(cap + 1):
+                s.pop()
+            s.observe()
+            for _ in range(3 * cap):  # wrap around many times
+                s.pushpop()
+            emit(s)
+    for cap in [32, 33, 64, 65, 128, 1024, 1025, 100, 1000]:
+        emit(Seq(Seq.cap(cap), 1).fill().observe().drain().observe()
+             .push_many(200).pop_many(150).fill().pop_many(255).observe())
+    emit(Seq(Seq.cap(3)).push_many(5).observe().pop_many(2).push_many(4, count=False)
+         .pop_many(7, count=False).observe())
+    emit(Seq(Seq.cap(1)).push_many(0).pop_many(0).push_many(1).push_many(1).pop_many(2))
+    s = Seq(Seq.cap(4))
+    for k in range(9):
+        s.push_edge(k)
+        s.pop()
+    emit(s.push_edge(0).push_edge(2).push_edge(3).push_edge(1).drain())
+    s = Seq(Seq.cap(5), 1)
+    for k in range(5):
+        s.edge(k)
+    emit(s.push().edge(0).edge(1).observe().pop().edge(3).edge(4))
+    emit(Seq(Seq.cap(6), 3).push().push().reinit().observe().push().pop().pop()
+         .rebuild(2, 0).push().push().push().reinit().pop())
+    emit(Seq(Seq.cap(7)).rebuild(4097, 3).fill().pop_many(255).observe()
+         .rebuild(1, 1).push().push().pop())
+    emit(Seq(Seq.cap(2)).push().pop().pop().push().push().push().pop().push().observe()
+         .drain().pop())
+    rnd = random.Random(target)
+    for k in range(6):  # mixed programs on small capacities
+        s = Seq(Seq.cap(rnd.randint(1, 12)), rnd.randint(0, 3))
+        for _ in range(rnd.randint(20, 80)):
+            r = rnd.random()
+            if r < 0.35:
+                s.push(rnd.randrange(0xF8))
+            elif r < 0.65:
+                s.pop()
+            elif r < 0.75:
+                s.push_many(rnd.randint(0, 10), rnd.random() < 0.5)
+            elif r < 0.85:
+                s.pop_many(rnd.randint(0, 10), rnd.random() < 0.5)
+            else:
+                s.observe()
+        emit(s)
+
+
+# ---- fuzz_sequential_counter -----------------------------------------------
+
+def counter_seeds():
+    t = "fuzz_sequential_counter"
+    fresh("corpus", t)
+    n = 0
+
+    def emit(b):
+        nonlocal n
+        write(t, "seed-%03d" % n, b)
+        n += 1
+
+    def add(delta, width, prev=True):
+        op = (0 if prev else 3) | ({1: 0, 2: 1, 4: 2, 8: 3}[width] << 4)
+        return [op] + list((delta & ((1 << (8 * width)) - 1)).to_bytes(width, "little"))
+
+    def add_edge(k, prev=True):
+        return [(0 if prev else 3) | (4 << 4), k]
+
+    READ = [4]
+    THREAD = lambda d: [6] + add(d, 1)[1:]  # width 1 (b >> 4 == 0)
+
+    for shards in [1, 2, 3, 8, 64]:
+        for mode in (0, 7):
+            emit([shards - 1, mode] + add(1, 1) + add(-1, 1) + READ + add(100, 2)
+                 + add(-30000, 2) + READ + add(123456789, 4, False) + READ)
+    emit([0, 0] + add_edge(1) + add(1, 1) + READ + add_edge(0) + READ
+         + add_edge(0) + READ + add_edge(2) + READ)           # wrap through INT64_MAX/MIN
+    emit([3, 5] + add((1 << 63) - 1, 8) + add(1, 1) + READ + add(-1, 8) + READ)
+    emit([7, 0] + THREAD(5) + THREAD(7) + THREAD(-3) + READ + THREAD(1) + READ)
+    emit([0xF0, 2] + THREAD(1) + add(2, 1) + THREAD(3) + READ)      # 127 shards
+    emit([0xF3, 7] + add(9, 1) + READ + [7 | 0x80] + READ + add(4, 1) + READ)  # reinit
+    emit([1, 0] + add(5, 1) + [7, 4, 7] + READ + add(6, 1) + READ)       # rebuild
+    for k in range(10):
+        emit([k, k % 8] + add_edge(k) + READ + add_edge((k + 3) % 10, False) + READ)
+    rnd = random.Random(7)
+    for k in range(6):
+        b = [rnd.randrange(64), rnd.randrange(8)]
+        for _ in range(rnd.randint(10, 60)):
+            r = rnd.random()
+            if r < 0.5:
+                w = rnd.choice([1, 2, 4, 8])
+                b += add(rnd.randrange(-(1 << (8 * w - 1)), 1 << (8 * w - 1)), w,
+                         rnd.random() < 0.8)
+            elif r < 0.6:
+                b += add_edge(rnd.randrange(10))
+            elif r < 0.9:
+                b += READ
+            else:
+                b += THREAD(rnd.randrange(-100, 100))
+        emit(b)
+
+
+# ---- fuzz_concurrent -----------------------------------------------------------
+
+CAPS = [1, 2, 3, 4, 5, 7, 8, 9, 16, 33, 64]
+PUSH, POP, PUSH_MANY, POP_MANY, LEN = 0, 3, 5, 6, 7
+
+
+def cop(kind, batch=1):
+    return kind | ((batch - 1) << 3)
+
+
+def conc_input(sel, cap, threads, ops, sched, caller=False, nullkey=False,
+               period=0, prefill=0, counter=False):
+    capb = cap - 1 if counter else CAPS.index(cap)
+    flags = {2: 0, 3: 1, 4: 3}[threads] | (4 if caller else 0) | \
+        (8 if nullkey else 0) | (period << 4)
+    b = [sel, capb, flags, prefill]
+    for t in range(threads):
+        b += [len(ops[t])] + ops[t]
+    return b + sched
+
+
+def sched_bytes(rnd, n, style):
+    if style == "none":
+        return []
+    if style == "yield":
+        return [rnd.choice([0x20, 0x40, 0x21, 0x60]) for _ in range(n)]
+    if style == "stall":
+        return [rnd.choice([0xA0, 0xA3, 0xC1, 0xE0, 0x05, 0x20]) for _ in range(n)]
+    return [rnd.randrange(256) for _ in range(n)]
+
+
+def producer_consumer(rnd, threads, kind_counter=False):
+    ops = []
+    for t in range(threads):
+        if kind_counter:
+            ops.append([rnd.choice([0, 1, 2, 4, 8, 3, 7, 11]) for _ in range(rnd.randint(8, 64))])
+        elif t % 2 == 0:
+            ops.append([rnd.choice([cop(PUSH), cop(PUSH), cop(PUSH_MANY, rnd.randint(1, 4)),
+                                    cop(LEN)]) for _ in range(rnd.randint(8, 64))])
+        else:
+            ops.append([rnd.choice([cop(POP), cop(POP), cop(POP_MANY, rnd.randint(1, 4)),
+                                    cop(LEN)]) for _ in range(rnd.randint(8, 64))])
+    return ops
+
+
+def mixed(rnd, threads, counter=False):
+    if counter:
+        return [[rnd.randrange(256) for _ in range(rnd.randint(4, 64))] for _ in range(threads)]
+    return [[rnd.choice([cop(PUSH), cop(POP), cop(PUSH_MANY, rnd.randint(1, 4)),
+                         cop(POP_MANY, rnd.randint(1, 4)), cop(LEN)])
+             for _ in range(rnd.randint(4, 64))] for _ in range(threads)]
+
+
+def concurrent_seeds():
+    t = "fuzz_concurrent"
+    fresh("corpus", t)
+    rnd = random.Random(2024)
+    n = 0
+    styles = ["none", "yield", "stall", "random"]
+    for sel, name in enumerate(REG):
+        counter = name.endswith("counter") or name == "sharded"
+        for k in range(6):
+            threads = [2, 3, 4][k % 3]
+            cap = rnd.randint(1, 8) if counter else [1, 2, 3, 4, 16, 64][k]
+            ops = producer_consumer(rnd, threads, counter) if k % 2 == 0 else \
+                mixed(rnd, threads, counter)
+            sched = sched_bytes(rnd, rnd.randint(0, 400), styles[k % 4])
+            prefill = 0 if counter else rnd.randint(0, cap)
+            data = conc_input(sel, cap, threads, ops, sched, caller=k % 3 == 1,
+                              nullkey=k % 2 == 1, prefill=prefill, counter=counter)
+            write(t, "seed-%03d-%s" % (n, name), data)
+            n += 1
+    # positive deltas only: the chain and read checks apply
+    for sel in (4, 5, 6):
+        ops = [[rnd.choice([0, 4, 8, 3, 12, 15]) for _ in range(64)] for _ in range(4)]
+        write(t, "seed-%03d-%s-positive" % (n, REG[sel]),
+              conc_input(sel, 4, 4, ops, sched_bytes(rnd, 200, "stall"), counter=True))
+        n += 1
+
+    # the broken queue (fuzz/broken/): faults every 2..17 operations
+    fresh("broken", t)
+    for k in range(4):
+        threads = [2, 3, 4, 2][k]
+        ops = producer_consumer(rnd, threads) if k % 2 == 0 else mixed(rnd, threads)
+        data = conc_input(BROKEN, [2, 4, 8, 64][k], threads, ops,
+                          sched_bytes(rnd, 100, styles[k]), period=k * 3, prefill=1)
+        write(t, "broken-%d" % k, data, root="broken")
+
+
+# ---- fuzz_api --------------------------------------------------------------------
+
+def api_seeds():
+    t = "fuzz_api"
+    fresh("corpus", t)
+    n = 0
+
+    def emit(b):
+        nonlocal n
+        write(t, "seed-%03d" % n, b)
+        n += 1
+
+    NEW, INIT, REINIT, RELEASE, PUSH, POP, PUSHM, POPM, LEN_, ADD, READ, FOOT, NAMES, NULLS = \
+        0, 1, 2, 3, 4, 6, 8, 9, 10, 11, 12, 13, 14, 15
+    edge_caps = 21  # entries in fuzz_api.c's edge_caps (index with 0x80 + i)
+
+    emit([NULLS, NAMES, 0, NAMES, 7, NAMES, 8, NAMES, 0x80, 0xff, 0xff, 0xff, 0x7f])
+    for e in range(7):
+        b = []
+        for i in range(edge_caps):
+            b += [FOOT, e, 0x80 + i, NEW, e, 0x80 + i]
+        emit(b)
+    for e in range(4):  # containers: new, fill past full, drain past empty, batches
+        b = [NEW, e, 3]
+        b += [PUSH, 0, 0x10] * 4 + [LEN_, 0] + [POP, 0, 0] * 4 + [LEN_, 0]
+        b += [PUSHM, 0, (5 << 2), 1, 2, 3, 4, 5, POPM, 0, (6 << 2), LEN_, 0]
+        b += [PUSHM, 0, 1, 2, PUSHM, 0, 1, 0, POPM, 0, 1, 2, POPM, 0, 1, 0]  # NULL arrays
+        b += [POP, 0, 1, PUSH, 0x80, 0xC1, 0, POP, 0x80, 0, 0, LEN_, 0x80, 0]  # NULL obj / out
+        b += [RELEASE, 0]
+        emit(b)
+    for e in range(7):  # caller memory: aligned, short, misaligned, NULL, over-long
+        b = []
+        b += [INIT, e, 5, 0x00, 0]         # exact footprint
+        b += [INIT, e, 5, 0x00, 0xff]      # one byte short
+        b += [INIT, e, 5, 0x81, 0]         # misaligned by 1
+        b += [INIT, e, 5, 0xA0, 0]         # misaligned by 32
+        b += [INIT, e, 5, 0x7f, 0]         # NULL
+        b += [INIT, e, 5, 0x00, 0x40]      # 64 bytes spare
+        b += [INIT, e, 0, 0x00, 0, 0x10, 0]  # capacity 0
+        b += [REINIT, 0, 7, REINIT, 1, 2, RELEASE, 0]
+        emit(b)
+    for e in (4, 5, 6):  # counters
+        b = [NEW, e, 4, INIT, e, 2, 0, 0]
+        b += [ADD, 0, 0x07, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]  # INT64_MAX
+        b += [ADD, 0, 0x00, 1, READ, 0, 0, READ, 0, 1, READ, 0x80, 0, e]
+        b += [ADD, 0x80, 0, 1, e, ADD, 1, 0x80, 5, READ, 1, 0, REINIT, 1, 3, READ, 1, 0]
+        emit(b)
+    # a full pool, then more
+    emit([NEW, 0, 1, NEW, 1, 2, NEW, 2, 3, NEW, 3, 4, NEW, 4, 1, INIT, 5, 2, 0, 0,
+          PUSH, 0, 1, PUSH, 1, 2, PUSH, 2, 3, PUSH, 3, 4, POP, 0, 0, POP, 1, 0,
+          RELEASE, 1, RELEASE, 2])
+    rnd = random.Random(99)
+    for k in range(10):
+        emit([rnd.randrange(256) for _ in range(rnd.randint(50, 300))])
+
+
+def main():
+    seq_container_seeds("fuzz_sequential_queue")
+    seq_container_seeds("fuzz_sequential_stack")
+    counter_seeds()
+    concurrent_seeds()
+    api_seeds()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# install-fuzz-deps.sh [afl] - install what `make fuzz` (and, with `afl`,
+# `make fuzz-afl`) needs, if missing.  Debian 12 (bookworm).  Run as root
+# (CI is root); otherwise uses sudo.
+set -euo pipefail
+
+# package  : what proves it is installed (a command, or a file)
+checks=(
+  "meson:cmd:meson"
+  "ninja-build:cmd:ninja"
+  "clang:cmd:clang"
+  "libclang-rt-14-dev:glob:/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a"
+  "python3:cmd:python3"
+)
+if [ "${1:-}" = afl ]; then
+  checks+=(
+    "afl++:cmd:afl-fuzz"
+    "afl++:cmd:afl-clang-fast"
+  )
+fi
+
+missing=()
+for c in "${checks[@]}"; do
+  pkg=${c%%:*}; rest=${c#*:}; kind=${rest%%:*}; what=${rest#*:}
+  case $kind in
+    cmd)  command -v "$what" >/dev/null 2>&1 || missing+=("$pkg") ;;
+    file) [ -e "$what" ] || missing+=("$pkg") ;;
+    glob) compgen -G "$what" >/dev/null || missing+=("$pkg") ;;
+  esac
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+# One package may be named by two checks.
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+
+echo "install-fuzz-deps: installing ${missing[*]}" >&2
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+    echo "install-fuzz-deps: need root (or sudo) to apt-get install: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
