@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "internal/atomics.h"
+#include "internal/alloc.h"
 #include "internal/pad.h"
 
 static int64_t as_i64(uint64_t u)
@@ -27,13 +28,6 @@ static int64_t as_i64(uint64_t u)
     int64_t r;
     memcpy(&r, &u, sizeof r);
     return r;
-}
-
-/* posix_memalign rather than aligned_alloc: it has no size-multiple rule. */
-static void *alloc_aligned(size_t size)
-{
-    void *mem = NULL;
-    return posix_memalign(&mem, CONC_ALIGN, size) == 0 ? mem : NULL;
 }
 
 static int caller_mem_ok(const void *mem, size_t size, size_t need)
@@ -71,15 +65,15 @@ conc_status conc_counter_fini(conc_counter *c)
     return c == NULL ? CONC_EINVAL : CONC_OK;
 }
 
+static conc_status counter_init_fn(void *mem, size_t size, size_t unused)
+{
+    (void)unused;
+    return conc_counter_init(mem, size);
+}
+
 conc_counter *conc_counter_new(void)
 {
-    void *mem = alloc_aligned(conc_counter_footprint());
-    if (mem == NULL) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    conc_counter_init(mem, conc_counter_footprint());
-    return mem;
+    return conc_heap_new(conc_counter_footprint(), counter_init_fn, 0);
 }
 
 void conc_counter_free(conc_counter *c)
@@ -165,20 +159,14 @@ conc_status conc_sharded_fini(conc_sharded *s)
     return s == NULL ? CONC_EINVAL : CONC_OK;
 }
 
+static conc_status sharded_init_fn(void *mem, size_t size, size_t shards)
+{
+    return conc_sharded_init(mem, size, shards);
+}
+
 conc_sharded *conc_sharded_new(size_t shards)
 {
-    size_t need = conc_sharded_footprint(shards);
-    if (need == 0) {
-        errno = EINVAL;
-        return NULL;
-    }
-    void *mem = alloc_aligned(need);
-    if (mem == NULL) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    conc_sharded_init(mem, need, shards);
-    return mem;
+    return conc_heap_new(conc_sharded_footprint(shards), sharded_init_fn, shards);
 }
 
 void conc_sharded_free(conc_sharded *s)
@@ -228,26 +216,13 @@ size_t conc_mutexcounter_footprint(void)
     return sizeof(struct conc_mutexcounter);
 }
 
-/* PTHREAD_PROCESS_SHARED so the counter keeps working in shared memory. */
-static conc_status shared_mutex_init(pthread_mutex_t *m)
-{
-    pthread_mutexattr_t attr;
-    if (pthread_mutexattr_init(&attr) != 0)
-        return CONC_ENOMEM;
-    int rc = pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
-    if (rc == 0)
-        rc = pthread_mutex_init(m, &attr);
-    pthread_mutexattr_destroy(&attr);
-    return rc == 0 ? CONC_OK : CONC_ENOMEM;
-}
-
 conc_status conc_mutexcounter_init(void *mem, size_t size)
 {
     if (!caller_mem_ok(mem, size, conc_mutexcounter_footprint()))
         return CONC_EINVAL;
     struct conc_mutexcounter *c = mem;
     c->total = 0;
-    return shared_mutex_init(&c->lock);
+    return conc_shared_mutex_init(&c->lock);
 }
 
 conc_status conc_mutexcounter_fini(conc_mutexcounter *c)
@@ -258,21 +233,15 @@ conc_status conc_mutexcounter_fini(conc_mutexcounter *c)
     return pthread_mutex_destroy(&c->lock) == 0 ? CONC_OK : CONC_EINVAL;
 }
 
+static conc_status mutexcounter_init_fn(void *mem, size_t size, size_t unused)
+{
+    (void)unused;
+    return conc_mutexcounter_init(mem, size);
+}
+
 conc_mutexcounter *conc_mutexcounter_new(void)
 {
-    size_t need = conc_mutexcounter_footprint();
-    void *mem = alloc_aligned(need);
-    if (mem == NULL) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    conc_status st = conc_mutexcounter_init(mem, need);
-    if (st != CONC_OK) {
-        free(mem);
-        errno = st == CONC_EINVAL ? EINVAL : ENOMEM;
-        return NULL;
-    }
-    return mem;
+    return conc_heap_new(conc_mutexcounter_footprint(), mutexcounter_init_fn, 0);
 }
 
 void conc_mutexcounter_free(conc_mutexcounter *c)

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal/alloc.h"
 #include "internal/pad.h"
 
 struct conc_mutexq {
@@ -29,19 +30,6 @@ struct conc_mutexq {
     size_t len;
     void *slots[];
 };
-
-/* PTHREAD_PROCESS_SHARED so the queue keeps working in shared memory. */
-static conc_status shared_mutex_init(pthread_mutex_t *m)
-{
-    pthread_mutexattr_t attr;
-    if (pthread_mutexattr_init(&attr) != 0)
-        return CONC_ENOMEM;
-    int rc = pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
-    if (rc == 0)
-        rc = pthread_mutex_init(m, &attr);
-    pthread_mutexattr_destroy(&attr);
-    return rc == 0 ? CONC_OK : CONC_ENOMEM;
-}
 
 size_t conc_mutexq_footprint(size_t capacity)
 {
@@ -61,7 +49,7 @@ conc_status conc_mutexq_init(void *mem, size_t size, size_t capacity)
     q->capacity = capacity;
     q->head = 0;
     q->len = 0;
-    return shared_mutex_init(&q->lock);
+    return conc_shared_mutex_init(&q->lock);
 }
 
 conc_status conc_mutexq_fini(conc_mutexq *q)
@@ -74,24 +62,7 @@ conc_status conc_mutexq_fini(conc_mutexq *q)
 
 conc_mutexq *conc_mutexq_new(size_t capacity)
 {
-    size_t need = conc_mutexq_footprint(capacity);
-    if (need == 0) {
-        errno = EINVAL;
-        return NULL;
-    }
-    void *mem = NULL;
-    /* posix_memalign rather than aligned_alloc: it has no size-multiple rule. */
-    if (posix_memalign(&mem, CONC_ALIGN, need) != 0) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    conc_status st = conc_mutexq_init(mem, need, capacity);
-    if (st != CONC_OK) {
-        free(mem);
-        errno = st == CONC_EINVAL ? EINVAL : ENOMEM;
-        return NULL;
-    }
-    return mem;
+    return conc_heap_new(conc_mutexq_footprint(capacity), conc_mutexq_init, capacity);
 }
 
 void conc_mutexq_free(conc_mutexq *q)

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal/alloc.h"
 #include "internal/pad.h"
 
 struct conc_mutexstack {
@@ -28,19 +29,6 @@ struct conc_mutexstack {
     size_t len; /* slots[len - 1] is the top */
     void *slots[];
 };
-
-/* PTHREAD_PROCESS_SHARED so the stack keeps working in shared memory. */
-static conc_status shared_mutex_init(pthread_mutex_t *m)
-{
-    pthread_mutexattr_t attr;
-    if (pthread_mutexattr_init(&attr) != 0)
-        return CONC_ENOMEM;
-    int rc = pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
-    if (rc == 0)
-        rc = pthread_mutex_init(m, &attr);
-    pthread_mutexattr_destroy(&attr);
-    return rc == 0 ? CONC_OK : CONC_ENOMEM;
-}
 
 size_t conc_mutexstack_footprint(size_t capacity)
 {
@@ -59,7 +47,7 @@ conc_status conc_mutexstack_init(void *mem, size_t size, size_t capacity)
     struct conc_mutexstack *s = mem;
     s->capacity = capacity;
     s->len = 0;
-    return shared_mutex_init(&s->lock);
+    return conc_shared_mutex_init(&s->lock);
 }
 
 conc_status conc_mutexstack_fini(conc_mutexstack *s)
@@ -72,24 +60,7 @@ conc_status conc_mutexstack_fini(conc_mutexstack *s)
 
 conc_mutexstack *conc_mutexstack_new(size_t capacity)
 {
-    size_t need = conc_mutexstack_footprint(capacity);
-    if (need == 0) {
-        errno = EINVAL;
-        return NULL;
-    }
-    void *mem = NULL;
-    /* posix_memalign rather than aligned_alloc: it has no size-multiple rule. */
-    if (posix_memalign(&mem, CONC_ALIGN, need) != 0) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    conc_status st = conc_mutexstack_init(mem, need, capacity);
-    if (st != CONC_OK) {
-        free(mem);
-        errno = st == CONC_EINVAL ? EINVAL : ENOMEM;
-        return NULL;
-    }
-    return mem;
+    return conc_heap_new(conc_mutexstack_footprint(capacity), conc_mutexstack_init, capacity);
 }
 
 void conc_mutexstack_free(conc_mutexstack *s)

@@ -47,6 +47,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "internal/alloc.h"
 #include "internal/atomics.h"
 #include "internal/pad.h"
 
@@ -279,20 +280,7 @@ conc_status conc_ring_fini(conc_ring *ring)
 
 conc_ring *conc_ring_new(size_t capacity)
 {
-    size_t need = conc_ring_footprint(capacity);
-    if (!need) {
-        errno = EINVAL;
-        return NULL;
-    }
-    /* aligned_alloc wants a size that is a multiple of the alignment. */
-    size_t rounded = (need + CONC_ALIGN - 1) & ~(size_t)(CONC_ALIGN - 1);
-    void *mem = aligned_alloc(CONC_ALIGN, rounded);
-    if (!mem) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    conc_ring_init(mem, rounded, capacity);
-    return mem;
+    return conc_heap_new(conc_ring_footprint(capacity), conc_ring_init, capacity);
 }
 
 void conc_ring_free(conc_ring *ring)

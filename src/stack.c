@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "internal/alloc.h"
 #include "internal/atomics.h"
 #include "internal/pad.h"
 #include "internal/spin.h"
@@ -134,23 +135,7 @@ conc_status conc_stack_fini(conc_stack *s)
 
 conc_stack *conc_stack_new(size_t capacity)
 {
-    size_t need = conc_stack_footprint(capacity);
-    if (!need) {
-        errno = EINVAL;
-        return NULL;
-    }
-    size_t rounded = (need + CONC_ALIGN - 1) & ~(size_t)(CONC_ALIGN - 1);
-    if (rounded < need) {
-        errno = EINVAL;
-        return NULL;
-    }
-    void *mem = aligned_alloc(CONC_ALIGN, rounded);
-    if (!mem) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    conc_stack_init(mem, rounded, capacity);
-    return mem;
+    return conc_heap_new(conc_stack_footprint(capacity), conc_stack_init, capacity);
 }
 
 void conc_stack_free(conc_stack *s)
