@@ -11,6 +11,8 @@ const char *conc_strerror(int status)
     case CONC_TIMEDOUT: return "CONC_TIMEDOUT: wait timed out";
     case CONC_EINVAL: return "CONC_EINVAL: invalid argument";
     case CONC_ENOMEM: return "CONC_ENOMEM: out of memory";
+    case CONC_EFORMAT: return "CONC_EFORMAT: not a conc structure of this version and geometry";
+    case CONC_ESYS: return "CONC_ESYS: system call failed (see errno)";
     }
     return "unknown conc status";
 }

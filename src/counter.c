@@ -65,15 +65,17 @@ conc_status conc_counter_fini(conc_counter *c)
     return c == NULL ? CONC_EINVAL : CONC_OK;
 }
 
-static conc_status counter_init_fn(void *mem, size_t size, size_t unused)
+static conc_status counter_init_fn(void *mem, size_t size, size_t unused,
+                                   unsigned flags)
 {
     (void)unused;
+    (void)flags;
     return conc_counter_init(mem, size);
 }
 
 conc_counter *conc_counter_new(void)
 {
-    return conc_heap_new(conc_counter_footprint(), counter_init_fn, 0);
+    return conc_heap_new(conc_counter_footprint(), counter_init_fn, 0, 0);
 }
 
 void conc_counter_free(conc_counter *c)
@@ -159,14 +161,16 @@ conc_status conc_sharded_fini(conc_sharded *s)
     return s == NULL ? CONC_EINVAL : CONC_OK;
 }
 
-static conc_status sharded_init_fn(void *mem, size_t size, size_t shards)
+static conc_status sharded_init_fn(void *mem, size_t size, size_t shards,
+                                   unsigned flags)
 {
+    (void)flags;
     return conc_sharded_init(mem, size, shards);
 }
 
 conc_sharded *conc_sharded_new(size_t shards)
 {
-    return conc_heap_new(conc_sharded_footprint(shards), sharded_init_fn, shards);
+    return conc_heap_new(conc_sharded_footprint(shards), sharded_init_fn, shards, 0);
 }
 
 void conc_sharded_free(conc_sharded *s)
@@ -233,15 +237,17 @@ conc_status conc_mutexcounter_fini(conc_mutexcounter *c)
     return pthread_mutex_destroy(&c->lock) == 0 ? CONC_OK : CONC_EINVAL;
 }
 
-static conc_status mutexcounter_init_fn(void *mem, size_t size, size_t unused)
+static conc_status mutexcounter_init_fn(void *mem, size_t size, size_t unused,
+                                        unsigned flags)
 {
     (void)unused;
+    (void)flags;
     return conc_mutexcounter_init(mem, size);
 }
 
 conc_mutexcounter *conc_mutexcounter_new(void)
 {
-    return conc_heap_new(conc_mutexcounter_footprint(), mutexcounter_init_fn, 0);
+    return conc_heap_new(conc_mutexcounter_footprint(), mutexcounter_init_fn, 0, 0);
 }
 
 void conc_mutexcounter_free(conc_mutexcounter *c)

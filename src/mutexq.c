@@ -13,18 +13,19 @@
  */
 #include <conc/mutexq.h>
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal/alloc.h"
 #include "internal/pad.h"
+#include "internal/waitset.h"
 
 struct conc_mutexq {
     /* Aligned so the lock starts a cache line of its own when the caller's
      * memory follows the CONC_ALIGN promise. */
     _Alignas(CONC_ALIGN) pthread_mutex_t lock;
+    conc_waitset ws; /* ws.closed is read and written under the lock */
     size_t capacity;
     size_t head; /* slot of the oldest item; < capacity */
     size_t len;
@@ -39,16 +40,18 @@ size_t conc_mutexq_footprint(size_t capacity)
                              sizeof(struct conc_mutexq));
 }
 
-conc_status conc_mutexq_init(void *mem, size_t size, size_t capacity)
+conc_status conc_mutexq_init(void *mem, size_t size, size_t capacity,
+                             unsigned flags)
 {
     size_t need = conc_mutexq_footprint(capacity);
     if (mem == NULL || !conc_is_aligned(mem, CONC_ALIGN) || need == 0 ||
-        size < need)
+        size < need || (flags & ~CONC_FLAGS_ALL))
         return CONC_EINVAL;
     struct conc_mutexq *q = mem;
     q->capacity = capacity;
     q->head = 0;
     q->len = 0;
+    conc_ws_init(&q->ws, flags);
     return conc_shared_mutex_init(&q->lock);
 }
 
@@ -57,12 +60,16 @@ conc_status conc_mutexq_fini(conc_mutexq *q)
     if (q == NULL)
         return CONC_EINVAL;
     /* Fails (EBUSY) only if the mutex is held: a misuse, so say so. */
-    return pthread_mutex_destroy(&q->lock) == 0 ? CONC_OK : CONC_EINVAL;
+    if (pthread_mutex_destroy(&q->lock) != 0)
+        return CONC_EINVAL;
+    conc_ws_fini(&q->ws);
+    return CONC_OK;
 }
 
-conc_mutexq *conc_mutexq_new(size_t capacity)
+conc_mutexq *conc_mutexq_new(size_t capacity, unsigned flags)
 {
-    return conc_heap_new(conc_mutexq_footprint(capacity), conc_mutexq_init, capacity);
+    return conc_heap_new(conc_mutexq_footprint(capacity), conc_mutexq_init, capacity,
+                         flags);
 }
 
 void conc_mutexq_free(conc_mutexq *q)
@@ -111,33 +118,80 @@ static size_t tail_slot(const conc_mutexq *q)
     return t >= q->capacity ? t - q->capacity : t;
 }
 
+static conc_status push_locked(conc_mutexq *q, void *const *items, size_t n,
+                               size_t *k)
+{
+    *k = 0;
+    if (conc_ws_is_closed(&q->ws))
+        return CONC_CLOSED;
+    size_t room = q->capacity - q->len;
+    *k = n < room ? n : room;
+    copy_in(q, tail_slot(q), items, *k);
+    q->len += *k;
+    return *k == n ? CONC_OK : CONC_FULL;
+}
+
+static conc_status pop_locked(conc_mutexq *q, void **out, size_t max,
+                              size_t *k)
+{
+    *k = max < q->len ? max : q->len;
+    copy_out(q, q->head, out, *k);
+    q->head += *k;
+    if (q->head >= q->capacity)
+        q->head -= q->capacity;
+    q->len -= *k;
+    if (*k > 0 || max == 0)
+        return CONC_OK;
+    return conc_ws_is_closed(&q->ws) ? CONC_CLOSED : CONC_EMPTY;
+}
+
+static conc_status push_n(conc_mutexq *q, void *const *items, size_t n,
+                          size_t *pushed)
+{
+    size_t k = 0;
+    conc_ws_will_push(&q->ws, n);
+    conc_status st = CONC_EINVAL;
+    if (lock(q) == 0) {
+        st = push_locked(q, items, n, &k);
+        unlock(q);
+    }
+    conc_ws_unpush(&q->ws, n - k);
+    conc_ws_pushed(&q->ws, k);
+    if (pushed != NULL && st != CONC_EINVAL)
+        *pushed = k;
+    return st;
+}
+
+static conc_status pop_n(conc_mutexq *q, void **out, size_t max,
+                         size_t *popped)
+{
+    size_t k = 0;
+    if (lock(q) != 0)
+        return CONC_EINVAL;
+    conc_status st = pop_locked(q, out, max, &k);
+    unlock(q);
+    if (st == CONC_EMPTY && conc_ws_rearm(&q->ws) && lock(q) == 0) {
+        st = pop_locked(q, out, max, &k);
+        unlock(q);
+    }
+    conc_ws_popped(&q->ws, k);
+    if (popped != NULL)
+        *popped = k;
+    return st;
+}
+
 conc_status conc_mutexq_push(conc_mutexq *q, void *item)
 {
-    if (q == NULL || lock(q) != 0)
+    if (q == NULL)
         return CONC_EINVAL;
-    conc_status st = CONC_FULL;
-    if (q->len < q->capacity) {
-        q->slots[tail_slot(q)] = item;
-        q->len++;
-        st = CONC_OK;
-    }
-    unlock(q);
-    return st;
+    return push_n(q, &item, 1, NULL);
 }
 
 conc_status conc_mutexq_pop(conc_mutexq *q, void **item)
 {
-    if (q == NULL || item == NULL || lock(q) != 0)
+    if (q == NULL || item == NULL)
         return CONC_EINVAL;
-    conc_status st = CONC_EMPTY;
-    if (q->len > 0) {
-        *item = q->slots[q->head];
-        q->head = q->head + 1 == q->capacity ? 0 : q->head + 1;
-        q->len--;
-        st = CONC_OK;
-    }
-    unlock(q);
-    return st;
+    return pop_n(q, item, 1, NULL);
 }
 
 conc_status conc_mutexq_push_many(conc_mutexq *q, void *const *items, size_t n,
@@ -145,21 +199,7 @@ conc_status conc_mutexq_push_many(conc_mutexq *q, void *const *items, size_t n,
 {
     if (q == NULL || (items == NULL && n > 0))
         return CONC_EINVAL;
-    if (n == 0) {
-        if (pushed != NULL)
-            *pushed = 0;
-        return CONC_OK;
-    }
-    if (lock(q) != 0)
-        return CONC_EINVAL;
-    size_t room = q->capacity - q->len;
-    size_t k = n < room ? n : room;
-    copy_in(q, tail_slot(q), items, k);
-    q->len += k;
-    unlock(q);
-    if (pushed != NULL)
-        *pushed = k;
-    return k == n ? CONC_OK : CONC_FULL;
+    return push_n(q, items, n, pushed);
 }
 
 conc_status conc_mutexq_pop_many(conc_mutexq *q, void **out, size_t max,
@@ -167,23 +207,7 @@ conc_status conc_mutexq_pop_many(conc_mutexq *q, void **out, size_t max,
 {
     if (q == NULL || (out == NULL && max > 0))
         return CONC_EINVAL;
-    if (max == 0) {
-        if (popped != NULL)
-            *popped = 0;
-        return CONC_OK;
-    }
-    if (lock(q) != 0)
-        return CONC_EINVAL;
-    size_t k = max < q->len ? max : q->len;
-    copy_out(q, q->head, out, k);
-    q->head += k;
-    if (q->head >= q->capacity)
-        q->head -= q->capacity;
-    q->len -= k;
-    unlock(q);
-    if (popped != NULL)
-        *popped = k;
-    return k > 0 ? CONC_OK : CONC_EMPTY;
+    return pop_n(q, out, max, popped);
 }
 
 size_t conc_mutexq_len(conc_mutexq *q)
@@ -199,3 +223,18 @@ size_t conc_mutexq_capacity(const conc_mutexq *q)
 {
     return q == NULL ? 0 : q->capacity;
 }
+
+/* ---- waiting, closing, joining (include/conc/wait.h) -------------------- */
+
+static conc_waitset *mutexq_ws_(conc_mutexq *q) { return &q->ws; }
+
+static void mutexq_close_(conc_mutexq *q)
+{
+    /* Under the lock, so that close is one point in the order of pushes. */
+    if (lock(q) == 0) {
+        conc_ws_mark_closed(&q->ws);
+        unlock(q);
+    }
+}
+
+CONC_WS_FAMILY(mutexq, conc_mutexq)

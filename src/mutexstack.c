@@ -13,18 +13,19 @@
  */
 #include <conc/stack.h>
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal/alloc.h"
 #include "internal/pad.h"
+#include "internal/waitset.h"
 
 struct conc_mutexstack {
     /* Aligned so the lock starts a cache line of its own when the caller's
      * memory follows the CONC_ALIGN promise. */
     _Alignas(CONC_ALIGN) pthread_mutex_t lock;
+    conc_waitset ws; /* ws.closed is read and written under the lock */
     size_t capacity;
     size_t len; /* slots[len - 1] is the top */
     void *slots[];
@@ -38,15 +39,17 @@ size_t conc_mutexstack_footprint(size_t capacity)
                              sizeof(struct conc_mutexstack));
 }
 
-conc_status conc_mutexstack_init(void *mem, size_t size, size_t capacity)
+conc_status conc_mutexstack_init(void *mem, size_t size, size_t capacity,
+                                 unsigned flags)
 {
     size_t need = conc_mutexstack_footprint(capacity);
     if (mem == NULL || !conc_is_aligned(mem, CONC_ALIGN) || need == 0 ||
-        size < need)
+        size < need || (flags & ~CONC_FLAGS_ALL))
         return CONC_EINVAL;
     struct conc_mutexstack *s = mem;
     s->capacity = capacity;
     s->len = 0;
+    conc_ws_init(&s->ws, flags);
     return conc_shared_mutex_init(&s->lock);
 }
 
@@ -55,12 +58,16 @@ conc_status conc_mutexstack_fini(conc_mutexstack *s)
     if (s == NULL)
         return CONC_EINVAL;
     /* Fails (EBUSY) only if the mutex is held: a misuse, so say so. */
-    return pthread_mutex_destroy(&s->lock) == 0 ? CONC_OK : CONC_EINVAL;
+    if (pthread_mutex_destroy(&s->lock) != 0)
+        return CONC_EINVAL;
+    conc_ws_fini(&s->ws);
+    return CONC_OK;
 }
 
-conc_mutexstack *conc_mutexstack_new(size_t capacity)
+conc_mutexstack *conc_mutexstack_new(size_t capacity, unsigned flags)
 {
-    return conc_heap_new(conc_mutexstack_footprint(capacity), conc_mutexstack_init, capacity);
+    return conc_heap_new(conc_mutexstack_footprint(capacity), conc_mutexstack_init, capacity,
+                         flags);
 }
 
 void conc_mutexstack_free(conc_mutexstack *s)
@@ -81,30 +88,80 @@ static void unlock(conc_mutexstack *s)
     pthread_mutex_unlock(&s->lock);
 }
 
+/* Push up to n items with the lock held; the status for the whole call. */
+static conc_status push_locked(conc_mutexstack *s, void *const *items,
+                               size_t n, size_t *k)
+{
+    *k = 0;
+    if (conc_ws_is_closed(&s->ws))
+        return CONC_CLOSED;
+    size_t room = s->capacity - s->len;
+    *k = n < room ? n : room;
+    memcpy(&s->slots[s->len], items, *k * sizeof(void *));
+    s->len += *k;
+    return *k == n ? CONC_OK : CONC_FULL;
+}
+
+/* Pop up to max items (newest first) with the lock held. */
+static conc_status pop_locked(conc_mutexstack *s, void **out, size_t max,
+                              size_t *k)
+{
+    *k = max < s->len ? max : s->len;
+    for (size_t i = 0; i < *k; i++)
+        out[i] = s->slots[s->len - 1 - i];
+    s->len -= *k;
+    if (*k > 0 || max == 0)
+        return CONC_OK;
+    return conc_ws_is_closed(&s->ws) ? CONC_CLOSED : CONC_EMPTY;
+}
+
+static conc_status push_n(conc_mutexstack *s, void *const *items, size_t n,
+                          size_t *pushed)
+{
+    size_t k = 0;
+    conc_ws_will_push(&s->ws, n);
+    conc_status st = CONC_EINVAL;
+    if (lock(s) == 0) {
+        st = push_locked(s, items, n, &k);
+        unlock(s);
+    }
+    conc_ws_unpush(&s->ws, n - k);
+    conc_ws_pushed(&s->ws, k);
+    if (pushed != NULL && st != CONC_EINVAL)
+        *pushed = k;
+    return st;
+}
+
+static conc_status pop_n(conc_mutexstack *s, void **out, size_t max,
+                         size_t *popped)
+{
+    size_t k = 0;
+    if (lock(s) != 0)
+        return CONC_EINVAL;
+    conc_status st = pop_locked(s, out, max, &k);
+    unlock(s);
+    if (st == CONC_EMPTY && conc_ws_rearm(&s->ws) && lock(s) == 0) {
+        st = pop_locked(s, out, max, &k);
+        unlock(s);
+    }
+    conc_ws_popped(&s->ws, k);
+    if (popped != NULL)
+        *popped = k;
+    return st;
+}
+
 conc_status conc_mutexstack_push(conc_mutexstack *s, void *item)
 {
-    if (s == NULL || lock(s) != 0)
+    if (s == NULL)
         return CONC_EINVAL;
-    conc_status st = CONC_FULL;
-    if (s->len < s->capacity) {
-        s->slots[s->len++] = item;
-        st = CONC_OK;
-    }
-    unlock(s);
-    return st;
+    return push_n(s, &item, 1, NULL);
 }
 
 conc_status conc_mutexstack_pop(conc_mutexstack *s, void **item)
 {
-    if (s == NULL || item == NULL || lock(s) != 0)
+    if (s == NULL || item == NULL)
         return CONC_EINVAL;
-    conc_status st = CONC_EMPTY;
-    if (s->len > 0) {
-        *item = s->slots[--s->len];
-        st = CONC_OK;
-    }
-    unlock(s);
-    return st;
+    return pop_n(s, item, 1, NULL);
 }
 
 conc_status conc_mutexstack_push_many(conc_mutexstack *s, void *const *items,
@@ -112,23 +169,7 @@ conc_status conc_mutexstack_push_many(conc_mutexstack *s, void *const *items,
 {
     if (s == NULL || (items == NULL && n > 0))
         return CONC_EINVAL;
-    if (n == 0) {
-        if (pushed != NULL)
-            *pushed = 0;
-        return CONC_OK;
-    }
-    if (lock(s) != 0)
-        return CONC_EINVAL;
-    size_t room = s->capacity - s->len;
-    size_t k = n < room ? n : room;
-    /* items[0] lowest, so a later single pop sees items[k - 1] first, as if
-     * each had been pushed in turn. */
-    memcpy(&s->slots[s->len], items, k * sizeof(void *));
-    s->len += k;
-    unlock(s);
-    if (pushed != NULL)
-        *pushed = k;
-    return k == n ? CONC_OK : CONC_FULL;
+    return push_n(s, items, n, pushed);
 }
 
 conc_status conc_mutexstack_pop_many(conc_mutexstack *s, void **out,
@@ -136,22 +177,7 @@ conc_status conc_mutexstack_pop_many(conc_mutexstack *s, void **out,
 {
     if (s == NULL || (out == NULL && max > 0))
         return CONC_EINVAL;
-    if (max == 0) {
-        if (popped != NULL)
-            *popped = 0;
-        return CONC_OK;
-    }
-    if (lock(s) != 0)
-        return CONC_EINVAL;
-    size_t k = max < s->len ? max : s->len;
-    /* out[0] is the top, as if popped one at a time. */
-    for (size_t i = 0; i < k; i++)
-        out[i] = s->slots[s->len - 1 - i];
-    s->len -= k;
-    unlock(s);
-    if (popped != NULL)
-        *popped = k;
-    return k > 0 ? CONC_OK : CONC_EMPTY;
+    return pop_n(s, out, max, popped);
 }
 
 size_t conc_mutexstack_len(conc_mutexstack *s)
@@ -167,3 +193,18 @@ size_t conc_mutexstack_capacity(const conc_mutexstack *s)
 {
     return s == NULL ? 0 : s->capacity;
 }
+
+/* ---- waiting, closing, joining (include/conc/wait.h) -------------------- */
+
+static conc_waitset *mutexstack_ws_(conc_mutexstack *s) { return &s->ws; }
+
+static void mutexstack_close_(conc_mutexstack *s)
+{
+    /* Under the lock, so that close is one point in the order of pushes. */
+    if (lock(s) == 0) {
+        conc_ws_mark_closed(&s->ws);
+        unlock(s);
+    }
+}
+
+CONC_WS_FAMILY(mutexstack, conc_mutexstack)

@@ -43,13 +43,15 @@
  */
 #include <conc/ring.h>
 
-#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal/alloc.h"
 #include "internal/atomics.h"
 #include "internal/pad.h"
+#include "internal/ring_impl.h"
+#include "internal/waitset.h"
 
 #define SC CONC_SEQ_CST
 
@@ -63,15 +65,23 @@ struct conc_ring {
     union {
         struct {
             uint64_t capacity;
-            uint32_t order; /* n = 2^order >= capacity; R = 2n entries */
+            uint64_t msg_size; /* 0: items are void *; else bytes per message */
+            uint32_t order;    /* n = 2^order >= capacity; R = 2n entries */
         } g;
         unsigned char pad_[CONC_PAD_LINE];
     } u;
-    struct iring aq; /* allocated slots, FIFO */
+    conc_waitset ws;
+    struct iring aq; /* allocated slots, FIFO; bit 63 of tail: closed */
     struct iring fq; /* free slots */
-    /* aq entries [R], fq entries [R], then data [capacity] (uintptr_t). */
+    /* aq entries [R], fq entries [R], then data [capacity] (uintptr_t), then
+     * (msg_size > 0) capacity messages of msg_size bytes each. */
     conc_atomic_u64 words[];
 };
+
+/* Closing sets this bit in aq's Tail (as LCRQ closes a ring, Morrison & Afek
+ * PPoPP 2013).  An enqueuer whose fetch-and-add returns it gives its slot
+ * back and answers CONC_CLOSED; positions are below 2^63 for centuries. */
+#define CLOSED_BIT ((uint64_t)1 << 63)
 
 /* ---- geometry ----------------------------------------------------------- */
 
@@ -124,21 +134,24 @@ static inline int64_t threshold_full(const conc_ring *r)
 static void catchup(conc_atomic_u64 *tail_w, conc_atomic_u64 *head_w,
                     uint64_t tail, uint64_t head)
 {
-    while (!conc_cas_u64(tail_w, &tail, head, SC, SC)) {
+    /* `tail` is the raw word: keep its closed bit. */
+    while (!conc_cas_u64(tail_w, &tail, head | (tail & CLOSED_BIT), SC, SC)) {
         head = conc_load_u64(head_w, SC);
-        tail = conc_load_u64(tail_w, SC);
-        if ((int64_t)(tail - head) >= 0)
+        if ((int64_t)((tail & ~CLOSED_BIT) - head) >= 0)
             break;
     }
 }
 
-static void iring_enqueue(conc_ring *r, struct iring *q, conc_atomic_u64 *ent,
+/* False only when the ring is closed (aq only: fq is never closed). */
+static bool iring_enqueue(conc_ring *r, struct iring *q, conc_atomic_u64 *ent,
                           uint64_t idx)
 {
     const uint64_t bot = ring_bot(r), safe = ring_safe(r);
     const unsigned cs = ring_cshift(r);
     for (;;) {
         uint64_t T = conc_fetch_add_u64(&q->tail, 1, SC);
+        if (T & CLOSED_BIT)
+            return false;
         uint64_t tcyc = pos_cycle(r, T);
         conc_atomic_u64 *slot = &ent[remap(r, T)];
         uint64_t E = conc_load_u64(slot, SC);
@@ -152,19 +165,23 @@ static void iring_enqueue(conc_ring *r, struct iring *q, conc_atomic_u64 *ent,
                 int64_t full = threshold_full(r);
                 if ((int64_t)conc_load_u64(&q->threshold, SC) != full)
                     conc_store_u64(&q->threshold, (uint64_t)full, SC);
-                return;
+                return true;
             }
             /* The entry changed under us; E holds what it is now. */
         }
     }
 }
 
+/* `drain`: ignore the threshold and stop only when Head has passed Tail.
+ * Used after close, when "empty" must mean that every position an enqueuer
+ * was given has been visited by a dequeuer: then no enqueue can still land
+ * (each one either was taken or was refused its entry and saw CLOSED_BIT). */
 static bool iring_dequeue(conc_ring *r, struct iring *q, conc_atomic_u64 *ent,
-                          uint64_t *idx)
+                          uint64_t *idx, bool drain)
 {
     const uint64_t bot = ring_bot(r), safe = ring_safe(r);
     const unsigned cs = ring_cshift(r);
-    if ((int64_t)conc_load_u64(&q->threshold, SC) < 0)
+    if (!drain && (int64_t)conc_load_u64(&q->threshold, SC) < 0)
         return false;
     for (;;) {
         uint64_t H = conc_fetch_add_u64(&q->head, 1, SC);
@@ -188,12 +205,12 @@ static bool iring_dequeue(conc_ring *r, struct iring *q, conc_atomic_u64 *ent,
                 break;
         }
         uint64_t T = conc_load_u64(&q->tail, SC);
-        if ((int64_t)(T - (H + 1)) <= 0) {
+        if ((int64_t)((T & ~CLOSED_BIT) - (H + 1)) <= 0) {
             catchup(&q->tail, &q->head, T, H + 1);
             conc_fetch_sub_u64(&q->threshold, 1, SC);
             return false;
         }
-        if ((int64_t)conc_fetch_sub_u64(&q->threshold, 1, SC) <= 0)
+        if ((int64_t)conc_fetch_sub_u64(&q->threshold, 1, SC) <= 0 && !drain)
             return false;
     }
 }
@@ -212,6 +229,9 @@ static bool capacity_ok(size_t capacity)
  * reference implementation never uses rings that small either. */
 #define MIN_ORDER 3
 
+/* Largest message conc_shmring accepts (checked there too). */
+#define MAX_MSG ((size_t)1 << 20)
+
 static unsigned order_for(size_t capacity)
 {
     unsigned order = MIN_ORDER;
@@ -220,20 +240,35 @@ static unsigned order_for(size_t capacity)
     return order;
 }
 
-size_t conc_ring_footprint(size_t capacity)
+static size_t msg_stride(size_t msg_size)
 {
-    if (!capacity_ok(capacity))
+    return (msg_size + 7) & ~(size_t)7;
+}
+
+size_t conc__ring_footprint(size_t capacity, size_t msg_size)
+{
+    if (!capacity_ok(capacity) || msg_size > MAX_MSG)
         return 0;
     size_t R = (size_t)2 << order_for(capacity);
-    /* 2R entries of 8 bytes, then capacity data words. */
-    size_t words = conc_size_mul_add(R, 2, 0);
+    /* 2R entries of 8 bytes, then capacity data words, then the messages. */
+    size_t words = conc_size_mul_add(R, 2, capacity);
     if (!words)
         return 0;
     size_t bytes = conc_size_mul_add(words, sizeof(conc_atomic_u64),
                                      sizeof(struct conc_ring));
     if (!bytes)
         return 0;
-    return conc_size_mul_add(capacity, sizeof(conc_atomic_uptr), bytes);
+    return conc_size_mul_add(capacity, msg_stride(msg_size), bytes);
+}
+
+size_t conc_ring_footprint(size_t capacity)
+{
+    return conc__ring_footprint(capacity, 0);
+}
+
+static unsigned char *ring_msgs(conc_ring *r)
+{
+    return (unsigned char *)(r->words + 2 * ring_R(r) + r->u.g.capacity);
 }
 
 static void iring_init(struct iring *q, uint64_t R, int64_t threshold,
@@ -244,14 +279,18 @@ static void iring_init(struct iring *q, uint64_t R, int64_t threshold,
     conc_init_u64(&q->threshold, (uint64_t)threshold);
 }
 
-conc_status conc_ring_init(void *mem, size_t size, size_t capacity)
+conc_status conc__ring_init(void *mem, size_t size, size_t capacity,
+                            unsigned flags, size_t msg_size)
 {
-    size_t need = conc_ring_footprint(capacity);
-    if (!mem || !need || size < need || !conc_is_aligned(mem, CONC_ALIGN))
+    size_t need = conc__ring_footprint(capacity, msg_size);
+    if (!mem || !need || size < need || !conc_is_aligned(mem, CONC_ALIGN) ||
+        (flags & ~(CONC_FLAGS_ALL | CONC_WS_SHARED)))
         return CONC_EINVAL;
     conc_ring *r = mem;
     r->u.g.capacity = capacity;
+    r->u.g.msg_size = msg_size;
     r->u.g.order = order_for(capacity);
+    conc_ws_init(&r->ws, flags);
     const uint64_t R = ring_R(r), cs = ring_cshift(r);
     const uint64_t empty0 = ring_safe(r) | ring_bot(r); /* cycle 0, safe, BOT */
     iring_init(&r->aq, R, -1, 0);
@@ -267,54 +306,153 @@ conc_status conc_ring_init(void *mem, size_t size, size_t capacity)
     conc_atomic_uptr *d = ring_data(r);
     for (uint64_t i = 0; i < capacity; i++)
         conc_init_uptr(&d[i], 0);
+    if (msg_size)
+        memset(ring_msgs(r), 0, capacity * msg_stride(msg_size));
     /* Publish the initialised ring to threads that receive the pointer
      * through a relaxed channel. */
     conc_fence(CONC_RELEASE);
     return CONC_OK;
 }
 
-conc_status conc_ring_fini(conc_ring *ring)
+conc_status conc_ring_init(void *mem, size_t size, size_t capacity,
+                           unsigned flags)
 {
-    return ring ? CONC_OK : CONC_EINVAL;
+    if (flags & ~CONC_FLAGS_ALL)
+        return CONC_EINVAL;
+    return conc__ring_init(mem, size, capacity, flags, 0);
 }
 
-conc_ring *conc_ring_new(size_t capacity)
+conc_status conc_ring_fini(conc_ring *ring)
 {
-    return conc_heap_new(conc_ring_footprint(capacity), conc_ring_init, capacity);
+    if (!ring)
+        return CONC_EINVAL;
+    conc_ws_fini(&ring->ws);
+    return CONC_OK;
+}
+
+conc_ring *conc_ring_new(size_t capacity, unsigned flags)
+{
+    return conc_heap_new(conc_ring_footprint(capacity),
+                         conc_ring_init, capacity, flags);
 }
 
 void conc_ring_free(conc_ring *ring)
 {
+    if (!ring)
+        return;
+    conc_ring_fini(ring);
     free(ring);
 }
 
 /* ---- operations --------------------------------------------------------- */
 
+/* The one push: `msg` (message mode) or `item`. */
+static conc_status ring_put(conc_ring *r, const void *msg, void *item)
+{
+    conc_waitset *w = &r->ws;
+    /* A hint only (the closed bit in aq's Tail decides), so that pushes
+     * after close do not keep moving Tail while pops drain. */
+    if (conc_ws_is_closed(w))
+        return CONC_CLOSED;
+    conc_ws_will_push(w, 1);
+    conc_status st = CONC_FULL;
+    uint64_t idx;
+    if (!iring_dequeue(r, &r->fq, fq_entries(r), &idx, false)) {
+        if (conc_load_u64(&r->aq.tail, SC) & CLOSED_BIT)
+            st = CONC_CLOSED;
+        goto fail;
+    }
+    /* Published by the aq entry CAS in iring_enqueue (seq_cst, so release);
+     * the popper's seq_cst load of that entry acquires it. */
+    if (r->u.g.msg_size)
+        memcpy(ring_msgs(r) + idx * msg_stride(r->u.g.msg_size), msg,
+               r->u.g.msg_size);
+    else
+        conc_store_uptr(&ring_data(r)[idx], (uintptr_t)item, CONC_RELAXED);
+    if (!iring_enqueue(r, &r->aq, aq_entries(r), idx)) {
+        /* Closed under us: the slot goes back, the item stays ours. */
+        iring_enqueue(r, &r->fq, fq_entries(r), idx);
+        st = CONC_CLOSED;
+        goto fail;
+    }
+    conc_ws_pushed(w, 1);
+    return CONC_OK;
+fail:
+    conc_ws_unpush(w, 1);
+    return st;
+}
+
+/* The one pop: into `out` (message mode) or *item. */
+static conc_status ring_get(conc_ring *r, void *out, void **item)
+{
+    conc_waitset *w = &r->ws;
+    uint64_t idx;
+    if (!iring_dequeue(r, &r->aq, aq_entries(r), &idx, false) &&
+        !(conc_ws_rearm(w) &&
+          iring_dequeue(r, &r->aq, aq_entries(r), &idx, false))) {
+        if (!(conc_load_u64(&r->aq.tail, SC) & CLOSED_BIT))
+            return CONC_EMPTY;
+        /* Closed: CONC_CLOSED only once every position handed to an
+         * enqueuer has been visited; until then keep taking. */
+        for (;;) {
+            uint64_t h = conc_load_u64(&r->aq.head, SC);
+            uint64_t t = conc_load_u64(&r->aq.tail, SC) & ~CLOSED_BIT;
+            if ((int64_t)(h - t) >= 0)
+                return CONC_CLOSED;
+            if (iring_dequeue(r, &r->aq, aq_entries(r), &idx, true))
+                break;
+        }
+    }
+    /* Ordered after the aq entry load that handed us idx, and before the
+     * fq entry CAS that hands the slot to the next producer. */
+    if (r->u.g.msg_size)
+        memcpy(out, ring_msgs(r) + idx * msg_stride(r->u.g.msg_size),
+               r->u.g.msg_size);
+    else
+        *item = (void *)conc_load_uptr(&ring_data(r)[idx], CONC_RELAXED);
+    iring_enqueue(r, &r->fq, fq_entries(r), idx);
+    conc_ws_popped(w, 1);
+    return CONC_OK;
+}
+
 conc_status conc_ring_push(conc_ring *ring, void *item)
 {
-    if (!ring)
+    if (!ring || ring->u.g.msg_size)
         return CONC_EINVAL;
-    uint64_t idx;
-    if (!iring_dequeue(ring, &ring->fq, fq_entries(ring), &idx))
-        return CONC_FULL;
-    /* Relaxed: published by the aq entry CAS in iring_enqueue. */
-    conc_store_uptr(&ring_data(ring)[idx], (uintptr_t)item, CONC_RELAXED);
-    iring_enqueue(ring, &ring->aq, aq_entries(ring), idx);
-    return CONC_OK;
+    return ring_put(ring, NULL, item);
 }
 
 conc_status conc_ring_pop(conc_ring *ring, void **item)
 {
-    if (!ring || !item)
+    if (!ring || !item || ring->u.g.msg_size)
         return CONC_EINVAL;
-    uint64_t idx;
-    if (!iring_dequeue(ring, &ring->aq, aq_entries(ring), &idx))
-        return CONC_EMPTY;
-    /* Relaxed: ordered after the aq entry load that handed us idx, and
-     * before the fq entry CAS that hands the slot to the next producer. */
-    *item = (void *)conc_load_uptr(&ring_data(ring)[idx], CONC_RELAXED);
-    iring_enqueue(ring, &ring->fq, fq_entries(ring), idx);
-    return CONC_OK;
+    return ring_get(ring, NULL, item);
+}
+
+conc_status conc__ring_put(conc_ring *r, const void *msg)
+{
+    return ring_put(r, msg, NULL);
+}
+
+conc_status conc__ring_get(conc_ring *r, void *out)
+{
+    return ring_get(r, out, NULL);
+}
+
+conc_waitset *conc__ring_ws(conc_ring *r) { return &r->ws; }
+size_t conc__ring_msg_size(const conc_ring *r) { return (size_t)r->u.g.msg_size; }
+
+void conc__ring_close(conc_ring *r)
+{
+    conc_ws_mark_closed(&r->ws);
+    /* Every closer sets the bit (idempotent), so close has taken effect
+     * when any close returns. */
+    conc_fetch_or_u64(&r->aq.tail, CLOSED_BIT, SC);
+}
+
+bool conc__ring_is_closed(const conc_ring *r)
+{
+    return conc_ws_is_closed(&r->ws);
 }
 
 conc_status conc_ring_push_many(conc_ring *ring, void *const *items, size_t n,
@@ -338,11 +476,12 @@ conc_status conc_ring_pop_many(conc_ring *ring, void **out, size_t max,
     if (!ring || (!out && max))
         return CONC_EINVAL;
     size_t i = 0;
-    while (i < max && conc_ring_pop(ring, &out[i]) == CONC_OK)
+    conc_status st = CONC_OK;
+    while (i < max && (st = conc_ring_pop(ring, &out[i])) == CONC_OK)
         i++;
     if (popped)
         *popped = i;
-    return (i > 0 || max == 0) ? CONC_OK : CONC_EMPTY;
+    return (i > 0 || max == 0) ? CONC_OK : st;
 }
 
 size_t conc_ring_len(const conc_ring *ring)
@@ -353,7 +492,7 @@ size_t conc_ring_len(const conc_ring *ring)
     /* Read head first: tail only grows, so tail - head is never understated
      * by the race between the two loads, then clamp. */
     uint64_t h = conc_load_u64(&r->aq.head, SC);
-    uint64_t t = conc_load_u64(&r->aq.tail, SC);
+    uint64_t t = conc_load_u64(&r->aq.tail, SC) & ~CLOSED_BIT;
     int64_t d = (int64_t)(t - h);
     if (d <= 0)
         return 0;
@@ -364,3 +503,10 @@ size_t conc_ring_capacity(const conc_ring *ring)
 {
     return ring ? (size_t)ring->u.g.capacity : 0;
 }
+
+/* ---- waiting, closing, joining (include/conc/wait.h) -------------------- */
+
+static conc_waitset *ring_ws_(conc_ring *r) { return &r->ws; }
+static void ring_close_(conc_ring *r) { conc__ring_close(r); }
+
+CONC_WS_FAMILY(ring, conc_ring)

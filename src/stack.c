@@ -3,12 +3,18 @@
  * preallocated pool of nodes, ABA-safe with single-width CAS.
  *
  * Two Treiber lists share the pool: `top` (the stack) and `free` (unused
- * nodes).  A list head is one 64-bit word: [ tag : 32 | index : 32 ], index
- * NIL (0xFFFFFFFF) for an empty list.  Every successful CAS on a head
- * increments its tag, so a thread that read head H, was delayed while H's
- * node was popped and pushed back, and then tries CAS(H -> H.next) fails:
- * the head has the same index but a different tag.  (Only after exactly 2^32
- * updates during one delay could the tag repeat.)
+ * nodes).  A list head is one 64-bit word: [ closed : 1 | tag : 31 |
+ * index : 32 ], index NIL (0xFFFFFFFF) for an empty list.  Every successful
+ * CAS on a head increments its tag, so a thread that read head H, was delayed
+ * while H's node was popped and pushed back, and then tries CAS(H -> H.next)
+ * fails: the head has the same index but a different tag.  (Only after
+ * exactly 2^31 updates during one delay could the tag repeat.)
+ *
+ * Closing sets the closed bit of `top`: a push's CAS then fails and the push
+ * answers CONC_CLOSED (its node goes back to `free`), pops keep taking what
+ * is left, and a pop that sees an empty list with the bit set answers
+ * CONC_CLOSED.  The bit lives in the word every push and pop CASes, so close
+ * is linearizable against both without any extra step on their fast path.
  *
  * A node's `link` word holds [ depth : 32 | next : 32 ]; depth (items at and
  * below the node, when it was pushed) serves only conc_stack_len.  Nodes are
@@ -17,13 +23,16 @@
  * that would act on it fails.
  *
  * Orders: a push writes the item and the link (relaxed), then publishes
- * them with a release CAS on the head; a pop's acquire load/CAS of the head
- * pairs with it.  Giving a node back to `free` is a release CAS too, which
- * orders the popper's read of the item before the next producer's write.
+ * them with a CAS on the head; a pop's load/CAS of the head pairs with it
+ * (release/acquire would do for that).  The head operations are seq_cst
+ * because waiting needs it (src/internal/waitset.h: a push's CAS and its
+ * load of the watch word against a waiter's watch increment and its look at
+ * the head); on x86 that costs nothing, every CAS being a full barrier and
+ * every seq_cst load a plain load.  Giving a node back to `free` orders the
+ * popper's read of the item before the next producer's write.
  */
 #include <conc/stack.h>
 
-#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -31,8 +40,11 @@
 #include "internal/atomics.h"
 #include "internal/pad.h"
 #include "internal/spin.h"
+#include "internal/waitset.h"
 
 #define NIL UINT32_C(0xFFFFFFFF)
+#define CLOSED ((uint64_t)1 << 63)
+#define SC CONC_SEQ_CST
 
 struct node {
     conc_atomic_u64 link;   /* depth << 32 | next */
@@ -44,6 +56,7 @@ struct conc_stack {
         uint64_t capacity;
         unsigned char pad_[CONC_PAD_LINE];
     } u;
+    conc_waitset ws;
     CONC_PADDED(conc_atomic_u64, top);
     CONC_PADDED(conc_atomic_u64, free);
     struct node nodes[];
@@ -52,24 +65,28 @@ struct conc_stack {
 static inline uint32_t head_index(uint64_t h) { return (uint32_t)h; }
 static inline uint64_t head_next(uint64_t h, uint32_t index)
 {
-    return (((h >> 32) + 1) << 32) | index; /* tag + 1, new index */
+    /* tag + 1 (31 bits), closed bit kept, new index */
+    return ((((h >> 32) + 1) & 0x7FFFFFFFu) << 32) | (h & CLOSED) | index;
 }
 
-/* Pop one node off a list; false when the list is empty. */
-static bool list_pop(conc_stack *s, conc_atomic_u64 *head, uint32_t *out)
+/* Pop one node off a list; false when the list is empty, with *seen the
+ * (empty) head word that said so. */
+static bool list_pop(conc_stack *s, conc_atomic_u64 *head, uint32_t *out,
+                     uint64_t *seen)
 {
     conc_backoff bo = CONC_BACKOFF_INIT;
-    uint64_t h = conc_load_u64(head, CONC_ACQUIRE);
+    uint64_t h = conc_load_u64(head, SC);
     for (;;) {
         uint32_t i = head_index(h);
-        if (i == NIL)
+        if (i == NIL) {
+            *seen = h;
             return false;
+        }
         /* May be stale if node i was popped meanwhile; then the tag moved on
          * and the CAS below fails. */
         uint32_t next = (uint32_t)conc_load_u64(&s->nodes[i].link, CONC_RELAXED);
-        /* Acquire pairs with the release CAS that pushed node i. */
-        if (conc_cas_weak_u64(head, &h, head_next(h, next), CONC_ACQUIRE,
-                              CONC_ACQUIRE)) {
+        /* Pairs with the CAS that pushed node i. */
+        if (conc_cas_weak_u64(head, &h, head_next(h, next), SC, SC)) {
             *out = i;
             return true;
         }
@@ -77,22 +94,24 @@ static bool list_pop(conc_stack *s, conc_atomic_u64 *head, uint32_t *out)
     }
 }
 
-/* Push node i onto a list; `depth` maintains the len hint (top list only). */
-static void list_push(conc_stack *s, conc_atomic_u64 *head, uint32_t i,
+/* Push node i onto a list; `depth` maintains the len hint (top list only).
+ * False, and nothing done, if the list is closed. */
+static bool list_push(conc_stack *s, conc_atomic_u64 *head, uint32_t i,
                       bool depth)
 {
     conc_backoff bo = CONC_BACKOFF_INIT;
-    uint64_t h = conc_load_u64(head, CONC_RELAXED);
+    uint64_t h = conc_load_u64(head, SC);
     for (;;) {
+        if (h & CLOSED)
+            return false;
         uint32_t below = head_index(h);
         uint64_t d = 0;
         if (depth && below != NIL)
             d = conc_load_u64(&s->nodes[below].link, CONC_RELAXED) >> 32;
         conc_store_u64(&s->nodes[i].link, ((d + 1) << 32) | below, CONC_RELAXED);
-        /* Release publishes the link and the item written before it. */
-        if (conc_cas_weak_u64(head, &h, head_next(h, i), CONC_RELEASE,
-                              CONC_RELAXED))
-            return;
+        /* Publishes the link and the item written before it. */
+        if (conc_cas_weak_u64(head, &h, head_next(h, i), SC, SC))
+            return true;
         conc_backoff_wait(&bo);
     }
 }
@@ -110,13 +129,16 @@ size_t conc_stack_footprint(size_t capacity)
                              sizeof(struct conc_stack));
 }
 
-conc_status conc_stack_init(void *mem, size_t size, size_t capacity)
+conc_status conc_stack_init(void *mem, size_t size, size_t capacity,
+                            unsigned flags)
 {
     size_t need = conc_stack_footprint(capacity);
-    if (!mem || !need || size < need || !conc_is_aligned(mem, CONC_ALIGN))
+    if (!mem || !need || size < need || !conc_is_aligned(mem, CONC_ALIGN) ||
+        (flags & ~CONC_FLAGS_ALL))
         return CONC_EINVAL;
     conc_stack *s = mem;
     s->u.capacity = capacity;
+    conc_ws_init(&s->ws, flags);
     for (size_t i = 0; i < capacity; i++) {
         uint32_t next = i + 1 < capacity ? (uint32_t)(i + 1) : NIL;
         conc_init_u64(&s->nodes[i].link, next);
@@ -130,16 +152,23 @@ conc_status conc_stack_init(void *mem, size_t size, size_t capacity)
 
 conc_status conc_stack_fini(conc_stack *s)
 {
-    return s ? CONC_OK : CONC_EINVAL;
+    if (!s)
+        return CONC_EINVAL;
+    conc_ws_fini(&s->ws);
+    return CONC_OK;
 }
 
-conc_stack *conc_stack_new(size_t capacity)
+conc_stack *conc_stack_new(size_t capacity, unsigned flags)
 {
-    return conc_heap_new(conc_stack_footprint(capacity), conc_stack_init, capacity);
+    return conc_heap_new(conc_stack_footprint(capacity), conc_stack_init,
+                         capacity, flags);
 }
 
 void conc_stack_free(conc_stack *s)
 {
+    if (!s)
+        return;
+    conc_stack_fini(s);
     free(s);
 }
 
@@ -147,12 +176,28 @@ conc_status conc_stack_push(conc_stack *s, void *item)
 {
     if (!s)
         return CONC_EINVAL;
+    if (conc_ws_is_closed(&s->ws))
+        return CONC_CLOSED;
+    conc_ws_will_push(&s->ws, 1);
     uint32_t i;
-    if (!list_pop(s, &s->free, &i))
-        return CONC_FULL;
+    uint64_t seen;
+    conc_status st = CONC_FULL;
+    if (!list_pop(s, &s->free, &i, &seen)) {
+        if (conc_load_u64(&s->top, SC) & CLOSED)
+            st = CONC_CLOSED;
+        goto fail;
+    }
     conc_store_uptr(&s->nodes[i].value, (uintptr_t)item, CONC_RELAXED);
-    list_push(s, &s->top, i, true);
+    if (!list_push(s, &s->top, i, true)) {
+        list_push(s, &s->free, i, false);
+        st = CONC_CLOSED;
+        goto fail;
+    }
+    conc_ws_pushed(&s->ws, 1);
     return CONC_OK;
+fail:
+    conc_ws_unpush(&s->ws, 1);
+    return st;
 }
 
 conc_status conc_stack_pop(conc_stack *s, void **item)
@@ -160,10 +205,13 @@ conc_status conc_stack_pop(conc_stack *s, void **item)
     if (!s || !item)
         return CONC_EINVAL;
     uint32_t i;
-    if (!list_pop(s, &s->top, &i))
-        return CONC_EMPTY;
+    uint64_t seen;
+    if (!list_pop(s, &s->top, &i, &seen) &&
+        !(conc_ws_rearm(&s->ws) && list_pop(s, &s->top, &i, &seen)))
+        return (seen & CLOSED) ? CONC_CLOSED : CONC_EMPTY;
     *item = (void *)conc_load_uptr(&s->nodes[i].value, CONC_RELAXED);
     list_push(s, &s->free, i, false);
+    conc_ws_popped(&s->ws, 1);
     return CONC_OK;
 }
 
@@ -188,11 +236,12 @@ conc_status conc_stack_pop_many(conc_stack *s, void **out, size_t max,
     if (!s || (!out && max))
         return CONC_EINVAL;
     size_t i = 0;
-    while (i < max && conc_stack_pop(s, &out[i]) == CONC_OK)
+    conc_status st = CONC_OK;
+    while (i < max && (st = conc_stack_pop(s, &out[i])) == CONC_OK)
         i++;
     if (popped)
         *popped = i;
-    return (i > 0 || max == 0) ? CONC_OK : CONC_EMPTY;
+    return (i > 0 || max == 0) ? CONC_OK : st;
 }
 
 size_t conc_stack_len(const conc_stack *s)
@@ -200,7 +249,7 @@ size_t conc_stack_len(const conc_stack *s)
     if (!s)
         return 0;
     conc_stack *m = (conc_stack *)s;
-    uint32_t top = head_index(conc_load_u64(&m->top, CONC_ACQUIRE));
+    uint32_t top = head_index(conc_load_u64(&m->top, SC));
     if (top == NIL)
         return 0;
     uint64_t d = conc_load_u64(&m->nodes[top].link, CONC_RELAXED) >> 32;
@@ -211,3 +260,15 @@ size_t conc_stack_capacity(const conc_stack *s)
 {
     return s ? (size_t)s->u.capacity : 0;
 }
+
+/* ---- waiting, closing, joining (include/conc/wait.h) -------------------- */
+
+static conc_waitset *stack_ws_(conc_stack *s) { return &s->ws; }
+
+static void stack_close_(conc_stack *s)
+{
+    conc_ws_mark_closed(&s->ws);
+    conc_fetch_or_u64(&s->top, CLOSED, SC);
+}
+
+CONC_WS_FAMILY(stack, conc_stack)

@@ -34,7 +34,7 @@ cat >"$tmp/use.c" <<'C'
 #include <string.h>
 int main(void)
 {
-    conc_ring *r = conc_ring_new(3);
+    conc_ring *r = conc_ring_new(3, 0);
     void *x = NULL;
     if (!r || conc_ring_push(r, (void *)7) != CONC_OK || conc_ring_pop(r, &x) != CONC_OK || x != (void *)7)
         return 1;

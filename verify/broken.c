@@ -21,10 +21,10 @@ static int fault_due(atomic_ulong *ops, unsigned long offset)
     return (atomic_fetch_add(ops, 1) + 1 + offset) % p == 0;
 }
 
-static void *b_create(size_t cap) { return conc_mutexq_new(cap); }
+static void *b_create(size_t cap) { return conc_mutexq_new(cap, 0); }
 static void b_destroy(void *o) { conc_mutexq_free(o); }
 static size_t b_footprint(size_t cap) { return conc_mutexq_footprint(cap); }
-static int b_init(void *m, size_t sz, size_t cap) { return conc_mutexq_init(m, sz, cap); }
+static int b_init(void *m, size_t sz, size_t cap) { return conc_mutexq_init(m, sz, cap, 0); }
 static int b_fini(void *o) { return conc_mutexq_fini(o); }
 
 static int b_push(void *o, void *item)

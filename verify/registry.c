@@ -6,15 +6,15 @@
 
 #include <string.h>
 
-/* Containers: one set of adapters per family prefix. */
+/* Containers: one set of adapters per family prefix.  `create`/`init` use
+ * flags 0; create_flags passes them. */
 #define REG_CONTAINER_ADAPTERS(P)                                              \
-    static void *P##_create(size_t cap) { return conc_##P##_new(cap); }       \
-    static void P##_destroy(void *o) { conc_##P##_free(o); }                  \
-    static size_t P##_footprint(size_t cap) { return conc_##P##_footprint(cap); } \
-    static int P##_init(void *m, size_t sz, size_t cap)                        \
+    static void *P##_create(size_t cap) { return P##_new_(cap, 0); }          \
+    static void *P##_create_flags(size_t cap, unsigned f)                      \
     {                                                                          \
-        return conc_##P##_init(m, sz, cap);                                    \
+        return P##_new_(cap, f);                                               \
     }                                                                          \
+    static void P##_destroy(void *o) { conc_##P##_free(o); }                  \
     static int P##_fini(void *o) { return conc_##P##_fini(o); }               \
     static int P##_push(void *o, void *it) { return conc_##P##_push(o, it); } \
     static int P##_pop(void *o, void **it) { return conc_##P##_pop(o, it); }  \
@@ -27,19 +27,56 @@
         return conc_##P##_pop_many(o, out, max, done);                         \
     }                                                                          \
     static size_t P##_len(void *o) { return conc_##P##_len(o); }              \
-    static size_t P##_capacity(void *o) { return conc_##P##_capacity(o); }
+    static size_t P##_capacity(void *o) { return conc_##P##_capacity(o); }    \
+    static int P##_push_wait(void *o, void *it, uint64_t t)                    \
+    {                                                                          \
+        return conc_##P##_push_wait(o, it, t);                                 \
+    }                                                                          \
+    static int P##_pop_wait(void *o, void **it, uint64_t t)                    \
+    {                                                                          \
+        return conc_##P##_pop_wait(o, it, t);                                  \
+    }                                                                          \
+    static int P##_close(void *o) { return conc_##P##_close(o); }             \
+    static int P##_close_now(void *o, conc_discard_fn d, void *a, size_t *n)   \
+    {                                                                          \
+        return conc_##P##_close_now(o, d, a, n);                               \
+    }                                                                          \
+    static int P##_closed(void *o) { return conc_##P##_closed(o); }           \
+    static int P##_task_done(void *o) { return conc_##P##_task_done(o); }     \
+    static int P##_join(void *o, uint64_t t) { return conc_##P##_join(o, t); } \
+    static int P##_fd(void *o, int *fd) { return conc_##P##_fd(o, fd); }
 
-REG_CONTAINER_ADAPTERS(ring)
-REG_CONTAINER_ADAPTERS(mutexq)
-REG_CONTAINER_ADAPTERS(stack)
-REG_CONTAINER_ADAPTERS(mutexstack)
+/* Bounded families: construction takes the capacity. */
+#define REG_BOUNDED(P)                                                         \
+    static void *P##_new_(size_t cap, unsigned f) { return conc_##P##_new(cap, f); } \
+    static size_t P##_footprint(size_t cap) { return conc_##P##_footprint(cap); } \
+    static int P##_init(void *m, size_t sz, size_t cap)                        \
+    {                                                                          \
+        return conc_##P##_init(m, sz, cap, 0);                                 \
+    }                                                                          \
+    REG_CONTAINER_ADAPTERS(P)
 
-#define REG_CONTAINER(P, KIND, LF, EXACT, MAXCAP)                              \
+REG_BOUNDED(ring)
+REG_BOUNDED(mutexq)
+REG_BOUNDED(stack)
+REG_BOUNDED(mutexstack)
+
+/* The unbounded queue ignores the capacity. */
+static void *lfqueue_new_(size_t cap, unsigned f) { (void)cap; return conc_lfqueue_new(f); }
+static size_t lfqueue_footprint(size_t cap) { (void)cap; return conc_lfqueue_footprint(); }
+static int lfqueue_init(void *m, size_t sz, size_t cap) { (void)cap; return conc_lfqueue_init(m, sz, 0); }
+REG_CONTAINER_ADAPTERS(lfqueue)
+
+#define REG_CONTAINER(P, KIND, LF, EXACT, MAXCAP, UNB)                         \
     {.name = #P, .kind = KIND, .lock_free = LF, .exact_full = EXACT,           \
-     .max_capacity = MAXCAP, .create = P##_create, .destroy = P##_destroy,     \
-     .footprint = P##_footprint, .init = P##_init, .fini = P##_fini,           \
-     .push = P##_push, .pop = P##_pop, .push_many = P##_push_many,             \
-     .pop_many = P##_pop_many, .len = P##_len, .capacity = P##_capacity}
+     .max_capacity = MAXCAP, .unbounded = UNB, .create = P##_create,           \
+     .destroy = P##_destroy, .footprint = P##_footprint, .init = P##_init,     \
+     .fini = P##_fini, .push = P##_push, .pop = P##_pop,                       \
+     .push_many = P##_push_many, .pop_many = P##_pop_many, .len = P##_len,     \
+     .capacity = P##_capacity, .create_flags = P##_create_flags,               \
+     .push_wait = P##_push_wait, .pop_wait = P##_pop_wait,                     \
+     .close = P##_close, .close_now = P##_close_now, .closed = P##_closed,     \
+     .task_done = P##_task_done, .join = P##_join, .fd = P##_fd}
 
 /* Counters. */
 static void *counter_create(size_t cap) { (void)cap; return conc_counter_new(); }
@@ -73,10 +110,11 @@ static int mutexcounter_read(void *o, int64_t *out) { return conc_mutexcounter_r
      .fini = P##_fini, .add = P##_add, .read = P##_read}
 
 const reg_entry conc_registry[] = {
-    REG_CONTAINER(ring, REG_QUEUE, true, false, CONC_RING_MAX_CAPACITY),
-    REG_CONTAINER(mutexq, REG_QUEUE, false, true, CONC_MUTEXQ_MAX_CAPACITY),
-    REG_CONTAINER(stack, REG_STACK, true, false, CONC_STACK_MAX_CAPACITY),
-    REG_CONTAINER(mutexstack, REG_STACK, false, true, CONC_MUTEXSTACK_MAX_CAPACITY),
+    REG_CONTAINER(ring, REG_QUEUE, true, false, CONC_RING_MAX_CAPACITY, false),
+    REG_CONTAINER(mutexq, REG_QUEUE, false, true, CONC_MUTEXQ_MAX_CAPACITY, false),
+    REG_CONTAINER(stack, REG_STACK, true, false, CONC_STACK_MAX_CAPACITY, false),
+    REG_CONTAINER(mutexstack, REG_STACK, false, true, CONC_MUTEXSTACK_MAX_CAPACITY, false),
+    REG_CONTAINER(lfqueue, REG_QUEUE, true, true, SIZE_MAX, true),
     REG_COUNTER(counter, true, true, 1),
     REG_COUNTER(sharded, true, false, CONC_SHARDED_MAX_SHARDS),
     REG_COUNTER(mutexcounter, false, true, 1),

@@ -32,6 +32,7 @@ typedef struct reg_entry {
     bool exact_full;      /* CONC_FULL exact even under concurrency */
     bool add_returns_prev;/* counters: add reports the previous total */
     size_t max_capacity;  /* containers: largest valid capacity; counters: max shards (1 if none) */
+    bool unbounded;       /* containers: no capacity (create ignores it, never FULL) */
 
     /* Construction.  For counters `capacity` is the shard count (ignored by
      * counters without shards). */
@@ -48,6 +49,18 @@ typedef struct reg_entry {
     int (*pop_many)(void *obj, void **out, size_t max, size_t *popped);
     size_t (*len)(void *obj);
     size_t (*capacity)(void *obj);
+
+    /* Waiting, closing, joining (conc/wait.h); containers only. */
+    void *(*create_flags)(size_t capacity, unsigned flags);
+    int (*push_wait)(void *obj, void *item, uint64_t timeout_ns);
+    int (*pop_wait)(void *obj, void **item, uint64_t timeout_ns);
+    int (*close)(void *obj);
+    int (*close_now)(void *obj, conc_discard_fn discard, void *arg,
+                     size_t *discarded);
+    int (*closed)(void *obj);
+    int (*task_done)(void *obj);
+    int (*join)(void *obj, uint64_t timeout_ns);
+    int (*fd)(void *obj, int *fd);
 
     /* Counters (NULL for containers).  `prev` may be NULL; counters without
      * add_returns_prev leave it untouched. */

@@ -16,19 +16,19 @@ int main()
     good &= std::strcmp(conc_version(), CONC_VERSION_STRING) == 0;
     good &= conc_strerror(CONC_FULL) != nullptr;
 
-    conc_ring *r = conc_ring_new(2);
+    conc_ring *r = conc_ring_new(2, 0);
     void *it = nullptr;
     good &= r != nullptr && conc_ring_push(r, &good) == CONC_OK &&
             conc_ring_pop(r, &it) == CONC_OK && it == &good &&
             conc_ring_pop(r, &it) == CONC_EMPTY;
     conc_ring_free(r);
 
-    conc_stack *s = conc_stack_new(1);
+    conc_stack *s = conc_stack_new(1, 0);
     good &= s != nullptr && conc_stack_push(s, nullptr) == CONC_OK &&
             conc_stack_push(s, nullptr) == CONC_FULL;
     conc_stack_free(s);
 
-    conc_mutexq *q = conc_mutexq_new(1);
+    conc_mutexq *q = conc_mutexq_new(1, 0);
     good &= q != nullptr && conc_mutexq_capacity(q) == 1;
     conc_mutexq_free(q);
 

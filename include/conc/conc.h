@@ -43,7 +43,10 @@ typedef enum conc_status {
     CONC_CLOSED = 3,   /* the structure was closed */
     CONC_TIMEDOUT = 4, /* a wait ran out of time */
     CONC_EINVAL = 5,   /* an argument was invalid; nothing changed */
-    CONC_ENOMEM = 6    /* memory could not be obtained; nothing changed */
+    CONC_ENOMEM = 6,   /* memory could not be obtained; nothing changed */
+    CONC_EFORMAT = 7,  /* memory is not a conc structure of this version and
+                          geometry (conc_shmring_attach); nothing changed */
+    CONC_ESYS = 8      /* a system call failed; errno says why */
 } conc_status;
 
 /* A static, human-readable name for a status ("CONC_FULL: structure is
@@ -59,9 +62,12 @@ const char *conc_version(void);
 #endif
 
 /* The families (each includes this header first, so any order works). */
+#include <conc/wait.h>
 #include <conc/ring.h>
 #include <conc/mutexq.h>
 #include <conc/stack.h>
 #include <conc/counter.h>
+#include <conc/lfqueue.h>
+#include <conc/shm.h>
 
 #endif /* CONC_CONC_H */

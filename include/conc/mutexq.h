@@ -27,6 +27,7 @@
 #define CONC_MUTEXQ_H
 
 #include <conc/conc.h>
+#include <conc/wait.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -37,21 +38,27 @@ extern "C" {
 
 typedef struct conc_mutexq conc_mutexq;
 
-/* NULL with errno EINVAL (capacity 0 or too large) or ENOMEM. */
-conc_mutexq *conc_mutexq_new(size_t capacity);
+/* `flags`: 0, CONC_JOINABLE, CONC_NOWAIT (conc/wait.h).  NULL with errno
+ * EINVAL (capacity 0 or too large, unknown flags) or ENOMEM. */
+conc_mutexq *conc_mutexq_new(size_t capacity, unsigned flags);
 /* NULL is ignored; items inside are not touched. */
 void conc_mutexq_free(conc_mutexq *q);
 /* Bytes for caller memory; 0 for an invalid capacity or overflow. */
 size_t conc_mutexq_footprint(size_t capacity);
-/* CONC_EINVAL for NULL/misaligned mem, short size, invalid capacity;
- * CONC_ENOMEM if the mutex cannot be made.  Handle is (conc_mutexq *)mem. */
-conc_status conc_mutexq_init(void *mem, size_t size, size_t capacity);
-/* Destroy the mutex of a queue built by init.  CONC_EINVAL on NULL. */
+/* CONC_EINVAL for NULL/misaligned mem, short size, invalid capacity or
+ * flags; CONC_ENOMEM if the mutex cannot be made.  Handle is
+ * (conc_mutexq *)mem. */
+conc_status conc_mutexq_init(void *mem, size_t size, size_t capacity,
+                             unsigned flags);
+/* Destroy the mutex (and eventfd) of a queue built by init.  CONC_EINVAL on
+ * NULL. */
 conc_status conc_mutexq_fini(conc_mutexq *q);
 
-/* CONC_OK, CONC_FULL (item stays with the caller), CONC_EINVAL. */
+/* CONC_OK, CONC_FULL or CONC_CLOSED (item stays with the caller),
+ * CONC_EINVAL. */
 conc_status conc_mutexq_push(conc_mutexq *q, void *item);
-/* CONC_OK, CONC_EMPTY (*item untouched), CONC_EINVAL. */
+/* CONC_OK, CONC_EMPTY (*item untouched), CONC_CLOSED (closed and drained),
+ * CONC_EINVAL. */
 conc_status conc_mutexq_pop(conc_mutexq *q, void **item);
 /* As conc_ring_push_many, but the whole batch (as much as fits) goes in
  * under one lock acquisition, contiguously. */
@@ -63,6 +70,18 @@ conc_status conc_mutexq_pop_many(conc_mutexq *q, void **out, size_t max,
 /* Exact at the moment the mutex was held; 0 for NULL. */
 size_t conc_mutexq_len(conc_mutexq *q);
 size_t conc_mutexq_capacity(const conc_mutexq *q);
+
+/* Waiting, closing, joining, event loops: conc/wait.h.  close takes the lock, so it is
+ * one point in the order of pushes and pops. */
+conc_status conc_mutexq_push_wait(conc_mutexq *q, void *item, uint64_t timeout_ns);
+conc_status conc_mutexq_pop_wait(conc_mutexq *q, void **item, uint64_t timeout_ns);
+conc_status conc_mutexq_close(conc_mutexq *q);
+conc_status conc_mutexq_close_now(conc_mutexq *q, conc_discard_fn discard, void *arg,
+                                  size_t *discarded);
+int conc_mutexq_closed(const conc_mutexq *q);
+conc_status conc_mutexq_task_done(conc_mutexq *q);
+conc_status conc_mutexq_join(conc_mutexq *q, uint64_t timeout_ns);
+conc_status conc_mutexq_fd(conc_mutexq *q, int *fd);
 
 #ifdef __cplusplus
 }

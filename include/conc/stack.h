@@ -37,6 +37,7 @@
 #define CONC_STACK_H
 
 #include <conc/conc.h>
+#include <conc/wait.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -47,14 +48,18 @@ extern "C" {
 
 typedef struct conc_stack conc_stack;
 
-conc_stack *conc_stack_new(size_t capacity);
+/* `flags`: 0, CONC_JOINABLE, CONC_NOWAIT (conc/wait.h). */
+conc_stack *conc_stack_new(size_t capacity, unsigned flags);
 void conc_stack_free(conc_stack *s);
 size_t conc_stack_footprint(size_t capacity);
-conc_status conc_stack_init(void *mem, size_t size, size_t capacity);
+conc_status conc_stack_init(void *mem, size_t size, size_t capacity,
+                            unsigned flags);
 conc_status conc_stack_fini(conc_stack *s);
-/* CONC_OK, CONC_FULL (item stays with the caller), CONC_EINVAL. */
+/* CONC_OK, CONC_FULL or CONC_CLOSED (item stays with the caller),
+ * CONC_EINVAL. */
 conc_status conc_stack_push(conc_stack *s, void *item);
-/* Pops the most recent item.  CONC_OK, CONC_EMPTY, CONC_EINVAL. */
+/* Pops the most recent item.  CONC_OK, CONC_EMPTY, CONC_CLOSED (closed and
+ * drained), CONC_EINVAL. */
 conc_status conc_stack_pop(conc_stack *s, void **item);
 /* Item by item, in order; see conc_ring_push_many for the statuses. */
 conc_status conc_stack_push_many(conc_stack *s, void *const *items, size_t n,
@@ -64,16 +69,28 @@ conc_status conc_stack_pop_many(conc_stack *s, void **out, size_t max,
 /* Approximate; in [0, capacity]; 0 for NULL. */
 size_t conc_stack_len(const conc_stack *s);
 size_t conc_stack_capacity(const conc_stack *s);
+/* Waiting, closing, joining, event loops: conc/wait.h.  Closing sets a bit in the
+ * head word that every push and pop CASes: lock-free and linearizable. */
+conc_status conc_stack_push_wait(conc_stack *q, void *item, uint64_t timeout_ns);
+conc_status conc_stack_pop_wait(conc_stack *q, void **item, uint64_t timeout_ns);
+conc_status conc_stack_close(conc_stack *q);
+conc_status conc_stack_close_now(conc_stack *q, conc_discard_fn discard, void *arg,
+                                 size_t *discarded);
+int conc_stack_closed(const conc_stack *q);
+conc_status conc_stack_task_done(conc_stack *q);
+conc_status conc_stack_join(conc_stack *q, uint64_t timeout_ns);
+conc_status conc_stack_fd(conc_stack *q, int *fd);
 
 /* Largest capacity of the lock-based stack. */
 #define CONC_MUTEXSTACK_MAX_CAPACITY ((size_t)1 << 30)
 
 typedef struct conc_mutexstack conc_mutexstack;
 
-conc_mutexstack *conc_mutexstack_new(size_t capacity);
+conc_mutexstack *conc_mutexstack_new(size_t capacity, unsigned flags);
 void conc_mutexstack_free(conc_mutexstack *s);
 size_t conc_mutexstack_footprint(size_t capacity);
-conc_status conc_mutexstack_init(void *mem, size_t size, size_t capacity);
+conc_status conc_mutexstack_init(void *mem, size_t size, size_t capacity,
+                                 unsigned flags);
 conc_status conc_mutexstack_fini(conc_mutexstack *s);
 conc_status conc_mutexstack_push(conc_mutexstack *s, void *item);
 conc_status conc_mutexstack_pop(conc_mutexstack *s, void **item);
@@ -85,6 +102,16 @@ conc_status conc_mutexstack_pop_many(conc_mutexstack *s, void **out,
                                      size_t max, size_t *popped);
 size_t conc_mutexstack_len(conc_mutexstack *s);
 size_t conc_mutexstack_capacity(const conc_mutexstack *s);
+/* Waiting, closing, joining, event loops: conc/wait.h. */
+conc_status conc_mutexstack_push_wait(conc_mutexstack *q, void *item, uint64_t timeout_ns);
+conc_status conc_mutexstack_pop_wait(conc_mutexstack *q, void **item, uint64_t timeout_ns);
+conc_status conc_mutexstack_close(conc_mutexstack *q);
+conc_status conc_mutexstack_close_now(conc_mutexstack *q, conc_discard_fn discard, void *arg,
+                                      size_t *discarded);
+int conc_mutexstack_closed(const conc_mutexstack *q);
+conc_status conc_mutexstack_task_done(conc_mutexstack *q);
+conc_status conc_mutexstack_join(conc_mutexstack *q, uint64_t timeout_ns);
+conc_status conc_mutexstack_fd(conc_mutexstack *q, int *fd);
 
 #ifdef __cplusplus
 }

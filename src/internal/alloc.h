@@ -13,14 +13,17 @@
 #include <stdlib.h>
 
 /* A family's caller-memory constructor, with its one size argument (capacity
- * or shard count; ignored by families without one). */
-typedef conc_status (*conc_init_fn)(void *mem, size_t size, size_t arg);
+ * or shard count; ignored by families without one) and its flags
+ * (containers: CONC_JOINABLE, CONC_NOWAIT; counters: none). */
+typedef conc_status (*conc_init_fn)(void *mem, size_t size, size_t arg,
+                                    unsigned flags);
 
 /* conc_X_new: `need` bytes aligned to CONC_ALIGN (posix_memalign: no
  * size-multiple rule), built by init.  NULL with errno EINVAL when need is 0
  * (the footprint said the arguments were invalid) or init refused, ENOMEM
  * when memory or a mutex could not be had. */
-static inline void *conc_heap_new(size_t need, conc_init_fn init, size_t arg)
+static inline void *conc_heap_new(size_t need, conc_init_fn init, size_t arg,
+                                  unsigned flags)
 {
     void *mem = NULL;
     if (need == 0) {
@@ -31,7 +34,7 @@ static inline void *conc_heap_new(size_t need, conc_init_fn init, size_t arg)
         errno = ENOMEM;
         return NULL;
     }
-    conc_status st = init(mem, need, arg);
+    conc_status st = init(mem, need, arg, flags);
     if (st != CONC_OK) {
         free(mem);
         errno = st == CONC_EINVAL ? EINVAL : ENOMEM;

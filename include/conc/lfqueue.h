@@ -1,0 +1,99 @@
+/*
+ * conc/lfqueue.h - conc_lfqueue: unbounded lock-free MPMC FIFO queue of
+ * pointers.
+ *
+ * Algorithm: a linked list of fixed-size segments, each an array of slots
+ * filled and emptied by fetch-and-add on two indices, the fast path of Yang &
+ * Mellor-Crummey, "A Wait-free Queue as Fast as Fetch-and-Add", PPoPP 2016
+ * (also Correia & Ramalhete's FAAArrayQueue, 2016).  A producer takes slot
+ * i = FAA(enq) and CASes its item in; a consumer takes slot j = FAA(deq) and
+ * exchanges the slot with TAKEN; if the producer has not arrived yet it
+ * finds TAKEN, fails, and takes a new slot.  A full segment is followed by a
+ * new one, appended with one CAS on `next` (Michael & Scott's tail
+ * swinging, PODC 1996).  Closing sets a bit in the last segment's enqueue
+ * index and seals its `next` pointer, as LCRQ closes a ring (Morrison &
+ * Afek, PPoPP 2013).  Only single-width atomics.  Written anew for conc.
+ *
+ * Reclamation: hazard pointers (Michael, IEEE TPDS 2004; src/hp.c).  A
+ * drained segment is retired when the head moves past it and unmapped as
+ * soon as no thread's hazard pointer holds it.  Memory held back: at most
+ * one segment per hazard pointer in use (two per thread that is inside an
+ * operation on some lfqueue, across all lfqueues), plus none otherwise: every
+ * retire scans at once.  Segments come from mmap and go back with munmap,
+ * so after a drain the process's resident memory returns to its starting
+ * size (docs/lfqueue.md has the measurement).
+ *
+ * Progress: lock-free (push may also fail with CONC_ENOMEM when a new
+ *   segment cannot be mapped; the item stays with the caller).
+ * Memory: conc_lfqueue_memory() bytes: one 16 KiB segment (1008 slots)
+ *   while nearly empty, then one more per 1008 items.
+ * Capacity: unbounded; push never returns CONC_FULL.
+ * Ordering: linearizable FIFO; a push happens-before the pop of its item.
+ * Concurrency: every operation but init/fini/free runs concurrently with
+ *   every other, from any number of threads.  Each thread that has used an
+ *   lfqueue holds a small hazard-pointer record until it exits.
+ * Processes: not for shared memory (segments are per-process mappings); use
+ *   conc_shmring.
+ * Items: any void * value round-trips, NULL included; never dereferenced.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CONC_LFQUEUE_H
+#define CONC_LFQUEUE_H
+
+#include <conc/conc.h>
+#include <conc/wait.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct conc_lfqueue conc_lfqueue;
+
+/* `flags`: 0, CONC_JOINABLE, CONC_NOWAIT (conc/wait.h).  NULL with errno
+ * EINVAL (unknown flags) or ENOMEM. */
+conc_lfqueue *conc_lfqueue_new(unsigned flags);
+/* Frees every segment (the queue must be idle).  Items inside are not
+ * touched.  NULL is ignored. */
+void conc_lfqueue_free(conc_lfqueue *q);
+/* The queue's handle in caller memory (segments still come from mmap). */
+size_t conc_lfqueue_footprint(void);
+conc_status conc_lfqueue_init(void *mem, size_t size, unsigned flags);
+conc_status conc_lfqueue_fini(conc_lfqueue *q);
+
+/* CONC_OK, CONC_CLOSED or CONC_ENOMEM (the item stays with the caller),
+ * CONC_EINVAL. */
+conc_status conc_lfqueue_push(conc_lfqueue *q, void *item);
+/* CONC_OK, CONC_EMPTY, CONC_CLOSED (closed and drained), CONC_EINVAL, or
+ * CONC_ENOMEM when this thread's first hazard-pointer record (a few hundred
+ * bytes, once per thread) cannot be allocated. */
+conc_status conc_lfqueue_pop(conc_lfqueue *q, void **item);
+conc_status conc_lfqueue_push_many(conc_lfqueue *q, void *const *items,
+                                   size_t n, size_t *pushed);
+conc_status conc_lfqueue_pop_many(conc_lfqueue *q, void **out, size_t max,
+                                  size_t *popped);
+/* Approximate number of items; 0 for NULL. */
+size_t conc_lfqueue_len(const conc_lfqueue *q);
+/* SIZE_MAX (unbounded); 0 for NULL. */
+size_t conc_lfqueue_capacity(const conc_lfqueue *q);
+/* Bytes of segments this queue holds now (not counting retired segments a
+ * hazard pointer still protects); 0 for NULL. */
+size_t conc_lfqueue_memory(const conc_lfqueue *q);
+
+/* Waiting, closing, joining, event loops: conc/wait.h.  push_wait never
+ * waits (there is always room) but fails like push. */
+conc_status conc_lfqueue_push_wait(conc_lfqueue *q, void *item, uint64_t timeout_ns);
+conc_status conc_lfqueue_pop_wait(conc_lfqueue *q, void **item, uint64_t timeout_ns);
+conc_status conc_lfqueue_close(conc_lfqueue *q);
+conc_status conc_lfqueue_close_now(conc_lfqueue *q, conc_discard_fn discard,
+                                   void *arg, size_t *discarded);
+int conc_lfqueue_closed(const conc_lfqueue *q);
+conc_status conc_lfqueue_task_done(conc_lfqueue *q);
+conc_status conc_lfqueue_join(conc_lfqueue *q, uint64_t timeout_ns);
+conc_status conc_lfqueue_fd(conc_lfqueue *q, int *fd);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CONC_LFQUEUE_H */

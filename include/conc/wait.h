@@ -1,0 +1,103 @@
+/*
+ * conc/wait.h - waiting, closing and joining: what every queue and stack
+ * shares.
+ *
+ * Every container (conc_ring, conc_mutexq, conc_stack, conc_mutexstack,
+ * conc_lfqueue, conc_shmring) has, besides its try-once push and pop:
+ *
+ *   X_push_wait(q, item, timeout_ns)   push, waiting up to timeout_ns for room
+ *   X_pop_wait(q, &item, timeout_ns)   pop, waiting up to timeout_ns for an item
+ *   X_close(q)                         no more pushes; pops drain, then CLOSED
+ *   X_close_now(q, discard, arg, &n)   close and discard what is left
+ *   X_closed(q)                        1 once closed, else 0
+ *   X_task_done(q) / X_join(q, ns)     Python's JoinableQueue (CONC_JOINABLE)
+ *   X_fd(q, &fd)                       an eventfd for epoll/libuv/libevent
+ *
+ * Timeouts are relative, in nanoseconds, measured on CLOCK_MONOTONIC: 0 tries
+ * once and never sleeps (the same as push/pop), CONC_FOREVER waits without a
+ * limit.  A wait returns CONC_OK, CONC_TIMEDOUT (the item stays with the
+ * caller), CONC_CLOSED, or CONC_EINVAL.  Waiting never loses an item and
+ * never returns early without a reason: a signal handler or a spurious wake
+ * only makes the wait look again.
+ *
+ * How waiting works (src/wait.c).  Each side (poppers waiting for items,
+ * pushers waiting for room) has an eventcount over a Linux futex: a waiter
+ * announces itself in a "watch" word, reads the futex word, tries the
+ * operation once more, and sleeps only if the futex word has not moved.  A
+ * successful push loads the poppers' watch word (one load of a line that
+ * nobody writes while nobody waits) and only if someone is watching bumps
+ * the futex word and wakes one sleeper per item; a pop does the same for
+ * pushers.  close wakes every sleeper of both sides.  So: no system call when
+ * nobody waits, no lost wake-up (the watch/try/sleep order against the
+ * push/look/wake order, all sequentially consistent), no thundering herd.
+ * A waiter spins briefly (a few hundred tries) before it sleeps.
+ *
+ * Closing.  After X_close, push and push_wait return CONC_CLOSED (the item
+ * stays with the caller); pop and pop_wait return what is left, then
+ * CONC_CLOSED; every waiter wakes.  A push that overlaps the close either
+ * completes before it (its item is still popped) or fails with
+ * CONC_CLOSED: no item is ever stranded.  close is idempotent.  X_close_now
+ * (Python 3.13's Queue.shutdown(immediate=True)) closes, then pops every item
+ * left and hands each to discard(item, arg) (NULL: the items are dropped,
+ * which is right only when they own nothing) and counts it as task_done; *n
+ * (may be NULL) gets how many were discarded.  Consumers racing with it may
+ * still receive some of those items.
+ *
+ * Joining (flag CONC_JOINABLE at construction).  The count of unfinished
+ * items rises by one for every successful push and falls by one for every
+ * X_task_done; X_join waits until it is zero (CONC_OK) or the timeout ends
+ * (CONC_TIMEDOUT).  X_task_done with nothing unfinished returns CONC_EINVAL
+ * and changes nothing.  Without CONC_JOINABLE both return CONC_EINVAL: the
+ * count costs an atomic add per push, so it is opt-in.
+ *
+ * Event loops.  X_fd gives an eventfd (non-blocking, close-on-exec, owned by
+ * the queue: do not close it) that is readable whenever items may be
+ * available or the queue was closed.  It is level-triggered in this sense: it
+ * stays readable until a pop on the queue returns CONC_EMPTY; that pop
+ * clears it (and looks once more, so an item that raced in is not missed).
+ * So an event loop calls pop until it returns CONC_EMPTY (or CONC_CLOSED),
+ * and may use EPOLLET.  Readiness can be spurious (another consumer took the
+ * item first): then pop just says CONC_EMPTY.  Cost: nothing until X_fd is
+ * first called; after that, a push writes the eventfd only when it is not
+ * already readable (one system call per batch of items between drains).
+ * Pushers waiting for room have no fd.  Not available for conc_shmring (an
+ * eventfd cannot be shared by name) or with CONC_NOWAIT.
+ *
+ * Flags, given at construction (X_new, X_init):
+ *   CONC_JOINABLE  count unfinished items for task_done/join.
+ *   CONC_NOWAIT    no waiting support: push and pop skip even the one load
+ *                  of the watch word; X_push_wait/X_pop_wait with a nonzero
+ *                  timeout, X_join and X_fd return CONC_EINVAL.  close still
+ *                  works.  For code that never waits (and for measuring
+ *                  what waiting support costs: docs/bench.md).
+ *
+ * Items: what the family says (void * for in-process queues, fixed-size
+ * messages for conc_shmring).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CONC_WAIT_H
+#define CONC_WAIT_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A timeout that never ends. */
+#define CONC_FOREVER UINT64_MAX
+
+/* Construction flags (bitwise or). */
+#define CONC_JOINABLE 0x1u
+#define CONC_NOWAIT 0x2u
+#define CONC_FLAGS_ALL (CONC_JOINABLE | CONC_NOWAIT)
+
+/* Called by X_close_now for each discarded item. */
+typedef void (*conc_discard_fn)(void *item, void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CONC_WAIT_H */

@@ -1,0 +1,492 @@
+/*
+ * hp.c - hazard pointers (Michael 2004); the contract, the memory-order
+ * argument and the bound on memory held back are in internal/hp.h.
+ *
+ * Shared state:
+ *   g_records  a push-only Treiber list of records.  A record's `next` is
+ *              written before the record is published and never changes, and
+ *              records are never freed, so a traversal from any head
+ *              snapshot sees a fixed, valid list.  Pushed with a seq_cst CAS
+ *              and read with a seq_cst load (see scan below).
+ *   g_orphans  a lock-free stack of retire nodes left by exited threads.
+ *              Pushed whole (a chain) with a release CAS; adopted whole by
+ *              exchange-to-NULL (acquire), so there is no pop and no ABA: a
+ *              push only needs its tail to point at the current head.
+ *   g_norphans how many nodes the orphan list holds (for conc_hp_pending).
+ *
+ * A record: its hazard slots on a line pair of their own (written by the
+ * owner on every protect, read by every scan), `active` (0/1, taken by CAS
+ * acquire, given back by a release store, which hands the owner-private
+ * fields below from one thread to the next), `next`, `nretired` (the length
+ * of the retired list, read by conc_hp_pending), and owner-private: the
+ * retired list and the reserve nodes used when malloc fails.
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal/atomics.h"
+#include "internal/hp.h"
+#include "internal/pad.h"
+#include "internal/spin.h"
+
+/* Hazards a scan collects on its stack before it needs malloc. */
+#define SCAN_STACK 64
+
+struct hp_node {
+    void *ptr;
+    conc_hp_free_fn free_fn;
+    struct hp_node *next;
+};
+
+struct conc_hp_rec {
+    union {
+        conc_atomic_uptr slot[CONC_HP_SLOTS];
+        unsigned char pad_[CONC_PAD_LINE];
+    } hz;
+    conc_atomic_u32 active;
+    conc_atomic_uptr next;     /* next record; fixed once published */
+    conc_atomic_uptr nretired; /* length of `retired` (approximate) */
+    /* Owner-private (handed over by `active`). */
+    struct hp_node *retired;
+    struct hp_node reserve[CONC_HP_SLOTS];
+    bool reserve_busy[CONC_HP_SLOTS];
+};
+
+_Static_assert(CONC_HP_SLOTS * sizeof(conc_atomic_uptr) <= CONC_PAD_LINE,
+               "hazard slots must fit their padded line pair");
+
+static conc_atomic_uptr g_records;
+static conc_atomic_uptr g_orphans;
+static conc_atomic_uptr g_norphans;
+static conc_atomic_u32 g_fail_allocs; /* test hook */
+
+static _Thread_local conc_hp_rec *tls_rec;
+static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t g_key;
+static bool g_key_ok; /* written once under pthread_once */
+
+/* ------------------------------------------------------------------------ */
+/* Helpers                                                                  */
+
+static void *hp_malloc(size_t n)
+{
+    if (conc_load_u32(&g_fail_allocs, CONC_RELAXED))
+        return NULL;
+    return malloc(n);
+}
+
+void conc_hp_test_fail_allocs(bool on)
+{
+    conc_store_u32(&g_fail_allocs, on ? 1 : 0, CONC_RELAXED);
+}
+
+/* The next record.  Relaxed is enough: a record is only reached from a head
+ * loaded with acquire or stronger, which reads the release CAS that pushed
+ * it or a later push in that CAS's release sequence, so every record below
+ * it (pushed earlier, its `next` written before its push) is visible. */
+static conc_hp_rec *rec_next(conc_hp_rec *r)
+{
+    return (conc_hp_rec *)conc_load_uptr(&r->next, CONC_RELAXED);
+}
+
+static int uptr_cmp(const void *a, const void *b)
+{
+    uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+    return (x > y) - (x < y);
+}
+
+static bool sorted_has(const uintptr_t *v, size_t n, uintptr_t p)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < p)
+            lo = mid + 1;
+        else if (v[mid] > p)
+            hi = mid;
+        else
+            return true;
+    }
+    return false;
+}
+
+/* Does any slot of any record from `head` down hold p?  O(H), no memory.
+ * Seq_cst loads: the scanner's side of the Dekker pairing (hp.h). */
+static bool held_from(conc_hp_rec *head, uintptr_t p)
+{
+    for (conc_hp_rec *r = head; r; r = rec_next(r))
+        for (int i = 0; i < CONC_HP_SLOTS; i++)
+            if (conc_load_uptr(&r->hz.slot[i], CONC_SEQ_CST) == p)
+                return true;
+    return false;
+}
+
+/* The head of the record list, for a scan.  Seq_cst: a record pushed after
+ * this load (seq_cst CAS) can only publish a hazard after its push, hence
+ * after this load in the seq_cst order, hence after the caller's unlink;
+ * its re-load in conc_hp_protect then sees the unlink, so a scan may ignore
+ * records it does not see. */
+static conc_hp_rec *records_head(void)
+{
+    return (conc_hp_rec *)conc_load_uptr(&g_records, CONC_SEQ_CST);
+}
+
+static bool held(uintptr_t p)
+{
+    return held_from(records_head(), p);
+}
+
+static struct hp_node *reserve_take(conc_hp_rec *r)
+{
+    for (int i = 0; i < CONC_HP_SLOTS; i++)
+        if (!r->reserve_busy[i]) {
+            r->reserve_busy[i] = true;
+            return &r->reserve[i];
+        }
+    return NULL;
+}
+
+static int reserve_index(conc_hp_rec *r, struct hp_node *n)
+{
+    for (int i = 0; i < CONC_HP_SLOTS; i++)
+        if (n == &r->reserve[i])
+            return i;
+    return -1;
+}
+
+/* Give back a node that is done with: to the reserve or to malloc. */
+static void node_release(conc_hp_rec *r, struct hp_node *n)
+{
+    int i = reserve_index(r, n);
+    if (i >= 0)
+        r->reserve_busy[i] = false;
+    else
+        free(n);
+}
+
+static void list_add(conc_hp_rec *r, struct hp_node *n, void *p,
+                     conc_hp_free_fn fn)
+{
+    n->ptr = p;
+    n->free_fn = fn;
+    n->next = r->retired;
+    r->retired = n;
+    conc_fetch_add_uptr(&r->nretired, 1, CONC_RELAXED);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Orphans                                                                  */
+
+/* Hand r's whole retired list to the orphan list. */
+static void orphans_give(conc_hp_rec *r)
+{
+    struct hp_node *first = r->retired, *tail = first;
+    if (!first)
+        return;
+    uintptr_t k = 1;
+    while (tail->next) {
+        tail = tail->next;
+        k++;
+    }
+    r->retired = NULL;
+    /* Count first, so the orphan count never goes below zero: an adopter
+     * subtracts only after its acquire exchange saw our push. */
+    conc_fetch_add_uptr(&g_norphans, k, CONC_RELAXED);
+    conc_fetch_sub_uptr(&r->nretired, k, CONC_RELAXED);
+    uintptr_t head = conc_load_uptr(&g_orphans, CONC_RELAXED);
+    do {
+        tail->next = (struct hp_node *)head;
+        /* Release publishes the nodes (and their `next` links); a push that
+         * fails only learns the current head. */
+    } while (!conc_cas_weak_uptr(&g_orphans, &head, (uintptr_t)first,
+                                 CONC_RELEASE, CONC_RELAXED));
+}
+
+/* Move the whole orphan list onto r's retired list. */
+static void orphans_adopt(conc_hp_rec *r)
+{
+    /* A cheap look first: most scans find no orphans. */
+    if (!conc_load_uptr(&g_orphans, CONC_RELAXED))
+        return;
+    /* Acquire pairs with every pusher's release CAS (they form one release
+     * sequence of RMWs on g_orphans), so all nodes are visible. */
+    struct hp_node *first =
+        (struct hp_node *)conc_exchange_uptr(&g_orphans, 0, CONC_ACQUIRE);
+    if (!first)
+        return;
+    struct hp_node *tail = first;
+    uintptr_t k = 1;
+    while (tail->next) {
+        tail = tail->next;
+        k++;
+    }
+    tail->next = r->retired;
+    r->retired = first;
+    conc_fetch_add_uptr(&r->nretired, k, CONC_RELAXED);
+    conc_fetch_sub_uptr(&g_norphans, k, CONC_RELAXED);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Scan                                                                     */
+
+void conc_hp_scan(conc_hp_rec *r)
+{
+    if (!r)
+        return;
+    orphans_adopt(r);
+    struct hp_node *list = r->retired;
+    if (!list)
+        return;
+    /* Detach the list: a free_fn may retire (and so scan) recursively; it
+     * then works on a fresh list, which we merge with our leftovers. */
+    r->retired = NULL;
+
+    /* Snapshot the hazards.  The list below `head` is fixed, so counting it
+     * first gives the exact size. */
+    conc_hp_rec *head = records_head();
+    size_t cap = 0;
+    for (conc_hp_rec *q = head; q; q = rec_next(q))
+        cap += CONC_HP_SLOTS;
+    uintptr_t stack_buf[SCAN_STACK];
+    uintptr_t *hz = NULL;
+    size_t n = 0;
+    if (!conc_load_u32(&g_fail_allocs, CONC_RELAXED))
+        hz = cap <= SCAN_STACK ? stack_buf : hp_malloc(cap * sizeof *hz);
+    if (hz) {
+        for (conc_hp_rec *q = head; q; q = rec_next(q))
+            for (int i = 0; i < CONC_HP_SLOTS; i++) {
+                uintptr_t v = conc_load_uptr(&q->hz.slot[i], CONC_SEQ_CST);
+                if (v)
+                    hz[n++] = v;
+            }
+        qsort(hz, n, sizeof *hz, uptr_cmp);
+    }
+    /* else: no memory for the array; check each node against every slot. */
+
+    struct hp_node *kept = NULL, *kept_tail = NULL;
+    while (list) {
+        struct hp_node *node = list;
+        list = node->next;
+        uintptr_t p = (uintptr_t)node->ptr;
+        if (hz ? sorted_has(hz, n, p) : held_from(head, p)) {
+            node->next = kept;
+            kept = node;
+            if (!kept_tail)
+                kept_tail = node;
+            continue;
+        }
+        void *ptr = node->ptr;
+        conc_hp_free_fn fn = node->free_fn;
+        node_release(r, node);
+        conc_fetch_sub_uptr(&r->nretired, 1, CONC_RELAXED);
+        fn(ptr);
+    }
+    if (hz && hz != stack_buf)
+        free(hz);
+    if (kept) {
+        kept_tail->next = r->retired;
+        r->retired = kept;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Retire                                                                   */
+
+/* No node could be had.  Never lose p: free it once unprotected, or park it
+ * in a reserve node; spin-scan until one of the two is possible. */
+static void retire_nomem(conc_hp_rec *r, void *p, conc_hp_free_fn fn)
+{
+    for (;;) {
+        conc_hp_scan(r); /* frees what it can, may free a reserve node */
+        if (!held((uintptr_t)p)) {
+            fn(p);
+            return;
+        }
+        if (r) {
+            struct hp_node *node = hp_malloc(sizeof *node);
+            if (!node)
+                node = reserve_take(r);
+            if (node) {
+                list_add(r, node, p, fn);
+                return;
+            }
+        }
+        conc_spin_pause();
+    }
+}
+
+void conc_hp_retire(conc_hp_rec *r, void *p, conc_hp_free_fn free_fn)
+{
+    if (!p || !free_fn)
+        return;
+    struct hp_node *node = r ? hp_malloc(sizeof *node) : NULL;
+    if (!node) {
+        retire_nomem(r, p, free_fn);
+        return;
+    }
+    list_add(r, node, p, free_fn);
+    conc_hp_scan(r);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Protect                                                                  */
+
+/* Store the hazard, then re-load the source, both seq_cst (the reader's side
+ * of the Dekker pairing in hp.h).  The first load may be relaxed: the value
+ * returned is always one the seq_cst (so acquire) re-load read, which
+ * synchronizes with the store that published it. */
+uintptr_t conc_hp_protect(conc_hp_rec *r, int slot, conc_atomic_uptr *src)
+{
+    conc_atomic_uptr *hz = &r->hz.slot[slot];
+    uintptr_t p = conc_load_uptr(src, CONC_RELAXED);
+    for (;;) {
+        conc_store_uptr(hz, p, CONC_SEQ_CST);
+        uintptr_t q = conc_load_uptr(src, CONC_SEQ_CST);
+        if (q == p)
+            return p;
+        p = q;
+    }
+}
+
+void conc_hp_set(conc_hp_rec *r, int slot, uintptr_t p)
+{
+    conc_store_uptr(&r->hz.slot[slot], p, CONC_SEQ_CST);
+}
+
+/* Release: the owner's accesses to the object happen before a scan whose
+ * (acquire) load reads this 0 and then frees the object. */
+void conc_hp_clear(conc_hp_rec *r, int slot)
+{
+    conc_store_uptr(&r->hz.slot[slot], 0, CONC_RELEASE);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Records                                                                  */
+
+/* Reserve nodes belong to the record and cannot go to the orphan list: move
+ * each one still in use to a heap node, or (no memory) wait until its object
+ * is unprotected and free it.  Our own slots are already clear, so only
+ * other threads can hold it.  A free_fn may retire again and use the
+ * reserve, hence the outer loop. */
+static void rec_unreserve(conc_hp_rec *r)
+{
+    for (;;) {
+        bool busy = false;
+        for (int i = 0; i < CONC_HP_SLOTS; i++)
+            busy |= r->reserve_busy[i];
+        if (!busy)
+            return;
+        struct hp_node *list = r->retired, *out = NULL;
+        r->retired = NULL;
+        while (list) {
+            struct hp_node *node = list;
+            list = node->next;
+            if (reserve_index(r, node) >= 0) {
+                struct hp_node *m = hp_malloc(sizeof *m);
+                if (!m) {
+                    void *p = node->ptr;
+                    conc_hp_free_fn fn = node->free_fn;
+                    while (held((uintptr_t)p))
+                        conc_spin_pause();
+                    node_release(r, node);
+                    conc_fetch_sub_uptr(&r->nretired, 1, CONC_RELAXED);
+                    fn(p);
+                    continue;
+                }
+                *m = *node;
+                node_release(r, node);
+                node = m;
+            }
+            node->next = out;
+            out = node;
+        }
+        /* Merge with anything a free_fn retired meanwhile. */
+        while (out) {
+            struct hp_node *node = out;
+            out = node->next;
+            node->next = r->retired;
+            r->retired = node;
+        }
+    }
+}
+
+/* Thread exit (pthread_key destructor). */
+static void rec_release(void *arg)
+{
+    conc_hp_rec *r = arg;
+    for (int i = 0; i < CONC_HP_SLOTS; i++)
+        conc_hp_clear(r, i);
+    conc_hp_scan(r);
+    rec_unreserve(r);
+    orphans_give(r);
+    tls_rec = NULL;
+    /* Release: the next owner's acquire CAS sees the empty list and reserve. */
+    conc_store_u32(&r->active, 0, CONC_RELEASE);
+}
+
+static void key_make(void)
+{
+    g_key_ok = pthread_key_create(&g_key, rec_release) == 0;
+}
+
+static conc_hp_rec *rec_acquire(void)
+{
+    /* Reuse an inactive record.  Acquire pairs with the release store that
+     * gave it back. */
+    for (conc_hp_rec *r = (conc_hp_rec *)conc_load_uptr(&g_records, CONC_ACQUIRE);
+         r; r = rec_next(r)) {
+        uint32_t idle = 0;
+        if (conc_load_u32(&r->active, CONC_RELAXED) == 0 &&
+            conc_cas_u32(&r->active, &idle, 1, CONC_ACQUIRE, CONC_RELAXED))
+            return r;
+    }
+    /* None free: a new one, pushed with a seq_cst CAS (see records_head). */
+    void *mem = NULL;
+    if (posix_memalign(&mem, CONC_ALIGN, sizeof(conc_hp_rec)) != 0)
+        return NULL;
+    conc_hp_rec *r = mem;
+    memset(r, 0, sizeof *r);
+    for (int i = 0; i < CONC_HP_SLOTS; i++)
+        conc_init_uptr(&r->hz.slot[i], 0);
+    conc_init_u32(&r->active, 1);
+    conc_init_uptr(&r->nretired, 0);
+    conc_init_uptr(&r->next, 0);
+    uintptr_t head = conc_load_uptr(&g_records, CONC_RELAXED);
+    do {
+        conc_store_uptr(&r->next, head, CONC_RELAXED);
+    } while (!conc_cas_weak_uptr(&g_records, &head, (uintptr_t)r,
+                                 CONC_SEQ_CST, CONC_RELAXED));
+    return r;
+}
+
+static conc_hp_rec *self_slow(void)
+{
+    pthread_once(&g_key_once, key_make);
+    conc_hp_rec *r = rec_acquire();
+    if (!r)
+        return NULL;
+    /* Without the key the record is simply never released (hp.h). */
+    if (g_key_ok)
+        (void)pthread_setspecific(g_key, r);
+    tls_rec = r;
+    return r;
+}
+
+conc_hp_rec *conc_hp_self(void)
+{
+    conc_hp_rec *r = tls_rec;
+    if (__builtin_expect(r != NULL, 1))
+        return r;
+    return self_slow();
+}
+
+size_t conc_hp_pending(void)
+{
+    uintptr_t sum = conc_load_uptr(&g_norphans, CONC_RELAXED);
+    for (conc_hp_rec *r = (conc_hp_rec *)conc_load_uptr(&g_records, CONC_ACQUIRE);
+         r; r = rec_next(r))
+        sum += conc_load_uptr(&r->nretired, CONC_RELAXED);
+    return (size_t)sum;
+}

@@ -1,0 +1,214 @@
+/*
+ * waitset.h - the waiting, closing and joining state every container embeds
+ * (contract in include/conc/wait.h; slow paths in src/wait.c).
+ *
+ * A container calls, around its own lock-free or locked operation:
+ *   conc_ws_will_push(w, n)   before items become visible (joinable count)
+ *   conc_ws_unpush(w, n)      if those n items did not go in after all
+ *   conc_ws_pushed(w, n)      after n items went in: wake poppers if watched
+ *   conc_ws_popped(w, n)      after n items came out: wake pushers if watched
+ *   conc_ws_rearm(w)          before answering CONC_EMPTY: if an eventfd is
+ *                             armed, clear it; true means "look once more"
+ *
+ * Ordering argument (no lost wake-up).  A waiter does
+ *     watch += 2 (seq_cst RMW); key = seq; try op; sleep while seq == key
+ * and a notifier does
+ *     its op (ends in a seq_cst RMW, or a mutex unlock); if (watch) { seq++; wake }
+ * For the lock-free containers every access that decides the outcome of an
+ * op is seq_cst, so by the single total order either the notifier's load
+ * sees the waiter's watch (and bumps seq after the waiter read key, so the
+ * futex refuses to sleep or is woken), or the waiter's try comes after the
+ * notifier's op in that order and sees its effect.  For the mutex containers
+ * the same two cases follow from the mutex: whichever critical section comes
+ * second sees what the first did.
+ */
+#ifndef CONC_INTERNAL_WAITSET_H
+#define CONC_INTERNAL_WAITSET_H
+
+#include <conc/wait.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "atomics.h"
+#include "pad.h"
+
+/* Internal flag: the waitset lives in memory shared between processes. */
+#define CONC_WS_SHARED 0x100u
+
+typedef struct conc_waitset {
+    /* Line 1: loaded by every push and pop; written only while someone
+     * waits, watches an fd, or joins. */
+    union {
+        struct {
+            uint32_t flags;             /* set by init, then read-only */
+            conc_atomic_u32 pop_watch;  /* 2 per sleeping popper; bit 0: fd armed */
+            conc_atomic_u32 push_watch; /* 2 per sleeping pusher */
+            conc_atomic_u32 join_watch; /* 1 per sleeping joiner */
+            conc_atomic_u32 items_seq;  /* futex: items may have come / closed */
+            conc_atomic_u32 room_seq;   /* futex: room may have come / closed */
+            conc_atomic_u32 join_seq;   /* futex: unfinished reached zero */
+            conc_atomic_u32 fd_pending; /* 1: eventfd written, not yet cleared */
+            conc_atomic_u32 fd_state;   /* 0 none, 1 being made, 2 ready */
+            conc_atomic_u32 efd;        /* the eventfd once fd_state == 2 */
+            conc_atomic_u32 closed;     /* 1 once close began (a hint for
+                                           pushes; each container keeps its
+                                           own authoritative closed state) */
+        } s;
+        unsigned char pad_[CONC_PAD_LINE];
+    } u;
+    /* Line 2: the joinable count (written by every push when joinable). */
+    CONC_PADDED(conc_atomic_u64, unfinished);
+} conc_waitset;
+
+enum conc_ws_side { CONC_WS_ITEMS, CONC_WS_ROOM };
+
+/* One try of the operation a waiter waits to complete (the container's
+ * public push or pop): CONC_EMPTY / CONC_FULL mean "wait and try again". */
+typedef conc_status (*conc_try_fn)(void *obj, void *arg);
+
+void conc_ws_init(conc_waitset *w, unsigned flags);
+void conc_ws_fini(conc_waitset *w);
+
+/* Slow paths (src/wait.c). */
+void conc_ws_wake(conc_waitset *w, enum conc_ws_side side, size_t n);
+void conc_ws_wake_all(conc_waitset *w);
+void conc_ws_done_n(conc_waitset *w, uint64_t n);
+bool conc_ws_clear_fd(conc_waitset *w);
+
+/* Try `try(obj, arg)` until it gives something other than the side's
+ * failure status (EMPTY for ITEMS, FULL for ROOM) or timeout_ns runs out. */
+conc_status conc_ws_wait(conc_waitset *w, enum conc_ws_side side,
+                         conc_try_fn try_op, void *obj, void *arg,
+                         uint64_t timeout_ns);
+conc_status conc_ws_task_done(conc_waitset *w);
+conc_status conc_ws_join(conc_waitset *w, uint64_t timeout_ns);
+conc_status conc_ws_fd(conc_waitset *w, int *fd);
+/* After a container closed itself: wake everyone, make the fd readable. */
+void conc_ws_closed(conc_waitset *w);
+/* close_now's loop: pop until CLOSED, discard each item, task_done each.
+ * buf NULL: pop(obj, void **) and discard the item; else pop(obj, buf) (a
+ * message buffer) and discard(buf). */
+conc_status conc_ws_discard(conc_waitset *w, conc_try_fn pop, void *obj,
+                            void *buf, conc_discard_fn discard, void *arg,
+                            size_t *discarded);
+
+static inline bool conc_ws_is_closed(const conc_waitset *w)
+{
+    return conc_load_u32(&w->u.s.closed, CONC_SEQ_CST) != 0;
+}
+
+/* Mark closed; true for the first caller. */
+static inline bool conc_ws_mark_closed(conc_waitset *w)
+{
+    return conc_exchange_u32(&w->u.s.closed, 1, CONC_SEQ_CST) == 0;
+}
+
+static inline bool conc_ws_flag(const conc_waitset *w, unsigned f)
+{
+    return (w->u.s.flags & f) != 0;
+}
+
+static inline void conc_ws_will_push(conc_waitset *w, size_t n)
+{
+    if (conc_ws_flag(w, CONC_JOINABLE))
+        conc_fetch_add_u64(&w->unfinished, n, CONC_SEQ_CST);
+}
+
+static inline void conc_ws_unpush(conc_waitset *w, size_t n)
+{
+    if (n && conc_ws_flag(w, CONC_JOINABLE))
+        conc_ws_done_n(w, n);
+}
+
+static inline void conc_ws_pushed(conc_waitset *w, size_t n)
+{
+    if (n && !conc_ws_flag(w, CONC_NOWAIT) &&
+        conc_load_u32(&w->u.s.pop_watch, CONC_SEQ_CST) != 0)
+        conc_ws_wake(w, CONC_WS_ITEMS, n);
+}
+
+static inline void conc_ws_popped(conc_waitset *w, size_t n)
+{
+    if (n && !conc_ws_flag(w, CONC_NOWAIT) &&
+        conc_load_u32(&w->u.s.push_watch, CONC_SEQ_CST) != 0)
+        conc_ws_wake(w, CONC_WS_ROOM, n);
+}
+
+/* Called when a pop is about to answer CONC_EMPTY.  True: an eventfd was
+ * armed and has been cleared; the caller must look once more before it
+ * answers EMPTY (an item may have arrived while the fd still read as ready,
+ * and its pusher then did not write the fd again). */
+static inline bool conc_ws_rearm(conc_waitset *w)
+{
+    if (conc_ws_flag(w, CONC_NOWAIT) ||
+        !(conc_load_u32(&w->u.s.pop_watch, CONC_SEQ_CST) & 1u))
+        return false;
+    return conc_ws_clear_fd(w);
+}
+
+/* The public waiting API of a family P with handle type T, defined once
+ * here from three things the family's .c provides before using it:
+ *   conc_P_push / conc_P_pop                 its public try-once operations
+ *   static conc_waitset *P_ws_(T *)          its waitset
+ *   static void P_close_(T *)                its own (authoritative) close
+ */
+#define CONC_WS_FAMILY(P, T)                                                   \
+    static conc_status P##_try_push_(void *o, void *a)                         \
+    {                                                                          \
+        return conc_##P##_push((T *)o, a);                                     \
+    }                                                                          \
+    static conc_status P##_try_pop_(void *o, void *a)                          \
+    {                                                                          \
+        return conc_##P##_pop((T *)o, (void **)a);                             \
+    }                                                                          \
+    conc_status conc_##P##_push_wait(T *q, void *item, uint64_t timeout_ns)    \
+    {                                                                          \
+        if (!q)                                                                \
+            return CONC_EINVAL;                                                \
+        return conc_ws_wait(P##_ws_(q), CONC_WS_ROOM, P##_try_push_, q, item,  \
+                            timeout_ns);                                       \
+    }                                                                          \
+    conc_status conc_##P##_pop_wait(T *q, void **item, uint64_t timeout_ns)    \
+    {                                                                          \
+        if (!q || !item)                                                       \
+            return CONC_EINVAL;                                                \
+        return conc_ws_wait(P##_ws_(q), CONC_WS_ITEMS, P##_try_pop_, q, item,  \
+                            timeout_ns);                                       \
+    }                                                                          \
+    conc_status conc_##P##_close(T *q)                                         \
+    {                                                                          \
+        if (!q)                                                                \
+            return CONC_EINVAL;                                                \
+        P##_close_(q);                                                         \
+        conc_ws_closed(P##_ws_(q));                                            \
+        return CONC_OK;                                                        \
+    }                                                                          \
+    conc_status conc_##P##_close_now(T *q, conc_discard_fn discard, void *arg, \
+                                     size_t *discarded)                        \
+    {                                                                          \
+        conc_status st = conc_##P##_close(q);                                  \
+        if (st != CONC_OK)                                                     \
+            return st;                                                         \
+        return conc_ws_discard(P##_ws_(q), P##_try_pop_, q, NULL, discard,     \
+                               arg, discarded);                                \
+    }                                                                          \
+    int conc_##P##_closed(const T *q)                                          \
+    {                                                                          \
+        return q && conc_ws_is_closed(P##_ws_((T *)q));                        \
+    }                                                                          \
+    conc_status conc_##P##_task_done(T *q)                                     \
+    {                                                                          \
+        return q ? conc_ws_task_done(P##_ws_(q)) : CONC_EINVAL;                \
+    }                                                                          \
+    conc_status conc_##P##_join(T *q, uint64_t timeout_ns)                     \
+    {                                                                          \
+        return q ? conc_ws_join(P##_ws_(q), timeout_ns) : CONC_EINVAL;         \
+    }                                                                          \
+    conc_status conc_##P##_fd(T *q, int *fd)                                   \
+    {                                                                          \
+        return q && fd ? conc_ws_fd(P##_ws_(q), fd) : CONC_EINVAL;             \
+    }
+
+#endif /* CONC_INTERNAL_WAITSET_H */

@@ -1,0 +1,405 @@
+/*
+ * lfqueue.c - conc_lfqueue: unbounded lock-free MPMC FIFO (contract and
+ * citations in include/conc/lfqueue.h).
+ *
+ * A segment is SEG_BYTES of one mmap: two indices, a `next` pointer, and
+ * SLOTS slots of {state, value}.  Positions in a segment are handed out by
+ * fetch-and-add, once each:
+ *
+ *   push: i = FAA(enq); write value; CAS state EMPTY -> FULL.
+ *         i >= SLOTS: the segment is full; follow or append `next`.
+ *   pop:  j = FAA(deq); s = XCHG(state, TAKEN); s == FULL: the item is ours;
+ *         s == EMPTY: its producer is late; it will fail its CAS and take a
+ *         new position.  deq >= min(enq, SLOTS): nothing (left) here: if
+ *         `next` is set, swing head past this segment and retire it.
+ *
+ * Appending: the producer that finds a full segment with next == 0 maps a
+ * new segment with its own item already in slot 0 and CASes it into `next`
+ * (so an append always completes a push); whoever sees `next` set swings
+ * `tail` forward.  Closing: set CLOSED in the last segment's enq (every
+ * later FAA sees it, like a full segment) and CAS its next from 0 to SEALED;
+ * if an append won that race, close the appended segment too.  A pop that
+ * finds a visited-out segment whose next is SEALED answers CONC_CLOSED: every
+ * position a producer was given has been visited by a consumer, so nothing
+ * pushed with CONC_OK is left behind.
+ *
+ * Hazard pointers (src/hp.c): slot 0 protects the segment a push or pop is
+ * working in; it is re-validated against head/tail by conc_hp_protect.  A
+ * segment is retired by the pop that swings head past it.
+ *
+ * Orders: every index, state and pointer operation is seq_cst (the waiting
+ * argument in src/internal/waitset.h needs it, and on x86 RMWs are full
+ * barriers anyway); the value is relaxed, published by the state CAS and
+ * read after the state exchange.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <conc/lfqueue.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "internal/alloc.h"
+#include "internal/atomics.h"
+#include "internal/hp.h"
+#include "internal/pad.h"
+#include "internal/waitset.h"
+
+#define SC CONC_SEQ_CST
+#define SEG_BYTES ((size_t)16384)
+#define CLOSED ((uint64_t)1 << 63)
+#define SEALED ((uintptr_t)1)
+
+enum { EMPTY = 0, FULL = 1, TAKEN = 2 };
+
+struct slot {
+    conc_atomic_u64 state;
+    conc_atomic_uptr value;
+};
+
+struct seg {
+    CONC_PADDED(conc_atomic_u64, enq); /* bit 63: closed */
+    CONC_PADDED(conc_atomic_u64, deq);
+    union {
+        struct {
+            conc_atomic_uptr next; /* 0, SEALED, or the next segment */
+        } s;
+        unsigned char pad_[CONC_CACHE_LINE];
+    } u;
+    struct slot slots[];
+};
+
+#define SLOTS ((SEG_BYTES - sizeof(struct seg)) / sizeof(struct slot))
+
+struct conc_lfqueue {
+    conc_waitset ws;
+    CONC_PADDED(conc_atomic_uptr, head);
+    CONC_PADDED(conc_atomic_uptr, tail);
+    CONC_PADDED(conc_atomic_u64, segments); /* linked, not yet retired */
+};
+
+/* ---- segments ----------------------------------------------------------- */
+
+static struct seg *seg_new(void)
+{
+    void *m = mmap(NULL, SEG_BYTES, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    /* Fresh anonymous pages are zero: every slot EMPTY, indices 0, next 0.
+     * atomic_init is still the honest way to start an atomic's life. */
+    struct seg *g = m;
+    conc_init_u64(&g->enq, 0);
+    conc_init_u64(&g->deq, 0);
+    conc_init_uptr(&g->u.s.next, 0);
+    return g;
+}
+
+static void seg_free(void *p)
+{
+    munmap(p, SEG_BYTES);
+}
+
+static struct seg *seg_of(uintptr_t v)
+{
+    return (struct seg *)v;
+}
+
+/* ---- construction ------------------------------------------------------- */
+
+size_t conc_lfqueue_footprint(void)
+{
+    return sizeof(struct conc_lfqueue);
+}
+
+conc_status conc_lfqueue_init(void *mem, size_t size, unsigned flags)
+{
+    if (!mem || size < sizeof(struct conc_lfqueue) ||
+        !conc_is_aligned(mem, CONC_ALIGN) || (flags & ~CONC_FLAGS_ALL))
+        return CONC_EINVAL;
+    struct seg *g = seg_new();
+    if (!g)
+        return CONC_ENOMEM;
+    conc_lfqueue *q = mem;
+    conc_ws_init(&q->ws, flags);
+    conc_init_uptr(&q->head, (uintptr_t)g);
+    conc_init_uptr(&q->tail, (uintptr_t)g);
+    conc_init_u64(&q->segments, 1);
+    conc_fence(CONC_RELEASE);
+    return CONC_OK;
+}
+
+conc_status conc_lfqueue_fini(conc_lfqueue *q)
+{
+    if (!q)
+        return CONC_EINVAL;
+    uintptr_t p = conc_load_uptr(&q->head, CONC_ACQUIRE);
+    while (p != 0 && p != SEALED) {
+        uintptr_t next = conc_load_uptr(&seg_of(p)->u.s.next, CONC_ACQUIRE);
+        seg_free(seg_of(p));
+        p = next;
+    }
+    conc_store_uptr(&q->head, 0, CONC_RELAXED);
+    conc_store_uptr(&q->tail, 0, CONC_RELAXED);
+    conc_ws_fini(&q->ws);
+    return CONC_OK;
+}
+
+static conc_status init_fn(void *mem, size_t size, size_t unused, unsigned flags)
+{
+    (void)unused;
+    return conc_lfqueue_init(mem, size, flags);
+}
+
+conc_lfqueue *conc_lfqueue_new(unsigned flags)
+{
+    return conc_heap_new(conc_lfqueue_footprint(), init_fn, 0, flags);
+}
+
+void conc_lfqueue_free(conc_lfqueue *q)
+{
+    if (!q)
+        return;
+    conc_lfqueue_fini(q);
+    free(q);
+}
+
+/* ---- push --------------------------------------------------------------- */
+
+/* One push attempt loop; the hazard slot is cleared by the caller. */
+static conc_status push_one(conc_lfqueue *q, conc_hp_rec *rec, void *item)
+{
+    struct seg *spare = NULL; /* a mapped segment we failed to link */
+    conc_status st;
+    for (;;) {
+        struct seg *g = seg_of(conc_hp_protect(rec, 0, &q->tail));
+        uint64_t i = conc_fetch_add_u64(&g->enq, 1, SC);
+        if (!(i & CLOSED) && i < SLOTS) {
+            conc_store_uptr(&g->slots[i].value, (uintptr_t)item, CONC_RELAXED);
+            uint64_t e = EMPTY;
+            if (conc_cas_u64(&g->slots[i].state, &e, FULL, SC, SC)) {
+                st = CONC_OK;
+                break;
+            }
+            continue; /* a consumer passed this slot first: take another */
+        }
+        /* Full or closed: move on. */
+        uintptr_t next = conc_load_uptr(&g->u.s.next, SC);
+        if (next == SEALED) {
+            st = CONC_CLOSED;
+            break;
+        }
+        if (next != 0) {
+            uintptr_t exp = (uintptr_t)g;
+            conc_cas_uptr(&q->tail, &exp, next, SC, SC);
+            continue;
+        }
+        if (!spare && !(spare = seg_new())) {
+            st = CONC_ENOMEM;
+            break;
+        }
+        /* Our item goes in first, so linking the segment is our push. */
+        conc_store_uptr(&spare->slots[0].value, (uintptr_t)item, CONC_RELAXED);
+        conc_store_u64(&spare->slots[0].state, FULL, CONC_RELAXED);
+        conc_store_u64(&spare->enq, 1, CONC_RELAXED);
+        uintptr_t exp = 0;
+        if (conc_cas_uptr(&g->u.s.next, &exp, (uintptr_t)spare, SC, SC)) {
+            conc_fetch_add_u64(&q->segments, 1, CONC_RELAXED);
+            uintptr_t t = (uintptr_t)g;
+            conc_cas_uptr(&q->tail, &t, (uintptr_t)spare, SC, SC);
+            spare = NULL;
+            st = CONC_OK;
+            break;
+        }
+        /* Someone else linked (or sealed) first: undo and look again. */
+        conc_store_u64(&spare->slots[0].state, EMPTY, CONC_RELAXED);
+        conc_store_u64(&spare->enq, 0, CONC_RELAXED);
+    }
+    if (spare)
+        seg_free(spare);
+    return st;
+}
+
+conc_status conc_lfqueue_push(conc_lfqueue *q, void *item)
+{
+    if (!q)
+        return CONC_EINVAL;
+    if (conc_ws_is_closed(&q->ws))
+        return CONC_CLOSED;
+    conc_hp_rec *rec = conc_hp_self();
+    if (!rec)
+        return CONC_ENOMEM;
+    conc_ws_will_push(&q->ws, 1);
+    conc_status st = push_one(q, rec, item);
+    conc_hp_clear(rec, 0);
+    if (st != CONC_OK) {
+        conc_ws_unpush(&q->ws, 1);
+        return st;
+    }
+    conc_ws_pushed(&q->ws, 1);
+    return CONC_OK;
+}
+
+/* ---- pop ---------------------------------------------------------------- */
+
+static conc_status pop_one(conc_lfqueue *q, conc_hp_rec *rec, void **item)
+{
+    for (;;) {
+        struct seg *g = seg_of(conc_hp_protect(rec, 0, &q->head));
+        uint64_t d = conc_load_u64(&g->deq, SC);
+        uint64_t e = conc_load_u64(&g->enq, SC) & ~CLOSED;
+        if (e > SLOTS)
+            e = SLOTS;
+        if (d >= e) {
+            /* Every position handed to a producer has been visited. */
+            uintptr_t next = conc_load_uptr(&g->u.s.next, SC);
+            if (next == 0)
+                return CONC_EMPTY;
+            if (next == SEALED)
+                return CONC_CLOSED;
+            if (d < SLOTS && e < SLOTS &&
+                !(conc_load_u64(&g->enq, SC) & CLOSED)) {
+                /* Not full and not closed yet has a successor: impossible;
+                 * look again rather than trust a torn view. */
+                continue;
+            }
+            /* Tail first: a retired segment must be unreachable from both
+             * ends (Michael & Scott's dequeue does the same). */
+            uintptr_t exp = (uintptr_t)g;
+            conc_cas_uptr(&q->tail, &exp, next, SC, SC);
+            exp = (uintptr_t)g;
+            if (conc_cas_uptr(&q->head, &exp, next, SC, SC)) {
+                conc_fetch_sub_u64(&q->segments, 1, CONC_RELAXED);
+                conc_hp_clear(rec, 0);
+                conc_hp_retire(rec, g, seg_free);
+            }
+            continue;
+        }
+        uint64_t j = conc_fetch_add_u64(&g->deq, 1, SC);
+        if (j >= SLOTS)
+            continue;
+        if (conc_exchange_u64(&g->slots[j].state, TAKEN, SC) == FULL) {
+            *item = (void *)conc_load_uptr(&g->slots[j].value, CONC_RELAXED);
+            return CONC_OK;
+        }
+        /* Its producer has not arrived: it will take another slot. */
+    }
+}
+
+conc_status conc_lfqueue_pop(conc_lfqueue *q, void **item)
+{
+    if (!q || !item)
+        return CONC_EINVAL;
+    conc_hp_rec *rec = conc_hp_self();
+    if (!rec)
+        return CONC_ENOMEM;
+    conc_status st = pop_one(q, rec, item);
+    if (st == CONC_EMPTY && conc_ws_rearm(&q->ws))
+        st = pop_one(q, rec, item);
+    conc_hp_clear(rec, 0);
+    if (st == CONC_OK)
+        conc_ws_popped(&q->ws, 1);
+    return st;
+}
+
+conc_status conc_lfqueue_push_many(conc_lfqueue *q, void *const *items,
+                                   size_t n, size_t *pushed)
+{
+    if (!q || (!items && n))
+        return CONC_EINVAL;
+    size_t i = 0;
+    conc_status st = CONC_OK;
+    for (; i < n; i++)
+        if ((st = conc_lfqueue_push(q, items[i])) != CONC_OK)
+            break;
+    if (pushed)
+        *pushed = i;
+    return st;
+}
+
+conc_status conc_lfqueue_pop_many(conc_lfqueue *q, void **out, size_t max,
+                                  size_t *popped)
+{
+    if (!q || (!out && max))
+        return CONC_EINVAL;
+    size_t i = 0;
+    conc_status st = CONC_OK;
+    while (i < max && (st = conc_lfqueue_pop(q, &out[i])) == CONC_OK)
+        i++;
+    if (popped)
+        *popped = i;
+    return (i > 0 || max == 0) ? CONC_OK : st;
+}
+
+/* ---- observers ---------------------------------------------------------- */
+
+size_t conc_lfqueue_len(const conc_lfqueue *cq)
+{
+    if (!cq)
+        return 0;
+    conc_lfqueue *q = (conc_lfqueue *)cq;
+    conc_hp_rec *rec = conc_hp_self();
+    if (!rec)
+        return 0;
+    /* Items between head's deq and tail's enq: the segments in between are
+     * full.  Walk from head to tail (both protected) counting whole
+     * segments; an approximation while operations run. */
+    struct seg *h = seg_of(conc_hp_protect(rec, 0, &q->head));
+    struct seg *t = seg_of(conc_hp_protect(rec, 1, &q->tail));
+    uint64_t d = conc_load_u64(&h->deq, SC);
+    uint64_t e = conc_load_u64(&t->enq, SC) & ~CLOSED;
+    uint64_t segs = conc_load_u64(&q->segments, SC);
+    conc_hp_clear(rec, 0);
+    conc_hp_clear(rec, 1);
+    if (e > SLOTS)
+        e = SLOTS;
+    if (d > SLOTS)
+        d = SLOTS;
+    uint64_t total = (segs > 1 ? (segs - 1) * SLOTS : 0) + e;
+    if (h == t)
+        total = e;
+    return total > d ? (size_t)(total - d) : 0;
+}
+
+size_t conc_lfqueue_capacity(const conc_lfqueue *q)
+{
+    return q ? SIZE_MAX : 0;
+}
+
+size_t conc_lfqueue_memory(const conc_lfqueue *q)
+{
+    if (!q)
+        return 0;
+    conc_lfqueue *m = (conc_lfqueue *)q;
+    return (size_t)conc_load_u64(&m->segments, CONC_RELAXED) * SEG_BYTES;
+}
+
+/* ---- waiting, closing, joining (include/conc/wait.h) -------------------- */
+
+static conc_waitset *lfqueue_ws_(conc_lfqueue *q) { return &q->ws; }
+
+static void lfqueue_close_(conc_lfqueue *q)
+{
+    conc_ws_mark_closed(&q->ws);
+    conc_hp_rec *rec = conc_hp_self();
+    for (;;) {
+        /* conc_hp_self fails only if malloc fails for this thread's first
+         * record; close must not stop half done, so ask again. */
+        while (!rec)
+            rec = conc_hp_self();
+        struct seg *g = seg_of(conc_hp_protect(rec, 0, &q->tail));
+        conc_fetch_or_u64(&g->enq, CLOSED, SC);
+        uintptr_t exp = 0;
+        if (conc_cas_uptr(&g->u.s.next, &exp, SEALED, SC, SC) ||
+            exp == SEALED)
+            break;
+        /* An append won: help tail forward and close that one too. */
+        uintptr_t t = (uintptr_t)g;
+        conc_cas_uptr(&q->tail, &t, exp, SC, SC);
+    }
+    conc_hp_clear(rec, 0);
+}
+
+CONC_WS_FAMILY(lfqueue, conc_lfqueue)

@@ -1,0 +1,341 @@
+/*
+ * shm.c - conc_shmring: conc_ring's message mode in a shared mapping
+ * (contract in include/conc/shm.h).
+ *
+ * The shared block: a 128-byte header, then the ring (src/ring.c, message
+ * mode, waitset flagged CONC_WS_SHARED so its futexes are keyed by physical
+ * page).  The header is written by format, `ready` last with a release
+ * store; attach checks it with an acquire load before trusting the rest.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <conc/shm.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal/atomics.h"
+#include "internal/pad.h"
+#include "internal/ring_impl.h"
+#include "internal/waitset.h"
+
+#define HDR 128
+#define MAGIC UINT64_C(0x314d48532d434e43) /* "CNC-SHM1" little-endian */
+#define READY UINT32_C(0x52454459)        /* "REDY" */
+
+struct shm_header {
+    uint64_t magic;
+    uint32_t version;
+    uint32_t header_size;
+    uint64_t capacity;
+    uint64_t msg_size;
+    uint64_t total; /* bytes of the whole block */
+    conc_atomic_u32 ready;
+};
+
+struct conc_shmring {
+    conc_ring *ring;
+    struct shm_header *hdr;
+    void *map;      /* our mapping, or NULL when the caller mapped it */
+    size_t map_len;
+    int fd;         /* the fd we created, or -1 */
+    size_t msg_size;
+};
+
+_Static_assert(sizeof(struct shm_header) <= HDR, "shm header fits");
+
+size_t conc_shmring_footprint(size_t capacity, size_t msg_size)
+{
+    if (msg_size == 0 || msg_size > CONC_SHM_MAX_MSG)
+        return 0;
+    size_t ring = conc__ring_footprint(capacity, msg_size);
+    return ring ? conc_size_mul_add(1, ring, HDR) : 0;
+}
+
+conc_status conc_shmring_format(void *mem, size_t size, size_t capacity,
+                                size_t msg_size, unsigned flags)
+{
+    size_t need = conc_shmring_footprint(capacity, msg_size);
+    if (!mem || !need || size < need || !conc_is_aligned(mem, CONC_ALIGN) ||
+        (flags & ~CONC_JOINABLE))
+        return CONC_EINVAL;
+    struct shm_header *h = mem;
+    conc_init_u32(&h->ready, 0);
+    conc_status st = conc__ring_init((char *)mem + HDR, need - HDR, capacity,
+                                     flags | CONC_WS_SHARED, msg_size);
+    if (st != CONC_OK)
+        return st;
+    h->magic = MAGIC;
+    h->version = CONC_SHM_VERSION;
+    h->header_size = HDR;
+    h->capacity = capacity;
+    h->msg_size = msg_size;
+    h->total = need;
+    /* Everything above (and the ring) before `ready`. */
+    conc_store_u32(&h->ready, READY, CONC_RELEASE);
+    return CONC_OK;
+}
+
+static conc_shmring *fail(conc_status *out, conc_status st)
+{
+    if (out)
+        *out = st;
+    return NULL;
+}
+
+/* Check the header of a block of `size` bytes. */
+static conc_status check(void *mem, size_t size, size_t msg_size)
+{
+    if (size < HDR || !conc_is_aligned(mem, CONC_ALIGN))
+        return CONC_EFORMAT;
+    struct shm_header *h = mem;
+    if (h->magic != MAGIC || conc_load_u32(&h->ready, CONC_ACQUIRE) != READY)
+        return CONC_EFORMAT;
+    if (h->version != CONC_SHM_VERSION || h->header_size != HDR)
+        return CONC_EFORMAT;
+    if (msg_size != 0 && h->msg_size != msg_size)
+        return CONC_EFORMAT;
+    size_t need = conc_shmring_footprint(h->capacity, h->msg_size);
+    if (!need || need != h->total || need > size)
+        return CONC_EFORMAT;
+    conc_ring *r = (conc_ring *)(void *)((char *)mem + HDR);
+    if (conc_ring_capacity(r) != h->capacity ||
+        conc__ring_msg_size(r) != h->msg_size)
+        return CONC_EFORMAT;
+    return CONC_OK;
+}
+
+static conc_shmring *handle(void *mem, void *map, size_t map_len, int fd,
+                            conc_status *status)
+{
+    conc_shmring *r = malloc(sizeof *r);
+    if (!r)
+        return fail(status, CONC_ENOMEM);
+    r->hdr = mem;
+    r->ring = (conc_ring *)(void *)((char *)mem + HDR);
+    r->map = map;
+    r->map_len = map_len;
+    r->fd = fd;
+    r->msg_size = (size_t)r->hdr->msg_size;
+    if (status)
+        *status = CONC_OK;
+    return r;
+}
+
+conc_shmring *conc_shmring_attach(void *mem, size_t size, size_t msg_size,
+                                  conc_status *status)
+{
+    if (!mem || msg_size > CONC_SHM_MAX_MSG)
+        return fail(status, CONC_EINVAL);
+    conc_status st = check(mem, size, msg_size);
+    if (st != CONC_OK)
+        return fail(status, st);
+    return handle(mem, NULL, 0, -1, status);
+}
+
+/* Map all of fd and attach; `own_fd` is kept by the handle on success. */
+static conc_shmring *map_fd(int fd, size_t msg_size, int own_fd,
+                            conc_status *status)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) != 0)
+        return fail(status, CONC_ESYS);
+    if (sb.st_size < HDR)
+        return fail(status, CONC_EFORMAT);
+    size_t len = (size_t)sb.st_size;
+    void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (m == MAP_FAILED)
+        return fail(status, CONC_ESYS);
+    conc_status st = check(m, len, msg_size);
+    conc_shmring *r = st == CONC_OK ? handle(m, m, len, own_fd, &st) : NULL;
+    if (!r) {
+        munmap(m, len);
+        return fail(status, st);
+    }
+    return r;
+}
+
+conc_shmring *conc_shmring_attach_fd(int fd, size_t msg_size,
+                                     conc_status *status)
+{
+    if (fd < 0 || msg_size > CONC_SHM_MAX_MSG)
+        return fail(status, CONC_EINVAL);
+    return map_fd(fd, msg_size, -1, status);
+}
+
+conc_shmring *conc_shmring_open(const char *name, size_t msg_size,
+                                conc_status *status)
+{
+    if (!name || name[0] != '/' || msg_size > CONC_SHM_MAX_MSG)
+        return fail(status, CONC_EINVAL);
+    int fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
+    if (fd < 0)
+        return fail(status, CONC_ESYS);
+    conc_shmring *r = map_fd(fd, msg_size, -1, status);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return r;
+}
+
+conc_shmring *conc_shmring_create(const char *name, size_t capacity,
+                                  size_t msg_size, unsigned flags,
+                                  conc_status *status)
+{
+    size_t need = conc_shmring_footprint(capacity, msg_size);
+    if (!need || (flags & ~CONC_JOINABLE) || (name && name[0] != '/'))
+        return fail(status, CONC_EINVAL);
+    int fd = name ? shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)
+                  : memfd_create("conc_shmring", MFD_CLOEXEC);
+    if (fd < 0)
+        return fail(status, CONC_ESYS);
+    conc_status st = CONC_ESYS;
+    void *m = MAP_FAILED;
+    if (ftruncate(fd, (off_t)need) == 0)
+        m = mmap(NULL, need, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (m != MAP_FAILED) {
+        st = conc_shmring_format(m, need, capacity, msg_size, flags);
+        if (st == CONC_OK) {
+            conc_shmring *r = handle(m, m, need, fd, &st);
+            if (r) {
+                if (status)
+                    *status = CONC_OK;
+                return r;
+            }
+        }
+        munmap(m, need);
+    }
+    int saved = errno;
+    close(fd);
+    if (name)
+        shm_unlink(name);
+    errno = saved;
+    return fail(status, st);
+}
+
+int conc_shmring_memfd(const conc_shmring *r)
+{
+    return r ? r->fd : -1;
+}
+
+void conc_shmring_detach(conc_shmring *r)
+{
+    if (!r)
+        return;
+    if (r->map)
+        munmap(r->map, r->map_len);
+    if (r->fd >= 0)
+        close(r->fd);
+    free(r);
+}
+
+conc_status conc_shmring_unlink(const char *name)
+{
+    if (!name || name[0] != '/')
+        return CONC_EINVAL;
+    return shm_unlink(name) == 0 ? CONC_OK : CONC_ESYS;
+}
+
+/* ---- operations --------------------------------------------------------- */
+
+conc_status conc_shmring_push(conc_shmring *r, const void *msg)
+{
+    if (!r || !msg)
+        return CONC_EINVAL;
+    return conc__ring_put(r->ring, msg);
+}
+
+conc_status conc_shmring_pop(conc_shmring *r, void *out)
+{
+    if (!r || !out)
+        return CONC_EINVAL;
+    return conc__ring_get(r->ring, out);
+}
+
+static conc_status try_push(void *obj, void *arg)
+{
+    return conc_shmring_push(obj, arg);
+}
+
+static conc_status try_pop(void *obj, void *arg)
+{
+    return conc_shmring_pop(obj, arg);
+}
+
+conc_status conc_shmring_push_wait(conc_shmring *r, const void *msg,
+                                   uint64_t timeout_ns)
+{
+    if (!r || !msg)
+        return CONC_EINVAL;
+    return conc_ws_wait(conc__ring_ws(r->ring), CONC_WS_ROOM, try_push, r,
+                        (void *)msg, timeout_ns);
+}
+
+conc_status conc_shmring_pop_wait(conc_shmring *r, void *out,
+                                  uint64_t timeout_ns)
+{
+    if (!r || !out)
+        return CONC_EINVAL;
+    return conc_ws_wait(conc__ring_ws(r->ring), CONC_WS_ITEMS, try_pop, r,
+                        out, timeout_ns);
+}
+
+conc_status conc_shmring_close(conc_shmring *r)
+{
+    if (!r)
+        return CONC_EINVAL;
+    conc__ring_close(r->ring);
+    conc_ws_closed(conc__ring_ws(r->ring));
+    return CONC_OK;
+}
+
+conc_status conc_shmring_close_now(conc_shmring *r, conc_discard_fn discard,
+                                   void *arg, size_t *discarded)
+{
+    if (!r)
+        return CONC_EINVAL;
+    void *buf = malloc(r->msg_size); /* first, so ENOMEM changes nothing */
+    if (!buf)
+        return CONC_ENOMEM;
+    conc_shmring_close(r);
+    conc_status st = conc_ws_discard(conc__ring_ws(r->ring), try_pop, r, buf, discard, arg,
+                         discarded);
+    free(buf);
+    return st;
+}
+
+int conc_shmring_closed(const conc_shmring *r)
+{
+    return r && conc__ring_is_closed(r->ring);
+}
+
+conc_status conc_shmring_task_done(conc_shmring *r)
+{
+    return r ? conc_ws_task_done(conc__ring_ws(r->ring)) : CONC_EINVAL;
+}
+
+conc_status conc_shmring_join(conc_shmring *r, uint64_t timeout_ns)
+{
+    return r ? conc_ws_join(conc__ring_ws(r->ring), timeout_ns) : CONC_EINVAL;
+}
+
+size_t conc_shmring_len(const conc_shmring *r)
+{
+    return r ? conc_ring_len(r->ring) : 0;
+}
+
+size_t conc_shmring_capacity(const conc_shmring *r)
+{
+    return r ? conc_ring_capacity(r->ring) : 0;
+}
+
+size_t conc_shmring_msg_size(const conc_shmring *r)
+{
+    return r ? r->msg_size : 0;
+}

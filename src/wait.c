@@ -1,0 +1,319 @@
+/*
+ * wait.c - the slow paths of waiting, closing and joining (contract in
+ * include/conc/wait.h, ordering argument in src/internal/waitset.h).
+ *
+ * An eventcount per side over a futex word: the classic construction (as
+ * used, e.g., by Dmitry Vyukov's eventcount and folly's EventCount), written
+ * anew here.  The watch words count sleepers in steps of 2 so that bit 0 of
+ * pop_watch can say "an eventfd is armed" in the same word a push loads.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "internal/waitset.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal/futex.h"
+#include "internal/spin.h"
+
+#define SC CONC_SEQ_CST
+
+/* Tries before a waiter sleeps.  Each is a full try of the operation, so a
+ * few hundred cover the time a peer on another CPU needs to hand over an
+ * item, without burning a time slice when the peer is not running. */
+#define SPIN_TRIES 200
+
+void conc_ws_init(conc_waitset *w, unsigned flags)
+{
+    w->u.s.flags = flags;
+    conc_init_u32(&w->u.s.pop_watch, 0);
+    conc_init_u32(&w->u.s.push_watch, 0);
+    conc_init_u32(&w->u.s.join_watch, 0);
+    conc_init_u32(&w->u.s.items_seq, 0);
+    conc_init_u32(&w->u.s.room_seq, 0);
+    conc_init_u32(&w->u.s.join_seq, 0);
+    conc_init_u32(&w->u.s.fd_pending, 0);
+    conc_init_u32(&w->u.s.fd_state, 0);
+    conc_init_u32(&w->u.s.efd, 0);
+    conc_init_u32(&w->u.s.closed, 0);
+    conc_init_u64(&w->unfinished, 0);
+}
+
+void conc_ws_fini(conc_waitset *w)
+{
+    if (conc_load_u32(&w->u.s.fd_state, CONC_ACQUIRE) == 2) {
+        close((int)conc_load_u32(&w->u.s.efd, CONC_RELAXED));
+        conc_store_u32(&w->u.s.fd_state, 0, CONC_RELAXED);
+    }
+}
+
+static bool shared(const conc_waitset *w)
+{
+    return conc_ws_flag(w, CONC_WS_SHARED);
+}
+
+static void fd_signal(conc_waitset *w)
+{
+    if (conc_exchange_u32(&w->u.s.fd_pending, 1, SC) == 0) {
+        uint64_t one = 1;
+        int saved = errno;
+        /* Cannot fail but by overflowing the 64-bit counter, which a
+         * counter cleared on every drain never reaches. */
+        ssize_t rc = write((int)conc_load_u32(&w->u.s.efd, CONC_RELAXED),
+                           &one, sizeof one);
+        (void)rc;
+        errno = saved;
+    }
+}
+
+void conc_ws_wake(conc_waitset *w, enum conc_ws_side side, size_t n)
+{
+    conc_atomic_u32 *watch = side == CONC_WS_ITEMS ? &w->u.s.pop_watch
+                                                   : &w->u.s.push_watch;
+    conc_atomic_u32 *seq = side == CONC_WS_ITEMS ? &w->u.s.items_seq
+                                                 : &w->u.s.room_seq;
+    uint32_t v = conc_load_u32(watch, SC);
+    if (v >= 2) {
+        conc_fetch_add_u32(seq, 1, SC);
+        int saved = errno;
+        conc_futex_wake(seq, n > INT_MAX ? INT_MAX : (int)n, shared(w));
+        errno = saved;
+    }
+    if (v & 1u)
+        fd_signal(w);
+}
+
+void conc_ws_wake_all(conc_waitset *w)
+{
+    int saved = errno;
+    conc_fetch_add_u32(&w->u.s.items_seq, 1, SC);
+    conc_futex_wake(&w->u.s.items_seq, INT_MAX, shared(w));
+    conc_fetch_add_u32(&w->u.s.room_seq, 1, SC);
+    conc_futex_wake(&w->u.s.room_seq, INT_MAX, shared(w));
+    errno = saved;
+}
+
+void conc_ws_closed(conc_waitset *w)
+{
+    conc_ws_wake_all(w);
+    if (conc_load_u32(&w->u.s.pop_watch, SC) & 1u) {
+        /* Readable from now on: pops answer CLOSED, never EMPTY, so nothing
+         * clears it again. */
+        conc_store_u32(&w->u.s.fd_pending, 0, SC);
+        fd_signal(w);
+    }
+}
+
+bool conc_ws_clear_fd(conc_waitset *w)
+{
+    uint64_t v;
+    int saved = errno;
+    /* Read (clear) first, then say "not pending": a push in between sees
+     * pending, does not write, and its item is found by the caller's second
+     * look.  The other order could clear a write that no look follows. */
+    ssize_t rc = read((int)conc_load_u32(&w->u.s.efd, CONC_RELAXED), &v, sizeof v);
+    (void)rc;
+    errno = saved;
+    conc_store_u32(&w->u.s.fd_pending, 0, SC);
+    return true;
+}
+
+/* ---- deadlines ---------------------------------------------------------- */
+
+static struct timespec deadline_after(uint64_t ns)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    uint64_t s = ns / 1000000000u, rest = ns % 1000000000u;
+    uint64_t nsec = (uint64_t)t.tv_nsec + rest;
+    s += nsec / 1000000000u;
+    nsec %= 1000000000u;
+    /* Saturate instead of overflowing time_t (treated as forever). */
+    if (s > (uint64_t)INT32_MAX * 8 || (uint64_t)t.tv_sec > UINT64_MAX - s)
+        s = (uint64_t)INT32_MAX * 8;
+    t.tv_sec += (time_t)s;
+    t.tv_nsec = (long)nsec;
+    return t;
+}
+
+static bool passed(const struct timespec *d)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > d->tv_sec ||
+           (now.tv_sec == d->tv_sec && now.tv_nsec >= d->tv_nsec);
+}
+
+/* ---- waiting ------------------------------------------------------------ */
+
+conc_status conc_ws_wait(conc_waitset *w, enum conc_ws_side side,
+                         conc_try_fn try_op, void *obj, void *arg,
+                         uint64_t timeout_ns)
+{
+    const conc_status fail = side == CONC_WS_ITEMS ? CONC_EMPTY : CONC_FULL;
+    if (timeout_ns != 0 && conc_ws_flag(w, CONC_NOWAIT))
+        return CONC_EINVAL;
+    conc_status st = try_op(obj, arg);
+    if (st != fail || timeout_ns == 0)
+        return st;
+    for (int i = 0; i < SPIN_TRIES; i++) {
+        conc_spin_pause();
+        if ((st = try_op(obj, arg)) != fail)
+            return st;
+    }
+    struct timespec dl, *dlp = NULL;
+    if (timeout_ns != CONC_FOREVER) {
+        dl = deadline_after(timeout_ns);
+        dlp = &dl;
+    }
+    conc_atomic_u32 *watch = side == CONC_WS_ITEMS ? &w->u.s.pop_watch
+                                                   : &w->u.s.push_watch;
+    conc_atomic_u32 *seq = side == CONC_WS_ITEMS ? &w->u.s.items_seq
+                                                 : &w->u.s.room_seq;
+    int saved = errno;
+    for (;;) {
+        conc_fetch_add_u32(watch, 2, SC);
+        uint32_t key = conc_load_u32(seq, SC);
+        st = try_op(obj, arg);
+        int rc = 0;
+        if (st == fail)
+            rc = conc_futex_wait(seq, key, dlp, shared(w));
+        conc_fetch_sub_u32(watch, 2, SC);
+        if (st != fail)
+            break;
+        /* Woken, timed out or interrupted: look once more either way, so a
+         * wake-up meant for us is never spent on a timeout. */
+        if ((st = try_op(obj, arg)) != fail)
+            break;
+        if (rc == ETIMEDOUT || (dlp && passed(dlp))) {
+            st = CONC_TIMEDOUT;
+            break;
+        }
+    }
+    errno = saved;
+    return st;
+}
+
+/* ---- joining ------------------------------------------------------------ */
+
+void conc_ws_done_n(conc_waitset *w, uint64_t n)
+{
+    uint64_t before = conc_fetch_sub_u64(&w->unfinished, n, SC);
+    if (before == n && conc_load_u32(&w->u.s.join_watch, SC) != 0) {
+        int saved = errno;
+        conc_fetch_add_u32(&w->u.s.join_seq, 1, SC);
+        conc_futex_wake(&w->u.s.join_seq, INT_MAX, shared(w));
+        errno = saved;
+    }
+}
+
+conc_status conc_ws_task_done(conc_waitset *w)
+{
+    if (!conc_ws_flag(w, CONC_JOINABLE))
+        return CONC_EINVAL;
+    uint64_t u = conc_load_u64(&w->unfinished, SC);
+    do {
+        if (u == 0)
+            return CONC_EINVAL; /* more task_done than items: Python's ValueError */
+    } while (!conc_cas_u64(&w->unfinished, &u, u - 1, SC, SC));
+    if (u == 1 && conc_load_u32(&w->u.s.join_watch, SC) != 0) {
+        int saved = errno;
+        conc_fetch_add_u32(&w->u.s.join_seq, 1, SC);
+        conc_futex_wake(&w->u.s.join_seq, INT_MAX, shared(w));
+        errno = saved;
+    }
+    return CONC_OK;
+}
+
+conc_status conc_ws_join(conc_waitset *w, uint64_t timeout_ns)
+{
+    if (!conc_ws_flag(w, CONC_JOINABLE) || conc_ws_flag(w, CONC_NOWAIT))
+        return CONC_EINVAL;
+    if (conc_load_u64(&w->unfinished, SC) == 0)
+        return CONC_OK;
+    if (timeout_ns == 0)
+        return CONC_TIMEDOUT;
+    struct timespec dl, *dlp = NULL;
+    if (timeout_ns != CONC_FOREVER) {
+        dl = deadline_after(timeout_ns);
+        dlp = &dl;
+    }
+    int saved = errno;
+    conc_status st;
+    for (;;) {
+        conc_fetch_add_u32(&w->u.s.join_watch, 1, SC);
+        uint32_t key = conc_load_u32(&w->u.s.join_seq, SC);
+        int rc = 0;
+        bool zero = conc_load_u64(&w->unfinished, SC) == 0;
+        if (!zero)
+            rc = conc_futex_wait(&w->u.s.join_seq, key, dlp, shared(w));
+        conc_fetch_sub_u32(&w->u.s.join_watch, 1, SC);
+        if (zero || conc_load_u64(&w->unfinished, SC) == 0) {
+            st = CONC_OK;
+            break;
+        }
+        if (rc == ETIMEDOUT || (dlp && passed(dlp))) {
+            st = CONC_TIMEDOUT;
+            break;
+        }
+    }
+    errno = saved;
+    return st;
+}
+
+/* ---- event loops -------------------------------------------------------- */
+
+conc_status conc_ws_fd(conc_waitset *w, int *fd)
+{
+    if (conc_ws_flag(w, CONC_NOWAIT) || shared(w))
+        return CONC_EINVAL;
+    uint32_t s = 0;
+    if (conc_cas_u32(&w->u.s.fd_state, &s, 1, CONC_ACQUIRE, CONC_ACQUIRE)) {
+        int e = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (e < 0) {
+            conc_store_u32(&w->u.s.fd_state, 0, CONC_RELEASE);
+            return CONC_ESYS;
+        }
+        conc_store_u32(&w->u.s.efd, (uint32_t)e, CONC_RELAXED);
+        /* Readable at first: items pushed before now were never signalled.
+         * The caller's first drain clears it. */
+        conc_store_u32(&w->u.s.fd_pending, 0, SC);
+        fd_signal(w);
+        conc_fetch_or_u32(&w->u.s.pop_watch, 1u, SC);
+        conc_store_u32(&w->u.s.fd_state, 2, CONC_RELEASE);
+    } else {
+        while ((s = conc_load_u32(&w->u.s.fd_state, CONC_ACQUIRE)) == 1)
+            conc_spin_pause();
+        if (s != 2)
+            return conc_ws_fd(w, fd); /* the maker failed; try ourselves */
+    }
+    *fd = (int)conc_load_u32(&w->u.s.efd, CONC_RELAXED);
+    return CONC_OK;
+}
+
+/* ---- close_now ---------------------------------------------------------- */
+
+conc_status conc_ws_discard(conc_waitset *w, conc_try_fn pop, void *obj,
+                            void *buf, conc_discard_fn discard, void *arg,
+                            size_t *discarded)
+{
+    size_t n = 0;
+    void *item;
+    conc_status st;
+    /* Pointer mode pops into `item`; message mode (buf) into buf. */
+    while ((st = pop(obj, buf ? buf : (void *)&item)) == CONC_OK) {
+        if (discard)
+            discard(buf ? buf : item, arg);
+        n++;
+        if (conc_ws_flag(w, CONC_JOINABLE))
+            conc_ws_task_done(w);
+    }
+    if (discarded)
+        *discarded = n;
+    return st == CONC_CLOSED ? CONC_OK : st;
+}
