@@ -46,6 +46,7 @@
 #include "broken.h"
 #include "registry.h"
 #include "tap.h"
+#include "testutil.h"
 
 #ifdef CONC_VERIFY
 #include "internal/verify.h"
@@ -116,20 +117,6 @@ static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
-}
-
-static const char *sname(int st)
-{
-    switch (st) {
-    case CONC_OK: return "OK";
-    case CONC_EMPTY: return "EMPTY";
-    case CONC_FULL: return "FULL";
-    case CONC_CLOSED: return "CLOSED";
-    case CONC_TIMEDOUT: return "TIMEDOUT";
-    case CONC_EINVAL: return "EINVAL";
-    case CONC_ENOMEM: return "ENOMEM";
-    }
-    return "?";
 }
 
 static uint64_t rng_next(uint64_t *s)

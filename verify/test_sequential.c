@@ -26,6 +26,7 @@
 #include "broken.h"
 #include "registry.h"
 #include "tap.h"
+#include "testutil.h"
 
 /* ------------------------------------------------------------------------ */
 /* Items and helpers                                                        */
@@ -35,20 +36,6 @@
 static void *val(uint64_t i)
 {
     return (void *)(uintptr_t)(i * 0x9E3779B97F4A7C15ull);
-}
-
-static const char *sname(int st)
-{
-    switch (st) {
-    case CONC_OK: return "OK";
-    case CONC_EMPTY: return "EMPTY";
-    case CONC_FULL: return "FULL";
-    case CONC_CLOSED: return "CLOSED";
-    case CONC_TIMEDOUT: return "TIMEDOUT";
-    case CONC_EINVAL: return "EINVAL";
-    case CONC_ENOMEM: return "ENOMEM";
-    }
-    return "?";
 }
 
 static uint64_t rng_next(uint64_t *s)
