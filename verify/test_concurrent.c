@@ -119,15 +119,6 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return *s = x;
-}
-
 static void *xmalloc(size_t n)
 {
     void *p = calloc(1, n ? n : 1);
@@ -923,23 +914,6 @@ static void *worker_main(void *arg)
 
 
 /* ------------------------------------------------------------------------ */
-
-/* CONC_TEST_ONLY=ring,stack runs only the named registry entries. */
-static int selected(const char *name)
-{
-    const char *only = getenv("CONC_TEST_ONLY");
-    size_t n = strlen(name);
-    if (!only || !*only)
-        return 1;
-    for (const char *p = only; *p;) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len == n && strncmp(p, name, n) == 0)
-            return 1;
-        p += len + (end ? 1 : 0);
-    }
-    return 0;
-}
 
 /* The deliberately broken queue (verify/broken.c): drops and duplicates
  * items.  Every scenario must fail its checks. */

@@ -38,15 +38,6 @@ static void *val(uint64_t i)
     return (void *)(uintptr_t)(i * 0x9E3779B97F4A7C15ull);
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return *s = x;
-}
-
 static size_t round_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
 
 static void *sentinel(void) { return (void *)(uintptr_t)0x5e5e5e5e5e5e5e5eull; }
@@ -1012,23 +1003,6 @@ static void test_two_mappings_counter(const reg_entry *e, size_t shards)
 }
 
 /* ------------------------------------------------------------------------ */
-
-/* CONC_TEST_ONLY=ring,stack runs only the named registry entries. */
-static int selected(const char *name)
-{
-    const char *only = getenv("CONC_TEST_ONLY");
-    size_t n = strlen(name);
-    if (!only || !*only)
-        return 1;
-    for (const char *p = only; *p;) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len == n && strncmp(p, name, n) == 0)
-            return 1;
-        p += len + (end ? 1 : 0);
-    }
-    return 0;
-}
 
 /* The deliberately broken queue (verify/broken.c) must fail the model
  * comparisons. */

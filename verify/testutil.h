@@ -5,9 +5,18 @@
  *   status_name(st, unknown)  the name of a conc_status ("OK", "EMPTY", ...),
  *                             or `unknown` for any other value.
  *   sname(st)                 the same, "?" for any other value.
+ *   rng_next(&s)              xorshift64: the next pseudo-random value of the
+ *                             state s (never 0 if s is not 0).
+ *   selected(name)            whether the registry entry `name` is to be
+ *                             tested: CONC_TEST_ONLY=ring,stack runs only the
+ *                             named entries (unset or empty: all).
  */
 #ifndef CONC_VERIFY_TESTUTIL_H
 #define CONC_VERIFY_TESTUTIL_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <conc/conc.h>
 
@@ -26,5 +35,30 @@ static inline const char *status_name(int st, const char *unknown)
 }
 
 static inline const char *sname(int st) { return status_name(st, "?"); }
+
+static inline uint64_t rng_next(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *s = x;
+}
+
+static inline int selected(const char *name)
+{
+    const char *only = getenv("CONC_TEST_ONLY");
+    size_t n = strlen(name);
+    if (!only || !*only)
+        return 1;
+    for (const char *p = only; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && strncmp(p, name, n) == 0)
+            return 1;
+        p += len + (end ? 1 : 0);
+    }
+    return 0;
+}
 
 #endif /* CONC_VERIFY_TESTUTIL_H */
