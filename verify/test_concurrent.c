@@ -33,7 +33,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -519,25 +518,6 @@ static void check_empty(scenario *sc)
           sc->e->len(sc->obj));
 }
 
-/* --broken: the structures under test are meant to fail, and a scenario
- * passes when its checks catch them. */
-static bool g_expect_broken;
-
-static TAP_PRINTF_(1, 2) void verdict(const char *fmt, ...)
-{
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (g_expect_broken) {
-        int passed = tap_group_end_();
-        ok(!passed, "the checks catch the broken queue: %s", msg);
-    } else {
-        check_group("%s", msg);
-    }
-}
-
 /* After a stall, with every worker gone: what does the structure say? */
 static void report_stall(scenario *sc)
 {
@@ -920,7 +900,7 @@ static void *worker_main(void *arg)
 static int run_broken(void)
 {
     const reg_entry *e = &conc_registry_broken;
-    g_expect_broken = true;
+    tap_expect_broken = true;
     diag("the deliberately broken queue: every scenario must be caught");
     test_producers_consumers(e, 1, 1, 1, false);
     test_producers_consumers(e, 3, 2, 2, false);

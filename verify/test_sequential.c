@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <sched.h>
 #include <stdint.h>
@@ -212,25 +211,6 @@ static int drain(subject *s)
         if (!do_pop(s))
             return 0;
     return do_pop(s);
-}
-
-/* --broken: the structure under test is meant to fail, and a group passes
- * when its checks catch it. */
-static bool g_expect_broken;
-
-static TAP_PRINTF_(1, 2) void verdict(const char *fmt, ...)
-{
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (g_expect_broken) {
-        int passed = tap_group_end_();
-        ok(!passed, "the checks catch the broken queue: %s", msg);
-    } else {
-        check_group("%s", msg);
-    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1009,7 +989,7 @@ static void test_two_mappings_counter(const reg_entry *e, size_t shards)
 static int run_broken(void)
 {
     const reg_entry *e = &conc_registry_broken;
-    g_expect_broken = true;
+    tap_expect_broken = true;
     conc_broken_set_period(7); /* short runs below: fault often */
     diag("the deliberately broken queue (a fault every 7 operations): every "
          "group must be caught");
