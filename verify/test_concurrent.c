@@ -402,6 +402,17 @@ static void *consumer_main(void *arg)
     return NULL;
 }
 
+/* Mixed: one pop; an item is consumed, EMPTY is fine, anything else bad. */
+static void mixed_pop(worker *w)
+{
+    void *it = NULL;
+    int st = w->sc->e->pop(w->sc->obj, &it);
+    if (st == CONC_OK)
+        consume(w, it);
+    else if (st != CONC_EMPTY)
+        worker_bad(w, st);
+}
+
 /* Mixed: each thread pushes its own items and pops whatever is there. */
 static void *mixed_main(void *arg)
 {
@@ -414,27 +425,17 @@ static void *mixed_main(void *arg)
         publish(sc, w->id, seq);
         int st;
         while ((st = e->push(sc->obj, encode(w->id, seq))) == CONC_FULL) {
-            void *it = NULL;
             if (aborted())
                 break;
-            if ((st = e->pop(sc->obj, &it)) == CONC_OK)
-                consume(w, it);
-            else if (st != CONC_EMPTY)
-                worker_bad(w, st);
+            mixed_pop(w);
             sched_yield();
         }
         if (st == CONC_FULL)
             break; /* aborted */
         if (st != CONC_OK)
             worker_bad(w, st);
-        if (rng_next(&r) % 2) {
-            void *it = NULL;
-            st = e->pop(sc->obj, &it);
-            if (st == CONC_OK)
-                consume(w, it);
-            else if (st != CONC_EMPTY)
-                worker_bad(w, st);
-        }
+        if (rng_next(&r) % 2)
+            mixed_pop(w);
         atomic_store_explicit(&w->progress, seq + 1 + w->nlog,
                               memory_order_relaxed);
     }
