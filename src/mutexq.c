@@ -13,7 +13,6 @@
  */
 #include <conc/mutexq.h>
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>

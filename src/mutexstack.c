@@ -13,7 +13,6 @@
  */
 #include <conc/stack.h>
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>

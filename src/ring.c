@@ -43,7 +43,6 @@
  */
 #include <conc/ring.h>
 
-#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 

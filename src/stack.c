@@ -23,7 +23,6 @@
  */
 #include <conc/stack.h>
 
-#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
