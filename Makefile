@@ -33,7 +33,7 @@ all: deps
 	ninja -C $(BUILD)/gcc
 
 deps:
-	@bash tools/install-deps.sh
+	@bash tools/install-deps.sh base
 
 test: deps
 	@start=$$(date +%s); \
@@ -89,11 +89,11 @@ FUZZ_TARGETS ?=
 PARALLEL ?= 1
 
 fuzz:
-	@bash tools/install-fuzz-deps.sh
+	@bash tools/install-deps.sh fuzz
 	BUILD=$(BUILD) PARALLEL=$(PARALLEL) bash fuzz/run.sh libfuzzer $(SECONDS) $(FUZZ_TARGETS)
 
 fuzz-afl:
-	@bash tools/install-fuzz-deps.sh afl
+	@bash tools/install-deps.sh afl
 	BUILD=$(BUILD) PARALLEL=$(PARALLEL) bash fuzz/run.sh afl $(SECONDS) $(FUZZ_TARGETS)
 
 clean:

@@ -3,6 +3,7 @@
  * every target in every build (libFuzzer, AFL++, replay).
  */
 #include "fuzz.h"
+#include "testutil.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,16 +45,7 @@ void fuzz_set_broken_allowed(bool on) { broken_allowed = on; }
 
 const char *fuzz_status_name(int st)
 {
-    switch (st) {
-    case CONC_OK: return "OK";
-    case CONC_EMPTY: return "EMPTY";
-    case CONC_FULL: return "FULL";
-    case CONC_CLOSED: return "CLOSED";
-    case CONC_TIMEDOUT: return "TIMEDOUT";
-    case CONC_EINVAL: return "EINVAL";
-    case CONC_ENOMEM: return "ENOMEM";
-    }
-    return "(not a conc_status)";
+    return status_name(st, "(not a conc_status)");
 }
 
 void *fuzz_alloc_aligned(size_t size, unsigned char fill)

@@ -14,7 +14,6 @@
  */
 #include <conc/counter.h>
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>

@@ -108,6 +108,20 @@ void violation(run *r, int kind, int producer, uint64_t seq, const char *fmt,
     pthread_mutex_unlock(&r->v.lock);
 }
 
+int stress_thread_create(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    int rc = pthread_create(th, &attr, fn, arg);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        errno = rc;
+        return -1;
+    }
+    return 0;
+}
+
 void stress_pin(const stress_config *cfg, tslot *s)
 {
     if (!cfg->pin || s->cpu < 0)

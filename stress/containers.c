@@ -41,7 +41,6 @@
  * not check: LIFO between different threads' items, or when y was popped
  * before the claim was published.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -449,15 +448,8 @@ int containers_start(run *r, pthread_t *th, int *created)
         }
     }
     for (int i = 0; i < r->nthreads; i++) {
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setstacksize(&attr, 256 * 1024);
-        int rc = pthread_create(&th[i], &attr, worker_main, &cs->t[i]);
-        pthread_attr_destroy(&attr);
-        if (rc != 0) {
-            errno = rc;
+        if (stress_thread_create(&th[i], worker_main, &cs->t[i]) != 0)
             return -1;
-        }
         (*created)++;
     }
     return 0;

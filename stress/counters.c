@@ -15,7 +15,6 @@
  * Other rounds add assorted deltas: small, negative, zero, huge, INT64_MIN
  * and INT64_MAX, so the total wraps through both ends.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,15 +264,8 @@ int counters_start(run *r, pthread_t *th, int *created)
         return -1;
     as->bar_ok = true;
     for (int i = 0; i < r->nthreads; i++) {
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setstacksize(&attr, 256 * 1024);
-        int rc = pthread_create(&th[i], &attr, adder_main, &as->t[i]);
-        pthread_attr_destroy(&attr);
-        if (rc != 0) {
-            errno = rc;
+        if (stress_thread_create(&th[i], adder_main, &as->t[i]) != 0)
             return -1;
-        }
         (*created)++;
     }
     return 0;

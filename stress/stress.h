@@ -319,6 +319,8 @@ typedef void (*stall_json_fn)(run *r, const char *report);
 void watchdog_set_json(stall_json_fn fn);
 
 /* thread helpers */
+/* pthread_create with a 256 KiB stack: 0, or -1 with errno set. */
+int stress_thread_create(pthread_t *th, void *(*fn)(void *), void *arg);
 void stress_pin(const stress_config *cfg, tslot *s);
 void wait_for_go(run *r, tslot *s);
 

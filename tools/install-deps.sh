@@ -1,22 +1,51 @@
 #!/usr/bin/env bash
-# install-deps.sh - install what `make test` / `make bench` need, if missing.
+# install-deps.sh [base|fuzz|afl] - install what a make target needs, if
+# missing:
+#   base (default)  `make test` / `make bench`
+#   fuzz            `make fuzz` (libFuzzer)
+#   afl             `make fuzz-afl` (the fuzz set and AFL++)
 # Debian 12 (bookworm).  Run as root (CI is root); otherwise uses sudo.
 set -euo pipefail
 
+set_name=${1:-base}
+
 # package  : what proves it is installed (a command, or a file)
-checks=(
-  "meson:cmd:meson"
-  "ninja-build:cmd:ninja"
-  "gcc:cmd:gcc"
-  "g++:cmd:g++"
-  "clang:cmd:clang"
-  "libclang-rt-14-dev:glob:/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.tsan-x86_64.a"
-  "pkg-config:cmd:pkg-config"
-  "libck-dev:file:/usr/include/ck_ring.h"
-  "liburcu-dev:glob:/usr/include/*/urcu/wfcqueue.h"
-  "util-linux:cmd:setarch"
-  "python3:cmd:python3"
-)
+case $set_name in
+  base)
+    checks=(
+      "meson:cmd:meson"
+      "ninja-build:cmd:ninja"
+      "gcc:cmd:gcc"
+      "g++:cmd:g++"
+      "clang:cmd:clang"
+      "libclang-rt-14-dev:glob:/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.tsan-x86_64.a"
+      "pkg-config:cmd:pkg-config"
+      "libck-dev:file:/usr/include/ck_ring.h"
+      "liburcu-dev:glob:/usr/include/*/urcu/wfcqueue.h"
+      "util-linux:cmd:setarch"
+      "python3:cmd:python3"
+    )
+    ;;
+  fuzz|afl)
+    checks=(
+      "meson:cmd:meson"
+      "ninja-build:cmd:ninja"
+      "clang:cmd:clang"
+      "libclang-rt-14-dev:glob:/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a"
+      "python3:cmd:python3"
+    )
+    if [ "$set_name" = afl ]; then
+      checks+=(
+        "afl++:cmd:afl-fuzz"
+        "afl++:cmd:afl-clang-fast"
+      )
+    fi
+    ;;
+  *)
+    echo "usage: install-deps.sh [base|fuzz|afl]" >&2
+    exit 2
+    ;;
+esac
 
 missing=()
 for c in "${checks[@]}"; do
@@ -31,6 +60,8 @@ done
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
+# One package may be named by two checks.
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
 
 echo "install-deps: installing ${missing[*]}" >&2
 SUDO=

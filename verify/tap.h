@@ -8,6 +8,10 @@
  *                         check_group(fmt, ...) turns the group into one
  *                         test point.  Loops of thousands of comparisons
  *                         thus give one line, not thousands.
+ *   verdict(fmt, ...)     check_group(fmt, ...); but with tap_expect_broken
+ *                         set (a --broken run: the structure under test is
+ *                         meant to fail), the test point passes when the
+ *                         group's checks caught it.
  *   diag(fmt, ...)        a "#" comment line.
  *   skip(fmt, ...)        "ok N # SKIP msg".
  *   plan(n) / done_testing()  the plan, before or after the test points.
@@ -25,6 +29,7 @@
 
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +52,7 @@ static int tap_failed_;      /* test points that failed */
 static int tap_planned_ = -1;
 static int tap_group_fails_; /* failed checks in the current group */
 static char tap_watch_msg_[256];
+static bool tap_expect_broken; /* verdict(): the group is meant to fail */
 
 static TAP_UNUSED_ void tap_vline_(const char *prefix, const char *fmt,
                                    va_list ap)
@@ -122,6 +128,21 @@ static TAP_UNUSED_ int tap_group_end_(void)
     return fails == 0;
 }
 #define check_group(...) ok(tap_group_end_(), __VA_ARGS__)
+
+static TAP_UNUSED_ TAP_PRINTF_(1, 2) void verdict(const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (tap_expect_broken) {
+        int passed = tap_group_end_();
+        ok(!passed, "the checks catch the broken queue: %s", msg);
+    } else {
+        check_group("%s", msg);
+    }
+}
 
 static TAP_UNUSED_ TAP_PRINTF_(1, 2) void skip(const char *fmt, ...)
 {

@@ -14,23 +14,10 @@
 #include <conc/conc.h>
 
 #include "tap.h"
+#include "testutil.h"
 
 #define PATTERN 0xA5
 #define SLACK 256 /* room for mem + 1, mem + 8, mem + 32 */
-
-static const char *sname(int st)
-{
-    switch (st) {
-    case CONC_OK: return "OK";
-    case CONC_EMPTY: return "EMPTY";
-    case CONC_FULL: return "FULL";
-    case CONC_CLOSED: return "CLOSED";
-    case CONC_TIMEDOUT: return "TIMEDOUT";
-    case CONC_EINVAL: return "EINVAL";
-    case CONC_ENOMEM: return "ENOMEM";
-    }
-    return "?";
-}
 
 /* Caller memory, CONC_ALIGN-aligned, filled with a pattern. */
 static unsigned char *area(size_t fp)

@@ -33,7 +33,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -46,6 +45,7 @@
 #include "broken.h"
 #include "registry.h"
 #include "tap.h"
+#include "testutil.h"
 
 #ifdef CONC_VERIFY
 #include "internal/verify.h"
@@ -116,29 +116,6 @@ static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
-}
-
-static const char *sname(int st)
-{
-    switch (st) {
-    case CONC_OK: return "OK";
-    case CONC_EMPTY: return "EMPTY";
-    case CONC_FULL: return "FULL";
-    case CONC_CLOSED: return "CLOSED";
-    case CONC_TIMEDOUT: return "TIMEDOUT";
-    case CONC_EINVAL: return "EINVAL";
-    case CONC_ENOMEM: return "ENOMEM";
-    }
-    return "?";
-}
-
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return *s = x;
 }
 
 static void *xmalloc(size_t n)
@@ -425,6 +402,17 @@ static void *consumer_main(void *arg)
     return NULL;
 }
 
+/* Mixed: one pop; an item is consumed, EMPTY is fine, anything else bad. */
+static void mixed_pop(worker *w)
+{
+    void *it = NULL;
+    int st = w->sc->e->pop(w->sc->obj, &it);
+    if (st == CONC_OK)
+        consume(w, it);
+    else if (st != CONC_EMPTY)
+        worker_bad(w, st);
+}
+
 /* Mixed: each thread pushes its own items and pops whatever is there. */
 static void *mixed_main(void *arg)
 {
@@ -437,27 +425,17 @@ static void *mixed_main(void *arg)
         publish(sc, w->id, seq);
         int st;
         while ((st = e->push(sc->obj, encode(w->id, seq))) == CONC_FULL) {
-            void *it = NULL;
             if (aborted())
                 break;
-            if ((st = e->pop(sc->obj, &it)) == CONC_OK)
-                consume(w, it);
-            else if (st != CONC_EMPTY)
-                worker_bad(w, st);
+            mixed_pop(w);
             sched_yield();
         }
         if (st == CONC_FULL)
             break; /* aborted */
         if (st != CONC_OK)
             worker_bad(w, st);
-        if (rng_next(&r) % 2) {
-            void *it = NULL;
-            st = e->pop(sc->obj, &it);
-            if (st == CONC_OK)
-                consume(w, it);
-            else if (st != CONC_EMPTY)
-                worker_bad(w, st);
-        }
+        if (rng_next(&r) % 2)
+            mixed_pop(w);
         atomic_store_explicit(&w->progress, seq + 1 + w->nlog,
                               memory_order_relaxed);
     }
@@ -539,25 +517,6 @@ static void check_empty(scenario *sc)
           sc->name, sname(st), it);
     check(sc->e->len(sc->obj) == 0, "%s: len after the run is %zu", sc->name,
           sc->e->len(sc->obj));
-}
-
-/* --broken: the structures under test are meant to fail, and a scenario
- * passes when its checks catch them. */
-static bool g_expect_broken;
-
-static TAP_PRINTF_(1, 2) void verdict(const char *fmt, ...)
-{
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (g_expect_broken) {
-        int passed = tap_group_end_();
-        ok(!passed, "the checks catch the broken queue: %s", msg);
-    } else {
-        check_group("%s", msg);
-    }
 }
 
 /* After a stall, with every worker gone: what does the structure say? */
@@ -937,29 +896,12 @@ static void *worker_main(void *arg)
 
 /* ------------------------------------------------------------------------ */
 
-/* CONC_TEST_ONLY=ring,stack runs only the named registry entries. */
-static int selected(const char *name)
-{
-    const char *only = getenv("CONC_TEST_ONLY");
-    size_t n = strlen(name);
-    if (!only || !*only)
-        return 1;
-    for (const char *p = only; *p;) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len == n && strncmp(p, name, n) == 0)
-            return 1;
-        p += len + (end ? 1 : 0);
-    }
-    return 0;
-}
-
 /* The deliberately broken queue (verify/broken.c): drops and duplicates
  * items.  Every scenario must fail its checks. */
 static int run_broken(void)
 {
     const reg_entry *e = &conc_registry_broken;
-    g_expect_broken = true;
+    tap_expect_broken = true;
     diag("the deliberately broken queue: every scenario must be caught");
     test_producers_consumers(e, 1, 1, 1, false);
     test_producers_consumers(e, 3, 2, 2, false);

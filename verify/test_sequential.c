@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <sched.h>
 #include <stdint.h>
@@ -26,6 +25,7 @@
 #include "broken.h"
 #include "registry.h"
 #include "tap.h"
+#include "testutil.h"
 
 /* ------------------------------------------------------------------------ */
 /* Items and helpers                                                        */
@@ -35,29 +35,6 @@
 static void *val(uint64_t i)
 {
     return (void *)(uintptr_t)(i * 0x9E3779B97F4A7C15ull);
-}
-
-static const char *sname(int st)
-{
-    switch (st) {
-    case CONC_OK: return "OK";
-    case CONC_EMPTY: return "EMPTY";
-    case CONC_FULL: return "FULL";
-    case CONC_CLOSED: return "CLOSED";
-    case CONC_TIMEDOUT: return "TIMEDOUT";
-    case CONC_EINVAL: return "EINVAL";
-    case CONC_ENOMEM: return "ENOMEM";
-    }
-    return "?";
-}
-
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return *s = x;
 }
 
 static size_t round_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
@@ -234,25 +211,6 @@ static int drain(subject *s)
         if (!do_pop(s))
             return 0;
     return do_pop(s);
-}
-
-/* --broken: the structure under test is meant to fail, and a group passes
- * when its checks catch it. */
-static bool g_expect_broken;
-
-static TAP_PRINTF_(1, 2) void verdict(const char *fmt, ...)
-{
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (g_expect_broken) {
-        int passed = tap_group_end_();
-        ok(!passed, "the checks catch the broken queue: %s", msg);
-    } else {
-        check_group("%s", msg);
-    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1026,29 +984,12 @@ static void test_two_mappings_counter(const reg_entry *e, size_t shards)
 
 /* ------------------------------------------------------------------------ */
 
-/* CONC_TEST_ONLY=ring,stack runs only the named registry entries. */
-static int selected(const char *name)
-{
-    const char *only = getenv("CONC_TEST_ONLY");
-    size_t n = strlen(name);
-    if (!only || !*only)
-        return 1;
-    for (const char *p = only; *p;) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len == n && strncmp(p, name, n) == 0)
-            return 1;
-        p += len + (end ? 1 : 0);
-    }
-    return 0;
-}
-
 /* The deliberately broken queue (verify/broken.c) must fail the model
  * comparisons. */
 static int run_broken(void)
 {
     const reg_entry *e = &conc_registry_broken;
-    g_expect_broken = true;
+    tap_expect_broken = true;
     conc_broken_set_period(7); /* short runs below: fault often */
     diag("the deliberately broken queue (a fault every 7 operations): every "
          "group must be caught");

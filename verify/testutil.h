@@ -1,0 +1,64 @@
+/*
+ * testutil.h - small helpers shared by conc's tests (verify/) and fuzz
+ * targets (fuzz/).  Self-contained: no TAP here (that is tap.h).
+ *
+ *   status_name(st, unknown)  the name of a conc_status ("OK", "EMPTY", ...),
+ *                             or `unknown` for any other value.
+ *   sname(st)                 the same, "?" for any other value.
+ *   rng_next(&s)              xorshift64: the next pseudo-random value of the
+ *                             state s (never 0 if s is not 0).
+ *   selected(name)            whether the registry entry `name` is to be
+ *                             tested: CONC_TEST_ONLY=ring,stack runs only the
+ *                             named entries (unset or empty: all).
+ */
+#ifndef CONC_VERIFY_TESTUTIL_H
+#define CONC_VERIFY_TESTUTIL_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <conc/conc.h>
+
+static inline const char *status_name(int st, const char *unknown)
+{
+    switch (st) {
+    case CONC_OK: return "OK";
+    case CONC_EMPTY: return "EMPTY";
+    case CONC_FULL: return "FULL";
+    case CONC_CLOSED: return "CLOSED";
+    case CONC_TIMEDOUT: return "TIMEDOUT";
+    case CONC_EINVAL: return "EINVAL";
+    case CONC_ENOMEM: return "ENOMEM";
+    }
+    return unknown;
+}
+
+static inline const char *sname(int st) { return status_name(st, "?"); }
+
+static inline uint64_t rng_next(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *s = x;
+}
+
+static inline int selected(const char *name)
+{
+    const char *only = getenv("CONC_TEST_ONLY");
+    size_t n = strlen(name);
+    if (!only || !*only)
+        return 1;
+    for (const char *p = only; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && strncmp(p, name, n) == 0)
+            return 1;
+        p += len + (end ? 1 : 0);
+    }
+    return 0;
+}
+
+#endif /* CONC_VERIFY_TESTUTIL_H */
