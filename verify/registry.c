@@ -69,7 +69,8 @@ REG_CONTAINER_ADAPTERS(lfqueue)
 
 #define REG_CONTAINER(P, KIND, LF, EXACT, MAXCAP, UNB)                         \
     {.name = #P, .kind = KIND, .lock_free = LF, .exact_full = EXACT,           \
-     .max_capacity = MAXCAP, .unbounded = UNB, .create = P##_create,           \
+     .max_capacity = MAXCAP, .unbounded = UNB, .process_shared = !(UNB),       \
+     .create = P##_create,                                                     \
      .destroy = P##_destroy, .footprint = P##_footprint, .init = P##_init,     \
      .fini = P##_fini, .push = P##_push, .pop = P##_pop,                       \
      .push_many = P##_push_many, .pop_many = P##_pop_many, .len = P##_len,     \

@@ -33,6 +33,9 @@ typedef struct reg_entry {
     bool add_returns_prev;/* counters: add reports the previous total */
     size_t max_capacity;  /* containers: largest valid capacity; counters: max shards (1 if none) */
     bool unbounded;       /* containers: no capacity (create ignores it, never FULL) */
+    bool process_shared;  /* containers: init'd in MAP_SHARED memory, push/pop
+                             work across processes (waiting across processes
+                             needs conc_shmring) */
 
     /* Construction.  For counters `capacity` is the shard count (ignored by
      * counters without shards). */

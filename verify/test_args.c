@@ -55,6 +55,42 @@ static int untouched(const unsigned char *m, size_t fp)
            sname(st_));                                                        \
     } while (0)
 
+/* The waiting vocabulary (conc/wait.h), on a valid non-joinable handle h
+ * that holds one item; leaves the item there. */
+#define WAIT_ARGS(P, h)                                                        \
+    do {                                                                       \
+        void *w_ = (void *)(uintptr_t)0x77;                                    \
+        size_t nd_ = 99;                                                       \
+        int fd_ = -7;                                                          \
+        EXPECT_ST(conc_##P##_push_wait(NULL, w_, 0), CONC_EINVAL,              \
+                  "conc_" #P "_push_wait(NULL)");                              \
+        EXPECT_ST(conc_##P##_pop_wait(NULL, &w_, 0), CONC_EINVAL,              \
+                  "conc_" #P "_pop_wait(NULL)");                               \
+        EXPECT_ST(conc_##P##_pop_wait(h, NULL, 0), CONC_EINVAL,                \
+                  "conc_" #P "_pop_wait(h, NULL item)");                       \
+        EXPECT_ST(conc_##P##_pop_wait(h, NULL, CONC_FOREVER), CONC_EINVAL,     \
+                  "conc_" #P "_pop_wait(h, NULL item, forever)");              \
+        EXPECT_ST(conc_##P##_close(NULL), CONC_EINVAL, "conc_" #P "_close(NULL)");\
+        EXPECT_ST(conc_##P##_close_now(NULL, NULL, NULL, &nd_), CONC_EINVAL,   \
+                  "conc_" #P "_close_now(NULL)");                              \
+        ok(nd_ == 99, "conc_" #P "_close_now(NULL) left *discarded alone");    \
+        ok(conc_##P##_closed(NULL) == 0, "conc_" #P "_closed(NULL) is 0");     \
+        ok(conc_##P##_closed(h) == 0, "conc_" #P "_closed(open) is 0");        \
+        EXPECT_ST(conc_##P##_task_done(NULL), CONC_EINVAL,                     \
+                  "conc_" #P "_task_done(NULL)");                              \
+        EXPECT_ST(conc_##P##_task_done(h), CONC_EINVAL,                        \
+                  "conc_" #P "_task_done(not joinable)");                      \
+        EXPECT_ST(conc_##P##_join(NULL, 0), CONC_EINVAL, "conc_" #P "_join(NULL)");\
+        EXPECT_ST(conc_##P##_join(h, 0), CONC_EINVAL,                          \
+                  "conc_" #P "_join(not joinable)");                           \
+        EXPECT_ST(conc_##P##_fd(NULL, &fd_), CONC_EINVAL, "conc_" #P "_fd(NULL)");\
+        EXPECT_ST(conc_##P##_fd(h, NULL), CONC_EINVAL,                         \
+                  "conc_" #P "_fd(h, NULL out)");                              \
+        ok(fd_ == -7, "conc_" #P "_fd failures left *fd alone");               \
+        ok(conc_##P##_len(h) == 1, "conc_" #P ": the bad wait calls took "     \
+           "nothing (len %zu)", conc_##P##_len(h));                            \
+    } while (0)
+
 /*
  * The four container families share one vocabulary (ring.h); each gets the
  * same battery, spelled with its own functions.
@@ -65,9 +101,10 @@ static int untouched(const unsigned char *m, size_t fp)
         const char *fam = #P;                                                  \
         diag("conc_%s", fam);                                                  \
         /* Constructors. */                                                    \
-        EXPECT_NEW_EINVAL(conc_##P##_new(0), "conc_" #P "_new(0)");            \
-        EXPECT_NEW_EINVAL(conc_##P##_new((MAX) + 1), "conc_" #P "_new(MAX+1)");\
-        EXPECT_NEW_EINVAL(conc_##P##_new(SIZE_MAX), "conc_" #P "_new(SIZE_MAX)");\
+        EXPECT_NEW_EINVAL(conc_##P##_new(0, 0), "conc_" #P "_new(0)");         \
+        EXPECT_NEW_EINVAL(conc_##P##_new((MAX) + 1, 0), "conc_" #P "_new(MAX+1)");\
+        EXPECT_NEW_EINVAL(conc_##P##_new(SIZE_MAX, 0), "conc_" #P "_new(SIZE_MAX)");\
+        EXPECT_NEW_EINVAL(conc_##P##_new(4, 0x80), "conc_" #P "_new(flags 0x80)");\
         conc_##P##_free(NULL);                                                 \
         ok(1, "conc_" #P "_free(NULL) returns");                               \
         /* Footprints. */                                                      \
@@ -87,33 +124,35 @@ static int untouched(const unsigned char *m, size_t fp)
         /* init: every way to get it wrong, and the memory stays as it was. */ \
         size_t fp = conc_##P##_footprint(4);                                   \
         unsigned char *m = area(fp);                                           \
-        EXPECT_ST(conc_##P##_init(NULL, fp, 4), CONC_EINVAL,                   \
+        EXPECT_ST(conc_##P##_init(NULL, fp, 4, 0), CONC_EINVAL,                   \
                   "conc_" #P "_init(NULL mem)");                               \
-        EXPECT_ST(conc_##P##_init(m + 1, fp, 4), CONC_EINVAL,                  \
+        EXPECT_ST(conc_##P##_init(m + 1, fp, 4, 0), CONC_EINVAL,                  \
                   "conc_" #P "_init(mem+1)");                                  \
-        EXPECT_ST(conc_##P##_init(m + 8, fp, 4), CONC_EINVAL,                  \
+        EXPECT_ST(conc_##P##_init(m + 8, fp, 4, 0), CONC_EINVAL,                  \
                   "conc_" #P "_init(mem+8)");                                  \
-        EXPECT_ST(conc_##P##_init(m + CONC_ALIGN / 2, fp, 4), CONC_EINVAL,     \
+        EXPECT_ST(conc_##P##_init(m + CONC_ALIGN / 2, fp, 4, 0), CONC_EINVAL,     \
                   "conc_" #P "_init(mem+CONC_ALIGN/2)");                       \
-        EXPECT_ST(conc_##P##_init(m, fp - 1, 4), CONC_EINVAL,                  \
+        EXPECT_ST(conc_##P##_init(m, fp - 1, 4, 0), CONC_EINVAL,                  \
                   "conc_" #P "_init(size one byte short)");                    \
-        EXPECT_ST(conc_##P##_init(m, 0, 4), CONC_EINVAL,                       \
+        EXPECT_ST(conc_##P##_init(m, 0, 4, 0), CONC_EINVAL,                       \
                   "conc_" #P "_init(size 0)");                                 \
-        EXPECT_ST(conc_##P##_init(m, fp, 0), CONC_EINVAL,                      \
+        EXPECT_ST(conc_##P##_init(m, fp, 0, 0), CONC_EINVAL,                      \
                   "conc_" #P "_init(capacity 0)");                             \
-        EXPECT_ST(conc_##P##_init(m, SIZE_MAX, (MAX) + 1), CONC_EINVAL,        \
+        EXPECT_ST(conc_##P##_init(m, SIZE_MAX, (MAX) + 1, 0), CONC_EINVAL,        \
                   "conc_" #P "_init(capacity MAX+1)");                         \
-        EXPECT_ST(conc_##P##_init(m, SIZE_MAX, SIZE_MAX), CONC_EINVAL,         \
+        EXPECT_ST(conc_##P##_init(m, SIZE_MAX, SIZE_MAX, 0), CONC_EINVAL,         \
                   "conc_" #P "_init(capacity SIZE_MAX)");                      \
-        EXPECT_ST(conc_##P##_init(m, fp, 5), CONC_EINVAL,                      \
+        EXPECT_ST(conc_##P##_init(m, fp, 5, 0), CONC_EINVAL,                      \
                   "conc_" #P "_init(size fits 4, capacity 5)");                \
+        EXPECT_ST(conc_##P##_init(m, fp, 4, 0x80), CONC_EINVAL,                \
+                  "conc_" #P "_init(unknown flag 0x80)");                      \
         ok(conc_##P##_footprint(5) > fp,                                       \
            "conc_" #P "_footprint grows with capacity (4: %zu, 5: %zu)", fp,   \
            conc_##P##_footprint(5));                                           \
         ok(untouched(m, fp), "conc_" #P "_init failures left the memory as "   \
            "it was");                                                          \
         /* A good one, to try bad arguments against. */                        \
-        EXPECT_ST(conc_##P##_init(m, fp, 4), CONC_OK,                          \
+        EXPECT_ST(conc_##P##_init(m, fp, 4, 0), CONC_OK,                          \
                   "conc_" #P "_init(valid)");                                  \
         conc_##P *h = (conc_##P *)m;                                           \
         EXPECT_ST(conc_##P##_fini(NULL), CONC_EINVAL, "conc_" #P "_fini(NULL)");\
@@ -184,7 +223,7 @@ static int untouched(const unsigned char *m, size_t fp)
         EXPECT_ST(conc_##P##_fini(h), CONC_OK, "conc_" #P "_fini(valid)");     \
         free(m);                                                               \
         /* A heap one freed with an item inside: the item is not touched. */   \
-        conc_##P *hp = conc_##P##_new(1);                                      \
+        conc_##P *hp = conc_##P##_new(1, 0);                                      \
         ok(hp != NULL, "conc_" #P "_new(1)");                                  \
         if (hp) {                                                              \
             EXPECT_ST(conc_##P##_push(hp, (void *)(uintptr_t)0xBAD),           \
@@ -317,11 +356,12 @@ static void args_conc(void)
 {
     static const int known[] = {CONC_OK,       CONC_EMPTY,  CONC_FULL,
                                 CONC_CLOSED,   CONC_TIMEDOUT, CONC_EINVAL,
-                                CONC_ENOMEM};
+                                CONC_ENOMEM,   CONC_EFORMAT, CONC_ESYS};
     static const char *names[] = {"CONC_OK",       "CONC_EMPTY", "CONC_FULL",
                                   "CONC_CLOSED",   "CONC_TIMEDOUT",
-                                  "CONC_EINVAL",   "CONC_ENOMEM"};
-    static const int unknown[] = {-1, 7, 8, 100, INT_MAX, INT_MIN};
+                                  "CONC_EINVAL",   "CONC_ENOMEM",
+                                  "CONC_EFORMAT",  "CONC_ESYS"};
+    static const int unknown[] = {-1, 9, 10, 100, INT_MAX, INT_MIN};
     const size_t nk = sizeof known / sizeof known[0];
     const size_t nu = sizeof unknown / sizeof unknown[0];
     diag("conc.h");
@@ -360,6 +400,51 @@ static void args_conc(void)
        "CONC_ALIGN (%d) is a power of two", CONC_ALIGN);
 }
 
+/* The unbounded queue: no capacity, so its own battery. */
+static void args_lfqueue(void)
+{
+    diag("conc_lfqueue");
+    EXPECT_NEW_EINVAL(conc_lfqueue_new(0x80), "conc_lfqueue_new(flags 0x80)");
+    conc_lfqueue_free(NULL);
+    ok(1, "conc_lfqueue_free(NULL) returns");
+    size_t fp = conc_lfqueue_footprint();
+    ok(fp > 0, "conc_lfqueue_footprint() = %zu", fp);
+    unsigned char *m = area(fp);
+    EXPECT_ST(conc_lfqueue_init(NULL, fp, 0), CONC_EINVAL, "conc_lfqueue_init(NULL)");
+    EXPECT_ST(conc_lfqueue_init(m + 8, fp, 0), CONC_EINVAL, "conc_lfqueue_init(mem+8)");
+    EXPECT_ST(conc_lfqueue_init(m, fp - 1, 0), CONC_EINVAL,
+              "conc_lfqueue_init(size one byte short)");
+    EXPECT_ST(conc_lfqueue_init(m, fp, 0x80), CONC_EINVAL,
+              "conc_lfqueue_init(flags 0x80)");
+    ok(untouched(m, fp), "conc_lfqueue_init failures left the memory as it was");
+    EXPECT_ST(conc_lfqueue_init(m, fp, 0), CONC_OK, "conc_lfqueue_init(valid)");
+    conc_lfqueue *h = (conc_lfqueue *)m;
+    void *it = (void *)(uintptr_t)0x1234;
+    EXPECT_ST(conc_lfqueue_push(NULL, it), CONC_EINVAL, "conc_lfqueue_push(NULL)");
+    EXPECT_ST(conc_lfqueue_pop(NULL, &it), CONC_EINVAL, "conc_lfqueue_pop(NULL)");
+    EXPECT_ST(conc_lfqueue_pop(h, NULL), CONC_EINVAL, "conc_lfqueue_pop(h, NULL)");
+    EXPECT_ST(conc_lfqueue_push(h, it), CONC_OK, "conc_lfqueue_push(valid)");
+    size_t n = 99;
+    EXPECT_ST(conc_lfqueue_push_many(h, NULL, 2, &n), CONC_EINVAL,
+              "conc_lfqueue_push_many(NULL items, n=2)");
+    EXPECT_ST(conc_lfqueue_pop_many(h, NULL, 2, &n), CONC_EINVAL,
+              "conc_lfqueue_pop_many(NULL out, max=2)");
+    ok(n == 99, "conc_lfqueue batches left *n alone");
+    ok(conc_lfqueue_len(NULL) == 0 && conc_lfqueue_capacity(NULL) == 0 &&
+           conc_lfqueue_memory(NULL) == 0,
+       "conc_lfqueue_len/capacity/memory(NULL) are 0");
+    ok(conc_lfqueue_capacity(h) == SIZE_MAX, "conc_lfqueue_capacity is SIZE_MAX");
+    ok(conc_lfqueue_memory(h) > 0, "conc_lfqueue_memory = %zu",
+       conc_lfqueue_memory(h));
+    WAIT_ARGS(lfqueue, h);
+    it = NULL;
+    EXPECT_ST(conc_lfqueue_pop(h, &it), CONC_OK, "conc_lfqueue_pop after the bad calls");
+    ok(it == (void *)(uintptr_t)0x1234, "... gives the item back");
+    EXPECT_ST(conc_lfqueue_fini(NULL), CONC_EINVAL, "conc_lfqueue_fini(NULL)");
+    EXPECT_ST(conc_lfqueue_fini(h), CONC_OK, "conc_lfqueue_fini(valid)");
+    free(m);
+}
+
 int main(void)
 {
     tap_watchdog(60, "test_args");
@@ -368,6 +453,7 @@ int main(void)
     args_mutexq();
     args_stack();
     args_mutexstack();
+    args_lfqueue();
     args_counter();
     args_sharded();
     args_mutexcounter();

@@ -30,6 +30,8 @@ static inline const char *status_name(int st, const char *unknown)
     case CONC_TIMEDOUT: return "TIMEDOUT";
     case CONC_EINVAL: return "EINVAL";
     case CONC_ENOMEM: return "ENOMEM";
+    case CONC_EFORMAT: return "EFORMAT";
+    case CONC_ESYS: return "ESYS";
     }
     return unknown;
 }
