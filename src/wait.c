@@ -120,6 +120,10 @@ bool conc_ws_clear_fd(conc_waitset *w)
     (void)rc;
     errno = saved;
     conc_store_u32(&w->u.s.fd_pending, 0, SC);
+    /* Once closed the fd stays readable, even if this pop raced with the
+     * close and cleared its signal. */
+    if (conc_ws_is_closed(w))
+        fd_signal(w);
     return true;
 }
 
