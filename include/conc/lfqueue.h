@@ -21,7 +21,7 @@
  * operation on some lfqueue, across all lfqueues), plus none otherwise: every
  * retire scans at once.  Segments come from mmap and go back with munmap,
  * so after a drain the process's resident memory returns to its starting
- * size (docs/lfqueue.md has the measurement).
+ * size (measured in docs/bench.md).
  *
  * Progress: lock-free (push may also fail with CONC_ENOMEM when a new
  *   segment cannot be mapped; the item stays with the caller).
