@@ -7,7 +7,7 @@
  *
  * Progress: blocking.  A thread preempted while holding the mutex stops every
  *   other operation on the queue until it runs again.
- * Memory: conc_mutexq_footprint(capacity) bytes, about 8 * capacity + 128,
+ * Memory: conc_mutexq_footprint(capacity) bytes, about 8 * capacity + 320,
  *   fixed at construction.
  * Capacity: exact; CONC_FULL and CONC_EMPTY are exact at every moment.
  * Ordering: each operation is atomic under the mutex; a successful push

@@ -12,10 +12,12 @@
  *   consumer that reaches a slot whose producer stalled skips it, and the
  *   producer retries elsewhere).
  * Memory: conc_ring_footprint(capacity) bytes, fixed at construction:
- *   about 8 * (capacity + 4 * max(8, pow2ceil(capacity))) + 768.  Nothing is
- *   allocated after construction.  No pointers are stored inside the ring, so
- *   it may live in memory shared between processes (each process passes its
- *   own mapping address).
+ *   about 8 * (capacity + 4 * max(8, pow2ceil(capacity))) + 1152.  Nothing is
+ *   allocated after construction (conc_ring_fd makes one eventfd).  No
+ *   pointers are stored inside the ring, so push and pop work on a ring in
+ *   memory shared between processes (each process passes its own mapping
+ *   address); to wait across processes, use conc_shmring (conc/shm.h),
+ *   whose futexes are process-shared.
  * Capacity: exact.  A ring made for N items accepts exactly N pushes before
  *   CONC_FULL, for every N from 1 to CONC_RING_MAX_CAPACITY.
  * Ordering: a successful push happens-before the pop that returns its item.

@@ -16,7 +16,7 @@
  *   node's `next` index, which is always a valid index, and the tag rejects
  *   stale reads).
  *   Progress: lock-free.  Memory: conc_stack_footprint(capacity) bytes, about
- *   16 * capacity + 256.  Capacity: exact when quiescent; while a pop is
+ *   16 * capacity + 640.  Capacity: exact when quiescent; while a pop is
  *   between taking its item and returning the node to the free list, a
  *   concurrent push may see CONC_FULL with capacity-1 items inside.
  *   Ordering: a push happens-before the pop that returns its item; the
@@ -26,7 +26,7 @@
  * conc_mutexstack: blocking; an array under one process-shared pthread mutex
  *   (not robust: a process that dies holding it blocks every other user).
  *   Exact capacity at every moment; batches are atomic.  Memory about
- *   8 * capacity + 128 bytes.
+ *   8 * capacity + 320 bytes.
  *
  * Items: any void * value round-trips, NULL included; never dereferenced.
  * Statuses and argument checks are those of conc_ring (see ring.h).
