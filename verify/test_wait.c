@@ -384,7 +384,7 @@ static void *cons_main(void *arg)
 
 static void t_storm(const reg_entry *e, size_t cap)
 {
-    size_t per = (size_t)(60000 * g_scale);
+    size_t per = (size_t)(100000 * g_scale);
     if (per < 500)
         per = 500;
     void *q = mk(e, cap, 0);
