@@ -13,7 +13,24 @@
  *   - on valid arguments the result is what a sequential model says (as in
  *     fuzz_sequential_*, but reached through every argument path);
  *   - len and capacity of NULL are 0; conc_strerror names every status and
- *     says "unknown conc status" for anything else.
+ *     says "unknown conc status" for anything else;
+ *   - unbounded structures (registry `unbounded`, conc_lfqueue): any
+ *     capacity is accepted and ignored, push never says FULL, capacity() is
+ *     SIZE_MAX;
+ *   - the waiting vocabulary (conc/wait.h) against the same model, on
+ *     structures made with create_flags(cap, flags) (flags 0, CONC_JOINABLE,
+ *     CONC_NOWAIT, both, or unknown bits: NULL with errno EINVAL): after
+ *     close, push/push_wait/push_many say CLOSED and change nothing, pops
+ *     drain and then say CLOSED; close is idempotent; close_now hands every
+ *     item left to the discard function in pop order and counts it; closed()
+ *     follows; push_wait/pop_wait with timeout 0 behave as push/pop, with
+ *     CONC_FOREVER when the model says they succeed (or see CLOSED) at once,
+ *     and with a nonzero timeout under CONC_NOWAIT give EINVAL;
+ *     task_done/join(0) follow the count of unfinished items on a joinable
+ *     structure (task_done beyond it: EINVAL, nothing changes) and give
+ *     EINVAL otherwise; fd() gives one descriptor (the same on every call,
+ *     EINVAL under CONC_NOWAIT) that polls readable while the model holds
+ *     items or is closed, and is closed again by free/fini (leak checks).
  *
  * Wrong-state use (an operation after free, a double fini) is a caller bug
  * the contract does not cover and is never generated.  Structures stay
@@ -23,6 +40,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +64,12 @@ typedef struct obj {
     size_t cap;       /* capacity or shards */
     /* model: containers */
     void **buf;
-    size_t head, n;
+    size_t alloc, head, n;
+    bool unbounded;
+    unsigned flags;   /* create_flags; 0 for new and init */
+    bool closed;
+    size_t unfinished;/* joinable: pushes not yet task_done */
+    int fd;           /* from fd(), -1 before */
     /* model: counters */
     uint64_t total;
 } obj;
@@ -97,6 +120,8 @@ static bool cap_valid(const reg_entry *e, size_t cap)
 {
     if (e->kind == REG_COUNTER && e->max_capacity == 1)
         return true;
+    if (e->unbounded)
+        return true; /* the capacity is ignored */
     return cap >= 1 && cap <= e->max_capacity;
 }
 
@@ -107,7 +132,8 @@ static void check_footprint(const reg_entry *e, size_t cap, size_t fp)
         FAIL("%s: footprint(%zu) is 0 for a valid capacity", e->name, cap);
     if (!valid && fp != 0)
         FAIL("%s: footprint(%zu) is %zu for an invalid capacity", e->name, cap, fp);
-    if (valid && e->kind != REG_COUNTER && fp / sizeof(void *) < cap)
+    if (valid && e->kind != REG_COUNTER && !e->unbounded &&
+        fp / sizeof(void *) < cap)
         FAIL("%s: footprint(%zu) = %zu bytes cannot hold the items", e->name, cap,
              fp);
 }
@@ -127,8 +153,13 @@ static void model_reset(obj *o, size_t cap)
     o->cap = cap;
     o->head = o->n = 0;
     o->total = 0;
+    o->unbounded = o->e->unbounded;
+    o->closed = false;
+    o->unfinished = 0;
+    o->fd = -1; /* init over a live structure: a new eventfd on demand */
+    o->alloc = o->unbounded ? 8 : cap;
     if (o->e->kind != REG_COUNTER) {
-        o->buf = calloc(cap, sizeof(void *));
+        o->buf = calloc(o->alloc, sizeof(void *));
         if (!o->buf)
             FAIL("harness: out of memory");
     }
@@ -152,6 +183,7 @@ static void adopt(const reg_entry *e, void *h, bool caller_mem, size_t mem_size,
     o->h = h;
     o->caller_mem = caller_mem;
     o->mem_size = mem_size;
+    o->flags = 0;
     model_reset(o, cap);
 }
 
@@ -195,11 +227,31 @@ static const reg_entry *entry_of_sort(fuzz_in *in, bool counter)
 
 static bool model_push(obj *o, void *item)
 {
-    if (o->n == o->cap)
-        return false;
-    o->buf[(o->head + o->n) % o->cap] = item;
+    if (o->n == o->alloc) {
+        if (!o->unbounded)
+            return false;
+        size_t na = o->alloc * 2;
+        void **nb = calloc(na, sizeof(void *));
+        if (!nb)
+            FAIL("harness: out of memory");
+        for (size_t i = 0; i < o->n; i++)
+            nb[i] = o->buf[(o->head + i) % o->alloc];
+        free(o->buf);
+        o->buf = nb;
+        o->alloc = na;
+        o->head = 0;
+    }
+    o->buf[(o->head + o->n) % o->alloc] = item;
     o->n++;
+    if (o->flags & CONC_JOINABLE)
+        o->unfinished++;
     return true;
+}
+
+/* The status a push gets that the model did not take. */
+static int refused(const obj *o)
+{
+    return o->closed ? CONC_CLOSED : CONC_FULL;
 }
 
 static bool model_pop(obj *o, void **item)
@@ -208,9 +260,9 @@ static bool model_pop(obj *o, void **item)
         return false;
     if (o->e->kind == REG_QUEUE) {
         *item = o->buf[o->head];
-        o->head = (o->head + 1) % o->cap;
+        o->head = (o->head + 1) % o->alloc;
     } else {
-        *item = o->buf[(o->head + o->n - 1) % o->cap];
+        *item = o->buf[(o->head + o->n - 1) % o->alloc];
     }
     o->n--;
     return true;
@@ -349,7 +401,7 @@ static void op_push(fuzz_in *in)
         expect(st == CONC_EINVAL, "push(NULL, item)", e, st);
         return;
     }
-    int want = model_push(o, item) ? CONC_OK : CONC_FULL;
+    int want = !o->closed && model_push(o, item) ? CONC_OK : refused(o);
     int st = o->e->push(o->h, item);
     if (st != want)
         FAIL("op %zu: %s: push gave %s, the model says %s (cap %zu, len %zu)",
@@ -375,7 +427,9 @@ static void op_pop(fuzz_in *in)
         return;
     }
     void *want_item = SENTINEL;
-    int want = model_pop(o, &want_item) ? CONC_OK : CONC_EMPTY;
+    int want = model_pop(o, &want_item) ? CONC_OK
+               : o->closed                ? CONC_CLOSED
+                                          : CONC_EMPTY;
     if (st != want || got != want_item)
         FAIL("op %zu: %s: pop gave %s %p, the model says %s %p", op_index,
              o->e->name, fuzz_status_name(st), got, fuzz_status_name(want),
@@ -414,9 +468,13 @@ static void op_push_many(fuzz_in *in)
         return;
     }
     size_t k = 0;
-    while (k < n && model_push(o, items[k]))
+    while (!o->closed && k < n && model_push(o, items[k]))
         k++;
-    int want = k == n ? CONC_OK : CONC_FULL;
+    int want = k == n ? CONC_OK : refused(o);
+    /* n == 0 on a closed structure: "OK when all n went in (n == 0
+     * included)" and "CLOSED" both read as right; accept either. */
+    if (o->closed && n == 0 && st == CONC_CLOSED)
+        want = CONC_CLOSED;
     if (st != want || (pp && pushed != k))
         FAIL("op %zu: %s: push_many(%zu) gave %s, %zu pushed; the model says %s, %zu",
              op_index, e->name, n, fuzz_status_name(st), pushed,
@@ -447,7 +505,12 @@ static void op_pop_many(fuzz_in *in)
     size_t k = 0;
     while (k < max && model_pop(o, &want[k]))
         k++;
-    int want_st = (k > 0 || max == 0) ? CONC_OK : CONC_EMPTY;
+    int want_st = (k > 0 || max == 0) ? CONC_OK
+                  : o->closed             ? CONC_CLOSED
+                                          : CONC_EMPTY;
+    /* max == 0 on a closed, drained structure: OK (max == 0) or CLOSED. */
+    if (o->closed && max == 0 && o->n == 0 && st == CONC_CLOSED)
+        want_st = CONC_CLOSED;
     if (st != want_st || (pp && popped != k))
         FAIL("op %zu: %s: pop_many(%zu) gave %s, %zu popped; the model says %s, %zu",
              op_index, e->name, max, fuzz_status_name(st), popped,
@@ -468,9 +531,237 @@ static void op_len(fuzz_in *in)
         return;
     }
     size_t len = o->e->len(o->h), cap = o->e->capacity(o->h);
-    if (len != o->n || cap != o->cap)
+    size_t want_cap = o->unbounded ? SIZE_MAX : o->cap;
+    if (len != o->n || cap != want_cap)
         FAIL("op %zu: %s: len %zu capacity %zu, the model says %zu and %zu", op_index,
-             o->e->name, len, cap, o->n, o->cap);
+             o->e->name, len, cap, o->n, want_cap);
+    int c = o->e->closed(o->h);
+    if (c != (o->closed ? 1 : 0))
+        FAIL("op %zu: %s: closed() is %d, the model says %d", op_index, o->e->name,
+             c, o->closed ? 1 : 0);
+}
+
+/* ---- waiting, closing, joining, fd (conc/wait.h) ------------------------- */
+
+/* A container made with flags: 0, JOINABLE, NOWAIT, both, or unknown bits. */
+static void op_new_flags(fuzz_in *in)
+{
+    const reg_entry *e = entry_of_sort(in, false);
+    size_t cap = read_cap(in);
+    uint8_t fb = fz_u8(in);
+    unsigned flags = fb < 0xF0 ? (unsigned)(fb % 4) : 1u << (fb % 16);
+    size_t fp = e->footprint(cap);
+    check_footprint(e, cap, fp);
+    if (fp > API_MAX_BYTES)
+        return;
+    errno = 0;
+    void *h = e->create_flags(cap, flags);
+    bool bad = fp == 0 || (flags & ~CONC_FLAGS_ALL) != 0;
+    if (bad) {
+        if (h != NULL || errno != EINVAL)
+            FAIL("%s: create_flags(%zu, %#x) gave %p, errno %d (want NULL, EINVAL)",
+                 e->name, cap, flags, h, errno);
+        return;
+    }
+    if (!h)
+        FAIL("%s: create_flags(%zu, %#x) gave NULL (errno %d)", e->name, cap, flags,
+             errno);
+    obj *o = free_slot();
+    adopt(e, h, false, 0, cap);
+    if (o && o->h == h)
+        o->flags = flags;
+}
+
+static void discard_into(void *item, void *arg)
+{
+    void ***cursor = arg;
+    if (*cursor)
+        *(*cursor)++ = item;
+}
+
+/* close, close_now (with or without a discard function and count), or
+ * closed() of NULL. */
+static void op_close(fuzz_in *in)
+{
+    obj *o = read_obj(in, false);
+    uint8_t how = fz_u8(in);
+    if (!o) {
+        const reg_entry *e = entry_of_sort(in, false);
+        size_t n = SENTINEL_SIZE;
+        int st = e->close(NULL);
+        expect(st == CONC_EINVAL, "close(NULL)", e, st);
+        st = e->close_now(NULL, NULL, NULL, &n);
+        expect(st == CONC_EINVAL && n == SENTINEL_SIZE,
+               "close_now(NULL): EINVAL, *discarded untouched", e, st);
+        expect(e->closed(NULL) == 0, "closed(NULL) is 0", e, 0);
+        return;
+    }
+    if (how % 2 == 0) {
+        int st = o->e->close(o->h);
+        expect(st == CONC_OK, "close", o->e, st);
+        o->closed = true;
+        return;
+    }
+    /* close_now: the items left, in pop order, to the discard function. */
+    size_t n_model = o->n, n = SENTINEL_SIZE;
+    void **want = malloc((n_model ? n_model : 1) * sizeof(void *));
+    void **got = malloc((n_model + 1) * sizeof(void *));
+    if (!want || !got)
+        FAIL("harness: out of memory");
+    for (size_t k = 0; k < n_model; k++)
+        model_pop(o, &want[k]);
+    void **cursor = got;
+    bool with_fn = how & 2, with_count = how & 4;
+    int st = o->e->close_now(o->h, with_fn ? discard_into : NULL, &cursor,
+                             with_count ? &n : NULL);
+    o->closed = true;
+    if (o->flags & CONC_JOINABLE)
+        o->unfinished -= n_model < o->unfinished ? n_model : o->unfinished;
+    expect(st == CONC_OK, "close_now", o->e, st);
+    if (with_count && n != n_model)
+        FAIL("op %zu: %s: close_now discarded %zu, the model held %zu", op_index,
+             o->e->name, n, n_model);
+    if (with_fn) {
+        size_t called = (size_t)(cursor - got);
+        if (called != n_model)
+            FAIL("op %zu: %s: close_now called discard %zu times, the model held "
+                 "%zu", op_index, o->e->name, called, n_model);
+        for (size_t k = 0; k < n_model; k++)
+            if (got[k] != want[k])
+                FAIL("op %zu: %s: close_now discarded %p as item %zu, the model "
+                     "says %p", op_index, o->e->name, got[k], k, want[k]);
+    }
+    free(want);
+    free(got);
+}
+
+/* push_wait / pop_wait: timeout 0, CONC_FOREVER when the model says the
+ * answer is immediate, or 1 ns (which may only time out when the model
+ * says the operation cannot succeed). */
+static void op_wait(fuzz_in *in)
+{
+    obj *o = read_obj(in, false);
+    uint8_t how = fz_u8(in);
+    void *item = read_item(in);
+    bool pop = how & 1;
+    if (!o) {
+        const reg_entry *e = entry_of_sort(in, false);
+        void *got = SENTINEL;
+        int st = pop ? e->pop_wait(NULL, &got, 0) : e->push_wait(NULL, item, 0);
+        expect(st == CONC_EINVAL && got == SENTINEL, "push_wait/pop_wait(NULL)", e,
+               st);
+        return;
+    }
+    bool can = pop ? (o->n > 0 || o->closed)
+                   : (o->closed || o->unbounded || o->n < o->cap);
+    uint64_t timeout;
+    switch ((how >> 1) % 3) {
+    case 0: timeout = 0; break;
+    case 1: timeout = can ? CONC_FOREVER : 0; break;
+    default: timeout = 1; break;
+    }
+    bool nowait_einval = (o->flags & CONC_NOWAIT) && timeout != 0;
+    if (pop) {
+        void *got = SENTINEL, *want_item = SENTINEL;
+        int st = o->e->pop_wait(o->h, &got, timeout);
+        int want;
+        if (nowait_einval)
+            want = CONC_EINVAL;
+        else if (model_pop(o, &want_item))
+            want = CONC_OK;
+        else
+            want = o->closed ? CONC_CLOSED : timeout ? CONC_TIMEDOUT : CONC_EMPTY;
+        if (st != want || got != want_item)
+            FAIL("op %zu: %s: pop_wait(%" PRIu64 ") gave %s %p, the model says %s %p",
+                 op_index, o->e->name, timeout, fuzz_status_name(st), got,
+                 fuzz_status_name(want), want_item);
+    } else {
+        int st = o->e->push_wait(o->h, item, timeout);
+        int want;
+        if (nowait_einval)
+            want = CONC_EINVAL;
+        else if (!o->closed && model_push(o, item))
+            want = CONC_OK;
+        else
+            want = o->closed ? CONC_CLOSED : timeout ? CONC_TIMEDOUT : CONC_FULL;
+        if (st != want)
+            FAIL("op %zu: %s: push_wait(%" PRIu64 ") gave %s, the model says %s "
+                 "(cap %zu, len %zu)", op_index, o->e->name, timeout,
+                 fuzz_status_name(st), fuzz_status_name(want), o->cap, o->n);
+    }
+}
+
+/* task_done and join(0). */
+static void op_join(fuzz_in *in)
+{
+    obj *o = read_obj(in, false);
+    uint8_t how = fz_u8(in);
+    if (!o) {
+        const reg_entry *e = entry_of_sort(in, false);
+        int st = how & 1 ? e->task_done(NULL) : e->join(NULL, 0);
+        expect(st == CONC_EINVAL, "task_done/join(NULL)", e, st);
+        return;
+    }
+    bool joinable = o->flags & CONC_JOINABLE;
+    if (how & 1) {
+        int st = o->e->task_done(o->h);
+        int want = joinable && o->unfinished > 0 ? CONC_OK : CONC_EINVAL;
+        if (st != want)
+            FAIL("op %zu: %s: task_done gave %s, the model says %s (%s, %zu "
+                 "unfinished)", op_index, o->e->name, fuzz_status_name(st),
+                 fuzz_status_name(want), joinable ? "joinable" : "not joinable",
+                 o->unfinished);
+        if (st == CONC_OK)
+            o->unfinished--;
+    } else {
+        int st = o->e->join(o->h, 0);
+        int want = !joinable || (o->flags & CONC_NOWAIT) ? CONC_EINVAL
+                   : o->unfinished == 0                  ? CONC_OK
+                                                         : CONC_TIMEDOUT;
+        if (st != want)
+            FAIL("op %zu: %s: join(0) gave %s, the model says %s (%zu unfinished)",
+                 op_index, o->e->name, fuzz_status_name(st),
+                 fuzz_status_name(want), o->unfinished);
+    }
+}
+
+/* fd(): one eventfd per structure, made on the first call, closed by
+ * free/fini; readable while items are inside or the structure is closed. */
+static void op_fd(fuzz_in *in)
+{
+    obj *o = read_obj(in, false);
+    uint8_t how = fz_u8(in);
+    int fd = -7;
+    if (!o) {
+        const reg_entry *e = entry_of_sort(in, false);
+        int st = e->fd(NULL, &fd);
+        expect(st == CONC_EINVAL && fd == -7, "fd(NULL, &fd): EINVAL, fd untouched",
+               e, st);
+        return;
+    }
+    if (how & 1) {
+        int st = o->e->fd(o->h, NULL);
+        expect(st == CONC_EINVAL, "fd(obj, NULL)", o->e, st);
+        return;
+    }
+    int st = o->e->fd(o->h, &fd);
+    if (o->flags & CONC_NOWAIT) {
+        expect(st == CONC_EINVAL && fd == -7, "fd under CONC_NOWAIT: EINVAL", o->e,
+               st);
+        return;
+    }
+    expect(st == CONC_OK && fd >= 0, "fd", o->e, st);
+    if (o->fd >= 0 && fd != o->fd)
+        FAIL("op %zu: %s: fd() gave %d, earlier %d", op_index, o->e->name, fd, o->fd);
+    o->fd = fd;
+    if (o->n > 0 || o->closed) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int r = poll(&p, 1, 0);
+        if (r != 1 || !(p.revents & POLLIN))
+            FAIL("op %zu: %s: fd not readable with %zu items inside%s (poll %d, "
+                 "revents %#x)", op_index, o->e->name, o->n,
+                 o->closed ? ", closed" : "", r, (unsigned)p.revents);
+    }
 }
 
 /* ---- counters ------------------------------------------------------------ */
@@ -535,14 +826,15 @@ static void op_names(fuzz_in *in)
 {
     static const char *const names[] = {
         "CONC_OK:", "CONC_EMPTY:", "CONC_FULL:", "CONC_CLOSED:",
-        "CONC_TIMEDOUT:", "CONC_EINVAL:", "CONC_ENOMEM:",
+        "CONC_TIMEDOUT:", "CONC_EINVAL:", "CONC_ENOMEM:", "CONC_EFORMAT:",
+        "CONC_ESYS:",
     };
     uint8_t b = fz_u8(in);
-    int st = b < 0x80 ? (int)(b % 10) - 1 : (int)(uint32_t)fz_uint(in, 4);
+    int st = b < 0x80 ? (int)(b % 12) - 1 : (int)(uint32_t)fz_uint(in, 4);
     const char *s = conc_strerror(st);
     if (!s)
         FAIL("conc_strerror(%d) is NULL", st);
-    if (st >= 0 && st <= CONC_ENOMEM) {
+    if (st >= 0 && st <= CONC_ESYS) {
         if (strncmp(s, names[st], strlen(names[st])) != 0)
             FAIL("conc_strerror(%d) is \"%s\", want it to start with %s", st, s,
                  names[st]);
@@ -560,7 +852,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_in in = fuzz_in_make(data, size);
     for (op_index = 0; fz_more(&in) && op_index < MAX_OPS; op_index++) {
         uint8_t b = fz_u8(&in);
-        switch (b % 16) {
+        switch (b % 21) {
         case 0: op_new(&in); break;
         case 1: op_init(&in); break;
         case 2: op_reinit(&in); break;
@@ -575,6 +867,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 13: op_footprint(&in); break;
         case 14: op_names(&in); break;
         case 15: op_nulls(); break;
+        case 16: op_new_flags(&in); break;
+        case 17: op_close(&in); break;
+        case 18: op_wait(&in); break;
+        case 19: op_join(&in); break;
+        case 20: op_fd(&in); break;
         }
     }
     for (int i = 0; i < POOL; i++)

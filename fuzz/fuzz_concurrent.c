@@ -18,10 +18,17 @@
  *               FULL was ever popped; queues keep each producer's order
  *               (FIFO in real time), stacks never pop an item from under a
  *               later item of the same producer (LIFO in real time);
- *               len stays within [0, capacity] and capacity never changes;
- *               quiescent at the end, the structure takes exactly
- *               `capacity` items, then says FULL, gives them back in order,
- *               then says EMPTY.
+ *               len stays within [0, capacity] and capacity never changes
+ *               (unbounded structures: capacity() is SIZE_MAX and push
+ *               never says FULL); quiescent at the end, the structure
+ *               takes exactly `capacity` items, then says FULL (unbounded:
+ *               takes one more), gives them back in order, then says EMPTY.
+ *   closing     a close op (any thread, any time): push/pop may say CLOSED
+ *               only once a close was invoked; a push that begins after a
+ *               close returned says CLOSED, a pop that begins after it
+ *               never says EMPTY; the drain ends with CLOSED, every OK push
+ *               is still popped exactly once (nothing stranded), no CLOSED
+ *               push is ever popped; afterwards push and pop say CLOSED.
  *   counters    the final total is the sum of every delta (mod 2^64); with
  *               positive deltas the previous totals returned by add chain
  *               from 0 to the final total with no gap or overlap, each
@@ -49,7 +56,9 @@
  *   next byte is read; bits 5-7 = action now: 0 none, 1-4 yield that many
  *   times, 5-7 stall until the others complete 1-3 operations.
  *   Container op byte: b % 8: 0-2 push, 3-4 pop, 5 push_many, 6 pop_many,
- *   7 len/capacity; batch size 1 + (b >> 3) % 4.
+ *   7 len/capacity, or close when (b >> 3) % 8 == 7 (0x3F, 0x7F, 0xBF,
+ *   0xFF; not for the broken queue, which has no close); batch size
+ *   1 + (b >> 3) % 4.
  *   Counter op byte: b % 4 == 3 read, else add; delta (b >> 2) + 1 for
  *   b >> 2 < 56, else an edge value (0, -1, INT64_MIN, ...).
  */
@@ -74,7 +83,8 @@
 #define STALL_YIELDS 256
 #define YIELD_BUDGET 4096 /* per thread and input: bounds a run's length */
 
-enum { OP_PUSH, OP_POP, OP_PUSH_MANY, OP_POP_MANY, OP_LEN, OP_ADD, OP_READ };
+enum { OP_PUSH, OP_POP, OP_PUSH_MANY, OP_POP_MANY, OP_LEN, OP_ADD, OP_READ,
+       OP_CLOSE };
 
 /* What one operation did.  For counters items[0] holds the delta. */
 typedef struct op_rec {
@@ -99,7 +109,7 @@ typedef struct thread_ctx {
 
 /* Where an item ended up (built by the main thread after joining). */
 typedef struct item_info {
-    uint8_t pushed; /* 0 never tried, 1 push said OK, 2 push said FULL */
+    uint8_t pushed; /* 0 never tried, 1 push said OK, 2 FULL or CLOSED */
     uint8_t pops;
     uint8_t popper;   /* thread id, or MAIN_PID for the drain */
     uint8_t pop_idx;  /* index inside a pop_many */
@@ -118,6 +128,10 @@ typedef struct run {
     thread_ctx t[MAX_THREADS];
     item_info items[MAX_THREADS + 1][MAX_SEQ];
     uint32_t made[MAX_THREADS + 1]; /* items each producer made */
+    /* Close operations (after the join): the earliest invocation and the
+     * earliest response, UINT64_MAX if none. */
+    bool closed;
+    uint64_t close_inv, close_resp;
 } run;
 
 static run R; /* one input at a time */
@@ -270,6 +284,15 @@ static void run_container_op(thread_ctx *t, op_rec *r, uint8_t b)
             r->items[k] = (uintptr_t)out[k];
         break;
     }
+    case 7:
+        if ((b >> 3) % 8 == 7 && e->close) {
+            r->kind = OP_CLOSE;
+            r->inv = stamp();
+            r->status = (uint8_t)e->close(R.obj);
+            r->resp = stamp();
+            break;
+        }
+        /* fall through */
     default:
         r->kind = OP_LEN;
         r->inv = stamp();
@@ -326,7 +349,7 @@ static void *thread_main(void *arg)
 static const char *op_name(int kind)
 {
     static const char *names[] = {"push", "pop", "push_many", "pop_many",
-                                  "len", "add", "read"};
+                                  "len", "add", "read", "close"};
     return names[kind];
 }
 
@@ -362,51 +385,90 @@ static void note_pop(uintptr_t v, unsigned popper, unsigned op, unsigned idx,
     it->pop_resp = resp;
 }
 
-/* Statuses and counts each container operation may return. */
+/* Statuses and counts each container operation may return.  FULL only from
+ * a bounded structure.  CLOSED only once some close was invoked before the
+ * operation returned; and once a close has returned, every later push says
+ * CLOSED and a later pop says OK or CLOSED, never EMPTY (pop drains, then
+ * CLOSED). */
 static void check_container_rec(const thread_ctx *t, int i, const op_rec *r)
 {
     const char *name = R.e->name;
+    bool full_ok = !R.e->unbounded;
+    bool closed_ok = R.close_inv < r->resp;
+    bool after_close = R.close_resp < r->inv;
     switch (r->kind) {
     case OP_PUSH:
-        if (r->status != CONC_OK && r->status != CONC_FULL)
-            fuzz_fail("%s: thread %d op %d push gave %s", name, t->tid, i,
-                      fuzz_status_name(r->status));
+    case OP_PUSH_MANY: {
+        bool st_ok = r->status == CONC_OK ||
+                     (r->status == CONC_FULL && full_ok) ||
+                     (r->status == CONC_CLOSED && closed_ok);
+        if (!st_ok || r->n_done > r->n_req ||
+            (r->status == CONC_OK) != (r->n_done == r->n_req))
+            fuzz_fail("%s: thread %d op %d %s(%u) gave %s with %u pushed%s", name,
+                      t->tid, i, op_name(r->kind), r->n_req,
+                      fuzz_status_name(r->status), r->n_done,
+                      r->status == CONC_CLOSED ? " (no close had begun)" : "");
+        if (after_close && (r->status != CONC_CLOSED || r->n_done != 0))
+            fuzz_fail("%s: thread %d op %d %s began after a close returned, "
+                      "gave %s with %u pushed (want CLOSED, 0)", name, t->tid, i,
+                      op_name(r->kind), fuzz_status_name(r->status), r->n_done);
         break;
+    }
     case OP_POP:
-        if (r->status != CONC_OK && r->status != CONC_EMPTY)
-            fuzz_fail("%s: thread %d op %d pop gave %s", name, t->tid, i,
-                      fuzz_status_name(r->status));
-        break;
-    case OP_PUSH_MANY:
-        if (r->n_done > r->n_req ||
-            (r->status == CONC_OK) != (r->n_done == r->n_req) ||
-            (r->status != CONC_OK && r->status != CONC_FULL))
-            fuzz_fail("%s: thread %d op %d push_many(%u) gave %s with %u pushed",
-                      name, t->tid, i, r->n_req, fuzz_status_name(r->status),
-                      r->n_done);
-        break;
     case OP_POP_MANY:
         if (r->n_done > r->n_req ||
             (r->status == CONC_OK) != (r->n_done > 0) ||
-            (r->status != CONC_OK && r->status != CONC_EMPTY))
-            fuzz_fail("%s: thread %d op %d pop_many(%u) gave %s with %u popped",
-                      name, t->tid, i, r->n_req, fuzz_status_name(r->status),
-                      r->n_done);
+            (r->status != CONC_OK && r->status != CONC_EMPTY &&
+             !(r->status == CONC_CLOSED && closed_ok)))
+            fuzz_fail("%s: thread %d op %d %s(%u) gave %s with %u popped", name,
+                      t->tid, i, op_name(r->kind), r->n_req,
+                      fuzz_status_name(r->status), r->n_done);
+        if (after_close && r->status == CONC_EMPTY)
+            fuzz_fail("%s: thread %d op %d %s began after a close returned and "
+                      "gave EMPTY (want an item or CLOSED)", name, t->tid, i,
+                      op_name(r->kind));
         break;
-    case OP_LEN:
-        if (r->items[0] != R.cap)
-            fuzz_fail("%s: thread %d op %d capacity %zu, made with %zu", name,
-                      t->tid, i, (size_t)r->items[0], R.cap);
-        if (r->val < 0 || (uint64_t)r->val > R.cap)
+    case OP_LEN: {
+        size_t want_cap = R.e->unbounded ? SIZE_MAX : R.cap;
+        size_t most = R.e->unbounded ? (size_t)(MAX_THREADS + 1) * MAX_SEQ : R.cap;
+        if (r->items[0] != want_cap)
+            fuzz_fail("%s: thread %d op %d capacity %zu, want %zu", name,
+                      t->tid, i, (size_t)r->items[0], want_cap);
+        if (r->val < 0 || (uint64_t)r->val > most)
             fuzz_fail("%s: thread %d op %d len %lld outside [0, %zu]", name,
-                      t->tid, i, (long long)r->val, R.cap);
+                      t->tid, i, (long long)r->val, most);
         break;
     }
+    case OP_CLOSE:
+        if (r->status != CONC_OK)
+            fuzz_fail("%s: thread %d op %d close gave %s", name, t->tid, i,
+                      fuzz_status_name(r->status));
+        break;
+    }
+}
+
+/* The earliest close invocation and response of this run. */
+static void find_closes(void)
+{
+    R.closed = false;
+    R.close_inv = R.close_resp = UINT64_MAX;
+    for (int tt = 0; tt < R.nthreads; tt++)
+        for (int i = 0; i < R.t[tt].nops; i++) {
+            const op_rec *r = &R.t[tt].rec[i];
+            if (r->kind != OP_CLOSE)
+                continue;
+            R.closed = true;
+            if (r->inv < R.close_inv)
+                R.close_inv = r->inv;
+            if (r->resp < R.close_resp)
+                R.close_resp = r->resp;
+        }
 }
 
 /* Pushes first (so that a pop can be matched with its push), then pops. */
 static void collect_container(void)
 {
+    find_closes();
     for (int tt = 0; tt < R.nthreads; tt++) {
         thread_ctx *t = &R.t[tt];
         uint32_t seq = 0;
@@ -456,7 +518,12 @@ static void drain(void)
         uint64_t inv = stamp();
         int st = R.e->pop(R.obj, &got);
         uint64_t resp = stamp();
-        if (st == CONC_EMPTY)
+        if (st == CONC_EMPTY && R.closed)
+            fuzz_fail("%s: drain pop of a closed structure gave EMPTY (want "
+                      "CLOSED once drained)", R.e->name);
+        if (st == CONC_CLOSED && !R.closed)
+            fuzz_fail("%s: drain pop gave CLOSED, nobody closed it", R.e->name);
+        if (st == CONC_EMPTY || st == CONC_CLOSED)
             break;
         if (st != CONC_OK)
             fuzz_fail("%s: drain pop gave %s", R.e->name, fuzz_status_name(st));
@@ -473,7 +540,8 @@ static void check_conservation(void)
                 fuzz_fail("%s: item %u.%u was pushed (OK) but never popped: lost",
                           R.e->name, p, s);
             if (it->pushed == 2 && it->pops != 0)
-                fuzz_fail("%s: item %u.%u was popped though its push said FULL",
+                fuzz_fail("%s: item %u.%u was popped though its push said FULL "
+                          "or CLOSED",
                           R.e->name, p, s);
         }
 }
@@ -534,29 +602,49 @@ static void check_lifo(void)
         }
 }
 
-/* Quiescent: exactly `cap` pushes fit, then FULL; the items come back in
- * order; then EMPTY. */
+/* Quiescent: exactly `cap` pushes fit, then FULL (unbounded: one more
+ * fits too); the items come back in order; then EMPTY.  Closed: push and pop
+ * say CLOSED, closed() says 1. */
 static void check_quiescent(void)
 {
     const reg_entry *e = R.e;
     if (!e->lock_free && e->len(R.obj) != 0)
         fuzz_fail("%s: len %zu after the drain", e->name, e->len(R.obj));
-    for (size_t k = 0; k < R.cap; k++) {
+    if (R.closed) {
+        void *got = NULL;
+        int st = e->push(R.obj, (void *)(uintptr_t)0xBADu);
+        if (st != CONC_CLOSED)
+            fuzz_fail("%s: push after close gave %s", e->name, fuzz_status_name(st));
+        st = e->pop(R.obj, &got);
+        if (st != CONC_CLOSED)
+            fuzz_fail("%s: pop of a closed, drained structure gave %s", e->name,
+                      fuzz_status_name(st));
+        if (e->closed(R.obj) != 1)
+            fuzz_fail("%s: closed() is %d after close", e->name, e->closed(R.obj));
+        return;
+    }
+    if (e->closed && e->closed(R.obj) != 0)
+        fuzz_fail("%s: closed() is %d, nobody closed it", e->name, e->closed(R.obj));
+    size_t fill = R.cap + (e->unbounded ? 1 : 0);
+    for (size_t k = 0; k < fill; k++) {
         int st = e->push(R.obj, (void *)(uintptr_t)(0xC0FFEE00u + k));
         if (st != CONC_OK)
             fuzz_fail("%s: quiescent push %zu of %zu gave %s", e->name, k + 1,
                       R.cap, fuzz_status_name(st));
     }
-    int st = e->push(R.obj, (void *)(uintptr_t)0xBADu);
-    if (st != CONC_FULL)
-        fuzz_fail("%s: push %zu into a quiescent structure of capacity %zu gave %s",
-                  e->name, R.cap + 1, R.cap, fuzz_status_name(st));
-    if (!e->lock_free && e->len(R.obj) != R.cap)
+    int st;
+    if (!e->unbounded) {
+        st = e->push(R.obj, (void *)(uintptr_t)0xBADu);
+        if (st != CONC_FULL)
+            fuzz_fail("%s: push %zu into a quiescent structure of capacity %zu "
+                      "gave %s", e->name, R.cap + 1, R.cap, fuzz_status_name(st));
+    }
+    if (!e->lock_free && e->len(R.obj) != fill)
         fuzz_fail("%s: len %zu when full (capacity %zu)", e->name, e->len(R.obj),
                   R.cap);
-    for (size_t k = 0; k < R.cap; k++) {
+    for (size_t k = 0; k < fill; k++) {
         void *got = NULL;
-        size_t want_k = e->kind == REG_QUEUE ? k : R.cap - 1 - k;
+        size_t want_k = e->kind == REG_QUEUE ? k : fill - 1 - k;
         st = e->pop(R.obj, &got);
         if (st != CONC_OK || got != (void *)(uintptr_t)(0xC0FFEE00u + want_k))
             fuzz_fail("%s: quiescent pop %zu gave %s, item %p (want %#zx)", e->name,

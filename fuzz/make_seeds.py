@@ -12,16 +12,20 @@ caller memory, init over a live structure, and, for fuzz_concurrent, every
 structure with 2 to 4 threads and a range of schedules.  The output is
 checked in; rerun this after changing an input layout.
 
-Registry order assumed by fuzz_concurrent's structure byte (verify/registry.c):
-ring, mutexq, stack, mutexstack, counter, sharded, mutexcounter; the broken
-queue comes last when allowed (index 7 of 8).
+Registry order assumed by fuzz_concurrent's and fuzz_api's structure byte
+(verify/registry.c): ring, mutexq, stack, mutexstack, lfqueue, counter,
+sharded, mutexcounter; the broken queue comes last when allowed (index 8 of
+9).
 """
 import os
 import random
 import shutil
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REG = ["ring", "mutexq", "stack", "mutexstack", "counter", "sharded", "mutexcounter"]
+REG = ["ring", "mutexq", "stack", "mutexstack", "lfqueue", "counter", "sharded",
+       "mutexcounter"]
+CONTAINERS = [i for i, n in enumerate(REG) if not (n.endswith("counter") or n == "sharded")]
+COUNTERS = [i for i, n in enumerate(REG) if i not in CONTAINERS]
 BROKEN = len(REG)  # index of the broken queue when --broken is given
 
 
@@ -214,6 +218,7 @@ def counter_seeds():
 
 CAPS = [1, 2, 3, 4, 5, 7, 8, 9, 16, 33, 64]
 PUSH, POP, PUSH_MANY, POP_MANY, LEN = 0, 3, 5, 6, 7
+CLOSE = 0x3F  # b % 8 == 7 and (b >> 3) % 8 == 7
 
 
 def cop(kind, batch=1):
@@ -282,8 +287,24 @@ def concurrent_seeds():
                               nullkey=k % 2 == 1, prefill=prefill, counter=counter)
             write(t, "seed-%03d-%s" % (n, name), data)
             n += 1
+    # close at a random moment: one thread pushes then closes, the others
+    # push and pop around it
+    for sel in CONTAINERS:
+        for k in range(3):
+            threads = [2, 3, 4][k]
+            ops = mixed(rnd, threads)
+            closer = ops[k % threads]
+            closer.insert(rnd.randrange(len(closer) + 1), CLOSE)
+            if k == 2:
+                ops[0].insert(0, CLOSE)  # twice: close is idempotent
+            cap = [1, 3, 8][k]
+            data = conc_input(sel, cap, threads, ops,
+                              sched_bytes(rnd, rnd.randint(50, 300), styles[k + 1]),
+                              prefill=rnd.randint(0, cap), nullkey=k == 1)
+            write(t, "seed-%03d-%s-close" % (n, REG[sel]), data)
+            n += 1
     # positive deltas only: the chain and read checks apply
-    for sel in (4, 5, 6):
+    for sel in COUNTERS:
         ops = [[rnd.choice([0, 4, 8, 3, 12, 15]) for _ in range(64)] for _ in range(4)]
         write(t, "seed-%03d-%s-positive" % (n, REG[sel]),
               conc_input(sel, 4, 4, ops, sched_bytes(rnd, 200, "stall"), counter=True))
@@ -313,15 +334,17 @@ def api_seeds():
 
     NEW, INIT, REINIT, RELEASE, PUSH, POP, PUSHM, POPM, LEN_, ADD, READ, FOOT, NAMES, NULLS = \
         0, 1, 2, 3, 4, 6, 8, 9, 10, 11, 12, 13, 14, 15
+    NEWF, CLOSE_, WAIT, JOIN, FD = 16, 17, 18, 19, 20  # opcodes b % 21
     edge_caps = 21  # entries in fuzz_api.c's edge_caps (index with 0x80 + i)
 
-    emit([NULLS, NAMES, 0, NAMES, 7, NAMES, 8, NAMES, 0x80, 0xff, 0xff, 0xff, 0x7f])
-    for e in range(7):
+    emit([NULLS, NAMES, 0, NAMES, 7, NAMES, 8, NAMES, 9, NAMES, 10, NAMES, 11,
+          NAMES, 0x80, 0xff, 0xff, 0xff, 0x7f])
+    for e in range(len(REG)):
         b = []
         for i in range(edge_caps):
             b += [FOOT, e, 0x80 + i, NEW, e, 0x80 + i]
         emit(b)
-    for e in range(4):  # containers: new, fill past full, drain past empty, batches
+    for e in CONTAINERS:  # containers: new, fill past full, drain past empty, batches
         b = [NEW, e, 3]
         b += [PUSH, 0, 0x10] * 4 + [LEN_, 0] + [POP, 0, 0] * 4 + [LEN_, 0]
         b += [PUSHM, 0, (5 << 2), 1, 2, 3, 4, 5, POPM, 0, (6 << 2), LEN_, 0]
@@ -329,7 +352,7 @@ def api_seeds():
         b += [POP, 0, 1, PUSH, 0x80, 0xC1, 0, POP, 0x80, 0, 0, LEN_, 0x80, 0]  # NULL obj / out
         b += [RELEASE, 0]
         emit(b)
-    for e in range(7):  # caller memory: aligned, short, misaligned, NULL, over-long
+    for e in range(len(REG)):  # caller memory: aligned, short, misaligned, NULL, over-long
         b = []
         b += [INIT, e, 5, 0x00, 0]         # exact footprint
         b += [INIT, e, 5, 0x00, 0xff]      # one byte short
@@ -340,11 +363,34 @@ def api_seeds():
         b += [INIT, e, 0, 0x00, 0, 0x10, 0]  # capacity 0
         b += [REINIT, 0, 7, REINIT, 1, 2, RELEASE, 0]
         emit(b)
-    for e in (4, 5, 6):  # counters
+    for e in COUNTERS:  # counters
         b = [NEW, e, 4, INIT, e, 2, 0, 0]
         b += [ADD, 0, 0x07, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]  # INT64_MAX
         b += [ADD, 0, 0x00, 1, READ, 0, 0, READ, 0, 1, READ, 0x80, 0, e]
         b += [ADD, 0x80, 0, 1, e, ADD, 1, 0x80, 5, READ, 1, 0, REINIT, 1, 3, READ, 1, 0]
+        emit(b)
+    # the waiting vocabulary: joinable, close, close_now, waits, fd
+    for e in CONTAINERS:
+        b = [NEWF, e, 3, 1]                       # JOINABLE, capacity 3
+        b += [PUSH, 0, 0x10, PUSH, 0, 0x11, JOIN, 0, 0, FD, 0, 0, FD, 0, 1]
+        b += [WAIT, 0, 1, 0, JOIN, 0, 1]          # pop_wait(0), task_done
+        b += [WAIT, 0, 3, 0, JOIN, 0, 1, JOIN, 0, 1, JOIN, 0, 0]  # FOREVER; beyond
+        b += [WAIT, 0, 5, 0, FD, 0, 0]            # pop_wait(1 ns) on empty
+        b += [WAIT, 0, 0, 0x20] * 4 + [WAIT, 0, 4, 0x21, LEN_, 0]  # to full
+        b += [CLOSE_, 0, 0, CLOSE_, 0, 0, LEN_, 0, PUSH, 0, 0x30, WAIT, 0, 2, 0x31]
+        b += [PUSHM, 0, (2 << 2), 1, 2, PUSHM, 0, 0, FD, 0, 0]
+        b += [POP, 0, 0, WAIT, 0, 3, 0, POPM, 0, (4 << 2), POP, 0, 0, POPM, 0, 0]
+        b += [WAIT, 0, 3, 0, JOIN, 0, 1, JOIN, 0, 0, LEN_, 0, RELEASE, 0]
+        b += [NEWF, e, 5, 2, PUSH, 0, 1, WAIT, 0, 5, 0, WAIT, 0, 4, 2, JOIN, 0, 0,
+              FD, 0, 0, CLOSE_, 0, 7, POP, 0, 0, LEN_, 0]           # NOWAIT
+        b += [NEWF, e, 4, 3, PUSH, 1, 1, PUSH, 1, 2, PUSH, 1, 3, JOIN, 1, 1,
+              CLOSE_, 1, 1, JOIN, 1, 0, JOIN, 1, 1]                 # both flags
+        b += [NEWF, e, 2, 0, FD, 2, 0, PUSH, 2, 5, FD, 2, 0, CLOSE_, 2, 3,
+              FD, 2, 0, POP, 2, 0, WAIT, 2, 3, 0]                   # fd, close_now(fn)
+        b += [NEWF, e, 3, 0xF4, NEWF, e, 0, 1]                      # bad flags, cap 0
+        b += [CLOSE_, 0x80, 0, e, WAIT, 0x80, 1, 0, e, WAIT, 0x80, 0, 0, e,
+              JOIN, 0x80, 1, e, JOIN, 0x80, 0, e, FD, 0x80, 0, e]   # NULL handles
+        b += [RELEASE, 0, RELEASE, 1, RELEASE, 2, RELEASE, 3]
         emit(b)
     # a full pool, then more
     emit([NEW, 0, 1, NEW, 1, 2, NEW, 2, 3, NEW, 3, 4, NEW, 4, 1, INIT, 5, 2, 0, 0,

@@ -1,9 +1,12 @@
 /*
  * seq_container.c - one thread, one program, every variant of a family
- * (all registry entries of one kind: conc_ring and conc_mutexq for queues,
- * conc_stack and conc_mutexstack for stacks) and a reference model, side by
- * side.  Every status, every item, every count, len and capacity must match
- * the model, and so the variants agree with each other too.
+ * (all registry entries of one kind: conc_ring, conc_mutexq and conc_lfqueue
+ * for queues, conc_stack and conc_mutexstack for stacks), each beside its
+ * own reference model.  Every status, every item, every count, len and
+ * capacity must match the model, and so the bounded variants agree with
+ * each other too.  An unbounded variant (registry `unbounded`) has a model
+ * that never says FULL, and capacity() must be SIZE_MAX; the capacity byte
+ * is then only the size of batches and fills.
  *
  * Input:  [cap...] [mode] then operations, one opcode byte each (plus the
  * argument bytes the opcode reads):
@@ -26,24 +29,28 @@
 #define SEQ_MAX_CAP 65536
 #define SENTINEL ((void *)(uintptr_t)0x5e5e5e5e5e5e5e5eull)
 
+typedef struct model {
+    reg_kind kind;
+    bool unbounded; /* never FULL; the buffer grows */
+    size_t cap, alloc, head, n;
+    void **buf;
+} model;
+
+/* Each variant has its own model: bounded ones all agree with each other,
+ * an unbounded one (conc_lfqueue) never says FULL. */
 typedef struct variant {
     const reg_entry *e;
     void *obj;
     bool caller_mem; /* obj is caller memory from fuzz_alloc_aligned */
     size_t mem_size;
+    model m;
 } variant;
-
-typedef struct model {
-    reg_kind kind;
-    size_t cap, head, n;
-    void **buf;
-} model;
 
 typedef struct seq_state {
     reg_kind kind;
     variant v[MAX_VARIANTS];
     size_t nv;
-    model m;
+    size_t cap; /* the capacity every variant was made with */
     uint64_t next_item;
     size_t op;     /* index of the current operation, for messages */
     size_t budget; /* items left to move in this input (keeps runs short) */
@@ -60,22 +67,40 @@ static const size_t edge_caps[] = {
 
 /* ---- the model ---------------------------------------------------------- */
 
-static void model_reset(model *m, reg_kind kind, size_t cap)
+static void model_reset(model *m, reg_kind kind, size_t cap, bool unbounded)
 {
     free(m->buf);
     m->kind = kind;
-    m->cap = cap;
+    m->unbounded = unbounded;
+    m->cap = m->alloc = cap;
     m->head = m->n = 0;
     m->buf = calloc(cap, sizeof(void *));
     if (!m->buf)
         fuzz_fail("harness: out of memory for a model of %zu", cap);
 }
 
+static void model_grow(model *m)
+{
+    size_t na = m->alloc * 2;
+    void **nb = calloc(na, sizeof(void *));
+    if (!nb)
+        fuzz_fail("harness: out of memory for a model of %zu", na);
+    for (size_t i = 0; i < m->n; i++)
+        nb[i] = m->buf[(m->head + i) % m->alloc];
+    free(m->buf);
+    m->buf = nb;
+    m->alloc = na;
+    m->head = 0;
+}
+
 static bool model_push(model *m, void *item)
 {
-    if (m->n == m->cap)
-        return false;
-    m->buf[(m->head + m->n) % m->cap] = item;
+    if (m->n == m->alloc) {
+        if (!m->unbounded)
+            return false;
+        model_grow(m);
+    }
+    m->buf[(m->head + m->n) % m->alloc] = item;
     m->n++;
     return true;
 }
@@ -87,9 +112,9 @@ static bool model_pop(model *m, void **item)
         return false;
     if (m->kind == REG_QUEUE) {
         *item = m->buf[m->head];
-        m->head = (m->head + 1) % m->cap;
+        m->head = (m->head + 1) % m->alloc;
     } else {
-        *item = m->buf[(m->head + m->n - 1) % m->cap];
+        *item = m->buf[(m->head + m->n - 1) % m->alloc];
     }
     m->n--;
     return true;
@@ -148,9 +173,11 @@ static void build_all(seq_state *s, fuzz_in *in)
     size_t cap = read_cap(in);
     uint8_t mode = fz_u8(in);
     s->budget -= cap < s->budget ? cap : s->budget;
-    for (size_t i = 0; i < s->nv; i++)
+    s->cap = cap;
+    for (size_t i = 0; i < s->nv; i++) {
         variant_make(s, &s->v[i], cap, (mode >> i) & 1);
-    model_reset(&s->m, s->kind, cap);
+        model_reset(&s->v[i].m, s->kind, cap, s->v[i].e->unbounded);
+    }
 }
 
 static void destroy_all(seq_state *s)
@@ -165,9 +192,10 @@ static void expect_status(const seq_state *s, const variant *v, const char *what
                           int got, int want)
 {
     if (got != want)
-        fuzz_fail("%s: op %zu %s gave %s, the model says %s (cap %zu, len %zu)",
+        fuzz_fail("%s: op %zu %s gave %s, the model says %s (cap %zu%s, len %zu)",
                   v->e->name, s->op, what, fuzz_status_name(got),
-                  fuzz_status_name(want), s->m.cap, s->m.n);
+                  fuzz_status_name(want), v->m.cap,
+                  v->m.unbounded ? " unbounded" : "", v->m.n);
 }
 
 static void expect_item(const seq_state *s, const variant *v, const char *what,
@@ -201,7 +229,7 @@ static void *next_item(seq_state *s, fuzz_in *in)
  * cross the full and empty edges. */
 static size_t batch_size(seq_state *s, uint8_t b)
 {
-    size_t n = s->m.cap <= 192 ? b % (s->m.cap + 4) : (size_t)b * s->m.cap / 192;
+    size_t n = s->cap <= 192 ? b % (s->cap + 4) : (size_t)b * s->cap / 192;
     s->budget -= n < s->budget ? n : s->budget;
     return n;
 }
@@ -209,16 +237,17 @@ static size_t batch_size(seq_state *s, uint8_t b)
 static void op_push(seq_state *s, fuzz_in *in)
 {
     void *item = next_item(s, in);
-    int want = model_push(&s->m, item) ? CONC_OK : CONC_FULL;
-    for (size_t i = 0; i < s->nv; i++)
+    for (size_t i = 0; i < s->nv; i++) {
+        int want = model_push(&s->v[i].m, item) ? CONC_OK : CONC_FULL;
         expect_status(s, &s->v[i], "push", s->v[i].e->push(s->v[i].obj, item), want);
+    }
 }
 
 static void op_pop(seq_state *s)
 {
-    void *want_item = SENTINEL;
-    int want = model_pop(&s->m, &want_item) ? CONC_OK : CONC_EMPTY;
     for (size_t i = 0; i < s->nv; i++) {
+        void *want_item = SENTINEL;
+        int want = model_pop(&s->v[i].m, &want_item) ? CONC_OK : CONC_EMPTY;
         void *got = SENTINEL; /* EMPTY leaves it untouched */
         expect_status(s, &s->v[i], "pop", s->v[i].e->pop(s->v[i].obj, &got), want);
         expect_item(s, &s->v[i], "pop", 0, got, want_item);
@@ -233,11 +262,11 @@ static void op_push_many(seq_state *s, fuzz_in *in, bool want_count)
         fuzz_fail("harness: out of memory");
     for (size_t k = 0; k < n; k++)
         items[k] = next_item(s, in);
-    size_t k = 0;
-    while (k < n && model_push(&s->m, items[k]))
-        k++;
-    int want = k == n ? CONC_OK : CONC_FULL;
     for (size_t i = 0; i < s->nv; i++) {
+        size_t k = 0;
+        while (k < n && model_push(&s->v[i].m, items[k]))
+            k++;
+        int want = k == n ? CONC_OK : CONC_FULL;
         size_t pushed = (size_t)-1;
         int st = s->v[i].e->push_many(s->v[i].obj, items, n,
                                       want_count ? &pushed : NULL);
@@ -255,11 +284,11 @@ static void op_pop_many(seq_state *s, fuzz_in *in, bool want_count)
     void **got = malloc((max ? max : 1) * sizeof(void *));
     if (!want || !got)
         fuzz_fail("harness: out of memory");
-    size_t k = 0;
-    while (k < max && model_pop(&s->m, &want[k]))
-        k++;
-    int want_st = (k > 0 || max == 0) ? CONC_OK : CONC_EMPTY;
     for (size_t i = 0; i < s->nv; i++) {
+        size_t k = 0;
+        while (k < max && model_pop(&s->v[i].m, &want[k]))
+            k++;
+        int want_st = (k > 0 || max == 0) ? CONC_OK : CONC_EMPTY;
         for (size_t j = 0; j < max; j++)
             got[j] = SENTINEL;
         size_t popped = (size_t)-1;
@@ -275,23 +304,40 @@ static void op_pop_many(seq_state *s, fuzz_in *in, bool want_count)
     free(got);
 }
 
-/* Push until full / pop until empty: reaches the edges of big capacities. */
+/* The most items any variant holds. */
+static size_t most_held(const seq_state *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->nv; i++)
+        if (s->v[i].m.n > n)
+            n = s->v[i].m.n;
+    return n;
+}
+
+/* Push until full (one push past the room of the fullest bounded variant;
+ * unbounded variants take them all) / pop until empty: reaches the edges of
+ * big capacities. */
 static void op_fill(seq_state *s)
 {
-    size_t room = s->m.cap - s->m.n;
+    size_t held = 0;
+    for (size_t i = 0; i < s->nv; i++)
+        if (!s->v[i].m.unbounded && s->v[i].m.n > held)
+            held = s->v[i].m.n;
+    size_t room = s->cap > held ? s->cap - held : 0;
     s->budget -= room < s->budget ? room : s->budget;
     for (size_t k = 0; k <= room; k++) {
         void *item = (void *)(uintptr_t)(++s->next_item * 0x9E3779B97F4A7C15ull);
-        int want = model_push(&s->m, item) ? CONC_OK : CONC_FULL;
-        for (size_t i = 0; i < s->nv; i++)
+        for (size_t i = 0; i < s->nv; i++) {
+            int want = model_push(&s->v[i].m, item) ? CONC_OK : CONC_FULL;
             expect_status(s, &s->v[i], "fill push",
                           s->v[i].e->push(s->v[i].obj, item), want);
+        }
     }
 }
 
 static void op_drain(seq_state *s)
 {
-    size_t n = s->m.n;
+    size_t n = most_held(s);
     s->budget -= n < s->budget ? n : s->budget;
     for (size_t k = 0; k <= n; k++)
         op_pop(s);
@@ -336,9 +382,9 @@ static void op_observe(seq_state *s)
 {
     for (size_t i = 0; i < s->nv; i++) {
         /* One thread: no operation is in flight, so len is exact. */
-        expect_size(s, &s->v[i], "len", s->v[i].e->len(s->v[i].obj), s->m.n);
+        expect_size(s, &s->v[i], "len", s->v[i].e->len(s->v[i].obj), s->v[i].m.n);
         expect_size(s, &s->v[i], "capacity", s->v[i].e->capacity(s->v[i].obj),
-                    s->m.cap);
+                    s->v[i].m.unbounded ? SIZE_MAX : s->cap);
     }
 }
 
@@ -348,11 +394,11 @@ static void op_reinit(seq_state *s)
 {
     for (size_t i = 0; i < s->nv; i++) {
         variant *v = &s->v[i];
-        size_t need = v->e->footprint(s->m.cap);
+        size_t need = v->e->footprint(s->cap);
         expect_status(s, v, "init over a live structure",
-                      v->e->init(v->obj, need, s->m.cap), CONC_OK);
+                      v->e->init(v->obj, need, s->cap), CONC_OK);
+        model_reset(&v->m, s->kind, s->cap, v->e->unbounded);
     }
-    model_reset(&s->m, s->kind, s->m.cap);
 }
 
 void seq_container_run(reg_kind kind, const uint8_t *data, size_t size)
@@ -364,10 +410,11 @@ void seq_container_run(reg_kind kind, const uint8_t *data, size_t size)
     s.next_item = 0;
     s.op = 0;
     s.budget = ITEM_BUDGET;
-    s.m.buf = NULL;
     for (size_t i = 0; i < conc_registry_count && s.nv < MAX_VARIANTS; i++)
-        if (conc_registry[i].kind == kind)
+        if (conc_registry[i].kind == kind) {
+            s.v[s.nv].m.buf = NULL;
             s.v[s.nv++].e = &conc_registry[i];
+        }
     if (s.nv == 0)
         fuzz_fail("the registry has no structure of kind %d", (int)kind);
 
@@ -394,6 +441,8 @@ void seq_container_run(reg_kind kind, const uint8_t *data, size_t size)
     op_observe(&s);
     op_drain(&s);
     destroy_all(&s);
-    free(s.m.buf);
-    s.m.buf = NULL;
+    for (size_t i = 0; i < s.nv; i++) {
+        free(s.v[i].m.buf);
+        s.v[i].m.buf = NULL;
+    }
 }

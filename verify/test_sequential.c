@@ -46,14 +46,18 @@ static void *sentinel(void) { return (void *)(uintptr_t)0x5e5e5e5e5e5e5e5eull; }
 
 typedef struct model {
     reg_kind kind;
-    size_t cap, head, n;
+    bool unbounded; /* never FULL: the buffer grows */
+    size_t cap;     /* bounded: the capacity; unbounded: the nominal one */
+    size_t alloc, head, n;
     void **buf;
 } model;
 
-static void model_init(model *m, reg_kind kind, size_t cap)
+static void model_init(model *m, reg_kind kind, size_t cap, bool unbounded)
 {
     m->kind = kind;
+    m->unbounded = unbounded;
     m->cap = cap;
+    m->alloc = cap;
     m->head = 0;
     m->n = 0;
     m->buf = calloc(cap, sizeof(void *));
@@ -63,11 +67,29 @@ static void model_init(model *m, reg_kind kind, size_t cap)
 
 static void model_free(model *m) { free(m->buf); }
 
+/* Unbounded: double the buffer, oldest item first. */
+static void model_grow(model *m)
+{
+    size_t na = m->alloc * 2;
+    void **nb = calloc(na, sizeof(void *));
+    if (!nb)
+        bail_out("out of memory (model of %zu)", na);
+    for (size_t i = 0; i < m->n; i++)
+        nb[i] = m->buf[(m->head + i) % m->alloc];
+    free(m->buf);
+    m->buf = nb;
+    m->alloc = na;
+    m->head = 0;
+}
+
 static int model_push(model *m, void *it)
 {
-    if (m->n == m->cap)
-        return CONC_FULL;
-    m->buf[(m->head + m->n) % m->cap] = it;
+    if (m->n == m->alloc) {
+        if (!m->unbounded)
+            return CONC_FULL;
+        model_grow(m);
+    }
+    m->buf[(m->head + m->n) % m->alloc] = it;
     m->n++;
     return CONC_OK;
 }
@@ -78,12 +100,18 @@ static int model_pop(model *m, void **it)
         return CONC_EMPTY;
     if (m->kind == REG_QUEUE) {
         *it = m->buf[m->head];
-        m->head = (m->head + 1) % m->cap;
+        m->head = (m->head + 1) % m->alloc;
     } else {
-        *it = m->buf[(m->head + m->n - 1) % m->cap];
+        *it = m->buf[(m->head + m->n - 1) % m->alloc];
     }
     m->n--;
     return CONC_OK;
+}
+
+/* What capacity() must say for a structure made with `cap`. */
+static size_t want_capacity(const reg_entry *e, size_t cap)
+{
+    return e->unbounded ? SIZE_MAX : cap;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -200,7 +228,7 @@ static int subject_open(subject *s, const reg_entry *e, void *obj, size_t cap,
     s->obj = obj;
     s->ctx = ctx;
     s->step = 0;
-    model_init(&s->m, e->kind, cap);
+    model_init(&s->m, e->kind, cap, e->unbounded);
     return obj != NULL;
 }
 
@@ -232,8 +260,8 @@ static void test_exact_capacity(const reg_entry *e, size_t cap)
         return;
     }
     subject_open(&s, e, obj, cap, ctx);
-    check(e->capacity(obj) == cap, "%s: capacity() = %zu", ctx,
-          e->capacity(obj));
+    check(e->capacity(obj) == want_capacity(e, cap), "%s: capacity() = %zu",
+          ctx, e->capacity(obj));
     int good = agree_len(&s) && do_pop(&s);
     for (int round = 0; good && round < 2; round++) {
         for (size_t i = 0; good && i < cap; i++)
@@ -244,9 +272,14 @@ static void test_exact_capacity(const reg_entry *e, size_t cap)
     }
     /* The refused items must not have slipped in: the drains above compare
      * every item with the model, which never accepted them. */
-    check(e->capacity(obj) == cap, "%s: capacity() changed to %zu", ctx,
-          e->capacity(obj));
-    verdict("%s: exactly %zu fit, FULL/EMPTY edges, %s order", ctx, cap,
+    check(e->capacity(obj) == want_capacity(e, cap),
+          "%s: capacity() changed to %zu", ctx, e->capacity(obj));
+    if (e->unbounded)
+        verdict("%s: %zu items and 2 more (unbounded: never FULL), EMPTY "
+                "edge, %s order", ctx, cap,
+                e->kind == REG_QUEUE ? "FIFO" : "LIFO");
+    else
+        verdict("%s: exactly %zu fit, FULL/EMPTY edges, %s order", ctx, cap,
                 e->kind == REG_QUEUE ? "FIFO" : "LIFO");
     model_free(&s.m);
     e->destroy(obj);
@@ -417,18 +450,30 @@ static void test_batches(const reg_entry *e)
     st = e->push_many(obj, items, 3, &done);
     check(st == CONC_OK && done == 3, "push_many 3 of cap 5: %s, %zu",
           sname(st), done);
+    size_t in = 5; /* items inside after the next step */
     done = 77;
     st = e->push_many(obj, items + 3, 4, &done);
-    check(st == CONC_FULL && done == 2,
-          "push_many 4 with room for 2: %s, *pushed %zu (want FULL, 2)",
-          sname(st), done);
-    check(e->len(obj) == 5, "len after partial push_many: %zu", e->len(obj));
-    done = 77;
-    st = e->push_many(obj, items + 5, 2, &done);
-    check(st == CONC_FULL && done == 0, "push_many on full: %s, *pushed %zu",
-          sname(st), done);
-    st = e->push_many(obj, items + 5, 2, NULL);
-    check(st == CONC_FULL, "push_many on full, NULL pushed: %s", sname(st));
+    if (e->unbounded) {
+        /* Never FULL: all 4 go in. */
+        check(st == CONC_OK && done == 4,
+              "unbounded push_many 4 after 3: %s, *pushed %zu (want OK, 4)",
+              sname(st), done);
+        in = 7;
+        check(e->len(obj) == 7, "len after push_many 3+4: %zu", e->len(obj));
+    } else {
+        check(st == CONC_FULL && done == 2,
+              "push_many 4 with room for 2: %s, *pushed %zu (want FULL, 2)",
+              sname(st), done);
+        check(e->len(obj) == 5, "len after partial push_many: %zu",
+              e->len(obj));
+        done = 77;
+        st = e->push_many(obj, items + 5, 2, &done);
+        check(st == CONC_FULL && done == 0,
+              "push_many on full: %s, *pushed %zu", sname(st), done);
+        st = e->push_many(obj, items + 5, 2, NULL);
+        check(st == CONC_FULL, "push_many on full, NULL pushed: %s",
+              sname(st));
+    }
     done = 77;
     st = e->pop_many(obj, out, 0, &done);
     check(st == CONC_OK && done == 0, "pop_many max=0 on full: %s, %zu",
@@ -438,15 +483,16 @@ static void test_batches(const reg_entry *e)
         out[i] = sentinel();
     done = 77;
     st = e->pop_many(obj, out, 8, &done);
-    check(st == CONC_OK && done == 5, "pop_many 8 of 5: %s, *popped %zu",
-          sname(st), done);
-    /* items 0..4 went in; FIFO gives 0..4, LIFO gives 4..0 (out[0] top). */
-    for (size_t i = 0; i < 5; i++) {
-        void *want = fifo ? items[i] : items[4 - i];
+    check(st == CONC_OK && done == in, "pop_many 8 of %zu: %s, *popped %zu",
+          in, sname(st), done);
+    /* items 0..in-1 went in; FIFO gives them in order, LIFO reversed (out[0]
+     * top). */
+    for (size_t i = 0; i < in; i++) {
+        void *want = fifo ? items[i] : items[in - 1 - i];
         check(out[i] == want, "pop_many out[%zu] = %p, expected %p", i, out[i],
               want);
     }
-    check(out[5] == sentinel(), "pop_many wrote past the count");
+    check(out[in] == sentinel(), "pop_many wrote past the count");
     check(e->len(obj) == 0, "len after draining batch: %zu", e->len(obj));
 
     st = e->push_many(obj, items, 4, NULL);
@@ -487,7 +533,8 @@ static void exercise_in(const reg_entry *e, void *mem, size_t size, size_t cap,
     if (!ok(st == CONC_OK, "%s: init gives %s", ctx, sname(st)))
         return;
     subject_open(&s, e, mem, cap, ctx);
-    check(e->capacity(mem) == cap, "%s: capacity %zu", ctx, e->capacity(mem));
+    check(e->capacity(mem) == want_capacity(e, cap), "%s: capacity %zu", ctx,
+          e->capacity(mem));
     run_random(&s, 99 + cap, 600);
     drain(&s);
     st = e->fini(mem);
@@ -755,6 +802,239 @@ static void test_two_mappings_container(const reg_entry *e)
                 "both", e->name, a, b);
     munmap(a, size);
     munmap(b, size);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Closing, waiting with timeouts, joining (conc/wait.h), one thread.       */
+
+static void count_discard(void *item, void *arg)
+{
+    (void)item;
+    ++*(size_t *)arg;
+}
+
+static void test_close_wait(const reg_entry *e)
+{
+    const size_t cap = 4;
+    void *it, *items[3] = {val(101), val(102), val(103)};
+    size_t done;
+    int st;
+    void *obj = e->create_flags(cap, CONC_JOINABLE);
+    if (!ok(obj != NULL, "%s close/wait: create_flags(JOINABLE)", e->name))
+        return;
+    /* Timeouts on an open structure: an empty pop_wait times out, a full
+     * push_wait too (bounded only); the item stays with the caller. */
+    it = sentinel();
+    st = e->pop_wait(obj, &it, 1000000);
+    check(st == CONC_TIMEDOUT && it == sentinel(),
+          "pop_wait(1 ms) on empty: %s, item %p", sname(st), it);
+    st = e->pop_wait(obj, &it, 0);
+    check(st == CONC_EMPTY, "pop_wait(0) on empty: %s", sname(st));
+    for (size_t i = 0; i < cap; i++)
+        check(e->push_wait(obj, val(i), CONC_FOREVER) == CONC_OK,
+              "push_wait(FOREVER) %zu", i);
+    st = e->push_wait(obj, val(99), 1000000);
+    if (e->unbounded) {
+        check(st == CONC_OK, "unbounded push_wait(1 ms) past cap: %s",
+              sname(st));
+    } else {
+        check(st == CONC_TIMEDOUT, "push_wait(1 ms) on full: %s", sname(st));
+        check(e->push_wait(obj, val(99), 0) == CONC_FULL,
+              "push_wait(0) on full");
+    }
+    size_t inside = cap + (e->unbounded ? 1 : 0);
+    check(e->len(obj) == inside, "len %zu, want %zu", e->len(obj), inside);
+    /* Joining: inside items unfinished; join(0) times out. */
+    st = e->join(obj, 0);
+    check(st == CONC_TIMEDOUT, "join(0) with %zu unfinished: %s", inside,
+          sname(st));
+    /* Pop one with pop_wait, finish it. */
+    it = sentinel();
+    st = e->pop_wait(obj, &it, CONC_FOREVER);
+    check(st == CONC_OK && it == (e->kind == REG_QUEUE ? val(0) : (e->unbounded ? val(99) : val(cap - 1))),
+          "pop_wait(FOREVER) with items: %s %p", sname(st), it);
+    check(e->task_done(obj) == CONC_OK, "task_done 1");
+    /* Close: idempotent; pushes refused; pops drain, then CLOSED. */
+    check(e->closed(obj) == 0, "closed() before close");
+    check(e->close(obj) == CONC_OK, "close");
+    check(e->close(obj) == CONC_OK, "close again (idempotent)");
+    check(e->closed(obj) == 1, "closed() after close is %d", e->closed(obj));
+    check(e->push(obj, val(200)) == CONC_CLOSED, "push after close");
+    check(e->push_wait(obj, val(200), CONC_FOREVER) == CONC_CLOSED,
+          "push_wait(FOREVER) after close");
+    done = 77;
+    st = e->push_many(obj, items, 3, &done);
+    check(st == CONC_CLOSED && done == 0,
+          "push_many after close: %s, *pushed %zu", sname(st), done);
+    size_t left = inside - 1, got = 0;
+    while ((st = e->pop_wait(obj, &it, CONC_FOREVER)) == CONC_OK && got <= left) {
+        got++;
+        check(e->task_done(obj) == CONC_OK, "task_done %zu", got + 1);
+    }
+    check(got == left && st == CONC_CLOSED,
+          "after close, pop_wait drained %zu of %zu, then %s", got, left,
+          sname(st));
+    check(e->pop(obj, &it) == CONC_CLOSED, "pop on closed and drained");
+    done = 77;
+    st = e->pop_many(obj, items, 3, &done);
+    check(st == CONC_CLOSED && done == 0,
+          "pop_many on closed and drained: %s, *popped %zu", sname(st), done);
+    /* Every item finished: join returns at once; one more task_done is
+     * EINVAL and changes nothing. */
+    check(e->join(obj, 0) == CONC_OK, "join(0) after every task_done");
+    check(e->task_done(obj) == CONC_EINVAL, "task_done beyond the count");
+    check(e->join(obj, CONC_FOREVER) == CONC_OK,
+          "join(FOREVER) still OK after the refused task_done");
+    e->destroy(obj);
+
+    /* close_now discards what is left, counts it as done. */
+    obj = e->create_flags(cap, CONC_JOINABLE);
+    if (!ok(obj != NULL, "%s close_now: create_flags(JOINABLE)", e->name))
+        return;
+    for (size_t i = 0; i < 3; i++)
+        check(e->push(obj, val(300 + i)) == CONC_OK, "push %zu", i);
+    size_t seen = 0, n = 77;
+    st = e->close_now(obj, count_discard, &seen, &n);
+    check(st == CONC_OK && n == 3 && seen == 3,
+          "close_now: %s, *discarded %zu, discard called %zu times (want 3)",
+          sname(st), n, seen);
+    check(e->closed(obj) == 1, "closed() after close_now");
+    check(e->pop(obj, &it) == CONC_CLOSED, "pop after close_now");
+    check(e->push(obj, val(1)) == CONC_CLOSED, "push after close_now");
+    check(e->join(obj, 0) == CONC_OK, "join(0) after close_now (discarded "
+          "items count as done)");
+    check(e->task_done(obj) == CONC_EINVAL, "task_done after close_now");
+    e->destroy(obj);
+    check_group("%s: push_wait/pop_wait timeouts, close (idempotent, pushes "
+                "CLOSED, pops drain then CLOSED), close_now, task_done/join",
+                e->name);
+}
+
+/* ------------------------------------------------------------------------ */
+/* conc_lfqueue: what only the unbounded queue has.                          */
+
+static void lfqueue_push_n(conc_lfqueue *q, size_t n, size_t *next_in,
+                           const char *what)
+{
+    for (size_t i = 0; i < n; i++) {
+        int st = conc_lfqueue_push(q, val((*next_in)++));
+        if (!check(st == CONC_OK, "%s: push %zu: %s", what, i, sname(st)))
+            return;
+    }
+}
+
+static size_t lfqueue_pop_check(conc_lfqueue *q, size_t n, size_t *next_out,
+                                const char *what)
+{
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        void *it = sentinel();
+        int st = conc_lfqueue_pop(q, &it);
+        if (st != CONC_OK || it != val(*next_out)) {
+            if (bad++ == 0)
+                check(0, "%s: pop %zu: %s %p, want item %zu", what, i,
+                      sname(st), it, *next_out);
+        }
+        (*next_out)++;
+    }
+    return bad;
+}
+
+static void test_lfqueue_segments(void)
+{
+    conc_lfqueue *q = conc_lfqueue_new(0);
+    if (!ok(q != NULL, "lfqueue: new"))
+        return;
+    size_t m0 = conc_lfqueue_memory(q), in = 0, out = 0, peak;
+    void *it;
+    check(m0 > 0, "memory() of an empty queue is %zu", m0);
+    /* Thousands of items: several segments (~1000 items each). */
+    lfqueue_push_n(q, 5000, &in, "fill 5000");
+    check(conc_lfqueue_len(q) == 5000, "len %zu after 5000 pushes",
+          conc_lfqueue_len(q));
+    peak = conc_lfqueue_memory(q);
+    check(peak >= 4 * m0 && peak > m0,
+          "memory() with 5000 items is %zu (empty: %zu): segments added",
+          peak, m0);
+    check(lfqueue_pop_check(q, 5000, &out, "drain 5000") == 0,
+          "FIFO across segment boundaries");
+    check(conc_lfqueue_pop(q, &it) == CONC_EMPTY, "EMPTY after the drain");
+    check(conc_lfqueue_len(q) == 0, "len 0 after the drain");
+    check(conc_lfqueue_memory(q) == m0,
+          "memory() after a full drain is %zu, empty queue had %zu",
+          conc_lfqueue_memory(q), m0);
+    /* A sliding window: pushes run ahead of pops by 1500, across segments
+     * again and again; then drain. */
+    for (int round = 0; round < 8; round++) {
+        lfqueue_push_n(q, 1500, &in, "window push");
+        check(lfqueue_pop_check(q, round == 0 ? 0 : 1500, &out,
+                                "window pop") == 0,
+              "FIFO in the sliding window, round %d", round);
+    }
+    check(lfqueue_pop_check(q, in - out, &out, "final drain") == 0,
+          "FIFO in the final drain");
+    check(conc_lfqueue_pop(q, &it) == CONC_EMPTY, "EMPTY after the window");
+    check(conc_lfqueue_memory(q) == m0,
+          "memory() after the window drained is %zu, want %zu",
+          conc_lfqueue_memory(q), m0);
+    /* Batches across a boundary. */
+    void *batch[64], *back[64];
+    size_t total = 0, bad = 0;
+    for (int k = 0; k < 40; k++) {
+        size_t done = 0;
+        for (size_t i = 0; i < 64; i++)
+            batch[i] = val(100000 + 64 * (size_t)k + i);
+        if (conc_lfqueue_push_many(q, batch, 64, &done) != CONC_OK ||
+            done != 64)
+            bad++;
+    }
+    while (total < 40 * 64) {
+        size_t done = 0;
+        if (conc_lfqueue_pop_many(q, back, 64, &done) != CONC_OK || done == 0)
+            break;
+        for (size_t i = 0; i < done; i++)
+            if (back[i] != val(100000 + total + i))
+                bad++;
+        total += done;
+    }
+    check(bad == 0 && total == 40 * 64,
+          "push_many/pop_many of 2560 items across segments: %zu popped, %zu "
+          "wrong", total, bad);
+    check(conc_lfqueue_memory(q) == m0, "memory() back to %zu after batches "
+          "(is %zu)", m0, conc_lfqueue_memory(q));
+    check(conc_lfqueue_capacity(q) == SIZE_MAX, "capacity() is SIZE_MAX");
+    conc_lfqueue_free(q);
+    check_group("lfqueue: 5000 items and a 1500-item sliding window cross "
+                "segment boundaries in FIFO order; memory() returns to its "
+                "empty value (%zu bytes, peak %zu) after each drain", m0, peak);
+
+    /* Caller memory: the handle in our memory, segments from mmap; fini
+     * with items still inside returns every segment (ASan: no leak). */
+    size_t fp = conc_lfqueue_footprint();
+    void *mem = aligned_alloc(CONC_ALIGN, round_up(fp, CONC_ALIGN));
+    if (!mem)
+        bail_out("aligned_alloc");
+    memset(mem, 0xA5, fp);
+    int st = conc_lfqueue_init(mem, fp, 0);
+    if (ok(st == CONC_OK, "lfqueue: init in caller memory: %s", sname(st))) {
+        q = mem;
+        in = out = 0;
+        m0 = conc_lfqueue_memory(q);
+        lfqueue_push_n(q, 2500, &in, "caller memory push");
+        check(lfqueue_pop_check(q, 1200, &out, "caller memory pop") == 0,
+              "FIFO in caller memory");
+        st = conc_lfqueue_fini(q);
+        check(st == CONC_OK, "fini with 1300 items inside: %s", sname(st));
+        st = conc_lfqueue_init(mem, fp, 0);
+        check(st == CONC_OK && conc_lfqueue_len(q) == 0 &&
+              conc_lfqueue_memory(q) == m0,
+              "re-init: %s, len %zu, memory %zu", sname(st),
+              conc_lfqueue_len(q), conc_lfqueue_memory(q));
+        conc_lfqueue_fini(q);
+        check_group("lfqueue: caller memory, 2500 items, fini with items "
+                    "inside, re-init empty");
+    }
+    free(mem);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1032,9 +1312,20 @@ int main(int argc, char **argv)
         test_values(e);
         test_batches(e);
         test_caller_memory(e);
-        test_fork_container(e);
-        test_two_mappings_container(e);
+        test_close_wait(e);
+        if (e->process_shared) {
+            test_fork_container(e);
+            test_two_mappings_container(e);
+        } else {
+            skip("%s: not process-shared (registry: process_shared = false; "
+                 "its memory is per-process): no fork/MAP_SHARED test",
+                 e->name);
+            skip("%s: not process-shared: no memfd mapped-twice test",
+                 e->name);
+        }
     }
+    if (selected("lfqueue"))
+        test_lfqueue_segments();
     done_testing();
     return tap_exit();
 }
