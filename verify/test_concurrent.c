@@ -129,7 +129,8 @@ static void *xmalloc(size_t n)
 /* ------------------------------------------------------------------------ */
 /* Workers and the monitor                                                  */
 
-enum role { PRODUCER, CONSUMER, MIXED, ADDER, WRITER, READER };
+enum role { PRODUCER, CONSUMER, MIXED, ADDER, WRITER, READER, CLOSE_PRODUCER,
+            CLOSE_CONSUMER, WAIT_PRODUCER, WAIT_CONSUMER };
 
 typedef struct worker {
     pthread_t th;
@@ -148,6 +149,10 @@ typedef struct worker {
     size_t bad_payload;
     size_t bad_batch;
     size_t log_overflow; /* more pops than items exist */
+    /* Close and wait scenarios. */
+    int last_status;     /* the status that ended the worker's loop */
+    size_t pushed_ok;    /* pushes that said OK */
+    size_t late_ok;      /* pushes that said OK after closed() said 1 */
     /* Counters. */
     int64_t *prevs;
     size_t nprevs;
@@ -192,6 +197,14 @@ static int count_done(worker *w, int n, uint64_t *progress)
  * progress for g_stall_s seconds, say so, ask the workers to give up (they
  * check g_abort wherever they retry) and return true; if they cannot even
  * do that (stuck inside the library), bail out. */
+/* Called by run_workers on every turn of its monitoring loop (close and
+ * wait scenarios close the structure from there), and once when a scenario
+ * stalls (to close it, which wakes every waiter, so that the workers can
+ * leave and the failure is reported instead of hanging). */
+static void (*g_tick)(void *arg);
+static void (*g_on_stall)(void *arg);
+static void *g_hook_arg;
+
 static bool run_workers(worker *w, int n, const char *what)
 {
     bool stalled = false;
@@ -205,6 +218,8 @@ static bool run_workers(worker *w, int n, const char *what)
     uint64_t last = UINT64_MAX, sum;
     double last_change = now_s();
     while (count_done(w, n, &sum) < n) {
+        if (g_tick)
+            g_tick(g_hook_arg);
         if (sum != last) {
             last = sum;
             last_change = now_s();
@@ -217,6 +232,8 @@ static bool run_workers(worker *w, int n, const char *what)
                      (int)w[i].role, atomic_load(&w[i].done),
                      atomic_load(&w[i].progress));
             atomic_store(&g_abort, 1);
+            if (g_on_stall)
+                g_on_stall(g_hook_arg);
             double t = now_s();
             while (count_done(w, n, NULL) < n && now_s() - t < 10.0)
                 sleep_ms(10);
@@ -234,6 +251,8 @@ static bool run_workers(worker *w, int n, const char *what)
     for (int i = 0; i < n; i++)
         pthread_join(w[i].th, NULL);
     tap_watchdog(0, NULL);
+    g_tick = g_on_stall = NULL;
+    g_hook_arg = NULL;
     return stalled;
 }
 
@@ -278,6 +297,13 @@ typedef struct scenario {
     _Atomic int producers_left;
     _Atomic int producers_done;
     const char *name;
+    /* Close and wait scenarios. */
+    bool waiting;            /* push_wait/pop_wait(CONC_FOREVER) */
+    size_t *ok_count;        /* [P]: producer p's items are seqs < ok_count[p] */
+    uint64_t close_at;       /* close once the workers' progress reaches it */
+    worker *workers;
+    int nworkers;
+    _Atomic int closed_by_main;
 } scenario;
 
 /* Consumer side of an item: decode, check the payload, log it. */
@@ -310,10 +336,11 @@ static void *producer_main(void *arg)
         if (!sc->batch) {
             publish(sc, w->id, seq);
             int st;
+            /* Unbounded: FULL is a wrong status, not a reason to retry. */
             while ((st = e->push(sc->obj, encode(w->id, seq))) == CONC_FULL &&
-                   !aborted())
+                   !e->unbounded && !aborted())
                 sched_yield();
-            if (st == CONC_FULL)
+            if (st == CONC_FULL && !e->unbounded)
                 break; /* aborted */
             if (st != CONC_OK)
                 worker_bad(w, st);
@@ -334,6 +361,10 @@ static void *producer_main(void *arg)
                     break;
                 }
                 off += pushed;
+                if (st == CONC_FULL && e->unbounded) {
+                    worker_bad(w, st);
+                    break;
+                }
                 if (st == CONC_FULL && aborted())
                     break;
                 if (st == CONC_FULL)
@@ -425,12 +456,12 @@ static void *mixed_main(void *arg)
         publish(sc, w->id, seq);
         int st;
         while ((st = e->push(sc->obj, encode(w->id, seq))) == CONC_FULL) {
-            if (aborted())
+            if (aborted() || e->unbounded)
                 break;
             mixed_pop(w);
             sched_yield();
         }
-        if (st == CONC_FULL)
+        if (st == CONC_FULL && !e->unbounded)
             break; /* aborted */
         if (st != CONC_OK)
             worker_bad(w, st);
@@ -447,6 +478,11 @@ static void *mixed_main(void *arg)
 static void check_logs(scenario *sc, worker *logs, int nlogs, bool fifo)
 {
     size_t total = (size_t)sc->P * sc->per_producer;
+    if (sc->ok_count) {
+        total = 0;
+        for (int p = 0; p < sc->P; p++)
+            total += sc->ok_count[p];
+    }
     uint8_t **seen = xmalloc(sizeof(uint8_t *) * (size_t)sc->P);
     size_t invented = 0, dups = 0, missing = 0, order = 0, got = 0;
     size_t bad_status = 0, bad_payload = 0, bad_batch = 0, overflow = 0;
@@ -468,7 +504,8 @@ static void check_logs(scenario *sc, worker *logs, int nlogs, bool fifo)
             uintptr_t v = w->log[i];
             uintptr_t p = v >> SEQ_BITS, seq = v & SEQ_MASK;
             got++;
-            if (p >= (uintptr_t)sc->P || seq >= sc->per_producer) {
+            if (p >= (uintptr_t)sc->P || seq >= sc->per_producer ||
+                (sc->ok_count && seq >= sc->ok_count[p])) {
                 if (invented++ == 0)
                     check(0, "%s: invented item %#" PRIxPTR, sc->name, v);
                 continue;
@@ -485,7 +522,7 @@ static void check_logs(scenario *sc, worker *logs, int nlogs, bool fifo)
         }
     }
     for (int p = 0; p < sc->P; p++)
-        for (size_t s = 0; s < sc->per_producer; s++)
+        for (size_t s = 0; s < (sc->ok_count ? sc->ok_count[p] : sc->per_producer); s++)
             if (!seen[p][s] && missing++ == 0)
                 check(0, "%s: producer %d's item %zu never popped", sc->name,
                       p, s);
@@ -635,6 +672,295 @@ static void test_mixed(const reg_entry *e, size_t cap, int T)
             (size_t)T * per,
             e->kind == REG_QUEUE ? ", per-producer FIFO in every view" : "");
     scenario_close(&sc, w, T + 1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Closing and waiting (conc/wait.h)                                        */
+
+/* Close scenario, producer: push (p, 0), (p, 1), ... until CLOSED, retrying
+ * on FULL.  A producer that runs out of items waits until closed() says 1,
+ * and then one more push must say CLOSED: every producer ends on CLOSED. */
+static void *close_producer_main(void *arg)
+{
+    worker *w = arg;
+    scenario *sc = w->sc;
+    const reg_entry *e = sc->e;
+    size_t seq = 0;
+    int st = CONC_OK;
+    wait_go();
+    for (;;) {
+        bool spare = seq >= sc->per_producer; /* beyond the quota */
+        if (spare) {
+            while (!e->closed(sc->obj) && !aborted())
+                sched_yield();
+            if (!e->closed(sc->obj))
+                break; /* aborted */
+        } else {
+            publish(sc, w->id, seq);
+        }
+        st = sc->waiting ? e->push_wait(sc->obj, encode(w->id, seq), CONC_FOREVER)
+                         : e->push(sc->obj, encode(w->id, seq));
+        if (st == CONC_FULL && !e->unbounded && !sc->waiting) {
+            if (aborted())
+                break;
+            sched_yield();
+            continue;
+        }
+        if (st == CONC_OK && spare) {
+            w->late_ok++; /* closed() said 1, and then a push went in */
+            break;
+        }
+        if (st != CONC_OK)
+            break;
+        seq++;
+        atomic_store_explicit(&w->progress, seq, memory_order_relaxed);
+    }
+    if (st != CONC_OK && st != CONC_CLOSED && st != CONC_FULL)
+        worker_bad(w, st);
+    w->last_status = st;
+    w->pushed_ok = seq;
+    atomic_store_explicit(&w->done, 1, memory_order_release);
+    return NULL;
+}
+
+/* Close and wait scenarios, consumer: pop (or pop_wait FOREVER) until
+ * CLOSED; EMPTY means try again. */
+static void *close_consumer_main(void *arg)
+{
+    worker *w = arg;
+    scenario *sc = w->sc;
+    const reg_entry *e = sc->e;
+    int st;
+    wait_go();
+    for (;;) {
+        void *it = NULL;
+        st = sc->waiting ? e->pop_wait(sc->obj, &it, CONC_FOREVER)
+                         : e->pop(sc->obj, &it);
+        if (st == CONC_OK) {
+            consume(w, it);
+            atomic_store_explicit(&w->progress, w->nlog, memory_order_relaxed);
+            continue;
+        }
+        if (st == CONC_EMPTY && !sc->waiting && !aborted()) {
+            sched_yield();
+            continue;
+        }
+        break;
+    }
+    if (st != CONC_CLOSED)
+        worker_bad(w, st);
+    w->last_status = st;
+    atomic_store_explicit(&w->done, 1, memory_order_release);
+    return NULL;
+}
+
+/* Wait scenario, producer: push_wait(FOREVER) every item; then it is done
+ * (the main thread closes once every producer is). */
+static void *wait_producer_main(void *arg)
+{
+    worker *w = arg;
+    scenario *sc = w->sc;
+    const reg_entry *e = sc->e;
+    int st = CONC_OK;
+    size_t seq;
+    wait_go();
+    for (seq = 0; seq < sc->per_producer; seq++) {
+        publish(sc, w->id, seq);
+        st = e->push_wait(sc->obj, encode(w->id, seq), CONC_FOREVER);
+        if (st != CONC_OK) {
+            worker_bad(w, st);
+            break;
+        }
+        atomic_store_explicit(&w->progress, seq + 1, memory_order_relaxed);
+    }
+    w->last_status = st;
+    w->pushed_ok = seq;
+    if (atomic_fetch_sub_explicit(&sc->producers_left, 1,
+                                  memory_order_acq_rel) == 1)
+        atomic_store_explicit(&sc->producers_done, 1, memory_order_release);
+    atomic_store_explicit(&w->done, 1, memory_order_release);
+    return NULL;
+}
+
+static uint64_t progress_sum(const scenario *sc)
+{
+    uint64_t sum = 0;
+    for (int i = 0; i < sc->nworkers; i++)
+        sum += atomic_load_explicit(&sc->workers[i].progress,
+                                    memory_order_relaxed);
+    return sum;
+}
+
+static void main_close(scenario *sc)
+{
+    if (atomic_exchange(&sc->closed_by_main, 1) == 0) {
+        int st = sc->e->close(sc->obj);
+        if (st != CONC_OK)
+            check(0, "%s: close gave %s", sc->name, sname(st));
+    }
+}
+
+/* Close scenario: close once the workers have made close_at steps. */
+static void close_tick(void *arg)
+{
+    scenario *sc = arg;
+    if (!atomic_load(&sc->closed_by_main) && progress_sum(sc) >= sc->close_at)
+        main_close(sc);
+}
+
+/* Wait scenario: close once every producer is done. */
+static void wait_tick(void *arg)
+{
+    scenario *sc = arg;
+    if (atomic_load_explicit(&sc->producers_done, memory_order_acquire))
+        main_close(sc);
+}
+
+/* A stall: close, so that every waiter wakes and the workers can leave. */
+static void stall_close(void *arg)
+{
+    scenario *sc = arg;
+    sc->e->close(sc->obj);
+}
+
+/* Checks shared by the close and wait scenarios, after the join. */
+static void check_closed_end(scenario *sc, worker *w, int P, int C)
+{
+    for (int i = 0; i < P + C; i++) {
+        const char *who = i < P ? "producer" : "consumer";
+        int id = i < P ? i : i - P;
+        if (w[i].bad_status)
+            check(0, "%s: %s %d got %s", sc->name, who, id, sname(w[i].last_bad));
+        if (w[i].late_ok)
+            check(0, "%s: producer %d: a push said OK after closed() said 1",
+                  sc->name, id);
+    }
+    void *it = NULL;
+    int st = sc->e->pop(sc->obj, &it);
+    check(st == CONC_CLOSED, "%s: pop after the run gave %s (want CLOSED)",
+          sc->name, sname(st));
+    st = sc->e->push(sc->obj, NULL);
+    check(st == CONC_CLOSED, "%s: push after the run gave %s (want CLOSED)",
+          sc->name, sname(st));
+    check(sc->e->len(sc->obj) == 0, "%s: len after the run is %zu", sc->name,
+          sc->e->len(sc->obj));
+}
+
+/* Producers push until CLOSED (counting what went in), consumers pop until
+ * CLOSED, this thread closes at a random moment.  Exactly the items whose
+ * push said OK are popped, each once (nothing stranded by the close), in
+ * per-producer order for queues; every worker ends on CLOSED. */
+static void test_close_race(const reg_entry *e, size_t cap, int P, int C,
+                            bool waiting, uint64_t seed)
+{
+    char name[160];
+    scenario sc;
+    size_t per = scaled(20000.0 / P, 50);
+    snprintf(name, sizeof name, "%s cap %zu, close while %d producer%s x %d "
+             "consumer%s %s", e->name, cap, P, P > 1 ? "s" : "", C,
+             C > 1 ? "s" : "", waiting ? "wait (FOREVER)" : "push/pop");
+    scenario_open(&sc, e, cap, P, C, per, false, name);
+    sc.waiting = waiting;
+    sc.ok_count = xmalloc(sizeof(size_t) * (size_t)P);
+    uint64_t r = (seed * 0x9E3779B97F4A7C15ull) | 1;
+    rng_next(&r);
+    rng_next(&r);
+    /* Progress counts pushes and pops: up to 2 * P * per; close somewhere
+     * in the first 90% of that (sometimes at once). */
+    sc.close_at = rng_next(&r) % (uint64_t)(1.8 * (double)(P * per)) + 1;
+    if (rng_next(&r) % 8 == 0)
+        sc.close_at = 0;
+    worker *w = xmalloc(sizeof(worker) * (size_t)(P + C));
+    for (int i = 0; i < P + C; i++) {
+        w[i].sc = &sc;
+        w[i].id = i < P ? i : i - P;
+        w[i].role = i < P ? CLOSE_PRODUCER : CLOSE_CONSUMER;
+    }
+    for (int i = P; i < P + C; i++) {
+        w[i].log_cap = (size_t)P * per;
+        w[i].log = xmalloc(sizeof(uintptr_t) * w[i].log_cap);
+    }
+    sc.workers = w;
+    sc.nworkers = P + C;
+    g_tick = close_tick;
+    g_on_stall = stall_close;
+    g_hook_arg = &sc;
+    bool stalled = run_workers(w, P + C, name);
+    size_t ok_total = 0;
+    int not_closed = 0;
+    for (int p = 0; p < P; p++) {
+        sc.ok_count[p] = w[p].pushed_ok;
+        ok_total += w[p].pushed_ok;
+    }
+    for (int i = 0; i < P + C; i++)
+        if (w[i].last_status != CONC_CLOSED)
+            not_closed++;
+    if (stalled)
+        check(0, "%s: stalled (no progress for %g s)", name, g_stall_s);
+    check(not_closed == 0, "%s: %d workers did not end on CLOSED", name,
+          not_closed);
+    check(atomic_load(&sc.closed_by_main) == 1, "%s: never closed", name);
+    check_closed_end(&sc, w, P, C);
+    if (!stalled)
+        check_logs(&sc, w + P, C, e->kind == REG_QUEUE);
+    verdict("%s: closed at step %" PRIu64 "; the %zu items pushed OK each "
+            "popped once%s, every thread ended on CLOSED", name, sc.close_at,
+            ok_total, e->kind == REG_QUEUE ? ", per-producer FIFO" : "");
+    free(sc.ok_count);
+    scenario_close(&sc, w, P + C);
+}
+
+/* push_wait/pop_wait(FOREVER) handing items over through a tiny structure;
+ * the main thread closes once every producer is done, and the consumers
+ * leave on CLOSED.  A lost wake-up leaves a thread asleep: no progress, and
+ * the stall monitor reports it (and closes, to wake everyone). */
+static void test_wait_handoff(const reg_entry *e, size_t cap, int P, int C,
+                              size_t total)
+{
+    char name[160];
+    scenario sc;
+    size_t per = total / (size_t)P;
+    if (per < 10)
+        per = 10;
+    snprintf(name, sizeof name, "%s cap %zu, %d producer%s x %d consumer%s, "
+             "push_wait/pop_wait(FOREVER)", e->name, cap, P, P > 1 ? "s" : "",
+             C, C > 1 ? "s" : "");
+    scenario_open(&sc, e, cap, P, C, per, false, name);
+    sc.waiting = true;
+    worker *w = xmalloc(sizeof(worker) * (size_t)(P + C));
+    for (int i = 0; i < P + C; i++) {
+        w[i].sc = &sc;
+        w[i].id = i < P ? i : i - P;
+        w[i].role = i < P ? WAIT_PRODUCER : WAIT_CONSUMER;
+    }
+    for (int i = P; i < P + C; i++) {
+        w[i].log_cap = (size_t)P * per;
+        w[i].log = xmalloc(sizeof(uintptr_t) * w[i].log_cap);
+    }
+    sc.workers = w;
+    sc.nworkers = P + C;
+    g_tick = wait_tick;
+    g_on_stall = stall_close;
+    g_hook_arg = &sc;
+    double t0 = now_s();
+    bool stalled = run_workers(w, P + C, name);
+    double dt = now_s() - t0;
+    int not_closed = 0;
+    for (int i = P; i < P + C; i++)
+        if (w[i].last_status != CONC_CLOSED)
+            not_closed++;
+    if (stalled)
+        check(0, "%s: stalled (no progress for %g s): a lost wake-up?", name,
+              g_stall_s);
+    check(not_closed == 0, "%s: %d consumers did not end on CLOSED", name,
+          not_closed);
+    check_closed_end(&sc, w, P, C);
+    if (!stalled)
+        check_logs(&sc, w + P, C, e->kind == REG_QUEUE);
+    verdict("%s: %zu handoffs in %.2f s, each item popped once%s, consumers "
+            "ended on CLOSED", name, (size_t)P * per, dt,
+            e->kind == REG_QUEUE ? ", per-producer FIFO" : "");
+    scenario_close(&sc, w, P + C);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -889,6 +1215,10 @@ static void *worker_main(void *arg)
     case ADDER: return adder_main(arg);
     case WRITER: return bounded_writer(arg);
     case READER: return bounded_reader(arg);
+    case CLOSE_PRODUCER: return close_producer_main(arg);
+    case CLOSE_CONSUMER:
+    case WAIT_CONSUMER: return close_consumer_main(arg);
+    case WAIT_PRODUCER: return wait_producer_main(arg);
     }
     return NULL;
 }
@@ -954,7 +1284,9 @@ int main(int argc, char **argv)
                 test_counter_sum(e, 1, 8, 1);
             }
         } else {
-            for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++)
+            /* Unbounded: the capacity is ignored, so one pass is enough. */
+            size_t ncaps = e->unbounded ? 1 : sizeof caps / sizeof caps[0];
+            for (size_t c = 0; c < ncaps; c++)
                 for (size_t k = 0; k < sizeof configs / sizeof configs[0]; k++)
                     test_producers_consumers(e, caps[c], configs[k][0],
                                              configs[k][1], false);
@@ -967,6 +1299,17 @@ int main(int argc, char **argv)
             test_mixed(e, 3, 3);
             test_mixed(e, 3, 8);
             test_mixed(e, 64, 8);
+            /* Closing at a random moment, and waiting. */
+            uint64_t seed = 0xC105E + r;
+            test_close_race(e, 1, 2, 2, false, seed++);
+            test_close_race(e, 3, 4, 4, false, seed++);
+            test_close_race(e, 64, 1, 3, false, seed++);
+            test_close_race(e, 2, 3, 3, true, seed++);
+            test_close_race(e, 64, 4, 2, true, seed++);
+            size_t handoffs = scaled(70000.0, 1000);
+            test_wait_handoff(e, 1, 1, 1, handoffs);
+            test_wait_handoff(e, 1, 2, 2, handoffs);
+            test_wait_handoff(e, 2, 4, 4, handoffs);
         }
         diag("%s: %.2f s", e->name, now_s() - t);
     }
