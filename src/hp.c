@@ -14,8 +14,9 @@
  *              push only needs its tail to point at the current head.
  *   g_norphans how many nodes the orphan list holds (for conc_hp_pending).
  *
- * A record: its hazard slots on a line pair of their own (written by the
- * owner on every protect, read by every scan), `active` (0/1, taken by CAS
+ * A record: its hazard slots and its `moves` count (bumped by conc_hp_set,
+ * see rec_read) on a line pair of their own (written by the owner on every
+ * protect, read by every scan), `active` (0/1, taken by CAS
  * acquire, given back by a release store, which hands the owner-private
  * fields below from one thread to the next), `next`, `nretired` (the length
  * of the retired list, read by conc_hp_pending), and owner-private: the
@@ -42,7 +43,10 @@ struct hp_node {
 
 struct conc_hp_rec {
     union {
-        conc_atomic_uptr slot[CONC_HP_SLOTS];
+        struct {
+            conc_atomic_uptr slot[CONC_HP_SLOTS];
+            conc_atomic_uptr moves; /* conc_hp_set calls (see rec_read) */
+        } s;
         unsigned char pad_[CONC_PAD_LINE];
     } hz;
     conc_atomic_u32 active;
@@ -54,7 +58,7 @@ struct conc_hp_rec {
     bool reserve_busy[CONC_HP_SLOTS];
 };
 
-_Static_assert(CONC_HP_SLOTS * sizeof(conc_atomic_uptr) <= CONC_PAD_LINE,
+_Static_assert((CONC_HP_SLOTS + 1) * sizeof(conc_atomic_uptr) <= CONC_PAD_LINE,
                "hazard slots must fit their padded line pair");
 
 static conc_atomic_uptr g_records;
@@ -112,14 +116,45 @@ static bool sorted_has(const uintptr_t *v, size_t n, uintptr_t p)
     return false;
 }
 
-/* Does any slot of any record from `head` down hold p?  O(H), no memory.
- * Seq_cst loads: the scanner's side of the Dekker pairing (hp.h). */
+/* Read one record's slots, consistently with respect to moves.
+ *
+ * Seq_cst loads: the scanner's side of the Dekker pairing (hp.h).  That
+ * pairing covers values published by conc_hp_protect, which validates them;
+ * a value moved by conc_hp_set from one slot to another is not validated,
+ * and a plain read of the slots one after the other can miss it: read slot
+ * 0 (still empty), the owner sets slot 0 and clears slot 1, read slot 1
+ * (now empty).  So conc_hp_set bumps `moves` after its store (seq_cst RMW),
+ * and a pass over the slots counts only if `moves` did not change during it.
+ * Why that suffices: if the pass read the new slot before the set's store,
+ * then (all seq_cst) the first `moves` load precedes the set's store and so
+ * its bump, and reads the old count; if it read the old slot at or after the
+ * store that cleared or overwrote it (release or stronger, sequenced after
+ * the bump), that load synchronizes with it, so the bump happens before the
+ * second `moves` load, which sees the new count.  The owner moves values
+ * rarely, so the retry loop ends; it waits (conc_spin_pause) only while the
+ * owner keeps moving. */
+static void rec_read(conc_hp_rec *r, uintptr_t out[CONC_HP_SLOTS])
+{
+    for (;;) {
+        uintptr_t m = conc_load_uptr(&r->hz.s.moves, CONC_SEQ_CST);
+        for (int i = 0; i < CONC_HP_SLOTS; i++)
+            out[i] = conc_load_uptr(&r->hz.s.slot[i], CONC_SEQ_CST);
+        if (conc_load_uptr(&r->hz.s.moves, CONC_SEQ_CST) == m)
+            return;
+        conc_spin_pause();
+    }
+}
+
+/* Does any slot of any record from `head` down hold p?  O(H), no memory. */
 static bool held_from(conc_hp_rec *head, uintptr_t p)
 {
-    for (conc_hp_rec *r = head; r; r = rec_next(r))
+    for (conc_hp_rec *r = head; r; r = rec_next(r)) {
+        uintptr_t v[CONC_HP_SLOTS];
+        rec_read(r, v);
         for (int i = 0; i < CONC_HP_SLOTS; i++)
-            if (conc_load_uptr(&r->hz.slot[i], CONC_SEQ_CST) == p)
+            if (v[i] == p)
                 return true;
+    }
     return false;
 }
 
@@ -255,12 +290,13 @@ void conc_hp_scan(conc_hp_rec *r)
     if (!conc_load_u32(&g_fail_allocs, CONC_RELAXED))
         hz = cap <= SCAN_STACK ? stack_buf : hp_malloc(cap * sizeof *hz);
     if (hz) {
-        for (conc_hp_rec *q = head; q; q = rec_next(q))
-            for (int i = 0; i < CONC_HP_SLOTS; i++) {
-                uintptr_t v = conc_load_uptr(&q->hz.slot[i], CONC_SEQ_CST);
-                if (v)
-                    hz[n++] = v;
-            }
+        for (conc_hp_rec *q = head; q; q = rec_next(q)) {
+            uintptr_t v[CONC_HP_SLOTS];
+            rec_read(q, v);
+            for (int i = 0; i < CONC_HP_SLOTS; i++)
+                if (v[i])
+                    hz[n++] = v[i];
+        }
         qsort(hz, n, sizeof *hz, uptr_cmp);
     }
     /* else: no memory for the array; check each node against every slot. */
@@ -339,7 +375,7 @@ void conc_hp_retire(conc_hp_rec *r, void *p, conc_hp_free_fn free_fn)
  * synchronizes with the store that published it. */
 uintptr_t conc_hp_protect(conc_hp_rec *r, int slot, conc_atomic_uptr *src)
 {
-    conc_atomic_uptr *hz = &r->hz.slot[slot];
+    conc_atomic_uptr *hz = &r->hz.s.slot[slot];
     uintptr_t p = conc_load_uptr(src, CONC_RELAXED);
     for (;;) {
         conc_store_uptr(hz, p, CONC_SEQ_CST);
@@ -350,16 +386,19 @@ uintptr_t conc_hp_protect(conc_hp_rec *r, int slot, conc_atomic_uptr *src)
     }
 }
 
+/* The store, then the bump of `moves` that tells a concurrent scan to read
+ * this record's slots again (rec_read).  Both seq_cst. */
 void conc_hp_set(conc_hp_rec *r, int slot, uintptr_t p)
 {
-    conc_store_uptr(&r->hz.slot[slot], p, CONC_SEQ_CST);
+    conc_store_uptr(&r->hz.s.slot[slot], p, CONC_SEQ_CST);
+    conc_fetch_add_uptr(&r->hz.s.moves, 1, CONC_SEQ_CST);
 }
 
 /* Release: the owner's accesses to the object happen before a scan whose
  * (acquire) load reads this 0 and then frees the object. */
 void conc_hp_clear(conc_hp_rec *r, int slot)
 {
-    conc_store_uptr(&r->hz.slot[slot], 0, CONC_RELEASE);
+    conc_store_uptr(&r->hz.s.slot[slot], 0, CONC_RELEASE);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -449,7 +488,8 @@ static conc_hp_rec *rec_acquire(void)
     conc_hp_rec *r = mem;
     memset(r, 0, sizeof *r);
     for (int i = 0; i < CONC_HP_SLOTS; i++)
-        conc_init_uptr(&r->hz.slot[i], 0);
+        conc_init_uptr(&r->hz.s.slot[i], 0);
+    conc_init_uptr(&r->hz.s.moves, 0);
     conc_init_u32(&r->active, 1);
     conc_init_uptr(&r->nretired, 0);
     conc_init_uptr(&r->next, 0);

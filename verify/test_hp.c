@@ -9,7 +9,10 @@
  *      another thread (or by the protector's own exit scan), never before
  *      the protector clears.
  *   4. stress: writers exchange new objects into a shared pointer and retire
- *      the old ones, readers protect and check them; threads come and go in
+ *      the old ones, readers protect and check them, mostly while moving
+ *      them between their two slots with conc_hp_set (both directions: a
+ *      scan that does not re-read a record whose owner moved a value frees
+ *      objects still in use, which this catches); threads come and go in
  *      rounds (records are reused, leftovers orphaned).  Every object carries
  *      canaries that its free_fn poisons before free(), so a use after free
  *      shows even without ASan.  At the end every object was freed exactly
@@ -463,13 +466,15 @@ static void *stress_main(void *arg)
         struct obj *o = (struct obj *)conc_hp_protect(r, slot, &g_shared);
         if (!o)
             continue;
-        if ((s >> 24) & 1) { /* move it to the other slot with conc_hp_set */
+        uint64_t gen = o->gen;
+        bool good = obj_ok(o);
+        /* Move it to the other slot and back, 0-3 times, with conc_hp_set. */
+        for (int m = (int)((s >> 24) & 3); m > 0; m--) {
             conc_hp_set(r, slot ^ 1, (uintptr_t)o);
             conc_hp_clear(r, slot);
             slot ^= 1;
+            good = good && obj_ok(o);
         }
-        uint64_t gen = o->gen;
-        bool good = obj_ok(o);
         if (((s >> 32) & 15) == 0)
             sched_yield(); /* hold it a while: writers retire meanwhile */
         else

@@ -28,6 +28,11 @@
  * therefore sees the object gone and retries.  A slot is only ever written
  * with release or seq_cst stores, and the scan's loads acquire, so
  * everything a reader did with an object happens before its free_fn runs.
+ * A value moved between two slots of one thread by conc_hp_set is not
+ * re-validated; instead each set bumps a per-record counter, and a scan
+ * re-reads a record's slots if the counter changed while it read them (a
+ * scan reading slot 0, then slot 1, would otherwise miss a value that moved
+ * from slot 1 to slot 0 in between; the stress test catches exactly that).
  *
  * Memory held back.  Every retire scans, so after it this thread's list holds
  * only objects that some slot held during that scan: at most H, the number of
@@ -68,13 +73,16 @@
  *     seq_cst fence) for the Dekker argument above.
  *   - A pointer is dereferenced only while a slot holds it and only if it was
  *     obtained by conc_hp_protect (which validates it against its source), or
- *     by conc_hp_set of a value already protected by another slot of the same
- *     thread.  A plain load followed by conc_hp_set is NOT safe.
+ *     by conc_hp_set of a value that another slot of the same thread protects
+ *     at that moment (a move: set the new slot, then clear or reuse the old
+ *     one), or that cannot have been retired yet.  A plain load followed by
+ *     conc_hp_set is NOT safe: re-validate with conc_hp_protect.
  *   - free_fn must not block on the thread that called retire/scan.
  *
  * Only this file's functions touch records; protect/set/clear take no lock,
  * allocate nothing, and are lock-free (protect retries only while its source
- * keeps changing).
+ * keeps changing).  A scan re-reads a record only while that record's owner
+ * keeps moving values with conc_hp_set.
  */
 #ifndef CONC_INTERNAL_HP_H
 #define CONC_INTERNAL_HP_H
@@ -102,7 +110,9 @@ conc_hp_rec *conc_hp_self(void);
  * cannot be freed while the slot holds it. */
 uintptr_t conc_hp_protect(conc_hp_rec *r, int slot, conc_atomic_uptr *src);
 
-/* Publish a value already known safe (seq_cst). */
+/* Publish a value already known safe (seq_cst): one another slot of this
+ * thread protects now (then clear that slot, or not), or one not yet retired.
+ * Costs a store and an RMW on the record's move counter (see above). */
 void conc_hp_set(conc_hp_rec *r, int slot, uintptr_t p);
 
 /* Release store of 0. */
