@@ -15,14 +15,18 @@
  * Afek, PPoPP 2013).  Only single-width atomics.  Written anew for conc.
  *
  * Reclamation: hazard pointers (Michael, IEEE TPDS 2004; src/hp.c).  A
- * drained segment is retired when the head moves past it and unmapped as
- * soon as no thread's hazard pointer holds it.  Memory held back: at most
- * one segment per hazard pointer in use (two per thread that is inside an
- * operation on some lfqueue, across all lfqueues), plus none otherwise: every
- * retire scans at once.  Segments come from mmap and go back with munmap,
- * so after a drain the process's resident memory returns to its starting
- * size (measured in docs/bench.md).
- *
+ * drained segment is retired by the pop that moves the head past it, and
+ * unmapped as soon as no thread's hazard pointer holds it: every retire scans
+ * the hazard pointers at once.  Memory held back: after its last retire a
+ * thread's list holds only segments that some hazard pointer protected
+ * during that scan, at most H of them, where H is the number of hazard
+ * pointers in use (2 per thread inside an operation on any lfqueue); R
+ * threads that retire thus hold at most R x H segments, and at most H once
+ * operations stop and a retire or conc_hp_scan runs.  Held by the thread
+ * that retired them, handed to the next scanning thread when it exits.
+ * Segments come from mmap and go back with munmap, so after a drain the
+ * process's resident memory returns to its starting size (measured in
+ * docs/bench.md).
  * Progress: lock-free (push may also fail with CONC_ENOMEM when a new
  *   segment cannot be mapped; the item stays with the caller).
  * Memory: conc_lfqueue_memory() bytes: one 16 KiB segment (1008 slots)
