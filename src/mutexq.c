@@ -126,7 +126,8 @@ static conc_status push_locked(conc_mutexq *q, void *const *items, size_t n,
         return CONC_CLOSED;
     size_t room = q->capacity - q->len;
     *k = n < room ? n : room;
-    copy_in(q, tail_slot(q), items, *k);
+    if (*k > 0) /* items may be NULL when n == 0 */
+        copy_in(q, tail_slot(q), items, *k);
     q->len += *k;
     return *k == n ? CONC_OK : CONC_FULL;
 }
@@ -135,7 +136,8 @@ static conc_status pop_locked(conc_mutexq *q, void **out, size_t max,
                               size_t *k)
 {
     *k = max < q->len ? max : q->len;
-    copy_out(q, q->head, out, *k);
+    if (*k > 0) /* out may be NULL when max == 0 */
+        copy_out(q, q->head, out, *k);
     q->head += *k;
     if (q->head >= q->capacity)
         q->head -= q->capacity;

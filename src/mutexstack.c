@@ -97,7 +97,8 @@ static conc_status push_locked(conc_mutexstack *s, void *const *items,
         return CONC_CLOSED;
     size_t room = s->capacity - s->len;
     *k = n < room ? n : room;
-    memcpy(&s->slots[s->len], items, *k * sizeof(void *));
+    if (*k > 0) /* items may be NULL when n == 0 */
+        memcpy(&s->slots[s->len], items, *k * sizeof(void *));
     s->len += *k;
     return *k == n ? CONC_OK : CONC_FULL;
 }
