@@ -39,6 +39,18 @@ int main(void)
     if (!r || conc_ring_push(r, (void *)7) != CONC_OK || conc_ring_pop(r, &x) != CONC_OK || x != (void *)7)
         return 1;
     conc_ring_free(r);
+    conc_lfqueue *q = conc_lfqueue_new(CONC_JOINABLE);
+    if (!q || conc_lfqueue_push(q, (void *)8) != CONC_OK ||
+        conc_lfqueue_pop_wait(q, &x, CONC_FOREVER) != CONC_OK || x != (void *)8 ||
+        conc_lfqueue_task_done(q) != CONC_OK || conc_lfqueue_join(q, 0) != CONC_OK)
+        return 3;
+    conc_lfqueue_free(q);
+    conc_status st;
+    long m = 9, o = 0;
+    conc_shmring *s = conc_shmring_create(NULL, 2, sizeof m, 0, &st);
+    if (!s || conc_shmring_push(s, &m) != CONC_OK || conc_shmring_pop(s, &o) != CONC_OK || o != 9)
+        return 4;
+    conc_shmring_detach(s);
     if (strcmp(conc_version(), CONC_VERSION_STRING) != 0)
         return 2;
     puts(conc_strerror(CONC_FULL));
