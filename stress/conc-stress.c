@@ -211,7 +211,7 @@ static char **g_argv;
     "           [--producers P --consumers C | --threads N]\n"                \
     "           [--duration 30s | --ops N] [--capacity N] [--seed S] [--pin]\n" \
     "           [--yield-rate R] [--json FILE] [--quiet] [--stall 10s]\n"     \
-    "           [--batch N] [--expect-violation] [--list] [--help]\n"
+    "           [--batch N] [--wait] [--expect-violation] [--list] [--help]\n"
 
 static void usage_text(FILE *f)
 {
@@ -236,6 +236,9 @@ static void usage_text(FILE *f)
 "  --quiet       no progress line, no per-structure header\n"
 "  --stall D     report a stall (exit 3) after D without progress (10s)\n"
 "  --batch N     largest push_many/pop_many batch (default %d; 1: none)\n"
+"  --wait        producers push_wait, consumers pop_wait (100 ms timeouts,\n"
+"                looping on CONC_TIMEDOUT), one item at a time; the run\n"
+"                ends with close() and consumers drain until CONC_CLOSED\n"
 "  --expect-violation  exit 0 if a violation was found, 1 if not (tests)\n"
 "  --list        list the structures and exit\n"
 "\n"
@@ -503,6 +506,9 @@ static void parse_args(int argc, char **argv)
                 usage_error("--seed wants a number, not '%s'", val);
             g_cfg.seed = u;
             have_seed = true;
+        } else if (FLAG("--wait")) {
+            NO_VALUE();
+            g_cfg.wait = true;
         } else if (FLAG("--pin")) {
             NO_VALUE();
             g_cfg.pin = true;
@@ -584,6 +590,11 @@ static void parse_args(int argc, char **argv)
         usage_error("give either --duration or --ops, not both");
     if (!have_duration && !have_ops)
         g_cfg.duration_s = DEFAULT_DURATION_S;
+    for (size_t i = 0; g_cfg.wait && i < g_cfg.nstructures; i++) {
+        const reg_entry *e = g_cfg.structures[i];
+        if (e->kind != REG_COUNTER && (!e->push_wait || !e->close))
+            usage_error("--wait: %s has no push_wait/pop_wait/close", e->name);
+    }
     if (have_capacity) {
         for (size_t i = 0; i < g_cfg.nstructures; i++) {
             const reg_entry *e = g_cfg.structures[i];
@@ -715,7 +726,8 @@ static void fill_checks(result *res, const container_totals *ct)
         return;
     }
     add_check(res, "capacity", vstatus(res, V_CAPACITY, -1), VC(V_CAPACITY),
-              "capacity() is the capacity the structure was made with");
+              "capacity() is the capacity the structure was made with "
+              "(SIZE_MAX for an unbounded one)");
     add_check(res, "statuses", vstatus(res, V_STATUS, -1), VC(V_STATUS),
               "push/pop returned only OK/FULL/EMPTY, with consistent counts");
     add_check(res, "check_word", vstatus(res, V_CORRUPT, -1), VC(V_CORRUPT),
@@ -831,10 +843,11 @@ static run *run_setup(const reg_entry *e, result *res)
     if (e->kind == REG_COUNTER)
         return r;
     size_t got = e->capacity(r->obj);
-    if (got != r->capacity)
+    size_t want_cap = e->unbounded ? SIZE_MAX : r->capacity;
+    if (got != want_cap)
         violation(r, V_CAPACITY, -1, 0,
-                  "made with capacity %zu, capacity() says %zu", r->capacity,
-                  got);
+                  "made with capacity %zu, capacity() says %zu (want %zu)",
+                  r->capacity, got, want_cap);
     r->watch = e->kind == REG_STACK && r->M > 0;
     /* The ledger window: 4x the capacity (at least 4096) so that a healthy
      * run rarely leaves it, within 128 MB of slots for all producers. */
@@ -900,6 +913,20 @@ static void print_header(const run *r, const result *res)
     fflush(stdout);
 }
 
+/* --wait: once every thread that pushes has stopped pushing, close; the
+ * consumers drain and leave on CONC_CLOSED. */
+static void close_when_producers_done(run *r)
+{
+    while (atomic_load_explicit(&r->producers_done, memory_order_acquire) <
+           r->nprod)
+        stress_sleep(0.001);
+    /* Before the close, so that a consumer that sees CLOSED also sees it. */
+    atomic_store_explicit(&r->closed, 1, memory_order_release);
+    int st = r->e->close(r->obj);
+    if (st != CONC_OK)
+        violation(r, V_STATUS, -1, 0, "close() returned status %d", st);
+}
+
 /* Start the threads, wait for the duration (or for the work to be done),
  * stop them and join them; the watchdog watches from the start signal on. */
 static void run_threads(run *r, result *res)
@@ -941,6 +968,11 @@ static void run_threads(run *r, result *res)
         }
         if (atomic_load_explicit(&r->early_stop, memory_order_relaxed))
             break;
+        /* --wait with --ops: the producers are done; time to close. */
+        if (g_cfg.wait && r->e->kind != REG_COUNTER &&
+            atomic_load_explicit(&r->producers_done, memory_order_acquire) ==
+                r->nprod)
+            break;
         if (tty && el >= next_show) {
             progress_line(r, res->label, el);
             shown = true;
@@ -949,6 +981,8 @@ static void run_threads(run *r, result *res)
     }
     atomic_store_explicit(&r->stop, 1, memory_order_relaxed);
     atomic_store_explicit(&r->phase, 1, memory_order_relaxed);
+    if (g_cfg.wait && r->e->kind != REG_COUNTER)
+        close_when_producers_done(r);
     for (int i = 0; i < created; i++)
         pthread_join(th[i], NULL);
     free(th);

@@ -4,7 +4,12 @@
  *
  * Producer p pushes (p, 0), (p, 1), ... one by one or in batches
  * (push_many); a push that reports CONC_FULL keeps its items, which are
- * pushed again.  Before pushing seqs below n it publishes `started = n`, and
+ * pushed again.  An unbounded structure (conc_lfqueue) never says FULL, so
+ * producers hold back while --capacity items are inside (a backlog limit
+ * that keeps the ledger's window meaningful).  With --wait, producers call
+ * push_wait and consumers pop_wait (100 ms, looping on CONC_TIMEDOUT), one
+ * item at a time; the run ends with close(): producers stop, the main
+ * thread closes, consumers drain until CONC_CLOSED.  Before pushing seqs below n it publishes `started = n`, and
  * before that it makes room for them in its ledger (ledger.c).
  *
  * For every popped item, in this order:
@@ -226,6 +231,16 @@ static int push_step(cthread *t)
         t->producing_done = true;
         return -1;
     }
+    if (r->cfg->wait)
+        n = 1; /* push_wait has no batch form */
+    /* Unbounded: hold back while `capacity` items are inside. */
+    if (e->unbounded &&
+        atomic_load_explicit(&r->inflight, memory_order_relaxed) >=
+            (int64_t)r->capacity) {
+        t->full++;
+        publish_counts(t);
+        return 0;
+    }
     if (t->next_seq + n > t->started_pub) {
         uint64_t pub = t->next_seq + n;
         /* Room first: the settle of older seqs must happen-before any pop
@@ -244,7 +259,10 @@ static int push_step(cthread *t)
     atomic_store_explicit(&slot->op, op | OP_INSIDE, memory_order_relaxed);
     int st;
     size_t done;
-    if (n == 1) {
+    if (r->cfg->wait) {
+        st = e->push_wait(r->obj, items[0], WAIT_TIMEOUT_NS);
+        done = st == CONC_OK;
+    } else if (n == 1) {
         st = e->push(r->obj, items[0]);
         done = st == CONC_OK;
     } else {
@@ -254,9 +272,12 @@ static int push_step(cthread *t)
     atomic_store_explicit(&slot->op, op, memory_order_relaxed);
     t->calls++;
     char a[16];
-    bool okst = n == 1 ? (st == CONC_OK || st == CONC_FULL)
+    /* FULL only from a bounded structure; TIMEDOUT only from push_wait. */
+    int refusal = r->cfg->wait ? CONC_TIMEDOUT : CONC_FULL;
+    bool can_refuse = r->cfg->wait || !e->unbounded;
+    bool okst = n == 1 ? (st == CONC_OK || (st == refusal && can_refuse))
                        : ((st == CONC_OK && done == n) ||
-                          (st == CONC_FULL && done < n));
+                          (st == CONC_FULL && can_refuse && done < n));
     if (!okst) {
         violation(r, V_STATUS, t->pid, t->next_seq,
                   "%s: %s of %zu item(s) returned %s (%zu pushed)",
@@ -265,8 +286,11 @@ static int push_step(cthread *t)
         if (done > n)
             done = 0; /* nonsense count: assume nothing went in */
     }
-    if (st == CONC_FULL)
+    if (st == CONC_FULL || st == CONC_TIMEDOUT)
         t->full++;
+    if (done > 0 && done <= n && e->unbounded)
+        atomic_fetch_add_explicit(&r->inflight, (int64_t)done,
+                                  memory_order_relaxed);
     if (done > 0) {
         t->push_first = t->next_seq;
         t->push_last = t->next_seq + done - 1;
@@ -280,7 +304,8 @@ static int push_step(cthread *t)
     return done > 0 ? 1 : 0;
 }
 
-/* 1: popped something; 0: EMPTY; -1: EMPTY and every producer is done. */
+/* 1: popped something; 0: EMPTY (or TIMEDOUT); -1: EMPTY and every producer
+ * is done; -2: CLOSED (--wait: the run is over). */
 static int pop_step(cthread *t, size_t n)
 {
     run *r = t->r;
@@ -296,19 +321,32 @@ static int pop_step(cthread *t, size_t n)
     int op = n == 1 ? OP_POP : OP_POP_MANY;
     if (t->role != ROLE_DRAIN)
         atomic_store_explicit(&slot->op, op | OP_INSIDE, memory_order_relaxed);
-    if (n == 1) {
+    bool waiting = r->cfg->wait && t->role != ROLE_DRAIN;
+    /* CLOSED only once the main thread closed (read before the pop). */
+    bool closed = atomic_load_explicit(&r->closed, memory_order_acquire) != 0;
+    if (waiting)
+        n = 1;
+    if (waiting) {
+        st = e->pop_wait(r->obj, &out[0], WAIT_TIMEOUT_NS);
+        got = st == CONC_OK;
+    } else if (n == 1) {
         st = e->pop(r->obj, &out[0]);
         got = st == CONC_OK;
     } else {
         got = (size_t)-1;
         st = e->pop_many(r->obj, out, n, &got);
     }
+    if (!closed && st == CONC_CLOSED)
+        closed = atomic_load_explicit(&r->closed, memory_order_acquire) != 0;
     if (t->role != ROLE_DRAIN)
         atomic_store_explicit(&slot->op, op, memory_order_relaxed);
     t->calls++;
-    bool okst = n == 1 ? (st == CONC_OK || st == CONC_EMPTY)
+    int nothing = waiting ? CONC_TIMEDOUT : CONC_EMPTY;
+    bool okst = n == 1 ? (st == CONC_OK || st == nothing ||
+                          (st == CONC_CLOSED && closed))
                        : ((st == CONC_OK && got >= 1 && got <= n) ||
-                          (st == CONC_EMPTY && got == 0));
+                          ((st == CONC_EMPTY ||
+                            (st == CONC_CLOSED && closed)) && got == 0));
     char a[16];
     if (!okst) {
         violation(r, V_STATUS, -1, 0, "%s: %s of up to %zu returned %s (%zu popped)",
@@ -317,8 +355,11 @@ static int pop_step(cthread *t, size_t n)
         if (got > n || st != CONC_OK)
             got = 0;
     }
-    if (st == CONC_EMPTY)
+    if (st == CONC_EMPTY || st == CONC_TIMEDOUT)
         t->empty++;
+    if (got > 0 && got <= n && e->unbounded)
+        atomic_fetch_sub_explicit(&r->inflight, (int64_t)got,
+                                  memory_order_relaxed);
     uint64_t pr = 0;
     for (size_t k = 0; k < got; k++)
         consume(t, (uint64_t)(uintptr_t)out[k], pi, &pr);
@@ -326,6 +367,10 @@ static int pop_step(cthread *t, size_t n)
     publish_counts(t);
     if (got > 0)
         return 1;
+    if (st == CONC_CLOSED)
+        return -2;
+    if (waiting)
+        return 0; /* --wait: only CLOSED ends a consumer */
     return pdone == r->nprod ? -1 : 0;
 }
 
@@ -364,6 +409,14 @@ static void backoff(unsigned *fails)
         cpu_relax();
 }
 
+/* An unbounded structure's producer held back by the backlog limit. */
+static bool e_unbounded_held(const cthread *t)
+{
+    return t->r->e->unbounded &&
+           atomic_load_explicit(&t->r->inflight, memory_order_relaxed) >=
+               (int64_t)t->r->capacity;
+}
+
 static void *worker_main(void *arg)
 {
     cthread *t = arg;
@@ -373,8 +426,12 @@ static void *worker_main(void *arg)
     wait_for_go(r, slot);
     unsigned fails = 0;
     bool counted_done = false;
-    while (!stop_requested(r)) {
+    bool wait = r->cfg->wait;
+    /* --wait: a consumer (or mixed thread) leaves only on CLOSED. */
+    while (!stop_requested(r) || (wait && t->role != ROLE_PRODUCER)) {
         int res;
+        if (wait && stop_requested(r))
+            t->producing_done = true;
         bool push = t->role == ROLE_PRODUCER ||
                     (t->role == ROLE_MIXED && !t->producing_done &&
                      (stress_rand(&t->rng) & 1));
@@ -405,11 +462,18 @@ static void *worker_main(void *arg)
         }
         if (res > 0)
             fails = 0;
+        else if (res == -2)
+            break; /* CLOSED: the run is over */
         else if (res < 0 && !push)
             break; /* EMPTY after every producer finished */
-        else
+        else if (!wait || res < 0 || e_unbounded_held(t))
             backoff(&fails);
     }
+    /* Stopped before running out of items: stopped pushing all the same
+     * (--wait closes once every pusher has counted itself here). */
+    if (!counted_done &&
+        (t->role == ROLE_PRODUCER || t->role == ROLE_MIXED))
+        atomic_fetch_add_explicit(&r->producers_done, 1, memory_order_release);
     publish_counts(t);
     atomic_store_explicit(&slot->op, OP_DONE, memory_order_relaxed);
     slot->t_done = stress_now();
@@ -472,6 +536,8 @@ void containers_finish(run *r, container_totals *out)
         pushed += cs->t[i].pushes;
         popped += cs->t[i].pops;
     }
+    /* --wait: the structure was closed; the drain's pops say CLOSED at the
+     * end instead of EMPTY (pop_step accepts both). */
     /* More pops than items could be left means items are being invented
      * or duplicated without end; stop there. */
     uint64_t bound = (pushed > popped ? pushed - popped : 0) + r->capacity +

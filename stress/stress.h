@@ -33,6 +33,7 @@
 #define STRESS_MAX_THREADS 1024
 #define STRESS_MAX_BATCH 64
 #define STRESS_PAD 128 /* two cache lines: adjacent-line prefetch included */
+#define WAIT_TIMEOUT_NS 100000000ull /* --wait: each push_wait/pop_wait, 100 ms */
 
 /* Exit codes (docs/stress.md). */
 enum {
@@ -124,6 +125,7 @@ typedef struct stress_config {
     bool quiet;
     bool expect_violation;
     bool inject_stall;        /* --inject-stall: test the watchdog */
+    bool wait;                /* --wait: push_wait/pop_wait, end by close */
     double yield_rate;        /* < 0: not given */
     const char *json_path;
     FILE *json;
@@ -278,6 +280,8 @@ typedef struct run {
     _Atomic int producers_done;
     _Atomic int threads_done;
     _Atomic int early_stop;   /* 1: too many unsettled items */
+    _Atomic int closed;       /* --wait: the main thread closed the structure */
+    _Alignas(STRESS_PAD) _Atomic int64_t inflight; /* unbounded: pushed - popped */
     _Atomic uint64_t extra_progress; /* phases that are not operations */
     _Atomic int phase;        /* 0 running, 1 joining, 2 draining, 3 checking */
     double t_start;
