@@ -78,6 +78,7 @@ struct conc_lfqueue {
     CONC_PADDED(conc_atomic_uptr, head);
     CONC_PADDED(conc_atomic_uptr, tail);
     CONC_PADDED(conc_atomic_u64, segments); /* linked, not yet retired */
+    conc_atomic_u32 sealed;                 /* 1 once a close has sealed */
 };
 
 /* ---- segments ----------------------------------------------------------- */
@@ -127,6 +128,7 @@ conc_status conc_lfqueue_init(void *mem, size_t size, unsigned flags)
     conc_init_uptr(&q->head, (uintptr_t)g);
     conc_init_uptr(&q->tail, (uintptr_t)g);
     conc_init_u64(&q->segments, 1);
+    conc_init_u32(&q->sealed, 0);
     conc_fence(CONC_RELEASE);
     return CONC_OK;
 }
@@ -185,7 +187,11 @@ static conc_status push_one(conc_lfqueue *q, conc_hp_rec *rec, void *item)
             }
             continue; /* a consumer passed this slot first: take another */
         }
-        /* Full or closed: move on. */
+        /* Full or closed: move on.  A position taken after the close bit is
+         * given back, so enq keeps counting only real positions (len and
+         * the pops' emptiness test read it). */
+        if (i & CLOSED)
+            conc_fetch_sub_u64(&g->enq, 1, SC);
         uintptr_t next = conc_load_uptr(&g->u.s.next, SC);
         if (next == SEALED) {
             st = CONC_CLOSED;
@@ -226,7 +232,10 @@ conc_status conc_lfqueue_push(conc_lfqueue *q, void *item)
 {
     if (!q)
         return CONC_EINVAL;
-    if (conc_ws_is_closed(&q->ws))
+    /* Close takes effect at one point, the seal; `sealed` is set after it,
+     * so answering CLOSED from it is exact, and it keeps pushes after close
+     * from moving the sealed segment's enq (which len() reads). */
+    if (conc_load_u32(&q->sealed, SC))
         return CONC_CLOSED;
     conc_hp_rec *rec = conc_hp_self();
     if (!rec)
@@ -400,6 +409,12 @@ static void lfqueue_close_(conc_lfqueue *q)
         conc_cas_uptr(&q->tail, &t, exp, SC, SC);
     }
     conc_hp_clear(rec, 0);
+    conc_store_u32(&q->sealed, 1, SC);
+}
+
+static bool lfqueue_closed_(conc_lfqueue *q)
+{
+    return conc_load_u32(&q->sealed, SC) != 0;
 }
 
 CONC_WS_FAMILY(lfqueue, conc_lfqueue)

@@ -239,4 +239,7 @@ static void mutexq_close_(conc_mutexq *q)
     }
 }
 
+/* ws.closed is written under the lock, so it is the authority here. */
+static bool mutexq_closed_(conc_mutexq *q) { return conc_ws_is_closed(&q->ws); }
+
 CONC_WS_FAMILY(mutexq, conc_mutexq)

@@ -208,4 +208,7 @@ static void mutexstack_close_(conc_mutexstack *s)
     }
 }
 
+/* ws.closed is written under the lock, so it is the authority here. */
+static bool mutexstack_closed_(conc_mutexstack *s) { return conc_ws_is_closed(&s->ws); }
+
 CONC_WS_FAMILY(mutexstack, conc_mutexstack)

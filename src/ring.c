@@ -350,9 +350,10 @@ void conc_ring_free(conc_ring *ring)
 static conc_status ring_put(conc_ring *r, const void *msg, void *item)
 {
     conc_waitset *w = &r->ws;
-    /* A hint only (the closed bit in aq's Tail decides), so that pushes
-     * after close do not keep moving Tail while pops drain. */
-    if (conc_ws_is_closed(w))
+    /* Once close has begun, look at the closed bit (the one authority)
+     * before taking a position, so that pushes after close do not keep
+     * moving Tail while pops drain.  Costs nothing while open. */
+    if (conc_ws_is_closed(w) && (conc_load_u64(&r->aq.tail, SC) & CLOSED_BIT))
         return CONC_CLOSED;
     conc_ws_will_push(w, 1);
     conc_status st = CONC_FULL;
@@ -452,7 +453,7 @@ void conc__ring_close(conc_ring *r)
 
 bool conc__ring_is_closed(const conc_ring *r)
 {
-    return conc_ws_is_closed(&r->ws);
+    return (conc_load_u64(&((conc_ring *)r)->aq.tail, SC) & CLOSED_BIT) != 0;
 }
 
 conc_status conc_ring_push_many(conc_ring *ring, void *const *items, size_t n,
@@ -508,5 +509,6 @@ size_t conc_ring_capacity(const conc_ring *ring)
 
 static conc_waitset *ring_ws_(conc_ring *r) { return &r->ws; }
 static void ring_close_(conc_ring *r) { conc__ring_close(r); }
+static bool ring_closed_(conc_ring *r) { return conc__ring_is_closed(r); }
 
 CONC_WS_FAMILY(ring, conc_ring)

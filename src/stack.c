@@ -176,7 +176,9 @@ conc_status conc_stack_push(conc_stack *s, void *item)
 {
     if (!s)
         return CONC_EINVAL;
-    if (conc_ws_is_closed(&s->ws))
+    /* The closed bit in `top` decides; the waitset's flag only says when it
+     * is worth loading `top` first. */
+    if (conc_ws_is_closed(&s->ws) && (conc_load_u64(&s->top, SC) & CLOSED))
         return CONC_CLOSED;
     conc_ws_will_push(&s->ws, 1);
     uint32_t i;
@@ -269,6 +271,11 @@ static void stack_close_(conc_stack *s)
 {
     conc_ws_mark_closed(&s->ws);
     conc_fetch_or_u64(&s->top, CLOSED, SC);
+}
+
+static bool stack_closed_(conc_stack *s)
+{
+    return (conc_load_u64(&s->top, SC) & CLOSED) != 0;
 }
 
 CONC_WS_FAMILY(stack, conc_stack)

@@ -153,6 +153,7 @@ static inline bool conc_ws_rearm(conc_waitset *w)
  *   conc_P_push / conc_P_pop                 its public try-once operations
  *   static conc_waitset *P_ws_(T *)          its waitset
  *   static void P_close_(T *)                its own (authoritative) close
+ *   static bool P_closed_(T *)               whether that close took effect
  */
 #define CONC_WS_FAMILY(P, T)                                                   \
     static conc_status P##_try_push_(void *o, void *a)                         \
@@ -196,7 +197,7 @@ static inline bool conc_ws_rearm(conc_waitset *w)
     }                                                                          \
     int conc_##P##_closed(const T *q)                                          \
     {                                                                          \
-        return q && conc_ws_is_closed(P##_ws_((T *)q));                        \
+        return q && P##_closed_((T *)q);                                       \
     }                                                                          \
     conc_status conc_##P##_task_done(T *q)                                     \
     {                                                                          \
