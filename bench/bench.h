@@ -23,7 +23,8 @@ typedef enum bench_section {
     SEC_QUEUE,   /* FIFO pair throughput */
     SEC_STACK,   /* LIFO pair throughput */
     SEC_CEILING, /* fetch-and-add by P+C threads, shown under both tables */
-    SEC_COUNTER  /* counters at T threads, and fetch-and-add at T threads */
+    SEC_COUNTER, /* counters at T threads, and fetch-and-add at T threads */
+    SEC_WAIT     /* one structure made with flags 0 and with CONC_NOWAIT */
 } bench_section;
 
 /*
@@ -57,10 +58,13 @@ extern const bench_peer_ops bench_peer_ck_stack;
 extern const bench_peer_ops bench_peer_wfcqueue;
 extern const bench_peer_ops bench_peer_lfstack;
 
-/* A container under test: a conc structure (reg) or a peer (peer). */
+/* A container under test: a conc structure (reg) or a peer (peer).  A conc
+ * structure is made with reg->create_flags(capacity, flags) (flags 0 is what
+ * reg->create makes). */
 typedef struct bench_container {
     const reg_entry *reg;
     const bench_peer_ops *peer;
+    unsigned flags;
 } bench_container;
 
 /* The spin policy shared by every structure: a thread whose push found the
@@ -103,6 +107,14 @@ void bench_pair_run(const char *label, const bench_container *c,
                     size_t capacity, const bench_limits *lim,
                     bench_result *res);
 
+/* One timed single-thread run: one thread pushes a batch (min(capacity,
+ * 64) items), pops it, and again, until `total` items went through; the
+ * uncontended cost of push + pop, where a fixed cost per operation (such as
+ * the load of a watch word) is least hidden by cache-line traffic.  mops =
+ * million items (one push plus one pop each) per second. */
+void bench_solo_run(const char *label, const bench_container *c, size_t total,
+                    size_t capacity, bench_result *res);
+
 /* One timed counter run: `threads` threads each add 1 `adds / threads`
  * times; the total read afterwards must equal the adds done.  reg == NULL
  * runs the raw fetch-and-add ceiling on one shared word instead.  `shards`
@@ -117,5 +129,62 @@ void bench_counter_run(const char *label, const reg_entry *reg,
  * other work (or a CPU quota) takes the CPUs.  Figures for runs with more
  * threads than this number measure time-slicing, not contention. */
 double bench_parallelism(unsigned threads, double seconds);
+
+/* ------------------------------------------------------------------------ */
+/* Handoff latency (latency.c)                                               */
+
+/* How items are spaced by the producer. */
+typedef enum bench_pace {
+    PACE_STEADY, /* one item every interval: the consumer sleeps in between */
+    PACE_BURST   /* `burst` items back to back, then a pause of `burst`
+                    intervals: the consumer mostly finds items waiting */
+} bench_pace;
+
+typedef struct bench_lat_params {
+    size_t handoffs;      /* items timed in this run */
+    unsigned interval_us; /* steady: between items; burst: pause / burst */
+    unsigned burst;       /* items per burst */
+    bench_pace pace;
+} bench_lat_params;
+
+/* What a latency run moves its items through. */
+typedef enum bench_lat_kind {
+    LAT_REG,     /* a registry container's push_wait/pop_wait, two threads */
+    LAT_SHMRING, /* conc_shmring between a parent and a forked child */
+    LAT_PIPE     /* a pipe between a parent and a forked child (baseline) */
+} bench_lat_kind;
+
+typedef struct bench_lat_run {
+    bool ok;
+    char msg[160];
+    uint64_t *ns;       /* handoffs latencies, ns (malloc'd; caller frees) */
+    size_t n;
+    double sleeps;      /* consumer's voluntary context switches per item */
+} bench_lat_run;
+
+/* One latency run: a producer stamps CLOCK_MONOTONIC into each item and
+ * pushes it; the consumer, blocked in pop_wait (read for the pipe), records
+ * now - stamp for each item it receives. */
+void bench_latency_run(bench_lat_kind kind, const reg_entry *reg,
+                       const bench_lat_params *p, bench_lat_run *out);
+
+/* ------------------------------------------------------------------------ */
+/* Memory of conc_lfqueue (memory.c)                                         */
+
+typedef struct bench_mem_result {
+    size_t items;
+    /* resident bytes of the process (/proc/self/statm) and
+     * conc_lfqueue_memory(): with the queue empty, after pushing `items`,
+     * after popping them all, and after conc_lfqueue_free */
+    size_t rss_empty, rss_full, rss_drained, rss_freed;
+    size_t mem_empty, mem_full, mem_drained;
+    double push_s, pop_s; /* wall time of the pushes and of the pops */
+    bool ok;
+    char msg[160];
+} bench_mem_result;
+
+/* Resident bytes of this process from /proc/self/statm; 0 if unreadable. */
+size_t bench_rss_bytes(void);
+void bench_memory_run(size_t items, bench_mem_result *res);
 
 #endif /* CONC_BENCH_H */

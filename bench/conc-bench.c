@@ -55,6 +55,12 @@ typedef struct options {
     unsigned nonly;
     const char *json;
     bool quick, list;
+    /* Modes: throughput (the tables) unless only --latency / --memory. */
+    bool mode_tp, mode_lat, mode_mem;
+    bool no_wait_cost;
+    bench_lat_params lat;  /* handoffs, interval_us, burst (pace per row) */
+    size_t mem_items[8];
+    unsigned nmem;
 } options;
 
 static const char *const usage_text =
@@ -78,6 +84,26 @@ static const char *const usage_text =
     "  --timeout S        abort a run longer than S seconds (default 6)\n"
     "  --json FILE        also write every figure to FILE as JSON\n"
     "  --quick            tiny totals and 3 runs, for a smoke test\n"
+    "\n"
+    "Waiting support (in the throughput mode): every structure that can wait\n"
+    "is also measured made with flags 0 and with CONC_NOWAIT, alone (1T: one\n"
+    "thread pushes and pops) and at each --configs, the two runs alternating.\n"
+    "  --no-wait-cost     leave that table out\n"
+    "\n"
+    "Modes (combine freely; without --latency or --memory: throughput only):\n"
+    "  --throughput       the pair, counter and waiting-cost tables\n"
+    "  --latency          handoff latency through pop_wait: threads (conc_ring,\n"
+    "                     conc_lfqueue, conc_mutexq) and processes (conc_shmring,\n"
+    "                     a pipe), steady pace and bursts\n"
+    "  --memory           resident memory of conc_lfqueue before and after\n"
+    "                     pushing N items and draining them\n"
+    "  --all              all three\n"
+    "  --handoffs N       latency: items per row, split over --runs runs\n"
+    "                     (default 50000)\n"
+    "  --interval-us N    latency: steady pace, microseconds between items;\n"
+    "                     bursts pause N x burst us (default 30)\n"
+    "  --burst N          latency: items per burst (default 64)\n"
+    "  --mem-items LIST   memory: item counts (default 1000000,10000000)\n"
     "  --list             list the row names and exit\n"
     "  --help             this text\n";
 
@@ -192,6 +218,13 @@ static void parse_options(options *o, int argc, char **argv)
     o->lim.timeout_s = 6;
     parse_configs(o, "1x1,2x2,4x4");
     parse_threads(o, "1,2,4");
+    o->lat.handoffs = 50000;
+    o->lat.interval_us = 30;
+    o->lat.burst = 64;
+    o->mem_items[0] = 1000000;
+    o->mem_items[1] = 10000000;
+    o->nmem = 2;
+    bool set_handoffs = false, set_mem = false;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -205,11 +238,26 @@ static void parse_options(options *o, int argc, char **argv)
         } else if (!strcmp(a, "--list")) {
             o->list = true;
             continue;
+        } else if (!strcmp(a, "--throughput")) {
+            o->mode_tp = true;
+            continue;
+        } else if (!strcmp(a, "--latency")) {
+            o->mode_lat = true;
+            continue;
+        } else if (!strcmp(a, "--memory")) {
+            o->mode_mem = true;
+            continue;
+        } else if (!strcmp(a, "--all")) {
+            o->mode_tp = o->mode_lat = o->mode_mem = true;
+            continue;
+        } else if (!strcmp(a, "--no-wait-cost")) {
+            o->no_wait_cost = true;
+            continue;
         }
         static const char *const valued[] = {
             "--total", "--adds",  "--runs",    "--configs", "--threads",
             "--capacity", "--shards", "--only", "--stall", "--timeout",
-            "--json",
+            "--json", "--handoffs", "--interval-us", "--burst", "--mem-items",
         };
         bool known = false;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
@@ -242,6 +290,28 @@ static void parse_options(options *o, int argc, char **argv)
             o->lim.stall_s = (double)parse_num(a, v, 1, 86400);
         } else if (!strcmp(a, "--timeout")) {
             o->lim.timeout_s = (double)parse_num(a, v, 1, 86400);
+        } else if (!strcmp(a, "--handoffs")) {
+            o->lat.handoffs = parse_num(a, v, 1, 100000000);
+            set_handoffs = true;
+        } else if (!strcmp(a, "--interval-us")) {
+            o->lat.interval_us = (unsigned)parse_num(a, v, 0, 1000000);
+        } else if (!strcmp(a, "--burst")) {
+            o->lat.burst = (unsigned)parse_num(a, v, 1, 1000);
+        } else if (!strcmp(a, "--mem-items")) {
+            char buf[256];
+            if (strlen(v) >= sizeof buf)
+                usage_error("--mem-items: list too long");
+            strcpy(buf, v);
+            o->nmem = 0;
+            set_mem = true;
+            for (char *save, *tok = strtok_r(buf, ",", &save); tok;
+                 tok = strtok_r(NULL, ",", &save)) {
+                if (o->nmem == sizeof o->mem_items / sizeof o->mem_items[0])
+                    usage_error("--mem-items: at most 8 counts");
+                o->mem_items[o->nmem++] = parse_num(a, tok, 1, 1ull << 32);
+            }
+            if (o->nmem == 0)
+                usage_error("--mem-items: empty list");
         } else if (!strcmp(a, "--json")) {
             if (!*v)
                 usage_error("--json needs a file name");
@@ -257,7 +327,17 @@ static void parse_options(options *o, int argc, char **argv)
             o->adds = 200000;
         if (!set_runs)
             o->runs = 3;
+        if (!set_handoffs)
+            o->lat.handoffs = 3000;
+        if (!set_mem) {
+            o->mem_items[0] = 100000;
+            o->nmem = 1;
+        }
     }
+    if (!o->mode_lat && !o->mode_mem)
+        o->mode_tp = true;
+    if (o->lat.handoffs < o->runs)
+        usage_error("--handoffs must be at least --runs");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -271,7 +351,7 @@ typedef struct row {
     char name[48];
     bool conc;
     unsigned p, c;         /* pair rows: the config; counter rows: p threads */
-    bench_container cont;  /* ROW_CONTAINER */
+    bench_container cont;  /* ROW_CONTAINER (cont.flags: SEC_WAIT rows) */
     const reg_entry *reg;  /* ROW_COUNTER */
     double *samples;
     bool *stalled;          /* per sample: aborted by the watchdog */
@@ -285,6 +365,10 @@ typedef struct row {
     double median, min, max;
     const struct row *peer; /* conc rows: fastest peer, once computed */
     double ratio;
+    /* SEC_WAIT flags-0 rows: the CONC_NOWAIT row, median / its median, and
+     * the median of run-by-run ratios (run k over the partner's run k). */
+    const struct row *partner;
+    double wait_ratio, paired_ratio;
 } row;
 
 typedef struct rowset {
@@ -315,7 +399,8 @@ static bool name_selected(const options *o, const char *name)
 static bool name_known(const char *w)
 {
     char buf[64];
-    if (!strcmp(w, "faa"))
+    if (!strcmp(w, "faa") || !strcmp(w, "pipe") || !strcmp(w, "conc_shmring") ||
+        !strcmp(w, "shmring"))
         return true;
     for (size_t i = 0; i < NPEERS; i++)
         if (!strcmp(w, peers[i]->name))
@@ -384,6 +469,27 @@ static void add_containers(rowset *rs, const options *o, bench_section sec,
     }
 }
 
+/* Every registry container that can wait, made with flags 0 and with
+ * CONC_NOWAIT, side by side: alone (1T, c = 0) and at every config. */
+static void add_wait_rows(rowset *rs, const options *o, unsigned p,
+                          unsigned c)
+{
+    char name[48];
+    for (size_t i = 0; i < conc_registry_count; i++) {
+        const reg_entry *e = &conc_registry[i];
+        if (e->kind == REG_COUNTER || !e->create_flags || !e->pop_wait)
+            continue;
+        snprintf(name, sizeof name, "conc_%s", e->name);
+        for (unsigned v = 0; v < 2; v++) {
+            row *r = add_row(rs, o, SEC_WAIT, ROW_CONTAINER, name, true, p, c);
+            if (r) {
+                r->cont.reg = e;
+                r->cont.flags = v ? CONC_NOWAIT : 0;
+            }
+        }
+    }
+}
+
 static void build_rows(rowset *rs, const options *o)
 {
     for (unsigned k = 0; k < o->nconfigs; k++) {
@@ -406,6 +512,11 @@ static void build_rows(rowset *rs, const options *o)
         }
         add_row(rs, o, SEC_COUNTER, ROW_FAA, "faa", false, t, 0);
     }
+    if (!o->no_wait_cost) {
+        add_wait_rows(rs, o, 1, 0);
+        for (unsigned k = 0; k < o->nconfigs; k++)
+            add_wait_rows(rs, o, o->configs[k].p, o->configs[k].c);
+    }
 }
 
 static bool is_pair_section(bench_section s)
@@ -420,12 +531,19 @@ static void run_once(row *r, const options *o)
 {
     bench_result res;
     char label[96];
-    if (r->section == SEC_COUNTER)
-        snprintf(label, sizeof label, "%s %uT run %u", r->name, r->p, r->n + 1);
+    if (r->section == SEC_COUNTER || (r->section == SEC_WAIT && r->c == 0))
+        snprintf(label, sizeof label, "%s%s %uT run %u", r->name,
+                 r->cont.flags & CONC_NOWAIT ? " NOWAIT" : "", r->p, r->n + 1);
+    else if (r->section == SEC_WAIT)
+        snprintf(label, sizeof label, "%s%s %uP%uC run %u", r->name,
+                 r->cont.flags & CONC_NOWAIT ? " NOWAIT" : "", r->p, r->c,
+                 r->n + 1);
     else
         snprintf(label, sizeof label, "%s %uP%uC run %u", r->name, r->p, r->c,
                  r->n + 1);
-    if (r->kind == ROW_CONTAINER)
+    if (r->section == SEC_WAIT && r->c == 0)
+        bench_solo_run(label, &r->cont, o->total, o->capacity, &res);
+    else if (r->kind == ROW_CONTAINER)
         bench_pair_run(label, &r->cont, r->p, r->c, o->total, o->capacity,
                        &o->lim, &res);
     else if (r->kind == ROW_COUNTER)
@@ -454,8 +572,14 @@ static void run_once(row *r, const options *o)
     r->samples[r->n++] = res.mops;
 }
 
+/* A waiting-cost group is one structure at one config: its two rows run
+ * alternately (rotated each round: A B, B A, A B, ...). */
 static bool same_group(const row *a, const row *b)
 {
+    if ((a->section == SEC_WAIT) != (b->section == SEC_WAIT))
+        return false;
+    if (a->section == SEC_WAIT)
+        return a->p == b->p && a->c == b->c && !strcmp(a->name, b->name);
     if (is_pair_section(a->section) != is_pair_section(b->section))
         return false;
     return a->p == b->p && a->c == b->c;
@@ -488,7 +612,10 @@ static void run_all(rowset *rs, const options *o)
         const row *h = group[0];
         for (unsigned run = 0; run < o->runs; run++) {
             if (tty) {
-                if (is_pair_section(h->section))
+                if (h->section == SEC_WAIT)
+                    fprintf(stderr, "\r[waiting cost %s %uP%uC] run %u/%u ",
+                            h->name, h->p, h->c, run + 1, o->runs);
+                else if (is_pair_section(h->section))
                     fprintf(stderr, "\r[pairs %uP%uC] run %u/%u ", h->p, h->c,
                             run + 1, o->runs);
                 else
@@ -573,6 +700,44 @@ static void compute_ratios(rowset *rs)
             r->ratio = r->median / r->peer->median;
         else
             r->peer = NULL;
+    }
+}
+
+/* A flags-0 SEC_WAIT row's partner is the CONC_NOWAIT row of the same
+ * structure and config.  paired_ratio: the median over k of run k's figure
+ * over the partner's run k (the two ran back to back). */
+static void compute_wait_ratios(rowset *rs)
+{
+    for (size_t i = 0; i < rs->n; i++) {
+        row *r = &rs->v[i];
+        if (r->section != SEC_WAIT || (r->cont.flags & CONC_NOWAIT) ||
+            !row_ok(r))
+            continue;
+        for (size_t j = 0; j < rs->n; j++) {
+            const row *q = &rs->v[j];
+            if (q->section == SEC_WAIT && (q->cont.flags & CONC_NOWAIT) &&
+                q->p == r->p && q->c == r->c && !strcmp(q->name, r->name) &&
+                row_ok(q) && q->median > 0)
+                r->partner = q;
+        }
+        if (!r->partner)
+            continue;
+        r->wait_ratio = r->median / r->partner->median;
+        unsigned n = r->n < r->partner->n ? r->n : r->partner->n;
+        double *v = malloc((n ? n : 1) * sizeof *v);
+        if (!v) {
+            perror("conc-bench");
+            exit(1);
+        }
+        unsigned m = 0;
+        for (unsigned k = 0; k < n; k++)
+            if (r->partner->samples[k] > 0)
+                v[m++] = r->samples[k] / r->partner->samples[k];
+        if (m) {
+            qsort(v, m, sizeof *v, cmp_double);
+            r->paired_ratio = m % 2 ? v[m / 2] : (v[m / 2 - 1] + v[m / 2]) / 2;
+        }
+        free(v);
     }
 }
 
@@ -817,6 +982,89 @@ static void print_counter_table(const rowset *rs, const options *o)
     }
 }
 
+/* conc_lfqueue beside the other unbounded queues and conc_ring. */
+static void print_lfqueue_table(const rowset *rs, const options *o)
+{
+    static const char *const others[] = {"wfcqueue", "ck_fifo", "conc_ring"};
+    bool any = false;
+    for (unsigned k = 0; k < o->nconfigs; k++)
+        any |= find_row(rs, SEC_QUEUE, "conc_lfqueue", o->configs[k].p,
+                        o->configs[k].c) != NULL;
+    if (!any)
+        return;
+    printf("\nconc_lfqueue (unbounded) beside wfcqueue, ck_fifo and conc_ring: "
+           "ratio of medians\n");
+    printf("%-7s %9s", "config", "lfqueue");
+    for (size_t i = 0; i < 3; i++)
+        printf("   %-13s", others[i]);
+    printf("\n");
+    for (unsigned k = 0; k < o->nconfigs; k++) {
+        unsigned p = o->configs[k].p, c = o->configs[k].c;
+        const row *lf = find_row(rs, SEC_QUEUE, "conc_lfqueue", p, c);
+        if (!row_ok(lf))
+            continue;
+        char cfg[24];
+        snprintf(cfg, sizeof cfg, "%uP%uC", p, c);
+        printf("%-7s %9.2f", cfg, lf->median);
+        for (size_t i = 0; i < 3; i++) {
+            const row *q = find_row(rs, SEC_QUEUE, others[i], p, c);
+            if (row_ok(q) && q->median > 0)
+                printf("   %5.2fx %6.2f", lf->median / q->median, q->median);
+            else
+                printf("   %-13s", "-");
+        }
+        printf("\n");
+    }
+    printf("(each column: lfqueue's median over that structure's median, then "
+           "that median)\n");
+}
+
+static void print_wait_table(const rowset *rs, const options *o)
+{
+    bool any = false;
+    for (size_t i = 0; i < rs->n; i++)
+        any |= rs->v[i].section == SEC_WAIT;
+    if (!any)
+        return;
+    printf("\nWaiting support: each structure made with flags 0 and with "
+           "CONC_NOWAIT, runs\nalternating; Mops/s (1T: one thread pushes "
+           "%u items then pops them, repeatedly)\n",
+           o->capacity < 64 ? (unsigned)o->capacity : 64u);
+    printf("%-7s %-17s %9s %9s %9s %9s %9s %9s %7s %7s\n", "config",
+           "structure", "flags 0", "min", "max", "NOWAIT", "min", "max",
+           "ratio", "paired");
+    char last[24] = "";
+    for (size_t i = 0; i < rs->n; i++) {
+        const row *r = &rs->v[i];
+        if (r->section != SEC_WAIT || (r->cont.flags & CONC_NOWAIT))
+            continue;
+        char cfg[24];
+        if (r->c == 0)
+            snprintf(cfg, sizeof cfg, "%uT", r->p);
+        else
+            snprintf(cfg, sizeof cfg, "%uP%uC", r->p, r->c);
+        printf("%-7s %-17s", strcmp(cfg, last) ? cfg : "", r->name);
+        snprintf(last, sizeof last, "%s", cfg);
+        if (!row_ok(r)) {
+            printf("  FAILED %s\n", r->error);
+            continue;
+        }
+        printf(" %9.2f %9.2f %9.2f", r->median, r->min, r->max);
+        const row *q = r->partner;
+        if (q)
+            printf(" %9.2f %9.2f %9.2f %6.2fx %6.2fx", q->median, q->min,
+                   q->max, r->wait_ratio, r->paired_ratio);
+        else
+            printf("  NOWAIT row failed or missing");
+        if (r->nstalled || (q && q->nstalled))
+            printf("  ! runs aborted");
+        printf("\n");
+    }
+    printf("ratio: flags-0 median / NOWAIT median; paired: median of run k / "
+           "run k (back to back).\n");
+    (void)o;
+}
+
 static void print_legend(const rowset *rs, const options *o)
 {
     bool unbounded = false, faa = false, stalls = false;
@@ -876,7 +1124,7 @@ typedef struct target {
 } target;
 
 typedef struct targets {
-    target t[32];
+    target t[64];
     unsigned n;
 } targets;
 
@@ -960,6 +1208,27 @@ static void eval_targets(const rowset *rs, const options *o, targets *ts)
                      ct->median, sh->median / ct->median);
         }
     }
+
+    /* Waiting support costs at most 10%: flags 0 >= 0.90 x CONC_NOWAIT. */
+    for (size_t i = 0; i < rs->n; i++) {
+        const row *r = &rs->v[i];
+        if (r->section != SEC_WAIT || (r->cont.flags & CONC_NOWAIT))
+            continue;
+        char cfg[24];
+        if (r->c == 0)
+            snprintf(cfg, sizeof cfg, "%uT", r->p);
+        else
+            snprintf(cfg, sizeof cfg, "%uP%uC", r->p, r->c);
+        t = new_target(ts, "%s %s flags 0 >= 0.90 x CONC_NOWAIT (medians)",
+                       r->name, cfg);
+        if (t && row_ok(r) && r->partner) {
+            t->v = r->wait_ratio >= 0.90 ? V_MET : V_NOT_MET;
+            snprintf(t->detail, sizeof t->detail,
+                     "flags 0 %.2f, NOWAIT %.2f (%.2fx; run-by-run %.2fx)",
+                     r->median, r->partner->median, r->wait_ratio,
+                     r->paired_ratio);
+        }
+    }
 }
 
 static const char *verdict_name(verdict v)
@@ -993,6 +1262,247 @@ static void print_targets(const targets *ts, const machine *m)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Latency mode                                                              */
+
+typedef struct lat_row {
+    const char *name;   /* "conc_ring", "pipe", ... */
+    const char *where;  /* "threads" or "processes" */
+    bench_lat_kind kind;
+    const reg_entry *reg;
+    bench_pace pace;
+    uint64_t *ns;       /* pooled over the runs */
+    size_t n;
+    double sleeps;      /* summed over runs; divided by runs when shown */
+    unsigned runs;
+    bool failed;
+    char error[200];
+    double p50, p90, p99, p999, max, mean; /* microseconds */
+} lat_row;
+
+typedef struct lat_set {
+    lat_row v[16];
+    unsigned n;
+} lat_set;
+
+static void lat_add(lat_set *ls, const options *o, const char *name,
+                    const char *where, bench_lat_kind kind,
+                    const reg_entry *reg)
+{
+    if (!name_selected(o, name))
+        return;
+    for (unsigned pc = 0; pc < 2 && ls->n < 16; pc++) {
+        lat_row *r = &ls->v[ls->n++];
+        memset(r, 0, sizeof *r);
+        r->name = name;
+        r->where = where;
+        r->kind = kind;
+        r->reg = reg;
+        r->pace = pc ? PACE_BURST : PACE_STEADY;
+        r->ns = calloc(o->lat.handoffs, sizeof *r->ns);
+        if (!r->ns) {
+            perror("conc-bench");
+            exit(1);
+        }
+    }
+}
+
+static double pct_us(const uint64_t *v, size_t n, double q)
+{
+    size_t i = (size_t)(q * (double)n);
+    if (i >= n)
+        i = n - 1;
+    return (double)v[i] / 1e3;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Every row gets `runs` runs of handoffs/runs items, interleaved across the
+ * rows (rotated each round) like the throughput runs. */
+static void run_latency(lat_set *ls, const options *o)
+{
+    static const char *const queues[] = {"ring", "lfqueue", "mutexq"};
+    for (size_t i = 0; i < 3; i++) {
+        const reg_entry *e = conc_registry_find(queues[i]);
+        if (e && e->pop_wait && e->create_flags) {
+            static char names[3][48];
+            snprintf(names[i], sizeof names[i], "conc_%s", e->name);
+            lat_add(ls, o, names[i], "threads", LAT_REG, e);
+        }
+    }
+    lat_add(ls, o, "conc_shmring", "processes", LAT_SHMRING, NULL);
+    lat_add(ls, o, "pipe", "processes", LAT_PIPE, NULL);
+    bool tty = isatty(STDERR_FILENO);
+    for (unsigned run = 0; run < o->runs; run++) {
+        size_t per = o->lat.handoffs / o->runs +
+                     (run < o->lat.handoffs % o->runs);
+        for (unsigned k = 0; k < ls->n; k++) {
+            lat_row *r = &ls->v[(k + run) % ls->n];
+            if (r->failed)
+                continue;
+            if (tty) {
+                fprintf(stderr, "\r[latency] run %u/%u %-14s        ", run + 1,
+                        o->runs, r->name);
+                fflush(stderr);
+            }
+            bench_lat_params p = o->lat;
+            p.handoffs = per;
+            p.pace = r->pace;
+            bench_lat_run res;
+            bench_latency_run(r->kind, r->reg, &p, &res);
+            if (!res.ok) {
+                r->failed = true;
+                snprintf(r->error, sizeof r->error, "run %u: %s", run + 1,
+                         res.msg);
+                fprintf(stderr, "conc-bench: latency %s: %s\n", r->name,
+                        res.msg);
+            } else {
+                memcpy(r->ns + r->n, res.ns, res.n * sizeof *res.ns);
+                r->n += res.n;
+                r->sleeps += res.sleeps;
+                r->runs++;
+            }
+            free(res.ns);
+        }
+    }
+    if (tty)
+        fputs("\r                                              \r", stderr);
+    for (unsigned k = 0; k < ls->n; k++) {
+        lat_row *r = &ls->v[k];
+        if (r->failed || r->n == 0)
+            continue;
+        qsort(r->ns, r->n, sizeof *r->ns, cmp_u64);
+        double sum = 0;
+        for (size_t i = 0; i < r->n; i++)
+            sum += (double)r->ns[i];
+        r->mean = sum / (double)r->n / 1e3;
+        r->p50 = pct_us(r->ns, r->n, 0.50);
+        r->p90 = pct_us(r->ns, r->n, 0.90);
+        r->p99 = pct_us(r->ns, r->n, 0.99);
+        r->p999 = pct_us(r->ns, r->n, 0.999);
+        r->max = (double)r->ns[r->n - 1] / 1e3;
+    }
+}
+
+static void print_latency(const lat_set *ls, const options *o)
+{
+    if (ls->n == 0)
+        return;
+    printf("\nHandoff latency through pop_wait, microseconds (push to "
+           "pop_wait returning),\n%zu handoffs per row in %u interleaved "
+           "runs; steady: one item every %u us;\nburst: %u items back to "
+           "back, then %u us of pause\n",
+           o->lat.handoffs, o->runs, o->lat.interval_us, o->lat.burst,
+           o->lat.interval_us * o->lat.burst);
+    printf("%-10s %-14s %-7s %8s %8s %8s %8s %9s %8s %7s\n", "between",
+           "structure", "pace", "p50", "p90", "p99", "p99.9", "max", "mean",
+           "sleeps");
+    for (unsigned k = 0; k < ls->n; k++) {
+        const lat_row *r = &ls->v[k];
+        printf("%-10s %-14s %-7s", r->where, r->name,
+               r->pace == PACE_STEADY ? "steady" : "burst");
+        if (r->failed || r->n == 0) {
+            printf("  FAILED %s\n", r->error);
+            continue;
+        }
+        printf(" %8.2f %8.2f %8.2f %8.2f %9.1f %8.2f %7.2f\n", r->p50, r->p90,
+               r->p99, r->p999, r->max, r->mean, r->sleeps / r->runs);
+    }
+    printf("sleeps: the consumer's voluntary context switches per item (about "
+           "1 when it slept\nfor every item; the pipe's read sleeps in the "
+           "kernel, not in a futex).\n");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Memory mode                                                               */
+
+typedef struct mem_set {
+    bench_mem_result v[8];
+    unsigned n;
+} mem_set;
+
+static void run_memory(mem_set *ms, const options *o)
+{
+    for (unsigned i = 0; i < o->nmem; i++) {
+        if (isatty(STDERR_FILENO)) {
+            fprintf(stderr, "\r[memory] %zu items ", o->mem_items[i]);
+            fflush(stderr);
+        }
+        bench_memory_run(o->mem_items[i], &ms->v[ms->n]);
+        if (!ms->v[ms->n].ok)
+            fprintf(stderr, "conc-bench: memory %zu items: %s\n",
+                    o->mem_items[i], ms->v[ms->n].msg);
+        ms->n++;
+    }
+    if (isatty(STDERR_FILENO))
+        fputs("\r                              \r", stderr);
+}
+
+static void print_memory(const mem_set *ms)
+{
+    if (ms->n == 0)
+        return;
+    printf("\nconc_lfqueue memory, one thread: push N items into an empty "
+           "queue, pop them all.\nRSS: the process's resident set "
+           "(/proc/self/statm), MiB; queue: conc_lfqueue_memory(), KiB\n");
+    printf("%-10s %9s %9s %9s %9s %7s   %9s %9s %9s %7s\n", "items",
+           "RSS empty", "full", "drained", "freed", "drn/emp", "queue emp",
+           "full", "drained", "drn/emp");
+    for (unsigned i = 0; i < ms->n; i++) {
+        const bench_mem_result *m = &ms->v[i];
+        printf("%-10zu", m->items);
+        if (!m->ok) {
+            printf("  FAILED %s\n", m->msg);
+            continue;
+        }
+        const double MiB = 1024.0 * 1024.0;
+        printf(" %9.2f %9.2f %9.2f %9.2f %6.3fx   %9.1f %9.1f %9.1f %6.3fx\n",
+               m->rss_empty / MiB, m->rss_full / MiB, m->rss_drained / MiB,
+               m->rss_freed / MiB,
+               m->rss_empty ? (double)m->rss_drained / (double)m->rss_empty
+                            : 0.0,
+               m->mem_empty / 1024.0, m->mem_full / 1024.0,
+               m->mem_drained / 1024.0,
+               m->mem_empty ? (double)m->mem_drained / (double)m->mem_empty
+                            : 0.0);
+    }
+    for (unsigned i = 0; i < ms->n; i++) {
+        const bench_mem_result *m = &ms->v[i];
+        if (m->ok)
+            printf("%zu items: %.1f bytes of queue per item when full; push "
+                   "%.1f Mops/s, pop %.1f Mops/s\n",
+                   m->items,
+                   (double)(m->mem_full - m->mem_empty) / (double)m->items,
+                   m->push_s > 0 ? m->items / m->push_s / 1e6 : 0,
+                   m->pop_s > 0 ? m->items / m->pop_s / 1e6 : 0);
+    }
+}
+
+static void eval_memory_targets(const mem_set *ms, targets *ts)
+{
+    for (unsigned i = 0; i < ms->n; i++) {
+        const bench_mem_result *m = &ms->v[i];
+        target *t = new_target(ts,
+                               "conc_lfqueue: RSS after draining %zu items "
+                               "<= 1.05 x RSS of the empty queue",
+                               m->items);
+        if (t && m->ok && m->rss_empty) {
+            double r = (double)m->rss_drained / (double)m->rss_empty;
+            t->v = r <= 1.05 ? V_MET : V_NOT_MET;
+            snprintf(t->detail, sizeof t->detail,
+                     "%.2f MiB empty, %.2f MiB full, %.2f MiB drained "
+                     "(%.3fx); queue %zu -> %zu -> %zu bytes",
+                     m->rss_empty / 1048576.0, m->rss_full / 1048576.0,
+                     m->rss_drained / 1048576.0, r, m->mem_empty, m->mem_full,
+                     m->mem_drained);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
 /* JSON                                                                      */
 
 static void json_str(FILE *f, const char *s)
@@ -1016,12 +1526,14 @@ static const char *section_name(bench_section s)
     case SEC_QUEUE: return "queue";
     case SEC_STACK: return "stack";
     case SEC_CEILING: return "ceiling";
+    case SEC_WAIT: return "wait_cost";
     default: return "counter";
     }
 }
 
 static int write_json(const char *path, const rowset *rs, const options *o,
-                      const machine *m, const targets *ts)
+                      const machine *m, const targets *ts, const lat_set *ls,
+                      const mem_set *ms)
 {
     FILE *f = fopen(path, "w");
     if (!f) {
@@ -1053,7 +1565,7 @@ static int write_json(const char *path, const rowset *rs, const options *o,
     for (size_t i = 0; i < rs->n; i++) {
         const row *r = &rs->v[i];
         char cfg[24];
-        if (r->section == SEC_COUNTER)
+        if (r->section == SEC_COUNTER || (r->section == SEC_WAIT && r->c == 0))
             snprintf(cfg, sizeof cfg, "%uT", r->p);
         else
             snprintf(cfg, sizeof cfg, "%uP%uC", r->p, r->c);
@@ -1084,6 +1596,12 @@ static int write_json(const char *path, const rowset *rs, const options *o,
         for (unsigned k = 0; k < r->n; k++)
             fprintf(f, "%s%s", k ? ", " : "", r->stalled[k] ? "true" : "false");
         fprintf(f, "]");
+        if (r->section == SEC_WAIT)
+            fprintf(f, ", \"flags\": \"%s\"",
+                    r->cont.flags & CONC_NOWAIT ? "CONC_NOWAIT" : "0");
+        if (r->partner)
+            fprintf(f, ", \"vs_nowait\": %.4f, \"vs_nowait_paired\": %.4f",
+                    r->wait_ratio, r->paired_ratio);
         if (r->conc && r->peer) {
             fprintf(f, ", \"fastest_peer\": ");
             json_str(f, r->peer->name);
@@ -1094,6 +1612,54 @@ static int write_json(const char *path, const rowset *rs, const options *o,
             json_str(f, r->error);
         else
             fprintf(f, "null");
+        fprintf(f, "}");
+    }
+    fprintf(f, "\n  ],\n  \"latency\": {\"unit\": \"us\", \"handoffs\": %zu, "
+               "\"runs\": %u, \"interval_us\": %u, \"burst\": %u, \"rows\": [",
+            ls->n ? o->lat.handoffs : 0, o->runs, o->lat.interval_us,
+            o->lat.burst);
+    for (unsigned i = 0; i < ls->n; i++) {
+        const lat_row *r = &ls->v[i];
+        fprintf(f, "%s\n    {\"between\": \"%s\", \"name\": \"%s\", "
+                   "\"pace\": \"%s\"",
+                i ? "," : "", r->where, r->name,
+                r->pace == PACE_STEADY ? "steady" : "burst");
+        if (r->failed || r->n == 0) {
+            fprintf(f, ", \"error\": ");
+            json_str(f, r->error);
+        } else {
+            fprintf(f, ", \"n\": %zu, \"p50\": %.3f, \"p90\": %.3f, "
+                       "\"p99\": %.3f, \"p999\": %.3f, \"max\": %.3f, "
+                       "\"mean\": %.3f, \"sleeps_per_item\": %.3f, "
+                       "\"error\": null",
+                    r->n, r->p50, r->p90, r->p99, r->p999, r->max, r->mean,
+                    r->sleeps / r->runs);
+        }
+        fprintf(f, "}");
+    }
+    fprintf(f, "\n  ]},\n  \"memory\": [");
+    for (unsigned i = 0; i < ms->n; i++) {
+        const bench_mem_result *mm = &ms->v[i];
+        fprintf(f, "%s\n    {\"structure\": \"conc_lfqueue\", \"items\": %zu",
+                i ? "," : "", mm->items);
+        if (!mm->ok) {
+            fprintf(f, ", \"error\": ");
+            json_str(f, mm->msg);
+        } else {
+            fprintf(f, ", \"rss_empty\": %zu, \"rss_full\": %zu, "
+                       "\"rss_drained\": %zu, \"rss_freed\": %zu, "
+                       "\"queue_empty\": %zu, \"queue_full\": %zu, "
+                       "\"queue_drained\": %zu, \"rss_drained_over_empty\": "
+                       "%.4f, \"push_s\": %.4f, \"pop_s\": %.4f, "
+                       "\"error\": null",
+                    mm->rss_empty, mm->rss_full, mm->rss_drained,
+                    mm->rss_freed, mm->mem_empty, mm->mem_full,
+                    mm->mem_drained,
+                    mm->rss_empty ? (double)mm->rss_drained /
+                                        (double)mm->rss_empty
+                                  : 0.0,
+                    mm->push_s, mm->pop_s);
+        }
         fprintf(f, "}");
     }
     fprintf(f, "\n  ],\n  \"targets\": [");
@@ -1123,7 +1689,7 @@ static void list_names(void)
         printf("conc_%s\n", conc_registry[i].name);
     for (size_t i = 0; i < NPEERS; i++)
         printf("%s\n", peers[i]->name);
-    printf("faa\n");
+    printf("faa\nconc_shmring (latency)\npipe (latency)\n");
 }
 
 int main(int argc, char **argv)
@@ -1139,8 +1705,9 @@ int main(int argc, char **argv)
             usage_error("--only: no row is named '%s' (see --list)", o.only[i]);
 
     rowset rs = {0};
-    build_rows(&rs, &o);
-    if (rs.n == 0)
+    if (o.mode_tp)
+        build_rows(&rs, &o);
+    if (o.mode_tp && rs.n == 0 && !o.mode_lat && !o.mode_mem)
         usage_error("nothing to run");
 
     machine m;
@@ -1148,26 +1715,50 @@ int main(int argc, char **argv)
     print_header(&m, &o);
     fflush(stdout);
 
-    run_all(&rs, &o);
-    compute_stats(&rs);
-    compute_ratios(&rs);
+    targets ts = {0};
+    if (rs.n > 0) {
+        run_all(&rs, &o);
+        compute_stats(&rs);
+        compute_ratios(&rs);
+        compute_wait_ratios(&rs);
 
-    print_pair_table(&rs, &o, SEC_QUEUE, "Queues");
-    print_pair_table(&rs, &o, SEC_STACK, "Stacks");
-    bool containers = false;
-    for (size_t i = 0; i < rs.n; i++)
-        containers |=
-            rs.v[i].section == SEC_QUEUE || rs.v[i].section == SEC_STACK;
-    if (!containers)
-        print_pair_table(&rs, &o, SEC_CEILING, "Fetch-and-add ceiling");
-    print_counter_table(&rs, &o);
-    print_legend(&rs, &o);
+        print_pair_table(&rs, &o, SEC_QUEUE, "Queues");
+        print_lfqueue_table(&rs, &o);
+        print_pair_table(&rs, &o, SEC_STACK, "Stacks");
+        bool containers = false;
+        for (size_t i = 0; i < rs.n; i++)
+            containers |=
+                rs.v[i].section == SEC_QUEUE || rs.v[i].section == SEC_STACK;
+        if (!containers)
+            print_pair_table(&rs, &o, SEC_CEILING, "Fetch-and-add ceiling");
+        print_counter_table(&rs, &o);
+        print_wait_table(&rs, &o);
+        print_legend(&rs, &o);
+        fflush(stdout);
+        eval_targets(&rs, &o, &ts);
+    }
+
+    lat_set *ls = calloc(1, sizeof *ls);
+    mem_set *ms = calloc(1, sizeof *ms);
+    if (!ls || !ms) {
+        perror("conc-bench");
+        return 1;
+    }
+    if (o.mode_lat) {
+        run_latency(ls, &o);
+        print_latency(ls, &o);
+        fflush(stdout);
+    }
+    if (o.mode_mem && name_selected(&o, "conc_lfqueue")) {
+        run_memory(ms, &o);
+        print_memory(ms);
+        eval_memory_targets(ms, &ts);
+    }
 
     m.load_end = load_average();
     m.par_end = probe_parallelism(m.cpus);
-    targets ts = {0};
-    eval_targets(&rs, &o, &ts);
-    print_targets(&ts, &m);
+    if (ts.n > 0)
+        print_targets(&ts, &m);
 
     printf("\n");
     printf("parallel: %ld spinning threads obtained %.2f CPUs at the end%s\n",
@@ -1193,16 +1784,26 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < rs.n; i++)
         if (rs.v[i].failed)
             status = 1;
+    for (unsigned i = 0; i < ls->n; i++)
+        if (ls->v[i].failed)
+            status = 1;
+    for (unsigned i = 0; i < ms->n; i++)
+        if (!ms->v[i].ok)
+            status = 1;
     if (status)
         printf("\nSome rows FAILED (see above): their figures are missing or "
                "partial.\n");
-    if (o.json && write_json(o.json, &rs, &o, &m, &ts) != 0)
+    if (o.json && write_json(o.json, &rs, &o, &m, &ts, ls, ms) != 0)
         status = 1;
 
     for (size_t i = 0; i < rs.n; i++) {
         free(rs.v[i].samples);
         free(rs.v[i].stalled);
     }
+    for (unsigned i = 0; i < ls->n; i++)
+        free(ls->v[i].ns);
+    free(ls);
+    free(ms);
     free(rs.v);
     return status;
 }

@@ -370,7 +370,9 @@ void bench_pair_run(const char *label, const bench_container *c,
     atomic_init(&sh.bad_status, 0);
 
     errno = 0;
-    sh.obj = c->reg ? c->reg->create(capacity)
+    sh.obj = c->reg ? (c->reg->create_flags
+                           ? c->reg->create_flags(capacity, c->flags)
+                           : c->reg->create(capacity))
                     : c->peer->create(capacity, total);
     if (!sh.obj) {
         res->outcome = BENCH_FAILED;
@@ -465,6 +467,76 @@ void bench_pair_run(const char *label, const bench_container *c,
         c->reg->destroy(sh.obj);
     else
         c->peer->destroy(sh.obj);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Single-thread push + pop                                                  */
+
+#define SOLO_BATCH 64u
+
+void bench_solo_run(const char *label, const bench_container *c, size_t total,
+                    size_t capacity, bench_result *res)
+{
+    memset(res, 0, sizeof *res);
+    const reg_entry *reg = c->reg;
+    if (!reg) {
+        res->outcome = BENCH_FAILED;
+        snprintf(res->msg, sizeof res->msg, "%s: solo runs are for conc "
+                 "structures", label);
+        return;
+    }
+    errno = 0;
+    void *obj = reg->create_flags ? reg->create_flags(capacity, c->flags)
+                                  : reg->create(capacity);
+    if (!obj) {
+        res->outcome = BENCH_FAILED;
+        snprintf(res->msg, sizeof res->msg, "create (capacity %zu) failed: %s",
+                 capacity, errno ? strerror(errno) : "no reason given");
+        return;
+    }
+    size_t batch = capacity < SOLO_BATCH ? capacity : SOLO_BATCH;
+    uint64_t sum = 0, expect = 0;
+    size_t moved = 0;
+    int bad = CONC_OK;
+    uint64_t t0 = now_ns();
+    while (moved < total && bad == CONC_OK) {
+        size_t k = total - moved < batch ? total - moved : batch;
+        for (size_t i = 0; i < k; i++) {
+            void *item = item_encode(0, moved + i);
+            expect += (uint64_t)(uintptr_t)item;
+            int rc = reg->push(obj, item);
+            if (rc != CONC_OK) {
+                bad = rc;
+                k = i;
+                break;
+            }
+        }
+        for (size_t i = 0; i < k; i++) {
+            void *item;
+            int rc = reg->pop(obj, &item);
+            if (rc != CONC_OK) {
+                bad = rc;
+                break;
+            }
+            sum += (uint64_t)(uintptr_t)item;
+        }
+        moved += k;
+    }
+    uint64_t t1 = now_ns();
+    res->seconds = (double)(t1 - t0) / 1e9;
+    res->mops = rate_mops(moved, t0, t1);
+    if (bad != CONC_OK) {
+        res->outcome = BENCH_FAILED;
+        snprintf(res->msg, sizeof res->msg, "%s: unexpected status %s", label,
+                 conc_strerror(bad));
+    } else if (sum != expect) {
+        res->outcome = BENCH_FAILED;
+        snprintf(res->msg, sizeof res->msg, "%s: checksum of popped items is "
+                 "wrong", label);
+    } else {
+        res->outcome = BENCH_DONE;
+    }
+    reg->destroy(obj);
 }
 
 /* ------------------------------------------------------------------------ */
