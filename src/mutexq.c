@@ -122,6 +122,8 @@ static conc_status push_locked(conc_mutexq *q, void *const *items, size_t n,
                                size_t *k)
 {
     *k = 0;
+    if (n == 0)
+        return CONC_OK; /* nothing to do, closed or not (conc/wait.h) */
     if (conc_ws_is_closed(&q->ws))
         return CONC_CLOSED;
     size_t room = q->capacity - q->len;

@@ -93,6 +93,8 @@ static conc_status push_locked(conc_mutexstack *s, void *const *items,
                                size_t n, size_t *k)
 {
     *k = 0;
+    if (n == 0)
+        return CONC_OK; /* nothing to do, closed or not (conc/wait.h) */
     if (conc_ws_is_closed(&s->ws))
         return CONC_CLOSED;
     size_t room = s->capacity - s->len;
