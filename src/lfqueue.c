@@ -43,6 +43,7 @@
 
 #include "internal/alloc.h"
 #include "internal/atomics.h"
+#include "internal/batch.h"
 #include "internal/hp.h"
 #include "internal/pad.h"
 #include "internal/waitset.h"
@@ -313,34 +314,7 @@ conc_status conc_lfqueue_pop(conc_lfqueue *q, void **item)
     return st;
 }
 
-conc_status conc_lfqueue_push_many(conc_lfqueue *q, void *const *items,
-                                   size_t n, size_t *pushed)
-{
-    if (!q || (!items && n))
-        return CONC_EINVAL;
-    size_t i = 0;
-    conc_status st = CONC_OK;
-    for (; i < n; i++)
-        if ((st = conc_lfqueue_push(q, items[i])) != CONC_OK)
-            break;
-    if (pushed)
-        *pushed = i;
-    return st;
-}
-
-conc_status conc_lfqueue_pop_many(conc_lfqueue *q, void **out, size_t max,
-                                  size_t *popped)
-{
-    if (!q || (!out && max))
-        return CONC_EINVAL;
-    size_t i = 0;
-    conc_status st = CONC_OK;
-    while (i < max && (st = conc_lfqueue_pop(q, &out[i])) == CONC_OK)
-        i++;
-    if (popped)
-        *popped = i;
-    return (i > 0 || max == 0) ? CONC_OK : st;
-}
+CONC_EACH_BATCH(lfqueue, conc_lfqueue)
 
 /* ---- observers ---------------------------------------------------------- */
 

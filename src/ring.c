@@ -49,6 +49,7 @@
 
 #include "internal/alloc.h"
 #include "internal/atomics.h"
+#include "internal/batch.h"
 #include "internal/pad.h"
 #include "internal/ring_impl.h"
 #include "internal/waitset.h"
@@ -456,34 +457,7 @@ bool conc__ring_is_closed(const conc_ring *r)
     return (conc_load_u64(&((conc_ring *)r)->aq.tail, SC) & CLOSED_BIT) != 0;
 }
 
-conc_status conc_ring_push_many(conc_ring *ring, void *const *items, size_t n,
-                                size_t *pushed)
-{
-    if (!ring || (!items && n))
-        return CONC_EINVAL;
-    size_t i = 0;
-    conc_status st = CONC_OK;
-    for (; i < n; i++)
-        if ((st = conc_ring_push(ring, items[i])) != CONC_OK)
-            break;
-    if (pushed)
-        *pushed = i;
-    return st;
-}
-
-conc_status conc_ring_pop_many(conc_ring *ring, void **out, size_t max,
-                               size_t *popped)
-{
-    if (!ring || (!out && max))
-        return CONC_EINVAL;
-    size_t i = 0;
-    conc_status st = CONC_OK;
-    while (i < max && (st = conc_ring_pop(ring, &out[i])) == CONC_OK)
-        i++;
-    if (popped)
-        *popped = i;
-    return (i > 0 || max == 0) ? CONC_OK : st;
-}
+CONC_EACH_BATCH(ring, conc_ring)
 
 size_t conc_ring_len(const conc_ring *ring)
 {

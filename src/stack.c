@@ -38,6 +38,7 @@
 
 #include "internal/alloc.h"
 #include "internal/atomics.h"
+#include "internal/batch.h"
 #include "internal/pad.h"
 #include "internal/spin.h"
 #include "internal/waitset.h"
@@ -217,34 +218,7 @@ conc_status conc_stack_pop(conc_stack *s, void **item)
     return CONC_OK;
 }
 
-conc_status conc_stack_push_many(conc_stack *s, void *const *items, size_t n,
-                                 size_t *pushed)
-{
-    if (!s || (!items && n))
-        return CONC_EINVAL;
-    size_t i = 0;
-    conc_status st = CONC_OK;
-    for (; i < n; i++)
-        if ((st = conc_stack_push(s, items[i])) != CONC_OK)
-            break;
-    if (pushed)
-        *pushed = i;
-    return st;
-}
-
-conc_status conc_stack_pop_many(conc_stack *s, void **out, size_t max,
-                                size_t *popped)
-{
-    if (!s || (!out && max))
-        return CONC_EINVAL;
-    size_t i = 0;
-    conc_status st = CONC_OK;
-    while (i < max && (st = conc_stack_pop(s, &out[i])) == CONC_OK)
-        i++;
-    if (popped)
-        *popped = i;
-    return (i > 0 || max == 0) ? CONC_OK : st;
-}
+CONC_EACH_BATCH(stack, conc_stack)
 
 size_t conc_stack_len(const conc_stack *s)
 {

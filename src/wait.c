@@ -205,15 +205,21 @@ conc_status conc_ws_wait(conc_waitset *w, enum conc_ws_side side,
 
 /* ---- joining ------------------------------------------------------------ */
 
-void conc_ws_done_n(conc_waitset *w, uint64_t n)
+/* The count just reached zero: wake every joiner, if any sleeps. */
+static void wake_joiners(conc_waitset *w)
 {
-    uint64_t before = conc_fetch_sub_u64(&w->unfinished, n, SC);
-    if (before == n && conc_load_u32(&w->u.s.join_watch, SC) != 0) {
+    if (conc_load_u32(&w->u.s.join_watch, SC) != 0) {
         int saved = errno;
         conc_fetch_add_u32(&w->u.s.join_seq, 1, SC);
         conc_futex_wake(&w->u.s.join_seq, INT_MAX, shared(w));
         errno = saved;
     }
+}
+
+void conc_ws_done_n(conc_waitset *w, uint64_t n)
+{
+    if (conc_fetch_sub_u64(&w->unfinished, n, SC) == n)
+        wake_joiners(w);
 }
 
 conc_status conc_ws_task_done(conc_waitset *w)
@@ -225,12 +231,8 @@ conc_status conc_ws_task_done(conc_waitset *w)
         if (u == 0)
             return CONC_EINVAL; /* more task_done than items: Python's ValueError */
     } while (!conc_cas_u64(&w->unfinished, &u, u - 1, SC, SC));
-    if (u == 1 && conc_load_u32(&w->u.s.join_watch, SC) != 0) {
-        int saved = errno;
-        conc_fetch_add_u32(&w->u.s.join_seq, 1, SC);
-        conc_futex_wake(&w->u.s.join_seq, INT_MAX, shared(w));
-        errno = saved;
-    }
+    if (u == 1)
+        wake_joiners(w);
     return CONC_OK;
 }
 

@@ -42,24 +42,10 @@
 
 #include "internal/hp.h"
 #include "tap.h"
+#include "testutil.h"
 
 #ifdef CONC_VERIFY
 #include "internal/verify.h"
-#endif
-
-#if defined(__SANITIZE_THREAD__)
-#define TEST_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define TEST_TSAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_ASAN 1
-#endif
 #endif
 
 #define ALIVE UINT64_C(0x0A11FE0A11FE0A11)

@@ -544,12 +544,8 @@ int main(void)
     const char *sc = getenv("CONC_TEST_SCALE");
     if (sc)
         g_scale = atof(sc);
-#if defined(__SANITIZE_THREAD__)
+#ifdef TEST_TSAN
     g_scale *= 0.2;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-    g_scale *= 0.2;
-#endif
 #endif
 #ifdef CONC_VERIFY
     g_scale *= 0.1;

@@ -7,6 +7,8 @@
  *   sname(st)                 the same, "?" for any other value.
  *   rng_next(&s)              xorshift64: the next pseudo-random value of the
  *                             state s (never 0 if s is not 0).
+ *   TEST_TSAN, TEST_ASAN      defined to 1 in a ThreadSanitizer or
+ *                             AddressSanitizer build (gcc or clang).
  *   selected(name)            whether the registry entry `name` is to be
  *                             tested: CONC_TEST_ONLY=ring,stack runs only the
  *                             named entries (unset or empty: all).
@@ -19,6 +21,21 @@
 #include <string.h>
 
 #include <conc/conc.h>
+
+#if defined(__SANITIZE_THREAD__)
+#define TEST_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TEST_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
 
 static inline const char *status_name(int st, const char *unknown)
 {
