@@ -18,6 +18,8 @@
  */
 #include "seq_container.h"
 
+#include "model.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,12 +31,6 @@
 #define SEQ_MAX_CAP 65536
 #define SENTINEL ((void *)(uintptr_t)0x5e5e5e5e5e5e5e5eull)
 
-typedef struct model {
-    reg_kind kind;
-    bool unbounded; /* never FULL; the buffer grows */
-    size_t cap, alloc, head, n;
-    void **buf;
-} model;
 
 /* Each variant has its own model: bounded ones all agree with each other,
  * an unbounded one (conc_lfqueue) never says FULL. */
@@ -65,59 +61,21 @@ static const size_t edge_caps[] = {
     31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1023, 1024, 1025, 4097,
 };
 
-/* ---- the model ---------------------------------------------------------- */
+/* ---- the model (verify/model.h) ---------------------------------------- */
 
 static void model_reset(model *m, reg_kind kind, size_t cap, bool unbounded)
 {
-    free(m->buf);
-    m->kind = kind;
-    m->unbounded = unbounded;
-    m->cap = m->alloc = cap;
-    m->head = m->n = 0;
-    m->buf = calloc(cap, sizeof(void *));
-    if (!m->buf)
+    model_free(m);
+    if (model_init(m, kind, cap, unbounded) != CONC_OK)
         fuzz_fail("harness: out of memory for a model of %zu", cap);
 }
 
-static void model_grow(model *m)
+/* The model's answer; the harness running out of memory is not one. */
+static int model_says(int st, size_t n)
 {
-    size_t na = m->alloc * 2;
-    void **nb = calloc(na, sizeof(void *));
-    if (!nb)
-        fuzz_fail("harness: out of memory for a model of %zu", na);
-    for (size_t i = 0; i < m->n; i++)
-        nb[i] = m->buf[(m->head + i) % m->alloc];
-    free(m->buf);
-    m->buf = nb;
-    m->alloc = na;
-    m->head = 0;
-}
-
-static bool model_push(model *m, void *item)
-{
-    if (m->n == m->alloc) {
-        if (!m->unbounded)
-            return false;
-        model_grow(m);
-    }
-    m->buf[(m->head + m->n) % m->alloc] = item;
-    m->n++;
-    return true;
-}
-
-/* FIFO takes the oldest, LIFO the newest. */
-static bool model_pop(model *m, void **item)
-{
-    if (m->n == 0)
-        return false;
-    if (m->kind == REG_QUEUE) {
-        *item = m->buf[m->head];
-        m->head = (m->head + 1) % m->alloc;
-    } else {
-        *item = m->buf[(m->head + m->n - 1) % m->alloc];
-    }
-    m->n--;
-    return true;
+    if (st == CONC_ENOMEM)
+        fuzz_fail("harness: out of memory growing a model of %zu", n);
+    return st;
 }
 
 /* ---- building the variants ---------------------------------------------- */
@@ -238,7 +196,7 @@ static void op_push(seq_state *s, fuzz_in *in)
 {
     void *item = next_item(s, in);
     for (size_t i = 0; i < s->nv; i++) {
-        int want = model_push(&s->v[i].m, item) ? CONC_OK : CONC_FULL;
+        int want = model_says(model_push(&s->v[i].m, item), s->v[i].m.n);
         expect_status(s, &s->v[i], "push", s->v[i].e->push(s->v[i].obj, item), want);
     }
 }
@@ -247,7 +205,7 @@ static void op_pop(seq_state *s)
 {
     for (size_t i = 0; i < s->nv; i++) {
         void *want_item = SENTINEL;
-        int want = model_pop(&s->v[i].m, &want_item) ? CONC_OK : CONC_EMPTY;
+        int want = model_pop(&s->v[i].m, &want_item);
         void *got = SENTINEL; /* EMPTY leaves it untouched */
         expect_status(s, &s->v[i], "pop", s->v[i].e->pop(s->v[i].obj, &got), want);
         expect_item(s, &s->v[i], "pop", 0, got, want_item);
@@ -264,7 +222,7 @@ static void op_push_many(seq_state *s, fuzz_in *in, bool want_count)
         items[k] = next_item(s, in);
     for (size_t i = 0; i < s->nv; i++) {
         size_t k = 0;
-        while (k < n && model_push(&s->v[i].m, items[k]))
+        while (k < n && model_says(model_push(&s->v[i].m, items[k]), s->v[i].m.n) == CONC_OK)
             k++;
         int want = k == n ? CONC_OK : CONC_FULL;
         size_t pushed = (size_t)-1;
@@ -286,7 +244,7 @@ static void op_pop_many(seq_state *s, fuzz_in *in, bool want_count)
         fuzz_fail("harness: out of memory");
     for (size_t i = 0; i < s->nv; i++) {
         size_t k = 0;
-        while (k < max && model_pop(&s->v[i].m, &want[k]))
+        while (k < max && model_pop(&s->v[i].m, &want[k]) == CONC_OK)
             k++;
         int want_st = (k > 0 || max == 0) ? CONC_OK : CONC_EMPTY;
         for (size_t j = 0; j < max; j++)
@@ -328,7 +286,7 @@ static void op_fill(seq_state *s)
     for (size_t k = 0; k <= room; k++) {
         void *item = (void *)(uintptr_t)(++s->next_item * 0x9E3779B97F4A7C15ull);
         for (size_t i = 0; i < s->nv; i++) {
-            int want = model_push(&s->v[i].m, item) ? CONC_OK : CONC_FULL;
+            int want = model_says(model_push(&s->v[i].m, item), s->v[i].m.n);
             expect_status(s, &s->v[i], "fill push",
                           s->v[i].e->push(s->v[i].obj, item), want);
         }
@@ -442,7 +400,6 @@ void seq_container_run(reg_kind kind, const uint8_t *data, size_t size)
     op_drain(&s);
     destroy_all(&s);
     for (size_t i = 0; i < s.nv; i++) {
-        free(s.v[i].m.buf);
-        s.v[i].m.buf = NULL;
+        model_free(&s.v[i].m);
     }
 }

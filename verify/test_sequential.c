@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "broken.h"
+#include "model.h"
 #include "registry.h"
 #include "tap.h"
 #include "testutil.h"
@@ -40,73 +41,6 @@ static void *val(uint64_t i)
 static size_t round_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
 
 static void *sentinel(void) { return (void *)(uintptr_t)0x5e5e5e5e5e5e5e5eull; }
-
-/* ------------------------------------------------------------------------ */
-/* The reference model: a bounded FIFO (ring buffer) or LIFO (array).        */
-
-typedef struct model {
-    reg_kind kind;
-    bool unbounded; /* never FULL: the buffer grows */
-    size_t cap;     /* bounded: the capacity; unbounded: the nominal one */
-    size_t alloc, head, n;
-    void **buf;
-} model;
-
-static void model_init(model *m, reg_kind kind, size_t cap, bool unbounded)
-{
-    m->kind = kind;
-    m->unbounded = unbounded;
-    m->cap = cap;
-    m->alloc = cap;
-    m->head = 0;
-    m->n = 0;
-    m->buf = calloc(cap, sizeof(void *));
-    if (!m->buf)
-        bail_out("out of memory (model of %zu)", cap);
-}
-
-static void model_free(model *m) { free(m->buf); }
-
-/* Unbounded: double the buffer, oldest item first. */
-static void model_grow(model *m)
-{
-    size_t na = m->alloc * 2;
-    void **nb = calloc(na, sizeof(void *));
-    if (!nb)
-        bail_out("out of memory (model of %zu)", na);
-    for (size_t i = 0; i < m->n; i++)
-        nb[i] = m->buf[(m->head + i) % m->alloc];
-    free(m->buf);
-    m->buf = nb;
-    m->alloc = na;
-    m->head = 0;
-}
-
-static int model_push(model *m, void *it)
-{
-    if (m->n == m->alloc) {
-        if (!m->unbounded)
-            return CONC_FULL;
-        model_grow(m);
-    }
-    m->buf[(m->head + m->n) % m->alloc] = it;
-    m->n++;
-    return CONC_OK;
-}
-
-static int model_pop(model *m, void **it)
-{
-    if (m->n == 0)
-        return CONC_EMPTY;
-    if (m->kind == REG_QUEUE) {
-        *it = m->buf[m->head];
-        m->head = (m->head + 1) % m->alloc;
-    } else {
-        *it = m->buf[(m->head + m->n - 1) % m->alloc];
-    }
-    m->n--;
-    return CONC_OK;
-}
 
 /* What capacity() must say for a structure made with `cap`. */
 static size_t want_capacity(const reg_entry *e, size_t cap)
@@ -228,7 +162,8 @@ static int subject_open(subject *s, const reg_entry *e, void *obj, size_t cap,
     s->obj = obj;
     s->ctx = ctx;
     s->step = 0;
-    model_init(&s->m, e->kind, cap, e->unbounded);
+    if (model_init(&s->m, e->kind, cap, e->unbounded) != CONC_OK)
+        bail_out("out of memory (model of %zu)", cap);
     return obj != NULL;
 }
 
