@@ -59,24 +59,9 @@ static double g_stall_s = 10.0;
 
 static void choose_sizes(void)
 {
-    double mode = 1.0;
-    const char *why = "plain build";
-#ifdef TEST_TSAN
-    mode = 0.5;
-    why = "ThreadSanitizer";
-#elif defined(TEST_ASAN)
-    mode = 0.5;
-    why = "AddressSanitizer";
-#endif
-#ifdef CONC_VERIFY
-    mode *= 0.5;
-    why = "verify build";
-#endif
-    const char *s = getenv("CONC_TEST_SCALE");
-    double user = s ? strtod(s, NULL) : 1.0;
-    if (!(user > 0.0))
-        user = 1.0;
-    g_scale = user * mode;
+    const char *why;
+    double user;
+    g_scale = test_scale(0.5, 0.5, 0.5, &why, &user);
     const char *st = getenv("CONC_TEST_STALL");
     if (st && strtod(st, NULL) > 0.0)
         g_stall_s = strtod(st, NULL);

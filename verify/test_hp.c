@@ -790,24 +790,9 @@ static void test_oom(void)
 
 int main(void)
 {
-    double mode = 1.0;
-    const char *why = "plain build";
-#ifdef TEST_TSAN
-    mode = 0.5;
-    why = "ThreadSanitizer";
-#elif defined(TEST_ASAN)
-    mode = 0.5;
-    why = "AddressSanitizer";
-#endif
-#ifdef CONC_VERIFY
-    mode *= 0.25;
-    why = "verify build";
-#endif
-    const char *sc = getenv("CONC_TEST_SCALE");
-    double user = sc ? strtod(sc, NULL) : 1.0;
-    if (!(user > 0.0))
-        user = 1.0;
-    g_scale = user * mode;
+    const char *why;
+    double user;
+    g_scale = test_scale(0.5, 0.5, 0.25, &why, &user);
     diag("mode: %s, CONC_TEST_SCALE %g, effective scale %g", why, user, g_scale);
 
     /* Room for every object id: stress dominates. */

@@ -541,15 +541,7 @@ static void t_fd_loop(const reg_entry *e)
 
 int main(void)
 {
-    const char *sc = getenv("CONC_TEST_SCALE");
-    if (sc)
-        g_scale = atof(sc);
-#ifdef TEST_TSAN
-    g_scale *= 0.2;
-#endif
-#ifdef CONC_VERIFY
-    g_scale *= 0.1;
-#endif
+    g_scale = test_scale(0.2, 1.0, 0.1, NULL, NULL);
     tap_watchdog(300, "test_wait");
     for (size_t i = 0; i < conc_registry_count; i++) {
         const reg_entry *e = &conc_registry[i];

@@ -9,6 +9,13 @@
  *                             state s (never 0 if s is not 0).
  *   TEST_TSAN, TEST_ASAN      defined to 1 in a ThreadSanitizer or
  *                             AddressSanitizer build (gcc or clang).
+ *   test_scale(tsan, asan, verify, &why, &user)
+ *                             the factor test sizes are multiplied by:
+ *                             CONC_TEST_SCALE (default 1; ignored unless
+ *                             > 0) times `tsan` or `asan` in those builds,
+ *                             times `verify` in the verify build; *why
+ *                             names the build and *user the env value
+ *                             (either may be NULL).
  *   selected(name)            whether the registry entry `name` is to be
  *                             tested: CONC_TEST_ONLY=ring,stack runs only the
  *                             named entries (unset or empty: all).
@@ -62,6 +69,36 @@ static inline uint64_t rng_next(uint64_t *s)
     x ^= x >> 7;
     x ^= x << 17;
     return *s = x;
+}
+
+static inline double test_scale(double tsan, double asan, double verify,
+                                const char **why, double *user)
+{
+    double mode = 1.0;
+    const char *w = "plain build";
+#ifdef TEST_TSAN
+    mode = tsan;
+    w = "ThreadSanitizer";
+#elif defined(TEST_ASAN)
+    mode = asan;
+    w = "AddressSanitizer";
+#endif
+#ifdef CONC_VERIFY
+    mode *= verify;
+    w = "verify build";
+#endif
+    (void)tsan;
+    (void)asan;
+    (void)verify;
+    const char *s = getenv("CONC_TEST_SCALE");
+    double u = s ? strtod(s, NULL) : 1.0;
+    if (!(u > 0.0))
+        u = 1.0;
+    if (why)
+        *why = w;
+    if (user)
+        *user = u;
+    return u * mode;
 }
 
 static inline int selected(const char *name)
