@@ -558,6 +558,26 @@ static void scenario_open(scenario *sc, const reg_entry *e, size_t cap, int P,
     atomic_store(&sc->producers_left, P);
 }
 
+/* sc->P producers then sc->C consumers, each consumer with a log that can
+ * hold every item. */
+static worker *scenario_workers(scenario *sc, enum role prod, enum role cons)
+{
+    int P = sc->P, C = sc->C;
+    worker *w = xmalloc(sizeof(worker) * (size_t)(P + C));
+    for (int i = 0; i < P + C; i++) {
+        w[i].sc = sc;
+        w[i].id = i < P ? i : i - P;
+        w[i].role = i < P ? prod : cons;
+    }
+    for (int i = P; i < P + C; i++) {
+        w[i].log_cap = (size_t)P * sc->per_producer;
+        w[i].log = xmalloc(sizeof(uintptr_t) * w[i].log_cap);
+    }
+    sc->workers = w;
+    sc->nworkers = P + C;
+    return w;
+}
+
 static void scenario_close(scenario *sc, worker *w, int n)
 {
     for (int i = 0; i < n; i++)
@@ -579,16 +599,7 @@ static void test_producers_consumers(const reg_entry *e, size_t cap, int P,
              e->name, cap, P, P > 1 ? "s" : "", C, C > 1 ? "s" : "",
              batch ? ", batches" : "");
     scenario_open(&sc, e, cap, P, C, per, batch, name);
-    worker *w = xmalloc(sizeof(worker) * (size_t)(P + C));
-    for (int i = 0; i < P + C; i++) {
-        w[i].sc = &sc;
-        w[i].id = i < P ? i : i - P;
-        w[i].role = i < P ? PRODUCER : CONSUMER;
-    }
-    for (int i = P; i < P + C; i++) {
-        w[i].log_cap = (size_t)P * per;
-        w[i].log = xmalloc(sizeof(uintptr_t) * w[i].log_cap);
-    }
+    worker *w = scenario_workers(&sc, PRODUCER, CONSUMER);
     bool stalled = run_workers(w, P + C, name);
     for (int i = 0; i < P; i++) {
         if (w[i].bad_status)
@@ -840,18 +851,7 @@ static void test_close_race(const reg_entry *e, size_t cap, int P, int C,
     sc.close_at = rng_next(&r) % (uint64_t)(1.8 * (double)(P * per)) + 1;
     if (rng_next(&r) % 8 == 0)
         sc.close_at = 0;
-    worker *w = xmalloc(sizeof(worker) * (size_t)(P + C));
-    for (int i = 0; i < P + C; i++) {
-        w[i].sc = &sc;
-        w[i].id = i < P ? i : i - P;
-        w[i].role = i < P ? CLOSE_PRODUCER : CLOSE_CONSUMER;
-    }
-    for (int i = P; i < P + C; i++) {
-        w[i].log_cap = (size_t)P * per;
-        w[i].log = xmalloc(sizeof(uintptr_t) * w[i].log_cap);
-    }
-    sc.workers = w;
-    sc.nworkers = P + C;
+    worker *w = scenario_workers(&sc, CLOSE_PRODUCER, CLOSE_CONSUMER);
     g_tick = close_tick;
     g_on_stall = stall_close;
     g_hook_arg = &sc;
@@ -897,18 +897,7 @@ static void test_wait_handoff(const reg_entry *e, size_t cap, int P, int C,
              C, C > 1 ? "s" : "");
     scenario_open(&sc, e, cap, P, C, per, false, name);
     sc.waiting = true;
-    worker *w = xmalloc(sizeof(worker) * (size_t)(P + C));
-    for (int i = 0; i < P + C; i++) {
-        w[i].sc = &sc;
-        w[i].id = i < P ? i : i - P;
-        w[i].role = i < P ? WAIT_PRODUCER : WAIT_CONSUMER;
-    }
-    for (int i = P; i < P + C; i++) {
-        w[i].log_cap = (size_t)P * per;
-        w[i].log = xmalloc(sizeof(uintptr_t) * w[i].log_cap);
-    }
-    sc.workers = w;
-    sc.nworkers = P + C;
+    worker *w = scenario_workers(&sc, WAIT_PRODUCER, WAIT_CONSUMER);
     g_tick = wait_tick;
     g_on_stall = stall_close;
     g_hook_arg = &sc;
