@@ -44,9 +44,13 @@ void conc_ws_init(conc_waitset *w, unsigned flags)
     conc_init_u64(&w->unfinished, 0);
 }
 
+static bool shared(const conc_waitset *w);
+
 void conc_ws_fini(conc_waitset *w)
 {
-    if (conc_load_u32(&w->u.s.fd_state, CONC_ACQUIRE) == 2) {
+    /* A shared waitset never has an fd of ours: whatever fd_state and efd
+     * say there was written by a peer (include/conc/shm.h). */
+    if (!shared(w) && conc_load_u32(&w->u.s.fd_state, CONC_ACQUIRE) == 2) {
         close((int)conc_load_u32(&w->u.s.efd, CONC_RELAXED));
         conc_store_u32(&w->u.s.fd_state, 0, CONC_RELAXED);
     }
@@ -84,7 +88,8 @@ void conc_ws_wake(conc_waitset *w, enum conc_ws_side side, size_t n)
         conc_futex_wake(seq, n > INT_MAX ? INT_MAX : (int)n, shared(w));
         errno = saved;
     }
-    if (v & 1u)
+    /* In a shared waitset bit 0 is a peer's word, never an fd of ours. */
+    if ((v & 1u) && !shared(w))
         fd_signal(w);
 }
 
@@ -101,7 +106,7 @@ void conc_ws_wake_all(conc_waitset *w)
 void conc_ws_closed(conc_waitset *w)
 {
     conc_ws_wake_all(w);
-    if (conc_load_u32(&w->u.s.pop_watch, SC) & 1u) {
+    if (!shared(w) && (conc_load_u32(&w->u.s.pop_watch, SC) & 1u)) {
         /* Readable from now on: pops answer CLOSED, never EMPTY, so nothing
          * clears it again. */
         conc_store_u32(&w->u.s.fd_pending, 0, SC);

@@ -142,7 +142,7 @@ static inline void conc_ws_popped(conc_waitset *w, size_t n)
  * and its pusher then did not write the fd again). */
 static inline bool conc_ws_rearm(conc_waitset *w)
 {
-    if (conc_ws_flag(w, CONC_NOWAIT) ||
+    if (conc_ws_flag(w, CONC_NOWAIT | CONC_WS_SHARED) ||
         !(conc_load_u32(&w->u.s.pop_watch, CONC_SEQ_CST) & 1u))
         return false;
     return conc_ws_clear_fd(w);
