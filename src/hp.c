@@ -64,7 +64,8 @@ _Static_assert((CONC_HP_SLOTS + 1) * sizeof(conc_atomic_uptr) <= CONC_PAD_LINE,
 static conc_atomic_uptr g_records;
 static conc_atomic_uptr g_orphans;
 static conc_atomic_uptr g_norphans;
-static conc_atomic_u32 g_fail_allocs; /* test hook */
+static conc_atomic_u32 g_fail_allocs;  /* test hook */
+static conc_atomic_u32 g_fail_records; /* test hook */
 
 static _Thread_local conc_hp_rec *tls_rec;
 static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
@@ -84,6 +85,11 @@ static void *hp_malloc(size_t n)
 void conc_hp_test_fail_allocs(bool on)
 {
     conc_store_u32(&g_fail_allocs, on ? 1 : 0, CONC_RELAXED);
+}
+
+void conc_hp_test_fail_records(bool on)
+{
+    conc_store_u32(&g_fail_records, on ? 1 : 0, CONC_RELAXED);
 }
 
 /* The next record.  Relaxed is enough: a record is only reached from a head
@@ -472,6 +478,8 @@ static void key_make(void)
 
 static conc_hp_rec *rec_acquire(void)
 {
+    if (conc_load_u32(&g_fail_records, CONC_RELAXED))
+        return NULL; /* as if posix_memalign failed with no idle record */
     /* Reuse an inactive record.  Acquire pairs with the release store that
      * gave it back. */
     for (conc_hp_rec *r = (conc_hp_rec *)conc_load_uptr(&g_records, CONC_ACQUIRE);

@@ -136,5 +136,8 @@ size_t conc_hp_pending(void);
  * hazard array fails (and scans take the no-allocation path), so that the
  * out-of-memory paths can be exercised.  Records are still allocated. */
 void conc_hp_test_fail_allocs(bool on);
+/* Test only: while `on`, a thread without a record gets none (conc_hp_self
+ * returns NULL, as when posix_memalign fails and no idle record is left). */
+void conc_hp_test_fail_records(bool on);
 
 #endif /* CONC_INTERNAL_HP_H */

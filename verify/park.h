@@ -1,0 +1,131 @@
+/*
+ * park.h - park one thread before its k-th schedule point (verify build).
+ *
+ * The verify build makes every atomic operation in src/ a schedule point
+ * (src/internal/atomics.h) and lets a harness install one process-wide hook
+ * (conc_verify_set_hook).  This helper turns that hook into the tool the
+ * race tests need: run an operation in a thread of its own, stop it just
+ * before its k-th schedule point (counting from the start of the operation),
+ * let other threads do their part, then release it.  A test that enumerates
+ * k = 1, 2, ... until the operation completes without reaching its k-th
+ * point covers every place one preemption can fall, so it does not depend on
+ * how many points an edit of the algorithm adds or removes; it asserts that
+ * the enumeration reached at least a minimum number of points, so a broken
+ * hook or an operation that no longer reaches the code under test fails
+ * loudly instead of passing silently.
+ *
+ *   park_install()                 install the hook (once, before threads)
+ *   park_start(&t, fn, arg, k)     run fn(arg) in a new thread that parks
+ *                                  before its k-th point (k = 0: never);
+ *                                  returns once it parked or finished
+ *   park_parked(&t) / park_done(&t)
+ *   park_waiting(&t)               the thread reached a spin-wait point
+ *                                  (CONC_POINT_WAIT): it waits for another
+ *   park_until_done_or_waiting(&t) wait for one of those two
+ *   park_release(&t)               let a parked thread go on
+ *   park_join(&t)                  release if needed and join
+ *
+ * Threads other than those started here pass through the hook at the cost
+ * of one thread-local load.
+ */
+#ifndef CONC_VERIFY_PARK_H
+#define CONC_VERIFY_PARK_H
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "internal/verify.h"
+
+typedef struct park_thread {
+    void (*fn)(void *);
+    void *arg;
+    uint64_t at; /* park before this point (1-based); 0: never */
+    pthread_t tid;
+    atomic_int parked;
+    atomic_int release;
+    atomic_int done;
+    atomic_int waiting;
+    uint64_t points; /* points this thread passed (valid once done) */
+} park_thread;
+
+static _Thread_local park_thread *park_self_;
+static _Thread_local uint64_t park_count_;
+
+static void park_hook_(int kind, void *arg)
+{
+    (void)arg;
+    park_thread *t = park_self_;
+    if (!t)
+        return;
+    if (kind == CONC_POINT_WAIT)
+        atomic_store(&t->waiting, 1);
+    if (++park_count_ == t->at) {
+        atomic_store(&t->parked, 1);
+        while (!atomic_load(&t->release))
+            sched_yield();
+    }
+}
+
+static inline void park_install(void)
+{
+    conc_verify_set_hook(park_hook_, NULL);
+}
+
+static void *park_main_(void *p)
+{
+    park_thread *t = p;
+    park_count_ = 0;
+    park_self_ = t;
+    t->fn(t->arg);
+    park_self_ = NULL;
+    t->points = park_count_;
+    atomic_store(&t->done, 1);
+    return NULL;
+}
+
+static inline bool park_parked(park_thread *t) { return atomic_load(&t->parked); }
+static inline bool park_done(park_thread *t) { return atomic_load(&t->done); }
+static inline bool park_waiting(park_thread *t) { return atomic_load(&t->waiting); }
+
+static inline void park_start(park_thread *t, void (*fn)(void *), void *arg,
+                              uint64_t at)
+{
+    t->fn = fn;
+    t->arg = arg;
+    t->at = at;
+    t->points = 0;
+    atomic_init(&t->parked, 0);
+    atomic_init(&t->release, 0);
+    atomic_init(&t->done, 0);
+    atomic_init(&t->waiting, 0);
+    if (pthread_create(&t->tid, NULL, park_main_, t) != 0) {
+        perror("park_start: pthread_create");
+        exit(2);
+    }
+    while (!park_parked(t) && !park_done(t))
+        sched_yield();
+}
+
+static inline void park_until_done_or_waiting(park_thread *t)
+{
+    while (!park_done(t) && !park_waiting(t))
+        sched_yield();
+}
+
+static inline void park_release(park_thread *t)
+{
+    atomic_store(&t->release, 1);
+}
+
+static inline void park_join(park_thread *t)
+{
+    park_release(t);
+    pthread_join(t->tid, NULL);
+}
+
+#endif /* CONC_VERIFY_PARK_H */

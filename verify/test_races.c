@@ -1,0 +1,472 @@
+/*
+ * test_races.c - deterministic tests of the races fixed in issue 8, one per
+ * defect, each named after it.  Built against libconc-verify only: every
+ * atomic operation is a schedule point, and verify/park.h parks a thread
+ * before its k-th point of one operation while the others do their part.
+ *
+ * Every test enumerates the parking point k = 1, 2, ... until the parked
+ * operation completes without reaching it, so each one covers every place a
+ * single preemption can fall in that operation (two operations' points for
+ * the close/append race), and asserts a minimum number of points reached, so
+ * that a change which makes the scenario unreachable fails loudly.
+ *
+ *   lfqueue_close_append_loses_segment   defect 1
+ *   lfqueue_pop_closed_with_items        defect 2
+ *   ring_threshold_spent_with_item       defect 3 (pop side and push side)
+ *   task_done_racing_failed_push         defect 4 (every joinable family)
+ *   lfqueue_close_enomem                 defect 12
+ * (defect 5, the stack's tag, is verify/test_stack_tag.c.)
+ */
+#include <conc/conc.h>
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal/hp.h"
+#include "park.h"
+#include "tap.h"
+#include "testutil.h"
+
+#define ITEM(i) ((void *)(uintptr_t)(i))
+#define VAL(p) ((uintptr_t)(p))
+
+/* ---- lfqueue: close racing an append (defect 1) ------------------------- */
+
+struct lfq_op {
+    conc_lfqueue *q;
+    conc_status st;
+    void *item;
+};
+
+static void lfq_pop_fn(void *p)
+{
+    struct lfq_op *a = p;
+    a->st = conc_lfqueue_pop(a->q, &a->item);
+}
+
+static void lfq_close_fn(void *p)
+{
+    struct lfq_op *a = p;
+    a->st = conc_lfqueue_close(a->q);
+}
+
+/* Drain q after everything else finished: pops until CLOSED (at most `max`
+ * items), checking that items come out as first, first+1, ... (one producer,
+ * FIFO).  Returns the number popped; *end gets the final status. */
+static size_t drain_in_order(conc_lfqueue *q, uintptr_t first, size_t max,
+                             conc_status *end, int *order_ok)
+{
+    size_t n = 0;
+    void *it;
+    conc_status st;
+    *order_ok = 1;
+    while ((st = conc_lfqueue_pop(q, &it)) == CONC_OK && n <= max) {
+        if (VAL(it) != first + n)
+            *order_ok = 0;
+        n++;
+    }
+    *end = st;
+    return n;
+}
+
+static void lfqueue_close_append_loses_segment(void)
+{
+    uint64_t runs = 0, c_points = 0, z_points = 0;
+    int fails = 0;
+    for (uint64_t k1 = 1;; k1++) {
+        bool c_whole = false;
+        for (uint64_t k2 = 1;; k2++) {
+            conc_lfqueue *q = conc_lfqueue_new(0);
+            struct lfq_op c = {q, CONC_EINVAL, NULL}, z = {q, CONC_EINVAL, NULL};
+            park_thread tc, tz;
+            park_start(&tc, lfq_pop_fn, &c, k1);
+            park_start(&tz, lfq_close_fn, &z, k2);
+            /* Push until a second segment is linked, then a few more. */
+            size_t mem0 = conc_lfqueue_memory(q);
+            uintptr_t pushed = 0;
+            int extra = 0;
+            for (int i = 0; i < 5000 && extra < 3; i++) {
+                conc_status st = conc_lfqueue_push(q, ITEM(pushed + 1));
+                if (st == CONC_OK)
+                    pushed++;
+                else if (st == CONC_CLOSED)
+                    break;
+                if (conc_lfqueue_memory(q) > mem0)
+                    extra++;
+            }
+            bool z_whole = park_done(&tz);
+            park_join(&tz);
+            c_whole = park_done(&tc);
+            park_join(&tc);
+            c_points = c_points > tc.points ? c_points : tc.points;
+            z_points = z_points > tz.points ? z_points : tz.points;
+            uintptr_t first = 1;
+            size_t got = 0;
+            bool bad = false;
+            if (c.st == CONC_OK) {
+                got = 1;
+                first = 2;
+                if (VAL(c.item) != 1)
+                    bad = true;
+            } else if (c.st != CONC_EMPTY && c.st != CONC_CLOSED) {
+                bad = true;
+            }
+            conc_status end;
+            int order_ok;
+            size_t later = drain_in_order(q, first, 10000, &end, &order_ok);
+            /* CLOSED from the parked pop: nothing may be left. */
+            if (c.st == CONC_CLOSED && later != 0)
+                bad = true;
+            if (got + later != pushed || !order_ok || end != CONC_CLOSED ||
+                z.st != CONC_OK)
+                bad = true;
+            if (bad && fails++ < 3)
+                diag("k1=%llu k2=%llu: pushed %llu with OK, parked pop %s "
+                     "(item %llu), then %zu popped%s, end %s",
+                     (unsigned long long)k1, (unsigned long long)k2,
+                     (unsigned long long)pushed, sname(c.st),
+                     (unsigned long long)VAL(c.item), later,
+                     order_ok ? "" : " out of order", sname(end));
+            conc_lfqueue_free(q);
+            runs++;
+            if (z_whole)
+                break;
+        }
+        if (c_whole)
+            break;
+    }
+    diag("lfqueue close/append: %llu runs, pop %llu points, close %llu points",
+         (unsigned long long)runs, (unsigned long long)c_points,
+         (unsigned long long)z_points);
+    ok(fails == 0 && c_points >= 4 && z_points >= 4,
+       "lfqueue_close_append_loses_segment: every item pushed with OK is "
+       "popped once, in order, before CLOSED (%d bad runs)", fails);
+}
+
+/* ---- lfqueue: CLOSED while an item remains (defect 2) ------------------- */
+
+static void lfqueue_pop_closed_with_items(void)
+{
+    uint64_t runs = 0, points = 0;
+    int fails = 0;
+    for (uint64_t k = 1;; k++) {
+        conc_lfqueue *q = conc_lfqueue_new(0);
+        struct lfq_op c = {q, CONC_EINVAL, NULL};
+        park_thread tc;
+        park_start(&tc, lfq_pop_fn, &c, k);
+        conc_status ps = conc_lfqueue_push(q, ITEM(1));
+        conc_status cs = conc_lfqueue_close(q);
+        bool whole = park_done(&tc);
+        park_join(&tc);
+        points = tc.points > points ? tc.points : points;
+        conc_status end;
+        int order_ok;
+        size_t later = drain_in_order(q, c.st == CONC_OK ? 2 : 1, 10, &end,
+                                      &order_ok);
+        size_t got = (c.st == CONC_OK) + later;
+        bool bad = ps != CONC_OK || cs != CONC_OK || got != 1 || !order_ok ||
+                   end != CONC_CLOSED || (c.st == CONC_CLOSED && later != 0) ||
+                   (c.st == CONC_OK && VAL(c.item) != 1);
+        if (bad && fails++ < 3)
+            diag("k=%llu: parked pop said %s, then %zu item(s) popped, end %s",
+                 (unsigned long long)k, sname(c.st), later, sname(end));
+        conc_lfqueue_free(q);
+        runs++;
+        if (whole)
+            break;
+    }
+    diag("lfqueue pop/close: %llu runs, pop %llu points",
+         (unsigned long long)runs, (unsigned long long)points);
+    ok(fails == 0 && points >= 4,
+       "lfqueue_pop_closed_with_items: a pop says CLOSED only when nothing is "
+       "left (%d bad runs)", fails);
+}
+
+/* ---- ring: the SCQ threshold spent while an item is in (defect 3) ------- */
+
+/* More than 3n for every index ring a capacity-1 ring can have (n = 8 with
+ * the minimum order 3; 3n = 24) and for n up to 16. */
+#define RING_PARKERS 64
+
+struct ring_op {
+    conc_ring *r;
+    conc_status st;
+    void *item;
+    int push; /* 1: push `item`; 0: pop */
+};
+
+static void ring_op_fn(void *p)
+{
+    struct ring_op *a = p;
+    a->st = a->push ? conc_ring_push(a->r, a->item) : conc_ring_pop(a->r, &a->item);
+}
+
+/* pop side: a primed, empty ring; RING_PARKERS pops park at k; one push;
+ * release; the item must come out.  push side: a full ring; pushes park at
+ * k; one pop; release; the ring must take an item again. */
+static void ring_threshold_side(bool push_side)
+{
+    uint64_t runs = 0, points = 0;
+    int fails = 0;
+    static park_thread t[RING_PARKERS];
+    static struct ring_op a[RING_PARKERS];
+    for (uint64_t k = 1;; k++) {
+        conc_ring *r = conc_ring_new(1, 0);
+        void *it = NULL;
+        conc_status s0 = conc_ring_push(r, ITEM(1000)), s1 = CONC_OK;
+        if (!push_side)
+            s1 = conc_ring_pop(r, &it); /* threshold at 3n-1, ring empty */
+        bool all_whole = true;
+        for (int i = 0; i < RING_PARKERS; i++) {
+            a[i] = (struct ring_op){r, CONC_EINVAL, push_side ? ITEM(1 + i) : NULL,
+                                    push_side};
+            park_start(&t[i], ring_op_fn, &a[i], k);
+            if (!park_done(&t[i]))
+                all_whole = false;
+        }
+        /* The one operation of the other side, while all are parked. */
+        void *mid = NULL;
+        conc_status sm = push_side ? conc_ring_pop(r, &mid)
+                                   : conc_ring_push(r, ITEM(2000));
+        for (int i = 0; i < RING_PARKERS; i++) {
+            park_join(&t[i]);
+            points = t[i].points > points ? t[i].points : points;
+        }
+        bool bad = s0 != CONC_OK || s1 != CONC_OK || sm != CONC_OK;
+        int oks = 0;
+        for (int i = 0; i < RING_PARKERS; i++) {
+            if (a[i].st == CONC_OK)
+                oks++;
+            else if (a[i].st != (push_side ? CONC_FULL : CONC_EMPTY))
+                bad = true;
+        }
+        conc_status after;
+        void *x = NULL;
+        if (!push_side) {
+            /* Item 2000 came out of a released pop, or must come out now. */
+            after = conc_ring_pop(r, &x);
+            int total = oks + (after == CONC_OK);
+            if (total != 1 || (after == CONC_OK && VAL(x) != 2000))
+                bad = true;
+            if (conc_ring_pop(r, &x) != CONC_EMPTY)
+                bad = true;
+        } else {
+            /* The ring holds what the released pushes put in (capacity 1);
+             * if none did, it is empty and must take an item. */
+            after = conc_ring_push(r, ITEM(3000));
+            if (oks > 1 || (oks == 0) != (after == CONC_OK))
+                bad = true;
+            size_t len = conc_ring_len(r);
+            if (len != 1)
+                bad = true;
+        }
+        if (bad && fails++ < 3)
+            diag("%s side, k=%llu: %d of %d released %s OK, then %s%s; len %zu",
+                 push_side ? "push" : "pop", (unsigned long long)k, oks,
+                 RING_PARKERS, push_side ? "pushes" : "pops",
+                 push_side ? "push " : "pop ", sname(after), conc_ring_len(r));
+        conc_ring_free(r);
+        runs++;
+        if (all_whole)
+            break;
+    }
+    diag("ring %s side: %llu runs of %d parked threads, %llu points",
+         push_side ? "push" : "pop", (unsigned long long)runs, RING_PARKERS,
+         (unsigned long long)points);
+    ok(fails == 0 && points >= 4,
+       "ring_threshold_spent_with_item (%s side): after %d %s parked at any "
+       "one point, the ring still %s (%d bad runs)",
+       push_side ? "push" : "pop", RING_PARKERS,
+       push_side ? "pushes" : "pops",
+       push_side ? "takes an item once it has room" : "gives up its item",
+       fails);
+}
+
+/* ---- task_done racing a push that fails (defect 4) ---------------------- */
+
+struct fam {
+    const char *name;
+    void *(*make)(void);        /* capacity 1 (where bounded), CONC_JOINABLE */
+    void (*free_)(void *);
+    conc_status (*push)(void *, void *);
+    conc_status (*close)(void *);
+    conc_status (*task_done)(void *);
+    conc_status (*join)(void *, uint64_t);
+    bool bounded;
+};
+
+#define FAM(P, T, MAKE, BOUNDED)                                               \
+    static void *P##_make(void) { return MAKE; }                               \
+    static void P##_free(void *q) { conc_##P##_free((T *)q); }                 \
+    static conc_status P##_push(void *q, void *it) { return conc_##P##_push((T *)q, it); } \
+    static conc_status P##_close(void *q) { return conc_##P##_close((T *)q); } \
+    static conc_status P##_td(void *q) { return conc_##P##_task_done((T *)q); } \
+    static conc_status P##_join(void *q, uint64_t ns) { return conc_##P##_join((T *)q, ns); }
+
+FAM(ring, conc_ring, conc_ring_new(1, CONC_JOINABLE), true)
+FAM(stack, conc_stack, conc_stack_new(1, CONC_JOINABLE), true)
+FAM(mutexq, conc_mutexq, conc_mutexq_new(1, CONC_JOINABLE), true)
+FAM(mutexstack, conc_mutexstack, conc_mutexstack_new(1, CONC_JOINABLE), true)
+FAM(lfqueue, conc_lfqueue, conc_lfqueue_new(CONC_JOINABLE), false)
+
+#define FAM_ENTRY(P, B) {#P, P##_make, P##_free, P##_push, P##_close, P##_td, P##_join, B}
+static const struct fam fams[] = {
+    FAM_ENTRY(ring, true),   FAM_ENTRY(stack, true), FAM_ENTRY(mutexq, true),
+    FAM_ENTRY(mutexstack, true), FAM_ENTRY(lfqueue, false),
+};
+
+struct fam_op {
+    const struct fam *f;
+    void *q;
+    conc_status st;
+};
+
+static void fam_push_fn(void *p)
+{
+    struct fam_op *a = p;
+    a->st = a->f->push(a->q, ITEM(7));
+}
+
+static void fam_td_fn(void *p)
+{
+    struct fam_op *a = p;
+    a->st = a->f->task_done(a->q);
+}
+
+static void task_done_racing_failed_push(const struct fam *f)
+{
+    uint64_t runs = 0, points = 0;
+    int fails = 0;
+    for (uint64_t k = 1;; k++) {
+        void *q = f->make();
+        bool setup_ok = true;
+        if (f->bounded) {
+            /* Full, with nothing unfinished: the next push fails FULL. */
+            setup_ok = f->push(q, ITEM(1)) == CONC_OK &&
+                       f->task_done(q) == CONC_OK;
+        }
+        struct fam_op p = {f, q, CONC_EINVAL}, d = {f, q, CONC_EINVAL};
+        park_thread tp, td;
+        park_start(&tp, fam_push_fn, &p, k);
+        if (!f->bounded)
+            setup_ok &= f->close(q) == CONC_OK; /* the parked push may now fail CLOSED */
+        park_start(&td, fam_td_fn, &d, 0);
+        park_until_done_or_waiting(&td);
+        bool whole = park_done(&tp);
+        park_join(&tp);
+        park_join(&td);
+        points = tp.points > points ? tp.points : points;
+        /* What is unfinished now: the parked push's item if it went in,
+         * minus the racing task_done if it was granted. */
+        int pushed = p.st == CONC_OK;
+        int granted = d.st == CONC_OK;
+        int expect = pushed - granted;
+        bool bad = !setup_ok || (d.st != CONC_OK && d.st != CONC_EINVAL) ||
+                   expect < 0 ||
+                   (p.st != CONC_OK && p.st != CONC_FULL && p.st != CONC_CLOSED) ||
+                   (f->bounded && p.st != CONC_FULL);
+        conc_status j = f->join(q, 0);
+        if (j != (expect > 0 ? CONC_TIMEDOUT : CONC_OK))
+            bad = true;
+        if (expect > 0 && f->task_done(q) != CONC_OK)
+            bad = true;
+        conc_status extra = f->task_done(q);
+        conc_status j2 = f->join(q, 0);
+        if (extra != CONC_EINVAL || j2 != CONC_OK)
+            bad = true;
+        if (bad && fails++ < 3)
+            diag("%s, k=%llu: push %s, racing task_done %s, then join(0) %s, "
+                 "extra task_done %s, join(0) %s", f->name,
+                 (unsigned long long)k, sname(p.st), sname(d.st), sname(j),
+                 sname(extra), sname(j2));
+        f->free_(q);
+        runs++;
+        if (whole)
+            break;
+    }
+    diag("%s: %llu runs, push %llu points", f->name, (unsigned long long)runs,
+         (unsigned long long)points);
+    ok(fails == 0 && points >= 2,
+       "task_done_racing_failed_push (%s): task_done is EINVAL when nothing "
+       "pushed is unfinished, and the count never wraps (%d bad runs)",
+       f->name, fails);
+}
+
+/* ---- lfqueue close without memory (defect 12) --------------------------- */
+
+struct close_arg {
+    conc_lfqueue *q;
+    conc_status st;
+    atomic_int done;
+};
+
+static void *close_thread(void *p)
+{
+    struct close_arg *a = p;
+    a->st = conc_lfqueue_close(a->q);
+    atomic_store(&a->done, 1);
+    return NULL;
+}
+
+static void lfqueue_close_enomem(void)
+{
+    conc_lfqueue *q = conc_lfqueue_new(0);
+    conc_status s0 = conc_lfqueue_push(q, ITEM(1));
+    struct close_arg a = {q, CONC_EINVAL, 0};
+    /* A thread with no hazard record, and none to be had. */
+    conc_hp_test_fail_records(true);
+    pthread_t t;
+    pthread_create(&t, NULL, close_thread, &a);
+    struct timespec d = {0, 10 * 1000 * 1000};
+    int waited = 0;
+    while (!atomic_load(&a.done) && waited < 500) { /* 5 s */
+        nanosleep(&d, NULL);
+        waited++;
+    }
+    bool finished = atomic_load(&a.done);
+    conc_hp_test_fail_records(false); /* let a spinning close finish */
+    pthread_join(t, NULL);
+    diag("close with no memory for a hazard record: %s after %d ms, said %s",
+         finished ? "returned" : "still spinning", waited * 10, sname(a.st));
+    ok(finished && a.st == CONC_ENOMEM,
+       "lfqueue_close_enomem: close answers ENOMEM instead of spinning");
+    void *it = NULL;
+    bool open_still = !conc_lfqueue_closed(q) &&
+                      conc_lfqueue_push(q, ITEM(2)) == CONC_OK &&
+                      conc_lfqueue_pop(q, &it) == CONC_OK && VAL(it) == 1;
+    if (a.st == CONC_ENOMEM)
+        ok(open_still, "lfqueue_close_enomem: the failed close left the queue "
+                       "open and as it was");
+    else
+        ok(s0 == CONC_OK, "lfqueue_close_enomem: (close did not fail)");
+    ok(conc_lfqueue_close(q) == CONC_OK && conc_lfqueue_closed(q),
+       "lfqueue_close_enomem: close works once memory is back");
+    conc_lfqueue_free(q);
+}
+
+int main(void)
+{
+    tap_watchdog(600, "test_races");
+    park_install();
+    /* The main thread's hazard record first, so no parked thread holds up
+     * its creation. */
+    conc_lfqueue *warm = conc_lfqueue_new(0);
+    void *it;
+    conc_lfqueue_push(warm, ITEM(1));
+    conc_lfqueue_pop(warm, &it);
+    conc_lfqueue_free(warm);
+
+    lfqueue_close_append_loses_segment();
+    lfqueue_pop_closed_with_items();
+    ring_threshold_side(false);
+    ring_threshold_side(true);
+    for (size_t i = 0; i < sizeof fams / sizeof fams[0]; i++)
+        task_done_racing_failed_push(&fams[i]);
+    lfqueue_close_enomem();
+    done_testing();
+    return tap_exit();
+}
