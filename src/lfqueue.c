@@ -254,27 +254,43 @@ conc_status conc_lfqueue_push(conc_lfqueue *q, void *item)
 
 /* ---- pop ---------------------------------------------------------------- */
 
+/* The positions of g a pop must still visit: [deq, min(enq, SLOTS)) as
+ * loaded now, enq first.  deq only grows, so a deq loaded after enq never
+ * understates what has been visited. */
+static bool seg_visited_out(struct seg *g, uint64_t *d_out)
+{
+    uint64_t e = conc_load_u64(&g->enq, SC) & ~CLOSED;
+    uint64_t d = conc_load_u64(&g->deq, SC);
+    if (e > SLOTS)
+        e = SLOTS;
+    *d_out = d;
+    return d >= e;
+}
+
 static conc_status pop_one(conc_lfqueue *q, conc_hp_rec *rec, void **item)
 {
     for (;;) {
         struct seg *g = seg_of(conc_hp_protect(rec, 0, &q->head));
-        uint64_t d = conc_load_u64(&g->deq, SC);
-        uint64_t e = conc_load_u64(&g->enq, SC) & ~CLOSED;
-        if (e > SLOTS)
-            e = SLOTS;
-        if (d >= e) {
-            /* Every position handed to a producer has been visited. */
+        uint64_t d;
+        if (seg_visited_out(g, &d)) {
+            /* Every position handed to a producer so far has been visited:
+             * if nothing follows, the queue was empty when enq was loaded. */
             uintptr_t next = conc_load_uptr(&g->u.s.next, SC);
             if (next == 0)
                 return CONC_EMPTY;
+            /* A successor or the seal means g takes no new real positions:
+             * `next` is set only by a producer whose FAA found g full or
+             * CLOSED (append), or by close after it set CLOSED (seal), and
+             * every later FAA sees the same.  But the view above may be
+             * older than that: pushes may have filled g between it and the
+             * load of `next` (issue 8, defects 1 and 2: a stale d >= e let a
+             * pop retire a full segment, or answer CLOSED over an item).  So
+             * decide on enq and deq loaded after `next`, which cover every
+             * real position g will ever have. */
+            if (!seg_visited_out(g, &d))
+                continue;
             if (next == SEALED)
                 return CONC_CLOSED;
-            if (d < SLOTS && e < SLOTS &&
-                !(conc_load_u64(&g->enq, SC) & CLOSED)) {
-                /* Not full and not closed yet has a successor: impossible;
-                 * look again rather than trust a torn view. */
-                continue;
-            }
             /* Tail first: a retired segment must be unreachable from both
              * ends (Michael & Scott's dequeue does the same). */
             uintptr_t exp = (uintptr_t)g;
@@ -363,15 +379,16 @@ size_t conc_lfqueue_memory(const conc_lfqueue *q)
 
 static conc_waitset *lfqueue_ws_(conc_lfqueue *q) { return &q->ws; }
 
-static void lfqueue_close_(conc_lfqueue *q)
+static conc_status lfqueue_close_(conc_lfqueue *q)
 {
-    conc_ws_mark_closed(&q->ws);
+    /* The hazard record comes first: without one (malloc failed for this
+     * thread's first record) close answers ENOMEM having changed nothing,
+     * rather than spin until memory returns (issue 8, defect 12). */
     conc_hp_rec *rec = conc_hp_self();
+    if (!rec)
+        return CONC_ENOMEM;
+    conc_ws_mark_closed(&q->ws);
     for (;;) {
-        /* conc_hp_self fails only if malloc fails for this thread's first
-         * record; close must not stop half done, so ask again. */
-        while (!rec)
-            rec = conc_hp_self();
         struct seg *g = seg_of(conc_hp_protect(rec, 0, &q->tail));
         conc_fetch_or_u64(&g->enq, CLOSED, SC);
         uintptr_t exp = 0;
@@ -384,6 +401,7 @@ static void lfqueue_close_(conc_lfqueue *q)
     }
     conc_hp_clear(rec, 0);
     conc_store_u32(&q->sealed, 1, SC);
+    return CONC_OK;
 }
 
 static bool lfqueue_closed_(conc_lfqueue *q)

@@ -232,13 +232,16 @@ size_t conc_mutexq_capacity(const conc_mutexq *q)
 
 static conc_waitset *mutexq_ws_(conc_mutexq *q) { return &q->ws; }
 
-static void mutexq_close_(conc_mutexq *q)
+static conc_status mutexq_close_(conc_mutexq *q)
 {
-    /* Under the lock, so that close is one point in the order of pushes. */
-    if (lock(q) == 0) {
-        conc_ws_mark_closed(&q->ws);
-        unlock(q);
-    }
+    /* Under the lock, so that close is one point in the order of pushes.
+     * A lock that fails (a misuse, e.g. a corrupted mutex) closes nothing
+     * and says so. */
+    if (lock(q) != 0)
+        return CONC_EINVAL;
+    conc_ws_mark_closed(&q->ws);
+    unlock(q);
+    return CONC_OK;
 }
 
 /* ws.closed is written under the lock, so it is the authority here. */

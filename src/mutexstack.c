@@ -201,13 +201,16 @@ size_t conc_mutexstack_capacity(const conc_mutexstack *s)
 
 static conc_waitset *mutexstack_ws_(conc_mutexstack *s) { return &s->ws; }
 
-static void mutexstack_close_(conc_mutexstack *s)
+static conc_status mutexstack_close_(conc_mutexstack *s)
 {
-    /* Under the lock, so that close is one point in the order of pushes. */
-    if (lock(s) == 0) {
-        conc_ws_mark_closed(&s->ws);
-        unlock(s);
-    }
+    /* Under the lock, so that close is one point in the order of pushes.
+     * A lock that fails (a misuse, e.g. a corrupted mutex) closes nothing
+     * and says so. */
+    if (lock(s) != 0)
+        return CONC_EINVAL;
+    conc_ws_mark_closed(&s->ws);
+    unlock(s);
+    return CONC_OK;
 }
 
 /* ws.closed is written under the lock, so it is the authority here. */

@@ -173,17 +173,63 @@ static bool iring_enqueue(conc_ring *r, struct iring *q, conc_atomic_u64 *ent,
     }
 }
 
+/* Is a finished enqueue waiting in [Head, Tail)?  Loads only: no position
+ * is taken, so a poller of an empty ring never spoils a slow enqueuer's
+ * position.  Bounded by R entries (more would wrap onto the same entries). */
+static bool iring_item_ahead(conc_ring *r, struct iring *q, conc_atomic_u64 *ent)
+{
+    const uint64_t bot = ring_bot(r);
+    const unsigned cs = ring_cshift(r);
+    uint64_t h = conc_load_u64(&q->head, SC);
+    uint64_t t = conc_load_u64(&q->tail, SC) & ~CLOSED_BIT;
+    if ((int64_t)(t - h) <= 0)
+        return false;
+    uint64_t n = t - h < ring_R(r) ? t - h : ring_R(r);
+    for (uint64_t p = h; p != h + n; p++) {
+        uint64_t E = conc_load_u64(&ent[remap(r, p)], SC);
+        if ((E >> cs) == pos_cycle(r, p) && (E & bot) != bot)
+            return true;
+    }
+    return false;
+}
+
 /* `drain`: ignore the threshold and stop only when Head has passed Tail.
  * Used after close, when "empty" must mean that every position an enqueuer
  * was given has been visited by a dequeuer: then no enqueue can still land
- * (each one either was taken or was refused its entry and saw CLOSED_BIT). */
+ * (each one either was taken or was refused its entry and saw CLOSED_BIT).
+ *
+ * The threshold is a hint, never the answer (issue 8, defect 3).  SCQ
+ * decrements it after a failed position, so a dequeuer delayed between its
+ * failure and its decrement spends budget that a later enqueue's reset gave
+ * to *its* item: about 3n such dequeuers drive it negative while the item is
+ * in the ring, and the paper's "threshold < 0: return empty" then answers
+ * EMPTY (here, for fq: FULL) forever.  So:
+ *   - at the entry, a negative threshold answers false only if no finished
+ *     enqueue waits in [Head, Tail) (iring_item_ahead, loads only); if one
+ *     does, the budget is restored and the dequeue goes on;
+ *   - in the loop, a spent budget answers false only once this dequeuer has
+ *     been handed a position at or past the Tail it saw when the budget ran
+ *     out: every position issued before then has been visited.  That bound
+ *     (Tail - H positions at most) keeps the paper's livelock fix: no
+ *     dequeuer chases enqueuers for ever.
+ * The paper's exact exit (Tail <= H + 1: nothing issued past us) is kept. */
 static bool iring_dequeue(conc_ring *r, struct iring *q, conc_atomic_u64 *ent,
                           uint64_t *idx, bool drain)
 {
     const uint64_t bot = ring_bot(r), safe = ring_safe(r);
     const unsigned cs = ring_cshift(r);
-    if (!drain && (int64_t)conc_load_u64(&q->threshold, SC) < 0)
-        return false;
+    if (!drain) {
+        uint64_t th = conc_load_u64(&q->threshold, SC);
+        if ((int64_t)th < 0) {
+            if (!iring_item_ahead(r, q, ent))
+                return false;
+            /* Pairs with the enqueue's reset: whichever comes second
+             * leaves the threshold at 3n-1. */
+            conc_cas_u64(&q->threshold, &th, (uint64_t)threshold_full(r), SC, SC);
+        }
+    }
+    bool spent = false;
+    uint64_t stop_at = 0;
     for (;;) {
         uint64_t H = conc_fetch_add_u64(&q->head, 1, SC);
         uint64_t hcyc = pos_cycle(r, H);
@@ -211,8 +257,14 @@ static bool iring_dequeue(conc_ring *r, struct iring *q, conc_atomic_u64 *ent,
             conc_fetch_sub_u64(&q->threshold, 1, SC);
             return false;
         }
-        if ((int64_t)conc_fetch_sub_u64(&q->threshold, 1, SC) <= 0 && !drain)
-            return false;
+        if ((int64_t)conc_fetch_sub_u64(&q->threshold, 1, SC) <= 0 && !drain) {
+            if (!spent) {
+                spent = true;
+                stop_at = T & ~CLOSED_BIT;
+            }
+            if ((int64_t)(H + 1 - stop_at) >= 0)
+                return false;
+        }
     }
 }
 
@@ -482,7 +534,11 @@ size_t conc_ring_capacity(const conc_ring *ring)
 /* ---- waiting, closing, joining (include/conc/wait.h) -------------------- */
 
 static conc_waitset *ring_ws_(conc_ring *r) { return &r->ws; }
-static void ring_close_(conc_ring *r) { conc__ring_close(r); }
+static conc_status ring_close_(conc_ring *r)
+{
+    conc__ring_close(r);
+    return CONC_OK;
+}
 static bool ring_closed_(conc_ring *r) { return conc__ring_is_closed(r); }
 
 CONC_WS_FAMILY(ring, conc_ring)

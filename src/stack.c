@@ -241,10 +241,11 @@ size_t conc_stack_capacity(const conc_stack *s)
 
 static conc_waitset *stack_ws_(conc_stack *s) { return &s->ws; }
 
-static void stack_close_(conc_stack *s)
+static conc_status stack_close_(conc_stack *s)
 {
     conc_ws_mark_closed(&s->ws);
     conc_fetch_or_u64(&s->top, CLOSED, SC);
+    return CONC_OK;
 }
 
 static bool stack_closed_(conc_stack *s)

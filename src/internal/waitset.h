@@ -152,7 +152,9 @@ static inline bool conc_ws_rearm(conc_waitset *w)
  * here from three things the family's .c provides before using it:
  *   conc_P_push / conc_P_pop                 its public try-once operations
  *   static conc_waitset *P_ws_(T *)          its waitset
- *   static void P_close_(T *)                its own (authoritative) close
+ *   static conc_status P_close_(T *)         its own (authoritative) close:
+ *                                            CONC_OK, or an error having
+ *                                            changed nothing (ENOMEM)
  *   static bool P_closed_(T *)               whether that close took effect
  */
 #define CONC_WS_FAMILY(P, T)                                                   \
@@ -182,7 +184,9 @@ static inline bool conc_ws_rearm(conc_waitset *w)
     {                                                                          \
         if (!q)                                                                \
             return CONC_EINVAL;                                                \
-        P##_close_(q);                                                         \
+        conc_status st = P##_close_(q);                                        \
+        if (st != CONC_OK)                                                     \
+            return st;                                                         \
         conc_ws_closed(P##_ws_(q));                                            \
         return CONC_OK;                                                        \
     }                                                                          \
