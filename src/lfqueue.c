@@ -241,13 +241,14 @@ conc_status conc_lfqueue_push(conc_lfqueue *q, void *item)
     conc_hp_rec *rec = conc_hp_self();
     if (!rec)
         return CONC_ENOMEM;
-    conc_ws_will_push(&q->ws, 1);
+    conc_ws_will_push(&q->ws);
     conc_status st = push_one(q, rec, item);
     conc_hp_clear(rec, 0);
     if (st != CONC_OK) {
-        conc_ws_unpush(&q->ws, 1);
+        conc_ws_unpush(&q->ws);
         return st;
     }
+    conc_ws_push_landed(&q->ws);
     conc_ws_pushed(&q->ws, 1);
     return CONC_OK;
 }

@@ -153,13 +153,14 @@ static conc_status push_n(conc_mutexq *q, void *const *items, size_t n,
                           size_t *pushed)
 {
     size_t k = 0;
-    conc_ws_will_push(&q->ws, n);
     conc_status st = CONC_EINVAL;
     if (lock(q) == 0) {
         st = push_locked(q, items, n, &k);
+        /* Counted before the lock lets a pop see them, and only what went
+         * in: nothing provisional for task_done to take (conc/wait.h). */
+        conc_ws_count_pushed(&q->ws, k);
         unlock(q);
     }
-    conc_ws_unpush(&q->ws, n - k);
     conc_ws_pushed(&q->ws, k);
     if (pushed != NULL && st != CONC_EINVAL)
         *pushed = k;

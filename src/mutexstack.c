@@ -122,13 +122,14 @@ static conc_status push_n(conc_mutexstack *s, void *const *items, size_t n,
                           size_t *pushed)
 {
     size_t k = 0;
-    conc_ws_will_push(&s->ws, n);
     conc_status st = CONC_EINVAL;
     if (lock(s) == 0) {
         st = push_locked(s, items, n, &k);
+        /* Counted before the lock lets a pop see them, and only what went
+         * in: nothing provisional for task_done to take (conc/wait.h). */
+        conc_ws_count_pushed(&s->ws, k);
         unlock(s);
     }
-    conc_ws_unpush(&s->ws, n - k);
     conc_ws_pushed(&s->ws, k);
     if (pushed != NULL && st != CONC_EINVAL)
         *pushed = k;

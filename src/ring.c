@@ -408,7 +408,7 @@ static conc_status ring_put(conc_ring *r, const void *msg, void *item)
      * moving Tail while pops drain.  Costs nothing while open. */
     if (conc_ws_is_closed(w) && (conc_load_u64(&r->aq.tail, SC) & CLOSED_BIT))
         return CONC_CLOSED;
-    conc_ws_will_push(w, 1);
+    conc_ws_will_push(w);
     conc_status st = CONC_FULL;
     uint64_t idx;
     if (!iring_dequeue(r, &r->fq, fq_entries(r), &idx, false)) {
@@ -429,10 +429,11 @@ static conc_status ring_put(conc_ring *r, const void *msg, void *item)
         st = CONC_CLOSED;
         goto fail;
     }
+    conc_ws_push_landed(w);
     conc_ws_pushed(w, 1);
     return CONC_OK;
 fail:
-    conc_ws_unpush(w, 1);
+    conc_ws_unpush(w);
     return st;
 }
 

@@ -181,7 +181,7 @@ conc_status conc_stack_push(conc_stack *s, void *item)
      * is worth loading `top` first. */
     if (conc_ws_is_closed(&s->ws) && (conc_load_u64(&s->top, SC) & CLOSED))
         return CONC_CLOSED;
-    conc_ws_will_push(&s->ws, 1);
+    conc_ws_will_push(&s->ws);
     uint32_t i;
     uint64_t seen;
     conc_status st = CONC_FULL;
@@ -196,10 +196,11 @@ conc_status conc_stack_push(conc_stack *s, void *item)
         st = CONC_CLOSED;
         goto fail;
     }
+    conc_ws_push_landed(&s->ws);
     conc_ws_pushed(&s->ws, 1);
     return CONC_OK;
 fail:
-    conc_ws_unpush(&s->ws, 1);
+    conc_ws_unpush(&s->ws);
     return st;
 }
 

@@ -12,6 +12,7 @@
 #include "internal/waitset.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <limits.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
@@ -223,20 +224,55 @@ static void wake_joiners(conc_waitset *w)
 
 void conc_ws_done_n(conc_waitset *w, uint64_t n)
 {
-    if (conc_fetch_sub_u64(&w->unfinished, n, SC) == n)
+    uint64_t before = conc_fetch_sub_u64(&w->unfinished, n, SC);
+    if (((before - n) & CONC_WS_COUNT_MASK) == 0)
         wake_joiners(w);
 }
+
+/* How long task_done waits for pushes in flight in a shared waitset before
+ * it gives up with CONC_EINVAL (a peer may have died inside its push, or may
+ * have written anything into the word). */
+#define TASK_DONE_SHARED_WAIT_NS 1000000000u
 
 conc_status conc_ws_task_done(conc_waitset *w)
 {
     if (!conc_ws_flag(w, CONC_JOINABLE))
         return CONC_EINVAL;
     uint64_t u = conc_load_u64(&w->unfinished, SC);
-    do {
-        if (u == 0)
+    struct timespec dl;
+    bool have_dl = false;
+    unsigned spins = 0;
+    for (;;) {
+        uint64_t count = u & CONC_WS_COUNT_MASK;
+        uint64_t inflight = u / CONC_WS_INFLIGHT_ONE;
+        if (count == 0)
             return CONC_EINVAL; /* more task_done than items: Python's ValueError */
-    } while (!conc_cas_u64(&w->unfinished, &u, u - 1, SC, SC));
-    if (u == 1)
+        if (count > inflight) {
+            /* At least one unfinished item is certainly in. */
+            if (conc_cas_u64(&w->unfinished, &u, u - 1, SC, SC))
+                break;
+            continue;
+        }
+        /* Every unit of the count may be a push in flight that is about to
+         * take its item back: wait until one of them has finished. */
+        if (spins < 64) {
+            spins++;
+            conc_spin_pause();
+        } else {
+            if (shared(w)) {
+                if (!have_dl) {
+                    dl = deadline_after(TASK_DONE_SHARED_WAIT_NS);
+                    have_dl = true;
+                } else if (passed(&dl)) {
+                    return CONC_EINVAL;
+                }
+            }
+            conc_spin_pause();
+            sched_yield();
+        }
+        u = conc_load_u64(&w->unfinished, SC);
+    }
+    if ((u & CONC_WS_COUNT_MASK) == 1)
         wake_joiners(w);
     return CONC_OK;
 }
@@ -245,7 +281,7 @@ conc_status conc_ws_join(conc_waitset *w, uint64_t timeout_ns)
 {
     if (!conc_ws_flag(w, CONC_JOINABLE) || conc_ws_flag(w, CONC_NOWAIT))
         return CONC_EINVAL;
-    if (conc_load_u64(&w->unfinished, SC) == 0)
+    if ((conc_load_u64(&w->unfinished, SC) & CONC_WS_COUNT_MASK) == 0)
         return CONC_OK;
     if (timeout_ns == 0)
         return CONC_TIMEDOUT;
@@ -260,11 +296,11 @@ conc_status conc_ws_join(conc_waitset *w, uint64_t timeout_ns)
         conc_fetch_add_u32(&w->u.s.join_watch, 1, SC);
         uint32_t key = conc_load_u32(&w->u.s.join_seq, SC);
         int rc = 0;
-        bool zero = conc_load_u64(&w->unfinished, SC) == 0;
+        bool zero = (conc_load_u64(&w->unfinished, SC) & CONC_WS_COUNT_MASK) == 0;
         if (!zero)
             rc = conc_futex_wait(&w->u.s.join_seq, key, dlp, shared(w));
         conc_fetch_sub_u32(&w->u.s.join_watch, 1, SC);
-        if (zero || conc_load_u64(&w->unfinished, SC) == 0) {
+        if (zero || (conc_load_u64(&w->unfinished, SC) & CONC_WS_COUNT_MASK) == 0) {
             st = CONC_OK;
             break;
         }

@@ -17,7 +17,8 @@
  *   park_install()                 install the hook (once, before threads)
  *   park_start(&t, fn, arg, k)     run fn(arg) in a new thread that parks
  *                                  before its k-th point (k = 0: never);
- *                                  returns once it parked or finished
+ *                                  returns once it parked, finished or
+ *                                  reached a spin-wait
  *   park_parked(&t) / park_done(&t)
  *   park_waiting(&t)               the thread reached a spin-wait point
  *                                  (CONC_POINT_WAIT): it waits for another
@@ -107,7 +108,7 @@ static inline void park_start(park_thread *t, void (*fn)(void *), void *arg,
         perror("park_start: pthread_create");
         exit(2);
     }
-    while (!park_parked(t) && !park_done(t))
+    while (!park_parked(t) && !park_done(t) && !park_waiting(t))
         sched_yield();
 }
 

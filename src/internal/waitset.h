@@ -3,12 +3,29 @@
  * (contract in include/conc/wait.h; slow paths in src/wait.c).
  *
  * A container calls, around its own lock-free or locked operation:
- *   conc_ws_will_push(w, n)   before items become visible (joinable count)
- *   conc_ws_unpush(w, n)      if those n items did not go in after all
+ *   conc_ws_will_push(w)      lock-free push, before its item becomes
+ *                             visible: one provisional unfinished item
+ *   conc_ws_push_landed(w)    ... after it went in: the item is counted
+ *   conc_ws_unpush(w)         ... or if it did not go in after all
+ *   conc_ws_count_pushed(w,k) locked push: k items went in (under the lock,
+ *                             before they can be popped; nothing provisional)
  *   conc_ws_pushed(w, n)      after n items went in: wake poppers if watched
  *   conc_ws_popped(w, n)      after n items came out: wake pushers if watched
  *   conc_ws_rearm(w)          before answering CONC_EMPTY: if an eventfd is
  *                             armed, clear it; true means "look once more"
+ *
+ * The joinable count (CONC_JOINABLE) is one word: [ in flight : 20 | count :
+ * 44 ].  `count` is the unfinished items plus the provisional ones of pushes
+ * in flight, `in flight` how many of those are provisional.  A lock-free push
+ * must count its item before the item can be popped (a consumer may pop it
+ * and call task_done before the push returns), so it adds provisionally, and
+ * a push that then fails takes its item back.  task_done may only take what
+ * is certainly there: count > in flight.  While count <= in flight it cannot
+ * tell an item that was popped before its push returned from one that is
+ * about to be taken back, so it waits for the pushes in flight to finish
+ * (issue 8, defect 4: taking the provisional item let the failed push wrap
+ * the count to 2^64-1).  Neither part can wrap: a push only takes back its
+ * own provisional item, and task_done leaves count >= in flight.
  *
  * Ordering argument (no lost wake-up).  A waiter does
  *     watch += 2 (seq_cst RMW); key = seq; try op; sleep while seq == key
@@ -74,6 +91,7 @@ void conc_ws_fini(conc_waitset *w);
 /* Slow paths (src/wait.c). */
 void conc_ws_wake(conc_waitset *w, enum conc_ws_side side, size_t n);
 void conc_ws_wake_all(conc_waitset *w);
+/* Subtract n from the joinable word; wake joiners if the count hit zero. */
 void conc_ws_done_n(conc_waitset *w, uint64_t n);
 bool conc_ws_clear_fd(conc_waitset *w);
 
@@ -110,16 +128,31 @@ static inline bool conc_ws_flag(const conc_waitset *w, unsigned f)
     return (w->u.s.flags & f) != 0;
 }
 
-static inline void conc_ws_will_push(conc_waitset *w, size_t n)
+#define CONC_WS_INFLIGHT_ONE ((uint64_t)1 << 44)
+#define CONC_WS_COUNT_MASK (CONC_WS_INFLIGHT_ONE - 1)
+
+static inline void conc_ws_will_push(conc_waitset *w)
 {
     if (conc_ws_flag(w, CONC_JOINABLE))
-        conc_fetch_add_u64(&w->unfinished, n, CONC_SEQ_CST);
+        conc_fetch_add_u64(&w->unfinished, CONC_WS_INFLIGHT_ONE + 1, CONC_SEQ_CST);
 }
 
-static inline void conc_ws_unpush(conc_waitset *w, size_t n)
+static inline void conc_ws_push_landed(conc_waitset *w)
 {
-    if (n && conc_ws_flag(w, CONC_JOINABLE))
-        conc_ws_done_n(w, n);
+    if (conc_ws_flag(w, CONC_JOINABLE))
+        conc_fetch_sub_u64(&w->unfinished, CONC_WS_INFLIGHT_ONE, CONC_SEQ_CST);
+}
+
+static inline void conc_ws_unpush(conc_waitset *w)
+{
+    if (conc_ws_flag(w, CONC_JOINABLE))
+        conc_ws_done_n(w, CONC_WS_INFLIGHT_ONE + 1);
+}
+
+static inline void conc_ws_count_pushed(conc_waitset *w, size_t k)
+{
+    if (k && conc_ws_flag(w, CONC_JOINABLE))
+        conc_fetch_add_u64(&w->unfinished, k, CONC_SEQ_CST);
 }
 
 static inline void conc_ws_pushed(conc_waitset *w, size_t n)
