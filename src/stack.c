@@ -3,12 +3,18 @@
  * preallocated pool of nodes, ABA-safe with single-width CAS.
  *
  * Two Treiber lists share the pool: `top` (the stack) and `free` (unused
- * nodes).  A list head is one 64-bit word: [ closed : 1 | tag : 31 |
- * index : 32 ], index NIL (0xFFFFFFFF) for an empty list.  Every successful
- * CAS on a head increments its tag, so a thread that read head H, was delayed
- * while H's node was popped and pushed back, and then tries CAS(H -> H.next)
- * fails: the head has the same index but a different tag.  (Only after
- * exactly 2^31 updates during one delay could the tag repeat.)
+ * nodes).  A list head is one 64-bit word: [ closed : 1 | tag : 63-b |
+ * index : b ], where b = index_bits(capacity) is the fewest bits that hold
+ * every index and one more value, NIL (all ones), for an empty list.  Every
+ * successful CAS on a head increments its tag, so a thread that read head
+ * H, was delayed while H's node was popped and pushed back, and then tries
+ * CAS(H -> H.next) fails: the head has the same index but a different tag.
+ * Only after a multiple of 2^(63-b) updates during one delay could the tag
+ * repeat: the tag has every bit the capacity leaves free (issue 8, defect 5:
+ * it used to be 31 bits whatever the capacity, 21 s of updates at full
+ * speed).  include/conc/stack.h states the bound in updates and in time.
+ * CONC_STACK_TAG_BITS narrows the tag, for the test of its wrap-around only
+ * (verify/test_stack_tag.c).
  *
  * Closing sets the closed bit of `top`: a push's CAS then fails and the push
  * answers CONC_CLOSED (its node goes back to `free`), pops keep taking what
@@ -16,7 +22,8 @@
  * CONC_CLOSED.  The bit lives in the word every push and pop CASes, so close
  * is linearizable against both without any extra step on their fast path.
  *
- * A node's `link` word holds [ depth : 32 | next : 32 ]; depth (items at and
+ * A node's `link` word holds [ depth : 32 | next : 32 ] (next is an index
+ * or NIL, b <= 32 bits); depth (items at and
  * below the node, when it was pushed) serves only conc_stack_len.  Nodes are
  * never freed, and every read of a possibly stale node reads an atomic word
  * whose value is always a valid index, so a stale read is harmless: the CAS
@@ -43,9 +50,12 @@
 #include "internal/spin.h"
 #include "internal/waitset.h"
 
-#define NIL UINT32_C(0xFFFFFFFF)
 #define CLOSED ((uint64_t)1 << 63)
 #define SC CONC_SEQ_CST
+
+#ifndef CONC_STACK_TAG_BITS
+#define CONC_STACK_TAG_BITS 63
+#endif
 
 struct node {
     conc_atomic_u64 link;   /* depth << 32 | next */
@@ -54,7 +64,12 @@ struct node {
 
 struct conc_stack {
     union {
-        uint64_t capacity;
+        struct {
+            uint64_t capacity;
+            uint64_t nil;      /* 2^b - 1: the empty list */
+            uint64_t tag_mask; /* 2^(63-b) - 1 (narrower in the tag test) */
+            uint32_t ibits;    /* b */
+        } g;
         unsigned char pad_[CONC_PAD_LINE];
     } u;
     conc_waitset ws;
@@ -63,11 +78,28 @@ struct conc_stack {
     struct node nodes[];
 };
 
-static inline uint32_t head_index(uint64_t h) { return (uint32_t)h; }
-static inline uint64_t head_next(uint64_t h, uint32_t index)
+/* The fewest bits b with capacity <= 2^b - 1: indices 0..capacity-1 and,
+ * besides them, NIL = 2^b - 1.  1 for capacity 1, 2 for 2..3, 3 for 4..7,
+ * 32 for CONC_STACK_MAX_CAPACITY. */
+static uint32_t index_bits(uint64_t capacity)
 {
-    /* tag + 1 (31 bits), closed bit kept, new index */
-    return ((((h >> 32) + 1) & 0x7FFFFFFFu) << 32) | (h & CLOSED) | index;
+    uint32_t b = 1;
+    while ((((uint64_t)1 << b) - 1) < capacity)
+        b++;
+    return b;
+}
+
+static inline uint32_t head_index(const conc_stack *s, uint64_t h)
+{
+    return (uint32_t)(h & s->u.g.nil);
+}
+
+static inline uint64_t head_next(const conc_stack *s, uint64_t h, uint32_t index)
+{
+    /* tag + 1 (63-b bits, wrapping), closed bit kept, new index */
+    const uint32_t b = s->u.g.ibits;
+    uint64_t tag = ((h & ~CLOSED) >> b) + 1;
+    return ((tag & s->u.g.tag_mask) << b) | (h & CLOSED) | index;
 }
 
 /* Pop one node off a list; false when the list is empty, with *seen the
@@ -78,8 +110,8 @@ static bool list_pop(conc_stack *s, conc_atomic_u64 *head, uint32_t *out,
     conc_backoff bo = CONC_BACKOFF_INIT;
     uint64_t h = conc_load_u64(head, SC);
     for (;;) {
-        uint32_t i = head_index(h);
-        if (i == NIL) {
+        uint32_t i = head_index(s, h);
+        if (i == s->u.g.nil) {
             *seen = h;
             return false;
         }
@@ -87,7 +119,7 @@ static bool list_pop(conc_stack *s, conc_atomic_u64 *head, uint32_t *out,
          * and the CAS below fails. */
         uint32_t next = (uint32_t)conc_load_u64(&s->nodes[i].link, CONC_RELAXED);
         /* Pairs with the CAS that pushed node i. */
-        if (conc_cas_weak_u64(head, &h, head_next(h, next), SC, SC)) {
+        if (conc_cas_weak_u64(head, &h, head_next(s, h, next), SC, SC)) {
             *out = i;
             return true;
         }
@@ -105,13 +137,13 @@ static bool list_push(conc_stack *s, conc_atomic_u64 *head, uint32_t i,
     for (;;) {
         if (h & CLOSED)
             return false;
-        uint32_t below = head_index(h);
+        uint32_t below = head_index(s, h);
         uint64_t d = 0;
-        if (depth && below != NIL)
+        if (depth && below != s->u.g.nil)
             d = conc_load_u64(&s->nodes[below].link, CONC_RELAXED) >> 32;
         conc_store_u64(&s->nodes[i].link, ((d + 1) << 32) | below, CONC_RELAXED);
         /* Publishes the link and the item written before it. */
-        if (conc_cas_weak_u64(head, &h, head_next(h, i), SC, SC))
+        if (conc_cas_weak_u64(head, &h, head_next(s, h, i), SC, SC))
             return true;
         conc_backoff_wait(&bo);
     }
@@ -138,14 +170,20 @@ conc_status conc_stack_init(void *mem, size_t size, size_t capacity,
         (flags & ~CONC_FLAGS_ALL))
         return CONC_EINVAL;
     conc_stack *s = mem;
-    s->u.capacity = capacity;
+    s->u.g.capacity = capacity;
+    s->u.g.ibits = index_bits(capacity);
+    s->u.g.nil = ((uint64_t)1 << s->u.g.ibits) - 1;
+    uint32_t tbits = 63 - s->u.g.ibits;
+    if (tbits > CONC_STACK_TAG_BITS)
+        tbits = CONC_STACK_TAG_BITS;
+    s->u.g.tag_mask = ((uint64_t)1 << tbits) - 1;
     conc_ws_init(&s->ws, flags);
     for (size_t i = 0; i < capacity; i++) {
-        uint32_t next = i + 1 < capacity ? (uint32_t)(i + 1) : NIL;
+        uint64_t next = i + 1 < capacity ? (uint64_t)(i + 1) : s->u.g.nil;
         conc_init_u64(&s->nodes[i].link, next);
         conc_init_uptr(&s->nodes[i].value, 0);
     }
-    conc_init_u64(&s->top, NIL);
+    conc_init_u64(&s->top, s->u.g.nil);
     conc_init_u64(&s->free, 0);
     conc_fence(CONC_RELEASE);
     return CONC_OK;
@@ -226,16 +264,16 @@ size_t conc_stack_len(const conc_stack *s)
     if (!s)
         return 0;
     conc_stack *m = (conc_stack *)s;
-    uint32_t top = head_index(conc_load_u64(&m->top, SC));
-    if (top == NIL)
+    uint32_t top = head_index(m, conc_load_u64(&m->top, SC));
+    if (top == m->u.g.nil)
         return 0;
     uint64_t d = conc_load_u64(&m->nodes[top].link, CONC_RELAXED) >> 32;
-    return d > s->u.capacity ? (size_t)s->u.capacity : (size_t)d;
+    return d > s->u.g.capacity ? (size_t)s->u.g.capacity : (size_t)d;
 }
 
 size_t conc_stack_capacity(const conc_stack *s)
 {
-    return s ? (size_t)s->u.capacity : 0;
+    return s ? (size_t)s->u.g.capacity : 0;
 }
 
 /* ---- waiting, closing, joining (include/conc/wait.h) -------------------- */
