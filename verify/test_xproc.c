@@ -46,10 +46,6 @@
 #include "tap.h"
 #include "testutil.h"
 
-#ifndef CONC_SHARED /* TEMPORARY: lets this file build on the base commit */
-#define CONC_SHARED 0x4u
-#endif
-
 #define MS 1000000ull
 /* A child not done this long after the parent acted was never woken. */
 #define GUARD_S 10
