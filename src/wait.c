@@ -12,14 +12,23 @@
  * structure without CONC_SHARED in a mapping shared anyway.  So X_fd records
  * the maker's pid (efd_pid) next to efd, and every fd-related side effect
  * (write, read, close, and fd_pending, which would otherwise silence the
- * owner's next signal) is preceded by fd_owner(): efd_pid == getpid().
- * getpid() is a system call in glibc >= 2.25 (no cached pid), so it is asked
- * only on paths about to make a system call on the fd anyway; the common
- * armed path, a push that finds fd_pending already 1, asks nothing and
- * writes nothing.  A pid rather than a process-local cache (an atfork
- * handler, a MADV_WIPEONFORK page): the pid changes in every new process,
- * however it was made (fork, clone, vfork), with nothing to keep in step.
- * A CONC_SHARED waitset has no eventfd at all.
+ * owner's next signal) is preceded by fd_owner(): efd_pid == this process's
+ * pid.  And it is asked only on paths about to make a system call on the fd
+ * anyway; the common armed path, a push that finds fd_pending already 1,
+ * asks nothing and writes nothing.
+ *
+ * This process's pid (self_pid).  getpid() is a system call in glibc >= 2.25
+ * (no cached pid), as dear as the eventfd write it would guard (measured:
+ * notes-xproc.md), so it is cached in a page madvise(MADV_WIPEONFORK) makes
+ * the kernel hand zeroed to every child: a cached 0 means "ask getpid()".
+ * Unlike a cache reset by a pthread_atfork handler, this holds however the
+ * child was made (fork, clone without CLONE_VM, any libc), because the
+ * kernel, not a library, does the reset.  Where the advice is refused
+ * (Linux < 4.14) every call asks getpid().  The page is made once per
+ * process and never unmapped.  (A process that shares our address space
+ * without being our thread -- clone(CLONE_VM) without CLONE_THREAD, or a
+ * vfork child before exec -- would share the cache; neither may use the
+ * fd.)  A CONC_SHARED waitset has no eventfd at all.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -29,6 +38,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,13 +74,68 @@ static bool shared(const conc_waitset *w)
     return conc_ws_flag(w, CONC_SHARED);
 }
 
+/* ---- this process's pid (see the top of this file) ---------------------- */
+
+#define NO_PID_PAGE ((uintptr_t)1) /* the kernel refused MADV_WIPEONFORK */
+
+static conc_atomic_uptr pid_page; /* 0: not made yet in this address space */
+
+static uintptr_t make_pid_page(void)
+{
+    long sz = sysconf(_SC_PAGESIZE);
+    uintptr_t page = NO_PID_PAGE;
+#ifdef MADV_WIPEONFORK
+    void *m = mmap(NULL, (size_t)sz, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m != MAP_FAILED) {
+        if (madvise(m, (size_t)sz, MADV_WIPEONFORK) == 0)
+            page = (uintptr_t)m;
+        else
+            munmap(m, (size_t)sz);
+    }
+#endif
+    uintptr_t expect = 0;
+    /* Release: the page's zeroes before its address.  A thread that lost
+     * the race uses the winner's page. */
+    if (!conc_cas_uptr(&pid_page, &expect, page, CONC_ACQ_REL, CONC_ACQUIRE)) {
+        if (page != NO_PID_PAGE)
+            munmap((void *)page, (size_t)sz);
+        page = expect;
+    }
+    return page;
+}
+
+static uint32_t self_pid(void)
+{
+    int saved = errno;
+    uintptr_t page = conc_load_uptr(&pid_page, CONC_ACQUIRE);
+    if (page == 0)
+        page = make_pid_page();
+    uint32_t pid;
+    if (page == NO_PID_PAGE) {
+        pid = (uint32_t)getpid();
+    } else {
+        /* Zero in a child's new address space (wiped by the kernel), so
+         * a child never sees its parent's pid here.  Racing threads of one
+         * process all store the same value: relaxed suffices. */
+        conc_atomic_u32 *cached = (conc_atomic_u32 *)page;
+        pid = conc_load_u32(cached, CONC_RELAXED);
+        if (pid == 0) {
+            pid = (uint32_t)getpid();
+            conc_store_u32(cached, pid, CONC_RELAXED);
+        }
+    }
+    errno = saved;
+    return pid;
+}
+
 /* Whether this process made the eventfd.  Only asked once the fd is known
  * to exist (fd_state 2, or the armed bit, both published after efd_pid:
  * the acquire/seq_cst load that saw them makes efd_pid visible, so relaxed
- * suffices).  A system call: see the top of this file. */
+ * suffices). */
 static bool fd_owner(const conc_waitset *w)
 {
-    return conc_load_u32(&w->u.s.efd_pid, CONC_RELAXED) == (uint32_t)getpid();
+    return conc_load_u32(&w->u.s.efd_pid, CONC_RELAXED) == self_pid();
 }
 
 void conc_ws_fini(conc_waitset *w)
@@ -341,7 +406,7 @@ conc_status conc_ws_fd(conc_waitset *w, int *fd)
         conc_store_u32(&w->u.s.efd, (uint32_t)e, CONC_RELAXED);
         /* Published with efd by the seq_cst fetch_or (armed bit) and the
          * release store of fd_state below. */
-        conc_store_u32(&w->u.s.efd_pid, (uint32_t)getpid(), CONC_RELAXED);
+        conc_store_u32(&w->u.s.efd_pid, self_pid(), CONC_RELAXED);
         /* Readable at first: items pushed before now were never signalled.
          * The caller's first drain clears it. */
         conc_store_u32(&w->u.s.fd_pending, 0, SC);

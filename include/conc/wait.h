@@ -79,13 +79,17 @@
  * (close-on-exec: exec drops it); it stays open until the child closes it
  * (the structure's fini/free in the child leaves it alone) and keeps
  * following the parent's structure, so the child should close it rather
- * than read it.  The check costs a getpid() only on the paths that are
- * about to make a system call on the fd anyway (a push that finds the fd
- * not yet signalled, a pop that answers CONC_EMPTY, close, fini); a
- * push that finds it already signalled makes none.  Left to the caller: pid
- * namespaces (two processes in different namespaces can have the same pid)
- * and a pid reused after the owner exited; use CONC_SHARED, which has no fd,
- * when processes share a structure.
+ * than read it.  The check is made only on the paths about to make a
+ * system call on the fd anyway (a push that finds the fd not yet
+ * signalled, a pop that answers CONC_EMPTY, close, fini), and costs no
+ * system call of its own: the pid is cached in a page the kernel hands
+ * zeroed to every child (MADV_WIPEONFORK; one page per process, kept).  A
+ * push that finds the fd already signalled checks nothing and writes
+ * nothing.  Left to the caller: pid namespaces (two processes in different
+ * namespaces can have the same pid), a pid reused after the owner exited,
+ * and processes that share the address space without being threads
+ * (clone(CLONE_VM) without CLONE_THREAD); use CONC_SHARED, which has no
+ * fd, when processes share a structure.
  *
  * Processes.  Without CONC_SHARED a structure belongs to one process: its
  * futexes are private, so a wait is woken only by operations in the same
