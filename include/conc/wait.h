@@ -99,8 +99,9 @@
  * CONC_FOREVER never returns).  With CONC_SHARED (conc_ring, conc_mutexq,
  * conc_stack, conc_mutexstack; built by X_init in a MAP_SHARED mapping, each
  * process passing its own address) waiting, close and task_done/join work
- * across processes (process-shared futexes, keyed by the physical page),
- * and there is no fd.  conc_lfqueue cannot live in shared memory and
+ * across processes (process-shared futexes, keyed by the physical page;
+ * needed too when one process maps the same memory at two addresses), and
+ * there is no fd.  conc_lfqueue cannot live in shared memory and
  * refuses CONC_SHARED (CONC_EINVAL); conc_shmring is always shared.
  *
  * Flags, given at construction (X_new, X_init):
