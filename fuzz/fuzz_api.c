@@ -18,8 +18,10 @@
  *     capacity is accepted and ignored, push never says FULL, capacity() is
  *     SIZE_MAX;
  *   - the waiting vocabulary (conc/wait.h) against the same model, on
- *     structures made with create_flags(cap, flags) (flags 0, CONC_JOINABLE,
- *     CONC_NOWAIT, both, or unknown bits: NULL with errno EINVAL): after
+ *     structures made with create_flags(cap, flags) (any mix of
+ *     CONC_JOINABLE, CONC_NOWAIT and CONC_SHARED, or unknown bits: NULL with
+ *     errno EINVAL, as is CONC_SHARED on a structure that cannot live in
+ *     shared memory, registry process_shared false): after
  *     close, push/push_wait/push_many say CLOSED and change nothing, pops
  *     drain and then say CLOSED; close is idempotent; close_now hands every
  *     item left to the discard function in pop order and counts it; closed()
@@ -29,7 +31,7 @@
  *     task_done/join(0) follow the count of unfinished items on a joinable
  *     structure (task_done beyond it: EINVAL, nothing changes) and give
  *     EINVAL otherwise; fd() gives one descriptor (the same on every call,
- *     EINVAL under CONC_NOWAIT) that polls readable while the model holds
+ *     EINVAL under CONC_NOWAIT or CONC_SHARED) that polls readable while the model holds
  *     items or is closed, and is closed again by free/fini (leak checks).
  *
  * Wrong-state use (an operation after free, a double fini) is a caller bug
@@ -543,20 +545,22 @@ static void op_len(fuzz_in *in)
 
 /* ---- waiting, closing, joining, fd (conc/wait.h) ------------------------- */
 
-/* A container made with flags: 0, JOINABLE, NOWAIT, both, or unknown bits. */
+/* A container made with flags: any mix of JOINABLE, NOWAIT and SHARED, or
+ * unknown bits. */
 static void op_new_flags(fuzz_in *in)
 {
     const reg_entry *e = entry_of_sort(in, false);
     size_t cap = read_cap(in);
     uint8_t fb = fz_u8(in);
-    unsigned flags = fb < 0xF0 ? (unsigned)(fb % 4) : 1u << (fb % 16);
+    unsigned flags = fb < 0xF0 ? (unsigned)(fb % 8) : 1u << (fb % 16);
     size_t fp = e->footprint(cap);
     check_footprint(e, cap, fp);
     if (fp > API_MAX_BYTES)
         return;
     errno = 0;
     void *h = e->create_flags(cap, flags);
-    bool bad = fp == 0 || (flags & ~CONC_FLAGS_ALL) != 0;
+    bool bad = fp == 0 || (flags & ~CONC_FLAGS_ALL) != 0 ||
+               ((flags & CONC_SHARED) && !e->process_shared);
     if (bad) {
         if (h != NULL || errno != EINVAL)
             FAIL("%s: create_flags(%zu, %#x) gave %p, errno %d (want NULL, EINVAL)",
@@ -745,9 +749,9 @@ static void op_fd(fuzz_in *in)
         return;
     }
     int st = o->e->fd(o->h, &fd);
-    if (o->flags & CONC_NOWAIT) {
-        expect(st == CONC_EINVAL && fd == -7, "fd under CONC_NOWAIT: EINVAL", o->e,
-               st);
+    if (o->flags & (CONC_NOWAIT | CONC_SHARED)) {
+        expect(st == CONC_EINVAL && fd == -7,
+               "fd under CONC_NOWAIT or CONC_SHARED: EINVAL", o->e, st);
         return;
     }
     expect(st == CONC_OK && fd >= 0, "fd", o->e, st);

@@ -399,6 +399,17 @@ def api_seeds():
     rnd = random.Random(99)
     for k in range(10):
         emit([rnd.randrange(256) for _ in range(rnd.randint(50, 300))])
+    # CONC_SHARED (flags 4): with JOINABLE, alone, with every flag; fd EINVAL;
+    # lfqueue refuses it (EINVAL)
+    for e in CONTAINERS:
+        b = [NEWF, e, 3, 5]                       # SHARED | JOINABLE
+        b += [PUSH, 0, 0x10, FD, 0, 0, WAIT, 0, 1, 0, JOIN, 0, 1, JOIN, 0, 0]
+        b += [WAIT, 0, 5, 0, PUSH, 0, 0x11, CLOSE_, 0, 0, WAIT, 0, 3, 0,
+              WAIT, 0, 3, 0, JOIN, 0, 1, RELEASE, 0]
+        b += [NEWF, e, 2, 4, FD, 0, 0, PUSH, 0, 1, PUSH, 0, 2, CLOSE_, 0, 7,
+              RELEASE, 0]                          # SHARED; close_now
+        b += [NEWF, e, 2, 7, FD, 0, 0, WAIT, 0, 4, 2, RELEASE, 0]  # every flag
+        emit(b)
 
 
 def main():

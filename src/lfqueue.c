@@ -118,8 +118,12 @@ size_t conc_lfqueue_footprint(void)
 
 conc_status conc_lfqueue_init(void *mem, size_t size, unsigned flags)
 {
+    /* CONC_SHARED is refused: segments are this process's private mappings
+     * and head/tail/hazard pointers are addresses, so the queue cannot live
+     * in memory shared between processes (include/conc/lfqueue.h). */
     if (!mem || size < sizeof(struct conc_lfqueue) ||
-        !conc_is_aligned(mem, CONC_ALIGN) || (flags & ~CONC_FLAGS_ALL))
+        !conc_is_aligned(mem, CONC_ALIGN) ||
+        (flags & ~(CONC_FLAGS_ALL & ~CONC_SHARED)))
         return CONC_EINVAL;
     struct seg *g = seg_new();
     if (!g)

@@ -337,7 +337,7 @@ conc_status conc__ring_init(void *mem, size_t size, size_t capacity,
 {
     size_t need = conc__ring_footprint(capacity, msg_size);
     if (!mem || !need || size < need || !conc_is_aligned(mem, CONC_ALIGN) ||
-        (flags & ~(CONC_FLAGS_ALL | CONC_WS_SHARED)))
+        (flags & ~CONC_FLAGS_ALL))
         return CONC_EINVAL;
     conc_ring *r = mem;
     r->u.g.capacity = capacity;

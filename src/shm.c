@@ -3,7 +3,7 @@
  * (contract in include/conc/shm.h).
  *
  * The shared block: a 128-byte header, then the ring (src/ring.c, message
- * mode, waitset flagged CONC_WS_SHARED so its futexes are keyed by physical
+ * mode, waitset flagged CONC_SHARED so its futexes are keyed by physical
  * page).  The header is written by format, `ready` last with a release
  * store; attach checks it with an acquire load before trusting the rest.
  *
@@ -68,7 +68,7 @@ conc_status conc_shmring_format(void *mem, size_t size, size_t capacity,
     struct shm_header *h = mem;
     conc_init_u32(&h->ready, 0);
     conc_status st = conc__ring_init((char *)mem + HDR, need - HDR, capacity,
-                                     flags | CONC_WS_SHARED, msg_size);
+                                     flags | CONC_SHARED, msg_size);
     if (st != CONC_OK)
         return st;
     h->magic = MAGIC;

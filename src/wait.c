@@ -7,6 +7,30 @@
  * anew here.  The watch words count sleepers in steps of 2 so that bit 0 of
  * pop_watch can say "an eventfd is armed" in the same word a push loads.
  *
+ * The eventfd and its process.  A descriptor is a per-process thing, but the
+ * waitset may be reached by other processes: a copy made by fork, or a
+ * structure without CONC_SHARED in a mapping shared anyway.  So X_fd records
+ * the maker's pid (efd_pid) next to efd, and every fd-related side effect
+ * (write, read, close, and fd_pending, which would otherwise silence the
+ * owner's next signal) is preceded by fd_owner(): efd_pid == this process's
+ * pid.  And it is asked only on paths about to make a system call on the fd
+ * anyway; the common armed path, a push that finds fd_pending already 1,
+ * asks nothing and writes nothing.
+ *
+ * This process's pid (self_pid).  getpid() is a system call in glibc >= 2.25
+ * (no cached pid): here about 100 ns beside 350 ns for the eventfd
+ * write+read it would guard, +21% on a drain cycle (notes-xproc.md), so it
+ * is cached in a page madvise(MADV_WIPEONFORK) makes
+ * the kernel hand zeroed to every child: a cached 0 means "ask getpid()".
+ * Unlike a cache reset by a pthread_atfork handler, this holds however the
+ * child was made (fork, clone without CLONE_VM, any libc), because the
+ * kernel, not a library, does the reset.  Where the advice is refused
+ * (Linux < 4.14) every call asks getpid().  The page is made once per
+ * process and never unmapped.  (A process that shares our address space
+ * without being our thread -- clone(CLONE_VM) without CLONE_THREAD, or a
+ * vfork child before exec -- would share the cache; neither may use the
+ * fd.)  A CONC_SHARED waitset has no eventfd at all.
+ *
  * SPDX-License-Identifier: MIT
  */
 #include "internal/waitset.h"
@@ -16,6 +40,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,28 +66,97 @@ void conc_ws_init(conc_waitset *w, unsigned flags)
     conc_init_u32(&w->u.s.fd_pending, 0);
     conc_init_u32(&w->u.s.fd_state, 0);
     conc_init_u32(&w->u.s.efd, 0);
+    conc_init_u32(&w->u.s.efd_pid, 0);
     conc_init_u32(&w->u.s.closed, 0);
     conc_init_u64(&w->unfinished, 0);
 }
 
-static bool shared(const conc_waitset *w);
+static bool shared(const conc_waitset *w)
+{
+    return conc_ws_flag(w, CONC_SHARED);
+}
+
+/* ---- this process's pid (see the top of this file) ---------------------- */
+
+#define NO_PID_PAGE ((uintptr_t)1) /* the kernel refused MADV_WIPEONFORK */
+
+static conc_atomic_uptr pid_page; /* 0: not made yet in this address space */
+
+static uintptr_t make_pid_page(void)
+{
+    long sz = sysconf(_SC_PAGESIZE);
+    uintptr_t page = NO_PID_PAGE;
+#ifdef MADV_WIPEONFORK
+    void *m = mmap(NULL, (size_t)sz, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m != MAP_FAILED) {
+        if (madvise(m, (size_t)sz, MADV_WIPEONFORK) == 0)
+            page = (uintptr_t)m;
+        else
+            munmap(m, (size_t)sz);
+    }
+#endif
+    uintptr_t expect = 0;
+    /* Release: the page's zeroes before its address.  A thread that lost
+     * the race uses the winner's page. */
+    if (!conc_cas_uptr(&pid_page, &expect, page, CONC_ACQ_REL, CONC_ACQUIRE)) {
+        if (page != NO_PID_PAGE)
+            munmap((void *)page, (size_t)sz);
+        page = expect;
+    }
+    return page;
+}
+
+static uint32_t self_pid(void)
+{
+    int saved = errno;
+    uintptr_t page = conc_load_uptr(&pid_page, CONC_ACQUIRE);
+    if (page == 0)
+        page = make_pid_page();
+    uint32_t pid;
+    if (page == NO_PID_PAGE) {
+        pid = (uint32_t)getpid();
+    } else {
+        /* Zero in a child's new address space (wiped by the kernel), so
+         * a child never sees its parent's pid here.  Racing threads of one
+         * process all store the same value: relaxed suffices. */
+        conc_atomic_u32 *cached = (conc_atomic_u32 *)page;
+        pid = conc_load_u32(cached, CONC_RELAXED);
+        if (pid == 0) {
+            pid = (uint32_t)getpid();
+            conc_store_u32(cached, pid, CONC_RELAXED);
+        }
+    }
+    errno = saved;
+    return pid;
+}
+
+/* Whether this process made the eventfd.  Only asked once the fd is known
+ * to exist (fd_state 2, or the armed bit, both published after efd_pid:
+ * the acquire/seq_cst load that saw them makes efd_pid visible, so relaxed
+ * suffices). */
+static bool fd_owner(const conc_waitset *w)
+{
+    return conc_load_u32(&w->u.s.efd_pid, CONC_RELAXED) == self_pid();
+}
 
 void conc_ws_fini(conc_waitset *w)
 {
     /* A shared waitset never has an fd of ours: whatever fd_state and efd
-     * say there was written by a peer (include/conc/shm.h). */
-    if (!shared(w) && conc_load_u32(&w->u.s.fd_state, CONC_ACQUIRE) == 2) {
+     * say there was written by a peer (include/conc/shm.h).  Nor has a copy
+     * in a child after fork: the descriptor the child inherited (or
+     * whatever it put on that number since) is the child's business, and
+     * fd_state stays as the owner, who may share this memory, left it. */
+    if (!shared(w) && conc_load_u32(&w->u.s.fd_state, CONC_ACQUIRE) == 2 &&
+        fd_owner(w)) {
         close((int)conc_load_u32(&w->u.s.efd, CONC_RELAXED));
         conc_store_u32(&w->u.s.fd_state, 0, CONC_RELAXED);
     }
 }
 
-static bool shared(const conc_waitset *w)
-{
-    return conc_ws_flag(w, CONC_WS_SHARED);
-}
-
-static void fd_signal(conc_waitset *w)
+/* Make the fd readable unless it already is.  The caller has checked
+ * fd_owner. */
+static void fd_signal_owned(conc_waitset *w)
 {
     if (conc_exchange_u32(&w->u.s.fd_pending, 1, SC) == 0) {
         uint64_t one = 1;
@@ -74,6 +168,21 @@ static void fd_signal(conc_waitset *w)
         (void)rc;
         errno = saved;
     }
+}
+
+/* A push while the fd is armed. */
+static void fd_signal(conc_waitset *w)
+{
+    /* Already signalled: nothing to do, no system call, no store.  Seeing 1
+     * here orders like an exchange that saw 1 (pairs with clear_fd's seq_cst
+     * store of 0: that store comes later in the total order, so the
+     * clearer's second look sees our item). */
+    if (conc_load_u32(&w->u.s.fd_pending, SC) != 0)
+        return;
+    /* About to write: ownership first, before fd_pending is touched (a
+     * non-owner setting it would silence the owner's next signal). */
+    if (fd_owner(w))
+        fd_signal_owned(w);
 }
 
 void conc_ws_wake(conc_waitset *w, enum conc_ws_side side, size_t n)
@@ -107,16 +216,21 @@ void conc_ws_wake_all(conc_waitset *w)
 void conc_ws_closed(conc_waitset *w)
 {
     conc_ws_wake_all(w);
-    if (!shared(w) && (conc_load_u32(&w->u.s.pop_watch, SC) & 1u)) {
+    if (!shared(w) && (conc_load_u32(&w->u.s.pop_watch, SC) & 1u) &&
+        fd_owner(w)) {
         /* Readable from now on: pops answer CLOSED, never EMPTY, so nothing
          * clears it again. */
         conc_store_u32(&w->u.s.fd_pending, 0, SC);
-        fd_signal(w);
+        fd_signal_owned(w);
     }
 }
 
 bool conc_ws_clear_fd(conc_waitset *w)
 {
+    /* Another process's fd: nothing of ours was cleared, so no second look
+     * is owed either.  (Asked here, on a path that reads the fd anyway.) */
+    if (!fd_owner(w))
+        return false;
     uint64_t v;
     int saved = errno;
     /* Read (clear) first, then say "not pending": a push in between sees
@@ -129,7 +243,7 @@ bool conc_ws_clear_fd(conc_waitset *w)
     /* Once closed the fd stays readable, even if this pop raced with the
      * close and cleared its signal. */
     if (conc_ws_is_closed(w))
-        fd_signal(w);
+        fd_signal_owned(w);
     return true;
 }
 
@@ -327,10 +441,13 @@ conc_status conc_ws_fd(conc_waitset *w, int *fd)
             return CONC_ESYS;
         }
         conc_store_u32(&w->u.s.efd, (uint32_t)e, CONC_RELAXED);
+        /* Published with efd by the seq_cst fetch_or (armed bit) and the
+         * release store of fd_state below. */
+        conc_store_u32(&w->u.s.efd_pid, self_pid(), CONC_RELAXED);
         /* Readable at first: items pushed before now were never signalled.
          * The caller's first drain clears it. */
         conc_store_u32(&w->u.s.fd_pending, 0, SC);
-        fd_signal(w);
+        fd_signal_owned(w);
         conc_fetch_or_u32(&w->u.s.pop_watch, 1u, SC);
         conc_store_u32(&w->u.s.fd_state, 2, CONC_RELEASE);
     } else {
@@ -338,6 +455,10 @@ conc_status conc_ws_fd(conc_waitset *w, int *fd)
             conc_spin_pause();
         if (s != 2)
             return conc_ws_fd(w, fd); /* the maker failed; try ourselves */
+        /* Made by another process (we are a fork child with a copy, or
+         * share the memory): that number is not a descriptor of ours. */
+        if (!fd_owner(w))
+            return CONC_EINVAL;
     }
     *fd = (int)conc_load_u32(&w->u.s.efd, CONC_RELAXED);
     return CONC_OK;

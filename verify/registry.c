@@ -54,6 +54,10 @@
     {                                                                          \
         return conc_##P##_init(m, sz, cap, 0);                                 \
     }                                                                          \
+    static int P##_init_flags(void *m, size_t sz, size_t cap, unsigned f)      \
+    {                                                                          \
+        return conc_##P##_init(m, sz, cap, f);                                 \
+    }                                                                          \
     REG_CONTAINER_ADAPTERS(P)
 
 REG_BOUNDED(ring)
@@ -65,6 +69,11 @@ REG_BOUNDED(mutexstack)
 static void *lfqueue_new_(size_t cap, unsigned f) { (void)cap; return conc_lfqueue_new(f); }
 static size_t lfqueue_footprint(size_t cap) { (void)cap; return conc_lfqueue_footprint(); }
 static int lfqueue_init(void *m, size_t sz, size_t cap) { (void)cap; return conc_lfqueue_init(m, sz, 0); }
+static int lfqueue_init_flags(void *m, size_t sz, size_t cap, unsigned f)
+{
+    (void)cap;
+    return conc_lfqueue_init(m, sz, f);
+}
 REG_CONTAINER_ADAPTERS(lfqueue)
 
 #define REG_CONTAINER(P, KIND, LF, EXACT, MAXCAP, UNB)                         \
@@ -72,6 +81,7 @@ REG_CONTAINER_ADAPTERS(lfqueue)
      .max_capacity = MAXCAP, .unbounded = UNB, .process_shared = !(UNB),       \
      .create = P##_create,                                                     \
      .destroy = P##_destroy, .footprint = P##_footprint, .init = P##_init,     \
+     .init_flags = P##_init_flags,                                             \
      .fini = P##_fini, .push = P##_push, .pop = P##_pop,                       \
      .push_many = P##_push_many, .pop_many = P##_pop_many, .len = P##_len,     \
      .capacity = P##_capacity, .create_flags = P##_create_flags,               \

@@ -35,7 +35,7 @@ typedef struct reg_entry {
     bool unbounded;       /* containers: no capacity (create ignores it, never FULL) */
     bool process_shared;  /* containers: init'd in MAP_SHARED memory, push/pop
                              work across processes (waiting across processes
-                             needs conc_shmring) */
+                             needs CONC_SHARED at init) */
 
     /* Construction.  For counters `capacity` is the shard count (ignored by
      * counters without shards). */
@@ -43,6 +43,8 @@ typedef struct reg_entry {
     void (*destroy)(void *obj);
     size_t (*footprint)(size_t capacity);
     int (*init)(void *mem, size_t size, size_t capacity);
+    /* Containers: init with construction flags (conc/wait.h). */
+    int (*init_flags)(void *mem, size_t size, size_t capacity, unsigned flags);
     int (*fini)(void *obj);
 
     /* Containers (NULL for counters). */

@@ -105,6 +105,12 @@ static int untouched(const unsigned char *m, size_t fp)
         EXPECT_NEW_EINVAL(conc_##P##_new((MAX) + 1, 0), "conc_" #P "_new(MAX+1)");\
         EXPECT_NEW_EINVAL(conc_##P##_new(SIZE_MAX, 0), "conc_" #P "_new(SIZE_MAX)");\
         EXPECT_NEW_EINVAL(conc_##P##_new(4, 0x80), "conc_" #P "_new(flags 0x80)");\
+        EXPECT_NEW_EINVAL(conc_##P##_new(4, 0x100), "conc_" #P "_new(flags "  \
+                          "0x100, once an internal bit)");                     \
+        EXPECT_NEW_EINVAL(conc_##P##_new(4, ~CONC_FLAGS_ALL),                  \
+                          "conc_" #P "_new(~CONC_FLAGS_ALL)");                 \
+        EXPECT_NEW_EINVAL(conc_##P##_new(4, CONC_SHARED | 0x8),                \
+                          "conc_" #P "_new(CONC_SHARED | unknown 0x8)");       \
         conc_##P##_free(NULL);                                                 \
         ok(1, "conc_" #P "_free(NULL) returns");                               \
         /* Footprints. */                                                      \
@@ -146,6 +152,16 @@ static int untouched(const unsigned char *m, size_t fp)
                   "conc_" #P "_init(size fits 4, capacity 5)");                \
         EXPECT_ST(conc_##P##_init(m, fp, 4, 0x80), CONC_EINVAL,                \
                   "conc_" #P "_init(unknown flag 0x80)");                      \
+        {                                                                      \
+            int bad_ = 0;                                                      \
+            for (unsigned b_ = 0; b_ < 32; b_++)                               \
+                if (!((1u << b_) & CONC_FLAGS_ALL) &&                          \
+                    conc_##P##_init(m, fp, 4, CONC_SHARED | (1u << b_)) !=     \
+                        CONC_EINVAL)                                           \
+                    bad_++;                                                    \
+            ok(bad_ == 0, "conc_" #P "_init(CONC_SHARED | each unknown bit) "  \
+               "gives EINVAL (%d did not)", bad_);                             \
+        }                                                                      \
         ok(conc_##P##_footprint(5) > fp,                                       \
            "conc_" #P "_footprint grows with capacity (4: %zu, 5: %zu)", fp,   \
            conc_##P##_footprint(5));                                           \
@@ -221,6 +237,20 @@ static int untouched(const unsigned char *m, size_t fp)
         ok(it == (void *)(uintptr_t)0x1234, "... and gives the item back "     \
            "(%p)", it);                                                        \
         EXPECT_ST(conc_##P##_fini(h), CONC_OK, "conc_" #P "_fini(valid)");     \
+        /* CONC_SHARED is accepted, alone and with every other flag, and     \
+         * has no fd. */                                                       \
+        EXPECT_ST(conc_##P##_init(m, fp, 4, CONC_FLAGS_ALL), CONC_OK,          \
+                  "conc_" #P "_init(CONC_FLAGS_ALL)");                         \
+        EXPECT_ST(conc_##P##_fini(h), CONC_OK, "conc_" #P "_fini");            \
+        EXPECT_ST(conc_##P##_init(m, fp, 4, CONC_SHARED), CONC_OK,             \
+                  "conc_" #P "_init(CONC_SHARED)");                            \
+        {                                                                      \
+            int sfd_ = -7;                                                     \
+            EXPECT_ST(conc_##P##_fd(h, &sfd_), CONC_EINVAL,                    \
+                      "conc_" #P "_fd(CONC_SHARED)");                          \
+            ok(sfd_ == -7, "conc_" #P "_fd(CONC_SHARED) left *fd alone");      \
+        }                                                                      \
+        EXPECT_ST(conc_##P##_fini(h), CONC_OK, "conc_" #P "_fini");            \
         free(m);                                                               \
         /* A heap one freed with an item inside: the item is not touched. */   \
         conc_##P *hp = conc_##P##_new(1, 0);                                      \
@@ -386,6 +416,11 @@ static void args_conc(void)
            "conc_strerror(%d) = \"%s\", distinct from every known status",
            unknown[i], s ? s : "(null)");
     }
+    /* Construction flags: distinct single bits, all of them in the set. */
+    ok(CONC_JOINABLE == 0x1u && CONC_NOWAIT == 0x2u && CONC_SHARED == 0x4u &&
+           CONC_FLAGS_ALL == (CONC_JOINABLE | CONC_NOWAIT | CONC_SHARED),
+       "CONC_JOINABLE, CONC_NOWAIT, CONC_SHARED are bits 0, 1, 2; "
+       "CONC_FLAGS_ALL is their union (%#x)", CONC_FLAGS_ALL);
     const char *v = conc_version();
     ok(v != NULL && strcmp(v, CONC_VERSION_STRING) == 0,
        "conc_version() = \"%s\", CONC_VERSION_STRING \"%s\"", v ? v : "(null)",
@@ -405,6 +440,10 @@ static void args_lfqueue(void)
 {
     diag("conc_lfqueue");
     EXPECT_NEW_EINVAL(conc_lfqueue_new(0x80), "conc_lfqueue_new(flags 0x80)");
+    /* Not for shared memory: CONC_SHARED is refused, alone or with others. */
+    EXPECT_NEW_EINVAL(conc_lfqueue_new(CONC_SHARED), "conc_lfqueue_new(CONC_SHARED)");
+    EXPECT_NEW_EINVAL(conc_lfqueue_new(CONC_FLAGS_ALL),
+                      "conc_lfqueue_new(CONC_FLAGS_ALL, with CONC_SHARED)");
     conc_lfqueue_free(NULL);
     ok(1, "conc_lfqueue_free(NULL) returns");
     size_t fp = conc_lfqueue_footprint();
@@ -416,6 +455,10 @@ static void args_lfqueue(void)
               "conc_lfqueue_init(size one byte short)");
     EXPECT_ST(conc_lfqueue_init(m, fp, 0x80), CONC_EINVAL,
               "conc_lfqueue_init(flags 0x80)");
+    EXPECT_ST(conc_lfqueue_init(m, fp, CONC_SHARED), CONC_EINVAL,
+              "conc_lfqueue_init(CONC_SHARED)");
+    EXPECT_ST(conc_lfqueue_init(m, fp, CONC_SHARED | CONC_JOINABLE), CONC_EINVAL,
+              "conc_lfqueue_init(CONC_SHARED | CONC_JOINABLE)");
     ok(untouched(m, fp), "conc_lfqueue_init failures left the memory as it was");
     EXPECT_ST(conc_lfqueue_init(m, fp, 0), CONC_OK, "conc_lfqueue_init(valid)");
     conc_lfqueue *h = (conc_lfqueue *)m;
@@ -442,6 +485,9 @@ static void args_lfqueue(void)
     ok(it == (void *)(uintptr_t)0x1234, "... gives the item back");
     EXPECT_ST(conc_lfqueue_fini(NULL), CONC_EINVAL, "conc_lfqueue_fini(NULL)");
     EXPECT_ST(conc_lfqueue_fini(h), CONC_OK, "conc_lfqueue_fini(valid)");
+    EXPECT_ST(conc_lfqueue_init(m, fp, CONC_JOINABLE | CONC_NOWAIT), CONC_OK,
+              "conc_lfqueue_init(CONC_JOINABLE | CONC_NOWAIT)");
+    EXPECT_ST(conc_lfqueue_fini(h), CONC_OK, "conc_lfqueue_fini");
     free(m);
 }
 

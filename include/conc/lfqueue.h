@@ -36,8 +36,11 @@
  * Concurrency: every operation but init/fini/free runs concurrently with
  *   every other, from any number of threads.  Each thread that has used an
  *   lfqueue holds a small hazard-pointer record until it exits.
- * Processes: not for shared memory (segments are per-process mappings); use
- *   conc_shmring.
+ * Processes: not for shared memory (segments are this process's private
+ *   mappings; head, tail and hazard pointers are addresses), so init and
+ *   new refuse CONC_SHARED (CONC_EINVAL, NULL/errno EINVAL).  Between
+ *   processes use conc_ring, conc_mutexq, conc_stack or conc_mutexstack with
+ *   CONC_SHARED, or conc_shmring.
  * Items: any void * value round-trips, NULL included; never dereferenced.
  *
  * SPDX-License-Identifier: MIT
@@ -54,8 +57,8 @@ extern "C" {
 
 typedef struct conc_lfqueue conc_lfqueue;
 
-/* `flags`: 0, CONC_JOINABLE, CONC_NOWAIT (conc/wait.h).  NULL with errno
- * EINVAL (unknown flags) or ENOMEM. */
+/* `flags`: 0, CONC_JOINABLE, CONC_NOWAIT (conc/wait.h); not CONC_SHARED.
+ * NULL with errno EINVAL (unknown flags, CONC_SHARED) or ENOMEM. */
 conc_lfqueue *conc_lfqueue_new(unsigned flags);
 /* Frees every segment (the queue must be idle).  Items inside are not
  * touched.  NULL is ignored. */

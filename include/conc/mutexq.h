@@ -3,7 +3,10 @@
  *
  * The lock-based reference and baseline for conc_ring: a circular array
  * guarded by one pthread mutex (made PTHREAD_PROCESS_SHARED, so the queue
- * may live in memory shared between processes).
+ * may live in memory shared between processes: conc_mutexq_init in a
+ * MAP_SHARED mapping).  push and pop work across processes with any flags;
+ * waiting, close and join across processes need CONC_SHARED at init
+ * (conc/wait.h), which gives process-shared futexes and no fd.
  *
  * Progress: blocking.  A thread preempted while holding the mutex stops every
  *   other operation on the queue until it runs again.
@@ -38,8 +41,9 @@ extern "C" {
 
 typedef struct conc_mutexq conc_mutexq;
 
-/* `flags`: 0, CONC_JOINABLE, CONC_NOWAIT (conc/wait.h).  NULL with errno
- * EINVAL (capacity 0 or too large, unknown flags) or ENOMEM. */
+/* `flags`: 0 or any of CONC_JOINABLE, CONC_NOWAIT, CONC_SHARED (conc/wait.h;
+ * CONC_SHARED is meant for conc_mutexq_init in shared memory).  NULL with
+ * errno EINVAL (capacity 0 or too large, unknown flags) or ENOMEM. */
 conc_mutexq *conc_mutexq_new(size_t capacity, unsigned flags);
 /* NULL is ignored; items inside are not touched. */
 void conc_mutexq_free(conc_mutexq *q);
@@ -47,7 +51,8 @@ void conc_mutexq_free(conc_mutexq *q);
 size_t conc_mutexq_footprint(size_t capacity);
 /* CONC_EINVAL for NULL/misaligned mem, short size, invalid capacity or
  * flags; CONC_ENOMEM if the mutex cannot be made.  Handle is
- * (conc_mutexq *)mem. */
+ * (conc_mutexq *)mem.  In memory shared between processes, pass CONC_SHARED
+ * to wait across them (conc/wait.h, Processes). */
 conc_status conc_mutexq_init(void *mem, size_t size, size_t capacity,
                              unsigned flags);
 /* Destroy the mutex (and eventfd) of a queue built by init.  CONC_EINVAL on

@@ -14,10 +14,14 @@
  * Memory: conc_ring_footprint(capacity) bytes, fixed at construction:
  *   about 8 * (capacity + 4 * max(8, pow2ceil(capacity))) + 1152.  Nothing is
  *   allocated after construction (conc_ring_fd makes one eventfd).  No
- *   pointers are stored inside the ring, so push and pop work on a ring in
- *   memory shared between processes (each process passes its own mapping
- *   address); to wait across processes, use conc_shmring (conc/shm.h),
- *   whose futexes are process-shared.
+ *   pointers are stored inside the ring, so it may live in memory shared
+ *   between processes (conc_ring_init in a MAP_SHARED mapping; each process
+ *   passes its own mapping address).  push and pop work across processes
+ *   with any flags; waiting, close and join across processes need
+ *   CONC_SHARED at init (conc/wait.h), which gives process-shared futexes
+ *   and no fd.  For fixed-size messages (rather than void *) between
+ *   unrelated processes, with a checked header, use conc_shmring
+ *   (conc/shm.h).
  * Capacity: exact.  A ring made for N items accepts exactly N pushes before
  *   CONC_FULL, for every N from 1 to CONC_RING_MAX_CAPACITY.
  * Ordering: a successful push happens-before the pop that returns its item.
@@ -51,9 +55,10 @@ extern "C" {
 
 typedef struct conc_ring conc_ring;
 
-/* Allocate a ring for exactly `capacity` items; `flags` is 0 or CONC_JOINABLE
- * and/or CONC_NOWAIT (conc/wait.h).  Returns NULL with errno EINVAL (capacity
- * 0 or above CONC_RING_MAX_CAPACITY, unknown flags) or ENOMEM. */
+/* Allocate a ring for exactly `capacity` items; `flags` is 0 or any of
+ * CONC_JOINABLE, CONC_NOWAIT, CONC_SHARED (conc/wait.h; CONC_SHARED is meant
+ * for conc_ring_init in shared memory).  Returns NULL with errno EINVAL
+ * (capacity 0 or above CONC_RING_MAX_CAPACITY, unknown flags) or ENOMEM. */
 conc_ring *conc_ring_new(size_t capacity, unsigned flags);
 /* Free a ring made by conc_ring_new (and its eventfd, if any).  NULL is
  * ignored.  Items still inside are not touched (they belong to the caller). */
@@ -65,8 +70,9 @@ size_t conc_ring_footprint(size_t capacity);
 /* Build an empty ring in `mem` (`size` bytes, aligned to CONC_ALIGN).
  * CONC_EINVAL if mem is NULL or misaligned, size < footprint, capacity is
  * invalid, or flags has unknown bits.  On success the handle is
- * (conc_ring *)mem.  (For a ring shared between processes use conc_shmring,
- * whose futexes and header are made for it.) */
+ * (conc_ring *)mem.  In memory shared between processes, pass CONC_SHARED
+ * to wait across them (without it the ring belongs to one process: see
+ * conc/wait.h, Processes). */
 conc_status conc_ring_init(void *mem, size_t size, size_t capacity,
                            unsigned flags);
 /* Release the eventfd, if conc_ring_fd made one.  CONC_EINVAL on NULL. */

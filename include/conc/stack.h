@@ -10,7 +10,8 @@
  *   on a head that was popped and pushed back in between (the ABA problem)
  *   unless exactly 2^32 updates happened while one thread was stalled between
  *   its read and its CAS.  Only single-width CAS is used.  Nodes are indices,
- *   not pointers, so the stack may live in memory shared between processes.
+ *   not pointers, so the stack may live in memory shared between processes
+ *   (conc_stack_init in a MAP_SHARED mapping).
  *   Reclamation: nodes are never freed while the stack lives; a popped node
  *   returns to the free list at once (safe because readers only ever read a
  *   node's `next` index, which is always a valid index, and the tag rejects
@@ -24,9 +25,15 @@
  *   Concurrency: all operations but init/fini/free run concurrently.
  *
  * conc_mutexstack: blocking; an array under one process-shared pthread mutex
- *   (not robust: a process that dies holding it blocks every other user).
- *   Exact capacity at every moment; batches are atomic.  Memory about
- *   8 * capacity + 320 bytes.
+ *   (not robust: a process that dies holding it blocks every other user), so
+ *   it too may live in memory shared between processes.  Exact capacity at
+ *   every moment; batches are atomic.  Memory about 8 * capacity + 320
+ *   bytes.
+ *
+ * Processes (both): push and pop work across processes with any flags;
+ * waiting, close and join across processes need CONC_SHARED at init
+ * (conc/wait.h), which gives process-shared futexes and no fd.  Without it
+ * a stack belongs to one process (conc/wait.h, Processes).
  *
  * Items: any void * value round-trips, NULL included; never dereferenced.
  * Statuses and argument checks are those of conc_ring (see ring.h).
@@ -48,7 +55,10 @@ extern "C" {
 
 typedef struct conc_stack conc_stack;
 
-/* `flags`: 0, CONC_JOINABLE, CONC_NOWAIT (conc/wait.h). */
+/* `flags`, here and for conc_mutexstack: 0 or any of CONC_JOINABLE,
+ * CONC_NOWAIT, CONC_SHARED (conc/wait.h; CONC_SHARED is meant for X_init in
+ * shared memory).  Unknown bits: NULL/errno EINVAL (new), CONC_EINVAL
+ * (init). */
 conc_stack *conc_stack_new(size_t capacity, unsigned flags);
 void conc_stack_free(conc_stack *s);
 size_t conc_stack_footprint(size_t capacity);

@@ -64,7 +64,45 @@
  * first called; after that, a push writes the eventfd only when it is not
  * already readable (one system call per batch of items between drains).
  * Pushers waiting for room have no fd.  Not available for conc_shmring (an
- * eventfd cannot be shared by name) or with CONC_NOWAIT.
+ * eventfd cannot be shared by name), with CONC_SHARED, or with CONC_NOWAIT
+ * (X_fd returns CONC_EINVAL).
+ *
+ * The eventfd belongs to the process that called X_fd first (its pid is
+ * recorded next to the descriptor), and only that process ever writes,
+ * reads or closes it, or marks it signalled: a descriptor number means
+ * nothing in another process.  Elsewhere the structure acts as if it had no
+ * fd, and X_fd returns CONC_EINVAL.  So after fork() the child's copy of a
+ * structure (or a structure without CONC_SHARED that both processes reach
+ * through a shared mapping) never signals, clears or closes the parent's
+ * eventfd, nor whatever file the child may have put on that number.  The
+ * child inherits the descriptor itself, as it inherits every open one
+ * (close-on-exec: exec drops it); it stays open until the child closes it
+ * (the structure's fini/free in the child leaves it alone) and keeps
+ * following the parent's structure, so the child should close it rather
+ * than read it.  The check is made only on the paths about to make a
+ * system call on the fd anyway (a push that finds the fd not yet
+ * signalled, a pop that answers CONC_EMPTY, close, fini), and costs no
+ * system call of its own: the pid is cached in a page the kernel hands
+ * zeroed to every child (MADV_WIPEONFORK; one page per process, kept).  A
+ * push that finds the fd already signalled checks nothing and writes
+ * nothing.  Left to the caller: pid namespaces (two processes in different
+ * namespaces can have the same pid), a pid reused after the owner exited,
+ * and processes that share the address space without being threads
+ * (clone(CLONE_VM) without CLONE_THREAD); use CONC_SHARED, which has no
+ * fd, when processes share a structure.
+ *
+ * Processes.  Without CONC_SHARED a structure belongs to one process: its
+ * futexes are private, so a wait is woken only by operations in the same
+ * process.  A waiter in another process that shares the memory is not
+ * woken by a push, pop, close or task_done here: it sleeps until its
+ * timeout and then looks once more (so it may still find an item, but
+ * CONC_FOREVER never returns).  With CONC_SHARED (conc_ring, conc_mutexq,
+ * conc_stack, conc_mutexstack; built by X_init in a MAP_SHARED mapping, each
+ * process passing its own address) waiting, close and task_done/join work
+ * across processes (process-shared futexes, keyed by the physical page;
+ * needed too when one process maps the same memory at two addresses), and
+ * there is no fd.  conc_lfqueue cannot live in shared memory and
+ * refuses CONC_SHARED (CONC_EINVAL); conc_shmring is always shared.
  *
  * Flags, given at construction (X_new, X_init):
  *   CONC_JOINABLE  count unfinished items for task_done/join.
@@ -73,6 +111,11 @@
  *                  timeout, X_join and X_fd return CONC_EINVAL.  close still
  *                  works.  For code that never waits (and for measuring
  *                  what waiting support costs: docs/bench.md).
+ *   CONC_SHARED    the structure lives in memory shared between processes
+ *                  (see Processes above): waits, close and join work across
+ *                  processes; no fd (X_fd returns CONC_EINVAL).  Costs
+ *                  nothing when nobody waits; a wake-up is a (slightly
+ *                  dearer) shared futex.  Not for conc_lfqueue (CONC_EINVAL).
  *
  * Items: what the family says (void * for in-process queues, fixed-size
  * messages for conc_shmring).
@@ -94,7 +137,9 @@ extern "C" {
 /* Construction flags (bitwise or). */
 #define CONC_JOINABLE 0x1u
 #define CONC_NOWAIT 0x2u
-#define CONC_FLAGS_ALL (CONC_JOINABLE | CONC_NOWAIT)
+#define CONC_SHARED 0x4u /* lives in memory shared between processes */
+/* Every construction flag (conc_lfqueue refuses CONC_SHARED). */
+#define CONC_FLAGS_ALL (CONC_JOINABLE | CONC_NOWAIT | CONC_SHARED)
 
 /* Called by X_close_now for each discarded item. */
 typedef void (*conc_discard_fn)(void *item, void *arg);

@@ -14,7 +14,7 @@
 
 /* A family's caller-memory constructor, with its one size argument (capacity
  * or shard count; ignored by families without one) and its flags
- * (containers: CONC_JOINABLE, CONC_NOWAIT; counters: none). */
+ * (containers: CONC_JOINABLE, CONC_NOWAIT, CONC_SHARED; counters: none). */
 typedef conc_status (*conc_init_fn)(void *mem, size_t size, size_t arg,
                                     unsigned flags);
 

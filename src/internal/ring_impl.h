@@ -14,7 +14,7 @@
 
 /* Bytes for a ring of `capacity` messages of `msg_size` bytes; 0 if invalid. */
 size_t conc__ring_footprint(size_t capacity, size_t msg_size);
-/* `flags` may include CONC_WS_SHARED. */
+/* `flags`: conc_ring_init's (CONC_FLAGS_ALL; shm.c always adds CONC_SHARED). */
 conc_status conc__ring_init(void *mem, size_t size, size_t capacity,
                             unsigned flags, size_t msg_size);
 conc_status conc__ring_put(conc_ring *r, const void *msg);

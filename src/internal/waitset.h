@@ -51,8 +51,10 @@
 #include "atomics.h"
 #include "pad.h"
 
-/* Internal flag: the waitset lives in memory shared between processes. */
-#define CONC_WS_SHARED 0x100u
+/* flags & CONC_SHARED (conc/wait.h; conc_shmring always sets it): the
+ * waitset lives in memory shared between processes.  Its futexes are then
+ * process-shared, and it has no eventfd: whatever a shared waitset says
+ * about an fd was (or may have been) written by a peer. */
 
 typedef struct conc_waitset {
     /* Line 1: loaded by every push and pop; written only while someone
@@ -69,6 +71,8 @@ typedef struct conc_waitset {
             conc_atomic_u32 fd_pending; /* 1: eventfd written, not yet cleared */
             conc_atomic_u32 fd_state;   /* 0 none, 1 being made, 2 ready */
             conc_atomic_u32 efd;        /* the eventfd once fd_state == 2 */
+            conc_atomic_u32 efd_pid;    /* the process that made it: the only
+                                           one that acts on efd/fd_pending */
             conc_atomic_u32 closed;     /* 1 once close began (a hint for
                                            pushes; each container keeps its
                                            own authoritative closed state) */
@@ -172,10 +176,11 @@ static inline void conc_ws_popped(conc_waitset *w, size_t n)
 /* Called when a pop is about to answer CONC_EMPTY.  True: an eventfd was
  * armed and has been cleared; the caller must look once more before it
  * answers EMPTY (an item may have arrived while the fd still read as ready,
- * and its pusher then did not write the fd again). */
+ * and its pusher then did not write the fd again).  False, with nothing
+ * done, when the eventfd belongs to another process (src/wait.c). */
 static inline bool conc_ws_rearm(conc_waitset *w)
 {
-    if (conc_ws_flag(w, CONC_NOWAIT | CONC_WS_SHARED) ||
+    if (conc_ws_flag(w, CONC_NOWAIT | CONC_SHARED) ||
         !(conc_load_u32(&w->u.s.pop_watch, CONC_SEQ_CST) & 1u))
         return false;
     return conc_ws_clear_fd(w);
