@@ -1,0 +1,218 @@
+/*
+ * test_stack_tag.c - conc_stack's ABA tag and its wrap-around (issue 8,
+ * defect 5: stack_tag_wraps).
+ *
+ * The scenario of the report, driven by verify/park.h: a pop P1 parked
+ * after reading `top` (node c, next b) and before its CAS; a second pop P2
+ * parked holding node c (its CAS done, c not yet back on the free list);
+ * then the main thread pops b and a, P2 gives c back, a push puts c on top
+ * again with a different next, and pop/push pairs bring the number of
+ * updates of `top` since P1's read to U.  If the tag has w bits and U is a
+ * multiple of 2^w, P1's CAS succeeds on a head that only looks the same:
+ * `top` becomes b, a free node, and items are duplicated and capacity lost.
+ *
+ * Built twice: against a library whose tag is narrowed to 4 bits
+ * (CONC_STACK_TAG_BITS=4), where U = 16 must show the wrap (the bound is
+ * exactly as stated) and U = 14 must not; and against the normal verify
+ * library, where U = 16 must not (the tag is wider than 4 bits there).
+ * `--updates U` runs one scenario with that U (e.g. 2147483648 = 2^31, the
+ * old 31-bit tag's wrap: about a minute) and reports what happened.
+ *
+ * Each scenario enumerates P1's parking point k up to its CAS (located by
+ * len(): P1's CAS has taken effect once len drops), and P2's up to the
+ * first point after its CAS; a scenario that cannot find those fails.
+ */
+#include <conc/conc.h>
+
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "park.h"
+#include "tap.h"
+#include "testutil.h"
+
+#define ITEM(i) ((void *)(uintptr_t)(i))
+#define VAL(p) ((uintptr_t)(p))
+
+struct pop_op {
+    conc_stack *s;
+    conc_status st;
+    void *item;
+};
+
+static void pop_fn(void *p)
+{
+    struct pop_op *a = p;
+    a->st = conc_stack_pop(a->s, &a->item);
+}
+
+enum outcome { SETUP_FAILED, INTACT, CORRUPTED };
+
+/* One run with P1 parked at k1.  *past_cas: P1's CAS had taken effect at
+ * k1 (so larger k1 are not before it). */
+static enum outcome run(uint64_t k1, uint64_t k2, uint64_t updates,
+                        bool *past_cas, char *why, size_t whylen)
+{
+    conc_stack *s = conc_stack_new(4, 0);
+    *past_cas = false;
+    snprintf(why, whylen, "-");
+    /* items 1, 2, 3 in nodes a, b, c; top c -> b -> a */
+    for (int i = 1; i <= 3; i++)
+        if (conc_stack_push(s, ITEM(i)) != CONC_OK)
+            return SETUP_FAILED;
+    struct pop_op p1 = {s, CONC_EINVAL, NULL}, p2 = {s, CONC_EINVAL, NULL};
+    park_thread t1, t2;
+    park_start(&t1, pop_fn, &p1, k1);
+    *past_cas = park_done(&t1) || conc_stack_len(s) != 3;
+    if (*past_cas) {
+        park_join(&t1);
+        conc_stack_free(s);
+        return INTACT;
+    }
+    /* P2: parked at the first point after its CAS (len 2: it holds c). */
+    park_start(&t2, pop_fn, &p2, k2);
+    if (!park_parked(&t2) || conc_stack_len(s) != 2) {
+        snprintf(why, whylen, "P2 was not parked holding a node at point %" PRIu64, k2);
+        park_join(&t2);
+        park_join(&t1);
+        conc_stack_free(s);
+        return SETUP_FAILED;
+    }
+    uint64_t u = 1; /* P2's CAS */
+    void *x, *y;
+    bool ok_ = conc_stack_pop(s, &x) == CONC_OK && conc_stack_pop(s, &y) == CONC_OK;
+    u += 2; /* b and a popped; top empty */
+    park_join(&t2); /* c goes back to the free list */
+    ok_ = ok_ && conc_stack_push(s, ITEM(4)) == CONC_OK; /* c on top, next NIL */
+    u += 1;
+    while (ok_ && u + 2 <= updates) {
+        void *z;
+        ok_ = conc_stack_pop(s, &z) == CONC_OK && VAL(z) == 4 &&
+              conc_stack_push(s, ITEM(4)) == CONC_OK;
+        u += 2;
+    }
+    if (!ok_ || u != updates) {
+        snprintf(why, whylen, "main's sequence failed (u=%" PRIu64 ")", u);
+        park_join(&t1);
+        conc_stack_free(s);
+        return SETUP_FAILED;
+    }
+    park_join(&t1); /* P1's CAS, on a head that has seen `updates` updates */
+    /* Intact: P1 got 4 (its CAS failed and it retried), the stack is
+     * empty, and it holds exactly 4 again. */
+    size_t left = 0;
+    void *z;
+    while (left < 8 && conc_stack_pop(s, &z) == CONC_OK)
+        left++;
+    size_t fit = 0;
+    while (fit < 8 && conc_stack_push(s, ITEM(100 + fit)) == CONC_OK)
+        fit++;
+    bool intact = p1.st == CONC_OK && VAL(p1.item) == 4 && VAL(x) == 2 &&
+                  VAL(y) == 1 && VAL(p2.item) == 3 && left == 0 && fit == 4;
+    snprintf(why, whylen, "P1 popped %s %" PRIuPTR ", then %zu left over, "
+             "%zu fit", sname(p1.st), VAL(p1.item), left, fit);
+    conc_stack_free(s);
+    return intact ? INTACT : CORRUPTED;
+}
+
+/* The first point of a pop on a stack of three at which its CAS has taken
+ * effect (len 2); 0 if none. */
+static uint64_t find_k2(void)
+{
+    for (uint64_t k = 1; k < 64; k++) {
+        conc_stack *s = conc_stack_new(4, 0);
+        for (int i = 1; i <= 3; i++)
+            conc_stack_push(s, ITEM(i));
+        struct pop_op p = {s, CONC_EINVAL, NULL};
+        park_thread t;
+        park_start(&t, pop_fn, &p, k);
+        bool found = park_parked(&t) && conc_stack_len(s) == 2;
+        bool whole = park_done(&t);
+        park_join(&t);
+        conc_stack_free(s);
+        if (found)
+            return k;
+        if (whole)
+            break;
+    }
+    return 0;
+}
+
+/* All of P1's parking points before its CAS: how many runs were corrupted. */
+static int scenario(uint64_t updates, int *setup_failures, uint64_t *points)
+{
+    int corrupted = 0;
+    *setup_failures = 0;
+    *points = 0;
+    char why[160];
+    uint64_t k2 = find_k2();
+    if (!k2) {
+        diag("a pop never reached a point after its CAS");
+        *setup_failures = 1;
+        return 0;
+    }
+    for (uint64_t k1 = 1; k1 < 64; k1++) {
+        bool past;
+        enum outcome o = run(k1, k2, updates, &past, why, sizeof why);
+        if (past)
+            break;
+        (*points)++;
+        if (o == SETUP_FAILED)
+            (*setup_failures)++;
+        if (o == CORRUPTED)
+            corrupted++;
+        if (o != INTACT)
+            diag("U=%" PRIu64 ", P1 parked at point %" PRIu64 ": %s: %s",
+                 updates, k1, o == CORRUPTED ? "corrupted" : "setup failed", why);
+    }
+    return corrupted;
+}
+
+int main(int argc, char **argv)
+{
+    park_install();
+    if (argc == 3 && strcmp(argv[1], "--updates") == 0) {
+        uint64_t u = strtoull(argv[2], NULL, 0);
+        int sf;
+        uint64_t pts;
+        int c = scenario(u, &sf, &pts);
+        ok(sf == 0 && pts >= 2, "U=%" PRIu64 ": the scenario ran at %" PRIu64
+           " parking points", u, pts);
+        ok(c == 0, "U=%" PRIu64 ": the parked CAS never succeeded on a "
+           "recycled head (%d corrupted runs)", u, c);
+        done_testing();
+        return tap_exit();
+    }
+    tap_watchdog(300, "test_stack_tag");
+    int sf;
+    uint64_t pts;
+#ifdef CONC_STACK_TAG_BITS
+    const uint64_t wrap = (uint64_t)1 << CONC_STACK_TAG_BITS;
+    diag("a stack whose tag is narrowed to %d bits", CONC_STACK_TAG_BITS);
+    int c = scenario(wrap - 2, &sf, &pts);
+    ok(sf == 0 && pts >= 2 && c == 0,
+       "stack_tag_wraps: %" PRIu64 " updates (not a multiple of 2^%d) never "
+       "fool the parked CAS (%d corrupted of %" PRIu64 " points)", wrap - 2,
+       CONC_STACK_TAG_BITS, c, pts);
+    c = scenario(wrap, &sf, &pts);
+    ok(sf == 0 && pts >= 2 && c >= 1,
+       "stack_tag_wraps: exactly 2^%d updates do (the tag is %d bits, as "
+       "configured; %d corrupted of %" PRIu64 " points)",
+       CONC_STACK_TAG_BITS, CONC_STACK_TAG_BITS, c, pts);
+#else
+    diag("the normal stack: capacity 4, 3 index bits, a 60-bit tag");
+    int c = scenario(16, &sf, &pts);
+    ok(sf == 0 && pts >= 2 && c == 0,
+       "stack_tag_wraps: 16 updates do not fool the parked CAS of a normal "
+       "stack (%d corrupted of %" PRIu64 " points)", c, pts);
+    c = scenario(1u << 10, &sf, &pts);
+    ok(sf == 0 && pts >= 2 && c == 0,
+       "stack_tag_wraps: nor do 2^10 (%d corrupted of %" PRIu64 " points)", c,
+       pts);
+#endif
+    done_testing();
+    return tap_exit();
+}
