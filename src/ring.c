@@ -29,8 +29,10 @@
  * the lucky: no thread ever waits for another to finish a step.
  *
  * `threshold` bounds how many failed dequeue attempts may follow the last
- * enqueue (3n-1); when it drops below zero the ring is empty and dequeue
- * returns at once without touching Head (the paper's livelock fix).
+ * enqueue (3n-1); when it drops below zero dequeue returns at once without
+ * touching Head (the paper's livelock fix) -- but only after checking with
+ * loads that no finished enqueue waits ahead: delayed dequeuers can spend
+ * the budget of an item already in (see iring_dequeue, docs/ring.md).
  *
  * Memory orders: the counters, entries and threshold use seq_cst; SCQ's proof
  * relies on a single order over Head, Tail and the entries (a dequeuer's

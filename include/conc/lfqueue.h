@@ -12,7 +12,14 @@
  * new one, appended with one CAS on `next` (Michael & Scott's tail
  * swinging, PODC 1996).  Closing sets a bit in the last segment's enqueue
  * index and seals its `next` pointer, as LCRQ closes a ring (Morrison &
- * Afek, PPoPP 2013).  Only single-width atomics.  Written anew for conc.
+ * Afek, PPoPP 2013).  A pop retires a segment, or answers CONC_CLOSED at a
+ * sealed one, only on enqueue/dequeue indices loaded after it saw `next`
+ * set: from then on the segment takes no new positions, so those indices
+ * cover every item it will ever hold.  (In 0.1.0 the decision used
+ * indices loaded before `next`: a close racing an append could retire a
+ * full segment, losing its items, or a pop could answer CLOSED with an item
+ * left; see CHANGELOG.md.)  Only single-width atomics.  Written anew for
+ * conc.
  *
  * Reclamation: hazard pointers (Michael, IEEE TPDS 2004; src/hp.c).  A
  * drained segment is retired by the pop that moves the head past it, and
@@ -91,6 +98,9 @@ size_t conc_lfqueue_memory(const conc_lfqueue *q);
  * waits (there is always room) but fails like push. */
 conc_status conc_lfqueue_push_wait(conc_lfqueue *q, void *item, uint64_t timeout_ns);
 conc_status conc_lfqueue_pop_wait(conc_lfqueue *q, void **item, uint64_t timeout_ns);
+/* close: CONC_OK, or CONC_ENOMEM having changed nothing when this thread's
+ * first hazard-pointer record cannot be allocated (close needs one to
+ * reach the last segment safely; it never busy-waits for memory). */
 conc_status conc_lfqueue_close(conc_lfqueue *q);
 conc_status conc_lfqueue_close_now(conc_lfqueue *q, conc_discard_fn discard,
                                    void *arg, size_t *discarded);

@@ -8,6 +8,7 @@
  *   X_push_wait(q, item, timeout_ns)   push, waiting up to timeout_ns for room
  *   X_pop_wait(q, &item, timeout_ns)   pop, waiting up to timeout_ns for an item
  *   X_close(q)                         no more pushes; pops drain, then CLOSED
+ *                                      (conc_lfqueue: or ENOMEM, nothing done)
  *   X_close_now(q, discard, arg, &n)   close and discard what is left
  *   X_closed(q)                        1 once closed, else 0
  *   X_task_done(q) / X_join(q, ns)     Python's JoinableQueue (CONC_JOINABLE)
@@ -50,8 +51,17 @@
  * items rises by one for every successful push and falls by one for every
  * X_task_done; X_join waits until it is zero (CONC_OK) or the timeout ends
  * (CONC_TIMEDOUT).  X_task_done with nothing unfinished returns CONC_EINVAL
- * and changes nothing.  Without CONC_JOINABLE both return CONC_EINVAL: the
- * count costs an atomic add per push, so it is opt-in.
+ * and changes nothing, also when it races a push that fails: a lock-free
+ * push counts its item before the item can be popped and takes it back if
+ * the push fails, and task_done never takes such a provisional count.
+ * While every unfinished item might be one of those, task_done waits for
+ * the pushes in flight to return (a few instructions, unless a pusher is
+ * preempted; in a CONC_SHARED structure at most 1 s, since a peer may have
+ * died inside its push: then CONC_EINVAL, nothing changed).  join counts
+ * the pushes in flight as unfinished.  At most 2^20 pushes in flight and
+ * 2^44 unfinished items.  Without CONC_JOINABLE both return CONC_EINVAL:
+ * the count costs one atomic add per push for the locked families, two
+ * (count, then confirm) for the lock-free ones, so it is opt-in.
  *
  * Event loops.  X_fd gives an eventfd (non-blocking, close-on-exec, owned by
  * the queue: do not close it) that is readable whenever items may be
