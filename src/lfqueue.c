@@ -259,16 +259,19 @@ conc_status conc_lfqueue_push(conc_lfqueue *q, void *item)
 
 /* ---- pop ---------------------------------------------------------------- */
 
-/* The positions of g a pop must still visit: [deq, min(enq, SLOTS)) as
- * loaded now, enq first.  deq only grows, so a deq loaded after enq never
- * understates what has been visited. */
-static bool seg_visited_out(struct seg *g, uint64_t *d_out)
+/* Has every position of g handed to a producer been handed to a consumer?
+ * deq is loaded first, then enq: at the moment enq is loaded, the d
+ * consumer positions were already given out, so d >= e says that at that
+ * one moment no producer position was left unvisited (the queue held
+ * nothing here then, but for items a consumer in flight already owns).
+ * Loading enq first would compare two moments: slots filled and drained
+ * between the loads would make a queue that never was empty look empty. */
+static bool seg_visited_out(struct seg *g)
 {
-    uint64_t e = conc_load_u64(&g->enq, SC) & ~CLOSED;
     uint64_t d = conc_load_u64(&g->deq, SC);
+    uint64_t e = conc_load_u64(&g->enq, SC) & ~CLOSED;
     if (e > SLOTS)
         e = SLOTS;
-    *d_out = d;
     return d >= e;
 }
 
@@ -276,8 +279,7 @@ static conc_status pop_one(conc_lfqueue *q, conc_hp_rec *rec, void **item)
 {
     for (;;) {
         struct seg *g = seg_of(conc_hp_protect(rec, 0, &q->head));
-        uint64_t d;
-        if (seg_visited_out(g, &d)) {
+        if (seg_visited_out(g)) {
             /* Every position handed to a producer so far has been visited:
              * if nothing follows, the queue was empty when enq was loaded. */
             uintptr_t next = conc_load_uptr(&g->u.s.next, SC);
@@ -292,7 +294,7 @@ static conc_status pop_one(conc_lfqueue *q, conc_hp_rec *rec, void **item)
              * pop retire a full segment, or answer CLOSED over an item).  So
              * decide on enq and deq loaded after `next`, which cover every
              * real position g will ever have. */
-            if (!seg_visited_out(g, &d))
+            if (!seg_visited_out(g))
                 continue;
             if (next == SEALED)
                 return CONC_CLOSED;
@@ -409,9 +411,32 @@ static conc_status lfqueue_close_(conc_lfqueue *q)
     return CONC_OK;
 }
 
+/* Close takes effect at the seal of the last segment; `sealed` is set just
+ * after it.  So `sealed` answers yes at once, and otherwise the last
+ * segment's `next` decides: a push or pop that has answered CLOSED saw the
+ * seal, and closed() must say so too, even while the closer is between the
+ * seal and `sealed`. */
 static bool lfqueue_closed_(conc_lfqueue *q)
 {
-    return conc_load_u32(&q->sealed, SC) != 0;
+    if (conc_load_u32(&q->sealed, SC))
+        return true;
+    conc_hp_rec *rec = conc_hp_self();
+    if (!rec)
+        return false; /* no record: the hint is all we can read safely */
+    bool closed;
+    for (;;) {
+        struct seg *g = seg_of(conc_hp_protect(rec, 0, &q->tail));
+        uintptr_t next = conc_load_uptr(&g->u.s.next, SC);
+        if (next == 0 || next == SEALED) {
+            closed = next == SEALED;
+            break;
+        }
+        /* Tail lags an append: help it forward and look again. */
+        uintptr_t t = (uintptr_t)g;
+        conc_cas_uptr(&q->tail, &t, next, SC, SC);
+    }
+    conc_hp_clear(rec, 0);
+    return closed;
 }
 
 CONC_WS_FAMILY(lfqueue, conc_lfqueue)

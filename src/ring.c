@@ -177,7 +177,10 @@ static bool iring_enqueue(conc_ring *r, struct iring *q, conc_atomic_u64 *ent,
 
 /* Is a finished enqueue waiting in [Head, Tail)?  Loads only: no position
  * is taken, so a poller of an empty ring never spoils a slow enqueuer's
- * position.  Bounded by R entries (more would wrap onto the same entries). */
+ * position.  Bounded by R entries (more would wrap onto the same entries).
+ * False means: when Tail was loaded, no finished enqueue was in [Head,
+ * Tail) (positions below Head belong to dequeuers in flight), so "empty"
+ * may be answered at that moment. */
 static bool iring_item_ahead(conc_ring *r, struct iring *q, conc_atomic_u64 *ent)
 {
     const uint64_t bot = ring_bot(r);
@@ -192,7 +195,11 @@ static bool iring_item_ahead(conc_ring *r, struct iring *q, conc_atomic_u64 *ent
         if ((E >> cs) == pos_cycle(r, p) && (E & bot) != bot)
             return true;
     }
-    return false;
+    /* "Nothing ahead" holds at the moment Tail was loaded only if no
+     * dequeuer took a position during the scan: one that did may have
+     * taken an item we had not reached yet, while a newer one lands past
+     * the Tail we loaded.  Then say "maybe" and let the loop look. */
+    return conc_load_u64(&q->head, SC) != h;
 }
 
 /* `drain`: ignore the threshold and stop only when Head has passed Tail.
@@ -211,9 +218,10 @@ static bool iring_item_ahead(conc_ring *r, struct iring *q, conc_atomic_u64 *ent
  *     does, the budget is restored and the dequeue goes on;
  *   - in the loop, a spent budget answers false only once this dequeuer has
  *     been handed a position at or past the Tail it saw when the budget ran
- *     out: every position issued before then has been visited.  That bound
- *     (Tail - H positions at most) keeps the paper's livelock fix: no
- *     dequeuer chases enqueuers for ever.
+ *     out (every position issued before then has been visited) and, again,
+ *     no finished enqueue waits ahead.  The first bound (Tail - H positions
+ *     at most) keeps the paper's livelock fix: no dequeuer chases enqueuers
+ *     for ever; past it, each further round needs a finished enqueue.
  * The paper's exact exit (Tail <= H + 1: nothing issued past us) is kept. */
 static bool iring_dequeue(conc_ring *r, struct iring *q, conc_atomic_u64 *ent,
                           uint64_t *idx, bool drain)
@@ -264,8 +272,22 @@ static bool iring_dequeue(conc_ring *r, struct iring *q, conc_atomic_u64 *ent,
                 spent = true;
                 stop_at = T & ~CLOSED_BIT;
             }
-            if ((int64_t)(H + 1 - stop_at) >= 0)
-                return false;
+            if ((int64_t)(H + 1 - stop_at) >= 0) {
+                /* Every position issued before the budget ran out has been
+                 * visited; later ones may hold finished items (the budget
+                 * may have been spent by late decrements).  Answer "empty"
+                 * only if none waits ahead; else restore the budget and go
+                 * on.  Each restore needs a finished enqueue, so a dequeuer
+                 * that keeps going means enqueues keep completing: still
+                 * lock-free. */
+                if (!iring_item_ahead(r, q, ent))
+                    return false;
+                uint64_t th = conc_load_u64(&q->threshold, SC);
+                if ((int64_t)th < 0)
+                    conc_cas_u64(&q->threshold, &th,
+                                 (uint64_t)threshold_full(r), SC, SC);
+                spent = false;
+            }
         }
     }
 }

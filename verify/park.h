@@ -19,6 +19,7 @@
  *                                  before its k-th point (k = 0: never);
  *                                  returns once it parked, finished or
  *                                  reached a spin-wait
+ *   park_start_rmw(&t, fn, arg, m)  the same, counting only RMW points
  *   park_parked(&t) / park_done(&t)
  *   park_waiting(&t)               the thread reached a spin-wait point
  *                                  (CONC_POINT_WAIT): it waits for another
@@ -46,6 +47,7 @@ typedef struct park_thread {
     void (*fn)(void *);
     void *arg;
     uint64_t at; /* park before this point (1-based); 0: never */
+    int rmw_only; /* count read-modify-writes only (park_start_rmw) */
     pthread_t tid;
     atomic_int parked;
     atomic_int release;
@@ -65,6 +67,8 @@ static void park_hook_(int kind, void *arg)
         return;
     if (kind == CONC_POINT_WAIT)
         atomic_store(&t->waiting, 1);
+    if (t->rmw_only && kind != CONC_POINT_RMW)
+        return;
     if (++park_count_ == t->at) {
         atomic_store(&t->parked, 1);
         while (!atomic_load(&t->release))
@@ -99,6 +103,7 @@ static inline void park_start(park_thread *t, void (*fn)(void *), void *arg,
     t->fn = fn;
     t->arg = arg;
     t->at = at;
+    t->rmw_only = 0;
     t->points = 0;
     atomic_init(&t->parked, 0);
     atomic_init(&t->release, 0);
@@ -106,6 +111,28 @@ static inline void park_start(park_thread *t, void (*fn)(void *), void *arg,
     atomic_init(&t->waiting, 0);
     if (pthread_create(&t->tid, NULL, park_main_, t) != 0) {
         perror("park_start: pthread_create");
+        exit(2);
+    }
+    while (!park_parked(t) && !park_done(t) && !park_waiting(t))
+        sched_yield();
+}
+
+/* The same, counting only read-modify-write points (the steps that change
+ * shared state), for scenarios stated as "after its m-th RMW". */
+static inline void park_start_rmw(park_thread *t, void (*fn)(void *), void *arg,
+                                  uint64_t at)
+{
+    t->rmw_only = 1;
+    t->fn = fn;
+    t->arg = arg;
+    t->at = at;
+    t->points = 0;
+    atomic_init(&t->parked, 0);
+    atomic_init(&t->release, 0);
+    atomic_init(&t->done, 0);
+    atomic_init(&t->waiting, 0);
+    if (pthread_create(&t->tid, NULL, park_main_, t) != 0) {
+        perror("park_start_rmw: pthread_create");
         exit(2);
     }
     while (!park_parked(t) && !park_done(t) && !park_waiting(t))

@@ -15,6 +15,11 @@
  *   ring_threshold_spent_with_item       defect 3 (pop side and push side)
  *   task_done_racing_failed_push         defect 4 (every joinable family)
  *   lfqueue_close_enomem                 defect 12
+ * and three found by the review of those fixes:
+ *   lfqueue_pop_empty_over_item          enq and deq compared across moments
+ *   ring_item_ahead_moved                the scan for an item ahead, stale
+ *   lfqueue_closed_lags_seal             closed() behind the seal
+ *   ring_spent_exit_item_ahead           the spent-budget exit, too early
  * (defect 5, the stack's tag, is verify/test_stack_tag.c.)
  */
 #include <conc/conc.h>
@@ -452,6 +457,213 @@ static void lfqueue_close_enomem(void)
     conc_lfqueue_free(q);
 }
 
+/* ---- found by the review of the fixes ----------------------------------- */
+
+/* A pop's emptiness test compared enq and deq loaded at two moments: with
+ * X in, a pop parked between them, a push of Y and a pop of X in between,
+ * it answered EMPTY although the queue was [X], [X,Y], [Y] throughout. */
+static void lfqueue_pop_empty_over_item(void)
+{
+    uint64_t points = 0;
+    int fails = 0;
+    for (uint64_t k = 1;; k++) {
+        conc_lfqueue *q = conc_lfqueue_new(0);
+        conc_lfqueue_push(q, ITEM(1));
+        struct lfq_op a = {q, CONC_EINVAL, NULL};
+        park_thread t;
+        park_start(&t, lfq_pop_fn, &a, k);
+        bool whole = park_done(&t);
+        conc_status c = conc_lfqueue_push(q, ITEM(2));
+        void *b = NULL, *rest = NULL;
+        conc_status bs = conc_lfqueue_pop(q, &b);
+        park_join(&t);
+        points = t.points > points ? t.points : points;
+        conc_status rs = conc_lfqueue_pop(q, &rest);
+        /* Never empty while A ran: A gets 1 (then B 2) or B gets 1 and A 2
+         * (or A's pop linearized after B's, taking 2). */
+        bool bad = c != CONC_OK || bs != CONC_OK || a.st != CONC_OK ||
+                   rs != CONC_EMPTY ||
+                   VAL(a.item) + VAL(b) != 3;
+        if (bad && fails++ < 3)
+            diag("k=%llu: A %s (%llu), B %s (%llu), after %s", (unsigned long long)k,
+                 sname(a.st), (unsigned long long)VAL(a.item), sname(bs),
+                 (unsigned long long)VAL(b), sname(rs));
+        conc_lfqueue_free(q);
+        if (whole)
+            break;
+    }
+    ok(fails == 0 && points >= 4,
+       "lfqueue_pop_empty_over_item: a pop over a queue that is never empty "
+       "never says EMPTY (%llu points, %d bad runs)",
+       (unsigned long long)points, fails);
+}
+
+static void ring_pop_fn(void *p)
+{
+    struct ring_op *a = p;
+    a->st = conc_ring_pop(a->r, &a->item);
+}
+
+/* With the threshold negative and an item in (the state of defect 3, made
+ * here by 24 = 3n pops parked before their decrement), the scan for an item
+ * ahead loaded Head and Tail, then the entries: X popped by another and Y
+ * pushed past that Tail during the scan, and it answered EMPTY although the
+ * ring was [X], [X,Y], [Y] throughout. */
+static void ring_item_ahead_moved(void)
+{
+    enum { ND = 24 };
+    static park_thread d[ND];
+    static struct ring_op da[ND];
+    uint64_t points = 0, empty_pop = 0;
+    int fails = 0, setup = 0;
+    {
+        conc_ring *r = conc_ring_new(8, CONC_NOWAIT);
+        struct ring_op o = {r, CONC_EINVAL, NULL, 0};
+        park_thread t;
+        park_start(&t, ring_pop_fn, &o, 0);
+        park_join(&t);
+        empty_pop = t.points; /* a failed pop's points: the last is the decrement */
+        conc_ring_free(r);
+    }
+    for (uint64_t k = 1; empty_pop >= 2; k++) {
+        conc_ring *r = conc_ring_new(8, CONC_NOWAIT);
+        void *o;
+        conc_ring_push(r, ITEM(9));
+        conc_ring_pop(r, &o); /* threshold 3n-1, empty */
+        for (int i = 0; i < ND; i++) {
+            da[i] = (struct ring_op){r, CONC_EINVAL, NULL, 0};
+            park_start(&d[i], ring_pop_fn, &da[i], empty_pop);
+            if (!park_parked(&d[i]))
+                setup++;
+        }
+        conc_ring_push(r, ITEM(1)); /* X */
+        for (int i = 0; i < ND; i++)
+            park_join(&d[i]);
+        int took = 0;
+        for (int i = 0; i < ND; i++)
+            took += da[i].st == CONC_OK;
+        struct ring_op a = {r, CONC_EINVAL, NULL, 0};
+        park_thread t;
+        park_start(&t, ring_pop_fn, &a, k);
+        bool whole = park_done(&t);
+        conc_status c = conc_ring_push(r, ITEM(2)); /* Y */
+        void *b = NULL, *rest = NULL;
+        conc_status bs = conc_ring_pop(r, &b);
+        park_join(&t);
+        points = t.points > points ? t.points : points;
+        conc_status rs = conc_ring_pop(r, &rest);
+        /* If a released pop took X the scenario did not arise; else the
+         * ring held X, then X and Y, then one of them, while A ran. */
+        bool bad = false;
+        if (took == 0)
+            bad = c != CONC_OK || bs != CONC_OK || a.st != CONC_OK ||
+                  rs != CONC_EMPTY || VAL(a.item) + VAL(b) != 3;
+        if (bad && fails++ < 3)
+            diag("k=%llu: A %s (%llu), B %s (%llu), after %s",
+                 (unsigned long long)k, sname(a.st),
+                 (unsigned long long)VAL(a.item), sname(bs),
+                 (unsigned long long)VAL(b), sname(rs));
+        conc_ring_free(r);
+        if (whole)
+            break;
+    }
+    ok(fails == 0 && setup == 0 && points >= 4,
+       "ring_item_ahead_moved: a pop over a ring that is never empty never "
+       "says EMPTY, threshold negative or not (%llu points, %d bad runs)",
+       (unsigned long long)points, fails);
+}
+
+/* closed() read a flag stored after the seal: with the closer parked
+ * between them, push or pop answered CLOSED and closed() then said 0. */
+static void lfqueue_closed_lags_seal(void)
+{
+    uint64_t points = 0;
+    int fails = 0;
+    for (uint64_t k = 1;; k++) {
+        conc_lfqueue *q = conc_lfqueue_new(0);
+        struct lfq_op z = {q, CONC_EINVAL, NULL};
+        park_thread t;
+        park_start(&t, lfq_close_fn, &z, k);
+        bool whole = park_done(&t);
+        conc_status ps = conc_lfqueue_push(q, ITEM(1));
+        int c1 = conc_lfqueue_closed(q);
+        void *it;
+        conc_status pp = ps == CONC_OK ? CONC_OK : conc_lfqueue_pop(q, &it);
+        int c2 = conc_lfqueue_closed(q);
+        bool bad = (ps == CONC_CLOSED && !c1) || (pp == CONC_CLOSED && !c2);
+        if (bad && fails++ < 3)
+            diag("k=%llu: push %s then closed() %d; pop %s then closed() %d",
+                 (unsigned long long)k, sname(ps), c1, sname(pp), c2);
+        park_join(&t);
+        points = t.points > points ? t.points : points;
+        conc_lfqueue_free(q);
+        if (whole)
+            break;
+    }
+    ok(fails == 0 && points >= 4,
+       "lfqueue_closed_lags_seal: once push or pop says CLOSED, closed() says "
+       "1 (%llu points, %d bad runs)", (unsigned long long)points, fails);
+}
+
+/* The loop's exit once the budget is spent: "every position issued before
+ * the budget ran out has been visited" is not emptiness.  23 pops parked
+ * before their decrement, pushes and a pop D arranged so that D's budget
+ * runs out (by those late decrements) while 500 sits at a position past
+ * D's stop: D said EMPTY although the ring held [300], [300,500], [500]
+ * throughout.  Stated in read-modify-writes (the 4th RMW of a failing pop
+ * is its decrement; a push's 4th is its aq entry CAS; D parks at its 3rd,
+ * the threshold decrement of its first failed position): each parking is
+ * checked, so an edit that moves them fails this test loudly. */
+static void ring_spent_exit_item_ahead(void)
+{
+    enum { BATCH = 23 }; /* 3n - 1 with n = 8 */
+    static park_thread b[BATCH];
+    static struct ring_op ba[BATCH];
+    conc_ring *r = conc_ring_new(4, 0);
+    void *x;
+    conc_ring_push(r, ITEM(100));
+    conc_ring_pop(r, &x); /* aq threshold 3n-1 */
+    int parked = 0;
+    for (int i = 0; i < BATCH; i++) {
+        ba[i] = (struct ring_op){r, CONC_EINVAL, NULL, 0};
+        park_start_rmw(&b[i], ring_op_fn, &ba[i], 4);
+        parked += park_parked(&b[i]);
+    }
+    struct ring_op e0 = {r, CONC_EINVAL, ITEM(200), 1};
+    struct ring_op d = {r, CONC_EINVAL, NULL, 0};
+    struct ring_op e1 = {r, CONC_EINVAL, ITEM(400), 1};
+    park_thread te0, td, te1;
+    park_start_rmw(&te0, ring_op_fn, &e0, 4);
+    parked += park_parked(&te0);
+    conc_status s300 = conc_ring_push(r, ITEM(300));
+    park_start_rmw(&td, ring_op_fn, &d, 3);
+    parked += park_parked(&td);
+    park_start_rmw(&te1, ring_op_fn, &e1, 4);
+    parked += park_parked(&te1);
+    conc_status s500 = conc_ring_push(r, ITEM(500));
+    void *m = NULL;
+    conc_status sm = conc_ring_pop(r, &m);
+    for (int i = 0; i < BATCH; i++)
+        park_join(&b[i]);
+    park_join(&td);
+    park_join(&te0);
+    park_join(&te1);
+    size_t drained = 0;
+    bool saw500 = false;
+    while (drained < 8 && conc_ring_pop(r, &x) == CONC_OK) {
+        drained++;
+        saw500 |= VAL(x) == 500;
+    }
+    bool scenario = parked == BATCH + 3 && s300 == CONC_OK && s500 == CONC_OK &&
+                    sm == CONC_OK && VAL(m) == 300;
+    diag("ring spent exit: %d of %d parked; D said %s (%llu)", parked,
+         BATCH + 3, sname(d.st), (unsigned long long)VAL(d.item));
+    ok(scenario && d.st == CONC_OK && VAL(d.item) == 500 && !saw500,
+       "ring_spent_exit_item_ahead: a pop whose budget ran out still finds "
+       "the item past its stop (scenario reached: %s)", scenario ? "yes" : "no");
+    conc_ring_free(r);
+}
+
 int main(void)
 {
     tap_watchdog(600, "test_races");
@@ -471,6 +683,10 @@ int main(void)
     for (size_t i = 0; i < sizeof fams / sizeof fams[0]; i++)
         task_done_racing_failed_push(&fams[i]);
     lfqueue_close_enomem();
+    lfqueue_pop_empty_over_item();
+    ring_item_ahead_moved();
+    lfqueue_closed_lags_seal();
+    ring_spent_exit_item_ahead();
     done_testing();
     return tap_exit();
 }
