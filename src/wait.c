@@ -44,21 +44,22 @@ void conc_ws_init(conc_waitset *w, unsigned flags)
     conc_init_u64(&w->unfinished, 0);
 }
 
-static bool shared(const conc_waitset *w);
+/* `flags` is the caller's trusted copy (waitset.h): for a shared waitset
+ * the handle's, never the word in the mapping. */
+static bool shared(unsigned flags)
+{
+    return conc_ws_has(flags, CONC_WS_SHARED);
+}
 
 void conc_ws_fini(conc_waitset *w)
 {
     /* A shared waitset never has an fd of ours: whatever fd_state and efd
      * say there was written by a peer (include/conc/shm.h). */
-    if (!shared(w) && conc_load_u32(&w->u.s.fd_state, CONC_ACQUIRE) == 2) {
+    if (!shared(w->u.s.flags) &&
+        conc_load_u32(&w->u.s.fd_state, CONC_ACQUIRE) == 2) {
         close((int)conc_load_u32(&w->u.s.efd, CONC_RELAXED));
         conc_store_u32(&w->u.s.fd_state, 0, CONC_RELAXED);
     }
-}
-
-static bool shared(const conc_waitset *w)
-{
-    return conc_ws_flag(w, CONC_WS_SHARED);
 }
 
 static void fd_signal(conc_waitset *w)
@@ -75,7 +76,8 @@ static void fd_signal(conc_waitset *w)
     }
 }
 
-void conc_ws_wake(conc_waitset *w, enum conc_ws_side side, size_t n)
+void conc_ws_wake_f(conc_waitset *w, unsigned flags, enum conc_ws_side side,
+                    size_t n)
 {
     conc_atomic_u32 *watch = side == CONC_WS_ITEMS ? &w->u.s.pop_watch
                                                    : &w->u.s.push_watch;
@@ -85,28 +87,43 @@ void conc_ws_wake(conc_waitset *w, enum conc_ws_side side, size_t n)
     if (v >= 2) {
         conc_fetch_add_u32(seq, 1, SC);
         int saved = errno;
-        conc_futex_wake(seq, n > INT_MAX ? INT_MAX : (int)n, shared(w));
+        conc_futex_wake(seq, n > INT_MAX ? INT_MAX : (int)n, shared(flags));
         errno = saved;
     }
     /* In a shared waitset bit 0 is a peer's word, never an fd of ours. */
-    if ((v & 1u) && !shared(w))
+    if ((v & 1u) && !shared(flags))
         fd_signal(w);
+}
+
+void conc_ws_wake(conc_waitset *w, enum conc_ws_side side, size_t n)
+{
+    conc_ws_wake_f(w, w->u.s.flags, side, n);
+}
+
+void conc_ws_wake_all_f(conc_waitset *w, unsigned flags)
+{
+    int saved = errno;
+    conc_fetch_add_u32(&w->u.s.items_seq, 1, SC);
+    conc_futex_wake(&w->u.s.items_seq, INT_MAX, shared(flags));
+    conc_fetch_add_u32(&w->u.s.room_seq, 1, SC);
+    conc_futex_wake(&w->u.s.room_seq, INT_MAX, shared(flags));
+    errno = saved;
 }
 
 void conc_ws_wake_all(conc_waitset *w)
 {
-    int saved = errno;
-    conc_fetch_add_u32(&w->u.s.items_seq, 1, SC);
-    conc_futex_wake(&w->u.s.items_seq, INT_MAX, shared(w));
-    conc_fetch_add_u32(&w->u.s.room_seq, 1, SC);
-    conc_futex_wake(&w->u.s.room_seq, INT_MAX, shared(w));
-    errno = saved;
+    conc_ws_wake_all_f(w, w->u.s.flags);
 }
 
 void conc_ws_closed(conc_waitset *w)
 {
-    conc_ws_wake_all(w);
-    if (!shared(w) && (conc_load_u32(&w->u.s.pop_watch, SC) & 1u)) {
+    conc_ws_closed_f(w, w->u.s.flags);
+}
+
+void conc_ws_closed_f(conc_waitset *w, unsigned flags)
+{
+    conc_ws_wake_all_f(w, flags);
+    if (!shared(flags) && (conc_load_u32(&w->u.s.pop_watch, SC) & 1u)) {
         /* Readable from now on: pops answer CLOSED, never EMPTY, so nothing
          * clears it again. */
         conc_store_u32(&w->u.s.fd_pending, 0, SC);
@@ -164,8 +181,15 @@ conc_status conc_ws_wait(conc_waitset *w, enum conc_ws_side side,
                          conc_try_fn try_op, void *obj, void *arg,
                          uint64_t timeout_ns)
 {
+    return conc_ws_wait_f(w, w->u.s.flags, side, try_op, obj, arg, timeout_ns);
+}
+
+conc_status conc_ws_wait_f(conc_waitset *w, unsigned flags,
+                           enum conc_ws_side side, conc_try_fn try_op,
+                           void *obj, void *arg, uint64_t timeout_ns)
+{
     const conc_status fail = side == CONC_WS_ITEMS ? CONC_EMPTY : CONC_FULL;
-    if (timeout_ns != 0 && conc_ws_flag(w, CONC_NOWAIT))
+    if (timeout_ns != 0 && conc_ws_has(flags, CONC_NOWAIT))
         return CONC_EINVAL;
     conc_status st = try_op(obj, arg);
     if (st != fail || timeout_ns == 0)
@@ -191,7 +215,7 @@ conc_status conc_ws_wait(conc_waitset *w, enum conc_ws_side side,
         st = try_op(obj, arg);
         int rc = 0;
         if (st == fail)
-            rc = conc_futex_wait(seq, key, dlp, shared(w));
+            rc = conc_futex_wait(seq, key, dlp, shared(flags));
         conc_fetch_sub_u32(watch, 2, SC);
         if (st != fail)
             break;
@@ -211,25 +235,35 @@ conc_status conc_ws_wait(conc_waitset *w, enum conc_ws_side side,
 /* ---- joining ------------------------------------------------------------ */
 
 /* The count just reached zero: wake every joiner, if any sleeps. */
-static void wake_joiners(conc_waitset *w)
+static void wake_joiners(conc_waitset *w, unsigned flags)
 {
     if (conc_load_u32(&w->u.s.join_watch, SC) != 0) {
         int saved = errno;
         conc_fetch_add_u32(&w->u.s.join_seq, 1, SC);
-        conc_futex_wake(&w->u.s.join_seq, INT_MAX, shared(w));
+        conc_futex_wake(&w->u.s.join_seq, INT_MAX, shared(flags));
         errno = saved;
     }
 }
 
-void conc_ws_done_n(conc_waitset *w, uint64_t n)
+void conc_ws_done_n_f(conc_waitset *w, unsigned flags, uint64_t n)
 {
     if (conc_fetch_sub_u64(&w->unfinished, n, SC) == n)
-        wake_joiners(w);
+        wake_joiners(w, flags);
+}
+
+void conc_ws_done_n(conc_waitset *w, uint64_t n)
+{
+    conc_ws_done_n_f(w, w->u.s.flags, n);
 }
 
 conc_status conc_ws_task_done(conc_waitset *w)
 {
-    if (!conc_ws_flag(w, CONC_JOINABLE))
+    return conc_ws_task_done_f(w, w->u.s.flags);
+}
+
+conc_status conc_ws_task_done_f(conc_waitset *w, unsigned flags)
+{
+    if (!conc_ws_has(flags, CONC_JOINABLE))
         return CONC_EINVAL;
     uint64_t u = conc_load_u64(&w->unfinished, SC);
     do {
@@ -237,13 +271,18 @@ conc_status conc_ws_task_done(conc_waitset *w)
             return CONC_EINVAL; /* more task_done than items: Python's ValueError */
     } while (!conc_cas_u64(&w->unfinished, &u, u - 1, SC, SC));
     if (u == 1)
-        wake_joiners(w);
+        wake_joiners(w, flags);
     return CONC_OK;
 }
 
 conc_status conc_ws_join(conc_waitset *w, uint64_t timeout_ns)
 {
-    if (!conc_ws_flag(w, CONC_JOINABLE) || conc_ws_flag(w, CONC_NOWAIT))
+    return conc_ws_join_f(w, w->u.s.flags, timeout_ns);
+}
+
+conc_status conc_ws_join_f(conc_waitset *w, unsigned flags, uint64_t timeout_ns)
+{
+    if (!conc_ws_has(flags, CONC_JOINABLE) || conc_ws_has(flags, CONC_NOWAIT))
         return CONC_EINVAL;
     if (conc_load_u64(&w->unfinished, SC) == 0)
         return CONC_OK;
@@ -262,7 +301,7 @@ conc_status conc_ws_join(conc_waitset *w, uint64_t timeout_ns)
         int rc = 0;
         bool zero = conc_load_u64(&w->unfinished, SC) == 0;
         if (!zero)
-            rc = conc_futex_wait(&w->u.s.join_seq, key, dlp, shared(w));
+            rc = conc_futex_wait(&w->u.s.join_seq, key, dlp, shared(flags));
         conc_fetch_sub_u32(&w->u.s.join_watch, 1, SC);
         if (zero || conc_load_u64(&w->unfinished, SC) == 0) {
             st = CONC_OK;
@@ -281,7 +320,7 @@ conc_status conc_ws_join(conc_waitset *w, uint64_t timeout_ns)
 
 conc_status conc_ws_fd(conc_waitset *w, int *fd)
 {
-    if (conc_ws_flag(w, CONC_NOWAIT) || shared(w))
+    if (conc_ws_flag(w, CONC_NOWAIT) || shared(w->u.s.flags))
         return CONC_EINVAL;
     uint32_t s = 0;
     if (conc_cas_u32(&w->u.s.fd_state, &s, 1, CONC_ACQUIRE, CONC_ACQUIRE)) {
@@ -313,6 +352,14 @@ conc_status conc_ws_discard(conc_waitset *w, conc_try_fn pop, void *obj,
                             void *buf, conc_discard_fn discard, void *arg,
                             size_t *discarded)
 {
+    return conc_ws_discard_f(w, w->u.s.flags, pop, obj, buf, discard, arg,
+                             discarded);
+}
+
+conc_status conc_ws_discard_f(conc_waitset *w, unsigned flags, conc_try_fn pop,
+                              void *obj, void *buf, conc_discard_fn discard,
+                              void *arg, size_t *discarded)
+{
     size_t n = 0;
     void *item;
     conc_status st;
@@ -321,8 +368,8 @@ conc_status conc_ws_discard(conc_waitset *w, conc_try_fn pop, void *obj,
         if (discard)
             discard(buf ? buf : item, arg);
         n++;
-        if (conc_ws_flag(w, CONC_JOINABLE))
-            conc_ws_task_done(w);
+        if (conc_ws_has(flags, CONC_JOINABLE))
+            conc_ws_task_done_f(w, flags);
     }
     if (discarded)
         *discarded = n;

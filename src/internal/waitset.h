@@ -10,6 +10,13 @@
  *   conc_ws_rearm(w)          before answering CONC_EMPTY: if an eventfd is
  *                             armed, clear it; true means "look once more"
  *
+ * Flags.  Each call reads the waitset's flags from w->u.s.flags, except the
+ * _f variants, which take them from the caller: a waitset in memory shared
+ * with other processes (conc_shmring) is written by peers, so its handle
+ * keeps the flags it checked at attach and passes them to every call; no
+ * decision (shared futex or private, fd or none, NOWAIT, JOINABLE) is then
+ * taken from a word a peer may have flipped.
+ *
  * Ordering argument (no lost wake-up).  A waiter does
  *     watch += 2 (seq_cst RMW); key = seq; try op; sleep while seq == key
  * and a notifier does
@@ -71,25 +78,39 @@ typedef conc_status (*conc_try_fn)(void *obj, void *arg);
 void conc_ws_init(conc_waitset *w, unsigned flags);
 void conc_ws_fini(conc_waitset *w);
 
-/* Slow paths (src/wait.c). */
+/* Slow paths (src/wait.c); `flags` as above. */
+void conc_ws_wake_f(conc_waitset *w, unsigned flags, enum conc_ws_side side,
+                    size_t n);
+void conc_ws_wake_all_f(conc_waitset *w, unsigned flags);
+void conc_ws_done_n_f(conc_waitset *w, unsigned flags, uint64_t n);
+bool conc_ws_clear_fd(conc_waitset *w);
 void conc_ws_wake(conc_waitset *w, enum conc_ws_side side, size_t n);
 void conc_ws_wake_all(conc_waitset *w);
 void conc_ws_done_n(conc_waitset *w, uint64_t n);
-bool conc_ws_clear_fd(conc_waitset *w);
 
 /* Try `try(obj, arg)` until it gives something other than the side's
  * failure status (EMPTY for ITEMS, FULL for ROOM) or timeout_ns runs out. */
+conc_status conc_ws_wait_f(conc_waitset *w, unsigned flags,
+                           enum conc_ws_side side, conc_try_fn try_op,
+                           void *obj, void *arg, uint64_t timeout_ns);
 conc_status conc_ws_wait(conc_waitset *w, enum conc_ws_side side,
                          conc_try_fn try_op, void *obj, void *arg,
                          uint64_t timeout_ns);
+conc_status conc_ws_task_done_f(conc_waitset *w, unsigned flags);
 conc_status conc_ws_task_done(conc_waitset *w);
+conc_status conc_ws_join_f(conc_waitset *w, unsigned flags, uint64_t timeout_ns);
 conc_status conc_ws_join(conc_waitset *w, uint64_t timeout_ns);
 conc_status conc_ws_fd(conc_waitset *w, int *fd);
 /* After a container closed itself: wake everyone, make the fd readable. */
+void conc_ws_closed_f(conc_waitset *w, unsigned flags);
 void conc_ws_closed(conc_waitset *w);
 /* close_now's loop: pop until CLOSED, discard each item, task_done each.
  * buf NULL: pop(obj, void **) and discard the item; else pop(obj, buf) (a
- * message buffer) and discard(buf). */
+ * message buffer) and discard(buf).  Any other status than OK or CLOSED
+ * (e.g. CONC_EFORMAT from a corrupt shared ring) ends it and is returned. */
+conc_status conc_ws_discard_f(conc_waitset *w, unsigned flags, conc_try_fn pop,
+                              void *obj, void *buf, conc_discard_fn discard,
+                              void *arg, size_t *discarded);
 conc_status conc_ws_discard(conc_waitset *w, conc_try_fn pop, void *obj,
                             void *buf, conc_discard_fn discard, void *arg,
                             size_t *discarded);
@@ -105,47 +126,78 @@ static inline bool conc_ws_mark_closed(conc_waitset *w)
     return conc_exchange_u32(&w->u.s.closed, 1, CONC_SEQ_CST) == 0;
 }
 
-static inline bool conc_ws_flag(const conc_waitset *w, unsigned f)
+static inline bool conc_ws_has(unsigned flags, unsigned f)
 {
-    return (w->u.s.flags & f) != 0;
+    return (flags & f) != 0;
 }
 
-static inline void conc_ws_will_push(conc_waitset *w, size_t n)
+static inline bool conc_ws_flag(const conc_waitset *w, unsigned f)
 {
-    if (conc_ws_flag(w, CONC_JOINABLE))
+    return conc_ws_has(w->u.s.flags, f);
+}
+
+static inline void conc_ws_will_push_f(conc_waitset *w, unsigned flags, size_t n)
+{
+    if (conc_ws_has(flags, CONC_JOINABLE))
         conc_fetch_add_u64(&w->unfinished, n, CONC_SEQ_CST);
 }
 
-static inline void conc_ws_unpush(conc_waitset *w, size_t n)
+static inline void conc_ws_unpush_f(conc_waitset *w, unsigned flags, size_t n)
 {
-    if (n && conc_ws_flag(w, CONC_JOINABLE))
-        conc_ws_done_n(w, n);
+    if (n && conc_ws_has(flags, CONC_JOINABLE))
+        conc_ws_done_n_f(w, flags, n);
 }
 
-static inline void conc_ws_pushed(conc_waitset *w, size_t n)
+static inline void conc_ws_pushed_f(conc_waitset *w, unsigned flags, size_t n)
 {
-    if (n && !conc_ws_flag(w, CONC_NOWAIT) &&
+    if (n && !conc_ws_has(flags, CONC_NOWAIT) &&
         conc_load_u32(&w->u.s.pop_watch, CONC_SEQ_CST) != 0)
-        conc_ws_wake(w, CONC_WS_ITEMS, n);
+        conc_ws_wake_f(w, flags, CONC_WS_ITEMS, n);
 }
 
-static inline void conc_ws_popped(conc_waitset *w, size_t n)
+static inline void conc_ws_popped_f(conc_waitset *w, unsigned flags, size_t n)
 {
-    if (n && !conc_ws_flag(w, CONC_NOWAIT) &&
+    if (n && !conc_ws_has(flags, CONC_NOWAIT) &&
         conc_load_u32(&w->u.s.push_watch, CONC_SEQ_CST) != 0)
-        conc_ws_wake(w, CONC_WS_ROOM, n);
+        conc_ws_wake_f(w, flags, CONC_WS_ROOM, n);
 }
 
 /* Called when a pop is about to answer CONC_EMPTY.  True: an eventfd was
  * armed and has been cleared; the caller must look once more before it
  * answers EMPTY (an item may have arrived while the fd still read as ready,
- * and its pusher then did not write the fd again). */
-static inline bool conc_ws_rearm(conc_waitset *w)
+ * and its pusher then did not write the fd again).  A shared waitset never
+ * has an fd of ours: bit 0 there is a peer's word. */
+static inline bool conc_ws_rearm_f(conc_waitset *w, unsigned flags)
 {
-    if (conc_ws_flag(w, CONC_NOWAIT | CONC_WS_SHARED) ||
+    if (conc_ws_has(flags, CONC_NOWAIT | CONC_WS_SHARED) ||
         !(conc_load_u32(&w->u.s.pop_watch, CONC_SEQ_CST) & 1u))
         return false;
     return conc_ws_clear_fd(w);
+}
+
+static inline void conc_ws_will_push(conc_waitset *w, size_t n)
+{
+    conc_ws_will_push_f(w, w->u.s.flags, n);
+}
+
+static inline void conc_ws_unpush(conc_waitset *w, size_t n)
+{
+    conc_ws_unpush_f(w, w->u.s.flags, n);
+}
+
+static inline void conc_ws_pushed(conc_waitset *w, size_t n)
+{
+    conc_ws_pushed_f(w, w->u.s.flags, n);
+}
+
+static inline void conc_ws_popped(conc_waitset *w, size_t n)
+{
+    conc_ws_popped_f(w, w->u.s.flags, n);
+}
+
+static inline bool conc_ws_rearm(conc_waitset *w)
+{
+    return conc_ws_rearm_f(w, w->u.s.flags);
 }
 
 /* The public waiting API of a family P with handle type T, defined once
