@@ -55,7 +55,7 @@ extern "C" {
 #endif
 
 /* Layout version of the shared block; bumped on any change to it. */
-#define CONC_SHM_VERSION 1
+#define CONC_SHM_VERSION 2
 /* Largest message. */
 #define CONC_SHM_MAX_MSG ((size_t)1 << 20)
 
@@ -114,6 +114,11 @@ conc_status conc_shmring_join(conc_shmring *r, uint64_t timeout_ns);
 size_t conc_shmring_len(const conc_shmring *r);
 size_t conc_shmring_capacity(const conc_shmring *r);
 size_t conc_shmring_msg_size(const conc_shmring *r);
+/* Give back the slots killed peers took (contract above, "Recovery").
+ * CONC_OK and *recovered (may be NULL) the number of slots given back;
+ * CONC_EINVAL for NULL; CONC_ENOMEM when capacity/8 bytes of scratch
+ * cannot be allocated (nothing changed). */
+conc_status conc_shmring_recover(conc_shmring *r, size_t *recovered);
 
 #ifdef __cplusplus
 }
