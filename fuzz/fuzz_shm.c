@@ -13,7 +13,7 @@
  *   - never an action on a file descriptor: read, write, close and their
  *     relatives are interposed here and fail the run if called from inside a
  *     conc call (a shared ring needs none: the mapping may name stdin);
- *   - never a hang: every wait has a timeout of at most 1 ms (never
+ *   - never a hang: every wait has a timeout of at most 20 us (never
  *     CONC_FOREVER), and each operation must return within OP_DEADLINE_S
  *     (checked after it; the engine's -timeout and, in the replay and AFL++
  *     builds, an alarm() catch an operation that never returns);
@@ -34,7 +34,7 @@
  *          kind % 4: 0 one byte, 1 a u32, 2 a u64, 3 a run: [len] bytes.
  *   operation: [b] (+ arguments), b % 16:
  *     0 attach [m]: msg_size 0, the right one, or another (m % 3)
- *     1 push   2 pop   3 push_wait [t]   4 pop_wait [t]   (t: 0, 1 us, 1 ms)
+ *     1 push   2 pop   3 push_wait [t]   4 pop_wait [t]   (t: 0, 1 us, 20 us)
  *     5 close  6 close_now  7 len/capacity/msg_size/closed  8 task_done
  *     9 join [t]  10 recover  11 detach  12 patch (as above: a peer writes)
  *     13 push then pop  14 fill (push until not OK)  15 drain (pop until not OK)
@@ -280,7 +280,7 @@ static uint64_t timeout_of(uint8_t b)
     switch (b % 3) {
     case 0: return 0;
     case 1: return 1000;
-    default: return 1000000;
+    default: return 20000;
     }
 }
 

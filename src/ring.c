@@ -117,19 +117,19 @@ static inline bool cycle_lt(const geom *r, uint64_t a, uint64_t b)
 /* Retry budget.  Every loop of an operation whose trip count depends on the
  * ring's words (positions, threshold, entries) spends one unit of the
  * operation's budget per turn and gives up at zero.  In a shared ring those
- * words come from peers, so the budget is finite: 4R + 2^16 turns.  A
+ * words come from peers, so the budget is finite: 4R + 4096 turns.  A
  * correct ring never needs that many: a dequeue turns once per position
  * between Head and Tail (at most n items and one position per operation in
  * flight) or until the threshold (3n - 1 failed turns) runs out, an enqueue
- * once per entry it finds occupied or passed (at most R); 2^16 covers that
- * many operations in flight.  An operation that runs out answers
+ * once per entry it finds occupied or passed (at most R); 4096 covers that
+ * many operations in flight at once.  An operation that runs out answers
  * CONC_EFORMAT (ring_put, ring_get).  In-process rings are trusted and keep
  * an unbounded budget: their behaviour is unchanged. */
 static inline uint64_t op_budget(const geom *g)
 {
     if (!conc_ws_has(g->flags, CONC_WS_SHARED))
         return UINT64_MAX;
-    return 4 * ring_R(g) + ((uint64_t)1 << 16);
+    return 4 * ring_R(g) + 4096;
 }
 
 /* One turn of a budgeted loop: false when the budget is spent. */
@@ -617,7 +617,7 @@ conc_status conc__ring_recover(conc_ring *r, const geom *g, size_t *recovered)
          * free, so each enqueue lands at its first turn; the budget only
          * guards against a peer writing while we run (the precondition
          * says none does). */
-        uint64_t budget = 4 * ring_R(g) + ((uint64_t)1 << 16);
+        uint64_t budget = 4 * ring_R(g) + 4096;
         if (!iring_enqueue(g, &r->fq, fq_entries(r, g), i, &budget))
             break;
         n++;
