@@ -412,12 +412,153 @@ def api_seeds():
         emit(b)
 
 
+# ---- fuzz_shm ----------------------------------------------------------------------
+
+def shm_seeds():
+    """[cap-1][msg-1 | 0x80 joinable][npatch] patches, then operations.
+    Patch: [anchor << 2 | width][off lo][off hi] value; anchors: 0 header,
+    1 ring geometry, 2 waitset, 3 aq, 4 fq, 5 aq entries, 6 fq entries,
+    7 messages; width 0 byte, 1 u32, 2 u64, 3 run ([len] bytes)."""
+    t = "fuzz_shm"
+    fresh("corpus", t)
+    n = 0
+    (ATTACH, PUSH, POP, PUSHW, POPW, CLOSE, CLOSE_NOW, OBS, DONE, JOIN, RECOVER,
+     DETACH, PATCH, PUSHPOP, FILL, DRAIN) = range(16)
+    HDR, RING, WS, AQ, FQ, AQE, FQE, MSGS = range(8)
+    LINE = 128
+
+    def emit(name, cap, msg, patches, ops, joinable=False):
+        nonlocal n
+        b = [cap - 1, (msg - 1) | (0x80 if joinable else 0), len(patches)]
+        for p in patches:
+            b += p
+        b += ops
+        write(t, "seed-%03d-%s" % (n, name), b)
+        n += 1
+
+    def u8(anchor, off, v):
+        return [anchor << 2 | 0, off & 0xFF, off >> 8, v & 0xFF]
+
+    def u32(anchor, off, v):
+        return [anchor << 2 | 1, off & 0xFF, off >> 8] + list((v & 0xFFFFFFFF).to_bytes(4, "little"))
+
+    def u64(anchor, off, v):
+        return [anchor << 2 | 2, off & 0xFF, off >> 8] + list((v % (1 << 64)).to_bytes(8, "little"))
+
+    def run(anchor, off, data):
+        return [anchor << 2 | 3, off & 0xFF, off >> 8, len(data)] + list(data)
+
+    def order(cap):
+        o = 3
+        while (1 << o) < cap:
+            o += 1
+        return o
+
+    def entry(cap, pos, idx):
+        o = order(cap)
+        R = 2 << o
+        return ((pos >> (o + 1)) << (o + 2)) | R | idx
+
+    def remap(cap, p):
+        R = 2 << order(cap)
+        i = p & (R - 1)
+        if R < 16:
+            return i
+        lines = R // 8
+        return (i % lines) * 8 + i // lines
+
+    # Valid rings: the model checks everything.
+    for cap in [1, 2, 3, 4, 7, 8, 9, 16, 20]:
+        for msg in [1, 8, 13, 48]:
+            ops = [PUSH] * (cap + 1) + [OBS] + [POP] * (cap + 1) + [OBS]
+            ops += [PUSHPOP] * (2 * cap) + [FILL, OBS, RECOVER, DRAIN, RECOVER]
+            ops += [PUSHW, 1, POPW, 2, POPW, 1, FILL, PUSHW, 2, CLOSE, PUSH, POP, OBS,
+                    CLOSE_NOW, POP, POPW, 2, OBS]
+            emit("valid-c%d-m%d" % (cap, msg), cap, msg, [], ops)
+    emit("joinable", 4, 8, [], [PUSH, PUSH, JOIN, 0, JOIN, 1, DONE, POP, DONE, POP, DONE,
+                                DONE, JOIN, 2, FILL, CLOSE_NOW, JOIN, 0, OBS], joinable=True)
+    emit("not-joinable", 3, 8, [], [DONE, JOIN, 0, JOIN, 2, PUSH, DONE])
+    emit("reattach", 5, 16, [], [PUSH, PUSH, DETACH, PUSH, ATTACH, 0, POP, DETACH,
+                                 ATTACH, 2, ATTACH, 1, POP, POP, OBS, DETACH, ATTACH, 1,
+                                 FILL, DRAIN])
+    emit("close-drain", 6, 4, [], [FILL, CLOSE, POP, POP, PUSH, PUSHW, 2, OBS, DRAIN, POPW, 2,
+                                   CLOSE, CLOSE_NOW])
+
+    # Attach must refuse: every geometry word and flag of the ring.
+    for o in [0, 1, 2, 4, 31, 40, 64, 255]:
+        emit("order-%d" % o, 8, 16, [u32(RING, 16, o)], [PUSH, POP, ATTACH, 0, PUSH])
+    for bit in range(0, 32, 3):
+        emit("wsflags-bit%d" % bit, 4, 8, [u32(WS, 0, 0x100 ^ (1 << bit))],
+             [PUSH, POPW, 2, ATTACH, 1, POPW, 2])
+        emit("ringflags-bit%d" % bit, 4, 8, [u32(RING, 20, 0x100 ^ (1 << bit))], [PUSH])
+        emit("hdrflags-bit%d" % bit, 4, 8, [u32(HDR, 44, 0x100 ^ (1 << bit))], [PUSH])
+    emit("capacity", 8, 8, [u64(RING, 0, 7)], [PUSH])
+    emit("hdr-capacity", 8, 8, [u64(HDR, 16, 1 << 20)], [PUSH])
+    emit("msgsize", 8, 16, [u64(RING, 8, 8)], [ATTACH, 0, PUSH])
+
+    # Forged slot indices in aq (pop) and fq (push).
+    for cap in [1, 4, 9]:
+        R = 2 << order(cap)
+        for idx in [cap, R - 2, R - 1]:
+            pos = R  # Head of a fresh ring
+            emit("forged-fq-c%d-i%d" % (cap, idx), cap, 8,
+                 [u64(FQE, 8 * remap(cap, pos), entry(cap, pos, idx))],
+                 [PUSH, PUSH, POP, OBS, RECOVER, FILL, DRAIN])
+            emit("forged-aq-c%d-i%d" % (cap, idx), cap, 8, [],
+                 [PUSH, PATCH] + u64(AQE, 8 * remap(cap, pos), entry(cap, pos, idx))
+                 + [POP, POP, OBS, RECOVER, FILL, DRAIN])
+
+    # Positions and thresholds a peer made huge: bounded loops.
+    emit("drain-tail-2^36", 4, 8, [], [PUSH, CLOSE, PATCH] + u64(AQ, LINE, (16 + (1 << 36)) | (1 << 63))
+         + [CLOSE_NOW, POP, OBS, RECOVER, POP, OBS])
+    emit("pop-tail-threshold", 4, 8, [u64(AQ, LINE, 1 << 40), u64(AQ, 2 * LINE, (1 << 63) - 1)],
+         [POP, POPW, 2, PUSH, POP, RECOVER, POP])
+    emit("push-fq-tail-threshold", 4, 8, [u64(FQ, LINE, 1 << 40), u64(FQ, 2 * LINE, (1 << 63) - 1)]
+         + [u64(FQE, 8 * i, 0) for i in range(16)], [PUSH, PUSHW, 2, RECOVER, FILL, DRAIN])
+    emit("aq-unusable", 4, 8, [u64(AQE, 8 * i, ((1 << 64) - 1) << 5 | 1) for i in range(16)],
+         [PUSH, PUSHW, 1, RECOVER, FILL, DRAIN])
+    emit("head-bit63", 2, 8, [u64(FQ, 0, (1 << 63) | 16), u64(FQ, LINE, (1 << 63) | 18)],
+         [PUSH, POP, RECOVER, FILL, DRAIN, RECOVER])
+
+    # The fd number, the armed bit and CONC_WS_SHARED, flipped during use.
+    fd_patch = u32(WS, 0, 0) + [PATCH] + u32(WS, 4, 1) + [PATCH] + u32(WS, 32, 2) + \
+        [PATCH] + u32(WS, 36, 0)
+    emit("fd-stdin", 3, 8, [], [PUSH, POP, PATCH] + fd_patch + [POP, POP, PUSH, POPW, 1,
+                                PUSHW, 1, CLOSE, CLOSE_NOW, OBS])
+    emit("nowait-flip", 3, 8, [], [PATCH] + u32(WS, 0, 0x102) + [POPW, 2, PUSHW, 1, JOIN, 1])
+    emit("joinable-flip", 3, 8, [], [PATCH] + u32(WS, 0, 0x101) + [PUSH, DONE, JOIN, 0])
+    emit("watch-counts", 3, 8, [], [PATCH] + u32(WS, 4, 0xFFFFFFFE) + [PATCH]
+         + u32(WS, 8, 7) + [PUSH, POP, POPW, 1, PUSHW, 1, CLOSE])
+    emit("unfinished", 3, 8, [], [PATCH] + u64(WS, LINE, (1 << 64) - 1) + [DONE, JOIN, 0, JOIN, 2],
+         joinable=True)
+
+    # Killed peers, as the block shows them: a slot missing, a stale entry.
+    emit("lost-slot", 4, 8, [u64(FQE, 8 * remap(4, 16), entry(4, 16, 15) | 15)],
+         [FILL, OBS, RECOVER, DRAIN, FILL, DRAIN, RECOVER])
+    emit("stale-aq", 4, 8, [], [PUSH, PUSH, PATCH] + u64(AQ, 0, 17) + [POP, FILL, RECOVER,
+                                DRAIN, FILL, DRAIN])
+
+    # A whole run of bytes over the body, and random programs.
+    rnd = random.Random(8)
+    for k in range(6):
+        cap = rnd.randint(1, 20)
+        emit("run-%d" % k, cap, rnd.randint(1, 48),
+             [run(rnd.randrange(8), rnd.randrange(64), [rnd.randrange(256) for _ in range(rnd.randint(8, 200))])],
+             [rnd.randrange(16) for _ in range(40)])
+    for k in range(10):
+        b = [rnd.randrange(20), rnd.randrange(256), rnd.randrange(4)]
+        b += [rnd.randrange(256) for _ in range(rnd.randint(30, 300))]
+        write(t, "seed-%03d-random-%d" % (n, k), b)
+        n += 1
+
+
 def main():
     seq_container_seeds("fuzz_sequential_queue")
     seq_container_seeds("fuzz_sequential_stack")
     counter_seeds()
     concurrent_seeds()
     api_seeds()
+    shm_seeds()
 
 
 if __name__ == "__main__":

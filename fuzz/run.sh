@@ -26,7 +26,7 @@ shift 2
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(fuzz_sequential_queue fuzz_sequential_stack fuzz_sequential_counter
-           fuzz_concurrent fuzz_api)
+           fuzz_concurrent fuzz_api fuzz_shm)
 fi
 BUILD=${BUILD:-build}
 PARALLEL=${PARALLEL:-1}

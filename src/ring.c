@@ -66,11 +66,7 @@ struct iring {
 
 struct conc_ring {
     union {
-        struct {
-            uint64_t capacity;
-            uint64_t msg_size; /* 0: items are void *; else bytes per message */
-            uint32_t order;    /* n = 2^order >= capacity; R = 2n entries */
-        } g;
+        conc__ring_geom g; /* see ring_impl.h */
         unsigned char pad_[CONC_PAD_LINE];
     } u;
     conc_waitset ws;
@@ -88,35 +84,69 @@ struct conc_ring {
 
 /* ---- geometry ----------------------------------------------------------- */
 
-static inline uint64_t ring_R(const conc_ring *r) { return (uint64_t)2 << r->u.g.order; }
-static inline uint64_t ring_n(const conc_ring *r) { return (uint64_t)1 << r->u.g.order; }
-static inline uint64_t ring_bot(const conc_ring *r) { return ring_R(r) - 1; }
-static inline uint64_t ring_safe(const conc_ring *r) { return ring_R(r); }
-static inline unsigned ring_cshift(const conc_ring *r) { return r->u.g.order + 2; }
+/* Every helper below takes the geometry, never the ring: for conc_ring that
+ * is &ring->u.g, for a ring in shared memory the handle's validated copy
+ * (src/shm.c), so that a peer rewriting the ring's first line changes no
+ * size, shift or bound this process computes.  (The index-ring functions
+ * keep calling their geometry argument `r`.) */
+typedef conc__ring_geom geom;
 
-static inline conc_atomic_u64 *aq_entries(conc_ring *r) { return r->words; }
-static inline conc_atomic_u64 *fq_entries(conc_ring *r) { return r->words + ring_R(r); }
-static inline conc_atomic_uptr *ring_data(conc_ring *r)
+static inline uint64_t ring_R(const geom *r) { return (uint64_t)2 << r->order; }
+static inline uint64_t ring_n(const geom *r) { return (uint64_t)1 << r->order; }
+static inline uint64_t ring_bot(const geom *r) { return ring_R(r) - 1; }
+static inline uint64_t ring_safe(const geom *r) { return ring_R(r); }
+static inline unsigned ring_cshift(const geom *r) { return r->order + 2; }
+
+static inline conc_atomic_u64 *aq_entries(conc_ring *r, const geom *g) { (void)g; return r->words; }
+static inline conc_atomic_u64 *fq_entries(conc_ring *r, const geom *g) { return r->words + ring_R(g); }
+static inline conc_atomic_uptr *ring_data(conc_ring *r, const geom *g)
 {
-    return (conc_atomic_uptr *)(void *)(r->words + 2 * ring_R(r));
+    return (conc_atomic_uptr *)(void *)(r->words + 2 * ring_R(g));
 }
 
 /* The cycle of position p, truncated to the entry's cycle field. */
-static inline uint64_t pos_cycle(const conc_ring *r, uint64_t p)
+static inline uint64_t pos_cycle(const geom *r, uint64_t p)
 {
-    return (p >> (r->u.g.order + 1)) & (UINT64_MAX >> ring_cshift(r));
+    return (p >> (r->order + 1)) & (UINT64_MAX >> ring_cshift(r));
 }
 
 /* a < b for cycle fields, modulo the field width (wraps after 2^61 laps). */
-static inline bool cycle_lt(const conc_ring *r, uint64_t a, uint64_t b)
+static inline bool cycle_lt(const geom *r, uint64_t a, uint64_t b)
 {
     return (int64_t)((a - b) << ring_cshift(r)) < 0;
+}
+
+/* Retry budget.  Every loop of an operation whose trip count depends on the
+ * ring's words (positions, threshold, entries) spends one unit of the
+ * operation's budget per turn and gives up at zero.  In a shared ring those
+ * words come from peers, so the budget is finite: 4R + 4096 turns.  A
+ * correct ring never needs that many: a dequeue turns once per position
+ * between Head and Tail (at most n items and one position per operation in
+ * flight) or until the threshold (3n - 1 failed turns) runs out, an enqueue
+ * once per entry it finds occupied or passed (at most R); 4096 covers that
+ * many operations in flight at once.  An operation that runs out answers
+ * CONC_EFORMAT (ring_put, ring_get).  In-process rings are trusted and keep
+ * an unbounded budget: their behaviour is unchanged. */
+static inline uint64_t op_budget(const geom *g)
+{
+    if (!conc_ws_has(g->flags, CONC_SHARED))
+        return UINT64_MAX;
+    return 4 * ring_R(g) + 4096;
+}
+
+/* One turn of a budgeted loop: false when the budget is spent. */
+static inline bool spend(uint64_t *budget)
+{
+    if (*budget == 0)
+        return false;
+    --*budget;
+    return true;
 }
 
 /* Spread consecutive positions over different cache lines (8 entries per
  * 64-byte line): position i goes to line i mod L, word i / L.  A bijection on
  * [0, R) when R is a multiple of 8 lines; small rings are left as they are. */
-static inline uint64_t remap(const conc_ring *r, uint64_t p)
+static inline uint64_t remap(const geom *r, uint64_t p)
 {
     uint64_t R = ring_R(r), i = p & (R - 1);
     if (R < 16)
@@ -125,7 +155,7 @@ static inline uint64_t remap(const conc_ring *r, uint64_t p)
     return (i % lines) * 8 + i / lines;
 }
 
-static inline int64_t threshold_full(const conc_ring *r)
+static inline int64_t threshold_full(const geom *r)
 {
     return (int64_t)(3 * ring_n(r)) - 1;
 }
@@ -145,13 +175,16 @@ static void catchup(conc_atomic_u64 *tail_w, conc_atomic_u64 *head_w,
     }
 }
 
-/* False only when the ring is closed (aq only: fq is never closed). */
-static bool iring_enqueue(conc_ring *r, struct iring *q, conc_atomic_u64 *ent,
-                          uint64_t idx)
+/* False when the ring is closed (aq only: fq is never closed) or the
+ * budget is spent (*budget == 0). */
+static bool iring_enqueue(const geom *r, struct iring *q, conc_atomic_u64 *ent,
+                          uint64_t idx, uint64_t *budget)
 {
     const uint64_t bot = ring_bot(r), safe = ring_safe(r);
     const unsigned cs = ring_cshift(r);
     for (;;) {
+        if (!spend(budget))
+            return false;
         uint64_t T = conc_fetch_add_u64(&q->tail, 1, SC);
         if (T & CLOSED_BIT)
             return false;
@@ -171,6 +204,8 @@ static bool iring_enqueue(conc_ring *r, struct iring *q, conc_atomic_u64 *ent,
                 return true;
             }
             /* The entry changed under us; E holds what it is now. */
+            if (!spend(budget))
+                return false;
         }
     }
 }
@@ -181,7 +216,7 @@ static bool iring_enqueue(conc_ring *r, struct iring *q, conc_atomic_u64 *ent,
  * False means: when Tail was loaded, no finished enqueue was in [Head,
  * Tail) (positions below Head belong to dequeuers in flight), so "empty"
  * may be answered at that moment. */
-static bool iring_item_ahead(conc_ring *r, struct iring *q, conc_atomic_u64 *ent)
+static bool iring_item_ahead(const geom *r, struct iring *q, conc_atomic_u64 *ent)
 {
     const uint64_t bot = ring_bot(r);
     const unsigned cs = ring_cshift(r);
@@ -223,8 +258,8 @@ static bool iring_item_ahead(conc_ring *r, struct iring *q, conc_atomic_u64 *ent
  *     at most) keeps the paper's livelock fix: no dequeuer chases enqueuers
  *     for ever; past it, each further round needs a finished enqueue.
  * The paper's exact exit (Tail <= H + 1: nothing issued past us) is kept. */
-static bool iring_dequeue(conc_ring *r, struct iring *q, conc_atomic_u64 *ent,
-                          uint64_t *idx, bool drain)
+static bool iring_dequeue(const geom *r, struct iring *q, conc_atomic_u64 *ent,
+                          uint64_t *idx, bool drain, uint64_t *budget)
 {
     const uint64_t bot = ring_bot(r), safe = ring_safe(r);
     const unsigned cs = ring_cshift(r);
@@ -241,6 +276,8 @@ static bool iring_dequeue(conc_ring *r, struct iring *q, conc_atomic_u64 *ent,
     bool spent = false;
     uint64_t stop_at = 0;
     for (;;) {
+        if (!spend(budget))
+            return false; /* the caller tells this from empty by *budget */
         uint64_t H = conc_fetch_add_u64(&q->head, 1, SC);
         uint64_t hcyc = pos_cycle(r, H);
         conc_atomic_u64 *slot = &ent[remap(r, H)];
@@ -260,6 +297,8 @@ static bool iring_dequeue(conc_ring *r, struct iring *q, conc_atomic_u64 *ent,
                                            : E & ~safe;
             if (conc_cas_u64(slot, &E, ne, SC, SC))
                 break;
+            if (!spend(budget))
+                return false;
         }
         uint64_t T = conc_load_u64(&q->tail, SC);
         if ((int64_t)((T & ~CLOSED_BIT) - (H + 1)) <= 0) {
@@ -343,9 +382,9 @@ size_t conc_ring_footprint(size_t capacity)
     return conc__ring_footprint(capacity, 0);
 }
 
-static unsigned char *ring_msgs(conc_ring *r)
+static unsigned char *ring_msgs(conc_ring *r, const geom *g)
 {
-    return (unsigned char *)(r->words + 2 * ring_R(r) + r->u.g.capacity);
+    return (unsigned char *)(r->words + 2 * ring_R(g) + g->capacity);
 }
 
 static void iring_init(struct iring *q, uint64_t R, int64_t threshold,
@@ -367,24 +406,26 @@ conc_status conc__ring_init(void *mem, size_t size, size_t capacity,
     r->u.g.capacity = capacity;
     r->u.g.msg_size = msg_size;
     r->u.g.order = order_for(capacity);
+    r->u.g.flags = flags;
     conc_ws_init(&r->ws, flags);
-    const uint64_t R = ring_R(r), cs = ring_cshift(r);
-    const uint64_t empty0 = ring_safe(r) | ring_bot(r); /* cycle 0, safe, BOT */
+    const geom *g = &r->u.g;
+    const uint64_t R = ring_R(g), cs = ring_cshift(g);
+    const uint64_t empty0 = ring_safe(g) | ring_bot(g); /* cycle 0, safe, BOT */
     iring_init(&r->aq, R, -1, 0);
-    iring_init(&r->fq, R, threshold_full(r), capacity);
-    conc_atomic_u64 *a = aq_entries(r), *f = fq_entries(r);
+    iring_init(&r->fq, R, threshold_full(g), capacity);
+    conc_atomic_u64 *a = aq_entries(r, g), *f = fq_entries(r, g);
     for (uint64_t i = 0; i < R; i++) {
         conc_init_u64(&a[i], empty0);
         conc_init_u64(&f[i], empty0);
     }
     /* fq starts full: positions R .. R+capacity-1 (cycle 1) hold 0..cap-1. */
     for (uint64_t i = 0; i < capacity; i++)
-        conc_init_u64(&f[remap(r, R + i)], ((uint64_t)1 << cs) | ring_safe(r) | i);
-    conc_atomic_uptr *d = ring_data(r);
+        conc_init_u64(&f[remap(g, R + i)], ((uint64_t)1 << cs) | ring_safe(g) | i);
+    conc_atomic_uptr *d = ring_data(r, g);
     for (uint64_t i = 0; i < capacity; i++)
         conc_init_uptr(&d[i], 0);
     if (msg_size)
-        memset(ring_msgs(r), 0, capacity * msg_stride(msg_size));
+        memset(ring_msgs(r, g), 0, capacity * msg_stride(msg_size));
     /* Publish the initialised ring to threads that receive the pointer
      * through a relaxed channel. */
     conc_fence(CONC_RELEASE);
@@ -423,74 +464,106 @@ void conc_ring_free(conc_ring *ring)
 
 /* ---- operations --------------------------------------------------------- */
 
-/* The one push: `msg` (message mode) or `item`. */
-static conc_status ring_put(conc_ring *r, const void *msg, void *item)
+/* The one push: `msg` (message mode) or `item`.  g: the trusted geometry
+ * (&r->u.g, or a shared ring's handle copy). */
+static conc_status ring_put(conc_ring *r, const geom *g, const void *msg,
+                            void *item)
 {
     conc_waitset *w = &r->ws;
+    const unsigned fl = g->flags;
     /* Once close has begun, look at the closed bit (the one authority)
      * before taking a position, so that pushes after close do not keep
      * moving Tail while pops drain.  Costs nothing while open. */
     if (conc_ws_is_closed(w) && (conc_load_u64(&r->aq.tail, SC) & CLOSED_BIT))
         return CONC_CLOSED;
-    conc_ws_will_push(w);
+    conc_ws_will_push_f(w, fl);
     conc_status st = CONC_FULL;
-    uint64_t idx;
-    if (!iring_dequeue(r, &r->fq, fq_entries(r), &idx, false)) {
-        if (conc_load_u64(&r->aq.tail, SC) & CLOSED_BIT)
+    uint64_t idx, budget = op_budget(g);
+    if (!iring_dequeue(g, &r->fq, fq_entries(r, g), &idx, false, &budget)) {
+        if (budget == 0)
+            st = CONC_EFORMAT; /* a shared ring's words are corrupt */
+        else if (conc_load_u64(&r->aq.tail, SC) & CLOSED_BIT)
             st = CONC_CLOSED;
+        goto fail;
+    }
+    /* The entry's index field can name up to R - 2 > capacity - 1; only a
+     * forged entry of a shared ring does.  It named no slot: drop it, keep
+     * the item with the caller.  (One compare, on a value in a register.) */
+    if (idx >= g->capacity) {
+        st = CONC_EFORMAT;
         goto fail;
     }
     /* Published by the aq entry CAS in iring_enqueue (seq_cst, so release);
      * the popper's seq_cst load of that entry acquires it. */
-    if (r->u.g.msg_size)
-        memcpy(ring_msgs(r) + idx * msg_stride(r->u.g.msg_size), msg,
-               r->u.g.msg_size);
+    if (g->msg_size)
+        memcpy(ring_msgs(r, g) + idx * msg_stride(g->msg_size), msg,
+               g->msg_size);
     else
-        conc_store_uptr(&ring_data(r)[idx], (uintptr_t)item, CONC_RELAXED);
-    if (!iring_enqueue(r, &r->aq, aq_entries(r), idx)) {
-        /* Closed under us: the slot goes back, the item stays ours. */
-        iring_enqueue(r, &r->fq, fq_entries(r), idx);
-        st = CONC_CLOSED;
+        conc_store_uptr(&ring_data(r, g)[idx], (uintptr_t)item, CONC_RELAXED);
+    if (!iring_enqueue(g, &r->aq, aq_entries(r, g), idx, &budget)) {
+        /* Closed under us (or a corrupt shared ring spent the budget): the
+         * slot goes back, the item stays ours.  Should giving it back run
+         * out of budget too, the slot is lost until conc_shmring_recover. */
+        st = (conc_load_u64(&r->aq.tail, SC) & CLOSED_BIT) ? CONC_CLOSED
+                                                          : CONC_EFORMAT;
+        uint64_t back = op_budget(g);
+        iring_enqueue(g, &r->fq, fq_entries(r, g), idx, &back);
         goto fail;
     }
-    conc_ws_push_landed(w);
-    conc_ws_pushed(w, 1);
+    conc_ws_push_landed_f(w, fl);
+    conc_ws_pushed_f(w, fl, 1);
     return CONC_OK;
 fail:
-    conc_ws_unpush(w);
+    conc_ws_unpush_f(w, fl);
     return st;
 }
 
 /* The one pop: into `out` (message mode) or *item. */
-static conc_status ring_get(conc_ring *r, void *out, void **item)
+static conc_status ring_get(conc_ring *r, const geom *g, void *out, void **item)
 {
     conc_waitset *w = &r->ws;
-    uint64_t idx;
-    if (!iring_dequeue(r, &r->aq, aq_entries(r), &idx, false) &&
-        !(conc_ws_rearm(w) &&
-          iring_dequeue(r, &r->aq, aq_entries(r), &idx, false))) {
+    const unsigned fl = g->flags;
+    uint64_t idx, budget = op_budget(g);
+    conc_atomic_u64 *aq = aq_entries(r, g);
+    if (!iring_dequeue(g, &r->aq, aq, &idx, false, &budget) &&
+        !(conc_ws_rearm_f(w, fl) &&
+          iring_dequeue(g, &r->aq, aq, &idx, false, &budget))) {
+        if (budget == 0)
+            return CONC_EFORMAT;
         if (!(conc_load_u64(&r->aq.tail, SC) & CLOSED_BIT))
             return CONC_EMPTY;
         /* Closed: CONC_CLOSED only once every position handed to an
-         * enqueuer has been visited; until then keep taking. */
+         * enqueuer has been visited; until then keep taking.  Head and Tail
+         * may be a peer's: each turn spends budget (through iring_dequeue),
+         * so a Tail written 2^36 past Head costs one op_budget() and then
+         * CONC_EFORMAT, not 2^36 turns. */
         for (;;) {
             uint64_t h = conc_load_u64(&r->aq.head, SC);
             uint64_t t = conc_load_u64(&r->aq.tail, SC) & ~CLOSED_BIT;
             if ((int64_t)(h - t) >= 0)
                 return CONC_CLOSED;
-            if (iring_dequeue(r, &r->aq, aq_entries(r), &idx, true))
+            if (iring_dequeue(g, &r->aq, aq, &idx, true, &budget))
                 break;
+            if (budget == 0)
+                return CONC_EFORMAT;
         }
     }
+    /* As in ring_put: a forged entry names no slot; it is consumed (lost)
+     * and nothing is copied. */
+    if (idx >= g->capacity)
+        return CONC_EFORMAT;
     /* Ordered after the aq entry load that handed us idx, and before the
      * fq entry CAS that hands the slot to the next producer. */
-    if (r->u.g.msg_size)
-        memcpy(out, ring_msgs(r) + idx * msg_stride(r->u.g.msg_size),
-               r->u.g.msg_size);
+    if (g->msg_size)
+        memcpy(out, ring_msgs(r, g) + idx * msg_stride(g->msg_size),
+               g->msg_size);
     else
-        *item = (void *)conc_load_uptr(&ring_data(r)[idx], CONC_RELAXED);
-    iring_enqueue(r, &r->fq, fq_entries(r), idx);
-    conc_ws_popped(w, 1);
+        *item = (void *)conc_load_uptr(&ring_data(r, g)[idx], CONC_RELAXED);
+    /* Out of budget here (corrupt shared ring only) the message is still
+     * ours; the slot is lost until conc_shmring_recover. */
+    uint64_t back = op_budget(g);
+    iring_enqueue(g, &r->fq, fq_entries(r, g), idx, &back);
+    conc_ws_popped_f(w, fl, 1);
     return CONC_OK;
 }
 
@@ -498,28 +571,44 @@ conc_status conc_ring_push(conc_ring *ring, void *item)
 {
     if (!ring || ring->u.g.msg_size)
         return CONC_EINVAL;
-    return ring_put(ring, NULL, item);
+    return ring_put(ring, &ring->u.g, NULL, item);
 }
 
 conc_status conc_ring_pop(conc_ring *ring, void **item)
 {
     if (!ring || !item || ring->u.g.msg_size)
         return CONC_EINVAL;
-    return ring_get(ring, NULL, item);
+    return ring_get(ring, &ring->u.g, NULL, item);
 }
 
-conc_status conc__ring_put(conc_ring *r, const void *msg)
+conc_status conc__ring_put(conc_ring *r, const geom *g, const void *msg)
 {
-    return ring_put(r, msg, NULL);
+    return ring_put(r, g, msg, NULL);
 }
 
-conc_status conc__ring_get(conc_ring *r, void *out)
+conc_status conc__ring_get(conc_ring *r, const geom *g, void *out)
 {
-    return ring_get(r, out, NULL);
+    return ring_get(r, g, out, NULL);
 }
 
 conc_waitset *conc__ring_ws(conc_ring *r) { return &r->ws; }
-size_t conc__ring_msg_size(const conc_ring *r) { return (size_t)r->u.g.msg_size; }
+
+bool conc__ring_check(const conc_ring *r, size_t capacity, size_t msg_size,
+                      unsigned flags, geom *g)
+{
+    if (!conc__ring_footprint(capacity, msg_size))
+        return false;
+    geom want = {.capacity = capacity, .msg_size = msg_size,
+                 .order = order_for(capacity), .flags = flags};
+    /* Every word of the first line that the operations would use, and the
+     * waitset's flags, exactly as conc__ring_init wrote them. */
+    if (r->u.g.capacity != want.capacity || r->u.g.msg_size != want.msg_size ||
+        r->u.g.order != want.order || r->u.g.flags != want.flags ||
+        r->ws.u.s.flags != want.flags)
+        return false;
+    *g = want;
+    return true;
+}
 
 void conc__ring_close(conc_ring *r)
 {
@@ -534,12 +623,101 @@ bool conc__ring_is_closed(const conc_ring *r)
     return (conc_load_u64(&((conc_ring *)r)->aq.tail, SC) & CLOSED_BIT) != 0;
 }
 
+/* ---- recover (conc_shmring_recover) ------------------------------------- */
+
+/* Sweep one index ring, alone (no operation in flight), in place.  Each of
+ * the R entries is read once, as the entry of position p = Head + k (k < R;
+ * remap is a bijection on [0, R)).  It is kept only if it is what the
+ * dequeuer at p would take from a correct ring: p below Tail, the entry's
+ * cycle that of p, a slot index below the capacity not seen before (in
+ * `seen`, a bitmap of capacity bits, which it then joins).  Kept entries
+ * move down, in order, to positions Head, Head + 1, ... (FIFO order stays;
+ * the write position never passes the read position, so nothing unread is
+ * overwritten).  Every other entry - a stale one left by a dequeuer killed
+ * before it marked its entry empty, a peer's forgery, a duplicate - becomes
+ * empty, safe, with the cycle of its position's previous lap: the dequeuer
+ * there skips it, an enqueuer there may use it.  Tail becomes Head + kept
+ * (aq keeps its closed bit), so the R - kept >= n free entries follow the
+ * kept ones; the threshold says "not empty" exactly when entries were kept.
+ * Head is brought below 2^62 (keeping it modulo R, so the same positions
+ * name the same entries): a peer's Head near 2^63 would otherwise push Tail
+ * into the closed bit.  Bounded: R turns, whatever the words say.  Returns
+ * how many entries were kept. */
+static uint64_t iring_sweep(const geom *g, struct iring *q, conc_atomic_u64 *ent,
+                            unsigned char *seen, bool keep_closed)
+{
+    const uint64_t R = ring_R(g), bot = ring_bot(g), safe = ring_safe(g);
+    const unsigned cs = ring_cshift(g);
+    const uint64_t cmask = UINT64_MAX >> cs;
+    const uint64_t H0 = conc_load_u64(&q->head, SC);
+    const uint64_t H = H0 & (((uint64_t)1 << 62) - 1); /* == H0 mod R */
+    const uint64_t Tw = conc_load_u64(&q->tail, SC);
+    int64_t d = (int64_t)((Tw & ~CLOSED_BIT) - H0);
+    uint64_t span = d <= 0 ? 0 : (uint64_t)d > R ? R : (uint64_t)d;
+    uint64_t kept = 0;
+    for (uint64_t k = 0; k < R; k++) {
+        /* Read as position H0 + k, rewrite as H + k: the same entry. */
+        uint64_t p = H + k, cyc = pos_cycle(g, p);
+        conc_atomic_u64 *slot = &ent[remap(g, p)];
+        uint64_t E = conc_load_u64(slot, SC), idx = E & bot;
+        bool keep = k < span && (E >> cs) == pos_cycle(g, H0 + k) &&
+                    idx < g->capacity && !(seen[idx / 8] & (1u << (idx % 8)));
+        if (keep) {
+            seen[idx / 8] |= (unsigned char)(1u << (idx % 8));
+            uint64_t to = H + kept++;
+            conc_store_u64(&ent[remap(g, to)], (pos_cycle(g, to) << cs) | safe | idx,
+                           SC);
+            if (to == p)
+                continue;
+        }
+        conc_store_u64(slot, (((cyc - 1) & cmask) << cs) | safe | bot, SC);
+    }
+    conc_store_u64(&q->head, H, SC);
+    conc_store_u64(&q->tail, (H + kept) | (keep_closed ? Tw & CLOSED_BIT : 0), SC);
+    conc_store_u64(&q->threshold, (uint64_t)(kept ? threshold_full(g) : -1), SC);
+    return kept;
+}
+
+conc_status conc__ring_recover(conc_ring *r, const geom *g, size_t *recovered)
+{
+    size_t n = 0;
+    unsigned char *seen = calloc(g->capacity / 8 + 1, 1);
+    if (!seen)
+        return CONC_ENOMEM;
+    /* Queued slots first: a slot both queued and "free" stays queued. */
+    iring_sweep(g, &r->aq, aq_entries(r, g), seen, true);
+    iring_sweep(g, &r->fq, fq_entries(r, g), seen, false);
+    for (uint64_t i = 0; i < g->capacity; i++) {
+        if (seen[i / 8] & (1u << (i % 8)))
+            continue;
+        /* After the sweep the R - kept >= n entries after fq's Tail are
+         * free, so each enqueue lands at its first turn; the budget only
+         * guards against a peer writing while we run (the precondition
+         * says none does). */
+        uint64_t budget = 4 * ring_R(g) + 4096;
+        if (!iring_enqueue(g, &r->fq, fq_entries(r, g), i, &budget))
+            break;
+        n++;
+    }
+    free(seen);
+    /* Put back the first line and the flags as this process checked them,
+     * for processes that attach later. */
+    r->u.g = *g;
+    r->ws.u.s.flags = g->flags;
+    if (recovered)
+        *recovered = n;
+    return CONC_OK;
+}
+
 CONC_EACH_BATCH(ring, conc_ring)
 
 size_t conc_ring_len(const conc_ring *ring)
 {
-    if (!ring)
-        return 0;
+    return ring ? conc__ring_len(ring, &ring->u.g) : 0;
+}
+
+size_t conc__ring_len(const conc_ring *ring, const geom *g)
+{
     conc_ring *r = (conc_ring *)ring;
     /* Read head first: tail only grows, so tail - head is never understated
      * by the race between the two loads, then clamp. */
@@ -548,7 +726,7 @@ size_t conc_ring_len(const conc_ring *ring)
     int64_t d = (int64_t)(t - h);
     if (d <= 0)
         return 0;
-    return (uint64_t)d > r->u.g.capacity ? r->u.g.capacity : (size_t)d;
+    return (uint64_t)d > g->capacity ? (size_t)g->capacity : (size_t)d;
 }
 
 size_t conc_ring_capacity(const conc_ring *ring)

@@ -7,6 +7,16 @@
  * page).  The header is written by format, `ready` last with a release
  * store; attach checks it with an acquire load before trusting the rest.
  *
+ * Trust.  Every word of the block may be a peer's (conc/shm.h says what
+ * that allows).  Attach reads each header word once, checks it, and checks
+ * the ring's own geometry words and flags against it (conc__ring_check); the
+ * handle keeps that checked geometry (`g`) and every operation passes it to
+ * the ring and the waitset, which never re-read a size, an order or a flag
+ * from the mapping.  What the ring does read from the mapping (positions,
+ * entries, thresholds, counters) is masked or checked before use and every
+ * loop over it is bounded (src/ring.c, op_budget); no descriptor is ever
+ * taken from it (a shared waitset has none).
+ *
  * SPDX-License-Identifier: MIT
  */
 #include <conc/shm.h>
@@ -37,15 +47,16 @@ struct shm_header {
     uint64_t msg_size;
     uint64_t total; /* bytes of the whole block */
     conc_atomic_u32 ready;
+    uint32_t flags; /* the ring's flags: CONC_SHARED [| CONC_JOINABLE] */
 };
 
 struct conc_shmring {
     conc_ring *ring;
     struct shm_header *hdr;
+    conc__ring_geom g; /* checked at attach; the only geometry we use */
     void *map;      /* our mapping, or NULL when the caller mapped it */
     size_t map_len;
     int fd;         /* the fd we created, or -1 */
-    size_t msg_size;
 };
 
 _Static_assert(sizeof(struct shm_header) <= HDR, "shm header fits");
@@ -77,6 +88,7 @@ conc_status conc_shmring_format(void *mem, size_t size, size_t capacity,
     h->capacity = capacity;
     h->msg_size = msg_size;
     h->total = need;
+    h->flags = flags | CONC_SHARED;
     /* Everything above (and the ring) before `ready`. */
     conc_store_u32(&h->ready, READY, CONC_RELEASE);
     return CONC_OK;
@@ -89,8 +101,11 @@ static conc_shmring *fail(conc_status *out, conc_status st)
     return NULL;
 }
 
-/* Check the header of a block of `size` bytes. */
-static conc_status check(void *mem, size_t size, size_t msg_size)
+/* Check the header of a block of `size` bytes, and the ring behind it, and
+ * on success fill *g with the geometry the handle will use.  Each header
+ * word is read once (a peer may be rewriting it while we look). */
+static conc_status check(void *mem, size_t size, size_t msg_size,
+                         conc__ring_geom *g)
 {
     if (size < HDR || !conc_is_aligned(mem, CONC_ALIGN))
         return CONC_EFORMAT;
@@ -99,30 +114,38 @@ static conc_status check(void *mem, size_t size, size_t msg_size)
         return CONC_EFORMAT;
     if (h->version != CONC_SHM_VERSION || h->header_size != HDR)
         return CONC_EFORMAT;
-    if (msg_size != 0 && h->msg_size != msg_size)
+    uint64_t cap = h->capacity, msz = h->msg_size, total = h->total;
+    uint32_t flags = h->flags;
+    if (msz == 0 || msz > CONC_SHM_MAX_MSG || cap > SIZE_MAX ||
+        (msg_size != 0 && msz != msg_size))
         return CONC_EFORMAT;
-    size_t need = conc_shmring_footprint(h->capacity, h->msg_size);
-    if (!need || need != h->total || need > size)
+    /* Exactly what format writes: shared, optionally joinable. */
+    if (flags != CONC_SHARED && flags != (CONC_SHARED | CONC_JOINABLE))
         return CONC_EFORMAT;
+    size_t need = conc_shmring_footprint((size_t)cap, (size_t)msz);
+    if (!need || need != total || need > size)
+        return CONC_EFORMAT;
+    /* The ring's capacity, msg_size, order and flags (its own and its
+     * waitset's) must be what conc__ring_init writes for this header: then
+     * the ring's footprint is `need - HDR` bytes, inside the block. */
     conc_ring *r = (conc_ring *)(void *)((char *)mem + HDR);
-    if (conc_ring_capacity(r) != h->capacity ||
-        conc__ring_msg_size(r) != h->msg_size)
+    if (!conc__ring_check(r, (size_t)cap, (size_t)msz, flags, g))
         return CONC_EFORMAT;
     return CONC_OK;
 }
 
 static conc_shmring *handle(void *mem, void *map, size_t map_len, int fd,
-                            conc_status *status)
+                            const conc__ring_geom *g, conc_status *status)
 {
     conc_shmring *r = malloc(sizeof *r);
     if (!r)
         return fail(status, CONC_ENOMEM);
     r->hdr = mem;
     r->ring = (conc_ring *)(void *)((char *)mem + HDR);
+    r->g = *g;
     r->map = map;
     r->map_len = map_len;
     r->fd = fd;
-    r->msg_size = (size_t)r->hdr->msg_size;
     if (status)
         *status = CONC_OK;
     return r;
@@ -133,10 +156,11 @@ conc_shmring *conc_shmring_attach(void *mem, size_t size, size_t msg_size,
 {
     if (!mem || msg_size > CONC_SHM_MAX_MSG)
         return fail(status, CONC_EINVAL);
-    conc_status st = check(mem, size, msg_size);
+    conc__ring_geom g;
+    conc_status st = check(mem, size, msg_size, &g);
     if (st != CONC_OK)
         return fail(status, st);
-    return handle(mem, NULL, 0, -1, status);
+    return handle(mem, NULL, 0, -1, &g, status);
 }
 
 /* Map all of fd and attach; `own_fd` is kept by the handle on success. */
@@ -152,8 +176,9 @@ static conc_shmring *map_fd(int fd, size_t msg_size, int own_fd,
     void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (m == MAP_FAILED)
         return fail(status, CONC_ESYS);
-    conc_status st = check(m, len, msg_size);
-    conc_shmring *r = st == CONC_OK ? handle(m, m, len, own_fd, &st) : NULL;
+    conc__ring_geom g;
+    conc_status st = check(m, len, msg_size, &g);
+    conc_shmring *r = st == CONC_OK ? handle(m, m, len, own_fd, &g, &st) : NULL;
     if (!r) {
         munmap(m, len);
         return fail(status, st);
@@ -201,8 +226,11 @@ conc_shmring *conc_shmring_create(const char *name, size_t capacity,
         m = mmap(NULL, need, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (m != MAP_FAILED) {
         st = conc_shmring_format(m, need, capacity, msg_size, flags);
+        conc__ring_geom g;
+        if (st == CONC_OK && check(m, need, msg_size, &g) != CONC_OK)
+            st = CONC_EFORMAT; /* a peer of the new fd already wrote it */
         if (st == CONC_OK) {
-            conc_shmring *r = handle(m, m, need, fd, &st);
+            conc_shmring *r = handle(m, m, need, fd, &g, &st);
             if (r) {
                 if (status)
                     *status = CONC_OK;
@@ -244,18 +272,20 @@ conc_status conc_shmring_unlink(const char *name)
 
 /* ---- operations --------------------------------------------------------- */
 
+/* Every operation takes its geometry and flags from the handle (r->g). */
+
 conc_status conc_shmring_push(conc_shmring *r, const void *msg)
 {
     if (!r || !msg)
         return CONC_EINVAL;
-    return conc__ring_put(r->ring, msg);
+    return conc__ring_put(r->ring, &r->g, msg);
 }
 
 conc_status conc_shmring_pop(conc_shmring *r, void *out)
 {
     if (!r || !out)
         return CONC_EINVAL;
-    return conc__ring_get(r->ring, out);
+    return conc__ring_get(r->ring, &r->g, out);
 }
 
 static conc_status try_push(void *obj, void *arg)
@@ -273,8 +303,8 @@ conc_status conc_shmring_push_wait(conc_shmring *r, const void *msg,
 {
     if (!r || !msg)
         return CONC_EINVAL;
-    return conc_ws_wait(conc__ring_ws(r->ring), CONC_WS_ROOM, try_push, r,
-                        (void *)msg, timeout_ns);
+    return conc_ws_wait_f(conc__ring_ws(r->ring), r->g.flags, CONC_WS_ROOM,
+                          try_push, r, (void *)msg, timeout_ns);
 }
 
 conc_status conc_shmring_pop_wait(conc_shmring *r, void *out,
@@ -282,8 +312,8 @@ conc_status conc_shmring_pop_wait(conc_shmring *r, void *out,
 {
     if (!r || !out)
         return CONC_EINVAL;
-    return conc_ws_wait(conc__ring_ws(r->ring), CONC_WS_ITEMS, try_pop, r,
-                        out, timeout_ns);
+    return conc_ws_wait_f(conc__ring_ws(r->ring), r->g.flags, CONC_WS_ITEMS,
+                          try_pop, r, out, timeout_ns);
 }
 
 conc_status conc_shmring_close(conc_shmring *r)
@@ -291,7 +321,7 @@ conc_status conc_shmring_close(conc_shmring *r)
     if (!r)
         return CONC_EINVAL;
     conc__ring_close(r->ring);
-    conc_ws_closed(conc__ring_ws(r->ring));
+    conc_ws_closed_f(conc__ring_ws(r->ring), r->g.flags);
     return CONC_OK;
 }
 
@@ -300,12 +330,12 @@ conc_status conc_shmring_close_now(conc_shmring *r, conc_discard_fn discard,
 {
     if (!r)
         return CONC_EINVAL;
-    void *buf = malloc(r->msg_size); /* first, so ENOMEM changes nothing */
+    void *buf = malloc((size_t)r->g.msg_size); /* first, so ENOMEM changes nothing */
     if (!buf)
         return CONC_ENOMEM;
     conc_shmring_close(r);
-    conc_status st = conc_ws_discard(conc__ring_ws(r->ring), try_pop, r, buf, discard, arg,
-                         discarded);
+    conc_status st = conc_ws_discard_f(conc__ring_ws(r->ring), r->g.flags,
+                                       try_pop, r, buf, discard, arg, discarded);
     free(buf);
     return st;
 }
@@ -317,25 +347,48 @@ int conc_shmring_closed(const conc_shmring *r)
 
 conc_status conc_shmring_task_done(conc_shmring *r)
 {
-    return r ? conc_ws_task_done(conc__ring_ws(r->ring)) : CONC_EINVAL;
+    return r ? conc_ws_task_done_f(conc__ring_ws(r->ring), r->g.flags)
+             : CONC_EINVAL;
 }
 
 conc_status conc_shmring_join(conc_shmring *r, uint64_t timeout_ns)
 {
-    return r ? conc_ws_join(conc__ring_ws(r->ring), timeout_ns) : CONC_EINVAL;
+    return r ? conc_ws_join_f(conc__ring_ws(r->ring), r->g.flags, timeout_ns)
+             : CONC_EINVAL;
 }
 
 size_t conc_shmring_len(const conc_shmring *r)
 {
-    return r ? conc_ring_len(r->ring) : 0;
+    return r ? conc__ring_len(r->ring, &r->g) : 0;
 }
 
 size_t conc_shmring_capacity(const conc_shmring *r)
 {
-    return r ? conc_ring_capacity(r->ring) : 0;
+    return r ? (size_t)r->g.capacity : 0;
 }
 
 size_t conc_shmring_msg_size(const conc_shmring *r)
 {
-    return r ? r->msg_size : 0;
+    return r ? (size_t)r->g.msg_size : 0;
+}
+
+conc_status conc_shmring_recover(conc_shmring *r, size_t *recovered)
+{
+    if (!r)
+        return CONC_EINVAL;
+    conc_status st = conc__ring_recover(r->ring, &r->g, recovered);
+    if (st != CONC_OK)
+        return st;
+    /* The header as this handle checked it, for processes that attach
+     * later (the ring's first line was put back by conc__ring_recover). */
+    struct shm_header *h = r->hdr;
+    h->magic = MAGIC;
+    h->version = CONC_SHM_VERSION;
+    h->header_size = HDR;
+    h->capacity = r->g.capacity;
+    h->msg_size = r->g.msg_size;
+    h->total = conc_shmring_footprint((size_t)r->g.capacity, (size_t)r->g.msg_size);
+    h->flags = r->g.flags;
+    conc_store_u32(&h->ready, READY, CONC_RELEASE);
+    return CONC_OK;
 }

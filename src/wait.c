@@ -71,9 +71,11 @@ void conc_ws_init(conc_waitset *w, unsigned flags)
     conc_init_u64(&w->unfinished, 0);
 }
 
-static bool shared(const conc_waitset *w)
+/* `flags` is the caller's trusted copy (waitset.h): for a shared ring the
+ * handle's, never the word in the mapping. */
+static bool shared(unsigned flags)
 {
-    return conc_ws_flag(w, CONC_SHARED);
+    return conc_ws_has(flags, CONC_SHARED);
 }
 
 /* ---- this process's pid (see the top of this file) ---------------------- */
@@ -147,7 +149,7 @@ void conc_ws_fini(conc_waitset *w)
      * in a child after fork: the descriptor the child inherited (or
      * whatever it put on that number since) is the child's business, and
      * fd_state stays as the owner, who may share this memory, left it. */
-    if (!shared(w) && conc_load_u32(&w->u.s.fd_state, CONC_ACQUIRE) == 2 &&
+    if (!shared(w->u.s.flags) && conc_load_u32(&w->u.s.fd_state, CONC_ACQUIRE) == 2 &&
         fd_owner(w)) {
         close((int)conc_load_u32(&w->u.s.efd, CONC_RELAXED));
         conc_store_u32(&w->u.s.fd_state, 0, CONC_RELAXED);
@@ -185,7 +187,8 @@ static void fd_signal(conc_waitset *w)
         fd_signal_owned(w);
 }
 
-void conc_ws_wake(conc_waitset *w, enum conc_ws_side side, size_t n)
+void conc_ws_wake_f(conc_waitset *w, unsigned flags, enum conc_ws_side side,
+                    size_t n)
 {
     conc_atomic_u32 *watch = side == CONC_WS_ITEMS ? &w->u.s.pop_watch
                                                    : &w->u.s.push_watch;
@@ -195,28 +198,28 @@ void conc_ws_wake(conc_waitset *w, enum conc_ws_side side, size_t n)
     if (v >= 2) {
         conc_fetch_add_u32(seq, 1, SC);
         int saved = errno;
-        conc_futex_wake(seq, n > INT_MAX ? INT_MAX : (int)n, shared(w));
+        conc_futex_wake(seq, n > INT_MAX ? INT_MAX : (int)n, shared(flags));
         errno = saved;
     }
     /* In a shared waitset bit 0 is a peer's word, never an fd of ours. */
-    if ((v & 1u) && !shared(w))
+    if ((v & 1u) && !shared(flags))
         fd_signal(w);
 }
 
-void conc_ws_wake_all(conc_waitset *w)
+void conc_ws_wake_all_f(conc_waitset *w, unsigned flags)
 {
     int saved = errno;
     conc_fetch_add_u32(&w->u.s.items_seq, 1, SC);
-    conc_futex_wake(&w->u.s.items_seq, INT_MAX, shared(w));
+    conc_futex_wake(&w->u.s.items_seq, INT_MAX, shared(flags));
     conc_fetch_add_u32(&w->u.s.room_seq, 1, SC);
-    conc_futex_wake(&w->u.s.room_seq, INT_MAX, shared(w));
+    conc_futex_wake(&w->u.s.room_seq, INT_MAX, shared(flags));
     errno = saved;
 }
 
-void conc_ws_closed(conc_waitset *w)
+void conc_ws_closed_f(conc_waitset *w, unsigned flags)
 {
-    conc_ws_wake_all(w);
-    if (!shared(w) && (conc_load_u32(&w->u.s.pop_watch, SC) & 1u) &&
+    conc_ws_wake_all_f(w, flags);
+    if (!shared(flags) && (conc_load_u32(&w->u.s.pop_watch, SC) & 1u) &&
         fd_owner(w)) {
         /* Readable from now on: pops answer CLOSED, never EMPTY, so nothing
          * clears it again. */
@@ -275,12 +278,12 @@ static bool passed(const struct timespec *d)
 
 /* ---- waiting ------------------------------------------------------------ */
 
-conc_status conc_ws_wait(conc_waitset *w, enum conc_ws_side side,
-                         conc_try_fn try_op, void *obj, void *arg,
-                         uint64_t timeout_ns)
+conc_status conc_ws_wait_f(conc_waitset *w, unsigned flags,
+                           enum conc_ws_side side, conc_try_fn try_op,
+                           void *obj, void *arg, uint64_t timeout_ns)
 {
     const conc_status fail = side == CONC_WS_ITEMS ? CONC_EMPTY : CONC_FULL;
-    if (timeout_ns != 0 && conc_ws_flag(w, CONC_NOWAIT))
+    if (timeout_ns != 0 && conc_ws_has(flags, CONC_NOWAIT))
         return CONC_EINVAL;
     conc_status st = try_op(obj, arg);
     if (st != fail || timeout_ns == 0)
@@ -306,7 +309,7 @@ conc_status conc_ws_wait(conc_waitset *w, enum conc_ws_side side,
         st = try_op(obj, arg);
         int rc = 0;
         if (st == fail)
-            rc = conc_futex_wait(seq, key, dlp, shared(w));
+            rc = conc_futex_wait(seq, key, dlp, shared(flags));
         conc_fetch_sub_u32(watch, 2, SC);
         if (st != fail)
             break;
@@ -326,21 +329,21 @@ conc_status conc_ws_wait(conc_waitset *w, enum conc_ws_side side,
 /* ---- joining ------------------------------------------------------------ */
 
 /* The count just reached zero: wake every joiner, if any sleeps. */
-static void wake_joiners(conc_waitset *w)
+static void wake_joiners(conc_waitset *w, unsigned flags)
 {
     if (conc_load_u32(&w->u.s.join_watch, SC) != 0) {
         int saved = errno;
         conc_fetch_add_u32(&w->u.s.join_seq, 1, SC);
-        conc_futex_wake(&w->u.s.join_seq, INT_MAX, shared(w));
+        conc_futex_wake(&w->u.s.join_seq, INT_MAX, shared(flags));
         errno = saved;
     }
 }
 
-void conc_ws_done_n(conc_waitset *w, uint64_t n)
+void conc_ws_done_n_f(conc_waitset *w, unsigned flags, uint64_t n)
 {
     uint64_t before = conc_fetch_sub_u64(&w->unfinished, n, SC);
     if (((before - n) & CONC_WS_COUNT_MASK) == 0)
-        wake_joiners(w);
+        wake_joiners(w, flags);
 }
 
 /* How long task_done waits for pushes in flight in a shared waitset before
@@ -348,9 +351,9 @@ void conc_ws_done_n(conc_waitset *w, uint64_t n)
  * have written anything into the word). */
 #define TASK_DONE_SHARED_WAIT_NS 1000000000u
 
-conc_status conc_ws_task_done(conc_waitset *w)
+conc_status conc_ws_task_done_f(conc_waitset *w, unsigned flags)
 {
-    if (!conc_ws_flag(w, CONC_JOINABLE))
+    if (!conc_ws_has(flags, CONC_JOINABLE))
         return CONC_EINVAL;
     uint64_t u = conc_load_u64(&w->unfinished, SC);
     struct timespec dl;
@@ -373,7 +376,7 @@ conc_status conc_ws_task_done(conc_waitset *w)
             spins++;
             conc_spin_pause();
         } else {
-            if (shared(w)) {
+            if (shared(flags)) {
                 if (!have_dl) {
                     dl = deadline_after(TASK_DONE_SHARED_WAIT_NS);
                     have_dl = true;
@@ -387,13 +390,13 @@ conc_status conc_ws_task_done(conc_waitset *w)
         u = conc_load_u64(&w->unfinished, SC);
     }
     if ((u & CONC_WS_COUNT_MASK) == 1)
-        wake_joiners(w);
+        wake_joiners(w, flags);
     return CONC_OK;
 }
 
-conc_status conc_ws_join(conc_waitset *w, uint64_t timeout_ns)
+conc_status conc_ws_join_f(conc_waitset *w, unsigned flags, uint64_t timeout_ns)
 {
-    if (!conc_ws_flag(w, CONC_JOINABLE) || conc_ws_flag(w, CONC_NOWAIT))
+    if (!conc_ws_has(flags, CONC_JOINABLE) || conc_ws_has(flags, CONC_NOWAIT))
         return CONC_EINVAL;
     if ((conc_load_u64(&w->unfinished, SC) & CONC_WS_COUNT_MASK) == 0)
         return CONC_OK;
@@ -412,7 +415,7 @@ conc_status conc_ws_join(conc_waitset *w, uint64_t timeout_ns)
         int rc = 0;
         bool zero = (conc_load_u64(&w->unfinished, SC) & CONC_WS_COUNT_MASK) == 0;
         if (!zero)
-            rc = conc_futex_wait(&w->u.s.join_seq, key, dlp, shared(w));
+            rc = conc_futex_wait(&w->u.s.join_seq, key, dlp, shared(flags));
         conc_fetch_sub_u32(&w->u.s.join_watch, 1, SC);
         if (zero || (conc_load_u64(&w->unfinished, SC) & CONC_WS_COUNT_MASK) == 0) {
             st = CONC_OK;
@@ -431,7 +434,7 @@ conc_status conc_ws_join(conc_waitset *w, uint64_t timeout_ns)
 
 conc_status conc_ws_fd(conc_waitset *w, int *fd)
 {
-    if (conc_ws_flag(w, CONC_NOWAIT) || shared(w))
+    if (conc_ws_flag(w, CONC_NOWAIT) || shared(w->u.s.flags))
         return CONC_EINVAL;
     uint32_t s = 0;
     if (conc_cas_u32(&w->u.s.fd_state, &s, 1, CONC_ACQUIRE, CONC_ACQUIRE)) {
@@ -466,9 +469,9 @@ conc_status conc_ws_fd(conc_waitset *w, int *fd)
 
 /* ---- close_now ---------------------------------------------------------- */
 
-conc_status conc_ws_discard(conc_waitset *w, conc_try_fn pop, void *obj,
-                            void *buf, conc_discard_fn discard, void *arg,
-                            size_t *discarded)
+conc_status conc_ws_discard_f(conc_waitset *w, unsigned flags, conc_try_fn pop,
+                              void *obj, void *buf, conc_discard_fn discard,
+                              void *arg, size_t *discarded)
 {
     size_t n = 0;
     void *item;
@@ -478,10 +481,57 @@ conc_status conc_ws_discard(conc_waitset *w, conc_try_fn pop, void *obj,
         if (discard)
             discard(buf ? buf : item, arg);
         n++;
-        if (conc_ws_flag(w, CONC_JOINABLE))
-            conc_ws_task_done(w);
+        if (conc_ws_has(flags, CONC_JOINABLE))
+            conc_ws_task_done_f(w, flags);
     }
     if (discarded)
         *discarded = n;
     return st == CONC_CLOSED ? CONC_OK : st;
+}
+
+/* ---- the same, with the waitset's own flags ----------------------------- */
+
+void conc_ws_wake(conc_waitset *w, enum conc_ws_side side, size_t n)
+{
+    conc_ws_wake_f(w, w->u.s.flags, side, n);
+}
+
+void conc_ws_wake_all(conc_waitset *w)
+{
+    conc_ws_wake_all_f(w, w->u.s.flags);
+}
+
+void conc_ws_closed(conc_waitset *w)
+{
+    conc_ws_closed_f(w, w->u.s.flags);
+}
+
+conc_status conc_ws_wait(conc_waitset *w, enum conc_ws_side side,
+                         conc_try_fn try_op, void *obj, void *arg,
+                         uint64_t timeout_ns)
+{
+    return conc_ws_wait_f(w, w->u.s.flags, side, try_op, obj, arg, timeout_ns);
+}
+
+void conc_ws_done_n(conc_waitset *w, uint64_t n)
+{
+    conc_ws_done_n_f(w, w->u.s.flags, n);
+}
+
+conc_status conc_ws_task_done(conc_waitset *w)
+{
+    return conc_ws_task_done_f(w, w->u.s.flags);
+}
+
+conc_status conc_ws_join(conc_waitset *w, uint64_t timeout_ns)
+{
+    return conc_ws_join_f(w, w->u.s.flags, timeout_ns);
+}
+
+conc_status conc_ws_discard(conc_waitset *w, conc_try_fn pop, void *obj,
+                            void *buf, conc_discard_fn discard, void *arg,
+                            size_t *discarded)
+{
+    return conc_ws_discard_f(w, w->u.s.flags, pop, obj, buf, discard, arg,
+                             discarded);
 }

@@ -48,7 +48,9 @@ int main(void)
     conc_status st;
     long m = 9, o = 0;
     conc_shmring *s = conc_shmring_create(NULL, 2, sizeof m, 0, &st);
-    if (!s || conc_shmring_push(s, &m) != CONC_OK || conc_shmring_pop(s, &o) != CONC_OK || o != 9)
+    size_t rec = 1;
+    if (!s || conc_shmring_push(s, &m) != CONC_OK || conc_shmring_pop(s, &o) != CONC_OK || o != 9 ||
+        conc_shmring_recover(s, &rec) != CONC_OK || rec != 0)
         return 4;
     conc_shmring_detach(s);
     if (strcmp(conc_version(), CONC_VERSION_STRING) != 0)

@@ -491,6 +491,41 @@ static void args_lfqueue(void)
     free(m);
 }
 
+/* conc_shmring: NULL handles and out-pointers (conc/shm.h). */
+static void args_shmring(void)
+{
+    diag("conc_shmring");
+    conc_status st = CONC_OK;
+    conc_shmring *r = conc_shmring_create(NULL, 2, 8, 0, &st);
+    ok(r != NULL, "conc_shmring_create(valid): %s", sname(st));
+    if (!r)
+        return;
+    unsigned char m[8] = {1}, o[8];
+    size_t n = 99;
+    EXPECT_ST(conc_shmring_push(NULL, m), CONC_EINVAL, "conc_shmring_push(NULL)");
+    EXPECT_ST(conc_shmring_push(r, NULL), CONC_EINVAL, "conc_shmring_push(r, NULL)");
+    EXPECT_ST(conc_shmring_pop(NULL, o), CONC_EINVAL, "conc_shmring_pop(NULL)");
+    EXPECT_ST(conc_shmring_pop(r, NULL), CONC_EINVAL, "conc_shmring_pop(r, NULL)");
+    EXPECT_ST(conc_shmring_push_wait(NULL, m, 0), CONC_EINVAL, "conc_shmring_push_wait(NULL)");
+    EXPECT_ST(conc_shmring_pop_wait(r, NULL, 0), CONC_EINVAL, "conc_shmring_pop_wait(r, NULL)");
+    EXPECT_ST(conc_shmring_close(NULL), CONC_EINVAL, "conc_shmring_close(NULL)");
+    EXPECT_ST(conc_shmring_close_now(NULL, NULL, NULL, &n), CONC_EINVAL,
+              "conc_shmring_close_now(NULL)");
+    EXPECT_ST(conc_shmring_task_done(NULL), CONC_EINVAL, "conc_shmring_task_done(NULL)");
+    EXPECT_ST(conc_shmring_join(NULL, 0), CONC_EINVAL, "conc_shmring_join(NULL)");
+    EXPECT_ST(conc_shmring_recover(NULL, &n), CONC_EINVAL, "conc_shmring_recover(NULL)");
+    ok(n == 99, "failed calls left *n alone");
+    ok(conc_shmring_len(NULL) == 0 && conc_shmring_capacity(NULL) == 0 &&
+           conc_shmring_msg_size(NULL) == 0 && conc_shmring_closed(NULL) == 0 &&
+           conc_shmring_memfd(NULL) == -1,
+       "conc_shmring_len/capacity/msg_size/closed(NULL) are 0, memfd(NULL) -1");
+    EXPECT_ST(conc_shmring_recover(r, NULL), CONC_OK, "conc_shmring_recover(r, NULL)");
+    EXPECT_ST(conc_shmring_push(r, m), CONC_OK, "conc_shmring_push after the bad calls");
+    conc_shmring_detach(r);
+    conc_shmring_detach(NULL);
+    ok(1, "conc_shmring_detach(NULL) returns");
+}
+
 int main(void)
 {
     tap_watchdog(60, "test_args");
@@ -503,6 +538,7 @@ int main(void)
     args_counter();
     args_sharded();
     args_mutexcounter();
+    args_shmring();
     done_testing();
     return tap_exit();
 }

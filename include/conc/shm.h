@@ -17,11 +17,45 @@
  *                                    and someone conc_shmring_unlink()s it;
  *   conc_shmring_attach_fd(fd, ...)  map an fd received somehow;
  *   conc_shmring_format()/attach()   in memory the caller mapped itself.
- * Attaching checks a header (magic, layout version, message size, capacity,
- * size): memory that is not a conc ring of this version and geometry gives
- * CONC_EFORMAT, never a crash.  (A deliberately forged header that passes
- * these checks can still make operations misbehave; share rings only with
- * processes you trust.)
+ * Attaching checks, reading each word once: the header (magic, `ready`,
+ * layout version, header size, message size 1 .. CONC_SHM_MAX_MSG and equal
+ * to the msg_size asked for unless that is 0, flags exactly as format
+ * writes them (shared, and CONC_JOINABLE or not), total size ==
+ * conc_shmring_footprint(capacity, msg_size) <= the mapping's size), then
+ * the ring behind it: its capacity, msg_size, order (== the order the
+ * capacity implies), its flags and its waiting state's flags, each exactly
+ * what format wrote for that header.  Anything else gives CONC_EFORMAT,
+ * never a crash.
+ *
+ * A hostile or corrupt peer.  Shared memory is a trust boundary: a process
+ * that can write the mapping can write any word of it, at any time.  The
+ * handle keeps the geometry and flags it checked at attach and never reads
+ * them from the mapping again; every other word (positions, entries,
+ * thresholds, counters, the waiting state) is checked or masked before it
+ * is used as an index, and every loop whose trip count such a word decides
+ * is bounded (by 4R + 4096 turns, R = 2 * 2^order entries, more than a
+ * correct ring ever needs).  So whatever a peer writes, this process
+ *   - never reads or writes outside the mapping, and never outside the
+ *     message it pushes or pops (push and pop copy exactly msg_size bytes);
+ *   - never reads, writes or closes a file descriptor (a shared ring has
+ *     none; a descriptor number in the mapping is never used);
+ *   - never blocks past its timeout, and never spins unboundedly in an
+ *     operation without one (push, pop, close, close_now, len, recover);
+ * and the worst it can do is lose, invent, duplicate or reorder messages of
+ * this ring, keep slots from being free (push says FULL), or make the
+ * operations answer:
+ *   CONC_EFORMAT   from push, pop, push_wait, pop_wait (which then stop
+ *                  waiting) and close_now: the ring's words are not what a
+ *                  correct ring can hold - an entry names a slot beyond the
+ *                  capacity (the entry is dropped: it named no slot), or an
+ *                  operation ran out of its retry budget (positions or
+ *                  entries corrupt).  A failed push leaves the message with
+ *                  the caller; a pop copies nothing.  The next call tries
+ *                  again; conc_shmring_recover repairs the index rings;
+ *   CONC_CLOSED    if the peer set the closed bit;
+ *   any count      from len (clamped to the capacity) and join (a peer's
+ *                  unfinished count).
+ * In a ring no peer corrupts, CONC_EFORMAT never happens.
  *
  * Waiting uses process-shared futexes (no FUTEX_PRIVATE_FLAG), so push_wait
  * in one process wakes pop_wait in another; close, task_done and join work
@@ -32,15 +66,36 @@
  * another to finish a step, so a process killed at any instruction never
  * blocks the others.  What it can lose, per operation it was inside (one per
  * thread): a push killed after taking a free slot but before publishing it
- * loses that slot (the capacity shrinks by one, for the ring's lifetime) and
- * its message (never delivered: the push did not return); a pop killed after
- * taking a message loses it (delivered to nobody) and its slot.  Messages
- * already pushed are never lost or duplicated.  A sleeping waiter that dies
- * leaves its watch count raised, which only makes later pushes issue a wake
- * call that wakes nobody.  join counts: a consumer that dies before
- * task_done leaves the count raised forever, so join with a timeout.
- * Tested by verify/test_shm.c, which kills a child at every schedule point
- * of a push and of a pop.
+ * loses that slot and its message (never delivered: the push did not
+ * return); a pop killed after taking a message loses it (delivered to
+ * nobody) and its slot.  Messages already pushed are never lost or
+ * duplicated.  Each lost slot shrinks the capacity by one until
+ * conc_shmring_recover gives it back.  A sleeping waiter that dies leaves
+ * its watch count raised, which only makes later pushes issue a wake call
+ * that wakes nobody.  join counts: a consumer that dies before task_done
+ * leaves the count raised forever, so join with a timeout.  Tested by
+ * verify/test_shm.c, which kills a child at every schedule point of a push
+ * and of a pop, and verify/test_shm_trust.c, which recovers the slots.
+ *
+ * Recovery.  conc_shmring_recover(r, &n) rebuilds both index rings of the
+ * ring from what they hold: every slot that is neither free (in the free
+ * ring) nor queued (in the allocated ring) goes back to the free ring, and
+ * n says how many.  Queued messages stay, in order; free slots stay free.
+ * Entries no correct ring can hold (a stale entry a killed pop left behind,
+ * a slot index beyond the capacity, a slot named twice, an entry outside
+ * Head..Tail) are dropped, positions are rebased and thresholds reset; the
+ * closed state is kept.  It also writes the header and the ring's geometry
+ * and flags back as this handle checked them.  Precondition: no other
+ * thread or process is inside any conc_shmring call on this ring
+ * (including one asleep in push_wait, pop_wait or join), e.g. after the
+ * peers were killed or have stopped.  If that is violated, recover still
+ * never crashes, never reads or writes outside the mapping and ends within
+ * a bounded number of steps (R entries per index ring, capacity slots), but
+ * the concurrent operations may lose, duplicate or reorder messages, or
+ * hand one slot to two pushes (their messages may then mix), exactly as a
+ * hostile peer could; a second recover, once quiescent, restores the
+ * capacity.  After recover with no operation in flight, push says FULL
+ * exactly when `capacity` messages are queued.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -55,7 +110,7 @@ extern "C" {
 #endif
 
 /* Layout version of the shared block; bumped on any change to it. */
-#define CONC_SHM_VERSION 1
+#define CONC_SHM_VERSION 2
 /* Largest message. */
 #define CONC_SHM_MAX_MSG ((size_t)1 << 20)
 
@@ -95,17 +150,21 @@ void conc_shmring_detach(conc_shmring *r);
 conc_status conc_shmring_unlink(const char *name);
 
 /* Copy msg_size bytes from msg into the ring.  CONC_OK, CONC_FULL,
- * CONC_CLOSED, CONC_EINVAL. */
+ * CONC_CLOSED, CONC_EINVAL; CONC_EFORMAT only when a peer corrupted the
+ * ring (above). */
 conc_status conc_shmring_push(conc_shmring *r, const void *msg);
 /* Copy the oldest message into out (msg_size bytes).  CONC_OK, CONC_EMPTY,
- * CONC_CLOSED, CONC_EINVAL. */
+ * CONC_CLOSED, CONC_EINVAL; CONC_EFORMAT only when a peer corrupted the
+ * ring (above). */
 conc_status conc_shmring_pop(conc_shmring *r, void *out);
 conc_status conc_shmring_push_wait(conc_shmring *r, const void *msg,
                                    uint64_t timeout_ns);
 conc_status conc_shmring_pop_wait(conc_shmring *r, void *out,
                                   uint64_t timeout_ns);
 conc_status conc_shmring_close(conc_shmring *r);
-/* discard(msg, arg) sees each discarded message (a temporary copy). */
+/* discard(msg, arg) sees each discarded message (a temporary copy).
+ * CONC_OK once the drain reached CLOSED; CONC_EFORMAT if a corrupt ring
+ * ended it early (*discarded counts what was discarded until then). */
 conc_status conc_shmring_close_now(conc_shmring *r, conc_discard_fn discard,
                                    void *arg, size_t *discarded);
 int conc_shmring_closed(const conc_shmring *r);
@@ -114,6 +173,12 @@ conc_status conc_shmring_join(conc_shmring *r, uint64_t timeout_ns);
 size_t conc_shmring_len(const conc_shmring *r);
 size_t conc_shmring_capacity(const conc_shmring *r);
 size_t conc_shmring_msg_size(const conc_shmring *r);
+/* Give back the slots killed peers took (contract above, "Recovery": run it
+ * only while no other thread or process is inside a call on this ring).
+ * CONC_OK and *recovered (may be NULL) the number of slots given back;
+ * CONC_EINVAL for NULL r; CONC_ENOMEM when capacity / 8 bytes of scratch
+ * cannot be allocated (nothing changed). */
+conc_status conc_shmring_recover(conc_shmring *r, size_t *recovered);
 
 #ifdef __cplusplus
 }

@@ -12,15 +12,44 @@
 
 #include "waitset.h"
 
+/* A ring's geometry and flags.  conc_ring keeps them in its first line; a
+ * ring in shared memory is driven through its handle's own copy, checked
+ * once at attach (conc__ring_check), so that nothing a peer writes into the
+ * ring's first line later is used as a size, an index bound or a flag. */
+typedef struct conc__ring_geom {
+    uint64_t capacity;
+    uint64_t msg_size; /* 0: items are void *; else bytes per message */
+    uint32_t order;    /* n = 2^order >= capacity; R = 2n entries */
+    uint32_t flags;    /* the waitset's flags (CONC_SHARED, CONC_JOINABLE) */
+} conc__ring_geom;
+
 /* Bytes for a ring of `capacity` messages of `msg_size` bytes; 0 if invalid. */
 size_t conc__ring_footprint(size_t capacity, size_t msg_size);
 /* `flags`: conc_ring_init's (CONC_FLAGS_ALL; shm.c always adds CONC_SHARED). */
 conc_status conc__ring_init(void *mem, size_t size, size_t capacity,
                             unsigned flags, size_t msg_size);
-conc_status conc__ring_put(conc_ring *r, const void *msg);
-conc_status conc__ring_get(conc_ring *r, void *out);
+/* Does the ring at r have exactly the geometry and flags conc__ring_init
+ * writes for (capacity, msg_size, flags)?  If so, *g is that geometry,
+ * computed from the arguments (not read back from r).  r must be readable
+ * for conc__ring_footprint(capacity, msg_size) bytes. */
+bool conc__ring_check(const conc_ring *r, size_t capacity, size_t msg_size,
+                      unsigned flags, conc__ring_geom *g);
+
+/* Message mode, with the caller's trusted geometry g.  Besides the statuses
+ * of conc_ring_push/pop: CONC_EFORMAT when the ring's words are not what a
+ * correct ring can hold (a slot index beyond the capacity, or more retries
+ * than a correct ring ever needs, see ring.c); nothing is copied then, and
+ * a failed push leaves the message with the caller. */
+conc_status conc__ring_put(conc_ring *r, const conc__ring_geom *g, const void *msg);
+conc_status conc__ring_get(conc_ring *r, const conc__ring_geom *g, void *out);
+size_t conc__ring_len(const conc_ring *r, const conc__ring_geom *g);
+/* Give every slot that is neither in the free ring nor queued back to the
+ * free ring (*recovered: how many), and rebuild both index rings from what
+ * is left of them (contract in conc/shm.h, conc_shmring_recover).
+ * CONC_ENOMEM if a bitmap of capacity bits cannot be allocated. */
+conc_status conc__ring_recover(conc_ring *r, const conc__ring_geom *g,
+                               size_t *recovered);
 conc_waitset *conc__ring_ws(conc_ring *r);
-size_t conc__ring_msg_size(const conc_ring *r);
 /* Close without waking anyone (the caller wakes). */
 void conc__ring_close(conc_ring *r);
 bool conc__ring_is_closed(const conc_ring *r);

@@ -27,6 +27,13 @@
  * the count to 2^64-1).  Neither part can wrap: a push only takes back its
  * own provisional item, and task_done leaves count >= in flight.
  *
+ * Flags.  Each call reads the waitset's flags from w->u.s.flags, except the
+ * _f variants, which take them from the caller: a waitset in memory shared
+ * with other processes (conc_shmring) is written by peers, so its handle
+ * keeps the flags it checked at attach and passes them to every call; no
+ * decision (shared futex or private, fd or none, NOWAIT, JOINABLE) is then
+ * taken from a word a peer may have flipped.
+ *
  * Ordering argument (no lost wake-up).  A waiter does
  *     watch += 2 (seq_cst RMW); key = seq; try op; sleep while seq == key
  * and a notifier does
@@ -92,26 +99,40 @@ typedef conc_status (*conc_try_fn)(void *obj, void *arg);
 void conc_ws_init(conc_waitset *w, unsigned flags);
 void conc_ws_fini(conc_waitset *w);
 
-/* Slow paths (src/wait.c). */
+/* Slow paths (src/wait.c); the _f variants take `flags` as above. */
+void conc_ws_wake_f(conc_waitset *w, unsigned flags, enum conc_ws_side side,
+                    size_t n);
+void conc_ws_wake_all_f(conc_waitset *w, unsigned flags);
+/* Subtract n from the joinable word; wake joiners if the count hit zero. */
+void conc_ws_done_n_f(conc_waitset *w, unsigned flags, uint64_t n);
 void conc_ws_wake(conc_waitset *w, enum conc_ws_side side, size_t n);
 void conc_ws_wake_all(conc_waitset *w);
-/* Subtract n from the joinable word; wake joiners if the count hit zero. */
 void conc_ws_done_n(conc_waitset *w, uint64_t n);
 bool conc_ws_clear_fd(conc_waitset *w);
 
 /* Try `try(obj, arg)` until it gives something other than the side's
  * failure status (EMPTY for ITEMS, FULL for ROOM) or timeout_ns runs out. */
+conc_status conc_ws_wait_f(conc_waitset *w, unsigned flags,
+                           enum conc_ws_side side, conc_try_fn try_op,
+                           void *obj, void *arg, uint64_t timeout_ns);
 conc_status conc_ws_wait(conc_waitset *w, enum conc_ws_side side,
                          conc_try_fn try_op, void *obj, void *arg,
                          uint64_t timeout_ns);
+conc_status conc_ws_task_done_f(conc_waitset *w, unsigned flags);
 conc_status conc_ws_task_done(conc_waitset *w);
+conc_status conc_ws_join_f(conc_waitset *w, unsigned flags, uint64_t timeout_ns);
 conc_status conc_ws_join(conc_waitset *w, uint64_t timeout_ns);
 conc_status conc_ws_fd(conc_waitset *w, int *fd);
 /* After a container closed itself: wake everyone, make the fd readable. */
+void conc_ws_closed_f(conc_waitset *w, unsigned flags);
 void conc_ws_closed(conc_waitset *w);
 /* close_now's loop: pop until CLOSED, discard each item, task_done each.
  * buf NULL: pop(obj, void **) and discard the item; else pop(obj, buf) (a
- * message buffer) and discard(buf). */
+ * message buffer) and discard(buf).  Any other status than OK or CLOSED
+ * (e.g. CONC_EFORMAT from a corrupt shared ring) ends it and is returned. */
+conc_status conc_ws_discard_f(conc_waitset *w, unsigned flags, conc_try_fn pop,
+                              void *obj, void *buf, conc_discard_fn discard,
+                              void *arg, size_t *discarded);
 conc_status conc_ws_discard(conc_waitset *w, conc_try_fn pop, void *obj,
                             void *buf, conc_discard_fn discard, void *arg,
                             size_t *discarded);
@@ -127,50 +148,56 @@ static inline bool conc_ws_mark_closed(conc_waitset *w)
     return conc_exchange_u32(&w->u.s.closed, 1, CONC_SEQ_CST) == 0;
 }
 
+static inline bool conc_ws_has(unsigned flags, unsigned f)
+{
+    return (flags & f) != 0;
+}
+
 static inline bool conc_ws_flag(const conc_waitset *w, unsigned f)
 {
-    return (w->u.s.flags & f) != 0;
+    return conc_ws_has(w->u.s.flags, f);
 }
 
 #define CONC_WS_INFLIGHT_ONE ((uint64_t)1 << 44)
 #define CONC_WS_COUNT_MASK (CONC_WS_INFLIGHT_ONE - 1)
 
-static inline void conc_ws_will_push(conc_waitset *w)
+static inline void conc_ws_will_push_f(conc_waitset *w, unsigned flags)
 {
-    if (conc_ws_flag(w, CONC_JOINABLE))
+    if (conc_ws_has(flags, CONC_JOINABLE))
         conc_fetch_add_u64(&w->unfinished, CONC_WS_INFLIGHT_ONE + 1, CONC_SEQ_CST);
 }
 
-static inline void conc_ws_push_landed(conc_waitset *w)
+static inline void conc_ws_push_landed_f(conc_waitset *w, unsigned flags)
 {
-    if (conc_ws_flag(w, CONC_JOINABLE))
+    if (conc_ws_has(flags, CONC_JOINABLE))
         conc_fetch_sub_u64(&w->unfinished, CONC_WS_INFLIGHT_ONE, CONC_SEQ_CST);
 }
 
-static inline void conc_ws_unpush(conc_waitset *w)
+static inline void conc_ws_unpush_f(conc_waitset *w, unsigned flags)
 {
-    if (conc_ws_flag(w, CONC_JOINABLE))
-        conc_ws_done_n(w, CONC_WS_INFLIGHT_ONE + 1);
+    if (conc_ws_has(flags, CONC_JOINABLE))
+        conc_ws_done_n_f(w, flags, CONC_WS_INFLIGHT_ONE + 1);
 }
 
-static inline void conc_ws_count_pushed(conc_waitset *w, size_t k)
+static inline void conc_ws_count_pushed_f(conc_waitset *w, unsigned flags,
+                                          size_t k)
 {
-    if (k && conc_ws_flag(w, CONC_JOINABLE))
+    if (k && conc_ws_has(flags, CONC_JOINABLE))
         conc_fetch_add_u64(&w->unfinished, k, CONC_SEQ_CST);
 }
 
-static inline void conc_ws_pushed(conc_waitset *w, size_t n)
+static inline void conc_ws_pushed_f(conc_waitset *w, unsigned flags, size_t n)
 {
-    if (n && !conc_ws_flag(w, CONC_NOWAIT) &&
+    if (n && !conc_ws_has(flags, CONC_NOWAIT) &&
         conc_load_u32(&w->u.s.pop_watch, CONC_SEQ_CST) != 0)
-        conc_ws_wake(w, CONC_WS_ITEMS, n);
+        conc_ws_wake_f(w, flags, CONC_WS_ITEMS, n);
 }
 
-static inline void conc_ws_popped(conc_waitset *w, size_t n)
+static inline void conc_ws_popped_f(conc_waitset *w, unsigned flags, size_t n)
 {
-    if (n && !conc_ws_flag(w, CONC_NOWAIT) &&
+    if (n && !conc_ws_has(flags, CONC_NOWAIT) &&
         conc_load_u32(&w->u.s.push_watch, CONC_SEQ_CST) != 0)
-        conc_ws_wake(w, CONC_WS_ROOM, n);
+        conc_ws_wake_f(w, flags, CONC_WS_ROOM, n);
 }
 
 /* Called when a pop is about to answer CONC_EMPTY.  True: an eventfd was
@@ -178,12 +205,48 @@ static inline void conc_ws_popped(conc_waitset *w, size_t n)
  * answers EMPTY (an item may have arrived while the fd still read as ready,
  * and its pusher then did not write the fd again).  False, with nothing
  * done, when the eventfd belongs to another process (src/wait.c). */
-static inline bool conc_ws_rearm(conc_waitset *w)
+static inline bool conc_ws_rearm_f(conc_waitset *w, unsigned flags)
 {
-    if (conc_ws_flag(w, CONC_NOWAIT | CONC_SHARED) ||
+    if (conc_ws_has(flags, CONC_NOWAIT | CONC_SHARED) ||
         !(conc_load_u32(&w->u.s.pop_watch, CONC_SEQ_CST) & 1u))
         return false;
     return conc_ws_clear_fd(w);
+}
+
+/* The same with the waitset's own flags (in-process structures). */
+static inline void conc_ws_will_push(conc_waitset *w)
+{
+    conc_ws_will_push_f(w, w->u.s.flags);
+}
+
+static inline void conc_ws_push_landed(conc_waitset *w)
+{
+    conc_ws_push_landed_f(w, w->u.s.flags);
+}
+
+static inline void conc_ws_unpush(conc_waitset *w)
+{
+    conc_ws_unpush_f(w, w->u.s.flags);
+}
+
+static inline void conc_ws_count_pushed(conc_waitset *w, size_t k)
+{
+    conc_ws_count_pushed_f(w, w->u.s.flags, k);
+}
+
+static inline void conc_ws_pushed(conc_waitset *w, size_t n)
+{
+    conc_ws_pushed_f(w, w->u.s.flags, n);
+}
+
+static inline void conc_ws_popped(conc_waitset *w, size_t n)
+{
+    conc_ws_popped_f(w, w->u.s.flags, n);
+}
+
+static inline bool conc_ws_rearm(conc_waitset *w)
+{
+    return conc_ws_rearm_f(w, w->u.s.flags);
 }
 
 /* The public waiting API of a family P with handle type T, defined once
