@@ -125,11 +125,15 @@ static inline bool cycle_lt(const geom *r, uint64_t a, uint64_t b)
  * flight) or until the threshold (3n - 1 failed turns) runs out, an enqueue
  * once per entry it finds occupied or passed (at most R); 4096 covers that
  * many operations in flight at once.  An operation that runs out answers
- * CONC_EFORMAT (ring_put, ring_get).  In-process rings are trusted and keep
- * an unbounded budget: their behaviour is unchanged. */
+ * CONC_EFORMAT (ring_put, ring_get).  In-process rings, and conc_rings
+ * shared by trusting processes, keep an unbounded budget: their behaviour
+ * is unchanged. */
 static inline uint64_t op_budget(const geom *g)
 {
-    if (!conc_ws_has(g->flags, CONC_SHARED))
+    /* Message mode is conc_shmring's alone: the trust boundary.  A conc_ring
+     * with CONC_SHARED is shared among processes that trust one another
+     * (ring.h), and never answers CONC_EFORMAT. */
+    if (!g->msg_size || !conc_ws_has(g->flags, CONC_SHARED))
         return UINT64_MAX;
     return 4 * ring_R(g) + 4096;
 }

@@ -15,8 +15,9 @@
  * (CONC_STACK_TAG_BITS=4), where U = 16 must show the wrap (the bound is
  * exactly as stated) and U = 14 must not; and against the normal verify
  * library, where U = 16 must not (the tag is wider than 4 bits there).
- * `--updates U` runs one scenario with that U (e.g. 2147483648 = 2^31, the
- * old 31-bit tag's wrap: about a minute) and reports what happened.
+ * `--updates U` runs one scenario with that U at P1's last point before
+ * its CAS (e.g. 2147483648 = 2^31, the old 31-bit tag's wrap: a few
+ * minutes in the verify build) and reports what happened.
  *
  * Each scenario enumerates P1's parking point k up to its CAS (located by
  * len(): P1's CAS has taken effect once len drops), and P2's up to the
@@ -175,14 +176,26 @@ int main(int argc, char **argv)
 {
     park_install();
     if (argc == 3 && strcmp(argv[1], "--updates") == 0) {
+        /* One long run, at P1's last point before its CAS only (found by
+         * cheap runs with U = 4): that is where a wrap would show. */
         uint64_t u = strtoull(argv[2], NULL, 0);
-        int sf;
-        uint64_t pts;
-        int c = scenario(u, &sf, &pts);
-        ok(sf == 0 && pts >= 2, "U=%" PRIu64 ": the scenario ran at %" PRIu64
-           " parking points", u, pts);
-        ok(c == 0, "U=%" PRIu64 ": the parked CAS never succeeded on a "
-           "recycled head (%d corrupted runs)", u, c);
+        uint64_t k2 = find_k2(), last = 0;
+        char why[160];
+        for (uint64_t k1 = 1; k2 && k1 < 64; k1++) {
+            bool past;
+            run(k1, k2, 4, &past, why, sizeof why);
+            if (past)
+                break;
+            last = k1;
+        }
+        ok(k2 && last, "P1's last point before its CAS: %" PRIu64 " (P2 at %" PRIu64 ")",
+           last, k2);
+        bool past;
+        enum outcome o = last ? run(last, k2, u, &past, why, sizeof why) : SETUP_FAILED;
+        diag("U=%" PRIu64 ": %s", u, why);
+        ok(o == INTACT, "U=%" PRIu64 ": the parked CAS did not succeed on a "
+           "recycled head (%s)", u,
+           o == INTACT ? "intact" : o == CORRUPTED ? "corrupted" : "setup failed");
         done_testing();
         return tap_exit();
     }

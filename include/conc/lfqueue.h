@@ -86,7 +86,10 @@ conc_status conc_lfqueue_push_many(conc_lfqueue *q, void *const *items,
                                    size_t n, size_t *pushed);
 conc_status conc_lfqueue_pop_many(conc_lfqueue *q, void **out, size_t max,
                                   size_t *popped);
-/* Approximate number of items; 0 for NULL. */
+/* Approximate number of items (exact when quiescent, but for one case: a
+ * push that appended a segment while a close was marking the last one
+ * leaves that segment part-filled behind the new one, and len then counts
+ * it as full, overstating by up to 1007 until it is drained); 0 for NULL. */
 size_t conc_lfqueue_len(const conc_lfqueue *q);
 /* SIZE_MAX (unbounded); 0 for NULL. */
 size_t conc_lfqueue_capacity(const conc_lfqueue *q);

@@ -19,9 +19,11 @@
  *   passes its own mapping address).  push and pop work across processes
  *   with any flags; waiting, close and join across processes need
  *   CONC_SHARED at init (conc/wait.h), which gives process-shared futexes
- *   and no fd.  For fixed-size messages (rather than void *) between
- *   unrelated processes, with a checked header, use conc_shmring
- *   (conc/shm.h).
+ *   and no fd.  The processes sharing a conc_ring trust one another: its
+ *   words are used as written.  For fixed-size messages (rather than
+ *   void *) between unrelated processes, or with a peer that may be hostile
+ *   or corrupt the memory, use conc_shmring (conc/shm.h), which checks
+ *   every word it reads from the mapping.
  * Capacity: exact.  A ring made for N items accepts exactly N pushes before
  *   CONC_FULL, for every N from 1 to CONC_RING_MAX_CAPACITY.
  * Ordering: a successful push happens-before the pop that returns its item.

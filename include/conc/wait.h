@@ -57,7 +57,8 @@
  * While every unfinished item might be one of those, task_done waits for
  * the pushes in flight to return (a few instructions, unless a pusher is
  * preempted; in a CONC_SHARED structure at most 1 s, since a peer may have
- * died inside its push: then CONC_EINVAL, nothing changed).  join counts
+ * died inside its push: then CONC_EINVAL, nothing changed; and never from
+ * a signal handler that may have interrupted a push).  join counts
  * the pushes in flight as unfinished.  At most 2^20 pushes in flight and
  * 2^44 unfinished items.  Without CONC_JOINABLE both return CONC_EINVAL:
  * the count costs one atomic add per push for the locked families, two
