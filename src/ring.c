@@ -128,6 +128,11 @@ static inline bool cycle_lt(const geom *r, uint64_t a, uint64_t b)
  * CONC_EFORMAT (ring_put, ring_get).  In-process rings, and conc_rings
  * shared by trusting processes, keep an unbounded budget: their behaviour
  * is unchanged. */
+/* The index-ring loops and put/get are specialised for "no budget" (a
+ * NULL budget, constant-folded): an in-process ring pays nothing for the
+ * shared ring's bounds (measured with callgrind in docs/issue-8/). */
+#define RING_ALWAYS static inline __attribute__((always_inline))
+
 static inline uint64_t op_budget(const geom *g)
 {
     /* Message mode is conc_shmring's alone: the trust boundary.  A conc_ring
@@ -138,9 +143,12 @@ static inline uint64_t op_budget(const geom *g)
     return 4 * ring_R(g) + 4096;
 }
 
-/* One turn of a budgeted loop: false when the budget is spent. */
+/* One turn of a budgeted loop: false when the budget is spent.  NULL: no
+ * budget (in-process rings; the compiler drops the test, see RING_ALWAYS). */
 static inline bool spend(uint64_t *budget)
 {
+    if (!budget)
+        return true;
     if (*budget == 0)
         return false;
     --*budget;
@@ -181,8 +189,9 @@ static void catchup(conc_atomic_u64 *tail_w, conc_atomic_u64 *head_w,
 
 /* False when the ring is closed (aq only: fq is never closed) or the
  * budget is spent (*budget == 0). */
-static bool iring_enqueue(const geom *r, struct iring *q, conc_atomic_u64 *ent,
-                          uint64_t idx, uint64_t *budget)
+RING_ALWAYS bool iring_enqueue_in(const geom *r, struct iring *q,
+                                 conc_atomic_u64 *ent, uint64_t idx,
+                                 uint64_t *budget)
 {
     const uint64_t bot = ring_bot(r), safe = ring_safe(r);
     const unsigned cs = ring_cshift(r);
@@ -262,8 +271,9 @@ static bool iring_item_ahead(const geom *r, struct iring *q, conc_atomic_u64 *en
  *     at most) keeps the paper's livelock fix: no dequeuer chases enqueuers
  *     for ever; past it, each further round needs a finished enqueue.
  * The paper's exact exit (Tail <= H + 1: nothing issued past us) is kept. */
-static bool iring_dequeue(const geom *r, struct iring *q, conc_atomic_u64 *ent,
-                          uint64_t *idx, bool drain, uint64_t *budget)
+RING_ALWAYS bool iring_dequeue_in(const geom *r, struct iring *q,
+                                 conc_atomic_u64 *ent, uint64_t *idx,
+                                 bool drain, uint64_t *budget)
 {
     const uint64_t bot = ring_bot(r), safe = ring_safe(r);
     const unsigned cs = ring_cshift(r);
@@ -333,6 +343,50 @@ static bool iring_dequeue(const geom *r, struct iring *q, conc_atomic_u64 *ent,
             }
         }
     }
+}
+
+/* The two specialisations of each, and the choice between them (budget
+ * NULL: unbounded). */
+static bool iring_enqueue_unb(const geom *r, struct iring *q,
+                              conc_atomic_u64 *ent, uint64_t idx)
+{
+    return iring_enqueue_in(r, q, ent, idx, NULL);
+}
+
+static bool iring_enqueue_bud(const geom *r, struct iring *q,
+                              conc_atomic_u64 *ent, uint64_t idx,
+                              uint64_t *budget)
+{
+    return iring_enqueue_in(r, q, ent, idx, budget);
+}
+
+static bool iring_dequeue_unb(const geom *r, struct iring *q,
+                              conc_atomic_u64 *ent, uint64_t *idx, bool drain)
+{
+    return iring_dequeue_in(r, q, ent, idx, drain, NULL);
+}
+
+static bool iring_dequeue_bud(const geom *r, struct iring *q,
+                              conc_atomic_u64 *ent, uint64_t *idx, bool drain,
+                              uint64_t *budget)
+{
+    return iring_dequeue_in(r, q, ent, idx, drain, budget);
+}
+
+RING_ALWAYS bool iring_enqueue(const geom *r, struct iring *q,
+                               conc_atomic_u64 *ent, uint64_t idx,
+                               uint64_t *budget)
+{
+    return budget ? iring_enqueue_bud(r, q, ent, idx, budget)
+                  : iring_enqueue_unb(r, q, ent, idx);
+}
+
+RING_ALWAYS bool iring_dequeue(const geom *r, struct iring *q,
+                               conc_atomic_u64 *ent, uint64_t *idx, bool drain,
+                               uint64_t *budget)
+{
+    return budget ? iring_dequeue_bud(r, q, ent, idx, drain, budget)
+                  : iring_dequeue_unb(r, q, ent, idx, drain);
 }
 
 /* ---- construction ------------------------------------------------------- */
@@ -470,8 +524,8 @@ void conc_ring_free(conc_ring *ring)
 
 /* The one push: `msg` (message mode) or `item`.  g: the trusted geometry
  * (&r->u.g, or a shared ring's handle copy). */
-static conc_status ring_put(conc_ring *r, const geom *g, const void *msg,
-                            void *item)
+RING_ALWAYS conc_status ring_put(conc_ring *r, const geom *g, const void *msg,
+                                void *item, const bool bounded)
 {
     conc_waitset *w = &r->ws;
     const unsigned fl = g->flags;
@@ -483,8 +537,9 @@ static conc_status ring_put(conc_ring *r, const geom *g, const void *msg,
     conc_ws_will_push_f(w, fl);
     conc_status st = CONC_FULL;
     uint64_t idx, budget = op_budget(g);
-    if (!iring_dequeue(g, &r->fq, fq_entries(r, g), &idx, false, &budget)) {
-        if (budget == 0)
+    uint64_t *bp = bounded ? &budget : NULL;
+    if (!iring_dequeue(g, &r->fq, fq_entries(r, g), &idx, false, bp)) {
+        if (bounded && budget == 0)
             st = CONC_EFORMAT; /* a shared ring's words are corrupt */
         else if (conc_load_u64(&r->aq.tail, SC) & CLOSED_BIT)
             st = CONC_CLOSED;
@@ -499,19 +554,19 @@ static conc_status ring_put(conc_ring *r, const geom *g, const void *msg,
     }
     /* Published by the aq entry CAS in iring_enqueue (seq_cst, so release);
      * the popper's seq_cst load of that entry acquires it. */
-    if (g->msg_size)
+    if (msg) /* message mode (conc_shmring; msg_size > 0) */
         memcpy(ring_msgs(r, g) + idx * msg_stride(g->msg_size), msg,
                g->msg_size);
     else
         conc_store_uptr(&ring_data(r, g)[idx], (uintptr_t)item, CONC_RELAXED);
-    if (!iring_enqueue(g, &r->aq, aq_entries(r, g), idx, &budget)) {
+    if (!iring_enqueue(g, &r->aq, aq_entries(r, g), idx, bp)) {
         /* Closed under us (or a corrupt shared ring spent the budget): the
          * slot goes back, the item stays ours.  Should giving it back run
          * out of budget too, the slot is lost until conc_shmring_recover. */
         st = (conc_load_u64(&r->aq.tail, SC) & CLOSED_BIT) ? CONC_CLOSED
                                                           : CONC_EFORMAT;
         uint64_t back = op_budget(g);
-        iring_enqueue(g, &r->fq, fq_entries(r, g), idx, &back);
+        iring_enqueue(g, &r->fq, fq_entries(r, g), idx, bounded ? &back : NULL);
         goto fail;
     }
     conc_ws_push_landed_f(w, fl);
@@ -523,16 +578,18 @@ fail:
 }
 
 /* The one pop: into `out` (message mode) or *item. */
-static conc_status ring_get(conc_ring *r, const geom *g, void *out, void **item)
+RING_ALWAYS conc_status ring_get(conc_ring *r, const geom *g, void *out,
+                                void **item, const bool bounded)
 {
     conc_waitset *w = &r->ws;
     const unsigned fl = g->flags;
     uint64_t idx, budget = op_budget(g);
+    uint64_t *bp = bounded ? &budget : NULL;
     conc_atomic_u64 *aq = aq_entries(r, g);
-    if (!iring_dequeue(g, &r->aq, aq, &idx, false, &budget) &&
+    if (!iring_dequeue(g, &r->aq, aq, &idx, false, bp) &&
         !(conc_ws_rearm_f(w, fl) &&
-          iring_dequeue(g, &r->aq, aq, &idx, false, &budget))) {
-        if (budget == 0)
+          iring_dequeue(g, &r->aq, aq, &idx, false, bp))) {
+        if (bounded && budget == 0)
             return CONC_EFORMAT;
         if (!(conc_load_u64(&r->aq.tail, SC) & CLOSED_BIT))
             return CONC_EMPTY;
@@ -546,9 +603,9 @@ static conc_status ring_get(conc_ring *r, const geom *g, void *out, void **item)
             uint64_t t = conc_load_u64(&r->aq.tail, SC) & ~CLOSED_BIT;
             if ((int64_t)(h - t) >= 0)
                 return CONC_CLOSED;
-            if (iring_dequeue(g, &r->aq, aq, &idx, true, &budget))
+            if (iring_dequeue(g, &r->aq, aq, &idx, true, bp))
                 break;
-            if (budget == 0)
+            if (bounded && budget == 0)
                 return CONC_EFORMAT;
         }
     }
@@ -558,7 +615,7 @@ static conc_status ring_get(conc_ring *r, const geom *g, void *out, void **item)
         return CONC_EFORMAT;
     /* Ordered after the aq entry load that handed us idx, and before the
      * fq entry CAS that hands the slot to the next producer. */
-    if (g->msg_size)
+    if (out) /* message mode (conc_shmring; msg_size > 0) */
         memcpy(out, ring_msgs(r, g) + idx * msg_stride(g->msg_size),
                g->msg_size);
     else
@@ -566,7 +623,7 @@ static conc_status ring_get(conc_ring *r, const geom *g, void *out, void **item)
     /* Out of budget here (corrupt shared ring only) the message is still
      * ours; the slot is lost until conc_shmring_recover. */
     uint64_t back = op_budget(g);
-    iring_enqueue(g, &r->fq, fq_entries(r, g), idx, &back);
+    iring_enqueue(g, &r->fq, fq_entries(r, g), idx, bounded ? &back : NULL);
     conc_ws_popped_f(w, fl, 1);
     return CONC_OK;
 }
@@ -575,24 +632,24 @@ conc_status conc_ring_push(conc_ring *ring, void *item)
 {
     if (!ring || ring->u.g.msg_size)
         return CONC_EINVAL;
-    return ring_put(ring, &ring->u.g, NULL, item);
+    return ring_put(ring, &ring->u.g, NULL, item, false);
 }
 
 conc_status conc_ring_pop(conc_ring *ring, void **item)
 {
     if (!ring || !item || ring->u.g.msg_size)
         return CONC_EINVAL;
-    return ring_get(ring, &ring->u.g, NULL, item);
+    return ring_get(ring, &ring->u.g, NULL, item, false);
 }
 
 conc_status conc__ring_put(conc_ring *r, const geom *g, const void *msg)
 {
-    return ring_put(r, g, msg, NULL);
+    return ring_put(r, g, msg, NULL, true);
 }
 
 conc_status conc__ring_get(conc_ring *r, const geom *g, void *out)
 {
-    return ring_get(r, g, out, NULL);
+    return ring_get(r, g, out, NULL, true);
 }
 
 conc_waitset *conc__ring_ws(conc_ring *r) { return &r->ws; }
