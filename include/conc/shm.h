@@ -55,7 +55,10 @@
  *   CONC_CLOSED    if the peer set the closed bit;
  *   any count      from len (clamped to the capacity) and join (a peer's
  *                  unfinished count).
- * In a ring no peer corrupts, CONC_EFORMAT never happens.
+ * In a ring no peer corrupts, CONC_EFORMAT would need one operation to
+ * fail more than 4R + 4096 turns in a row (each failed turn is another
+ * operation's success or a position passed by a dequeuer); with fewer than
+ * 4096 operations in flight at once that does not happen.
  *
  * Waiting uses process-shared futexes (no FUTEX_PRIVATE_FLAG), so push_wait
  * in one process wakes pop_wait in another; close, task_done and join work
