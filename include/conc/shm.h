@@ -58,7 +58,8 @@
  * In a ring no peer corrupts, CONC_EFORMAT would need one operation to
  * fail more than 4R + 4096 turns in a row (each failed turn is another
  * operation's success or a position passed by a dequeuer); with fewer than
- * 4096 operations in flight at once that does not happen.
+ * 4096 operations in flight at once we know no schedule that does it, and
+ * no test or stress run has seen it.
  *
  * Waiting uses process-shared futexes (no FUTEX_PRIVATE_FLAG), so push_wait
  * in one process wakes pop_wait in another; close, task_done and join work
