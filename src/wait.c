@@ -351,7 +351,11 @@ void conc_ws_done_n_f(conc_waitset *w, unsigned flags, uint64_t n)
  * have written anything into the word). */
 #define TASK_DONE_SHARED_WAIT_NS 1000000000u
 
-conc_status conc_ws_task_done_f(conc_waitset *w, unsigned flags)
+/* may_wait: false in a shared waitset's close_now, which discards many
+ * items in a row: there an ambiguous count (every unit may be a push in
+ * flight, which a peer can fake) answers EINVAL at once instead of waiting
+ * up to TASK_DONE_SHARED_WAIT_NS per item (found by fuzz_shm). */
+static conc_status task_done_impl(conc_waitset *w, unsigned flags, bool may_wait)
 {
     if (!conc_ws_has(flags, CONC_JOINABLE))
         return CONC_EINVAL;
@@ -372,6 +376,8 @@ conc_status conc_ws_task_done_f(conc_waitset *w, unsigned flags)
         }
         /* Every unit of the count may be a push in flight that is about to
          * take its item back: wait until one of them has finished. */
+        if (!may_wait)
+            return CONC_EINVAL;
         if (spins < 64) {
             spins++;
             conc_spin_pause();
@@ -392,6 +398,11 @@ conc_status conc_ws_task_done_f(conc_waitset *w, unsigned flags)
     if ((u & CONC_WS_COUNT_MASK) == 1)
         wake_joiners(w, flags);
     return CONC_OK;
+}
+
+conc_status conc_ws_task_done_f(conc_waitset *w, unsigned flags)
+{
+    return task_done_impl(w, flags, true);
 }
 
 conc_status conc_ws_join_f(conc_waitset *w, unsigned flags, uint64_t timeout_ns)
@@ -482,7 +493,7 @@ conc_status conc_ws_discard_f(conc_waitset *w, unsigned flags, conc_try_fn pop,
             discard(buf ? buf : item, arg);
         n++;
         if (conc_ws_has(flags, CONC_JOINABLE))
-            conc_ws_task_done_f(w, flags);
+            task_done_impl(w, flags, !shared(flags));
     }
     if (discarded)
         *discarded = n;
