@@ -349,7 +349,10 @@ void conc_ws_done_n_f(conc_waitset *w, unsigned flags, uint64_t n)
 /* How long task_done waits for pushes in flight in a shared waitset before
  * it gives up with CONC_EINVAL (a peer may have died inside its push, or may
  * have written anything into the word). */
-#define TASK_DONE_SHARED_WAIT_NS 1000000000u
+#ifndef CONC_TASK_DONE_SHARED_WAIT_NS
+#define CONC_TASK_DONE_SHARED_WAIT_NS 1000000000u /* the fuzz build: 1 ms */
+#endif
+#define TASK_DONE_SHARED_WAIT_NS CONC_TASK_DONE_SHARED_WAIT_NS
 
 /* may_wait: false in a shared waitset's close_now, which discards many
  * items in a row: there an ambiguous count (every unit may be a push in
