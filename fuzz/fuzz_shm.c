@@ -56,6 +56,7 @@
 #include <conc/conc.h>
 
 #include "fuzz.h"
+#include "shmblock.h"
 
 #define MAX_OPS 256
 #define OP_DEADLINE_S 2.0
@@ -172,27 +173,16 @@ static size_t model_unfinished;
 
 static bool make_block(size_t cap, size_t msg, unsigned flags)
 {
-    long page = sysconf(_SC_PAGESIZE);
     blk.size = conc_shmring_footprint(cap, msg);
     if (!blk.size)
         fuzz_fail("footprint(%zu, %zu) is 0", cap, msg);
-    size_t body = (blk.size + (size_t)page - 1) / (size_t)page * (size_t)page;
-    blk.map_len = body + 2 * (size_t)page;
-    blk.map = mmap(NULL, blk.map_len, PROT_READ | PROT_WRITE,
-                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (blk.map == MAP_FAILED)
+    blk.mem = shmblock_map(blk.size, &blk.map, &blk.map_len);
+    if (!blk.mem)
         return false;
-    mprotect(blk.map, (size_t)page, PROT_NONE);
-    mprotect((char *)blk.map + (size_t)page + body, (size_t)page, PROT_NONE);
-    size_t start = ((size_t)page + body - blk.size) & ~(size_t)(CONC_ALIGN - 1);
-    blk.mem = (unsigned char *)blk.map + start;
     blk.cap = cap;
     blk.msg = msg;
     blk.flags = flags;
-    unsigned order = 3;
-    while (((size_t)1 << order) < cap)
-        order++;
-    blk.R = (uint64_t)2 << order;
+    blk.R = (uint64_t)2 << shmblock_order(cap);
     size_t msgs = OFF_WORDS + (size_t)(2 * blk.R + cap) * 8;
     size_t a[8] = {0, OFF_RING, OFF_WS, OFF_AQ, OFF_FQ, OFF_WORDS,
                    OFF_WORDS + (size_t)blk.R * 8, msgs};

@@ -97,13 +97,13 @@ static inline bool park_parked(park_thread *t) { return atomic_load(&t->parked);
 static inline bool park_done(park_thread *t) { return atomic_load(&t->done); }
 static inline bool park_waiting(park_thread *t) { return atomic_load(&t->waiting); }
 
-static inline void park_start(park_thread *t, void (*fn)(void *), void *arg,
-                              uint64_t at)
+static inline void park_start_(park_thread *t, void (*fn)(void *), void *arg,
+                               uint64_t at, int rmw_only)
 {
     t->fn = fn;
     t->arg = arg;
     t->at = at;
-    t->rmw_only = 0;
+    t->rmw_only = rmw_only;
     t->points = 0;
     atomic_init(&t->parked, 0);
     atomic_init(&t->release, 0);
@@ -117,26 +117,18 @@ static inline void park_start(park_thread *t, void (*fn)(void *), void *arg,
         sched_yield();
 }
 
+static inline void park_start(park_thread *t, void (*fn)(void *), void *arg,
+                              uint64_t at)
+{
+    park_start_(t, fn, arg, at, 0);
+}
+
 /* The same, counting only read-modify-write points (the steps that change
  * shared state), for scenarios stated as "after its m-th RMW". */
 static inline void park_start_rmw(park_thread *t, void (*fn)(void *), void *arg,
                                   uint64_t at)
 {
-    t->rmw_only = 1;
-    t->fn = fn;
-    t->arg = arg;
-    t->at = at;
-    t->points = 0;
-    atomic_init(&t->parked, 0);
-    atomic_init(&t->release, 0);
-    atomic_init(&t->done, 0);
-    atomic_init(&t->waiting, 0);
-    if (pthread_create(&t->tid, NULL, park_main_, t) != 0) {
-        perror("park_start_rmw: pthread_create");
-        exit(2);
-    }
-    while (!park_parked(t) && !park_done(t) && !park_waiting(t))
-        sched_yield();
+    park_start_(t, fn, arg, at, 1);
 }
 
 static inline void park_until_done_or_waiting(park_thread *t)

@@ -498,12 +498,6 @@ static void lfqueue_pop_empty_over_item(void)
        (unsigned long long)points, fails);
 }
 
-static void ring_pop_fn(void *p)
-{
-    struct ring_op *a = p;
-    a->st = conc_ring_pop(a->r, &a->item);
-}
-
 /* With the threshold negative and an item in (the state of defect 3, made
  * here by 24 = 3n pops parked before their decrement), the scan for an item
  * ahead loaded Head and Tail, then the entries: X popped by another and Y
@@ -520,7 +514,7 @@ static void ring_item_ahead_moved(void)
         conc_ring *r = conc_ring_new(8, CONC_NOWAIT);
         struct ring_op o = {r, CONC_EINVAL, NULL, 0};
         park_thread t;
-        park_start(&t, ring_pop_fn, &o, 0);
+        park_start(&t, ring_op_fn, &o, 0);
         park_join(&t);
         empty_pop = t.points; /* a failed pop's points: the last is the decrement */
         conc_ring_free(r);
@@ -532,7 +526,7 @@ static void ring_item_ahead_moved(void)
         conc_ring_pop(r, &o); /* threshold 3n-1, empty */
         for (int i = 0; i < ND; i++) {
             da[i] = (struct ring_op){r, CONC_EINVAL, NULL, 0};
-            park_start(&d[i], ring_pop_fn, &da[i], empty_pop);
+            park_start(&d[i], ring_op_fn, &da[i], empty_pop);
             if (!park_parked(&d[i]))
                 setup++;
         }
@@ -544,7 +538,7 @@ static void ring_item_ahead_moved(void)
             took += da[i].st == CONC_OK;
         struct ring_op a = {r, CONC_EINVAL, NULL, 0};
         park_thread t;
-        park_start(&t, ring_pop_fn, &a, k);
+        park_start(&t, ring_op_fn, &a, k);
         bool whole = park_done(&t);
         conc_status c = conc_ring_push(r, ITEM(2)); /* Y */
         void *b = NULL, *rest = NULL;

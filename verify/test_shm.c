@@ -31,6 +31,7 @@
 
 #include <conc/conc.h>
 
+#include "shmblock.h"
 #include "tap.h"
 #include "testutil.h"
 
@@ -56,12 +57,6 @@ static msg make(uint64_t seq)
 static int valid(const msg *m)
 {
     return m->check == m->seq * 0x9E3779B97F4A7C15ull;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 static int child_status(pid_t pid)
@@ -341,15 +336,6 @@ static int survivor_checks(conc_shmring *r, size_t cap, uint64_t k, uint64_t x,
     return good;
 }
 
-static atomic_long g_kill_at;
-static void kill_hook(int kind, void *arg)
-{
-    (void)kind;
-    (void)arg;
-    if (atomic_fetch_sub(&g_kill_at, 1) == 1)
-        raise(SIGKILL);
-}
-
 static void t_death_points(void)
 {
     const size_t cap = 4;
@@ -375,8 +361,7 @@ static void t_death_points(void)
         }
         pid_t pid = fork();
         if (pid == 0) {
-            atomic_store(&g_kill_at, at);
-            conc_verify_set_hook(kill_hook, NULL);
+            shmblock_kill_at(at);
             msg c = make(x);
             conc_shmring_push(r, &c);
             conc_shmring_pop(r, &c);

@@ -46,6 +46,7 @@
 #include <conc/conc.h>
 
 #include "tap.h"
+#include "shmblock.h"
 #include "testutil.h"
 
 #ifdef CONC_VERIFY
@@ -93,37 +94,21 @@ static uint32_t *u32_at(const block *b, size_t off) { return (uint32_t *)(void *
 static uint64_t *aq_ent(const block *b) { return u64_at(b, WORDS); }
 static uint64_t *fq_ent(const block *b) { return u64_at(b, WORDS) + b->R; }
 
-static unsigned order_for(size_t cap)
-{
-    unsigned o = 3;
-    while (((size_t)1 << o) < cap)
-        o++;
-    return o;
-}
-
 /* A formatted ring placed so that it ends (to within the 64-byte alignment)
  * at a PROT_NONE page, with another PROT_NONE page before it: any access
  * outside the block faults, in every build. */
 static block make_block(size_t cap, size_t msg, unsigned flags)
 {
     block b = {0};
-    long page = sysconf(_SC_PAGESIZE);
     b.size = conc_shmring_footprint(cap, msg);
     if (!b.size)
         bail_out("footprint(%zu, %zu)", cap, msg);
-    size_t body = (b.size + (size_t)page - 1) / (size_t)page * (size_t)page;
-    b.map_len = body + 2 * (size_t)page;
-    b.map = mmap(NULL, b.map_len, PROT_READ | PROT_WRITE,
-                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (b.map == MAP_FAILED)
+    b.mem = shmblock_map(b.size, &b.map, &b.map_len);
+    if (!b.mem)
         bail_out("mmap");
-    mprotect(b.map, (size_t)page, PROT_NONE);
-    mprotect((char *)b.map + (size_t)page + body, (size_t)page, PROT_NONE);
-    size_t start = ((size_t)page + body - b.size) & ~(size_t)63;
-    b.mem = (unsigned char *)b.map + start;
     b.cap = cap;
     b.msg = msg;
-    b.order = order_for(cap);
+    b.order = shmblock_order(cap);
     b.R = (uint64_t)2 << b.order;
     if (conc_shmring_format(b.mem, b.size, cap, msg, flags) != CONC_OK)
         bail_out("format");
@@ -502,17 +487,6 @@ static void drain(conc_shmring *r)
         ;
 }
 
-#ifdef CONC_VERIFY
-static atomic_long g_kill_at;
-static void kill_hook(int kind, void *arg)
-{
-    (void)kind;
-    (void)arg;
-    if (atomic_fetch_sub(&g_kill_at, 1) == 1)
-        raise(SIGKILL);
-}
-#endif
-
 static void t_recover_after_kills(void)
 {
     const size_t cap = 64;
@@ -533,8 +507,7 @@ static void t_recover_after_kills(void)
         fflush(stdout);
         pid_t pid = fork();
         if (pid == 0) {
-            atomic_store(&g_kill_at, at);
-            conc_verify_set_hook(kill_hook, NULL);
+            shmblock_kill_at(at);
             unsigned char c[16] = {2};
             conc_shmring_push(r, c);
             conc_shmring_pop(r, c);

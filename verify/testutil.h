@@ -16,6 +16,8 @@
  *                             times `verify` in the verify build; *why
  *                             names the build and *user the env value
  *                             (either may be NULL).
+ *   now_ns()                  CLOCK_MONOTONIC in nanoseconds.
+ *   sleep_ms(ms)              sleep about ms milliseconds.
  *   selected(name)            whether the registry entry `name` is to be
  *                             tested: CONC_TEST_ONLY=ring,stack runs only the
  *                             named entries (unset or empty: all).
@@ -26,6 +28,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <conc/conc.h>
 
@@ -99,6 +102,19 @@ static inline double test_scale(double tsan, double asan, double verify,
     if (user)
         *user = u;
     return u * mode;
+}
+
+static inline uint64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static inline void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
 }
 
 static inline int selected(const char *name)
