@@ -226,28 +226,38 @@ RING_ALWAYS bool iring_enqueue_in(const geom *r, struct iring *q,
 /* Is a finished enqueue waiting in [Head, Tail)?  Loads only: no position
  * is taken, so a poller of an empty ring never spoils a slow enqueuer's
  * position.  Bounded by R entries (more would wrap onto the same entries).
- * False means: when Tail was loaded, no finished enqueue was in [Head,
- * Tail) (positions below Head belong to dequeuers in flight), so "empty"
- * may be answered at that moment. */
-static bool iring_item_ahead(const geom *r, struct iring *q, conc_atomic_u64 *ent)
+ * AHEAD_NONE means: when Tail was loaded, no finished enqueue was in
+ * [Head, Tail) (positions below Head belong to dequeuers in flight), so
+ * "empty" may be answered at that moment.  AHEAD_ITEM: one was seen.
+ * AHEAD_MOVED: Head moved during the scan, so the scan proves nothing. */
+enum ahead { AHEAD_NONE, AHEAD_ITEM, AHEAD_MOVED };
+
+/* Scans that only saw Head move which one dequeue may look past before it
+ * answers empty (iring_dequeue_in). */
+#define MAX_MOVED 4
+
+static enum ahead iring_item_ahead(const geom *r, struct iring *q,
+                                   conc_atomic_u64 *ent)
 {
     const uint64_t bot = ring_bot(r);
     const unsigned cs = ring_cshift(r);
     uint64_t h = conc_load_u64(&q->head, SC);
     uint64_t t = conc_load_u64(&q->tail, SC) & ~CLOSED_BIT;
     if ((int64_t)(t - h) <= 0)
-        return false;
+        return AHEAD_NONE;
     uint64_t n = t - h < ring_R(r) ? t - h : ring_R(r);
     for (uint64_t p = h; p != h + n; p++) {
         uint64_t E = conc_load_u64(&ent[remap(r, p)], SC);
         if ((E >> cs) == pos_cycle(r, p) && (E & bot) != bot)
-            return true;
+            return AHEAD_ITEM;
     }
     /* "Nothing ahead" holds at the moment Tail was loaded only if no
      * dequeuer took a position during the scan: one that did may have
      * taken an item we had not reached yet, while a newer one lands past
-     * the Tail we loaded.  Then say "maybe" and let the loop look. */
-    return conc_load_u64(&q->head, SC) != h;
+     * the Tail we loaded.  Then say "maybe" (AHEAD_MOVED): that is not a
+     * finished enqueue, only another dequeuer's position, so the caller
+     * may look again but must not restore the budget on it. */
+    return conc_load_u64(&q->head, SC) != h ? AHEAD_MOVED : AHEAD_NONE;
 }
 
 /* `drain`: ignore the threshold and stop only when Head has passed Tail.
@@ -269,7 +279,9 @@ static bool iring_item_ahead(const geom *r, struct iring *q, conc_atomic_u64 *en
  *     out (every position issued before then has been visited) and, again,
  *     no finished enqueue waits ahead.  The first bound (Tail - H positions
  *     at most) keeps the paper's livelock fix: no dequeuer chases enqueuers
- *     for ever; past it, each further round needs a finished enqueue.
+ *     for ever; past it, each further round needs a finished enqueue seen
+ *     ahead, or is one of at most MAX_MOVED looks after a scan that Head
+ *     moved under.
  * The paper's exact exit (Tail <= H + 1: nothing issued past us) is kept. */
 RING_ALWAYS bool iring_dequeue_in(const geom *r, struct iring *q,
                                  conc_atomic_u64 *ent, uint64_t *idx,
@@ -277,14 +289,21 @@ RING_ALWAYS bool iring_dequeue_in(const geom *r, struct iring *q,
 {
     const uint64_t bot = ring_bot(r), safe = ring_safe(r);
     const unsigned cs = ring_cshift(r);
+    unsigned moved = 0; /* AHEAD_MOVED answers taken (MAX_MOVED) */
     if (!drain) {
         uint64_t th = conc_load_u64(&q->threshold, SC);
         if ((int64_t)th < 0) {
-            if (!iring_item_ahead(r, q, ent))
+            enum ahead a = iring_item_ahead(r, q, ent);
+            if (a == AHEAD_NONE)
                 return false;
             /* Pairs with the enqueue's reset: whichever comes second
-             * leaves the threshold at 3n-1. */
-            conc_cas_u64(&q->threshold, &th, (uint64_t)threshold_full(r), SC, SC);
+             * leaves the threshold at 3n-1.  Only a finished enqueue seen
+             * restores it; a moved Head only earns one more look. */
+            if (a == AHEAD_ITEM)
+                conc_cas_u64(&q->threshold, &th, (uint64_t)threshold_full(r),
+                             SC, SC);
+            else
+                moved++;
         }
     }
     bool spent = false;
@@ -329,17 +348,30 @@ RING_ALWAYS bool iring_dequeue_in(const geom *r, struct iring *q,
                 /* Every position issued before the budget ran out has been
                  * visited; later ones may hold finished items (the budget
                  * may have been spent by late decrements).  Answer "empty"
-                 * only if none waits ahead; else restore the budget and go
-                 * on.  Each restore needs a finished enqueue, so a dequeuer
-                 * that keeps going means enqueues keep completing: still
-                 * lock-free. */
-                if (!iring_item_ahead(r, q, ent))
+                 * only if none waits ahead.  If one does, restore the
+                 * budget and go on: each restore needs a finished enqueue
+                 * that some dequeuer will take, so a dequeuer that keeps
+                 * going means operations keep completing.  If the scan
+                 * only saw Head move (other dequeuers, perhaps failing as
+                 * we are), look again without restoring, at most
+                 * MAX_MOVED times: two failing dequeuers moving Head under
+                 * each other's scans would otherwise go on for ever while
+                 * every enqueue is overtaken (the livelock SCQ's threshold
+                 * exists to stop).  After that, "empty", as the paper
+                 * answers. */
+                enum ahead a = iring_item_ahead(r, q, ent);
+                if (a == AHEAD_NONE ||
+                    (a == AHEAD_MOVED && ++moved > MAX_MOVED))
                     return false;
-                uint64_t th = conc_load_u64(&q->threshold, SC);
-                if ((int64_t)th < 0)
-                    conc_cas_u64(&q->threshold, &th,
-                                 (uint64_t)threshold_full(r), SC, SC);
-                spent = false;
+                if (a == AHEAD_ITEM) {
+                    uint64_t th = conc_load_u64(&q->threshold, SC);
+                    if ((int64_t)th < 0)
+                        conc_cas_u64(&q->threshold, &th,
+                                     (uint64_t)threshold_full(r), SC, SC);
+                    spent = false;
+                } else {
+                    stop_at = T & ~CLOSED_BIT; /* look once more, further */
+                }
             }
         }
     }
