@@ -73,69 +73,69 @@ typedef struct conc_stack conc_stack;
  * CONC_NOWAIT, CONC_SHARED (conc/wait.h; CONC_SHARED is meant for X_init in
  * shared memory).  Unknown bits: NULL/errno EINVAL (new), CONC_EINVAL
  * (init). */
-conc_stack *conc_stack_new(size_t capacity, unsigned flags);
-void conc_stack_free(conc_stack *s);
-size_t conc_stack_footprint(size_t capacity);
-conc_status conc_stack_init(void *mem, size_t size, size_t capacity,
+CONC_API conc_stack *conc_stack_new(size_t capacity, unsigned flags);
+CONC_API void conc_stack_free(conc_stack *s);
+CONC_API size_t conc_stack_footprint(size_t capacity);
+CONC_API conc_status conc_stack_init(void *mem, size_t size, size_t capacity,
                             unsigned flags);
-conc_status conc_stack_fini(conc_stack *s);
+CONC_API conc_status conc_stack_fini(conc_stack *s);
 /* CONC_OK, CONC_FULL or CONC_CLOSED (item stays with the caller),
  * CONC_EINVAL. */
-conc_status conc_stack_push(conc_stack *s, void *item);
+CONC_API conc_status conc_stack_push(conc_stack *s, void *item);
 /* Pops the most recent item.  CONC_OK, CONC_EMPTY, CONC_CLOSED (closed and
  * drained), CONC_EINVAL. */
-conc_status conc_stack_pop(conc_stack *s, void **item);
+CONC_API conc_status conc_stack_pop(conc_stack *s, void **item);
 /* Item by item, in order; see conc_ring_push_many for the statuses. */
-conc_status conc_stack_push_many(conc_stack *s, void *const *items, size_t n,
+CONC_API conc_status conc_stack_push_many(conc_stack *s, void *const *items, size_t n,
                                  size_t *pushed);
-conc_status conc_stack_pop_many(conc_stack *s, void **out, size_t max,
+CONC_API conc_status conc_stack_pop_many(conc_stack *s, void **out, size_t max,
                                 size_t *popped);
 /* Approximate; in [0, capacity]; 0 for NULL. */
-size_t conc_stack_len(const conc_stack *s);
-size_t conc_stack_capacity(const conc_stack *s);
+CONC_API size_t conc_stack_len(const conc_stack *s);
+CONC_API size_t conc_stack_capacity(const conc_stack *s);
 /* Waiting, closing, joining, event loops: conc/wait.h.  Closing sets a bit in the
  * head word that every push and pop CASes: lock-free and linearizable. */
-conc_status conc_stack_push_wait(conc_stack *q, void *item, uint64_t timeout_ns);
-conc_status conc_stack_pop_wait(conc_stack *q, void **item, uint64_t timeout_ns);
-conc_status conc_stack_close(conc_stack *q);
-conc_status conc_stack_close_now(conc_stack *q, conc_discard_fn discard, void *arg,
+CONC_API conc_status conc_stack_push_wait(conc_stack *q, void *item, uint64_t timeout_ns);
+CONC_API conc_status conc_stack_pop_wait(conc_stack *q, void **item, uint64_t timeout_ns);
+CONC_API conc_status conc_stack_close(conc_stack *q);
+CONC_API conc_status conc_stack_close_now(conc_stack *q, conc_discard_fn discard, void *arg,
                                  size_t *discarded);
-int conc_stack_closed(const conc_stack *q);
-conc_status conc_stack_task_done(conc_stack *q);
-conc_status conc_stack_join(conc_stack *q, uint64_t timeout_ns);
-conc_status conc_stack_fd(conc_stack *q, int *fd);
+CONC_API int conc_stack_closed(const conc_stack *q);
+CONC_API conc_status conc_stack_task_done(conc_stack *q);
+CONC_API conc_status conc_stack_join(conc_stack *q, uint64_t timeout_ns);
+CONC_API conc_status conc_stack_fd(conc_stack *q, int *fd);
 
 /* Largest capacity of the lock-based stack. */
 #define CONC_MUTEXSTACK_MAX_CAPACITY ((size_t)1 << 30)
 
 typedef struct conc_mutexstack conc_mutexstack;
 
-conc_mutexstack *conc_mutexstack_new(size_t capacity, unsigned flags);
-void conc_mutexstack_free(conc_mutexstack *s);
-size_t conc_mutexstack_footprint(size_t capacity);
-conc_status conc_mutexstack_init(void *mem, size_t size, size_t capacity,
+CONC_API conc_mutexstack *conc_mutexstack_new(size_t capacity, unsigned flags);
+CONC_API void conc_mutexstack_free(conc_mutexstack *s);
+CONC_API size_t conc_mutexstack_footprint(size_t capacity);
+CONC_API conc_status conc_mutexstack_init(void *mem, size_t size, size_t capacity,
                                  unsigned flags);
-conc_status conc_mutexstack_fini(conc_mutexstack *s);
-conc_status conc_mutexstack_push(conc_mutexstack *s, void *item);
-conc_status conc_mutexstack_pop(conc_mutexstack *s, void **item);
+CONC_API conc_status conc_mutexstack_fini(conc_mutexstack *s);
+CONC_API conc_status conc_mutexstack_push(conc_mutexstack *s, void *item);
+CONC_API conc_status conc_mutexstack_pop(conc_mutexstack *s, void **item);
 /* Atomic batches: items[0] goes in first (so items[n-1] ends on top). */
-conc_status conc_mutexstack_push_many(conc_mutexstack *s, void *const *items,
+CONC_API conc_status conc_mutexstack_push_many(conc_mutexstack *s, void *const *items,
                                       size_t n, size_t *pushed);
 /* Atomic batch: out[0] is the top item. */
-conc_status conc_mutexstack_pop_many(conc_mutexstack *s, void **out,
+CONC_API conc_status conc_mutexstack_pop_many(conc_mutexstack *s, void **out,
                                      size_t max, size_t *popped);
-size_t conc_mutexstack_len(conc_mutexstack *s);
-size_t conc_mutexstack_capacity(const conc_mutexstack *s);
+CONC_API size_t conc_mutexstack_len(conc_mutexstack *s);
+CONC_API size_t conc_mutexstack_capacity(const conc_mutexstack *s);
 /* Waiting, closing, joining, event loops: conc/wait.h. */
-conc_status conc_mutexstack_push_wait(conc_mutexstack *q, void *item, uint64_t timeout_ns);
-conc_status conc_mutexstack_pop_wait(conc_mutexstack *q, void **item, uint64_t timeout_ns);
-conc_status conc_mutexstack_close(conc_mutexstack *q);
-conc_status conc_mutexstack_close_now(conc_mutexstack *q, conc_discard_fn discard, void *arg,
+CONC_API conc_status conc_mutexstack_push_wait(conc_mutexstack *q, void *item, uint64_t timeout_ns);
+CONC_API conc_status conc_mutexstack_pop_wait(conc_mutexstack *q, void **item, uint64_t timeout_ns);
+CONC_API conc_status conc_mutexstack_close(conc_mutexstack *q);
+CONC_API conc_status conc_mutexstack_close_now(conc_mutexstack *q, conc_discard_fn discard, void *arg,
                                       size_t *discarded);
-int conc_mutexstack_closed(const conc_mutexstack *q);
-conc_status conc_mutexstack_task_done(conc_mutexstack *q);
-conc_status conc_mutexstack_join(conc_mutexstack *q, uint64_t timeout_ns);
-conc_status conc_mutexstack_fd(conc_mutexstack *q, int *fd);
+CONC_API int conc_mutexstack_closed(const conc_mutexstack *q);
+CONC_API conc_status conc_mutexstack_task_done(conc_mutexstack *q);
+CONC_API conc_status conc_mutexstack_join(conc_mutexstack *q, uint64_t timeout_ns);
+CONC_API conc_status conc_mutexstack_fd(conc_mutexstack *q, int *fd);
 
 #ifdef __cplusplus
 }
