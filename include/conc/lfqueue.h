@@ -102,6 +102,7 @@ CONC_API size_t conc_lfqueue_memory(const conc_lfqueue *q);
 
 /* Waiting, closing, joining, event loops: the contract of conc/wait.h,
  * which gives every status. */
+
 /* Never waits (there is always room) but fails like push. */
 CONC_API conc_status conc_lfqueue_push_wait(conc_lfqueue *q, void *item,
                                             uint64_t timeout_ns);

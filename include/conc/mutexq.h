@@ -80,6 +80,7 @@ CONC_API size_t conc_mutexq_capacity(const conc_mutexq *q);
 /* Waiting, closing, joining, event loops: the contract of conc/wait.h,
  * which gives every status.  close takes the lock, so it is one point in the
  * order of pushes and pops. */
+
 /* Push, waiting up to timeout_ns for room. */
 CONC_API conc_status conc_mutexq_push_wait(conc_mutexq *q, void *item,
                                            uint64_t timeout_ns);

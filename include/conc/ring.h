@@ -120,6 +120,7 @@ CONC_API size_t conc_ring_capacity(const conc_ring *ring);
  * only after every position handed out before the close has been visited,
  * so no item pushed with CONC_OK is ever stranded.  Lock-free like push and
  * pop (the waits block, by definition, only while there is nothing to do). */
+
 /* Push, waiting up to timeout_ns for room. */
 CONC_API conc_status conc_ring_push_wait(conc_ring *ring, void *item,
                                          uint64_t timeout_ns);

@@ -168,6 +168,7 @@ CONC_API conc_status conc_shmring_pop(conc_shmring *r, void *out);
  * status, across processes (process-shared futexes); no fd.  push_wait,
  * pop_wait and close_now may also answer CONC_EFORMAT when a peer corrupted
  * the ring (above). */
+
 /* Push a copy of msg, waiting up to timeout_ns for room. */
 CONC_API conc_status conc_shmring_push_wait(conc_shmring *r, const void *msg,
                                             uint64_t timeout_ns);

@@ -106,6 +106,7 @@ CONC_API size_t conc_stack_capacity(const conc_stack *s);
 /* Waiting, closing, joining, event loops: the contract of conc/wait.h,
  * which gives every status.  Closing sets a bit in the head word that every
  * push and pop CASes: lock-free and linearizable. */
+
 /* Push, waiting up to timeout_ns for room. */
 CONC_API conc_status conc_stack_push_wait(conc_stack *s, void *item,
                                           uint64_t timeout_ns);
@@ -162,6 +163,7 @@ CONC_API size_t conc_mutexstack_capacity(const conc_mutexstack *s);
 /* Waiting, closing, joining, event loops: the contract of conc/wait.h,
  * which gives every status.  close takes the lock, so it is one point in the
  * order of pushes and pops. */
+
 /* Push, waiting up to timeout_ns for room. */
 CONC_API conc_status conc_mutexstack_push_wait(conc_mutexstack *s, void *item,
                                                uint64_t timeout_ns);
