@@ -45,7 +45,7 @@ if ! echo '#include <conc/conc.h>' |
   exit 1
 fi
 awk '/^# [0-9]+ "/ { keep = ($3 ~ /\/conc\/[a-z_]+\.h"$/); next }
-     keep' "$tmp/pp" | tr '\n' ' ' | tr ';{}' '\n\n\n' |
+     keep' "$tmp/pp" | tr '\n' ' ' | tr ';{}' '\n' |
   sed -E 's/[[:space:]]+/ /g; s/^ //; s/ $//' | grep -v '^$' >"$tmp/stmts" || true
 
 # The name a declaration declares: the identifier before its first

@@ -4,6 +4,7 @@
 # -Werror -pedantic; and twice in a row (include guards).  $CC (default cc)
 # and $CXX (default c++; set but empty, or not found: the C++ half is
 # skipped).  Prints TAP.
+# shellcheck disable=SC2086 # $CC and $CXX may be commands with arguments
 set -euo pipefail
 inc=$1
 CC=${CC:-cc}
@@ -15,7 +16,6 @@ flags=(-Wall -Wextra -Werror -pedantic -fsyntax-only -I "$inc")
 headers=()
 for h in "$inc"/conc/*.h; do headers+=("conc/$(basename "$h")"); done
 have_cxx=1
-# shellcheck disable=SC2086 # $CXX may be a command with arguments
 [ -n "$CXX" ] && command -v ${CXX%% *} >/dev/null 2>&1 || have_cxx=0
 
 echo "1..$(( ${#headers[@]} * 2 ))"
@@ -23,7 +23,6 @@ n=0; fails=0
 for h in "${headers[@]}"; do
   printf '#include <%s>\n#include <%s>\nint conc_header_check_;\n' "$h" "$h" >"$tmp/t.c"
   n=$((n+1))
-  # shellcheck disable=SC2086
   if $CC -std=c11 "${flags[@]}" -x c "$tmp/t.c" >"$tmp/log" 2>&1; then
     echo "ok $n - $h alone as C11"
   else
@@ -32,7 +31,6 @@ for h in "${headers[@]}"; do
   n=$((n+1))
   if [ "$have_cxx" -eq 0 ]; then
     echo "ok $n - $h alone as C++11 # SKIP no C++ compiler"
-  # shellcheck disable=SC2086
   elif $CXX -std=c++11 "${flags[@]}" -x c++ "$tmp/t.c" >"$tmp/log" 2>&1; then
     echo "ok $n - $h alone as C++11"
   else
