@@ -1,7 +1,9 @@
 # The two commands of the README:
 #   make test   - install what is missing, then build and run the whole test
 #                 suite three ways: gcc -Werror; clang + ThreadSanitizer;
-#                 gcc + AddressSanitizer + UndefinedBehaviorSanitizer.
+#                 gcc + AddressSanitizer + UndefinedBehaviorSanitizer; build
+#                 the whole tree as a release with -Werror and run its unit
+#                 suite; and check the install (pkg-config, subproject).
 #   make bench  - install what is missing, build a release build, run
 #                 conc-bench and print the table (BENCH_ARGS=... to pass flags).
 #   make fuzz SECONDS=N      - run each fuzz target for N seconds under
@@ -9,6 +11,9 @@
 #                 fuzz/findings/<target>/ (FUZZ_TARGETS=..., PARALLEL=2).
 #   make fuzz-afl SECONDS=N  - the same targets under AFL++ (findings in
 #                 fuzz/findings/afl/<target>/).
+#   make install [PREFIX=...] [DESTDIR=...] - the library alone: needs a C
+#                 compiler ($(CC)), meson and ninja, and installs only those
+#                 if they are missing.
 # Build trees live under build/ (one per configuration).
 
 SHELL := /bin/bash
@@ -23,8 +28,8 @@ export ASAN_OPTIONS := halt_on_error=1 detect_leaks=1 abort_on_error=0 exitcode=
 export UBSAN_OPTIONS := halt_on_error=1 print_stacktrace=1 exitcode=68
 SAN_NORECOVER := -Dc_args=-fno-sanitize-recover=all -Dcpp_args=-fno-sanitize-recover=all
 
-.PHONY: all deps test test-gcc test-tsan test-asan test-install bench install clean \
-	fuzz fuzz-afl
+.PHONY: all deps test test-gcc test-tsan test-asan test-release test-install bench \
+	install clean fuzz fuzz-afl
 
 PREFIX ?= /usr/local
 
@@ -37,8 +42,8 @@ deps:
 
 test: deps
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory test-gcc test-tsan test-asan test-install; \
-	echo "make test: all three builds and the install check passed in $$(( $$(date +%s) - start )) s"
+	$(MAKE) --no-print-directory test-gcc test-tsan test-asan test-release test-install; \
+	echo "make test: the three test builds, the release build and the install check passed in $$(( $$(date +%s) - start )) s"
 
 test-gcc:
 	@echo "== gcc -Wall -Wextra -Werror =="
@@ -63,6 +68,17 @@ test-asan:
 	ninja -C $(BUILD)/asan
 	setarch -R $(MESON_TEST) -C $(BUILD)/asan --timeout-multiplier 3
 
+# The whole tree (library, tests, stress, fuzz replay, examples, conc-bench
+# when its peers are installed) as a release build (-O3, NDEBUG) with
+# -Werror: optimisation finds warnings the debug builds do not.  Then the
+# fast unit suite against it.
+test-release:
+	@echo "== gcc release -Werror =="
+	@[ -d $(BUILD)/gcc-release ] || CC=gcc CXX=g++ meson setup $(BUILD)/gcc-release \
+		--buildtype=release -Dwerror=true -Dbench=auto
+	ninja -C $(BUILD)/gcc-release
+	$(MESON_TEST) -C $(BUILD)/gcc-release --suite unit
+
 # Install into a scratch prefix; build a consumer with pkg-config against it,
 # and another that uses conc as a meson subproject (conc_dep).
 test-install:
@@ -76,8 +92,10 @@ bench: deps
 	$(BUILD)/release/bench/conc-bench $(BENCH_ARGS)
 
 # Install headers, libconc.{a,so}, conc.pc under $(PREFIX) (DESTDIR honoured).
-install: deps
-	@[ -d $(BUILD)/install ] || CC=gcc meson setup $(BUILD)/install --buildtype=release \
+# Needs only a C compiler, meson and ninja (install-deps.sh build).
+install:
+	@CC="$(CC)" bash tools/install-deps.sh build
+	@[ -d $(BUILD)/install ] || CC="$(CC)" meson setup $(BUILD)/install --buildtype=release \
 		--prefix=$(PREFIX) -Dtests=false -Dbench=disabled
 	ninja -C $(BUILD)/install
 	meson install -C $(BUILD)/install $(if $(DESTDIR),--destdir $(DESTDIR))

@@ -270,8 +270,9 @@ conc_status conc_mutexcounter_add(conc_mutexcounter *c, int64_t delta,
     return CONC_OK;
 }
 
-conc_status conc_mutexcounter_read(conc_mutexcounter *c, int64_t *out)
+conc_status conc_mutexcounter_read(const conc_mutexcounter *cc, int64_t *out)
 {
+    conc_mutexcounter *c = (conc_mutexcounter *)cc; /* locked, not changed */
     if (c == NULL || out == NULL || pthread_mutex_lock(&c->lock) != 0)
         return CONC_EINVAL;
     uint64_t total = c->total;

@@ -215,8 +215,9 @@ conc_status conc_mutexq_pop_many(conc_mutexq *q, void **out, size_t max,
     return pop_n(q, out, max, popped);
 }
 
-size_t conc_mutexq_len(conc_mutexq *q)
+size_t conc_mutexq_len(const conc_mutexq *cq)
 {
+    conc_mutexq *q = (conc_mutexq *)cq; /* locked, not changed */
     if (q == NULL || lock(q) != 0)
         return 0;
     size_t n = q->len;

@@ -184,8 +184,9 @@ conc_status conc_mutexstack_pop_many(conc_mutexstack *s, void **out,
     return pop_n(s, out, max, popped);
 }
 
-size_t conc_mutexstack_len(conc_mutexstack *s)
+size_t conc_mutexstack_len(const conc_mutexstack *cs)
 {
+    conc_mutexstack *s = (conc_mutexstack *)cs; /* locked, not changed */
     if (s == NULL || lock(s) != 0)
         return 0;
     size_t n = s->len;

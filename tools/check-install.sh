@@ -5,7 +5,10 @@
 #     with `pkg-config --cflags --libs conc` run against the shared library;
 #     the same C program links statically (`pkg-config --static`).
 #  2. A fresh meson project with conc in subprojects/ gets it with
-#     dependency('conc') (meson.override_dependency) and runs.
+#     dependency('conc') (meson.override_dependency) and runs; with conc's
+#     default options the subproject builds the library only (no test,
+#     stress, fuzz, example or bench target, no test of conc's), and
+#     subproject_tests=true brings conc's test suite back.
 # Prints TAP.
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -17,7 +20,7 @@ ok()  { n=$((n+1)); echo "ok $n - $1"; }
 bad() { n=$((n+1)); fails=$((fails+1)); echo "not ok $n - $1"; }
 check() { local what=$1; shift; if "$@" >"$tmp/log" 2>&1; then ok "$what"; else bad "$what"; sed 's/^/# /' "$tmp/log"; fi; }
 
-echo "1..8"
+echo "1..12"
 check "meson install --destdir" meson install -C "$build" --destdir "$tmp/root" --quiet
 prefix=$(meson introspect "$build" --buildoptions | python3 -c \
   'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"]=="prefix"][0])')
@@ -74,9 +77,36 @@ ln -s "$src" "$tmp/proj/subprojects/conc"
 cp "$tmp/use.c" "$tmp/proj/use.c"
 cat >"$tmp/proj/meson.build" <<'M'
 project('user', 'c', default_options : ['c_std=c11'])
-conc = dependency('conc', fallback : ['conc', 'conc_dep'], default_options : ['tests=false', 'bench=disabled'])
+conc = dependency('conc', fallback : ['conc', 'conc_dep'])
 test('use', executable('use', 'use.c', dependencies : conc))
 M
 check "meson subproject: dependency('conc')" bash -c \
   "cd '$tmp/proj' && meson setup b --wrap-mode=forcefallback >/dev/null && ninja -C b >/dev/null && ./b/use"
+# harness_targets BUILDDIR: conc's targets outside the library (defined in
+# verify/, stress/, fuzz/, examples/ or bench/), then the tests, one a line.
+cat >"$tmp/harness.py" <<'P'
+import json, re, subprocess, sys
+b = sys.argv[1]
+intro = lambda what: json.loads(subprocess.check_output(['meson', 'introspect', b, what]))
+pat = re.compile(r'/subprojects/conc/(verify|stress|fuzz|examples|bench)/meson\.build$')
+for t in intro('--targets'):
+    if pat.search(t['defined_in']):
+        print('target', t['name'])
+for t in intro('--tests'):
+    if t['name'] != 'use':
+        print('test', t['name'])
+P
+check "meson subproject: no test, harness or bench target built by default" bash -c \
+  "out=\$(python3 '$tmp/harness.py' '$tmp/proj/b') && echo \"\$out\" && [ -z \"\$out\" ] && ! ls '$tmp/proj/b/subprojects/conc' | grep -E -x 'verify|stress|fuzz|examples|bench'"
+cat >"$tmp/cxx.py" <<'P'
+import json, subprocess, sys
+opts = json.loads(subprocess.check_output(['meson', 'introspect', sys.argv[1], '--buildoptions']))
+sys.exit(1 if any(o['section'] == 'compiler' and o['name'].startswith('cpp_') for o in opts) else 0)
+P
+check "meson subproject: the library needs a C compiler only (no C++ configured)" \
+  python3 "$tmp/cxx.py" "$tmp/proj/b"
+check "meson subproject: the verify library is not built" \
+  test ! -e "$tmp/proj/b/subprojects/conc/libconc-verify.a"
+check "meson subproject: subproject_tests=true configures conc's test suite" bash -c \
+  "cd '$tmp/proj' && meson setup b2 --wrap-mode=forcefallback -Dconc:subproject_tests=true >/dev/null && python3 '$tmp/harness.py' b2 | grep -q '^test '"
 [ "$fails" -eq 0 ]

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# install-deps.sh [base|fuzz|afl] - install what a make target needs, if
-# missing:
+# install-deps.sh [base|build|fuzz|afl] - install what a make target needs,
+# if missing:
 #   base (default)  `make test` / `make bench`
+#   build           `make install`: the library alone needs a C compiler
+#                   ($CC, else cc; gcc is installed if it is missing), meson
+#                   and ninja, nothing else
 #   fuzz            `make fuzz` (libFuzzer)
 #   afl             `make fuzz-afl` (the fuzz set and AFL++)
 # Debian 12 (bookworm).  Run as root (CI is root); otherwise uses sudo.
@@ -24,6 +27,15 @@ case $set_name in
       "liburcu-dev:glob:/usr/include/*/urcu/wfcqueue.h"
       "util-linux:cmd:setarch"
       "python3:cmd:python3"
+      "binutils:cmd:nm"
+    )
+    ;;
+  build)
+    cc_cmd=${CC:-cc}
+    checks=(
+      "meson:cmd:meson"
+      "ninja-build:cmd:ninja"
+      "gcc:cmd:${cc_cmd%% *}"
     )
     ;;
   fuzz|afl)
@@ -42,7 +54,7 @@ case $set_name in
     fi
     ;;
   *)
-    echo "usage: install-deps.sh [base|fuzz|afl]" >&2
+    echo "usage: install-deps.sh [base|build|fuzz|afl]" >&2
     exit 2
     ;;
 esac

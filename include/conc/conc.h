@@ -23,6 +23,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * CONC_API marks every function of the public interface; the library is
+ * built with hidden visibility (meson.build), so a function without it is
+ * internal and libconc.so does not export it (tools/check-abi.sh checks both
+ * ways).  The same attribute on the declaration a consumer sees is harmless
+ * and keeps the references default even under a consumer's
+ * `#pragma GCC visibility push(hidden)`.  A build of conc that wants its
+ * functions hidden too (conc linked statically into another shared
+ * library) may define CONC_API empty.  No inline function is defined in
+ * these headers, so nothing else is part of the ABI.
+ */
+#ifndef CONC_API
+#if defined(__GNUC__) && __GNUC__ >= 4 /* gcc, clang */
+#define CONC_API __attribute__((visibility("default")))
+#else
+#define CONC_API
+#endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -51,11 +70,11 @@ typedef enum conc_status {
 
 /* A static, human-readable name for a status ("CONC_FULL: structure is
  * full").  Unknown values give "unknown conc status".  Never NULL. */
-const char *conc_strerror(int status);
+CONC_API const char *conc_strerror(int status);
 
 /* The library's version string, e.g. "0.1.0" (may differ from the header's
  * CONC_VERSION_STRING when the shared library was upgraded underneath). */
-const char *conc_version(void);
+CONC_API const char *conc_version(void);
 
 #ifdef __cplusplus
 }

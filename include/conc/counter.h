@@ -6,7 +6,8 @@
  * live in memory shared between processes.
  *
  * conc_counter: one atomic word.
- *   Progress: wait-free (one fetch-and-add).  Memory: one cache line.
+ *   Progress: wait-free (one fetch-and-add).  Memory:
+ *   conc_counter_footprint() bytes, the word padded against false sharing.
  *   add returns the previous total; adds are linearizable and totally
  *   ordered.  Ordering: add and read are relaxed atomics: a counter orders
  *   nothing but itself (use it to count, not to publish data).
@@ -16,16 +17,17 @@
  *   more threads than shards, threads share slots, still correctly).  read
  *   sums every slot.
  *   Progress: add and read are wait-free (read takes `shards` loads).
- *   Memory: 128 * (shards + 1) bytes.
+ *   Memory: conc_sharded_footprint(shards) bytes: a header and one slot
+ *   per shard, each on cache lines of its own.
  *   What a read concurrent with adds returns: when every add is
  *   non-negative, a value between the total before the read began and the
  *   total after it ended (each slot only grows and is read once).  With
- *   mixed-sign adds it is the sum of each slot at some moment during the read,
- *   which need not be a total that ever existed.  Slots are given out per
- *   process, so in memory shared between processes the first thread of each
- *   process lands on slot 0: still exact, only more contended.  When no add is in flight,
- *   read is exact.  add does not return the previous total (no single word
- *   holds it).
+ *   mixed-sign adds it is the sum of each slot at some moment during the
+ *   read, which need not be a total that ever existed.  Slots are given out
+ *   per process, so in memory shared between processes the first thread of
+ *   each process lands on slot 0: still exact, only more contended.  When
+ *   no add is in flight, read is exact.  add does not return the previous
+ *   total (no single word holds it).
  *
  * conc_mutexcounter: a word under a process-shared pthread mutex; blocking;
  *   add returns the previous total.
@@ -47,16 +49,17 @@ extern "C" {
 typedef struct conc_counter conc_counter;
 
 /* A counter starting at 0.  NULL with errno ENOMEM. */
-conc_counter *conc_counter_new(void);
-void conc_counter_free(conc_counter *c);
-size_t conc_counter_footprint(void);
-conc_status conc_counter_init(void *mem, size_t size);
-conc_status conc_counter_fini(conc_counter *c);
+CONC_API conc_counter *conc_counter_new(void);
+CONC_API void conc_counter_free(conc_counter *c);
+CONC_API size_t conc_counter_footprint(void);
+CONC_API conc_status conc_counter_init(void *mem, size_t size);
+CONC_API conc_status conc_counter_fini(conc_counter *c);
 /* Add delta (may be negative); *prev (may be NULL) gets the total before.
  * CONC_EINVAL for a NULL counter. */
-conc_status conc_counter_add(conc_counter *c, int64_t delta, int64_t *prev);
+CONC_API conc_status conc_counter_add(conc_counter *c, int64_t delta,
+                                      int64_t *prev);
 /* CONC_EINVAL for NULL c or NULL out. */
-conc_status conc_counter_read(const conc_counter *c, int64_t *out);
+CONC_API conc_status conc_counter_read(const conc_counter *c, int64_t *out);
 
 /* Most shards a sharded counter accepts. */
 #define CONC_SHARDED_MAX_SHARDS ((size_t)1 << 16)
@@ -65,25 +68,26 @@ typedef struct conc_sharded conc_sharded;
 
 /* `shards` from 1 to CONC_SHARDED_MAX_SHARDS (twice the number of CPUs is a
  * good choice).  NULL with errno EINVAL or ENOMEM. */
-conc_sharded *conc_sharded_new(size_t shards);
-void conc_sharded_free(conc_sharded *s);
-size_t conc_sharded_footprint(size_t shards);
-conc_status conc_sharded_init(void *mem, size_t size, size_t shards);
-conc_status conc_sharded_fini(conc_sharded *s);
-conc_status conc_sharded_add(conc_sharded *s, int64_t delta);
-conc_status conc_sharded_read(const conc_sharded *s, int64_t *out);
-size_t conc_sharded_shards(const conc_sharded *s);
+CONC_API conc_sharded *conc_sharded_new(size_t shards);
+CONC_API void conc_sharded_free(conc_sharded *s);
+CONC_API size_t conc_sharded_footprint(size_t shards);
+CONC_API conc_status conc_sharded_init(void *mem, size_t size, size_t shards);
+CONC_API conc_status conc_sharded_fini(conc_sharded *s);
+CONC_API conc_status conc_sharded_add(conc_sharded *s, int64_t delta);
+CONC_API conc_status conc_sharded_read(const conc_sharded *s, int64_t *out);
+CONC_API size_t conc_sharded_shards(const conc_sharded *s);
 
 typedef struct conc_mutexcounter conc_mutexcounter;
 
-conc_mutexcounter *conc_mutexcounter_new(void);
-void conc_mutexcounter_free(conc_mutexcounter *c);
-size_t conc_mutexcounter_footprint(void);
-conc_status conc_mutexcounter_init(void *mem, size_t size);
-conc_status conc_mutexcounter_fini(conc_mutexcounter *c);
-conc_status conc_mutexcounter_add(conc_mutexcounter *c, int64_t delta,
-                                  int64_t *prev);
-conc_status conc_mutexcounter_read(conc_mutexcounter *c, int64_t *out);
+CONC_API conc_mutexcounter *conc_mutexcounter_new(void);
+CONC_API void conc_mutexcounter_free(conc_mutexcounter *c);
+CONC_API size_t conc_mutexcounter_footprint(void);
+CONC_API conc_status conc_mutexcounter_init(void *mem, size_t size);
+CONC_API conc_status conc_mutexcounter_fini(conc_mutexcounter *c);
+CONC_API conc_status conc_mutexcounter_add(conc_mutexcounter *c, int64_t delta,
+                                           int64_t *prev);
+CONC_API conc_status conc_mutexcounter_read(const conc_mutexcounter *c,
+                                            int64_t *out);
 
 #ifdef __cplusplus
 }

@@ -29,15 +29,17 @@
  * during that scan, at most H of them, where H is the number of hazard
  * pointers in use (2 per thread inside an operation on any lfqueue); R
  * threads that retire thus hold at most R x H segments, and at most H once
- * operations stop and a retire or conc_hp_scan runs.  Held by the thread
- * that retired them, handed to the next scanning thread when it exits.
+ * operations stop and a retire or an exiting thread scans.  Held by the
+ * thread that retired them, handed to the next scanning thread when it
+ * exits.
  * Segments come from mmap and go back with munmap, so after a drain the
  * process's resident memory returns to its starting size (measured in
  * docs/bench.md).
  * Progress: lock-free (push may also fail with CONC_ENOMEM when a new
  *   segment cannot be mapped; the item stays with the caller).
- * Memory: conc_lfqueue_memory() bytes: one 16 KiB segment (1008 slots)
- *   while nearly empty, then one more per 1008 items.
+ * Memory: conc_lfqueue_memory(q) bytes: one segment (a fixed number of
+ *   slots in one mapping) while nearly empty, then one more per segment's
+ *   worth of items.
  * Capacity: unbounded; push never returns CONC_FULL.
  * Ordering: linearizable FIFO; a push happens-before the pop of its item.
  * Concurrency: every operation but init/fini/free runs concurrently with
@@ -66,51 +68,64 @@ typedef struct conc_lfqueue conc_lfqueue;
 
 /* `flags`: 0, CONC_JOINABLE, CONC_NOWAIT (conc/wait.h); not CONC_SHARED.
  * NULL with errno EINVAL (unknown flags, CONC_SHARED) or ENOMEM. */
-conc_lfqueue *conc_lfqueue_new(unsigned flags);
+CONC_API conc_lfqueue *conc_lfqueue_new(unsigned flags);
 /* Frees every segment (the queue must be idle).  Items inside are not
  * touched.  NULL is ignored. */
-void conc_lfqueue_free(conc_lfqueue *q);
+CONC_API void conc_lfqueue_free(conc_lfqueue *q);
 /* The queue's handle in caller memory (segments still come from mmap). */
-size_t conc_lfqueue_footprint(void);
-conc_status conc_lfqueue_init(void *mem, size_t size, unsigned flags);
-conc_status conc_lfqueue_fini(conc_lfqueue *q);
+CONC_API size_t conc_lfqueue_footprint(void);
+CONC_API conc_status conc_lfqueue_init(void *mem, size_t size, unsigned flags);
+CONC_API conc_status conc_lfqueue_fini(conc_lfqueue *q);
 
 /* CONC_OK, CONC_CLOSED or CONC_ENOMEM (the item stays with the caller),
  * CONC_EINVAL. */
-conc_status conc_lfqueue_push(conc_lfqueue *q, void *item);
+CONC_API conc_status conc_lfqueue_push(conc_lfqueue *q, void *item);
 /* CONC_OK, CONC_EMPTY, CONC_CLOSED (closed and drained), CONC_EINVAL, or
  * CONC_ENOMEM when this thread's first hazard-pointer record (a few hundred
  * bytes, once per thread) cannot be allocated. */
-conc_status conc_lfqueue_pop(conc_lfqueue *q, void **item);
-conc_status conc_lfqueue_push_many(conc_lfqueue *q, void *const *items,
-                                   size_t n, size_t *pushed);
-conc_status conc_lfqueue_pop_many(conc_lfqueue *q, void **out, size_t max,
-                                  size_t *popped);
+CONC_API conc_status conc_lfqueue_pop(conc_lfqueue *q, void **item);
+CONC_API conc_status conc_lfqueue_push_many(conc_lfqueue *q, void *const *items,
+                                            size_t n, size_t *pushed);
+CONC_API conc_status conc_lfqueue_pop_many(conc_lfqueue *q, void **out,
+                                           size_t max, size_t *popped);
 /* Approximate number of items (exact when quiescent, but for one case: a
  * push that appended a segment while a close was marking the last one
  * leaves that segment part-filled behind the new one, and len then counts
- * it as full, overstating by up to 1007 until it is drained); 0 for NULL. */
-size_t conc_lfqueue_len(const conc_lfqueue *q);
+ * it as full, overstating by less than one segment's worth of items until
+ * it is drained); 0 for NULL. */
+CONC_API size_t conc_lfqueue_len(const conc_lfqueue *q);
 /* SIZE_MAX (unbounded); 0 for NULL. */
-size_t conc_lfqueue_capacity(const conc_lfqueue *q);
+CONC_API size_t conc_lfqueue_capacity(const conc_lfqueue *q);
 /* Bytes of segments this queue holds now (not counting retired segments a
  * hazard pointer still protects); 0 for NULL. */
-size_t conc_lfqueue_memory(const conc_lfqueue *q);
+CONC_API size_t conc_lfqueue_memory(const conc_lfqueue *q);
 
-/* Waiting, closing, joining, event loops: conc/wait.h.  push_wait never
- * waits (there is always room) but fails like push. */
-conc_status conc_lfqueue_push_wait(conc_lfqueue *q, void *item, uint64_t timeout_ns);
-conc_status conc_lfqueue_pop_wait(conc_lfqueue *q, void **item, uint64_t timeout_ns);
-/* close: CONC_OK, or CONC_ENOMEM having changed nothing when this thread's
- * first hazard-pointer record cannot be allocated (close needs one to
- * reach the last segment safely; it never busy-waits for memory). */
-conc_status conc_lfqueue_close(conc_lfqueue *q);
-conc_status conc_lfqueue_close_now(conc_lfqueue *q, conc_discard_fn discard,
-                                   void *arg, size_t *discarded);
-int conc_lfqueue_closed(const conc_lfqueue *q);
-conc_status conc_lfqueue_task_done(conc_lfqueue *q);
-conc_status conc_lfqueue_join(conc_lfqueue *q, uint64_t timeout_ns);
-conc_status conc_lfqueue_fd(conc_lfqueue *q, int *fd);
+/* Waiting, closing, joining, event loops: the contract of conc/wait.h,
+ * which gives every status. */
+
+/* Never waits (there is always room) but fails like push. */
+CONC_API conc_status conc_lfqueue_push_wait(conc_lfqueue *q, void *item,
+                                            uint64_t timeout_ns);
+/* Pop, waiting up to timeout_ns for an item. */
+CONC_API conc_status conc_lfqueue_pop_wait(conc_lfqueue *q, void **item,
+                                           uint64_t timeout_ns);
+/* No more pushes; pops drain what is left, then answer CONC_CLOSED.
+ * CONC_ENOMEM, having changed nothing, when this thread's first
+ * hazard-pointer record cannot be allocated (close needs one to reach the
+ * last segment safely; it never busy-waits for memory). */
+CONC_API conc_status conc_lfqueue_close(conc_lfqueue *q);
+/* Close, then hand every item left to discard(item, arg). */
+CONC_API conc_status conc_lfqueue_close_now(conc_lfqueue *q,
+                                            conc_discard_fn discard, void *arg,
+                                            size_t *discarded);
+/* 1 once closed, else 0 (0 for NULL). */
+CONC_API int conc_lfqueue_closed(const conc_lfqueue *q);
+/* One popped item is finished (CONC_JOINABLE). */
+CONC_API conc_status conc_lfqueue_task_done(conc_lfqueue *q);
+/* Wait up to timeout_ns until no pushed item is unfinished (CONC_JOINABLE). */
+CONC_API conc_status conc_lfqueue_join(conc_lfqueue *q, uint64_t timeout_ns);
+/* An eventfd, readable while items may be there; owned by the queue. */
+CONC_API conc_status conc_lfqueue_fd(conc_lfqueue *q, int *fd);
 
 #ifdef __cplusplus
 }

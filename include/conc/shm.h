@@ -122,67 +122,87 @@ typedef struct conc_shmring conc_shmring; /* one process's handle */
 
 /* Bytes of the shared block for `capacity` messages of `msg_size` bytes;
  * 0 if invalid. */
-size_t conc_shmring_footprint(size_t capacity, size_t msg_size);
+CONC_API size_t conc_shmring_footprint(size_t capacity, size_t msg_size);
 /* Build a ring in caller-mapped shared memory (aligned to CONC_ALIGN).
  * flags: 0 or CONC_JOINABLE.  CONC_EINVAL on bad arguments. */
-conc_status conc_shmring_format(void *mem, size_t size, size_t capacity,
-                                size_t msg_size, unsigned flags);
+CONC_API conc_status conc_shmring_format(void *mem, size_t size,
+                                         size_t capacity, size_t msg_size,
+                                         unsigned flags);
 
 /* Create in a new memfd (name NULL) or a new POSIX shm object ("/name").
  * NULL on failure with *status (may be NULL) CONC_EINVAL, CONC_ENOMEM or
  * CONC_ESYS (errno: e.g. EEXIST for a name in use). */
-conc_shmring *conc_shmring_create(const char *name, size_t capacity,
-                                  size_t msg_size, unsigned flags,
-                                  conc_status *status);
+CONC_API conc_shmring *conc_shmring_create(const char *name, size_t capacity,
+                                           size_t msg_size, unsigned flags,
+                                           conc_status *status);
 /* Open a ring by name.  msg_size must match the ring's (0 accepts any).
  * CONC_ESYS (errno ENOENT...), CONC_EFORMAT, CONC_EINVAL, CONC_ENOMEM. */
-conc_shmring *conc_shmring_open(const char *name, size_t msg_size,
-                                conc_status *status);
+CONC_API conc_shmring *conc_shmring_open(const char *name, size_t msg_size,
+                                         conc_status *status);
 /* Map an fd holding a ring (the fd is not kept; close it when you like). */
-conc_shmring *conc_shmring_attach_fd(int fd, size_t msg_size,
-                                     conc_status *status);
+CONC_API conc_shmring *conc_shmring_attach_fd(int fd, size_t msg_size,
+                                              conc_status *status);
 /* Attach to a ring in memory the caller mapped (never unmapped by us). */
-conc_shmring *conc_shmring_attach(void *mem, size_t size, size_t msg_size,
-                                  conc_status *status);
+CONC_API conc_shmring *conc_shmring_attach(void *mem, size_t size,
+                                           size_t msg_size,
+                                           conc_status *status);
 /* The memfd or shm fd a ring was created in (for a child or a socket);
  * -1 if this handle was attached.  Owned by the handle. */
-int conc_shmring_memfd(const conc_shmring *r);
+CONC_API int conc_shmring_memfd(const conc_shmring *r);
 /* Unmap (if we mapped) and free the handle; the ring lives on in the
  * other processes.  NULL is ignored. */
-void conc_shmring_detach(conc_shmring *r);
+CONC_API void conc_shmring_detach(conc_shmring *r);
 /* shm_unlink a named ring; CONC_ESYS with errno on failure. */
-conc_status conc_shmring_unlink(const char *name);
+CONC_API conc_status conc_shmring_unlink(const char *name);
 
 /* Copy msg_size bytes from msg into the ring.  CONC_OK, CONC_FULL,
  * CONC_CLOSED, CONC_EINVAL; CONC_EFORMAT only when a peer corrupted the
  * ring (above). */
-conc_status conc_shmring_push(conc_shmring *r, const void *msg);
+CONC_API conc_status conc_shmring_push(conc_shmring *r, const void *msg);
 /* Copy the oldest message into out (msg_size bytes).  CONC_OK, CONC_EMPTY,
  * CONC_CLOSED, CONC_EINVAL; CONC_EFORMAT only when a peer corrupted the
  * ring (above). */
-conc_status conc_shmring_pop(conc_shmring *r, void *out);
-conc_status conc_shmring_push_wait(conc_shmring *r, const void *msg,
-                                   uint64_t timeout_ns);
-conc_status conc_shmring_pop_wait(conc_shmring *r, void *out,
-                                  uint64_t timeout_ns);
-conc_status conc_shmring_close(conc_shmring *r);
-/* discard(msg, arg) sees each discarded message (a temporary copy).
- * CONC_OK once the drain reached CLOSED; CONC_EFORMAT if a corrupt ring
- * ended it early (*discarded counts what was discarded until then). */
-conc_status conc_shmring_close_now(conc_shmring *r, conc_discard_fn discard,
-                                   void *arg, size_t *discarded);
-int conc_shmring_closed(const conc_shmring *r);
-conc_status conc_shmring_task_done(conc_shmring *r);
-conc_status conc_shmring_join(conc_shmring *r, uint64_t timeout_ns);
-size_t conc_shmring_len(const conc_shmring *r);
-size_t conc_shmring_capacity(const conc_shmring *r);
-size_t conc_shmring_msg_size(const conc_shmring *r);
+CONC_API conc_status conc_shmring_pop(conc_shmring *r, void *out);
+
+/* Waiting, closing, joining: the contract of conc/wait.h, which gives every
+ * status, across processes (process-shared futexes); no fd.  push_wait,
+ * pop_wait and close_now may also answer CONC_EFORMAT when a peer corrupted
+ * the ring (above). */
+
+/* Push a copy of msg, waiting up to timeout_ns for room. */
+CONC_API conc_status conc_shmring_push_wait(conc_shmring *r, const void *msg,
+                                            uint64_t timeout_ns);
+/* Pop the oldest message into out, waiting up to timeout_ns for one. */
+CONC_API conc_status conc_shmring_pop_wait(conc_shmring *r, void *out,
+                                           uint64_t timeout_ns);
+/* No more pushes; pops drain what is left, then answer CONC_CLOSED. */
+CONC_API conc_status conc_shmring_close(conc_shmring *r);
+/* Close, then hand every message left to discard(msg, arg) (a temporary
+ * copy).  CONC_OK once the drain reached CLOSED; CONC_EFORMAT if a corrupt
+ * ring ended it early (*discarded counts what was discarded until then). */
+CONC_API conc_status conc_shmring_close_now(conc_shmring *r,
+                                            conc_discard_fn discard, void *arg,
+                                            size_t *discarded);
+/* 1 once closed, else 0 (0 for NULL). */
+CONC_API int conc_shmring_closed(const conc_shmring *r);
+/* One popped message is finished (CONC_JOINABLE). */
+CONC_API conc_status conc_shmring_task_done(conc_shmring *r);
+/* Wait up to timeout_ns until no pushed message is unfinished
+ * (CONC_JOINABLE). */
+CONC_API conc_status conc_shmring_join(conc_shmring *r, uint64_t timeout_ns);
+
+/* Approximate number of messages, clamped to [0, capacity]; 0 for NULL. */
+CONC_API size_t conc_shmring_len(const conc_shmring *r);
+/* The capacity the ring was made with (as checked at attach); 0 for NULL. */
+CONC_API size_t conc_shmring_capacity(const conc_shmring *r);
+/* The message size (as checked at attach); 0 for NULL. */
+CONC_API size_t conc_shmring_msg_size(const conc_shmring *r);
 /* Give back the slots killed peers took (contract above, "Recovery": run it
  * only while no other thread or process is inside a call on this ring).
  * CONC_OK and *recovered (may be NULL) the number of slots given back;
- * CONC_EINVAL for NULL r; CONC_ENOMEM when capacity / 8 bytes of scratch
- * cannot be allocated (nothing changed). */
-conc_status conc_shmring_recover(conc_shmring *r, size_t *recovered);
+ * CONC_EINVAL for NULL r; CONC_ENOMEM when its scratch bitmap (one bit per
+ * slot) cannot be allocated (nothing changed). */
+CONC_API conc_status conc_shmring_recover(conc_shmring *r, size_t *recovered);
 
 #ifdef __cplusplus
 }

@@ -23,17 +23,18 @@
  *   A stall that long is a stopped process (SIGSTOP, a debugger, a paused
  *   VM) sharing the stack; keep very large stacks out of memory shared with
  *   a process that may be stopped.  (In 0.1.0 the tag was 31 bits whatever
- *   the capacity; CHANGELOG.md.)  Only single-width CAS is used.  Nodes are indices,
- *   not pointers, so the stack may live in memory shared between processes
- *   (conc_stack_init in a MAP_SHARED mapping).
+ *   the capacity; CHANGELOG.md.)  Only single-width CAS is used.  Nodes are
+ *   indices, not pointers, so the stack may live in memory shared between
+ *   processes (conc_stack_init in a MAP_SHARED mapping).
  *   Reclamation: nodes are never freed while the stack lives; a popped node
  *   returns to the free list at once (safe because readers only ever read a
  *   node's `next` index, which is always a valid index, and the tag rejects
  *   stale reads).
- *   Progress: lock-free.  Memory: conc_stack_footprint(capacity) bytes, about
- *   16 * capacity + 640.  Capacity: exact when quiescent; while a pop is
- *   between taking its item and returning the node to the free list, a
- *   concurrent push may see CONC_FULL with capacity-1 items inside.
+ *   Progress: lock-free.  Memory: conc_stack_footprint(capacity) bytes,
+ *   fixed at construction and linear in the capacity (one node per item).
+ *   Capacity: exact when quiescent; while a pop is between taking its item
+ *   and returning the node to the free list, a concurrent push may see
+ *   CONC_FULL with capacity-1 items inside.
  *   Ordering: a push happens-before the pop that returns its item; the
  *   stack is linearizable (LIFO in real time).
  *   Concurrency: all operations but init/fini/free run concurrently.
@@ -41,8 +42,9 @@
  * conc_mutexstack: blocking; an array under one process-shared pthread mutex
  *   (not robust: a process that dies holding it blocks every other user), so
  *   it too may live in memory shared between processes.  Exact capacity at
- *   every moment; batches are atomic.  Memory about 8 * capacity + 320
- *   bytes.
+ *   every moment; batches are atomic.  Memory:
+ *   conc_mutexstack_footprint(capacity) bytes, fixed at construction and
+ *   linear in the capacity (one item slot per item).
  *
  * Processes (both): push and pop work across processes with any flags;
  * waiting, close and join across processes need CONC_SHARED at init
@@ -73,69 +75,116 @@ typedef struct conc_stack conc_stack;
  * CONC_NOWAIT, CONC_SHARED (conc/wait.h; CONC_SHARED is meant for X_init in
  * shared memory).  Unknown bits: NULL/errno EINVAL (new), CONC_EINVAL
  * (init). */
-conc_stack *conc_stack_new(size_t capacity, unsigned flags);
-void conc_stack_free(conc_stack *s);
-size_t conc_stack_footprint(size_t capacity);
-conc_status conc_stack_init(void *mem, size_t size, size_t capacity,
-                            unsigned flags);
-conc_status conc_stack_fini(conc_stack *s);
+CONC_API conc_stack *conc_stack_new(size_t capacity, unsigned flags);
+/* NULL is ignored; items inside are not touched. */
+CONC_API void conc_stack_free(conc_stack *s);
+/* Bytes for caller memory; 0 for an invalid capacity or overflow. */
+CONC_API size_t conc_stack_footprint(size_t capacity);
+/* CONC_EINVAL for NULL/misaligned mem, short size, invalid capacity or
+ * flags.  Handle is (conc_stack *)mem. */
+CONC_API conc_status conc_stack_init(void *mem, size_t size, size_t capacity,
+                                     unsigned flags);
+/* Release the eventfd, if conc_stack_fd made one.  CONC_EINVAL on NULL. */
+CONC_API conc_status conc_stack_fini(conc_stack *s);
 /* CONC_OK, CONC_FULL or CONC_CLOSED (item stays with the caller),
  * CONC_EINVAL. */
-conc_status conc_stack_push(conc_stack *s, void *item);
+CONC_API conc_status conc_stack_push(conc_stack *s, void *item);
 /* Pops the most recent item.  CONC_OK, CONC_EMPTY, CONC_CLOSED (closed and
  * drained), CONC_EINVAL. */
-conc_status conc_stack_pop(conc_stack *s, void **item);
+CONC_API conc_status conc_stack_pop(conc_stack *s, void **item);
 /* Item by item, in order; see conc_ring_push_many for the statuses. */
-conc_status conc_stack_push_many(conc_stack *s, void *const *items, size_t n,
-                                 size_t *pushed);
-conc_status conc_stack_pop_many(conc_stack *s, void **out, size_t max,
-                                size_t *popped);
+CONC_API conc_status conc_stack_push_many(conc_stack *s, void *const *items,
+                                          size_t n, size_t *pushed);
+/* Item by item, most recent first; see conc_ring_pop_many. */
+CONC_API conc_status conc_stack_pop_many(conc_stack *s, void **out, size_t max,
+                                         size_t *popped);
 /* Approximate; in [0, capacity]; 0 for NULL. */
-size_t conc_stack_len(const conc_stack *s);
-size_t conc_stack_capacity(const conc_stack *s);
-/* Waiting, closing, joining, event loops: conc/wait.h.  Closing sets a bit in the
- * head word that every push and pop CASes: lock-free and linearizable. */
-conc_status conc_stack_push_wait(conc_stack *q, void *item, uint64_t timeout_ns);
-conc_status conc_stack_pop_wait(conc_stack *q, void **item, uint64_t timeout_ns);
-conc_status conc_stack_close(conc_stack *q);
-conc_status conc_stack_close_now(conc_stack *q, conc_discard_fn discard, void *arg,
-                                 size_t *discarded);
-int conc_stack_closed(const conc_stack *q);
-conc_status conc_stack_task_done(conc_stack *q);
-conc_status conc_stack_join(conc_stack *q, uint64_t timeout_ns);
-conc_status conc_stack_fd(conc_stack *q, int *fd);
+CONC_API size_t conc_stack_len(const conc_stack *s);
+/* The capacity the stack was made with; 0 for NULL. */
+CONC_API size_t conc_stack_capacity(const conc_stack *s);
+
+/* Waiting, closing, joining, event loops: the contract of conc/wait.h,
+ * which gives every status.  Closing sets a bit in the head word that every
+ * push and pop CASes: lock-free and linearizable. */
+
+/* Push, waiting up to timeout_ns for room. */
+CONC_API conc_status conc_stack_push_wait(conc_stack *s, void *item,
+                                          uint64_t timeout_ns);
+/* Pop, waiting up to timeout_ns for an item. */
+CONC_API conc_status conc_stack_pop_wait(conc_stack *s, void **item,
+                                         uint64_t timeout_ns);
+/* No more pushes; pops drain what is left, then answer CONC_CLOSED. */
+CONC_API conc_status conc_stack_close(conc_stack *s);
+/* Close, then hand every item left to discard(item, arg). */
+CONC_API conc_status conc_stack_close_now(conc_stack *s,
+                                          conc_discard_fn discard, void *arg,
+                                          size_t *discarded);
+/* 1 once closed, else 0 (0 for NULL). */
+CONC_API int conc_stack_closed(const conc_stack *s);
+/* One popped item is finished (CONC_JOINABLE). */
+CONC_API conc_status conc_stack_task_done(conc_stack *s);
+/* Wait up to timeout_ns until no pushed item is unfinished (CONC_JOINABLE). */
+CONC_API conc_status conc_stack_join(conc_stack *s, uint64_t timeout_ns);
+/* An eventfd, readable while items may be there; owned by the stack. */
+CONC_API conc_status conc_stack_fd(conc_stack *s, int *fd);
 
 /* Largest capacity of the lock-based stack. */
 #define CONC_MUTEXSTACK_MAX_CAPACITY ((size_t)1 << 30)
 
 typedef struct conc_mutexstack conc_mutexstack;
 
-conc_mutexstack *conc_mutexstack_new(size_t capacity, unsigned flags);
-void conc_mutexstack_free(conc_mutexstack *s);
-size_t conc_mutexstack_footprint(size_t capacity);
-conc_status conc_mutexstack_init(void *mem, size_t size, size_t capacity,
-                                 unsigned flags);
-conc_status conc_mutexstack_fini(conc_mutexstack *s);
-conc_status conc_mutexstack_push(conc_mutexstack *s, void *item);
-conc_status conc_mutexstack_pop(conc_mutexstack *s, void **item);
+CONC_API conc_mutexstack *conc_mutexstack_new(size_t capacity, unsigned flags);
+/* NULL is ignored; items inside are not touched. */
+CONC_API void conc_mutexstack_free(conc_mutexstack *s);
+/* Bytes for caller memory; 0 for an invalid capacity or overflow. */
+CONC_API size_t conc_mutexstack_footprint(size_t capacity);
+/* CONC_EINVAL as conc_stack_init; CONC_ENOMEM if the mutex cannot be
+ * made. */
+CONC_API conc_status conc_mutexstack_init(void *mem, size_t size,
+                                          size_t capacity, unsigned flags);
+/* Destroy the mutex (and eventfd) of a stack built by init. */
+CONC_API conc_status conc_mutexstack_fini(conc_mutexstack *s);
+/* As conc_stack_push. */
+CONC_API conc_status conc_mutexstack_push(conc_mutexstack *s, void *item);
+/* As conc_stack_pop. */
+CONC_API conc_status conc_mutexstack_pop(conc_mutexstack *s, void **item);
 /* Atomic batches: items[0] goes in first (so items[n-1] ends on top). */
-conc_status conc_mutexstack_push_many(conc_mutexstack *s, void *const *items,
-                                      size_t n, size_t *pushed);
+CONC_API conc_status conc_mutexstack_push_many(conc_mutexstack *s,
+                                               void *const *items, size_t n,
+                                               size_t *pushed);
 /* Atomic batch: out[0] is the top item. */
-conc_status conc_mutexstack_pop_many(conc_mutexstack *s, void **out,
-                                     size_t max, size_t *popped);
-size_t conc_mutexstack_len(conc_mutexstack *s);
-size_t conc_mutexstack_capacity(const conc_mutexstack *s);
-/* Waiting, closing, joining, event loops: conc/wait.h. */
-conc_status conc_mutexstack_push_wait(conc_mutexstack *q, void *item, uint64_t timeout_ns);
-conc_status conc_mutexstack_pop_wait(conc_mutexstack *q, void **item, uint64_t timeout_ns);
-conc_status conc_mutexstack_close(conc_mutexstack *q);
-conc_status conc_mutexstack_close_now(conc_mutexstack *q, conc_discard_fn discard, void *arg,
-                                      size_t *discarded);
-int conc_mutexstack_closed(const conc_mutexstack *q);
-conc_status conc_mutexstack_task_done(conc_mutexstack *q);
-conc_status conc_mutexstack_join(conc_mutexstack *q, uint64_t timeout_ns);
-conc_status conc_mutexstack_fd(conc_mutexstack *q, int *fd);
+CONC_API conc_status conc_mutexstack_pop_many(conc_mutexstack *s, void **out,
+                                              size_t max, size_t *popped);
+/* Exact at the moment the mutex was held; 0 for NULL. */
+CONC_API size_t conc_mutexstack_len(const conc_mutexstack *s);
+/* The capacity the stack was made with; 0 for NULL. */
+CONC_API size_t conc_mutexstack_capacity(const conc_mutexstack *s);
+
+/* Waiting, closing, joining, event loops: the contract of conc/wait.h,
+ * which gives every status.  close takes the lock, so it is one point in the
+ * order of pushes and pops. */
+
+/* Push, waiting up to timeout_ns for room. */
+CONC_API conc_status conc_mutexstack_push_wait(conc_mutexstack *s, void *item,
+                                               uint64_t timeout_ns);
+/* Pop, waiting up to timeout_ns for an item. */
+CONC_API conc_status conc_mutexstack_pop_wait(conc_mutexstack *s, void **item,
+                                              uint64_t timeout_ns);
+/* No more pushes; pops drain what is left, then answer CONC_CLOSED. */
+CONC_API conc_status conc_mutexstack_close(conc_mutexstack *s);
+/* Close, then hand every item left to discard(item, arg). */
+CONC_API conc_status conc_mutexstack_close_now(conc_mutexstack *s,
+                                               conc_discard_fn discard,
+                                               void *arg, size_t *discarded);
+/* 1 once closed, else 0 (0 for NULL). */
+CONC_API int conc_mutexstack_closed(const conc_mutexstack *s);
+/* One popped item is finished (CONC_JOINABLE). */
+CONC_API conc_status conc_mutexstack_task_done(conc_mutexstack *s);
+/* Wait up to timeout_ns until no pushed item is unfinished (CONC_JOINABLE). */
+CONC_API conc_status conc_mutexstack_join(conc_mutexstack *s,
+                                          uint64_t timeout_ns);
+/* An eventfd, readable while items may be there; owned by the stack. */
+CONC_API conc_status conc_mutexstack_fd(conc_mutexstack *s, int *fd);
 
 #ifdef __cplusplus
 }

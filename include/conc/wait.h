@@ -41,11 +41,12 @@
  * effect at one point (the closed bit of the ring or stack, the seal of the
  * lfqueue's last segment, the mutex): X_closed reports that point.
  * push_many with n == 0 and pop_many with max == 0 do nothing and return
- * CONC_OK, closed or not.  X_close_now (Python 3.13's Queue.shutdown(immediate=True)) closes, then pops every item
- * left and hands each to discard(item, arg) (NULL: the items are dropped,
- * which is right only when they own nothing) and counts it as task_done; *n
- * (may be NULL) gets how many were discarded.  Consumers racing with it may
- * still receive some of those items.
+ * CONC_OK, closed or not.  X_close_now (Python 3.13's
+ * Queue.shutdown(immediate=True)) closes, then pops every item left and
+ * hands each to discard(item, arg) (NULL: the items are dropped, which is
+ * right only when they own nothing) and counts it as task_done; *n (may be
+ * NULL) gets how many were discarded.  Consumers racing with it may still
+ * receive some of those items.
  *
  * Joining (flag CONC_JOINABLE at construction).  The count of unfinished
  * items rises by one for every successful push and falls by one for every
