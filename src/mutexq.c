@@ -51,7 +51,7 @@ conc_status conc_mutexq_init(void *mem, size_t size, size_t capacity,
     q->capacity = capacity;
     q->head = 0;
     q->len = 0;
-    conc_ws_init(&q->ws, flags);
+    conc__ws_init(&q->ws, flags);
     return conc_shared_mutex_init(&q->lock);
 }
 
@@ -62,7 +62,7 @@ conc_status conc_mutexq_fini(conc_mutexq *q)
     /* Fails (EBUSY) only if the mutex is held: a misuse, so say so. */
     if (pthread_mutex_destroy(&q->lock) != 0)
         return CONC_EINVAL;
-    conc_ws_fini(&q->ws);
+    conc__ws_fini(&q->ws);
     return CONC_OK;
 }
 
@@ -124,7 +124,7 @@ static conc_status push_locked(conc_mutexq *q, void *const *items, size_t n,
     *k = 0;
     if (n == 0)
         return CONC_OK; /* nothing to do, closed or not (conc/wait.h) */
-    if (conc_ws_is_closed(&q->ws))
+    if (conc__ws_is_closed(&q->ws))
         return CONC_CLOSED;
     size_t room = q->capacity - q->len;
     *k = n < room ? n : room;
@@ -146,7 +146,7 @@ static conc_status pop_locked(conc_mutexq *q, void **out, size_t max,
     q->len -= *k;
     if (*k > 0 || max == 0)
         return CONC_OK;
-    return conc_ws_is_closed(&q->ws) ? CONC_CLOSED : CONC_EMPTY;
+    return conc__ws_is_closed(&q->ws) ? CONC_CLOSED : CONC_EMPTY;
 }
 
 static conc_status push_n(conc_mutexq *q, void *const *items, size_t n,
@@ -158,10 +158,10 @@ static conc_status push_n(conc_mutexq *q, void *const *items, size_t n,
         st = push_locked(q, items, n, &k);
         /* Counted before the lock lets a pop see them, and only what went
          * in: nothing provisional for task_done to take (conc/wait.h). */
-        conc_ws_count_pushed(&q->ws, k);
+        conc__ws_count_pushed(&q->ws, k);
         unlock(q);
     }
-    conc_ws_pushed(&q->ws, k);
+    conc__ws_pushed(&q->ws, k);
     if (pushed != NULL && st != CONC_EINVAL)
         *pushed = k;
     return st;
@@ -175,11 +175,11 @@ static conc_status pop_n(conc_mutexq *q, void **out, size_t max,
         return CONC_EINVAL;
     conc_status st = pop_locked(q, out, max, &k);
     unlock(q);
-    if (st == CONC_EMPTY && conc_ws_rearm(&q->ws) && lock(q) == 0) {
+    if (st == CONC_EMPTY && conc__ws_rearm(&q->ws) && lock(q) == 0) {
         st = pop_locked(q, out, max, &k);
         unlock(q);
     }
-    conc_ws_popped(&q->ws, k);
+    conc__ws_popped(&q->ws, k);
     if (popped != NULL)
         *popped = k;
     return st;
@@ -240,12 +240,12 @@ static conc_status mutexq_close_(conc_mutexq *q)
      * and says so. */
     if (lock(q) != 0)
         return CONC_EINVAL;
-    conc_ws_mark_closed(&q->ws);
+    conc__ws_mark_closed(&q->ws);
     unlock(q);
     return CONC_OK;
 }
 
 /* ws.closed is written under the lock, so it is the authority here. */
-static bool mutexq_closed_(conc_mutexq *q) { return conc_ws_is_closed(&q->ws); }
+static bool mutexq_closed_(conc_mutexq *q) { return conc__ws_is_closed(&q->ws); }
 
 CONC_WS_FAMILY(mutexq, conc_mutexq)

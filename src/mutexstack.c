@@ -49,7 +49,7 @@ conc_status conc_mutexstack_init(void *mem, size_t size, size_t capacity,
     struct conc_mutexstack *s = mem;
     s->capacity = capacity;
     s->len = 0;
-    conc_ws_init(&s->ws, flags);
+    conc__ws_init(&s->ws, flags);
     return conc_shared_mutex_init(&s->lock);
 }
 
@@ -60,7 +60,7 @@ conc_status conc_mutexstack_fini(conc_mutexstack *s)
     /* Fails (EBUSY) only if the mutex is held: a misuse, so say so. */
     if (pthread_mutex_destroy(&s->lock) != 0)
         return CONC_EINVAL;
-    conc_ws_fini(&s->ws);
+    conc__ws_fini(&s->ws);
     return CONC_OK;
 }
 
@@ -95,7 +95,7 @@ static conc_status push_locked(conc_mutexstack *s, void *const *items,
     *k = 0;
     if (n == 0)
         return CONC_OK; /* nothing to do, closed or not (conc/wait.h) */
-    if (conc_ws_is_closed(&s->ws))
+    if (conc__ws_is_closed(&s->ws))
         return CONC_CLOSED;
     size_t room = s->capacity - s->len;
     *k = n < room ? n : room;
@@ -115,7 +115,7 @@ static conc_status pop_locked(conc_mutexstack *s, void **out, size_t max,
     s->len -= *k;
     if (*k > 0 || max == 0)
         return CONC_OK;
-    return conc_ws_is_closed(&s->ws) ? CONC_CLOSED : CONC_EMPTY;
+    return conc__ws_is_closed(&s->ws) ? CONC_CLOSED : CONC_EMPTY;
 }
 
 static conc_status push_n(conc_mutexstack *s, void *const *items, size_t n,
@@ -127,10 +127,10 @@ static conc_status push_n(conc_mutexstack *s, void *const *items, size_t n,
         st = push_locked(s, items, n, &k);
         /* Counted before the lock lets a pop see them, and only what went
          * in: nothing provisional for task_done to take (conc/wait.h). */
-        conc_ws_count_pushed(&s->ws, k);
+        conc__ws_count_pushed(&s->ws, k);
         unlock(s);
     }
-    conc_ws_pushed(&s->ws, k);
+    conc__ws_pushed(&s->ws, k);
     if (pushed != NULL && st != CONC_EINVAL)
         *pushed = k;
     return st;
@@ -144,11 +144,11 @@ static conc_status pop_n(conc_mutexstack *s, void **out, size_t max,
         return CONC_EINVAL;
     conc_status st = pop_locked(s, out, max, &k);
     unlock(s);
-    if (st == CONC_EMPTY && conc_ws_rearm(&s->ws) && lock(s) == 0) {
+    if (st == CONC_EMPTY && conc__ws_rearm(&s->ws) && lock(s) == 0) {
         st = pop_locked(s, out, max, &k);
         unlock(s);
     }
-    conc_ws_popped(&s->ws, k);
+    conc__ws_popped(&s->ws, k);
     if (popped != NULL)
         *popped = k;
     return st;
@@ -209,12 +209,12 @@ static conc_status mutexstack_close_(conc_mutexstack *s)
      * and says so. */
     if (lock(s) != 0)
         return CONC_EINVAL;
-    conc_ws_mark_closed(&s->ws);
+    conc__ws_mark_closed(&s->ws);
     unlock(s);
     return CONC_OK;
 }
 
 /* ws.closed is written under the lock, so it is the authority here. */
-static bool mutexstack_closed_(conc_mutexstack *s) { return conc_ws_is_closed(&s->ws); }
+static bool mutexstack_closed_(conc_mutexstack *s) { return conc__ws_is_closed(&s->ws); }
 
 CONC_WS_FAMILY(mutexstack, conc_mutexstack)

@@ -303,8 +303,8 @@ conc_status conc_shmring_push_wait(conc_shmring *r, const void *msg,
 {
     if (!r || !msg)
         return CONC_EINVAL;
-    return conc_ws_wait_f(conc__ring_ws(r->ring), r->g.flags, CONC_WS_ROOM,
-                          try_push, r, (void *)msg, timeout_ns);
+    return conc__ws_wait_f(conc__ring_ws(r->ring), r->g.flags, CONC_WS_ROOM,
+                           try_push, r, (void *)msg, timeout_ns);
 }
 
 conc_status conc_shmring_pop_wait(conc_shmring *r, void *out,
@@ -312,8 +312,8 @@ conc_status conc_shmring_pop_wait(conc_shmring *r, void *out,
 {
     if (!r || !out)
         return CONC_EINVAL;
-    return conc_ws_wait_f(conc__ring_ws(r->ring), r->g.flags, CONC_WS_ITEMS,
-                          try_pop, r, out, timeout_ns);
+    return conc__ws_wait_f(conc__ring_ws(r->ring), r->g.flags, CONC_WS_ITEMS,
+                           try_pop, r, out, timeout_ns);
 }
 
 conc_status conc_shmring_close(conc_shmring *r)
@@ -321,7 +321,7 @@ conc_status conc_shmring_close(conc_shmring *r)
     if (!r)
         return CONC_EINVAL;
     conc__ring_close(r->ring);
-    conc_ws_closed_f(conc__ring_ws(r->ring), r->g.flags);
+    conc__ws_closed_f(conc__ring_ws(r->ring), r->g.flags);
     return CONC_OK;
 }
 
@@ -334,8 +334,8 @@ conc_status conc_shmring_close_now(conc_shmring *r, conc_discard_fn discard,
     if (!buf)
         return CONC_ENOMEM;
     conc_shmring_close(r);
-    conc_status st = conc_ws_discard_f(conc__ring_ws(r->ring), r->g.flags,
-                                       try_pop, r, buf, discard, arg, discarded);
+    conc_status st = conc__ws_discard_f(conc__ring_ws(r->ring), r->g.flags,
+                                        try_pop, r, buf, discard, arg, discarded);
     free(buf);
     return st;
 }
@@ -347,13 +347,13 @@ int conc_shmring_closed(const conc_shmring *r)
 
 conc_status conc_shmring_task_done(conc_shmring *r)
 {
-    return r ? conc_ws_task_done_f(conc__ring_ws(r->ring), r->g.flags)
+    return r ? conc__ws_task_done_f(conc__ring_ws(r->ring), r->g.flags)
              : CONC_EINVAL;
 }
 
 conc_status conc_shmring_join(conc_shmring *r, uint64_t timeout_ns)
 {
-    return r ? conc_ws_join_f(conc__ring_ws(r->ring), r->g.flags, timeout_ns)
+    return r ? conc__ws_join_f(conc__ring_ws(r->ring), r->g.flags, timeout_ns)
              : CONC_EINVAL;
 }
 

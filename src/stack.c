@@ -177,7 +177,7 @@ conc_status conc_stack_init(void *mem, size_t size, size_t capacity,
     if (tbits > CONC_STACK_TAG_BITS)
         tbits = CONC_STACK_TAG_BITS;
     s->u.g.tag_mask = ((uint64_t)1 << tbits) - 1;
-    conc_ws_init(&s->ws, flags);
+    conc__ws_init(&s->ws, flags);
     for (size_t i = 0; i < capacity; i++) {
         uint64_t next = i + 1 < capacity ? (uint64_t)(i + 1) : s->u.g.nil;
         conc_init_u64(&s->nodes[i].link, next);
@@ -193,7 +193,7 @@ conc_status conc_stack_fini(conc_stack *s)
 {
     if (!s)
         return CONC_EINVAL;
-    conc_ws_fini(&s->ws);
+    conc__ws_fini(&s->ws);
     return CONC_OK;
 }
 
@@ -217,9 +217,9 @@ conc_status conc_stack_push(conc_stack *s, void *item)
         return CONC_EINVAL;
     /* The closed bit in `top` decides; the waitset's flag only says when it
      * is worth loading `top` first. */
-    if (conc_ws_is_closed(&s->ws) && (conc_load_u64(&s->top, SC) & CLOSED))
+    if (conc__ws_is_closed(&s->ws) && (conc_load_u64(&s->top, SC) & CLOSED))
         return CONC_CLOSED;
-    conc_ws_will_push(&s->ws);
+    conc__ws_will_push(&s->ws);
     uint32_t i;
     uint64_t seen;
     conc_status st = CONC_FULL;
@@ -234,11 +234,11 @@ conc_status conc_stack_push(conc_stack *s, void *item)
         st = CONC_CLOSED;
         goto fail;
     }
-    conc_ws_push_landed(&s->ws);
-    conc_ws_pushed(&s->ws, 1);
+    conc__ws_push_landed(&s->ws);
+    conc__ws_pushed(&s->ws, 1);
     return CONC_OK;
 fail:
-    conc_ws_unpush(&s->ws);
+    conc__ws_unpush(&s->ws);
     return st;
 }
 
@@ -249,11 +249,11 @@ conc_status conc_stack_pop(conc_stack *s, void **item)
     uint32_t i;
     uint64_t seen;
     if (!list_pop(s, &s->top, &i, &seen) &&
-        !(conc_ws_rearm(&s->ws) && list_pop(s, &s->top, &i, &seen)))
+        !(conc__ws_rearm(&s->ws) && list_pop(s, &s->top, &i, &seen)))
         return (seen & CLOSED) ? CONC_CLOSED : CONC_EMPTY;
     *item = (void *)conc_load_uptr(&s->nodes[i].value, CONC_RELAXED);
     list_push(s, &s->free, i, false);
-    conc_ws_popped(&s->ws, 1);
+    conc__ws_popped(&s->ws, 1);
     return CONC_OK;
 }
 
@@ -282,7 +282,7 @@ static conc_waitset *stack_ws_(conc_stack *s) { return &s->ws; }
 
 static conc_status stack_close_(conc_stack *s)
 {
-    conc_ws_mark_closed(&s->ws);
+    conc__ws_mark_closed(&s->ws);
     conc_fetch_or_u64(&s->top, CLOSED, SC);
     return CONC_OK;
 }
