@@ -38,12 +38,13 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
 #include "internal/alloc.h"
 #include "internal/atomics.h"
-#include "internal/batch.h"
+#include "internal/container.h"
 #include "internal/hp.h"
 #include "internal/pad.h"
 #include "internal/waitset.h"
@@ -337,8 +338,6 @@ conc_status conc_lfqueue_pop(conc_lfqueue *q, void **item)
     return st;
 }
 
-CONC_EACH_BATCH(lfqueue, conc_lfqueue)
-
 /* ---- observers ---------------------------------------------------------- */
 
 size_t conc_lfqueue_len(const conc_lfqueue *cq)
@@ -382,12 +381,21 @@ size_t conc_lfqueue_memory(const conc_lfqueue *q)
     return (size_t)conc_load_u64(&m->segments, CONC_RELAXED) * SEG_BYTES;
 }
 
-/* ---- waiting, closing, joining (include/conc/wait.h) -------------------- */
+/* ---- waiting, closing, joining, batches: the container core ------------- */
 
-static conc_waitset *lfqueue_ws_(conc_lfqueue *q) { return &q->ws; }
-
-static conc_status lfqueue_close_(conc_lfqueue *q)
+static conc_status lfqueue_try_push(void *obj, void *item)
 {
+    return conc_lfqueue_push(obj, item);
+}
+
+static conc_status lfqueue_try_pop(void *obj, void *out)
+{
+    return conc_lfqueue_pop(obj, out);
+}
+
+static conc_status lfqueue_close(void *obj)
+{
+    conc_lfqueue *q = obj;
     /* The hazard record comes first: without one (malloc failed for this
      * thread's first record) close answers ENOMEM having changed nothing,
      * rather than spin until memory returns (issue 8, defect 12). */
@@ -416,8 +424,9 @@ static conc_status lfqueue_close_(conc_lfqueue *q)
  * segment's `next` decides: a push or pop that has answered CLOSED saw the
  * seal, and closed() must say so too, even while the closer is between the
  * seal and `sealed`. */
-static bool lfqueue_closed_(conc_lfqueue *q)
+static bool lfqueue_closed(const void *obj)
 {
+    conc_lfqueue *q = (conc_lfqueue *)obj; /* helps tail along, see below */
     if (conc_load_u32(&q->sealed, SC))
         return true;
     conc__hp_rec *rec = conc__hp_self();
@@ -439,4 +448,66 @@ static bool lfqueue_closed_(conc_lfqueue *q)
     return closed;
 }
 
-CONC_WS_FAMILY(lfqueue, conc_lfqueue)
+static const conc__family lfqueue_family = {
+    .push = lfqueue_try_push,
+    .pop = lfqueue_try_pop,
+    .close = lfqueue_close,
+    .closed = lfqueue_closed,
+    .ws_offset = offsetof(conc_lfqueue, ws),
+};
+
+conc_status conc_lfqueue_push_wait(conc_lfqueue *q, void *item,
+                                   uint64_t timeout_ns)
+{
+    return conc__core_push_wait(&lfqueue_family, q, item, timeout_ns);
+}
+
+conc_status conc_lfqueue_pop_wait(conc_lfqueue *q, void **item,
+                                  uint64_t timeout_ns)
+{
+    return conc__core_pop_wait(&lfqueue_family, q, item, timeout_ns);
+}
+
+conc_status conc_lfqueue_push_many(conc_lfqueue *q, void *const *items,
+                                   size_t n, size_t *pushed)
+{
+    return conc__core_push_many(&lfqueue_family, q, items, n, pushed);
+}
+
+conc_status conc_lfqueue_pop_many(conc_lfqueue *q, void **out, size_t max,
+                                  size_t *popped)
+{
+    return conc__core_pop_many(&lfqueue_family, q, out, max, popped);
+}
+
+conc_status conc_lfqueue_close(conc_lfqueue *q)
+{
+    return conc__core_close(&lfqueue_family, q);
+}
+
+conc_status conc_lfqueue_close_now(conc_lfqueue *q, conc_discard_fn discard,
+                                   void *arg, size_t *discarded)
+{
+    return conc__core_close_now(&lfqueue_family, q, NULL, discard, arg,
+                                discarded);
+}
+
+int conc_lfqueue_closed(const conc_lfqueue *q)
+{
+    return conc__core_closed(&lfqueue_family, q);
+}
+
+conc_status conc_lfqueue_task_done(conc_lfqueue *q)
+{
+    return conc__core_task_done(&lfqueue_family, q);
+}
+
+conc_status conc_lfqueue_join(conc_lfqueue *q, uint64_t timeout_ns)
+{
+    return conc__core_join(&lfqueue_family, q, timeout_ns);
+}
+
+conc_status conc_lfqueue_fd(conc_lfqueue *q, int *fd)
+{
+    return conc__core_fd(&lfqueue_family, q, fd);
+}

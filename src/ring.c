@@ -46,12 +46,13 @@
 #include <conc/ring.h>
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal/alloc.h"
 #include "internal/atomics.h"
-#include "internal/batch.h"
+#include "internal/container.h"
 #include "internal/pad.h"
 #include "internal/ring_impl.h"
 #include "internal/waitset.h"
@@ -802,8 +803,6 @@ conc_status conc__ring_recover(conc_ring *r, const geom *g, size_t *recovered)
     return CONC_OK;
 }
 
-CONC_EACH_BATCH(ring, conc_ring)
-
 size_t conc_ring_len(const conc_ring *ring)
 {
     return ring ? conc__ring_len(ring, &ring->u.g) : 0;
@@ -827,14 +826,89 @@ size_t conc_ring_capacity(const conc_ring *ring)
     return ring ? (size_t)ring->u.g.capacity : 0;
 }
 
-/* ---- waiting, closing, joining (include/conc/wait.h) -------------------- */
+/* ---- waiting, closing, joining, batches: the container core ------------- */
 
-static conc_waitset *ring_ws_(conc_ring *r) { return &r->ws; }
-static conc_status ring_close_(conc_ring *r)
+static conc_status ring_try_push(void *obj, void *item)
 {
-    conc__ring_close(r);
+    return conc_ring_push(obj, item);
+}
+
+static conc_status ring_try_pop(void *obj, void *out)
+{
+    return conc_ring_pop(obj, out);
+}
+
+static conc_status ring_close(void *obj)
+{
+    conc__ring_close(obj);
     return CONC_OK;
 }
-static bool ring_closed_(conc_ring *r) { return conc__ring_is_closed(r); }
 
-CONC_WS_FAMILY(ring, conc_ring)
+static bool ring_closed(const void *obj)
+{
+    return conc__ring_is_closed(obj);
+}
+
+static const conc__family ring_family = {
+    .push = ring_try_push,
+    .pop = ring_try_pop,
+    .close = ring_close,
+    .closed = ring_closed,
+    .ws_offset = offsetof(conc_ring, ws),
+};
+
+conc_status conc_ring_push_wait(conc_ring *ring, void *item,
+                                uint64_t timeout_ns)
+{
+    return conc__core_push_wait(&ring_family, ring, item, timeout_ns);
+}
+
+conc_status conc_ring_pop_wait(conc_ring *ring, void **item,
+                               uint64_t timeout_ns)
+{
+    return conc__core_pop_wait(&ring_family, ring, item, timeout_ns);
+}
+
+conc_status conc_ring_push_many(conc_ring *ring, void *const *items, size_t n,
+                                size_t *pushed)
+{
+    return conc__core_push_many(&ring_family, ring, items, n, pushed);
+}
+
+conc_status conc_ring_pop_many(conc_ring *ring, void **out, size_t max,
+                               size_t *popped)
+{
+    return conc__core_pop_many(&ring_family, ring, out, max, popped);
+}
+
+conc_status conc_ring_close(conc_ring *ring)
+{
+    return conc__core_close(&ring_family, ring);
+}
+
+conc_status conc_ring_close_now(conc_ring *ring, conc_discard_fn discard,
+                                void *arg, size_t *discarded)
+{
+    return conc__core_close_now(&ring_family, ring, NULL, discard, arg,
+                                discarded);
+}
+
+int conc_ring_closed(const conc_ring *ring)
+{
+    return conc__core_closed(&ring_family, ring);
+}
+
+conc_status conc_ring_task_done(conc_ring *ring)
+{
+    return conc__core_task_done(&ring_family, ring);
+}
+
+conc_status conc_ring_join(conc_ring *ring, uint64_t timeout_ns)
+{
+    return conc__core_join(&ring_family, ring, timeout_ns);
+}
+
+conc_status conc_ring_fd(conc_ring *ring, int *fd)
+{
+    return conc__core_fd(&ring_family, ring, fd);
+}

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "internal/atomics.h"
+#include "internal/container.h"
 #include "internal/pad.h"
 #include "internal/ring_impl.h"
 #include "internal/waitset.h"
@@ -288,41 +289,66 @@ conc_status conc_shmring_pop(conc_shmring *r, void *out)
     return conc__ring_get(r->ring, &r->g, out);
 }
 
-static conc_status try_push(void *obj, void *arg)
+/* ---- waiting, closing, joining: the container core --------------------- */
+
+static conc_status shm_try_push(void *obj, void *msg)
 {
-    return conc_shmring_push(obj, arg);
+    return conc_shmring_push(obj, msg);
 }
 
-static conc_status try_pop(void *obj, void *arg)
+static conc_status shm_try_pop(void *obj, void *out)
 {
-    return conc_shmring_pop(obj, arg);
+    return conc_shmring_pop(obj, out);
 }
+
+static conc_status shm_close(void *obj)
+{
+    conc_shmring *r = obj;
+    conc__ring_close(r->ring);
+    return CONC_OK;
+}
+
+static bool shm_closed(const void *obj)
+{
+    const conc_shmring *r = obj;
+    return conc__ring_is_closed(r->ring);
+}
+
+/* The waitset is in the mapping; the flags are the handle's, checked at
+ * attach: no wait, wake or join decision is taken from a word a peer may
+ * have flipped. */
+static conc_waitset *shm_ws(void *obj, unsigned *flags)
+{
+    conc_shmring *r = obj;
+    *flags = r->g.flags;
+    return conc__ring_ws(r->ring);
+}
+
+static const conc__family shm_family = {
+    .push = shm_try_push,
+    .pop = shm_try_pop,
+    .close = shm_close,
+    .closed = shm_closed,
+    .ws = shm_ws,
+};
 
 conc_status conc_shmring_push_wait(conc_shmring *r, const void *msg,
                                    uint64_t timeout_ns)
 {
-    if (!r || !msg)
+    if (!msg)
         return CONC_EINVAL;
-    return conc__ws_wait_f(conc__ring_ws(r->ring), r->g.flags, CONC_WS_ROOM,
-                           try_push, r, (void *)msg, timeout_ns);
+    return conc__core_push_wait(&shm_family, r, (void *)msg, timeout_ns);
 }
 
 conc_status conc_shmring_pop_wait(conc_shmring *r, void *out,
                                   uint64_t timeout_ns)
 {
-    if (!r || !out)
-        return CONC_EINVAL;
-    return conc__ws_wait_f(conc__ring_ws(r->ring), r->g.flags, CONC_WS_ITEMS,
-                           try_pop, r, out, timeout_ns);
+    return conc__core_pop_wait(&shm_family, r, out, timeout_ns);
 }
 
 conc_status conc_shmring_close(conc_shmring *r)
 {
-    if (!r)
-        return CONC_EINVAL;
-    conc__ring_close(r->ring);
-    conc__ws_closed_f(conc__ring_ws(r->ring), r->g.flags);
-    return CONC_OK;
+    return conc__core_close(&shm_family, r);
 }
 
 conc_status conc_shmring_close_now(conc_shmring *r, conc_discard_fn discard,
@@ -330,32 +356,33 @@ conc_status conc_shmring_close_now(conc_shmring *r, conc_discard_fn discard,
 {
     if (!r)
         return CONC_EINVAL;
-    void *buf = malloc((size_t)r->g.msg_size); /* first, so ENOMEM changes nothing */
+    /* Popped messages land here.  Allocated first, so that ENOMEM changes
+     * nothing. */
+    void *buf = malloc((size_t)r->g.msg_size);
     if (!buf)
         return CONC_ENOMEM;
-    conc_shmring_close(r);
-    conc_status st = conc__ws_discard_f(conc__ring_ws(r->ring), r->g.flags,
-                                        try_pop, r, buf, discard, arg, discarded);
+    conc_status st = conc__core_close_now(&shm_family, r, buf, discard, arg,
+                                          discarded);
     free(buf);
     return st;
 }
 
 int conc_shmring_closed(const conc_shmring *r)
 {
-    return r && conc__ring_is_closed(r->ring);
+    return conc__core_closed(&shm_family, r);
 }
 
 conc_status conc_shmring_task_done(conc_shmring *r)
 {
-    return r ? conc__ws_task_done_f(conc__ring_ws(r->ring), r->g.flags)
-             : CONC_EINVAL;
+    return conc__core_task_done(&shm_family, r);
 }
 
 conc_status conc_shmring_join(conc_shmring *r, uint64_t timeout_ns)
 {
-    return r ? conc__ws_join_f(conc__ring_ws(r->ring), r->g.flags, timeout_ns)
-             : CONC_EINVAL;
+    return conc__core_join(&shm_family, r, timeout_ns);
 }
+
+/* ---- observers and recovery --------------------------------------------- */
 
 size_t conc_shmring_len(const conc_shmring *r)
 {

@@ -41,11 +41,12 @@
 #include <conc/stack.h>
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "internal/alloc.h"
 #include "internal/atomics.h"
-#include "internal/batch.h"
+#include "internal/container.h"
 #include "internal/pad.h"
 #include "internal/spin.h"
 #include "internal/waitset.h"
@@ -257,8 +258,6 @@ conc_status conc_stack_pop(conc_stack *s, void **item)
     return CONC_OK;
 }
 
-CONC_EACH_BATCH(stack, conc_stack)
-
 size_t conc_stack_len(const conc_stack *s)
 {
     if (!s)
@@ -276,20 +275,91 @@ size_t conc_stack_capacity(const conc_stack *s)
     return s ? (size_t)s->u.g.capacity : 0;
 }
 
-/* ---- waiting, closing, joining (include/conc/wait.h) -------------------- */
+/* ---- waiting, closing, joining, batches: the container core ------------- */
 
-static conc_waitset *stack_ws_(conc_stack *s) { return &s->ws; }
-
-static conc_status stack_close_(conc_stack *s)
+static conc_status stack_try_push(void *obj, void *item)
 {
+    return conc_stack_push(obj, item);
+}
+
+static conc_status stack_try_pop(void *obj, void *out)
+{
+    return conc_stack_pop(obj, out);
+}
+
+static conc_status stack_close(void *obj)
+{
+    conc_stack *s = obj;
     conc__ws_mark_closed(&s->ws);
     conc_fetch_or_u64(&s->top, CLOSED, SC);
     return CONC_OK;
 }
 
-static bool stack_closed_(conc_stack *s)
+/* The closed bit of `top` is the authority (the waitset's is a hint). */
+static bool stack_closed(const void *obj)
 {
+    conc_stack *s = (conc_stack *)obj;
     return (conc_load_u64(&s->top, SC) & CLOSED) != 0;
 }
 
-CONC_WS_FAMILY(stack, conc_stack)
+static const conc__family stack_family = {
+    .push = stack_try_push,
+    .pop = stack_try_pop,
+    .close = stack_close,
+    .closed = stack_closed,
+    .ws_offset = offsetof(conc_stack, ws),
+};
+
+conc_status conc_stack_push_wait(conc_stack *s, void *item, uint64_t timeout_ns)
+{
+    return conc__core_push_wait(&stack_family, s, item, timeout_ns);
+}
+
+conc_status conc_stack_pop_wait(conc_stack *s, void **item, uint64_t timeout_ns)
+{
+    return conc__core_pop_wait(&stack_family, s, item, timeout_ns);
+}
+
+conc_status conc_stack_push_many(conc_stack *s, void *const *items, size_t n,
+                                 size_t *pushed)
+{
+    return conc__core_push_many(&stack_family, s, items, n, pushed);
+}
+
+conc_status conc_stack_pop_many(conc_stack *s, void **out, size_t max,
+                                size_t *popped)
+{
+    return conc__core_pop_many(&stack_family, s, out, max, popped);
+}
+
+conc_status conc_stack_close(conc_stack *s)
+{
+    return conc__core_close(&stack_family, s);
+}
+
+conc_status conc_stack_close_now(conc_stack *s, conc_discard_fn discard,
+                                 void *arg, size_t *discarded)
+{
+    return conc__core_close_now(&stack_family, s, NULL, discard, arg,
+                                discarded);
+}
+
+int conc_stack_closed(const conc_stack *s)
+{
+    return conc__core_closed(&stack_family, s);
+}
+
+conc_status conc_stack_task_done(conc_stack *s)
+{
+    return conc__core_task_done(&stack_family, s);
+}
+
+conc_status conc_stack_join(conc_stack *s, uint64_t timeout_ns)
+{
+    return conc__core_join(&stack_family, s, timeout_ns);
+}
+
+conc_status conc_stack_fd(conc_stack *s, int *fd)
+{
+    return conc__core_fd(&stack_family, s, fd);
+}

@@ -447,9 +447,9 @@ conc_status conc__ws_join_f(conc_waitset *w, unsigned flags,
 
 /* ---- event loops -------------------------------------------------------- */
 
-conc_status conc__ws_fd(conc_waitset *w, int *fd)
+conc_status conc__ws_fd_f(conc_waitset *w, unsigned flags, int *fd)
 {
-    if (conc__ws_flag(w, CONC_NOWAIT) || shared(w->u.s.flags))
+    if (conc__ws_has(flags, CONC_NOWAIT) || shared(flags))
         return CONC_EINVAL;
     uint32_t s = 0;
     if (conc_cas_u32(&w->u.s.fd_state, &s, 1, CONC_ACQUIRE, CONC_ACQUIRE)) {
@@ -471,8 +471,8 @@ conc_status conc__ws_fd(conc_waitset *w, int *fd)
     } else {
         while ((s = conc_load_u32(&w->u.s.fd_state, CONC_ACQUIRE)) == 1)
             conc_spin_pause();
-        if (s != 2)
-            return conc__ws_fd(w, fd); /* the maker failed; try ourselves */
+        if (s != 2) /* the maker failed; try ourselves */
+            return conc__ws_fd_f(w, flags, fd);
         /* Made by another process (we are a fork child with a copy, or
          * share the memory): that number is not a descriptor of ours. */
         if (!fd_owner(w))
@@ -502,51 +502,4 @@ conc_status conc__ws_discard_f(conc_waitset *w, unsigned flags, conc_try_fn pop,
     if (discarded)
         *discarded = n;
     return st == CONC_CLOSED ? CONC_OK : st;
-}
-
-/* ---- the same, with the waitset's own flags ----------------------------- */
-
-void conc__ws_wake(conc_waitset *w, enum conc__ws_side side, size_t n)
-{
-    conc__ws_wake_f(w, w->u.s.flags, side, n);
-}
-
-void conc__ws_wake_all(conc_waitset *w)
-{
-    conc__ws_wake_all_f(w, w->u.s.flags);
-}
-
-void conc__ws_closed(conc_waitset *w)
-{
-    conc__ws_closed_f(w, w->u.s.flags);
-}
-
-conc_status conc__ws_wait(conc_waitset *w, enum conc__ws_side side,
-                          conc_try_fn try_op, void *obj, void *arg,
-                          uint64_t timeout_ns)
-{
-    return conc__ws_wait_f(w, w->u.s.flags, side, try_op, obj, arg, timeout_ns);
-}
-
-void conc__ws_done_n(conc_waitset *w, uint64_t n)
-{
-    conc__ws_done_n_f(w, w->u.s.flags, n);
-}
-
-conc_status conc__ws_task_done(conc_waitset *w)
-{
-    return conc__ws_task_done_f(w, w->u.s.flags);
-}
-
-conc_status conc__ws_join(conc_waitset *w, uint64_t timeout_ns)
-{
-    return conc__ws_join_f(w, w->u.s.flags, timeout_ns);
-}
-
-conc_status conc__ws_discard(conc_waitset *w, conc_try_fn pop, void *obj,
-                             void *buf, conc_discard_fn discard, void *arg,
-                             size_t *discarded)
-{
-    return conc__ws_discard_f(w, w->u.s.flags, pop, obj, buf, discard, arg,
-                              discarded);
 }

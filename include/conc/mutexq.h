@@ -73,7 +73,7 @@ conc_status conc_mutexq_push_many(conc_mutexq *q, void *const *items, size_t n,
 conc_status conc_mutexq_pop_many(conc_mutexq *q, void **out, size_t max,
                                  size_t *popped);
 /* Exact at the moment the mutex was held; 0 for NULL. */
-size_t conc_mutexq_len(conc_mutexq *q);
+size_t conc_mutexq_len(const conc_mutexq *q);
 size_t conc_mutexq_capacity(const conc_mutexq *q);
 
 /* Waiting, closing, joining, event loops: conc/wait.h.  close takes the lock, so it is

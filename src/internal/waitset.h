@@ -1,6 +1,7 @@
 /*
  * waitset.h - the waiting, closing and joining state every container embeds
- * (contract in include/conc/wait.h; slow paths in src/wait.c).
+ * (contract in include/conc/wait.h; slow paths in src/wait.c; the public
+ * contract built on them, once for every family, in src/container.c).
  *
  * A container calls, around its own lock-free or locked operation:
  *   conc__ws_will_push(w)      lock-free push, before its item becomes
@@ -99,15 +100,14 @@ typedef conc_status (*conc_try_fn)(void *obj, void *arg);
 void conc__ws_init(conc_waitset *w, unsigned flags);
 void conc__ws_fini(conc_waitset *w);
 
-/* Slow paths (src/wait.c); the _f variants take `flags` as above. */
+/* Slow paths (src/wait.c), each taking `flags` as above.  The container
+ * core (src/container.c) calls the ones behind the public contract with the
+ * flags its descriptor gives. */
 void conc__ws_wake_f(conc_waitset *w, unsigned flags, enum conc__ws_side side,
                      size_t n);
 void conc__ws_wake_all_f(conc_waitset *w, unsigned flags);
 /* Subtract n from the joinable word; wake joiners if the count hit zero. */
 void conc__ws_done_n_f(conc_waitset *w, unsigned flags, uint64_t n);
-void conc__ws_wake(conc_waitset *w, enum conc__ws_side side, size_t n);
-void conc__ws_wake_all(conc_waitset *w);
-void conc__ws_done_n(conc_waitset *w, uint64_t n);
 bool conc__ws_clear_fd(conc_waitset *w);
 
 /* Try `try(obj, arg)` until it gives something other than the side's
@@ -115,18 +115,12 @@ bool conc__ws_clear_fd(conc_waitset *w);
 conc_status conc__ws_wait_f(conc_waitset *w, unsigned flags,
                             enum conc__ws_side side, conc_try_fn try_op,
                             void *obj, void *arg, uint64_t timeout_ns);
-conc_status conc__ws_wait(conc_waitset *w, enum conc__ws_side side,
-                          conc_try_fn try_op, void *obj, void *arg,
-                          uint64_t timeout_ns);
 conc_status conc__ws_task_done_f(conc_waitset *w, unsigned flags);
-conc_status conc__ws_task_done(conc_waitset *w);
 conc_status conc__ws_join_f(conc_waitset *w, unsigned flags,
                             uint64_t timeout_ns);
-conc_status conc__ws_join(conc_waitset *w, uint64_t timeout_ns);
-conc_status conc__ws_fd(conc_waitset *w, int *fd);
+conc_status conc__ws_fd_f(conc_waitset *w, unsigned flags, int *fd);
 /* After a container closed itself: wake everyone, make the fd readable. */
 void conc__ws_closed_f(conc_waitset *w, unsigned flags);
-void conc__ws_closed(conc_waitset *w);
 /* close_now's loop: pop until CLOSED, discard each item, task_done each.
  * buf NULL: pop(obj, void **) and discard the item; else pop(obj, buf) (a
  * message buffer) and discard(buf).  Any other status than OK or CLOSED
@@ -134,9 +128,6 @@ void conc__ws_closed(conc_waitset *w);
 conc_status conc__ws_discard_f(conc_waitset *w, unsigned flags, conc_try_fn pop,
                                void *obj, void *buf, conc_discard_fn discard,
                                void *arg, size_t *discarded);
-conc_status conc__ws_discard(conc_waitset *w, conc_try_fn pop, void *obj,
-                             void *buf, conc_discard_fn discard, void *arg,
-                             size_t *discarded);
 
 static inline bool conc__ws_is_closed(const conc_waitset *w)
 {
@@ -152,11 +143,6 @@ static inline bool conc__ws_mark_closed(conc_waitset *w)
 static inline bool conc__ws_has(unsigned flags, unsigned f)
 {
     return (flags & f) != 0;
-}
-
-static inline bool conc__ws_flag(const conc_waitset *w, unsigned f)
-{
-    return conc__ws_has(w->u.s.flags, f);
 }
 
 #define CONC_WS_INFLIGHT_ONE ((uint64_t)1 << 44)
@@ -249,73 +235,5 @@ static inline bool conc__ws_rearm(conc_waitset *w)
 {
     return conc__ws_rearm_f(w, w->u.s.flags);
 }
-
-/* The public waiting API of a family P with handle type T, defined once
- * here from three things the family's .c provides before using it:
- *   conc_P_push / conc_P_pop                 its public try-once operations
- *   static conc_waitset *P_ws_(T *)          its waitset
- *   static conc_status P_close_(T *)         its own (authoritative) close:
- *                                            CONC_OK, or an error having
- *                                            changed nothing (ENOMEM)
- *   static bool P_closed_(T *)               whether that close took effect
- */
-#define CONC_WS_FAMILY(P, T)                                                   \
-    static conc_status P##_try_push_(void *o, void *a)                         \
-    {                                                                          \
-        return conc_##P##_push((T *)o, a);                                     \
-    }                                                                          \
-    static conc_status P##_try_pop_(void *o, void *a)                          \
-    {                                                                          \
-        return conc_##P##_pop((T *)o, (void **)a);                             \
-    }                                                                          \
-    conc_status conc_##P##_push_wait(T *q, void *item, uint64_t timeout_ns)    \
-    {                                                                          \
-        if (!q)                                                                \
-            return CONC_EINVAL;                                                \
-        return conc__ws_wait(P##_ws_(q), CONC_WS_ROOM, P##_try_push_, q, item,  \
-                             timeout_ns);                                       \
-    }                                                                          \
-    conc_status conc_##P##_pop_wait(T *q, void **item, uint64_t timeout_ns)    \
-    {                                                                          \
-        if (!q || !item)                                                       \
-            return CONC_EINVAL;                                                \
-        return conc__ws_wait(P##_ws_(q), CONC_WS_ITEMS, P##_try_pop_, q, item,  \
-                             timeout_ns);                                       \
-    }                                                                          \
-    conc_status conc_##P##_close(T *q)                                         \
-    {                                                                          \
-        if (!q)                                                                \
-            return CONC_EINVAL;                                                \
-        conc_status st = P##_close_(q);                                        \
-        if (st != CONC_OK)                                                     \
-            return st;                                                         \
-        conc__ws_closed(P##_ws_(q));                                            \
-        return CONC_OK;                                                        \
-    }                                                                          \
-    conc_status conc_##P##_close_now(T *q, conc_discard_fn discard, void *arg, \
-                                     size_t *discarded)                        \
-    {                                                                          \
-        conc_status st = conc_##P##_close(q);                                  \
-        if (st != CONC_OK)                                                     \
-            return st;                                                         \
-        return conc__ws_discard(P##_ws_(q), P##_try_pop_, q, NULL, discard,     \
-                                arg, discarded);                                \
-    }                                                                          \
-    int conc_##P##_closed(const T *q)                                          \
-    {                                                                          \
-        return q && P##_closed_((T *)q);                                       \
-    }                                                                          \
-    conc_status conc_##P##_task_done(T *q)                                     \
-    {                                                                          \
-        return q ? conc__ws_task_done(P##_ws_(q)) : CONC_EINVAL;                \
-    }                                                                          \
-    conc_status conc_##P##_join(T *q, uint64_t timeout_ns)                     \
-    {                                                                          \
-        return q ? conc__ws_join(P##_ws_(q), timeout_ns) : CONC_EINVAL;         \
-    }                                                                          \
-    conc_status conc_##P##_fd(T *q, int *fd)                                   \
-    {                                                                          \
-        return q && fd ? conc__ws_fd(P##_ws_(q), fd) : CONC_EINVAL;             \
-    }
 
 #endif /* CONC_INTERNAL_WAITSET_H */
