@@ -459,55 +459,55 @@ static const conc__family lfqueue_family = {
 conc_status conc_lfqueue_push_wait(conc_lfqueue *q, void *item,
                                    uint64_t timeout_ns)
 {
-    return conc__core_push_wait(&lfqueue_family, q, item, timeout_ns);
+    return conc__core_push_wait(q, item, timeout_ns, &lfqueue_family);
 }
 
 conc_status conc_lfqueue_pop_wait(conc_lfqueue *q, void **item,
                                   uint64_t timeout_ns)
 {
-    return conc__core_pop_wait(&lfqueue_family, q, item, timeout_ns);
+    return conc__core_pop_wait(q, item, timeout_ns, &lfqueue_family);
 }
 
 conc_status conc_lfqueue_push_many(conc_lfqueue *q, void *const *items,
                                    size_t n, size_t *pushed)
 {
-    return conc__core_push_many(&lfqueue_family, q, items, n, pushed);
+    return conc__core_push_many(q, items, n, pushed, &lfqueue_family);
 }
 
 conc_status conc_lfqueue_pop_many(conc_lfqueue *q, void **out, size_t max,
                                   size_t *popped)
 {
-    return conc__core_pop_many(&lfqueue_family, q, out, max, popped);
+    return conc__core_pop_many(q, out, max, popped, &lfqueue_family);
 }
 
 conc_status conc_lfqueue_close(conc_lfqueue *q)
 {
-    return conc__core_close(&lfqueue_family, q);
+    return conc__core_close(q, &lfqueue_family);
 }
 
 conc_status conc_lfqueue_close_now(conc_lfqueue *q, conc_discard_fn discard,
                                    void *arg, size_t *discarded)
 {
-    return conc__core_close_now(&lfqueue_family, q, NULL, discard, arg,
-                                discarded);
+    return conc__core_close_now(q, NULL, discard, arg, discarded,
+                                &lfqueue_family);
 }
 
 int conc_lfqueue_closed(const conc_lfqueue *q)
 {
-    return conc__core_closed(&lfqueue_family, q);
+    return conc__core_closed(q, &lfqueue_family);
 }
 
 conc_status conc_lfqueue_task_done(conc_lfqueue *q)
 {
-    return conc__core_task_done(&lfqueue_family, q);
+    return conc__core_task_done(q, &lfqueue_family);
 }
 
 conc_status conc_lfqueue_join(conc_lfqueue *q, uint64_t timeout_ns)
 {
-    return conc__core_join(&lfqueue_family, q, timeout_ns);
+    return conc__core_join(q, timeout_ns, &lfqueue_family);
 }
 
 conc_status conc_lfqueue_fd(conc_lfqueue *q, int *fd)
 {
-    return conc__core_fd(&lfqueue_family, q, fd);
+    return conc__core_fd(q, fd, &lfqueue_family);
 }

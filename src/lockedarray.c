@@ -81,7 +81,7 @@ static void unlock(conc__lockedarray *a)
 }
 
 /* head + len < 2 * capacity <= 2^31, so neither the sum nor the single
- * subtraction can wrap.  (LIFO: head is 0, so this is len.) */
+ * subtraction can wrap. */
 static size_t tail_slot(const conc__lockedarray *a)
 {
     size_t t = a->head + a->len;
@@ -89,7 +89,7 @@ static size_t tail_slot(const conc__lockedarray *a)
 }
 
 /* Copy n items into the array starting at slot `at`, wrapping once at most
- * (n <= capacity).  A LIFO array never wraps: at = len, n <= capacity - len. */
+ * (n <= capacity). */
 static void copy_in(conc__lockedarray *a, size_t at, void *const *items,
                     size_t n)
 {
@@ -111,9 +111,10 @@ static void copy_out(conc__lockedarray *a, size_t at, void **out, size_t n)
         memcpy(out + first, &a->slots[0], (n - first) * sizeof(void *));
 }
 
-/* Push up to n items with the lock held; the status for the whole call. */
-static conc_status push_locked(conc__lockedarray *a, void *const *items,
-                               size_t n, size_t *k)
+/* Push up to n items with the lock held; the status for the whole call.
+ * FIFO appends at head + len, wrapping; LIFO at len (head is 0). */
+ALWAYS conc_status push_locked(conc__lockedarray *a, enum order order,
+                               void *const *items, size_t n, size_t *k)
 {
     *k = 0;
     if (n == 0)
@@ -122,8 +123,10 @@ static conc_status push_locked(conc__lockedarray *a, void *const *items,
         return CONC_CLOSED;
     size_t room = a->capacity - a->len;
     *k = n < room ? n : room;
-    if (*k > 0) /* items may be NULL when n == 0 */
+    if (*k > 0 && order == FIFO) /* items may be NULL when n == 0 */
         copy_in(a, tail_slot(a), items, *k);
+    else if (*k > 0)
+        memcpy(&a->slots[a->len], items, *k * sizeof(void *));
     a->len += *k;
     return *k == n ? CONC_OK : CONC_FULL;
 }
@@ -152,13 +155,13 @@ ALWAYS conc_status pop_locked(conc__lockedarray *a, enum order order,
 
 /* ---- push and pop ------------------------------------------------------- */
 
-static conc_status push_n(conc__lockedarray *a, void *const *items, size_t n,
-                          size_t *pushed)
+ALWAYS conc_status push_n(conc__lockedarray *a, enum order order,
+                          void *const *items, size_t n, size_t *pushed)
 {
     size_t k = 0;
     conc_status st = CONC_EINVAL;
     if (lock(a) == 0) {
-        st = push_locked(a, items, n, &k);
+        st = push_locked(a, order, items, n, &k);
         /* Counted before the lock lets a pop see them, and only what went
          * in: nothing provisional for task_done to take (conc/wait.h). */
         conc__ws_count_pushed(&a->ws, k);
@@ -188,11 +191,18 @@ ALWAYS conc_status pop_n(conc__lockedarray *a, enum order order, void **out,
     return st;
 }
 
-conc_status conc__la_push(conc__lockedarray *a, void *item)
+conc_status conc__la_push_fifo(conc__lockedarray *a, void *item)
 {
     if (a == NULL)
         return CONC_EINVAL;
-    return push_n(a, &item, 1, NULL);
+    return push_n(a, FIFO, &item, 1, NULL);
+}
+
+conc_status conc__la_push_lifo(conc__lockedarray *a, void *item)
+{
+    if (a == NULL)
+        return CONC_EINVAL;
+    return push_n(a, LIFO, &item, 1, NULL);
 }
 
 conc_status conc__la_pop_fifo(conc__lockedarray *a, void **item)
@@ -228,9 +238,14 @@ size_t conc__la_capacity(const conc__lockedarray *a)
 
 /* ---- the container core's descriptors ----------------------------------- */
 
-static conc_status try_push(void *obj, void *item)
+static conc_status try_push_fifo(void *obj, void *item)
 {
-    return conc__la_push(obj, item);
+    return conc__la_push_fifo(obj, item);
+}
+
+static conc_status try_push_lifo(void *obj, void *item)
+{
+    return conc__la_push_lifo(obj, item);
 }
 
 static conc_status try_pop_fifo(void *obj, void *out)
@@ -245,10 +260,16 @@ static conc_status try_pop_lifo(void *obj, void *out)
 
 /* Whole batches under one lock acquisition (arguments checked by the
  * core): a batch's items are contiguous in the array. */
-static conc_status push_many(void *obj, void *const *items, size_t n,
-                             size_t *pushed)
+static conc_status push_many_fifo(void *obj, void *const *items, size_t n,
+                                  size_t *pushed)
 {
-    return push_n(obj, items, n, pushed);
+    return push_n(obj, FIFO, items, n, pushed);
+}
+
+static conc_status push_many_lifo(void *obj, void *const *items, size_t n,
+                                  size_t *pushed)
+{
+    return push_n(obj, LIFO, items, n, pushed);
 }
 
 static conc_status pop_many_fifo(void *obj, void **out, size_t max,
@@ -283,22 +304,22 @@ static bool closed(const void *obj)
     return conc__ws_is_closed(&a->ws);
 }
 
-const conc__family conc__la_fifo_family = {
-    .push = try_push,
+const conc__family conc__la_fifo = {
+    .push = try_push_fifo,
     .pop = try_pop_fifo,
     .close = close_locked_array,
     .closed = closed,
     .ws_offset = offsetof(conc__lockedarray, ws),
-    .push_many = push_many,
+    .push_many = push_many_fifo,
     .pop_many = pop_many_fifo,
 };
 
-const conc__family conc__la_lifo_family = {
-    .push = try_push,
+const conc__family conc__la_lifo = {
+    .push = try_push_lifo,
     .pop = try_pop_lifo,
     .close = close_locked_array,
     .closed = closed,
     .ws_offset = offsetof(conc__lockedarray, ws),
-    .push_many = push_many,
+    .push_many = push_many_lifo,
     .pop_many = pop_many_lifo,
 };

@@ -55,7 +55,7 @@ void conc_mutexq_free(conc_mutexq *q)
 
 conc_status conc_mutexq_push(conc_mutexq *q, void *item)
 {
-    return conc__la_push(la(q), item);
+    return conc__la_push_fifo(la(q), item);
 }
 
 conc_status conc_mutexq_pop(conc_mutexq *q, void **item)
@@ -66,13 +66,13 @@ conc_status conc_mutexq_pop(conc_mutexq *q, void **item)
 conc_status conc_mutexq_push_many(conc_mutexq *q, void *const *items, size_t n,
                                   size_t *pushed)
 {
-    return conc__core_push_many(&conc__la_fifo_family, q, items, n, pushed);
+    return conc__core_push_many(q, items, n, pushed, &conc__la_fifo);
 }
 
 conc_status conc_mutexq_pop_many(conc_mutexq *q, void **out, size_t max,
                                  size_t *popped)
 {
-    return conc__core_pop_many(&conc__la_fifo_family, q, out, max, popped);
+    return conc__core_pop_many(q, out, max, popped, &conc__la_fifo);
 }
 
 size_t conc_mutexq_len(const conc_mutexq *q)
@@ -90,43 +90,43 @@ size_t conc_mutexq_capacity(const conc_mutexq *q)
 conc_status conc_mutexq_push_wait(conc_mutexq *q, void *item,
                                   uint64_t timeout_ns)
 {
-    return conc__core_push_wait(&conc__la_fifo_family, q, item, timeout_ns);
+    return conc__core_push_wait(q, item, timeout_ns, &conc__la_fifo);
 }
 
 conc_status conc_mutexq_pop_wait(conc_mutexq *q, void **item,
                                  uint64_t timeout_ns)
 {
-    return conc__core_pop_wait(&conc__la_fifo_family, q, item, timeout_ns);
+    return conc__core_pop_wait(q, item, timeout_ns, &conc__la_fifo);
 }
 
 conc_status conc_mutexq_close(conc_mutexq *q)
 {
-    return conc__core_close(&conc__la_fifo_family, q);
+    return conc__core_close(q, &conc__la_fifo);
 }
 
 conc_status conc_mutexq_close_now(conc_mutexq *q, conc_discard_fn discard,
                                   void *arg, size_t *discarded)
 {
-    return conc__core_close_now(&conc__la_fifo_family, q, NULL, discard, arg,
-                                discarded);
+    return conc__core_close_now(q, NULL, discard, arg, discarded,
+                                &conc__la_fifo);
 }
 
 int conc_mutexq_closed(const conc_mutexq *q)
 {
-    return conc__core_closed(&conc__la_fifo_family, q);
+    return conc__core_closed(q, &conc__la_fifo);
 }
 
 conc_status conc_mutexq_task_done(conc_mutexq *q)
 {
-    return conc__core_task_done(&conc__la_fifo_family, q);
+    return conc__core_task_done(q, &conc__la_fifo);
 }
 
 conc_status conc_mutexq_join(conc_mutexq *q, uint64_t timeout_ns)
 {
-    return conc__core_join(&conc__la_fifo_family, q, timeout_ns);
+    return conc__core_join(q, timeout_ns, &conc__la_fifo);
 }
 
 conc_status conc_mutexq_fd(conc_mutexq *q, int *fd)
 {
-    return conc__core_fd(&conc__la_fifo_family, q, fd);
+    return conc__core_fd(q, fd, &conc__la_fifo);
 }

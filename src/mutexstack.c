@@ -55,7 +55,7 @@ void conc_mutexstack_free(conc_mutexstack *s)
 
 conc_status conc_mutexstack_push(conc_mutexstack *s, void *item)
 {
-    return conc__la_push(la(s), item);
+    return conc__la_push_lifo(la(s), item);
 }
 
 conc_status conc_mutexstack_pop(conc_mutexstack *s, void **item)
@@ -66,13 +66,13 @@ conc_status conc_mutexstack_pop(conc_mutexstack *s, void **item)
 conc_status conc_mutexstack_push_many(conc_mutexstack *s, void *const *items,
                                       size_t n, size_t *pushed)
 {
-    return conc__core_push_many(&conc__la_lifo_family, s, items, n, pushed);
+    return conc__core_push_many(s, items, n, pushed, &conc__la_lifo);
 }
 
 conc_status conc_mutexstack_pop_many(conc_mutexstack *s, void **out,
                                      size_t max, size_t *popped)
 {
-    return conc__core_pop_many(&conc__la_lifo_family, s, out, max, popped);
+    return conc__core_pop_many(s, out, max, popped, &conc__la_lifo);
 }
 
 size_t conc_mutexstack_len(conc_mutexstack *s)
@@ -90,44 +90,44 @@ size_t conc_mutexstack_capacity(const conc_mutexstack *s)
 conc_status conc_mutexstack_push_wait(conc_mutexstack *s, void *item,
                                       uint64_t timeout_ns)
 {
-    return conc__core_push_wait(&conc__la_lifo_family, s, item, timeout_ns);
+    return conc__core_push_wait(s, item, timeout_ns, &conc__la_lifo);
 }
 
 conc_status conc_mutexstack_pop_wait(conc_mutexstack *s, void **item,
                                      uint64_t timeout_ns)
 {
-    return conc__core_pop_wait(&conc__la_lifo_family, s, item, timeout_ns);
+    return conc__core_pop_wait(s, item, timeout_ns, &conc__la_lifo);
 }
 
 conc_status conc_mutexstack_close(conc_mutexstack *s)
 {
-    return conc__core_close(&conc__la_lifo_family, s);
+    return conc__core_close(s, &conc__la_lifo);
 }
 
 conc_status conc_mutexstack_close_now(conc_mutexstack *s,
                                       conc_discard_fn discard, void *arg,
                                       size_t *discarded)
 {
-    return conc__core_close_now(&conc__la_lifo_family, s, NULL, discard, arg,
-                                discarded);
+    return conc__core_close_now(s, NULL, discard, arg, discarded,
+                                &conc__la_lifo);
 }
 
 int conc_mutexstack_closed(const conc_mutexstack *s)
 {
-    return conc__core_closed(&conc__la_lifo_family, s);
+    return conc__core_closed(s, &conc__la_lifo);
 }
 
 conc_status conc_mutexstack_task_done(conc_mutexstack *s)
 {
-    return conc__core_task_done(&conc__la_lifo_family, s);
+    return conc__core_task_done(s, &conc__la_lifo);
 }
 
 conc_status conc_mutexstack_join(conc_mutexstack *s, uint64_t timeout_ns)
 {
-    return conc__core_join(&conc__la_lifo_family, s, timeout_ns);
+    return conc__core_join(s, timeout_ns, &conc__la_lifo);
 }
 
 conc_status conc_mutexstack_fd(conc_mutexstack *s, int *fd)
 {
-    return conc__core_fd(&conc__la_lifo_family, s, fd);
+    return conc__core_fd(s, fd, &conc__la_lifo);
 }

@@ -860,55 +860,55 @@ static const conc__family ring_family = {
 conc_status conc_ring_push_wait(conc_ring *ring, void *item,
                                 uint64_t timeout_ns)
 {
-    return conc__core_push_wait(&ring_family, ring, item, timeout_ns);
+    return conc__core_push_wait(ring, item, timeout_ns, &ring_family);
 }
 
 conc_status conc_ring_pop_wait(conc_ring *ring, void **item,
                                uint64_t timeout_ns)
 {
-    return conc__core_pop_wait(&ring_family, ring, item, timeout_ns);
+    return conc__core_pop_wait(ring, item, timeout_ns, &ring_family);
 }
 
 conc_status conc_ring_push_many(conc_ring *ring, void *const *items, size_t n,
                                 size_t *pushed)
 {
-    return conc__core_push_many(&ring_family, ring, items, n, pushed);
+    return conc__core_push_many(ring, items, n, pushed, &ring_family);
 }
 
 conc_status conc_ring_pop_many(conc_ring *ring, void **out, size_t max,
                                size_t *popped)
 {
-    return conc__core_pop_many(&ring_family, ring, out, max, popped);
+    return conc__core_pop_many(ring, out, max, popped, &ring_family);
 }
 
 conc_status conc_ring_close(conc_ring *ring)
 {
-    return conc__core_close(&ring_family, ring);
+    return conc__core_close(ring, &ring_family);
 }
 
 conc_status conc_ring_close_now(conc_ring *ring, conc_discard_fn discard,
                                 void *arg, size_t *discarded)
 {
-    return conc__core_close_now(&ring_family, ring, NULL, discard, arg,
-                                discarded);
+    return conc__core_close_now(ring, NULL, discard, arg, discarded,
+                                &ring_family);
 }
 
 int conc_ring_closed(const conc_ring *ring)
 {
-    return conc__core_closed(&ring_family, ring);
+    return conc__core_closed(ring, &ring_family);
 }
 
 conc_status conc_ring_task_done(conc_ring *ring)
 {
-    return conc__core_task_done(&ring_family, ring);
+    return conc__core_task_done(ring, &ring_family);
 }
 
 conc_status conc_ring_join(conc_ring *ring, uint64_t timeout_ns)
 {
-    return conc__core_join(&ring_family, ring, timeout_ns);
+    return conc__core_join(ring, timeout_ns, &ring_family);
 }
 
 conc_status conc_ring_fd(conc_ring *ring, int *fd)
 {
-    return conc__core_fd(&ring_family, ring, fd);
+    return conc__core_fd(ring, fd, &ring_family);
 }

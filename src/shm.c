@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -55,6 +56,7 @@ struct conc_shmring {
     conc_ring *ring;
     struct shm_header *hdr;
     conc__ring_geom g; /* checked at attach; the only geometry we use */
+    conc__ws_ref ws;   /* the ring's waitset, with g.flags (container.h) */
     void *map;      /* our mapping, or NULL when the caller mapped it */
     size_t map_len;
     int fd;         /* the fd we created, or -1 */
@@ -144,6 +146,7 @@ static conc_shmring *handle(void *mem, void *map, size_t map_len, int fd,
     r->hdr = mem;
     r->ring = (conc_ring *)(void *)((char *)mem + HDR);
     r->g = *g;
+    r->ws = (conc__ws_ref){conc__ring_ws(r->ring), g->flags};
     r->map = map;
     r->map_len = map_len;
     r->fd = fd;
@@ -314,22 +317,16 @@ static bool shm_closed(const void *obj)
     return conc__ring_is_closed(r->ring);
 }
 
-/* The waitset is in the mapping; the flags are the handle's, checked at
- * attach: no wait, wake or join decision is taken from a word a peer may
- * have flipped. */
-static conc_waitset *shm_ws(void *obj, unsigned *flags)
-{
-    conc_shmring *r = obj;
-    *flags = r->g.flags;
-    return conc__ring_ws(r->ring);
-}
-
 static const conc__family shm_family = {
     .push = shm_try_push,
     .pop = shm_try_pop,
     .close = shm_close,
     .closed = shm_closed,
-    .ws = shm_ws,
+    /* The waitset is in the mapping; the flags are the handle's, checked at
+     * attach: no wait, wake or join decision is taken from a word a peer
+     * may have flipped. */
+    .ws_offset = offsetof(conc_shmring, ws),
+    .ws_is_ref = true,
 };
 
 conc_status conc_shmring_push_wait(conc_shmring *r, const void *msg,
@@ -337,18 +334,18 @@ conc_status conc_shmring_push_wait(conc_shmring *r, const void *msg,
 {
     if (!msg)
         return CONC_EINVAL;
-    return conc__core_push_wait(&shm_family, r, (void *)msg, timeout_ns);
+    return conc__core_push_wait(r, (void *)msg, timeout_ns, &shm_family);
 }
 
 conc_status conc_shmring_pop_wait(conc_shmring *r, void *out,
                                   uint64_t timeout_ns)
 {
-    return conc__core_pop_wait(&shm_family, r, out, timeout_ns);
+    return conc__core_pop_wait(r, out, timeout_ns, &shm_family);
 }
 
 conc_status conc_shmring_close(conc_shmring *r)
 {
-    return conc__core_close(&shm_family, r);
+    return conc__core_close(r, &shm_family);
 }
 
 conc_status conc_shmring_close_now(conc_shmring *r, conc_discard_fn discard,
@@ -361,25 +358,25 @@ conc_status conc_shmring_close_now(conc_shmring *r, conc_discard_fn discard,
     void *buf = malloc((size_t)r->g.msg_size);
     if (!buf)
         return CONC_ENOMEM;
-    conc_status st = conc__core_close_now(&shm_family, r, buf, discard, arg,
-                                          discarded);
+    conc_status st = conc__core_close_now(r, buf, discard, arg, discarded,
+                                          &shm_family);
     free(buf);
     return st;
 }
 
 int conc_shmring_closed(const conc_shmring *r)
 {
-    return conc__core_closed(&shm_family, r);
+    return conc__core_closed(r, &shm_family);
 }
 
 conc_status conc_shmring_task_done(conc_shmring *r)
 {
-    return conc__core_task_done(&shm_family, r);
+    return conc__core_task_done(r, &shm_family);
 }
 
 conc_status conc_shmring_join(conc_shmring *r, uint64_t timeout_ns)
 {
-    return conc__core_join(&shm_family, r, timeout_ns);
+    return conc__core_join(r, timeout_ns, &shm_family);
 }
 
 /* ---- observers and recovery --------------------------------------------- */

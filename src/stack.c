@@ -312,54 +312,54 @@ static const conc__family stack_family = {
 
 conc_status conc_stack_push_wait(conc_stack *s, void *item, uint64_t timeout_ns)
 {
-    return conc__core_push_wait(&stack_family, s, item, timeout_ns);
+    return conc__core_push_wait(s, item, timeout_ns, &stack_family);
 }
 
 conc_status conc_stack_pop_wait(conc_stack *s, void **item, uint64_t timeout_ns)
 {
-    return conc__core_pop_wait(&stack_family, s, item, timeout_ns);
+    return conc__core_pop_wait(s, item, timeout_ns, &stack_family);
 }
 
 conc_status conc_stack_push_many(conc_stack *s, void *const *items, size_t n,
                                  size_t *pushed)
 {
-    return conc__core_push_many(&stack_family, s, items, n, pushed);
+    return conc__core_push_many(s, items, n, pushed, &stack_family);
 }
 
 conc_status conc_stack_pop_many(conc_stack *s, void **out, size_t max,
                                 size_t *popped)
 {
-    return conc__core_pop_many(&stack_family, s, out, max, popped);
+    return conc__core_pop_many(s, out, max, popped, &stack_family);
 }
 
 conc_status conc_stack_close(conc_stack *s)
 {
-    return conc__core_close(&stack_family, s);
+    return conc__core_close(s, &stack_family);
 }
 
 conc_status conc_stack_close_now(conc_stack *s, conc_discard_fn discard,
                                  void *arg, size_t *discarded)
 {
-    return conc__core_close_now(&stack_family, s, NULL, discard, arg,
-                                discarded);
+    return conc__core_close_now(s, NULL, discard, arg, discarded,
+                                &stack_family);
 }
 
 int conc_stack_closed(const conc_stack *s)
 {
-    return conc__core_closed(&stack_family, s);
+    return conc__core_closed(s, &stack_family);
 }
 
 conc_status conc_stack_task_done(conc_stack *s)
 {
-    return conc__core_task_done(&stack_family, s);
+    return conc__core_task_done(s, &stack_family);
 }
 
 conc_status conc_stack_join(conc_stack *s, uint64_t timeout_ns)
 {
-    return conc__core_join(&stack_family, s, timeout_ns);
+    return conc__core_join(s, timeout_ns, &stack_family);
 }
 
 conc_status conc_stack_fd(conc_stack *s, int *fd)
 {
-    return conc__core_fd(&stack_family, s, fd);
+    return conc__core_fd(s, fd, &stack_family);
 }

@@ -13,10 +13,11 @@
  * mutex held; `capacity` is written once by init, before the array can be
  * shared, and only read afterwards.
  *
- * The two orders share everything but the pop: a push appends at
- * head + len (wrapping), a FIFO pop takes from head, a LIFO pop from
- * head + len - 1.  A LIFO array never moves head from 0, so its items are
- * slots[0 .. len) and slots[len - 1] is the top.
+ * The two orders share everything but where items go in and come out:
+ * FIFO pushes at head + len (wrapping) and pops from head; LIFO never moves
+ * head from 0, so its items are slots[0 .. len), pushed at len and popped
+ * from slots[len - 1], the top.  Each operation is compiled once per order
+ * (the _fifo and _lifo functions), so neither pays a test for the other.
  */
 #ifndef CONC_INTERNAL_LOCKEDARRAY_H
 #define CONC_INTERNAL_LOCKEDARRAY_H
@@ -53,8 +54,9 @@ conc__lockedarray *conc__la_new(size_t capacity, unsigned flags);
 void conc__la_free(conc__lockedarray *a);
 
 /* Try push and pop (NULL arguments: CONC_EINVAL). */
-conc_status conc__la_push(conc__lockedarray *a, void *item);
+conc_status conc__la_push_fifo(conc__lockedarray *a, void *item);
 conc_status conc__la_pop_fifo(conc__lockedarray *a, void **item);
+conc_status conc__la_push_lifo(conc__lockedarray *a, void *item);
 conc_status conc__la_pop_lifo(conc__lockedarray *a, void **item);
 
 /* Exact at the moment the mutex was held; 0 for NULL. */
@@ -63,7 +65,7 @@ size_t conc__la_capacity(const conc__lockedarray *a);
 
 /* The container core's descriptors (container.h): the same array, popped
  * in each order, with real batches (one lock acquisition each). */
-extern const conc__family conc__la_fifo_family;
-extern const conc__family conc__la_lifo_family;
+extern const conc__family conc__la_fifo;
+extern const conc__family conc__la_lifo;
 
 #endif /* CONC_INTERNAL_LOCKEDARRAY_H */
