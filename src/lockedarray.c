@@ -123,10 +123,12 @@ ALWAYS conc_status push_locked(conc__lockedarray *a, enum order order,
         return CONC_CLOSED;
     size_t room = a->capacity - a->len;
     *k = n < room ? n : room;
-    if (*k > 0 && order == FIFO) /* items may be NULL when n == 0 */
-        copy_in(a, tail_slot(a), items, *k);
-    else if (*k > 0)
-        memcpy(&a->slots[a->len], items, *k * sizeof(void *));
+    if (*k > 0) { /* items may be NULL when n == 0 */
+        if (order == FIFO)
+            copy_in(a, tail_slot(a), items, *k);
+        else
+            memcpy(&a->slots[a->len], items, *k * sizeof(void *));
+    }
     a->len += *k;
     return *k == n ? CONC_OK : CONC_FULL;
 }
