@@ -12,14 +12,14 @@
  *              Pushed whole (a chain) with a release CAS; adopted whole by
  *              exchange-to-NULL (acquire), so there is no pop and no ABA: a
  *              push only needs its tail to point at the current head.
- *   g_norphans how many nodes the orphan list holds (for conc_hp_pending).
+ *   g_norphans how many nodes the orphan list holds (for conc__hp_pending).
  *
- * A record: its hazard slots and its `moves` count (bumped by conc_hp_set,
+ * A record: its hazard slots and its `moves` count (bumped by conc__hp_set,
  * see rec_read) on a line pair of their own (written by the owner on every
  * protect, read by every scan), `active` (0/1, taken by CAS
  * acquire, given back by a release store, which hands the owner-private
  * fields below from one thread to the next), `next`, `nretired` (the length
- * of the retired list, read by conc_hp_pending), and owner-private: the
+ * of the retired list, read by conc__hp_pending), and owner-private: the
  * retired list and the reserve nodes used when malloc fails.
  */
 #include <pthread.h>
@@ -37,15 +37,15 @@
 
 struct hp_node {
     void *ptr;
-    conc_hp_free_fn free_fn;
+    conc__hp_free_fn free_fn;
     struct hp_node *next;
 };
 
-struct conc_hp_rec {
+struct conc__hp_rec {
     union {
         struct {
             conc_atomic_uptr slot[CONC_HP_SLOTS];
-            conc_atomic_uptr moves; /* conc_hp_set calls (see rec_read) */
+            conc_atomic_uptr moves; /* conc__hp_set calls (see rec_read) */
         } s;
         unsigned char pad_[CONC_PAD_LINE];
     } hz;
@@ -64,10 +64,8 @@ _Static_assert((CONC_HP_SLOTS + 1) * sizeof(conc_atomic_uptr) <= CONC_PAD_LINE,
 static conc_atomic_uptr g_records;
 static conc_atomic_uptr g_orphans;
 static conc_atomic_uptr g_norphans;
-static conc_atomic_u32 g_fail_allocs;  /* test hook */
-static conc_atomic_u32 g_fail_records; /* test hook */
 
-static _Thread_local conc_hp_rec *tls_rec;
+static _Thread_local conc__hp_rec *tls_rec;
 static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t g_key;
 static bool g_key_ok; /* written once under pthread_once */
@@ -75,30 +73,48 @@ static bool g_key_ok; /* written once under pthread_once */
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                  */
 
-static void *hp_malloc(size_t n)
-{
-    if (conc_load_u32(&g_fail_allocs, CONC_RELAXED))
-        return NULL;
-    return malloc(n);
-}
+/* The test hooks (hp.h) exist in libconc-verify only; elsewhere nothing
+ * ever fails on purpose. */
+#ifdef CONC_VERIFY
+static conc_atomic_u32 g_fail_allocs;
+static conc_atomic_u32 g_fail_records;
 
-void conc_hp_test_fail_allocs(bool on)
+void conc__hp_test_fail_allocs(bool on)
 {
     conc_store_u32(&g_fail_allocs, on ? 1 : 0, CONC_RELAXED);
 }
 
-void conc_hp_test_fail_records(bool on)
+void conc__hp_test_fail_records(bool on)
 {
     conc_store_u32(&g_fail_records, on ? 1 : 0, CONC_RELAXED);
+}
+
+static bool fail_allocs(void)
+{
+    return conc_load_u32(&g_fail_allocs, CONC_RELAXED) != 0;
+}
+
+static bool fail_records(void)
+{
+    return conc_load_u32(&g_fail_records, CONC_RELAXED) != 0;
+}
+#else
+static bool fail_allocs(void) { return false; }
+static bool fail_records(void) { return false; }
+#endif
+
+static void *hp_malloc(size_t n)
+{
+    return fail_allocs() ? NULL : malloc(n);
 }
 
 /* The next record.  Relaxed is enough: a record is only reached from a head
  * loaded with acquire or stronger, which reads the release CAS that pushed
  * it or a later push in that CAS's release sequence, so every record below
  * it (pushed earlier, its `next` written before its push) is visible. */
-static conc_hp_rec *rec_next(conc_hp_rec *r)
+static conc__hp_rec *rec_next(conc__hp_rec *r)
 {
-    return (conc_hp_rec *)conc_load_uptr(&r->next, CONC_RELAXED);
+    return (conc__hp_rec *)conc_load_uptr(&r->next, CONC_RELAXED);
 }
 
 static int uptr_cmp(const void *a, const void *b)
@@ -125,11 +141,11 @@ static bool sorted_has(const uintptr_t *v, size_t n, uintptr_t p)
 /* Read one record's slots, consistently with respect to moves.
  *
  * Seq_cst loads: the scanner's side of the Dekker pairing (hp.h).  That
- * pairing covers values published by conc_hp_protect, which validates them;
- * a value moved by conc_hp_set from one slot to another is not validated,
+ * pairing covers values published by conc__hp_protect, which validates them;
+ * a value moved by conc__hp_set from one slot to another is not validated,
  * and a plain read of the slots one after the other can miss it: read slot
  * 0 (still empty), the owner sets slot 0 and clears slot 1, read slot 1
- * (now empty).  So conc_hp_set bumps `moves` after its store (seq_cst RMW),
+ * (now empty).  So conc__hp_set bumps `moves` after its store (seq_cst RMW),
  * and a pass over the slots counts only if `moves` did not change during it.
  * Why that suffices: if the pass read the new slot before the set's store,
  * then (all seq_cst) the first `moves` load precedes the set's store and so
@@ -139,7 +155,7 @@ static bool sorted_has(const uintptr_t *v, size_t n, uintptr_t p)
  * second `moves` load, which sees the new count.  The owner moves values
  * rarely, so the retry loop ends; it waits (conc_spin_pause) only while the
  * owner keeps moving. */
-static void rec_read(conc_hp_rec *r, uintptr_t out[CONC_HP_SLOTS])
+static void rec_read(conc__hp_rec *r, uintptr_t out[CONC_HP_SLOTS])
 {
     for (;;) {
         uintptr_t m = conc_load_uptr(&r->hz.s.moves, CONC_SEQ_CST);
@@ -152,9 +168,9 @@ static void rec_read(conc_hp_rec *r, uintptr_t out[CONC_HP_SLOTS])
 }
 
 /* Does any slot of any record from `head` down hold p?  O(H), no memory. */
-static bool held_from(conc_hp_rec *head, uintptr_t p)
+static bool held_from(conc__hp_rec *head, uintptr_t p)
 {
-    for (conc_hp_rec *r = head; r; r = rec_next(r)) {
+    for (conc__hp_rec *r = head; r; r = rec_next(r)) {
         uintptr_t v[CONC_HP_SLOTS];
         rec_read(r, v);
         for (int i = 0; i < CONC_HP_SLOTS; i++)
@@ -167,11 +183,11 @@ static bool held_from(conc_hp_rec *head, uintptr_t p)
 /* The head of the record list, for a scan.  Seq_cst: a record pushed after
  * this load (seq_cst CAS) can only publish a hazard after its push, hence
  * after this load in the seq_cst order, hence after the caller's unlink;
- * its re-load in conc_hp_protect then sees the unlink, so a scan may ignore
+ * its re-load in conc__hp_protect then sees the unlink, so a scan may ignore
  * records it does not see. */
-static conc_hp_rec *records_head(void)
+static conc__hp_rec *records_head(void)
 {
-    return (conc_hp_rec *)conc_load_uptr(&g_records, CONC_SEQ_CST);
+    return (conc__hp_rec *)conc_load_uptr(&g_records, CONC_SEQ_CST);
 }
 
 static bool held(uintptr_t p)
@@ -179,7 +195,7 @@ static bool held(uintptr_t p)
     return held_from(records_head(), p);
 }
 
-static struct hp_node *reserve_take(conc_hp_rec *r)
+static struct hp_node *reserve_take(conc__hp_rec *r)
 {
     for (int i = 0; i < CONC_HP_SLOTS; i++)
         if (!r->reserve_busy[i]) {
@@ -189,7 +205,7 @@ static struct hp_node *reserve_take(conc_hp_rec *r)
     return NULL;
 }
 
-static int reserve_index(conc_hp_rec *r, struct hp_node *n)
+static int reserve_index(conc__hp_rec *r, struct hp_node *n)
 {
     for (int i = 0; i < CONC_HP_SLOTS; i++)
         if (n == &r->reserve[i])
@@ -198,7 +214,7 @@ static int reserve_index(conc_hp_rec *r, struct hp_node *n)
 }
 
 /* Give back a node that is done with: to the reserve or to malloc. */
-static void node_release(conc_hp_rec *r, struct hp_node *n)
+static void node_release(conc__hp_rec *r, struct hp_node *n)
 {
     int i = reserve_index(r, n);
     if (i >= 0)
@@ -207,8 +223,8 @@ static void node_release(conc_hp_rec *r, struct hp_node *n)
         free(n);
 }
 
-static void list_add(conc_hp_rec *r, struct hp_node *n, void *p,
-                     conc_hp_free_fn fn)
+static void list_add(conc__hp_rec *r, struct hp_node *n, void *p,
+                     conc__hp_free_fn fn)
 {
     n->ptr = p;
     n->free_fn = fn;
@@ -221,7 +237,7 @@ static void list_add(conc_hp_rec *r, struct hp_node *n, void *p,
 /* Orphans                                                                  */
 
 /* Hand r's whole retired list to the orphan list. */
-static void orphans_give(conc_hp_rec *r)
+static void orphans_give(conc__hp_rec *r)
 {
     struct hp_node *first = r->retired, *tail = first;
     if (!first)
@@ -246,7 +262,7 @@ static void orphans_give(conc_hp_rec *r)
 }
 
 /* Move the whole orphan list onto r's retired list. */
-static void orphans_adopt(conc_hp_rec *r)
+static void orphans_adopt(conc__hp_rec *r)
 {
     /* A cheap look first: most scans find no orphans. */
     if (!conc_load_uptr(&g_orphans, CONC_RELAXED))
@@ -272,7 +288,7 @@ static void orphans_adopt(conc_hp_rec *r)
 /* ------------------------------------------------------------------------ */
 /* Scan                                                                     */
 
-void conc_hp_scan(conc_hp_rec *r)
+void conc__hp_scan(conc__hp_rec *r)
 {
     if (!r)
         return;
@@ -286,17 +302,17 @@ void conc_hp_scan(conc_hp_rec *r)
 
     /* Snapshot the hazards.  The list below `head` is fixed, so counting it
      * first gives the exact size. */
-    conc_hp_rec *head = records_head();
+    conc__hp_rec *head = records_head();
     size_t cap = 0;
-    for (conc_hp_rec *q = head; q; q = rec_next(q))
+    for (conc__hp_rec *q = head; q; q = rec_next(q))
         cap += CONC_HP_SLOTS;
     uintptr_t stack_buf[SCAN_STACK];
     uintptr_t *hz = NULL;
     size_t n = 0;
-    if (!conc_load_u32(&g_fail_allocs, CONC_RELAXED))
+    if (!fail_allocs())
         hz = cap <= SCAN_STACK ? stack_buf : hp_malloc(cap * sizeof *hz);
     if (hz) {
-        for (conc_hp_rec *q = head; q; q = rec_next(q)) {
+        for (conc__hp_rec *q = head; q; q = rec_next(q)) {
             uintptr_t v[CONC_HP_SLOTS];
             rec_read(q, v);
             for (int i = 0; i < CONC_HP_SLOTS; i++)
@@ -320,7 +336,7 @@ void conc_hp_scan(conc_hp_rec *r)
             continue;
         }
         void *ptr = node->ptr;
-        conc_hp_free_fn fn = node->free_fn;
+        conc__hp_free_fn fn = node->free_fn;
         node_release(r, node);
         conc_fetch_sub_uptr(&r->nretired, 1, CONC_RELAXED);
         fn(ptr);
@@ -338,10 +354,10 @@ void conc_hp_scan(conc_hp_rec *r)
 
 /* No node could be had.  Never lose p: free it once unprotected, or park it
  * in a reserve node; spin-scan until one of the two is possible. */
-static void retire_nomem(conc_hp_rec *r, void *p, conc_hp_free_fn fn)
+static void retire_nomem(conc__hp_rec *r, void *p, conc__hp_free_fn fn)
 {
     for (;;) {
-        conc_hp_scan(r); /* frees what it can, may free a reserve node */
+        conc__hp_scan(r); /* frees what it can, may free a reserve node */
         if (!held((uintptr_t)p)) {
             fn(p);
             return;
@@ -359,7 +375,7 @@ static void retire_nomem(conc_hp_rec *r, void *p, conc_hp_free_fn fn)
     }
 }
 
-void conc_hp_retire(conc_hp_rec *r, void *p, conc_hp_free_fn free_fn)
+void conc__hp_retire(conc__hp_rec *r, void *p, conc__hp_free_fn free_fn)
 {
     if (!p || !free_fn)
         return;
@@ -369,7 +385,7 @@ void conc_hp_retire(conc_hp_rec *r, void *p, conc_hp_free_fn free_fn)
         return;
     }
     list_add(r, node, p, free_fn);
-    conc_hp_scan(r);
+    conc__hp_scan(r);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -379,7 +395,7 @@ void conc_hp_retire(conc_hp_rec *r, void *p, conc_hp_free_fn free_fn)
  * of the Dekker pairing in hp.h).  The first load may be relaxed: the value
  * returned is always one the seq_cst (so acquire) re-load read, which
  * synchronizes with the store that published it. */
-uintptr_t conc_hp_protect(conc_hp_rec *r, int slot, conc_atomic_uptr *src)
+uintptr_t conc__hp_protect(conc__hp_rec *r, int slot, conc_atomic_uptr *src)
 {
     conc_atomic_uptr *hz = &r->hz.s.slot[slot];
     uintptr_t p = conc_load_uptr(src, CONC_RELAXED);
@@ -394,7 +410,7 @@ uintptr_t conc_hp_protect(conc_hp_rec *r, int slot, conc_atomic_uptr *src)
 
 /* The store, then the bump of `moves` that tells a concurrent scan to read
  * this record's slots again (rec_read).  Both seq_cst. */
-void conc_hp_set(conc_hp_rec *r, int slot, uintptr_t p)
+void conc__hp_set(conc__hp_rec *r, int slot, uintptr_t p)
 {
     conc_store_uptr(&r->hz.s.slot[slot], p, CONC_SEQ_CST);
     conc_fetch_add_uptr(&r->hz.s.moves, 1, CONC_SEQ_CST);
@@ -402,7 +418,7 @@ void conc_hp_set(conc_hp_rec *r, int slot, uintptr_t p)
 
 /* Release: the owner's accesses to the object happen before a scan whose
  * (acquire) load reads this 0 and then frees the object. */
-void conc_hp_clear(conc_hp_rec *r, int slot)
+void conc__hp_clear(conc__hp_rec *r, int slot)
 {
     conc_store_uptr(&r->hz.s.slot[slot], 0, CONC_RELEASE);
 }
@@ -415,7 +431,7 @@ void conc_hp_clear(conc_hp_rec *r, int slot)
  * is unprotected and free it.  Our own slots are already clear, so only
  * other threads can hold it.  A free_fn may retire again and use the
  * reserve, hence the outer loop. */
-static void rec_unreserve(conc_hp_rec *r)
+static void rec_unreserve(conc__hp_rec *r)
 {
     for (;;) {
         bool busy = false;
@@ -432,7 +448,7 @@ static void rec_unreserve(conc_hp_rec *r)
                 struct hp_node *m = hp_malloc(sizeof *m);
                 if (!m) {
                     void *p = node->ptr;
-                    conc_hp_free_fn fn = node->free_fn;
+                    conc__hp_free_fn fn = node->free_fn;
                     while (held((uintptr_t)p))
                         conc_spin_pause();
                     node_release(r, node);
@@ -460,10 +476,10 @@ static void rec_unreserve(conc_hp_rec *r)
 /* Thread exit (pthread_key destructor). */
 static void rec_release(void *arg)
 {
-    conc_hp_rec *r = arg;
+    conc__hp_rec *r = arg;
     for (int i = 0; i < CONC_HP_SLOTS; i++)
-        conc_hp_clear(r, i);
-    conc_hp_scan(r);
+        conc__hp_clear(r, i);
+    conc__hp_scan(r);
     rec_unreserve(r);
     orphans_give(r);
     tls_rec = NULL;
@@ -476,13 +492,14 @@ static void key_make(void)
     g_key_ok = pthread_key_create(&g_key, rec_release) == 0;
 }
 
-static conc_hp_rec *rec_acquire(void)
+static conc__hp_rec *rec_acquire(void)
 {
-    if (conc_load_u32(&g_fail_records, CONC_RELAXED))
+    if (fail_records())
         return NULL; /* as if posix_memalign failed with no idle record */
     /* Reuse an inactive record.  Acquire pairs with the release store that
      * gave it back. */
-    for (conc_hp_rec *r = (conc_hp_rec *)conc_load_uptr(&g_records, CONC_ACQUIRE);
+    for (conc__hp_rec *r =
+             (conc__hp_rec *)conc_load_uptr(&g_records, CONC_ACQUIRE);
          r; r = rec_next(r)) {
         uint32_t idle = 0;
         if (conc_load_u32(&r->active, CONC_RELAXED) == 0 &&
@@ -491,9 +508,9 @@ static conc_hp_rec *rec_acquire(void)
     }
     /* None free: a new one, pushed with a seq_cst CAS (see records_head). */
     void *mem = NULL;
-    if (posix_memalign(&mem, CONC_ALIGN, sizeof(conc_hp_rec)) != 0)
+    if (posix_memalign(&mem, CONC_ALIGN, sizeof(conc__hp_rec)) != 0)
         return NULL;
-    conc_hp_rec *r = mem;
+    conc__hp_rec *r = mem;
     memset(r, 0, sizeof *r);
     for (int i = 0; i < CONC_HP_SLOTS; i++)
         conc_init_uptr(&r->hz.s.slot[i], 0);
@@ -509,10 +526,10 @@ static conc_hp_rec *rec_acquire(void)
     return r;
 }
 
-static conc_hp_rec *self_slow(void)
+static conc__hp_rec *self_slow(void)
 {
     pthread_once(&g_key_once, key_make);
-    conc_hp_rec *r = rec_acquire();
+    conc__hp_rec *r = rec_acquire();
     if (!r)
         return NULL;
     /* Without the key the record is simply never released (hp.h). */
@@ -522,18 +539,19 @@ static conc_hp_rec *self_slow(void)
     return r;
 }
 
-conc_hp_rec *conc_hp_self(void)
+conc__hp_rec *conc__hp_self(void)
 {
-    conc_hp_rec *r = tls_rec;
+    conc__hp_rec *r = tls_rec;
     if (__builtin_expect(r != NULL, 1))
         return r;
     return self_slow();
 }
 
-size_t conc_hp_pending(void)
+size_t conc__hp_pending(void)
 {
     uintptr_t sum = conc_load_uptr(&g_norphans, CONC_RELAXED);
-    for (conc_hp_rec *r = (conc_hp_rec *)conc_load_uptr(&g_records, CONC_ACQUIRE);
+    for (conc__hp_rec *r =
+             (conc__hp_rec *)conc_load_uptr(&g_records, CONC_ACQUIRE);
          r; r = rec_next(r))
         sum += conc_load_uptr(&r->nretired, CONC_RELAXED);
     return (size_t)sum;

@@ -24,7 +24,7 @@
  * pushed with CONC_OK is left behind.
  *
  * Hazard pointers (src/hp.c): slot 0 protects the segment a push or pop is
- * working in; it is re-validated against head/tail by conc_hp_protect.  A
+ * working in; it is re-validated against head/tail by conc__hp_protect.  A
  * segment is retired by the pop that swings head past it.
  *
  * Orders: every index, state and pointer operation is seq_cst (the waiting
@@ -38,12 +38,13 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
 #include "internal/alloc.h"
 #include "internal/atomics.h"
-#include "internal/batch.h"
+#include "internal/container.h"
 #include "internal/hp.h"
 #include "internal/pad.h"
 #include "internal/waitset.h"
@@ -129,7 +130,7 @@ conc_status conc_lfqueue_init(void *mem, size_t size, unsigned flags)
     if (!g)
         return CONC_ENOMEM;
     conc_lfqueue *q = mem;
-    conc_ws_init(&q->ws, flags);
+    conc__ws_init(&q->ws, flags);
     conc_init_uptr(&q->head, (uintptr_t)g);
     conc_init_uptr(&q->tail, (uintptr_t)g);
     conc_init_u64(&q->segments, 1);
@@ -150,7 +151,7 @@ conc_status conc_lfqueue_fini(conc_lfqueue *q)
     }
     conc_store_uptr(&q->head, 0, CONC_RELAXED);
     conc_store_uptr(&q->tail, 0, CONC_RELAXED);
-    conc_ws_fini(&q->ws);
+    conc__ws_fini(&q->ws);
     return CONC_OK;
 }
 
@@ -176,12 +177,12 @@ void conc_lfqueue_free(conc_lfqueue *q)
 /* ---- push --------------------------------------------------------------- */
 
 /* One push attempt loop; the hazard slot is cleared by the caller. */
-static conc_status push_one(conc_lfqueue *q, conc_hp_rec *rec, void *item)
+static conc_status push_one(conc_lfqueue *q, conc__hp_rec *rec, void *item)
 {
     struct seg *spare = NULL; /* a mapped segment we failed to link */
     conc_status st;
     for (;;) {
-        struct seg *g = seg_of(conc_hp_protect(rec, 0, &q->tail));
+        struct seg *g = seg_of(conc__hp_protect(rec, 0, &q->tail));
         uint64_t i = conc_fetch_add_u64(&g->enq, 1, SC);
         if (!(i & CLOSED) && i < SLOTS) {
             conc_store_uptr(&g->slots[i].value, (uintptr_t)item, CONC_RELAXED);
@@ -242,18 +243,18 @@ conc_status conc_lfqueue_push(conc_lfqueue *q, void *item)
      * from moving the sealed segment's enq (which len() reads). */
     if (conc_load_u32(&q->sealed, SC))
         return CONC_CLOSED;
-    conc_hp_rec *rec = conc_hp_self();
+    conc__hp_rec *rec = conc__hp_self();
     if (!rec)
         return CONC_ENOMEM;
-    conc_ws_will_push(&q->ws);
+    conc__ws_will_push(&q->ws);
     conc_status st = push_one(q, rec, item);
-    conc_hp_clear(rec, 0);
+    conc__hp_clear(rec, 0);
     if (st != CONC_OK) {
-        conc_ws_unpush(&q->ws);
+        conc__ws_unpush(&q->ws);
         return st;
     }
-    conc_ws_push_landed(&q->ws);
-    conc_ws_pushed(&q->ws, 1);
+    conc__ws_push_landed(&q->ws);
+    conc__ws_pushed(&q->ws, 1);
     return CONC_OK;
 }
 
@@ -275,10 +276,10 @@ static bool seg_visited_out(struct seg *g)
     return d >= e;
 }
 
-static conc_status pop_one(conc_lfqueue *q, conc_hp_rec *rec, void **item)
+static conc_status pop_one(conc_lfqueue *q, conc__hp_rec *rec, void **item)
 {
     for (;;) {
-        struct seg *g = seg_of(conc_hp_protect(rec, 0, &q->head));
+        struct seg *g = seg_of(conc__hp_protect(rec, 0, &q->head));
         if (seg_visited_out(g)) {
             /* Every position handed to a producer so far has been visited:
              * if nothing follows, the queue was empty when enq was loaded. */
@@ -305,8 +306,8 @@ static conc_status pop_one(conc_lfqueue *q, conc_hp_rec *rec, void **item)
             exp = (uintptr_t)g;
             if (conc_cas_uptr(&q->head, &exp, next, SC, SC)) {
                 conc_fetch_sub_u64(&q->segments, 1, CONC_RELAXED);
-                conc_hp_clear(rec, 0);
-                conc_hp_retire(rec, g, seg_free);
+                conc__hp_clear(rec, 0);
+                conc__hp_retire(rec, g, seg_free);
             }
             continue;
         }
@@ -325,19 +326,17 @@ conc_status conc_lfqueue_pop(conc_lfqueue *q, void **item)
 {
     if (!q || !item)
         return CONC_EINVAL;
-    conc_hp_rec *rec = conc_hp_self();
+    conc__hp_rec *rec = conc__hp_self();
     if (!rec)
         return CONC_ENOMEM;
     conc_status st = pop_one(q, rec, item);
-    if (st == CONC_EMPTY && conc_ws_rearm(&q->ws))
+    if (st == CONC_EMPTY && conc__ws_rearm(&q->ws))
         st = pop_one(q, rec, item);
-    conc_hp_clear(rec, 0);
+    conc__hp_clear(rec, 0);
     if (st == CONC_OK)
-        conc_ws_popped(&q->ws, 1);
+        conc__ws_popped(&q->ws, 1);
     return st;
 }
-
-CONC_EACH_BATCH(lfqueue, conc_lfqueue)
 
 /* ---- observers ---------------------------------------------------------- */
 
@@ -346,19 +345,19 @@ size_t conc_lfqueue_len(const conc_lfqueue *cq)
     if (!cq)
         return 0;
     conc_lfqueue *q = (conc_lfqueue *)cq;
-    conc_hp_rec *rec = conc_hp_self();
+    conc__hp_rec *rec = conc__hp_self();
     if (!rec)
         return 0;
     /* Items between head's deq and tail's enq: the segments in between are
      * full.  Walk from head to tail (both protected) counting whole
      * segments; an approximation while operations run. */
-    struct seg *h = seg_of(conc_hp_protect(rec, 0, &q->head));
-    struct seg *t = seg_of(conc_hp_protect(rec, 1, &q->tail));
+    struct seg *h = seg_of(conc__hp_protect(rec, 0, &q->head));
+    struct seg *t = seg_of(conc__hp_protect(rec, 1, &q->tail));
     uint64_t d = conc_load_u64(&h->deq, SC);
     uint64_t e = conc_load_u64(&t->enq, SC) & ~CLOSED;
     uint64_t segs = conc_load_u64(&q->segments, SC);
-    conc_hp_clear(rec, 0);
-    conc_hp_clear(rec, 1);
+    conc__hp_clear(rec, 0);
+    conc__hp_clear(rec, 1);
     if (e > SLOTS)
         e = SLOTS;
     if (d > SLOTS)
@@ -382,21 +381,30 @@ size_t conc_lfqueue_memory(const conc_lfqueue *q)
     return (size_t)conc_load_u64(&m->segments, CONC_RELAXED) * SEG_BYTES;
 }
 
-/* ---- waiting, closing, joining (include/conc/wait.h) -------------------- */
+/* ---- waiting, closing, joining, batches: the container core ------------- */
 
-static conc_waitset *lfqueue_ws_(conc_lfqueue *q) { return &q->ws; }
-
-static conc_status lfqueue_close_(conc_lfqueue *q)
+static conc_status lfqueue_try_push(void *obj, void *item)
 {
+    return conc_lfqueue_push(obj, item);
+}
+
+static conc_status lfqueue_try_pop(void *obj, void *out)
+{
+    return conc_lfqueue_pop(obj, out);
+}
+
+static conc_status lfqueue_close(void *obj)
+{
+    conc_lfqueue *q = obj;
     /* The hazard record comes first: without one (malloc failed for this
      * thread's first record) close answers ENOMEM having changed nothing,
      * rather than spin until memory returns (issue 8, defect 12). */
-    conc_hp_rec *rec = conc_hp_self();
+    conc__hp_rec *rec = conc__hp_self();
     if (!rec)
         return CONC_ENOMEM;
-    conc_ws_mark_closed(&q->ws);
+    conc__ws_mark_closed(&q->ws);
     for (;;) {
-        struct seg *g = seg_of(conc_hp_protect(rec, 0, &q->tail));
+        struct seg *g = seg_of(conc__hp_protect(rec, 0, &q->tail));
         conc_fetch_or_u64(&g->enq, CLOSED, SC);
         uintptr_t exp = 0;
         if (conc_cas_uptr(&g->u.s.next, &exp, SEALED, SC, SC) ||
@@ -406,7 +414,7 @@ static conc_status lfqueue_close_(conc_lfqueue *q)
         uintptr_t t = (uintptr_t)g;
         conc_cas_uptr(&q->tail, &t, exp, SC, SC);
     }
-    conc_hp_clear(rec, 0);
+    conc__hp_clear(rec, 0);
     conc_store_u32(&q->sealed, 1, SC);
     return CONC_OK;
 }
@@ -416,16 +424,17 @@ static conc_status lfqueue_close_(conc_lfqueue *q)
  * segment's `next` decides: a push or pop that has answered CLOSED saw the
  * seal, and closed() must say so too, even while the closer is between the
  * seal and `sealed`. */
-static bool lfqueue_closed_(conc_lfqueue *q)
+static bool lfqueue_closed(const void *obj)
 {
+    conc_lfqueue *q = (conc_lfqueue *)obj; /* helps tail along, see below */
     if (conc_load_u32(&q->sealed, SC))
         return true;
-    conc_hp_rec *rec = conc_hp_self();
+    conc__hp_rec *rec = conc__hp_self();
     if (!rec)
         return false; /* no record: the hint is all we can read safely */
     bool closed;
     for (;;) {
-        struct seg *g = seg_of(conc_hp_protect(rec, 0, &q->tail));
+        struct seg *g = seg_of(conc__hp_protect(rec, 0, &q->tail));
         uintptr_t next = conc_load_uptr(&g->u.s.next, SC);
         if (next == 0 || next == SEALED) {
             closed = next == SEALED;
@@ -435,8 +444,70 @@ static bool lfqueue_closed_(conc_lfqueue *q)
         uintptr_t t = (uintptr_t)g;
         conc_cas_uptr(&q->tail, &t, next, SC, SC);
     }
-    conc_hp_clear(rec, 0);
+    conc__hp_clear(rec, 0);
     return closed;
 }
 
-CONC_WS_FAMILY(lfqueue, conc_lfqueue)
+static const conc__family lfqueue_family = {
+    .push = lfqueue_try_push,
+    .pop = lfqueue_try_pop,
+    .close = lfqueue_close,
+    .closed = lfqueue_closed,
+    .ws_offset = offsetof(conc_lfqueue, ws),
+};
+
+conc_status conc_lfqueue_push_wait(conc_lfqueue *q, void *item,
+                                   uint64_t timeout_ns)
+{
+    return conc__core_push_wait(q, item, timeout_ns, &lfqueue_family);
+}
+
+conc_status conc_lfqueue_pop_wait(conc_lfqueue *q, void **item,
+                                  uint64_t timeout_ns)
+{
+    return conc__core_pop_wait(q, item, timeout_ns, &lfqueue_family);
+}
+
+conc_status conc_lfqueue_push_many(conc_lfqueue *q, void *const *items,
+                                   size_t n, size_t *pushed)
+{
+    return conc__core_push_many(q, items, n, pushed, &lfqueue_family);
+}
+
+conc_status conc_lfqueue_pop_many(conc_lfqueue *q, void **out, size_t max,
+                                  size_t *popped)
+{
+    return conc__core_pop_many(q, out, max, popped, &lfqueue_family);
+}
+
+conc_status conc_lfqueue_close(conc_lfqueue *q)
+{
+    return conc__core_close(q, &lfqueue_family);
+}
+
+conc_status conc_lfqueue_close_now(conc_lfqueue *q, conc_discard_fn discard,
+                                   void *arg, size_t *discarded)
+{
+    return conc__core_close_now(q, NULL, discard, arg, discarded,
+                                &lfqueue_family);
+}
+
+int conc_lfqueue_closed(const conc_lfqueue *q)
+{
+    return conc__core_closed(q, &lfqueue_family);
+}
+
+conc_status conc_lfqueue_task_done(conc_lfqueue *q)
+{
+    return conc__core_task_done(q, &lfqueue_family);
+}
+
+conc_status conc_lfqueue_join(conc_lfqueue *q, uint64_t timeout_ns)
+{
+    return conc__core_join(q, timeout_ns, &lfqueue_family);
+}
+
+conc_status conc_lfqueue_fd(conc_lfqueue *q, int *fd)
+{
+    return conc__core_fd(q, fd, &lfqueue_family);
+}

@@ -1,221 +1,133 @@
 /*
- * mutexstack.c - conc_mutexstack: bounded MPMC LIFO stack, an array under one
- * process-shared pthread mutex.
+ * mutexstack.c - conc_mutexstack: bounded MPMC LIFO stack, the locked array
+ * (src/lockedarray.c) popped newest first.
  *
  * The lock-based reference and baseline for conc_stack (contract in
- * include/conc/stack.h).  The struct holds no pointers (slots are a flexible
- * array, the top is a count) so it may live in memory mapped at different
- * addresses in different processes.  Every field but `capacity` is read and
- * written only with the mutex held; `capacity` is written once by init,
- * before the stack can be shared, and only read afterwards.
+ * include/conc/stack.h).  A conc_mutexstack handle is a conc__lockedarray
+ * (the same address; the struct is pointer-free, so the stack may live in
+ * memory shared between processes).  Every function forwards.
  *
  * SPDX-License-Identifier: MIT
  */
 #include <conc/stack.h>
 
-#include <pthread.h>
-#include <stdlib.h>
-#include <string.h>
+#include "internal/container.h"
+#include "internal/lockedarray.h"
 
-#include "internal/alloc.h"
-#include "internal/pad.h"
-#include "internal/waitset.h"
+_Static_assert(CONC_MUTEXSTACK_MAX_CAPACITY == CONC__LA_MAX_CAPACITY,
+               "conc_mutexstack's capacity is the locked array's");
 
-struct conc_mutexstack {
-    /* Aligned so the lock starts a cache line of its own when the caller's
-     * memory follows the CONC_ALIGN promise. */
-    _Alignas(CONC_ALIGN) pthread_mutex_t lock;
-    conc_waitset ws; /* ws.closed is read and written under the lock */
-    size_t capacity;
-    size_t len; /* slots[len - 1] is the top */
-    void *slots[];
-};
+static conc__lockedarray *la(conc_mutexstack *s)
+{
+    return (conc__lockedarray *)(void *)s;
+}
+
+static const conc__lockedarray *la_c(const conc_mutexstack *s)
+{
+    return (const conc__lockedarray *)(const void *)s;
+}
 
 size_t conc_mutexstack_footprint(size_t capacity)
 {
-    if (capacity == 0 || capacity > CONC_MUTEXSTACK_MAX_CAPACITY)
-        return 0;
-    return conc_size_mul_add(capacity, sizeof(void *),
-                             sizeof(struct conc_mutexstack));
+    return conc__la_footprint(capacity);
 }
 
 conc_status conc_mutexstack_init(void *mem, size_t size, size_t capacity,
                                  unsigned flags)
 {
-    size_t need = conc_mutexstack_footprint(capacity);
-    if (mem == NULL || !conc_is_aligned(mem, CONC_ALIGN) || need == 0 ||
-        size < need || (flags & ~CONC_FLAGS_ALL))
-        return CONC_EINVAL;
-    struct conc_mutexstack *s = mem;
-    s->capacity = capacity;
-    s->len = 0;
-    conc_ws_init(&s->ws, flags);
-    return conc_shared_mutex_init(&s->lock);
+    return conc__la_init(mem, size, capacity, flags);
 }
 
 conc_status conc_mutexstack_fini(conc_mutexstack *s)
 {
-    if (s == NULL)
-        return CONC_EINVAL;
-    /* Fails (EBUSY) only if the mutex is held: a misuse, so say so. */
-    if (pthread_mutex_destroy(&s->lock) != 0)
-        return CONC_EINVAL;
-    conc_ws_fini(&s->ws);
-    return CONC_OK;
+    return conc__la_fini(la(s));
 }
 
 conc_mutexstack *conc_mutexstack_new(size_t capacity, unsigned flags)
 {
-    return conc_heap_new(conc_mutexstack_footprint(capacity), conc_mutexstack_init, capacity,
-                         flags);
+    return (conc_mutexstack *)(void *)conc__la_new(capacity, flags);
 }
 
 void conc_mutexstack_free(conc_mutexstack *s)
 {
-    if (s == NULL)
-        return;
-    conc_mutexstack_fini(s);
-    free(s);
-}
-
-static int lock(conc_mutexstack *s)
-{
-    return pthread_mutex_lock(&s->lock);
-}
-
-static void unlock(conc_mutexstack *s)
-{
-    pthread_mutex_unlock(&s->lock);
-}
-
-/* Push up to n items with the lock held; the status for the whole call. */
-static conc_status push_locked(conc_mutexstack *s, void *const *items,
-                               size_t n, size_t *k)
-{
-    *k = 0;
-    if (n == 0)
-        return CONC_OK; /* nothing to do, closed or not (conc/wait.h) */
-    if (conc_ws_is_closed(&s->ws))
-        return CONC_CLOSED;
-    size_t room = s->capacity - s->len;
-    *k = n < room ? n : room;
-    if (*k > 0) /* items may be NULL when n == 0 */
-        memcpy(&s->slots[s->len], items, *k * sizeof(void *));
-    s->len += *k;
-    return *k == n ? CONC_OK : CONC_FULL;
-}
-
-/* Pop up to max items (newest first) with the lock held. */
-static conc_status pop_locked(conc_mutexstack *s, void **out, size_t max,
-                              size_t *k)
-{
-    *k = max < s->len ? max : s->len;
-    for (size_t i = 0; i < *k; i++)
-        out[i] = s->slots[s->len - 1 - i];
-    s->len -= *k;
-    if (*k > 0 || max == 0)
-        return CONC_OK;
-    return conc_ws_is_closed(&s->ws) ? CONC_CLOSED : CONC_EMPTY;
-}
-
-static conc_status push_n(conc_mutexstack *s, void *const *items, size_t n,
-                          size_t *pushed)
-{
-    size_t k = 0;
-    conc_status st = CONC_EINVAL;
-    if (lock(s) == 0) {
-        st = push_locked(s, items, n, &k);
-        /* Counted before the lock lets a pop see them, and only what went
-         * in: nothing provisional for task_done to take (conc/wait.h). */
-        conc_ws_count_pushed(&s->ws, k);
-        unlock(s);
-    }
-    conc_ws_pushed(&s->ws, k);
-    if (pushed != NULL && st != CONC_EINVAL)
-        *pushed = k;
-    return st;
-}
-
-static conc_status pop_n(conc_mutexstack *s, void **out, size_t max,
-                         size_t *popped)
-{
-    size_t k = 0;
-    if (lock(s) != 0)
-        return CONC_EINVAL;
-    conc_status st = pop_locked(s, out, max, &k);
-    unlock(s);
-    if (st == CONC_EMPTY && conc_ws_rearm(&s->ws) && lock(s) == 0) {
-        st = pop_locked(s, out, max, &k);
-        unlock(s);
-    }
-    conc_ws_popped(&s->ws, k);
-    if (popped != NULL)
-        *popped = k;
-    return st;
+    conc__la_free(la(s));
 }
 
 conc_status conc_mutexstack_push(conc_mutexstack *s, void *item)
 {
-    if (s == NULL)
-        return CONC_EINVAL;
-    return push_n(s, &item, 1, NULL);
+    return conc__la_push_lifo(la(s), item);
 }
 
 conc_status conc_mutexstack_pop(conc_mutexstack *s, void **item)
 {
-    if (s == NULL || item == NULL)
-        return CONC_EINVAL;
-    return pop_n(s, item, 1, NULL);
+    return conc__la_pop_lifo(la(s), item);
 }
 
 conc_status conc_mutexstack_push_many(conc_mutexstack *s, void *const *items,
                                       size_t n, size_t *pushed)
 {
-    if (s == NULL || (items == NULL && n > 0))
-        return CONC_EINVAL;
-    return push_n(s, items, n, pushed);
+    return conc__core_push_many(s, items, n, pushed, &conc__la_lifo);
 }
 
 conc_status conc_mutexstack_pop_many(conc_mutexstack *s, void **out,
                                      size_t max, size_t *popped)
 {
-    if (s == NULL || (out == NULL && max > 0))
-        return CONC_EINVAL;
-    return pop_n(s, out, max, popped);
+    return conc__core_pop_many(s, out, max, popped, &conc__la_lifo);
 }
 
-size_t conc_mutexstack_len(const conc_mutexstack *cs)
+size_t conc_mutexstack_len(const conc_mutexstack *s)
 {
-    conc_mutexstack *s = (conc_mutexstack *)cs; /* locked, not changed */
-    if (s == NULL || lock(s) != 0)
-        return 0;
-    size_t n = s->len;
-    unlock(s);
-    return n;
+    return conc__la_len(la_c(s));
 }
 
 size_t conc_mutexstack_capacity(const conc_mutexstack *s)
 {
-    return s == NULL ? 0 : s->capacity;
+    return conc__la_capacity(la_c(s));
 }
 
-/* ---- waiting, closing, joining (include/conc/wait.h) -------------------- */
+/* ---- waiting, closing, joining: the container core ---------------------- */
 
-static conc_waitset *mutexstack_ws_(conc_mutexstack *s) { return &s->ws; }
-
-static conc_status mutexstack_close_(conc_mutexstack *s)
+conc_status conc_mutexstack_push_wait(conc_mutexstack *s, void *item,
+                                      uint64_t timeout_ns)
 {
-    /* Under the lock, so that close is one point in the order of pushes.
-     * A lock that fails (a misuse, e.g. a corrupted mutex) closes nothing
-     * and says so. */
-    if (lock(s) != 0)
-        return CONC_EINVAL;
-    conc_ws_mark_closed(&s->ws);
-    unlock(s);
-    return CONC_OK;
+    return conc__core_push_wait(s, item, timeout_ns, &conc__la_lifo);
 }
 
-/* ws.closed is written under the lock, so it is the authority here. */
-static bool mutexstack_closed_(conc_mutexstack *s) { return conc_ws_is_closed(&s->ws); }
+conc_status conc_mutexstack_pop_wait(conc_mutexstack *s, void **item,
+                                     uint64_t timeout_ns)
+{
+    return conc__core_pop_wait(s, item, timeout_ns, &conc__la_lifo);
+}
 
-CONC_WS_FAMILY(mutexstack, conc_mutexstack)
+conc_status conc_mutexstack_close(conc_mutexstack *s)
+{
+    return conc__core_close(s, &conc__la_lifo);
+}
+
+conc_status conc_mutexstack_close_now(conc_mutexstack *s,
+                                      conc_discard_fn discard, void *arg,
+                                      size_t *discarded)
+{
+    return conc__core_close_now(s, NULL, discard, arg, discarded,
+                                &conc__la_lifo);
+}
+
+int conc_mutexstack_closed(const conc_mutexstack *s)
+{
+    return conc__core_closed(s, &conc__la_lifo);
+}
+
+conc_status conc_mutexstack_task_done(conc_mutexstack *s)
+{
+    return conc__core_task_done(s, &conc__la_lifo);
+}
+
+conc_status conc_mutexstack_join(conc_mutexstack *s, uint64_t timeout_ns)
+{
+    return conc__core_join(s, timeout_ns, &conc__la_lifo);
+}
+
+conc_status conc_mutexstack_fd(conc_mutexstack *s, int *fd)
+{
+    return conc__core_fd(s, fd, &conc__la_lifo);
+}

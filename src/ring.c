@@ -46,12 +46,13 @@
 #include <conc/ring.h>
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal/alloc.h"
 #include "internal/atomics.h"
-#include "internal/batch.h"
+#include "internal/container.h"
 #include "internal/pad.h"
 #include "internal/ring_impl.h"
 #include "internal/waitset.h"
@@ -138,7 +139,7 @@ static inline uint64_t op_budget(const geom *g)
     /* Message mode is conc_shmring's alone: the trust boundary.  A conc_ring
      * with CONC_SHARED is shared among processes that trust one another
      * (ring.h), and never answers CONC_EFORMAT. */
-    if (!g->msg_size || !conc_ws_has(g->flags, CONC_SHARED))
+    if (!g->msg_size || !conc__ws_has(g->flags, CONC_SHARED))
         return UINT64_MAX;
     return 4 * ring_R(g) + 4096;
 }
@@ -497,7 +498,7 @@ conc_status conc__ring_init(void *mem, size_t size, size_t capacity,
     r->u.g.msg_size = msg_size;
     r->u.g.order = order_for(capacity);
     r->u.g.flags = flags;
-    conc_ws_init(&r->ws, flags);
+    conc__ws_init(&r->ws, flags);
     const geom *g = &r->u.g;
     const uint64_t R = ring_R(g), cs = ring_cshift(g);
     const uint64_t empty0 = ring_safe(g) | ring_bot(g); /* cycle 0, safe, BOT */
@@ -534,7 +535,7 @@ conc_status conc_ring_fini(conc_ring *ring)
 {
     if (!ring)
         return CONC_EINVAL;
-    conc_ws_fini(&ring->ws);
+    conc__ws_fini(&ring->ws);
     return CONC_OK;
 }
 
@@ -564,9 +565,9 @@ RING_ALWAYS conc_status ring_put(conc_ring *r, const geom *g, const void *msg,
     /* Once close has begun, look at the closed bit (the one authority)
      * before taking a position, so that pushes after close do not keep
      * moving Tail while pops drain.  Costs nothing while open. */
-    if (conc_ws_is_closed(w) && (conc_load_u64(&r->aq.tail, SC) & CLOSED_BIT))
+    if (conc__ws_is_closed(w) && (conc_load_u64(&r->aq.tail, SC) & CLOSED_BIT))
         return CONC_CLOSED;
-    conc_ws_will_push_f(w, fl);
+    conc__ws_will_push_f(w, fl);
     conc_status st = CONC_FULL;
     uint64_t idx, budget = op_budget(g);
     uint64_t *bp = bounded ? &budget : NULL;
@@ -601,11 +602,11 @@ RING_ALWAYS conc_status ring_put(conc_ring *r, const geom *g, const void *msg,
         iring_enqueue(g, &r->fq, fq_entries(r, g), idx, bounded ? &back : NULL);
         goto fail;
     }
-    conc_ws_push_landed_f(w, fl);
-    conc_ws_pushed_f(w, fl, 1);
+    conc__ws_push_landed_f(w, fl);
+    conc__ws_pushed_f(w, fl, 1);
     return CONC_OK;
 fail:
-    conc_ws_unpush_f(w, fl);
+    conc__ws_unpush_f(w, fl);
     return st;
 }
 
@@ -619,7 +620,7 @@ RING_ALWAYS conc_status ring_get(conc_ring *r, const geom *g, void *out,
     uint64_t *bp = bounded ? &budget : NULL;
     conc_atomic_u64 *aq = aq_entries(r, g);
     if (!iring_dequeue(g, &r->aq, aq, &idx, false, bp) &&
-        !(conc_ws_rearm_f(w, fl) &&
+        !(conc__ws_rearm_f(w, fl) &&
           iring_dequeue(g, &r->aq, aq, &idx, false, bp))) {
         if (bounded && budget == 0)
             return CONC_EFORMAT;
@@ -656,7 +657,7 @@ RING_ALWAYS conc_status ring_get(conc_ring *r, const geom *g, void *out,
      * ours; the slot is lost until conc_shmring_recover. */
     uint64_t back = op_budget(g);
     iring_enqueue(g, &r->fq, fq_entries(r, g), idx, bounded ? &back : NULL);
-    conc_ws_popped_f(w, fl, 1);
+    conc__ws_popped_f(w, fl, 1);
     return CONC_OK;
 }
 
@@ -705,7 +706,7 @@ bool conc__ring_check(const conc_ring *r, size_t capacity, size_t msg_size,
 
 void conc__ring_close(conc_ring *r)
 {
-    conc_ws_mark_closed(&r->ws);
+    conc__ws_mark_closed(&r->ws);
     /* Every closer sets the bit (idempotent), so close has taken effect
      * when any close returns. */
     conc_fetch_or_u64(&r->aq.tail, CLOSED_BIT, SC);
@@ -802,8 +803,6 @@ conc_status conc__ring_recover(conc_ring *r, const geom *g, size_t *recovered)
     return CONC_OK;
 }
 
-CONC_EACH_BATCH(ring, conc_ring)
-
 size_t conc_ring_len(const conc_ring *ring)
 {
     return ring ? conc__ring_len(ring, &ring->u.g) : 0;
@@ -827,14 +826,89 @@ size_t conc_ring_capacity(const conc_ring *ring)
     return ring ? (size_t)ring->u.g.capacity : 0;
 }
 
-/* ---- waiting, closing, joining (include/conc/wait.h) -------------------- */
+/* ---- waiting, closing, joining, batches: the container core ------------- */
 
-static conc_waitset *ring_ws_(conc_ring *r) { return &r->ws; }
-static conc_status ring_close_(conc_ring *r)
+static conc_status ring_try_push(void *obj, void *item)
 {
-    conc__ring_close(r);
+    return conc_ring_push(obj, item);
+}
+
+static conc_status ring_try_pop(void *obj, void *out)
+{
+    return conc_ring_pop(obj, out);
+}
+
+static conc_status ring_close(void *obj)
+{
+    conc__ring_close(obj);
     return CONC_OK;
 }
-static bool ring_closed_(conc_ring *r) { return conc__ring_is_closed(r); }
 
-CONC_WS_FAMILY(ring, conc_ring)
+static bool ring_closed(const void *obj)
+{
+    return conc__ring_is_closed(obj);
+}
+
+static const conc__family ring_family = {
+    .push = ring_try_push,
+    .pop = ring_try_pop,
+    .close = ring_close,
+    .closed = ring_closed,
+    .ws_offset = offsetof(conc_ring, ws),
+};
+
+conc_status conc_ring_push_wait(conc_ring *ring, void *item,
+                                uint64_t timeout_ns)
+{
+    return conc__core_push_wait(ring, item, timeout_ns, &ring_family);
+}
+
+conc_status conc_ring_pop_wait(conc_ring *ring, void **item,
+                               uint64_t timeout_ns)
+{
+    return conc__core_pop_wait(ring, item, timeout_ns, &ring_family);
+}
+
+conc_status conc_ring_push_many(conc_ring *ring, void *const *items, size_t n,
+                                size_t *pushed)
+{
+    return conc__core_push_many(ring, items, n, pushed, &ring_family);
+}
+
+conc_status conc_ring_pop_many(conc_ring *ring, void **out, size_t max,
+                               size_t *popped)
+{
+    return conc__core_pop_many(ring, out, max, popped, &ring_family);
+}
+
+conc_status conc_ring_close(conc_ring *ring)
+{
+    return conc__core_close(ring, &ring_family);
+}
+
+conc_status conc_ring_close_now(conc_ring *ring, conc_discard_fn discard,
+                                void *arg, size_t *discarded)
+{
+    return conc__core_close_now(ring, NULL, discard, arg, discarded,
+                                &ring_family);
+}
+
+int conc_ring_closed(const conc_ring *ring)
+{
+    return conc__core_closed(ring, &ring_family);
+}
+
+conc_status conc_ring_task_done(conc_ring *ring)
+{
+    return conc__core_task_done(ring, &ring_family);
+}
+
+conc_status conc_ring_join(conc_ring *ring, uint64_t timeout_ns)
+{
+    return conc__core_join(ring, timeout_ns, &ring_family);
+}
+
+conc_status conc_ring_fd(conc_ring *ring, int *fd)
+{
+    return conc__core_fd(ring, fd, &ring_family);
+}

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -31,6 +32,7 @@
 #include <unistd.h>
 
 #include "internal/atomics.h"
+#include "internal/container.h"
 #include "internal/pad.h"
 #include "internal/ring_impl.h"
 #include "internal/waitset.h"
@@ -54,6 +56,7 @@ struct conc_shmring {
     conc_ring *ring;
     struct shm_header *hdr;
     conc__ring_geom g; /* checked at attach; the only geometry we use */
+    conc__ws_ref ws;   /* the ring's waitset, with g.flags (container.h) */
     void *map;      /* our mapping, or NULL when the caller mapped it */
     size_t map_len;
     int fd;         /* the fd we created, or -1 */
@@ -143,6 +146,7 @@ static conc_shmring *handle(void *mem, void *map, size_t map_len, int fd,
     r->hdr = mem;
     r->ring = (conc_ring *)(void *)((char *)mem + HDR);
     r->g = *g;
+    r->ws = (conc__ws_ref){conc__ring_ws(r->ring), g->flags};
     r->map = map;
     r->map_len = map_len;
     r->fd = fd;
@@ -288,41 +292,60 @@ conc_status conc_shmring_pop(conc_shmring *r, void *out)
     return conc__ring_get(r->ring, &r->g, out);
 }
 
-static conc_status try_push(void *obj, void *arg)
+/* ---- waiting, closing, joining: the container core --------------------- */
+
+static conc_status shm_try_push(void *obj, void *msg)
 {
-    return conc_shmring_push(obj, arg);
+    return conc_shmring_push(obj, msg);
 }
 
-static conc_status try_pop(void *obj, void *arg)
+static conc_status shm_try_pop(void *obj, void *out)
 {
-    return conc_shmring_pop(obj, arg);
+    return conc_shmring_pop(obj, out);
 }
+
+static conc_status shm_close(void *obj)
+{
+    conc_shmring *r = obj;
+    conc__ring_close(r->ring);
+    return CONC_OK;
+}
+
+static bool shm_closed(const void *obj)
+{
+    const conc_shmring *r = obj;
+    return conc__ring_is_closed(r->ring);
+}
+
+static const conc__family shm_family = {
+    .push = shm_try_push,
+    .pop = shm_try_pop,
+    .close = shm_close,
+    .closed = shm_closed,
+    /* The waitset is in the mapping; the flags are the handle's, checked at
+     * attach: no wait, wake or join decision is taken from a word a peer
+     * may have flipped. */
+    .ws_offset = offsetof(conc_shmring, ws),
+    .ws_is_ref = true,
+};
 
 conc_status conc_shmring_push_wait(conc_shmring *r, const void *msg,
                                    uint64_t timeout_ns)
 {
-    if (!r || !msg)
+    if (!msg)
         return CONC_EINVAL;
-    return conc_ws_wait_f(conc__ring_ws(r->ring), r->g.flags, CONC_WS_ROOM,
-                          try_push, r, (void *)msg, timeout_ns);
+    return conc__core_push_wait(r, (void *)msg, timeout_ns, &shm_family);
 }
 
 conc_status conc_shmring_pop_wait(conc_shmring *r, void *out,
                                   uint64_t timeout_ns)
 {
-    if (!r || !out)
-        return CONC_EINVAL;
-    return conc_ws_wait_f(conc__ring_ws(r->ring), r->g.flags, CONC_WS_ITEMS,
-                          try_pop, r, out, timeout_ns);
+    return conc__core_pop_wait(r, out, timeout_ns, &shm_family);
 }
 
 conc_status conc_shmring_close(conc_shmring *r)
 {
-    if (!r)
-        return CONC_EINVAL;
-    conc__ring_close(r->ring);
-    conc_ws_closed_f(conc__ring_ws(r->ring), r->g.flags);
-    return CONC_OK;
+    return conc__core_close(r, &shm_family);
 }
 
 conc_status conc_shmring_close_now(conc_shmring *r, conc_discard_fn discard,
@@ -330,32 +353,33 @@ conc_status conc_shmring_close_now(conc_shmring *r, conc_discard_fn discard,
 {
     if (!r)
         return CONC_EINVAL;
-    void *buf = malloc((size_t)r->g.msg_size); /* first, so ENOMEM changes nothing */
+    /* Popped messages land here.  Allocated first, so that ENOMEM changes
+     * nothing. */
+    void *buf = malloc((size_t)r->g.msg_size);
     if (!buf)
         return CONC_ENOMEM;
-    conc_shmring_close(r);
-    conc_status st = conc_ws_discard_f(conc__ring_ws(r->ring), r->g.flags,
-                                       try_pop, r, buf, discard, arg, discarded);
+    conc_status st = conc__core_close_now(r, buf, discard, arg, discarded,
+                                          &shm_family);
     free(buf);
     return st;
 }
 
 int conc_shmring_closed(const conc_shmring *r)
 {
-    return r && conc__ring_is_closed(r->ring);
+    return conc__core_closed(r, &shm_family);
 }
 
 conc_status conc_shmring_task_done(conc_shmring *r)
 {
-    return r ? conc_ws_task_done_f(conc__ring_ws(r->ring), r->g.flags)
-             : CONC_EINVAL;
+    return conc__core_task_done(r, &shm_family);
 }
 
 conc_status conc_shmring_join(conc_shmring *r, uint64_t timeout_ns)
 {
-    return r ? conc_ws_join_f(conc__ring_ws(r->ring), r->g.flags, timeout_ns)
-             : CONC_EINVAL;
+    return conc__core_join(r, timeout_ns, &shm_family);
 }
+
+/* ---- observers and recovery --------------------------------------------- */
 
 size_t conc_shmring_len(const conc_shmring *r)
 {

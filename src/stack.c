@@ -41,11 +41,12 @@
 #include <conc/stack.h>
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "internal/alloc.h"
 #include "internal/atomics.h"
-#include "internal/batch.h"
+#include "internal/container.h"
 #include "internal/pad.h"
 #include "internal/spin.h"
 #include "internal/waitset.h"
@@ -177,7 +178,7 @@ conc_status conc_stack_init(void *mem, size_t size, size_t capacity,
     if (tbits > CONC_STACK_TAG_BITS)
         tbits = CONC_STACK_TAG_BITS;
     s->u.g.tag_mask = ((uint64_t)1 << tbits) - 1;
-    conc_ws_init(&s->ws, flags);
+    conc__ws_init(&s->ws, flags);
     for (size_t i = 0; i < capacity; i++) {
         uint64_t next = i + 1 < capacity ? (uint64_t)(i + 1) : s->u.g.nil;
         conc_init_u64(&s->nodes[i].link, next);
@@ -193,7 +194,7 @@ conc_status conc_stack_fini(conc_stack *s)
 {
     if (!s)
         return CONC_EINVAL;
-    conc_ws_fini(&s->ws);
+    conc__ws_fini(&s->ws);
     return CONC_OK;
 }
 
@@ -217,9 +218,9 @@ conc_status conc_stack_push(conc_stack *s, void *item)
         return CONC_EINVAL;
     /* The closed bit in `top` decides; the waitset's flag only says when it
      * is worth loading `top` first. */
-    if (conc_ws_is_closed(&s->ws) && (conc_load_u64(&s->top, SC) & CLOSED))
+    if (conc__ws_is_closed(&s->ws) && (conc_load_u64(&s->top, SC) & CLOSED))
         return CONC_CLOSED;
-    conc_ws_will_push(&s->ws);
+    conc__ws_will_push(&s->ws);
     uint32_t i;
     uint64_t seen;
     conc_status st = CONC_FULL;
@@ -234,11 +235,11 @@ conc_status conc_stack_push(conc_stack *s, void *item)
         st = CONC_CLOSED;
         goto fail;
     }
-    conc_ws_push_landed(&s->ws);
-    conc_ws_pushed(&s->ws, 1);
+    conc__ws_push_landed(&s->ws);
+    conc__ws_pushed(&s->ws, 1);
     return CONC_OK;
 fail:
-    conc_ws_unpush(&s->ws);
+    conc__ws_unpush(&s->ws);
     return st;
 }
 
@@ -249,15 +250,13 @@ conc_status conc_stack_pop(conc_stack *s, void **item)
     uint32_t i;
     uint64_t seen;
     if (!list_pop(s, &s->top, &i, &seen) &&
-        !(conc_ws_rearm(&s->ws) && list_pop(s, &s->top, &i, &seen)))
+        !(conc__ws_rearm(&s->ws) && list_pop(s, &s->top, &i, &seen)))
         return (seen & CLOSED) ? CONC_CLOSED : CONC_EMPTY;
     *item = (void *)conc_load_uptr(&s->nodes[i].value, CONC_RELAXED);
     list_push(s, &s->free, i, false);
-    conc_ws_popped(&s->ws, 1);
+    conc__ws_popped(&s->ws, 1);
     return CONC_OK;
 }
-
-CONC_EACH_BATCH(stack, conc_stack)
 
 size_t conc_stack_len(const conc_stack *s)
 {
@@ -276,20 +275,91 @@ size_t conc_stack_capacity(const conc_stack *s)
     return s ? (size_t)s->u.g.capacity : 0;
 }
 
-/* ---- waiting, closing, joining (include/conc/wait.h) -------------------- */
+/* ---- waiting, closing, joining, batches: the container core ------------- */
 
-static conc_waitset *stack_ws_(conc_stack *s) { return &s->ws; }
-
-static conc_status stack_close_(conc_stack *s)
+static conc_status stack_try_push(void *obj, void *item)
 {
-    conc_ws_mark_closed(&s->ws);
+    return conc_stack_push(obj, item);
+}
+
+static conc_status stack_try_pop(void *obj, void *out)
+{
+    return conc_stack_pop(obj, out);
+}
+
+static conc_status stack_close(void *obj)
+{
+    conc_stack *s = obj;
+    conc__ws_mark_closed(&s->ws);
     conc_fetch_or_u64(&s->top, CLOSED, SC);
     return CONC_OK;
 }
 
-static bool stack_closed_(conc_stack *s)
+/* The closed bit of `top` is the authority (the waitset's is a hint). */
+static bool stack_closed(const void *obj)
 {
+    conc_stack *s = (conc_stack *)obj;
     return (conc_load_u64(&s->top, SC) & CLOSED) != 0;
 }
 
-CONC_WS_FAMILY(stack, conc_stack)
+static const conc__family stack_family = {
+    .push = stack_try_push,
+    .pop = stack_try_pop,
+    .close = stack_close,
+    .closed = stack_closed,
+    .ws_offset = offsetof(conc_stack, ws),
+};
+
+conc_status conc_stack_push_wait(conc_stack *s, void *item, uint64_t timeout_ns)
+{
+    return conc__core_push_wait(s, item, timeout_ns, &stack_family);
+}
+
+conc_status conc_stack_pop_wait(conc_stack *s, void **item, uint64_t timeout_ns)
+{
+    return conc__core_pop_wait(s, item, timeout_ns, &stack_family);
+}
+
+conc_status conc_stack_push_many(conc_stack *s, void *const *items, size_t n,
+                                 size_t *pushed)
+{
+    return conc__core_push_many(s, items, n, pushed, &stack_family);
+}
+
+conc_status conc_stack_pop_many(conc_stack *s, void **out, size_t max,
+                                size_t *popped)
+{
+    return conc__core_pop_many(s, out, max, popped, &stack_family);
+}
+
+conc_status conc_stack_close(conc_stack *s)
+{
+    return conc__core_close(s, &stack_family);
+}
+
+conc_status conc_stack_close_now(conc_stack *s, conc_discard_fn discard,
+                                 void *arg, size_t *discarded)
+{
+    return conc__core_close_now(s, NULL, discard, arg, discarded,
+                                &stack_family);
+}
+
+int conc_stack_closed(const conc_stack *s)
+{
+    return conc__core_closed(s, &stack_family);
+}
+
+conc_status conc_stack_task_done(conc_stack *s)
+{
+    return conc__core_task_done(s, &stack_family);
+}
+
+conc_status conc_stack_join(conc_stack *s, uint64_t timeout_ns)
+{
+    return conc__core_join(s, timeout_ns, &stack_family);
+}
+
+conc_status conc_stack_fd(conc_stack *s, int *fd)
+{
+    return conc__core_fd(s, fd, &stack_family);
+}

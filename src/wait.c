@@ -54,7 +54,7 @@
  * item, without burning a time slice when the peer is not running. */
 #define SPIN_TRIES 200
 
-void conc_ws_init(conc_waitset *w, unsigned flags)
+void conc__ws_init(conc_waitset *w, unsigned flags)
 {
     w->u.s.flags = flags;
     conc_init_u32(&w->u.s.pop_watch, 0);
@@ -75,7 +75,7 @@ void conc_ws_init(conc_waitset *w, unsigned flags)
  * handle's, never the word in the mapping. */
 static bool shared(unsigned flags)
 {
-    return conc_ws_has(flags, CONC_SHARED);
+    return conc__ws_has(flags, CONC_SHARED);
 }
 
 /* ---- this process's pid (see the top of this file) ---------------------- */
@@ -142,7 +142,7 @@ static bool fd_owner(const conc_waitset *w)
     return conc_load_u32(&w->u.s.efd_pid, CONC_RELAXED) == self_pid();
 }
 
-void conc_ws_fini(conc_waitset *w)
+void conc__ws_fini(conc_waitset *w)
 {
     /* A shared waitset never has an fd of ours: whatever fd_state and efd
      * say there was written by a peer (include/conc/shm.h).  Nor has a copy
@@ -187,8 +187,8 @@ static void fd_signal(conc_waitset *w)
         fd_signal_owned(w);
 }
 
-void conc_ws_wake_f(conc_waitset *w, unsigned flags, enum conc_ws_side side,
-                    size_t n)
+void conc__ws_wake_f(conc_waitset *w, unsigned flags, enum conc__ws_side side,
+                     size_t n)
 {
     conc_atomic_u32 *watch = side == CONC_WS_ITEMS ? &w->u.s.pop_watch
                                                    : &w->u.s.push_watch;
@@ -206,7 +206,7 @@ void conc_ws_wake_f(conc_waitset *w, unsigned flags, enum conc_ws_side side,
         fd_signal(w);
 }
 
-void conc_ws_wake_all_f(conc_waitset *w, unsigned flags)
+void conc__ws_wake_all_f(conc_waitset *w, unsigned flags)
 {
     int saved = errno;
     conc_fetch_add_u32(&w->u.s.items_seq, 1, SC);
@@ -216,9 +216,9 @@ void conc_ws_wake_all_f(conc_waitset *w, unsigned flags)
     errno = saved;
 }
 
-void conc_ws_closed_f(conc_waitset *w, unsigned flags)
+void conc__ws_closed_f(conc_waitset *w, unsigned flags)
 {
-    conc_ws_wake_all_f(w, flags);
+    conc__ws_wake_all_f(w, flags);
     if (!shared(flags) && (conc_load_u32(&w->u.s.pop_watch, SC) & 1u) &&
         fd_owner(w)) {
         /* Readable from now on: pops answer CLOSED, never EMPTY, so nothing
@@ -228,7 +228,7 @@ void conc_ws_closed_f(conc_waitset *w, unsigned flags)
     }
 }
 
-bool conc_ws_clear_fd(conc_waitset *w)
+bool conc__ws_clear_fd(conc_waitset *w)
 {
     /* Another process's fd: nothing of ours was cleared, so no second look
      * is owed either.  (Asked here, on a path that reads the fd anyway.) */
@@ -245,7 +245,7 @@ bool conc_ws_clear_fd(conc_waitset *w)
     conc_store_u32(&w->u.s.fd_pending, 0, SC);
     /* Once closed the fd stays readable, even if this pop raced with the
      * close and cleared its signal. */
-    if (conc_ws_is_closed(w))
+    if (conc__ws_is_closed(w))
         fd_signal_owned(w);
     return true;
 }
@@ -278,12 +278,12 @@ static bool passed(const struct timespec *d)
 
 /* ---- waiting ------------------------------------------------------------ */
 
-conc_status conc_ws_wait_f(conc_waitset *w, unsigned flags,
-                           enum conc_ws_side side, conc_try_fn try_op,
-                           void *obj, void *arg, uint64_t timeout_ns)
+conc_status conc__ws_wait_f(conc_waitset *w, unsigned flags,
+                            enum conc__ws_side side, conc_try_fn try_op,
+                            void *obj, void *arg, uint64_t timeout_ns)
 {
     const conc_status fail = side == CONC_WS_ITEMS ? CONC_EMPTY : CONC_FULL;
-    if (timeout_ns != 0 && conc_ws_has(flags, CONC_NOWAIT))
+    if (timeout_ns != 0 && conc__ws_has(flags, CONC_NOWAIT))
         return CONC_EINVAL;
     conc_status st = try_op(obj, arg);
     if (st != fail || timeout_ns == 0)
@@ -339,7 +339,7 @@ static void wake_joiners(conc_waitset *w, unsigned flags)
     }
 }
 
-void conc_ws_done_n_f(conc_waitset *w, unsigned flags, uint64_t n)
+void conc__ws_done_n_f(conc_waitset *w, unsigned flags, uint64_t n)
 {
     uint64_t before = conc_fetch_sub_u64(&w->unfinished, n, SC);
     if (((before - n) & CONC_WS_COUNT_MASK) == 0)
@@ -360,7 +360,7 @@ void conc_ws_done_n_f(conc_waitset *w, unsigned flags, uint64_t n)
  * up to TASK_DONE_SHARED_WAIT_NS per item (found by fuzz_shm). */
 static conc_status task_done_impl(conc_waitset *w, unsigned flags, bool may_wait)
 {
-    if (!conc_ws_has(flags, CONC_JOINABLE))
+    if (!conc__ws_has(flags, CONC_JOINABLE))
         return CONC_EINVAL;
     uint64_t u = conc_load_u64(&w->unfinished, SC);
     struct timespec dl;
@@ -403,14 +403,15 @@ static conc_status task_done_impl(conc_waitset *w, unsigned flags, bool may_wait
     return CONC_OK;
 }
 
-conc_status conc_ws_task_done_f(conc_waitset *w, unsigned flags)
+conc_status conc__ws_task_done_f(conc_waitset *w, unsigned flags)
 {
     return task_done_impl(w, flags, true);
 }
 
-conc_status conc_ws_join_f(conc_waitset *w, unsigned flags, uint64_t timeout_ns)
+conc_status conc__ws_join_f(conc_waitset *w, unsigned flags,
+                            uint64_t timeout_ns)
 {
-    if (!conc_ws_has(flags, CONC_JOINABLE) || conc_ws_has(flags, CONC_NOWAIT))
+    if (!conc__ws_has(flags, CONC_JOINABLE) || conc__ws_has(flags, CONC_NOWAIT))
         return CONC_EINVAL;
     if ((conc_load_u64(&w->unfinished, SC) & CONC_WS_COUNT_MASK) == 0)
         return CONC_OK;
@@ -446,9 +447,9 @@ conc_status conc_ws_join_f(conc_waitset *w, unsigned flags, uint64_t timeout_ns)
 
 /* ---- event loops -------------------------------------------------------- */
 
-conc_status conc_ws_fd(conc_waitset *w, int *fd)
+conc_status conc__ws_fd_f(conc_waitset *w, unsigned flags, int *fd)
 {
-    if (conc_ws_flag(w, CONC_NOWAIT) || shared(w->u.s.flags))
+    if (conc__ws_has(flags, CONC_NOWAIT) || shared(flags))
         return CONC_EINVAL;
     uint32_t s = 0;
     if (conc_cas_u32(&w->u.s.fd_state, &s, 1, CONC_ACQUIRE, CONC_ACQUIRE)) {
@@ -470,8 +471,8 @@ conc_status conc_ws_fd(conc_waitset *w, int *fd)
     } else {
         while ((s = conc_load_u32(&w->u.s.fd_state, CONC_ACQUIRE)) == 1)
             conc_spin_pause();
-        if (s != 2)
-            return conc_ws_fd(w, fd); /* the maker failed; try ourselves */
+        if (s != 2) /* the maker failed; try ourselves */
+            return conc__ws_fd_f(w, flags, fd);
         /* Made by another process (we are a fork child with a copy, or
          * share the memory): that number is not a descriptor of ours. */
         if (!fd_owner(w))
@@ -483,9 +484,9 @@ conc_status conc_ws_fd(conc_waitset *w, int *fd)
 
 /* ---- close_now ---------------------------------------------------------- */
 
-conc_status conc_ws_discard_f(conc_waitset *w, unsigned flags, conc_try_fn pop,
-                              void *obj, void *buf, conc_discard_fn discard,
-                              void *arg, size_t *discarded)
+conc_status conc__ws_discard_f(conc_waitset *w, unsigned flags, conc_try_fn pop,
+                               void *obj, void *buf, conc_discard_fn discard,
+                               void *arg, size_t *discarded)
 {
     size_t n = 0;
     void *item;
@@ -495,57 +496,10 @@ conc_status conc_ws_discard_f(conc_waitset *w, unsigned flags, conc_try_fn pop,
         if (discard)
             discard(buf ? buf : item, arg);
         n++;
-        if (conc_ws_has(flags, CONC_JOINABLE))
+        if (conc__ws_has(flags, CONC_JOINABLE))
             task_done_impl(w, flags, !shared(flags));
     }
     if (discarded)
         *discarded = n;
     return st == CONC_CLOSED ? CONC_OK : st;
-}
-
-/* ---- the same, with the waitset's own flags ----------------------------- */
-
-void conc_ws_wake(conc_waitset *w, enum conc_ws_side side, size_t n)
-{
-    conc_ws_wake_f(w, w->u.s.flags, side, n);
-}
-
-void conc_ws_wake_all(conc_waitset *w)
-{
-    conc_ws_wake_all_f(w, w->u.s.flags);
-}
-
-void conc_ws_closed(conc_waitset *w)
-{
-    conc_ws_closed_f(w, w->u.s.flags);
-}
-
-conc_status conc_ws_wait(conc_waitset *w, enum conc_ws_side side,
-                         conc_try_fn try_op, void *obj, void *arg,
-                         uint64_t timeout_ns)
-{
-    return conc_ws_wait_f(w, w->u.s.flags, side, try_op, obj, arg, timeout_ns);
-}
-
-void conc_ws_done_n(conc_waitset *w, uint64_t n)
-{
-    conc_ws_done_n_f(w, w->u.s.flags, n);
-}
-
-conc_status conc_ws_task_done(conc_waitset *w)
-{
-    return conc_ws_task_done_f(w, w->u.s.flags);
-}
-
-conc_status conc_ws_join(conc_waitset *w, uint64_t timeout_ns)
-{
-    return conc_ws_join_f(w, w->u.s.flags, timeout_ns);
-}
-
-conc_status conc_ws_discard(conc_waitset *w, conc_try_fn pop, void *obj,
-                            void *buf, conc_discard_fn discard, void *arg,
-                            size_t *discarded)
-{
-    return conc_ws_discard_f(w, w->u.s.flags, pop, obj, buf, discard, arg,
-                             discarded);
 }

@@ -10,7 +10,7 @@
  *      the protector clears.
  *   4. stress: writers exchange new objects into a shared pointer and retire
  *      the old ones, readers protect and check them, mostly while moving
- *      them between their two slots with conc_hp_set (both directions: a
+ *      them between their two slots with conc__hp_set (both directions: a
  *      scan that does not re-read a record whose owner moved a value frees
  *      objects still in use, which this catches); threads come and go in
  *      rounds (records are reused, leftovers orphaned).  Every object carries
@@ -167,32 +167,32 @@ static void join(pthread_t th) { pthread_join(th, NULL); }
 
 static void test_single(void)
 {
-    conc_hp_rec *r = conc_hp_self();
-    ok(r != NULL, "single: conc_hp_self gives a record");
-    ok(conc_hp_self() == r, "single: the same record on the second call");
+    conc__hp_rec *r = conc__hp_self();
+    ok(r != NULL, "single: conc__hp_self gives a record");
+    ok(conc__hp_self() == r, "single: the same record on the second call");
     size_t f0 = frees();
     struct obj *o = obj_new(1, NULL);
     uint64_t id = o->id;
-    conc_hp_retire(r, o, obj_free);
+    conc__hp_retire(r, o, obj_free);
     ok(frees() == f0 + 1 && freed(id), "single: unprotected object freed by retire");
-    ok(conc_hp_pending() == 0, "single: pending 0 (got %zu)", conc_hp_pending());
+    ok(conc__hp_pending() == 0, "single: pending 0 (got %zu)", conc__hp_pending());
 
     /* A protected-then-cleared slot no longer holds anything back. */
     conc_atomic_uptr src;
     conc_init_uptr(&src, 0);
-    ok(conc_hp_protect(r, 0, &src) == 0, "single: protect of NULL gives 0");
+    ok(conc__hp_protect(r, 0, &src) == 0, "single: protect of NULL gives 0");
     o = obj_new(2, NULL);
     id = o->id;
     conc_store_uptr(&src, (uintptr_t)o, CONC_SEQ_CST);
-    ok(conc_hp_protect(r, 1, &src) == (uintptr_t)o, "single: protect gives the pointer");
-    conc_hp_clear(r, 1);
+    ok(conc__hp_protect(r, 1, &src) == (uintptr_t)o, "single: protect gives the pointer");
+    conc__hp_clear(r, 1);
     conc_exchange_uptr(&src, 0, CONC_SEQ_CST);
-    conc_hp_retire(r, o, obj_free);
-    ok(freed(id) && conc_hp_pending() == 0, "single: freed once the slot was cleared");
-    conc_hp_retire(r, NULL, obj_free);
-    conc_hp_scan(r);
-    conc_hp_scan(NULL);
-    ok(conc_hp_pending() == 0, "single: NULL retire and scans are harmless");
+    conc__hp_retire(r, o, obj_free);
+    ok(freed(id) && conc__hp_pending() == 0, "single: freed once the slot was cleared");
+    conc__hp_retire(r, NULL, obj_free);
+    conc__hp_scan(r);
+    conc__hp_scan(NULL);
+    ok(conc__hp_pending() == 0, "single: NULL retire and scans are harmless");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -209,13 +209,13 @@ struct prot_arg {
 static void *protector2(void *arg)
 {
     struct prot_arg *a = arg;
-    conc_hp_rec *r = conc_hp_self();
-    a->seen = conc_hp_protect(r, 0, a->src);
+    conc__hp_rec *r = conc__hp_self();
+    a->seen = conc__hp_protect(r, 0, a->src);
     gate_set(a->g, 1);
     gate_wait(a->g, 2);
     a->intact = obj_ok((struct obj *)a->seen);
     atomic_store(a->guard, 1);
-    conc_hp_clear(r, 0);
+    conc__hp_clear(r, 0);
     gate_set(a->g, 3);
     gate_wait(a->g, 4);
     return NULL;
@@ -223,7 +223,7 @@ static void *protector2(void *arg)
 
 static void test_protected(void)
 {
-    conc_hp_rec *r = conc_hp_self();
+    conc__hp_rec *r = conc__hp_self();
     gate g = {0};
     atomic_int guard = 0;
     conc_atomic_uptr src;
@@ -236,15 +236,15 @@ static void test_protected(void)
     gate_wait(&g, 1);
     ok(a.seen == (uintptr_t)o, "protected: other thread protected the object");
     conc_exchange_uptr(&src, 0, CONC_SEQ_CST); /* unlink */
-    conc_hp_retire(r, o, obj_free);
-    ok(!freed(id) && conc_hp_pending() == 1,
-       "protected: retire keeps it (pending %zu)", conc_hp_pending());
-    conc_hp_scan(r);
+    conc__hp_retire(r, o, obj_free);
+    ok(!freed(id) && conc__hp_pending() == 1,
+       "protected: retire keeps it (pending %zu)", conc__hp_pending());
+    conc__hp_scan(r);
     ok(!freed(id), "protected: a scan keeps it while the slot holds it");
     gate_set(&g, 2);
     gate_wait(&g, 3);
-    conc_hp_scan(r);
-    ok(freed(id) && conc_hp_pending() == 0,
+    conc__hp_scan(r);
+    ok(freed(id) && conc__hp_pending() == 0,
        "protected: freed by the scan after the protector cleared");
     ok(a.intact, "protected: intact while protected");
     gate_set(&g, 4);
@@ -255,31 +255,31 @@ static void test_protected(void)
     o = obj_new(11, &guard2);
     id = o->id;
     conc_store_uptr(&src, (uintptr_t)o, CONC_SEQ_CST);
-    struct obj *p = (struct obj *)conc_hp_protect(r, 1, &src);
+    struct obj *p = (struct obj *)conc__hp_protect(r, 1, &src);
     conc_exchange_uptr(&src, 0, CONC_SEQ_CST);
-    conc_hp_retire(r, o, obj_free);
-    ok(p == o && !freed(id) && conc_hp_pending() == 1 && obj_ok(p),
+    conc__hp_retire(r, o, obj_free);
+    ok(p == o && !freed(id) && conc__hp_pending() == 1 && obj_ok(p),
        "protected: own slot keeps it through retire");
     atomic_store(&guard2, 1);
-    conc_hp_clear(r, 1);
-    conc_hp_scan(r);
-    ok(freed(id) && conc_hp_pending() == 0, "protected: own clear + scan frees it");
+    conc__hp_clear(r, 1);
+    conc__hp_scan(r);
+    ok(freed(id) && conc__hp_pending() == 0, "protected: own clear + scan frees it");
 
-    /* conc_hp_set of an already protected value keeps it too. */
+    /* conc__hp_set of an already protected value keeps it too. */
     atomic_int guard3 = 0;
     o = obj_new(12, &guard3);
     id = o->id;
     conc_store_uptr(&src, (uintptr_t)o, CONC_SEQ_CST);
-    uintptr_t v = conc_hp_protect(r, 0, &src);
-    conc_hp_set(r, 1, v);
-    conc_hp_clear(r, 0);
+    uintptr_t v = conc__hp_protect(r, 0, &src);
+    conc__hp_set(r, 1, v);
+    conc__hp_clear(r, 0);
     conc_exchange_uptr(&src, 0, CONC_SEQ_CST);
-    conc_hp_retire(r, o, obj_free);
-    ok(!freed(id), "protected: a slot filled by conc_hp_set keeps it");
+    conc__hp_retire(r, o, obj_free);
+    ok(!freed(id), "protected: a slot filled by conc__hp_set keeps it");
     atomic_store(&guard3, 1);
-    conc_hp_clear(r, 1);
-    conc_hp_scan(r);
-    ok(freed(id) && conc_hp_pending() == 0, "protected: freed after that slot cleared");
+    conc__hp_clear(r, 1);
+    conc__hp_scan(r);
+    ok(freed(id) && conc__hp_pending() == 0, "protected: freed after that slot cleared");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -301,34 +301,34 @@ struct orph {
 static void *protector3(void *arg)
 {
     struct orph *s = arg;
-    conc_hp_rec *r = conc_hp_self();
-    struct obj *a = (struct obj *)conc_hp_protect(r, 0, &s->src[0]);
-    struct obj *b = (struct obj *)conc_hp_protect(r, 1, &s->src[1]);
+    conc__hp_rec *r = conc__hp_self();
+    struct obj *a = (struct obj *)conc__hp_protect(r, 0, &s->src[0]);
+    struct obj *b = (struct obj *)conc__hp_protect(r, 1, &s->src[1]);
     gate_set(&s->ack, 1);
     gate_wait(&s->g, 3);
     s->intact[0] = obj_ok(a);
     atomic_store(&s->guard[0], 1);
-    conc_hp_clear(r, 0);
+    conc__hp_clear(r, 0);
     gate_set(&s->ack, 4);
     gate_wait(&s->g, 5);
     s->intact[1] = obj_ok(b);
     atomic_store(&s->guard[1], 1);
-    conc_hp_clear(r, 1);
+    conc__hp_clear(r, 1);
     return NULL; /* exits holding nothing */
 }
 
 static void *retirer3(void *arg)
 {
     struct orph *s = arg;
-    conc_hp_rec *r = conc_hp_self();
+    conc__hp_rec *r = conc__hp_self();
     for (int i = 0; i < 2; i++) {
         struct obj *o = (struct obj *)conc_exchange_uptr(&s->src[i], 0, CONC_SEQ_CST);
-        conc_hp_retire(r, o, obj_free);
+        conc__hp_retire(r, o, obj_free);
     }
     for (int i = 0; i < RET3_EXTRA; i++) {
         struct obj *o = obj_new(100 + (uint64_t)i, NULL);
         uint64_t id = o->id;
-        conc_hp_retire(r, o, obj_free);
+        conc__hp_retire(r, o, obj_free);
         s->extra_freed += freed(id);
     }
     return NULL; /* exits with two protected objects on its list */
@@ -346,7 +346,7 @@ static void orph_setup(struct orph *s)
 
 static void test_orphans(void)
 {
-    conc_hp_rec *me = conc_hp_self();
+    conc__hp_rec *me = conc__hp_self();
     static struct orph s;
     pthread_t p, q;
 
@@ -358,21 +358,21 @@ static void test_orphans(void)
     join(q);
     ok(s.extra_freed == RET3_EXTRA, "orphans: retirer freed its %d unprotected objects",
        RET3_EXTRA);
-    ok(conc_hp_pending() == 2 && !freed(s.id[0]) && !freed(s.id[1]),
-       "orphans: retirer exited, 2 orphans pending (got %zu)", conc_hp_pending());
-    conc_hp_scan(me);
-    ok(conc_hp_pending() == 2 && !freed(s.id[0]) && !freed(s.id[1]),
+    ok(conc__hp_pending() == 2 && !freed(s.id[0]) && !freed(s.id[1]),
+       "orphans: retirer exited, 2 orphans pending (got %zu)", conc__hp_pending());
+    conc__hp_scan(me);
+    ok(conc__hp_pending() == 2 && !freed(s.id[0]) && !freed(s.id[1]),
        "orphans: adopted but kept while protected");
     gate_set(&s.g, 3);
     gate_wait(&s.ack, 4);
-    conc_hp_scan(me);
-    ok(freed(s.id[0]) && !freed(s.id[1]) && conc_hp_pending() == 1,
+    conc__hp_scan(me);
+    ok(freed(s.id[0]) && !freed(s.id[1]) && conc__hp_pending() == 1,
        "orphans: slot 0 cleared -> first freed, second kept");
     gate_set(&s.g, 5);
     join(p);
     ok(!freed(s.id[1]), "orphans: second still pending after the protector exited");
-    conc_hp_scan(me);
-    ok(freed(s.id[1]) && conc_hp_pending() == 0, "orphans: second freed by a later scan");
+    conc__hp_scan(me);
+    ok(freed(s.id[1]) && conc__hp_pending() == 0, "orphans: second freed by a later scan");
     ok(s.intact[0] && s.intact[1], "orphans: both intact while protected");
 
     /* (b) adopted and freed by the protector's own exit scan */
@@ -381,10 +381,10 @@ static void test_orphans(void)
     gate_wait(&s.ack, 1);
     spawn(&q, retirer3, &s);
     join(q);
-    ok(conc_hp_pending() == 2, "orphans: second round, 2 orphans pending");
+    ok(conc__hp_pending() == 2, "orphans: second round, 2 orphans pending");
     gate_set(&s.g, 5); /* the protector clears both slots and exits */
     join(p);
-    ok(freed(s.id[0]) && freed(s.id[1]) && conc_hp_pending() == 0,
+    ok(freed(s.id[0]) && freed(s.id[1]) && conc__hp_pending() == 0,
        "orphans: the protector's exit scan adopted and freed them");
     ok(s.intact[0] && s.intact[1], "orphans: intact until cleared");
 }
@@ -409,7 +409,7 @@ struct stress_arg {
 static void *stress_main(void *arg)
 {
     struct stress_arg *a = arg;
-    conc_hp_rec *r = conc_hp_self();
+    conc__hp_rec *r = conc__hp_self();
     uint64_t s = a->seed | 1;
     size_t w = 0;
     if (!r) {
@@ -425,10 +425,10 @@ static void *stress_main(void *arg)
         if (a->writer && w < a->writes && (s & 3) == 0) {
             struct obj *n = obj_new(atomic_fetch_add(&g_gen, 1), NULL);
             uintptr_t old = conc_exchange_uptr(&g_shared, (uintptr_t)n, CONC_SEQ_CST);
-            conc_hp_retire(r, (void *)old, obj_free);
+            conc__hp_retire(r, (void *)old, obj_free);
             a->retired += old != 0;
             if ((w & 63) == 0) {
-                size_t pend = conc_hp_pending();
+                size_t pend = conc__hp_pending();
                 if (pend > a->max_pending)
                     a->max_pending = pend;
             }
@@ -440,18 +440,18 @@ static void *stress_main(void *arg)
             if (a->reads >= a->min_reads && atomic_load(&g_writers_left) == 0)
                 break;
             if (a->writer && (s & 7) == 0)
-                conc_hp_scan(r);
+                conc__hp_scan(r);
         }
         int slot = (int)(s >> 20) & 1;
-        struct obj *o = (struct obj *)conc_hp_protect(r, slot, &g_shared);
+        struct obj *o = (struct obj *)conc__hp_protect(r, slot, &g_shared);
         if (!o)
             continue;
         uint64_t gen = o->gen;
         bool good = obj_ok(o);
-        /* Move it to the other slot and back, 0-3 times, with conc_hp_set. */
+        /* Move it to the other slot and back, 0-3 times, with conc__hp_set. */
         for (int m = (int)((s >> 24) & 3); m > 0; m--) {
-            conc_hp_set(r, slot ^ 1, (uintptr_t)o);
-            conc_hp_clear(r, slot);
+            conc__hp_set(r, slot ^ 1, (uintptr_t)o);
+            conc__hp_clear(r, slot);
             slot ^= 1;
             good = good && obj_ok(o);
         }
@@ -464,7 +464,7 @@ static void *stress_main(void *arg)
         if (!good && a->bad++ < 3)
             diag("stress: thread %d saw a damaged object (canary %#llx gen %llu)",
                  a->idx, (unsigned long long)o->canary, (unsigned long long)o->gen);
-        conc_hp_clear(r, slot);
+        conc__hp_clear(r, slot);
         a->reads++;
     }
     return NULL;
@@ -476,7 +476,7 @@ static void test_stress(void)
     int nthreads = 6; /* 2 writers + 4 readers per round, on 2 cores */
     size_t writes = scaled(60000, 200);
     size_t min_reads = scaled(4000, 100);
-    conc_hp_rec *me = conc_hp_self();
+    conc__hp_rec *me = conc__hp_self();
     size_t alloc0 = atomic_load(&g_allocated), freed0 = frees();
     size_t reads = 0, bad = 0, retired = 0, max_pending = 0;
     struct stress_arg *args = xmalloc(sizeof *args * (size_t)nthreads);
@@ -506,9 +506,9 @@ static void test_stress(void)
         /* Between rounds the readers are gone: anything still pending was
          * kept because a slot held it at its last scan. */
     }
-    size_t pend_before = conc_hp_pending();
-    conc_hp_retire(me, (void *)conc_exchange_uptr(&g_shared, 0, CONC_SEQ_CST), obj_free);
-    conc_hp_scan(me);
+    size_t pend_before = conc__hp_pending();
+    conc__hp_retire(me, (void *)conc_exchange_uptr(&g_shared, 0, CONC_SEQ_CST), obj_free);
+    conc__hp_scan(me);
     tap_watchdog(0, NULL);
 
     size_t alloc = atomic_load(&g_allocated) - alloc0;
@@ -518,7 +518,7 @@ static void test_stress(void)
          rounds, nthreads, alloc, retired + 1, reads, max_pending, pend_before);
     ok(bad == 0, "stress: readers saw no damaged object (%zu bad)", bad);
     ok(reads >= rounds * 4 * min_reads, "stress: readers read (%zu)", reads);
-    ok(conc_hp_pending() == 0, "stress: nothing pending at the end (%zu)", conc_hp_pending());
+    ok(conc__hp_pending() == 0, "stress: nothing pending at the end (%zu)", conc__hp_pending());
     ok(alloc == fr, "stress: allocated %zu == freed %zu", alloc, fr);
     for (size_t id = alloc0; id < alloc0 + alloc; id++)
         check(freed(id), "stress: object %zu never freed", id);
@@ -548,25 +548,25 @@ static void *bound_main(void *arg)
 {
     struct bound_arg *a = arg;
     struct bound *b = a->b;
-    conc_hp_rec *r = conc_hp_self();
-    conc_hp_protect(r, 0, &b->src[a->i]);
+    conc__hp_rec *r = conc__hp_self();
+    conc__hp_protect(r, 0, &b->src[a->i]);
     gate_add(&b->arrive);
     gate_wait(&b->phase, 1);
     int j = (a->i + 1) % b->n; /* retire the neighbour's object */
-    conc_hp_retire(r, (void *)conc_exchange_uptr(&b->src[j], 0, CONC_SEQ_CST), obj_free);
+    conc__hp_retire(r, (void *)conc_exchange_uptr(&b->src[j], 0, CONC_SEQ_CST), obj_free);
     for (int k = 0; k < 3; k++) {
         struct obj *o = obj_new(300, NULL);
         uint64_t id = o->id;
-        conc_hp_retire(r, o, obj_free);
+        conc__hp_retire(r, o, obj_free);
         a->extra_freed += freed(id);
     }
     gate_add(&b->arrive);
     gate_wait(&b->phase, 2);
     atomic_store(&b->guard[a->i], 1);
-    conc_hp_clear(r, 0);
+    conc__hp_clear(r, 0);
     gate_add(&b->arrive);
     gate_wait(&b->phase, 3);
-    conc_hp_scan(r);
+    conc__hp_scan(r);
     gate_add(&b->arrive);
     gate_wait(&b->phase, 4);
     return NULL;
@@ -596,7 +596,7 @@ static void test_bound(void)
     gate_wait(&b.arrive, n);
     gate_set(&b.phase, 1);
     gate_wait(&b.arrive, 2 * n);
-    size_t pend = conc_hp_pending();
+    size_t pend = conc__hp_pending();
     size_t extra = 0;
     int any_freed = 0;
     for (int i = 0; i < n; i++) {
@@ -608,14 +608,14 @@ static void test_bound(void)
     ok(extra == (size_t)(3 * n), "bound: unprotected retires freed at once (%zu)", extra);
     gate_set(&b.phase, 2);
     gate_wait(&b.arrive, 3 * n);
-    ok(conc_hp_pending() == (size_t)n, "bound: still pending after clears, until a scan");
+    ok(conc__hp_pending() == (size_t)n, "bound: still pending after clears, until a scan");
     gate_set(&b.phase, 3);
     gate_wait(&b.arrive, 4 * n);
     int all = 1;
     for (int i = 0; i < n; i++)
         all &= freed(ids[i]);
-    ok(all && conc_hp_pending() == 0, "bound: all freed after clear + scan (pending %zu)",
-       conc_hp_pending());
+    ok(all && conc__hp_pending() == 0, "bound: all freed after clear + scan (pending %zu)",
+       conc__hp_pending());
     gate_set(&b.phase, 4);
     for (int i = 0; i < n; i++)
         join(th[i]);
@@ -629,6 +629,10 @@ static void test_bound(void)
 /* ------------------------------------------------------------------------ */
 /* 6. out of memory                                                          */
 
+/* The allocation-failure hooks exist only in libconc-verify (hp.h): these
+ * cases run in test_hp_verify. */
+#ifdef CONC_VERIFY
+
 struct oom {
     gate g;
     conc_atomic_uptr src[2];
@@ -641,17 +645,17 @@ struct oom {
 static void *oom_protector(void *arg)
 {
     struct oom *s = arg;
-    conc_hp_rec *r = conc_hp_self();
-    conc_hp_protect(r, 0, &s->src[0]);
-    conc_hp_protect(r, 1, &s->src[1]);
+    conc__hp_rec *r = conc__hp_self();
+    conc__hp_protect(r, 0, &s->src[0]);
+    conc__hp_protect(r, 1, &s->src[1]);
     gate_set(&s->g, 1);
     gate_wait(&s->g, 2);
     sleep_ms(s->delay_ms);
     atomic_store(&s->guard[0], 1);
-    conc_hp_clear(r, 0);
+    conc__hp_clear(r, 0);
     gate_wait(&s->g, 4);
     atomic_store(&s->guard[1], 1);
-    conc_hp_clear(r, 1);
+    conc__hp_clear(r, 1);
     return NULL;
 }
 
@@ -674,8 +678,8 @@ struct oom_exit {
 static void *oom_exiter(void *arg)
 {
     struct oom_exit *e = arg;
-    conc_hp_rec *r = conc_hp_self();
-    conc_hp_retire(r, (void *)conc_exchange_uptr(e->src, 0, CONC_SEQ_CST), obj_free);
+    conc__hp_rec *r = conc__hp_self();
+    conc__hp_retire(r, (void *)conc_exchange_uptr(e->src, 0, CONC_SEQ_CST), obj_free);
     if (e->heal) {
         gate_set(e->g, 1);
         gate_wait(e->g, 2);
@@ -685,18 +689,18 @@ static void *oom_exiter(void *arg)
 
 static void test_oom(void)
 {
-    conc_hp_rec *me = conc_hp_self();
+    conc__hp_rec *me = conc__hp_self();
     struct oom s;
     uint64_t ids[2];
     pthread_t p, q;
     tap_watchdog(60, "out of memory");
 
     /* (a) nothing protects it: freed at once, without a node */
-    conc_hp_test_fail_allocs(true);
+    conc__hp_test_fail_allocs(true);
     struct obj *o = obj_new(390, NULL);
     uint64_t id = o->id;
-    conc_hp_retire(me, o, obj_free);
-    ok(freed(id) && conc_hp_pending() == 0, "oom: unprotected object freed at once");
+    conc__hp_retire(me, o, obj_free);
+    ok(freed(id) && conc__hp_pending() == 0, "oom: unprotected object freed at once");
 
     /* (b) own slot protects it: parked in a reserve node */
     conc_atomic_uptr src;
@@ -704,14 +708,14 @@ static void test_oom(void)
     o = obj_new(391, &guard);
     id = o->id;
     conc_init_uptr(&src, (uintptr_t)o);
-    conc_hp_protect(me, 0, &src);
+    conc__hp_protect(me, 0, &src);
     conc_exchange_uptr(&src, 0, CONC_SEQ_CST);
-    conc_hp_retire(me, o, obj_free);
-    ok(!freed(id) && conc_hp_pending() == 1, "oom: own-protected object kept in reserve");
+    conc__hp_retire(me, o, obj_free);
+    ok(!freed(id) && conc__hp_pending() == 1, "oom: own-protected object kept in reserve");
     atomic_store(&guard, 1);
-    conc_hp_clear(me, 0);
-    conc_hp_scan(me); /* the no-allocation scan path */
-    ok(freed(id) && conc_hp_pending() == 0, "oom: freed by a no-allocation scan");
+    conc__hp_clear(me, 0);
+    conc__hp_scan(me); /* the no-allocation scan path */
+    ok(freed(id) && conc__hp_pending() == 0, "oom: freed by a no-allocation scan");
 
     /* (c) the reserve is full and the caller's own slot holds the object:
      * retire waits until another thread frees a reserve node. */
@@ -720,26 +724,26 @@ static void test_oom(void)
     spawn(&p, oom_protector, &s);
     gate_wait(&s.g, 1);
     for (int i = 0; i < 2; i++)
-        conc_hp_retire(me, (void *)conc_exchange_uptr(&s.src[i], 0, CONC_SEQ_CST),
+        conc__hp_retire(me, (void *)conc_exchange_uptr(&s.src[i], 0, CONC_SEQ_CST),
                        obj_free);
-    ok(conc_hp_pending() == 2 && !freed(ids[0]) && !freed(ids[1]),
+    ok(conc__hp_pending() == 2 && !freed(ids[0]) && !freed(ids[1]),
        "oom: both reserve nodes in use");
     atomic_int guard_z = 0;
     o = obj_new(392, &guard_z);
     id = o->id;
     conc_init_uptr(&src, (uintptr_t)o);
-    conc_hp_protect(me, 0, &src);
+    conc__hp_protect(me, 0, &src);
     conc_exchange_uptr(&src, 0, CONC_SEQ_CST);
     gate_set(&s.g, 2); /* the protector clears slot 0 after 30 ms */
-    conc_hp_retire(me, o, obj_free); /* spins until then */
-    ok(freed(ids[0]) && !freed(ids[1]) && !freed(id) && conc_hp_pending() == 2,
+    conc__hp_retire(me, o, obj_free); /* spins until then */
+    ok(freed(ids[0]) && !freed(ids[1]) && !freed(id) && conc__hp_pending() == 2,
        "oom: retire waited for a reserve node, then parked the object");
     atomic_store(&guard_z, 1);
-    conc_hp_clear(me, 0);
+    conc__hp_clear(me, 0);
     gate_set(&s.g, 4);
     join(p);
-    conc_hp_scan(me);
-    ok(freed(ids[1]) && freed(id) && conc_hp_pending() == 0, "oom: all freed at the end");
+    conc__hp_scan(me);
+    ok(freed(ids[1]) && freed(id) && conc__hp_pending() == 0, "oom: all freed at the end");
 
     /* (d) a thread exits with a reserve node in use and still no memory: it
      * waits at exit until the protector clears, then frees the object. */
@@ -754,7 +758,7 @@ static void test_oom(void)
     ok(!freed(ids[0]), "oom: exiting thread keeps the protected object");
     gate_set(&s.g, 2);
     join(q);
-    ok(freed(ids[0]) && conc_hp_pending() == 0, "oom: freed by the exiting thread's wait");
+    ok(freed(ids[0]) && conc__hp_pending() == 0, "oom: freed by the exiting thread's wait");
     gate_set(&s.g, 4);
     join(p);
 
@@ -768,17 +772,18 @@ static void test_oom(void)
     struct oom_exit e2 = {&s.src[0], &ge2, true};
     spawn(&q, oom_exiter, &e2);
     gate_wait(&ge2, 1);
-    conc_hp_test_fail_allocs(false);
+    conc__hp_test_fail_allocs(false);
     gate_set(&ge2, 2);
     join(q);
-    ok(!freed(ids[0]) && conc_hp_pending() == 1, "oom: orphaned from the reserve");
+    ok(!freed(ids[0]) && conc__hp_pending() == 1, "oom: orphaned from the reserve");
     gate_set(&s.g, 2);
     gate_set(&s.g, 4);
     join(p); /* the protector's exit scan adopts and frees it */
-    ok(freed(ids[0]) && conc_hp_pending() == 0, "oom: orphan freed after clear");
-    conc_hp_test_fail_allocs(false);
+    ok(freed(ids[0]) && conc__hp_pending() == 0, "oom: orphan freed after clear");
+    conc__hp_test_fail_allocs(false);
     tap_watchdog(0, NULL);
 }
+#endif /* CONC_VERIFY */
 
 /* ------------------------------------------------------------------------ */
 
@@ -801,7 +806,9 @@ int main(void)
     test_orphans();
     test_bound();
     tap_watchdog(0, NULL);
+#ifdef CONC_VERIFY
     test_oom();
+#endif
     test_stress();
 
     ok(atomic_load(&g_early_free) == 0,

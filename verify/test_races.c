@@ -427,7 +427,7 @@ static void lfqueue_close_enomem(void)
     conc_status s0 = conc_lfqueue_push(q, ITEM(1));
     struct close_arg a = {q, CONC_EINVAL, 0};
     /* A thread with no hazard record, and none to be had. */
-    conc_hp_test_fail_records(true);
+    conc__hp_test_fail_records(true);
     pthread_t t;
     pthread_create(&t, NULL, close_thread, &a);
     struct timespec d = {0, 10 * 1000 * 1000};
@@ -437,7 +437,7 @@ static void lfqueue_close_enomem(void)
         waited++;
     }
     bool finished = atomic_load(&a.done);
-    conc_hp_test_fail_records(false); /* let a spinning close finish */
+    conc__hp_test_fail_records(false); /* let a spinning close finish */
     pthread_join(t, NULL);
     diag("close with no memory for a hazard record: %s after %d ms, said %s",
          finished ? "returned" : "still spinning", waited * 10, sname(a.st));

@@ -9,18 +9,18 @@
  * single-writer words that every other thread may read.  A reader that wants
  * to dereference a shared pointer first publishes it in one of its slots and
  * then checks that the pointer is still where it found it
- * (conc_hp_protect); from then until it clears or overwrites the slot the
+ * (conc__hp_protect); from then until it clears or overwrites the slot the
  * object cannot be freed.  A thread that has unlinked an object retires it
- * (conc_hp_retire): the object goes on the thread's private retired list,
+ * (conc__hp_retire): the object goes on the thread's private retired list,
  * and a scan reads every slot of every record and frees each retired object
  * that no slot holds, keeping the others for a later scan.  Records are
  * found through one global list; they are acquired on a thread's first call
- * of conc_hp_self(), reused after their thread exits, and never freed (they
+ * of conc__hp_self(), reused after their thread exits, and never freed (they
  * stay reachable until process exit, so leak checkers are quiet).
  *
  * Memory orders (the classic Dekker pairing): the reader stores the hazard
  * (seq_cst) and then re-loads the source (seq_cst); the retirer unlinks the
- * object (a seq_cst RMW, done by the caller before conc_hp_retire) and then
+ * object (a seq_cst RMW, done by the caller before conc__hp_retire) and then
  * the scan loads the hazards (seq_cst).  In the single total order of
  * seq_cst operations, either the hazard store comes before the scan's load,
  * and the scan sees the hazard (and keeps the object), or the scan's load
@@ -28,7 +28,7 @@
  * therefore sees the object gone and retries.  A slot is only ever written
  * with release or seq_cst stores, and the scan's loads acquire, so
  * everything a reader did with an object happens before its free_fn runs.
- * A value moved between two slots of one thread by conc_hp_set is not
+ * A value moved between two slots of one thread by conc__hp_set is not
  * re-validated; instead each set bumps a per-record counter, and a scan
  * re-reads a record's slots if the counter changed while it read them (a
  * scan reading slot 0, then slot 1, would otherwise miss a value that moved
@@ -65,24 +65,24 @@
  * if malloc fails, to checking each retired object against every slot.
  *
  * What callers must guarantee:
- *   - r is the value of conc_hp_self() in the calling thread (not another
+ *   - r is the value of conc__hp_self() in the calling thread (not another
  *     thread's record); slot is in [0, CONC_HP_SLOTS).
  *   - An object is retired once, and only after it is unreachable from
- *     shared memory: no thread that starts conc_hp_protect after the unlink
+ *     shared memory: no thread that starts conc__hp_protect after the unlink
  *     can find it.  The unlink must be a seq_cst RMW (or be followed by a
  *     seq_cst fence) for the Dekker argument above.
  *   - A pointer is dereferenced only while a slot holds it and only if it was
- *     obtained by conc_hp_protect (which validates it against its source), or
- *     by conc_hp_set of a value that another slot of the same thread protects
+ *     obtained by conc__hp_protect (which validates it against its source), or
+ *     by conc__hp_set of a value that another slot of the same thread protects
  *     at that moment (a move: set the new slot, then clear or reuse the old
  *     one), or that cannot have been retired yet.  A plain load followed by
- *     conc_hp_set is NOT safe: re-validate with conc_hp_protect.
+ *     conc__hp_set is NOT safe: re-validate with conc__hp_protect.
  *   - free_fn must not block on the thread that called retire/scan.
  *
  * Only this file's functions touch records; protect/set/clear take no lock,
  * allocate nothing, and are lock-free (protect retries only while its source
  * keeps changing).  A scan re-reads a record only while that record's owner
- * keeps moving values with conc_hp_set.
+ * keeps moving values with conc__hp_set.
  */
 #ifndef CONC_INTERNAL_HP_H
 #define CONC_INTERNAL_HP_H
@@ -95,49 +95,52 @@
 
 #define CONC_HP_SLOTS 2 /* hazard slots per thread */
 
-typedef struct conc_hp_rec conc_hp_rec;
-typedef void (*conc_hp_free_fn)(void *p);
+typedef struct conc__hp_rec conc__hp_rec;
+typedef void (*conc__hp_free_fn)(void *p);
 
 /* This thread's record, acquired on first use (lock-free: reuse an inactive
  * record from the global list with CAS, else allocate one and push it with
  * CAS).  NULL only if allocation failed.  Released automatically at thread
  * exit (pthread_key destructor): hazards cleared, retired list scanned,
  * leftovers handed to a global orphan list that any later scan adopts. */
-conc_hp_rec *conc_hp_self(void);
+conc__hp_rec *conc__hp_self(void);
 
 /* Load *src, publish it in slot `slot` (seq_cst store), re-load until stable;
  * returns the protected pointer value (may be 0).  The object it points to
  * cannot be freed while the slot holds it. */
-uintptr_t conc_hp_protect(conc_hp_rec *r, int slot, conc_atomic_uptr *src);
+uintptr_t conc__hp_protect(conc__hp_rec *r, int slot, conc_atomic_uptr *src);
 
 /* Publish a value already known safe (seq_cst): one another slot of this
  * thread protects now (then clear that slot, or not), or one not yet retired.
  * Costs a store and an RMW on the record's move counter (see above). */
-void conc_hp_set(conc_hp_rec *r, int slot, uintptr_t p);
+void conc__hp_set(conc__hp_rec *r, int slot, uintptr_t p);
 
 /* Release store of 0. */
-void conc_hp_clear(conc_hp_rec *r, int slot);
+void conc__hp_clear(conc__hp_rec *r, int slot);
 
 /* p is unlinked (no new thread can reach it).  free_fn(p) runs once no hazard
  * slot holds p (possibly in this call, possibly in a later scan by this or
  * another thread).  Scans on every retire.  A NULL p or free_fn is ignored.
- * With r == NULL (conc_hp_self failed) the call waits until no slot holds p
+ * With r == NULL (conc__hp_self failed) the call waits until no slot holds p
  * and then frees it. */
-void conc_hp_retire(conc_hp_rec *r, void *p, conc_hp_free_fn free_fn);
+void conc__hp_retire(conc__hp_rec *r, void *p, conc__hp_free_fn free_fn);
 
 /* Scan this thread's list (and adopt orphans) now.  NULL r: nothing. */
-void conc_hp_scan(conc_hp_rec *r);
+void conc__hp_scan(conc__hp_rec *r);
 
 /* Retired objects not yet freed, summed over all threads and orphans
  * (approximate while others retire).  For tests and memory reports. */
-size_t conc_hp_pending(void);
+size_t conc__hp_pending(void);
 
-/* Test only: while `on`, every allocation of a retire node or of a scan's
- * hazard array fails (and scans take the no-allocation path), so that the
- * out-of-memory paths can be exercised.  Records are still allocated. */
-void conc_hp_test_fail_allocs(bool on);
-/* Test only: while `on`, a thread without a record gets none (conc_hp_self
- * returns NULL, as when posix_memalign fails and no idle record is left). */
-void conc_hp_test_fail_records(bool on);
+#ifdef CONC_VERIFY
+/* Test hooks, in libconc-verify only.  While `on`, every allocation of a
+ * retire node or of a scan's hazard array fails (and scans take the
+ * no-allocation path), so that the out-of-memory paths can be exercised.
+ * Records are still allocated. */
+void conc__hp_test_fail_allocs(bool on);
+/* While `on`, a thread without a record gets none (conc__hp_self returns
+ * NULL, as when posix_memalign fails and no idle record is left). */
+void conc__hp_test_fail_records(bool on);
+#endif
 
 #endif /* CONC_INTERNAL_HP_H */

@@ -1,17 +1,18 @@
 /*
  * waitset.h - the waiting, closing and joining state every container embeds
- * (contract in include/conc/wait.h; slow paths in src/wait.c).
+ * (contract in include/conc/wait.h; slow paths in src/wait.c; the public
+ * contract built on them, once for every family, in src/container.c).
  *
  * A container calls, around its own lock-free or locked operation:
- *   conc_ws_will_push(w)      lock-free push, before its item becomes
+ *   conc__ws_will_push(w)      lock-free push, before its item becomes
  *                             visible: one provisional unfinished item
- *   conc_ws_push_landed(w)    ... after it went in: the item is counted
- *   conc_ws_unpush(w)         ... or if it did not go in after all
- *   conc_ws_count_pushed(w,k) locked push: k items went in (under the lock,
+ *   conc__ws_push_landed(w)    ... after it went in: the item is counted
+ *   conc__ws_unpush(w)         ... or if it did not go in after all
+ *   conc__ws_count_pushed(w,k) locked push: k items went in (under the lock,
  *                             before they can be popped; nothing provisional)
- *   conc_ws_pushed(w, n)      after n items went in: wake poppers if watched
- *   conc_ws_popped(w, n)      after n items came out: wake pushers if watched
- *   conc_ws_rearm(w)          before answering CONC_EMPTY: if an eventfd is
+ *   conc__ws_pushed(w, n)      after n items went in: wake poppers if watched
+ *   conc__ws_popped(w, n)      after n items came out: wake pushers if watched
+ *   conc__ws_rearm(w)          before answering CONC_EMPTY: if an eventfd is
  *                             armed, clear it; true means "look once more"
  *
  * The joinable count (CONC_JOINABLE) is one word: [ in flight : 20 | count :
@@ -90,114 +91,100 @@ typedef struct conc_waitset {
     CONC_PADDED(conc_atomic_u64, unfinished);
 } conc_waitset;
 
-enum conc_ws_side { CONC_WS_ITEMS, CONC_WS_ROOM };
+enum conc__ws_side { CONC_WS_ITEMS, CONC_WS_ROOM };
 
 /* One try of the operation a waiter waits to complete (the container's
  * public push or pop): CONC_EMPTY / CONC_FULL mean "wait and try again". */
 typedef conc_status (*conc_try_fn)(void *obj, void *arg);
 
-void conc_ws_init(conc_waitset *w, unsigned flags);
-void conc_ws_fini(conc_waitset *w);
+void conc__ws_init(conc_waitset *w, unsigned flags);
+void conc__ws_fini(conc_waitset *w);
 
-/* Slow paths (src/wait.c); the _f variants take `flags` as above. */
-void conc_ws_wake_f(conc_waitset *w, unsigned flags, enum conc_ws_side side,
-                    size_t n);
-void conc_ws_wake_all_f(conc_waitset *w, unsigned flags);
+/* Slow paths (src/wait.c), each taking `flags` as above.  The container
+ * core (src/container.c) calls the ones behind the public contract with the
+ * flags its descriptor gives. */
+void conc__ws_wake_f(conc_waitset *w, unsigned flags, enum conc__ws_side side,
+                     size_t n);
+void conc__ws_wake_all_f(conc_waitset *w, unsigned flags);
 /* Subtract n from the joinable word; wake joiners if the count hit zero. */
-void conc_ws_done_n_f(conc_waitset *w, unsigned flags, uint64_t n);
-void conc_ws_wake(conc_waitset *w, enum conc_ws_side side, size_t n);
-void conc_ws_wake_all(conc_waitset *w);
-void conc_ws_done_n(conc_waitset *w, uint64_t n);
-bool conc_ws_clear_fd(conc_waitset *w);
+void conc__ws_done_n_f(conc_waitset *w, unsigned flags, uint64_t n);
+bool conc__ws_clear_fd(conc_waitset *w);
 
 /* Try `try(obj, arg)` until it gives something other than the side's
  * failure status (EMPTY for ITEMS, FULL for ROOM) or timeout_ns runs out. */
-conc_status conc_ws_wait_f(conc_waitset *w, unsigned flags,
-                           enum conc_ws_side side, conc_try_fn try_op,
-                           void *obj, void *arg, uint64_t timeout_ns);
-conc_status conc_ws_wait(conc_waitset *w, enum conc_ws_side side,
-                         conc_try_fn try_op, void *obj, void *arg,
-                         uint64_t timeout_ns);
-conc_status conc_ws_task_done_f(conc_waitset *w, unsigned flags);
-conc_status conc_ws_task_done(conc_waitset *w);
-conc_status conc_ws_join_f(conc_waitset *w, unsigned flags, uint64_t timeout_ns);
-conc_status conc_ws_join(conc_waitset *w, uint64_t timeout_ns);
-conc_status conc_ws_fd(conc_waitset *w, int *fd);
+conc_status conc__ws_wait_f(conc_waitset *w, unsigned flags,
+                            enum conc__ws_side side, conc_try_fn try_op,
+                            void *obj, void *arg, uint64_t timeout_ns);
+conc_status conc__ws_task_done_f(conc_waitset *w, unsigned flags);
+conc_status conc__ws_join_f(conc_waitset *w, unsigned flags,
+                            uint64_t timeout_ns);
+conc_status conc__ws_fd_f(conc_waitset *w, unsigned flags, int *fd);
 /* After a container closed itself: wake everyone, make the fd readable. */
-void conc_ws_closed_f(conc_waitset *w, unsigned flags);
-void conc_ws_closed(conc_waitset *w);
+void conc__ws_closed_f(conc_waitset *w, unsigned flags);
 /* close_now's loop: pop until CLOSED, discard each item, task_done each.
  * buf NULL: pop(obj, void **) and discard the item; else pop(obj, buf) (a
  * message buffer) and discard(buf).  Any other status than OK or CLOSED
  * (e.g. CONC_EFORMAT from a corrupt shared ring) ends it and is returned. */
-conc_status conc_ws_discard_f(conc_waitset *w, unsigned flags, conc_try_fn pop,
-                              void *obj, void *buf, conc_discard_fn discard,
-                              void *arg, size_t *discarded);
-conc_status conc_ws_discard(conc_waitset *w, conc_try_fn pop, void *obj,
-                            void *buf, conc_discard_fn discard, void *arg,
-                            size_t *discarded);
+conc_status conc__ws_discard_f(conc_waitset *w, unsigned flags, conc_try_fn pop,
+                               void *obj, void *buf, conc_discard_fn discard,
+                               void *arg, size_t *discarded);
 
-static inline bool conc_ws_is_closed(const conc_waitset *w)
+static inline bool conc__ws_is_closed(const conc_waitset *w)
 {
     return conc_load_u32(&w->u.s.closed, CONC_SEQ_CST) != 0;
 }
 
 /* Mark closed; true for the first caller. */
-static inline bool conc_ws_mark_closed(conc_waitset *w)
+static inline bool conc__ws_mark_closed(conc_waitset *w)
 {
     return conc_exchange_u32(&w->u.s.closed, 1, CONC_SEQ_CST) == 0;
 }
 
-static inline bool conc_ws_has(unsigned flags, unsigned f)
+static inline bool conc__ws_has(unsigned flags, unsigned f)
 {
     return (flags & f) != 0;
-}
-
-static inline bool conc_ws_flag(const conc_waitset *w, unsigned f)
-{
-    return conc_ws_has(w->u.s.flags, f);
 }
 
 #define CONC_WS_INFLIGHT_ONE ((uint64_t)1 << 44)
 #define CONC_WS_COUNT_MASK (CONC_WS_INFLIGHT_ONE - 1)
 
-static inline void conc_ws_will_push_f(conc_waitset *w, unsigned flags)
+static inline void conc__ws_will_push_f(conc_waitset *w, unsigned flags)
 {
-    if (conc_ws_has(flags, CONC_JOINABLE))
+    if (conc__ws_has(flags, CONC_JOINABLE))
         conc_fetch_add_u64(&w->unfinished, CONC_WS_INFLIGHT_ONE + 1, CONC_SEQ_CST);
 }
 
-static inline void conc_ws_push_landed_f(conc_waitset *w, unsigned flags)
+static inline void conc__ws_push_landed_f(conc_waitset *w, unsigned flags)
 {
-    if (conc_ws_has(flags, CONC_JOINABLE))
+    if (conc__ws_has(flags, CONC_JOINABLE))
         conc_fetch_sub_u64(&w->unfinished, CONC_WS_INFLIGHT_ONE, CONC_SEQ_CST);
 }
 
-static inline void conc_ws_unpush_f(conc_waitset *w, unsigned flags)
+static inline void conc__ws_unpush_f(conc_waitset *w, unsigned flags)
 {
-    if (conc_ws_has(flags, CONC_JOINABLE))
-        conc_ws_done_n_f(w, flags, CONC_WS_INFLIGHT_ONE + 1);
+    if (conc__ws_has(flags, CONC_JOINABLE))
+        conc__ws_done_n_f(w, flags, CONC_WS_INFLIGHT_ONE + 1);
 }
 
-static inline void conc_ws_count_pushed_f(conc_waitset *w, unsigned flags,
-                                          size_t k)
+static inline void conc__ws_count_pushed_f(conc_waitset *w, unsigned flags,
+                                           size_t k)
 {
-    if (k && conc_ws_has(flags, CONC_JOINABLE))
+    if (k && conc__ws_has(flags, CONC_JOINABLE))
         conc_fetch_add_u64(&w->unfinished, k, CONC_SEQ_CST);
 }
 
-static inline void conc_ws_pushed_f(conc_waitset *w, unsigned flags, size_t n)
+static inline void conc__ws_pushed_f(conc_waitset *w, unsigned flags, size_t n)
 {
-    if (n && !conc_ws_has(flags, CONC_NOWAIT) &&
+    if (n && !conc__ws_has(flags, CONC_NOWAIT) &&
         conc_load_u32(&w->u.s.pop_watch, CONC_SEQ_CST) != 0)
-        conc_ws_wake_f(w, flags, CONC_WS_ITEMS, n);
+        conc__ws_wake_f(w, flags, CONC_WS_ITEMS, n);
 }
 
-static inline void conc_ws_popped_f(conc_waitset *w, unsigned flags, size_t n)
+static inline void conc__ws_popped_f(conc_waitset *w, unsigned flags, size_t n)
 {
-    if (n && !conc_ws_has(flags, CONC_NOWAIT) &&
+    if (n && !conc__ws_has(flags, CONC_NOWAIT) &&
         conc_load_u32(&w->u.s.push_watch, CONC_SEQ_CST) != 0)
-        conc_ws_wake_f(w, flags, CONC_WS_ROOM, n);
+        conc__ws_wake_f(w, flags, CONC_WS_ROOM, n);
 }
 
 /* Called when a pop is about to answer CONC_EMPTY.  True: an eventfd was
@@ -205,116 +192,48 @@ static inline void conc_ws_popped_f(conc_waitset *w, unsigned flags, size_t n)
  * answers EMPTY (an item may have arrived while the fd still read as ready,
  * and its pusher then did not write the fd again).  False, with nothing
  * done, when the eventfd belongs to another process (src/wait.c). */
-static inline bool conc_ws_rearm_f(conc_waitset *w, unsigned flags)
+static inline bool conc__ws_rearm_f(conc_waitset *w, unsigned flags)
 {
-    if (conc_ws_has(flags, CONC_NOWAIT | CONC_SHARED) ||
+    if (conc__ws_has(flags, CONC_NOWAIT | CONC_SHARED) ||
         !(conc_load_u32(&w->u.s.pop_watch, CONC_SEQ_CST) & 1u))
         return false;
-    return conc_ws_clear_fd(w);
+    return conc__ws_clear_fd(w);
 }
 
 /* The same with the waitset's own flags (in-process structures). */
-static inline void conc_ws_will_push(conc_waitset *w)
+static inline void conc__ws_will_push(conc_waitset *w)
 {
-    conc_ws_will_push_f(w, w->u.s.flags);
+    conc__ws_will_push_f(w, w->u.s.flags);
 }
 
-static inline void conc_ws_push_landed(conc_waitset *w)
+static inline void conc__ws_push_landed(conc_waitset *w)
 {
-    conc_ws_push_landed_f(w, w->u.s.flags);
+    conc__ws_push_landed_f(w, w->u.s.flags);
 }
 
-static inline void conc_ws_unpush(conc_waitset *w)
+static inline void conc__ws_unpush(conc_waitset *w)
 {
-    conc_ws_unpush_f(w, w->u.s.flags);
+    conc__ws_unpush_f(w, w->u.s.flags);
 }
 
-static inline void conc_ws_count_pushed(conc_waitset *w, size_t k)
+static inline void conc__ws_count_pushed(conc_waitset *w, size_t k)
 {
-    conc_ws_count_pushed_f(w, w->u.s.flags, k);
+    conc__ws_count_pushed_f(w, w->u.s.flags, k);
 }
 
-static inline void conc_ws_pushed(conc_waitset *w, size_t n)
+static inline void conc__ws_pushed(conc_waitset *w, size_t n)
 {
-    conc_ws_pushed_f(w, w->u.s.flags, n);
+    conc__ws_pushed_f(w, w->u.s.flags, n);
 }
 
-static inline void conc_ws_popped(conc_waitset *w, size_t n)
+static inline void conc__ws_popped(conc_waitset *w, size_t n)
 {
-    conc_ws_popped_f(w, w->u.s.flags, n);
+    conc__ws_popped_f(w, w->u.s.flags, n);
 }
 
-static inline bool conc_ws_rearm(conc_waitset *w)
+static inline bool conc__ws_rearm(conc_waitset *w)
 {
-    return conc_ws_rearm_f(w, w->u.s.flags);
+    return conc__ws_rearm_f(w, w->u.s.flags);
 }
-
-/* The public waiting API of a family P with handle type T, defined once
- * here from three things the family's .c provides before using it:
- *   conc_P_push / conc_P_pop                 its public try-once operations
- *   static conc_waitset *P_ws_(T *)          its waitset
- *   static conc_status P_close_(T *)         its own (authoritative) close:
- *                                            CONC_OK, or an error having
- *                                            changed nothing (ENOMEM)
- *   static bool P_closed_(T *)               whether that close took effect
- */
-#define CONC_WS_FAMILY(P, T)                                                   \
-    static conc_status P##_try_push_(void *o, void *a)                         \
-    {                                                                          \
-        return conc_##P##_push((T *)o, a);                                     \
-    }                                                                          \
-    static conc_status P##_try_pop_(void *o, void *a)                          \
-    {                                                                          \
-        return conc_##P##_pop((T *)o, (void **)a);                             \
-    }                                                                          \
-    conc_status conc_##P##_push_wait(T *q, void *item, uint64_t timeout_ns)    \
-    {                                                                          \
-        if (!q)                                                                \
-            return CONC_EINVAL;                                                \
-        return conc_ws_wait(P##_ws_(q), CONC_WS_ROOM, P##_try_push_, q, item,  \
-                            timeout_ns);                                       \
-    }                                                                          \
-    conc_status conc_##P##_pop_wait(T *q, void **item, uint64_t timeout_ns)    \
-    {                                                                          \
-        if (!q || !item)                                                       \
-            return CONC_EINVAL;                                                \
-        return conc_ws_wait(P##_ws_(q), CONC_WS_ITEMS, P##_try_pop_, q, item,  \
-                            timeout_ns);                                       \
-    }                                                                          \
-    conc_status conc_##P##_close(T *q)                                         \
-    {                                                                          \
-        if (!q)                                                                \
-            return CONC_EINVAL;                                                \
-        conc_status st = P##_close_(q);                                        \
-        if (st != CONC_OK)                                                     \
-            return st;                                                         \
-        conc_ws_closed(P##_ws_(q));                                            \
-        return CONC_OK;                                                        \
-    }                                                                          \
-    conc_status conc_##P##_close_now(T *q, conc_discard_fn discard, void *arg, \
-                                     size_t *discarded)                        \
-    {                                                                          \
-        conc_status st = conc_##P##_close(q);                                  \
-        if (st != CONC_OK)                                                     \
-            return st;                                                         \
-        return conc_ws_discard(P##_ws_(q), P##_try_pop_, q, NULL, discard,     \
-                               arg, discarded);                                \
-    }                                                                          \
-    int conc_##P##_closed(const T *q)                                          \
-    {                                                                          \
-        return q && P##_closed_((T *)q);                                       \
-    }                                                                          \
-    conc_status conc_##P##_task_done(T *q)                                     \
-    {                                                                          \
-        return q ? conc_ws_task_done(P##_ws_(q)) : CONC_EINVAL;                \
-    }                                                                          \
-    conc_status conc_##P##_join(T *q, uint64_t timeout_ns)                     \
-    {                                                                          \
-        return q ? conc_ws_join(P##_ws_(q), timeout_ns) : CONC_EINVAL;         \
-    }                                                                          \
-    conc_status conc_##P##_fd(T *q, int *fd)                                   \
-    {                                                                          \
-        return q && fd ? conc_ws_fd(P##_ws_(q), fd) : CONC_EINVAL;             \
-    }
 
 #endif /* CONC_INTERNAL_WAITSET_H */
