@@ -143,7 +143,7 @@ void h_json_double(h_json *j, double v)
     if (!value_start(j))
         return;
     if (isfinite(v))
-        fprintf(j->f, "%.17g", v);
+        fprintf(j->f, "%.10g", v);
     else
         fputs("null", j->f);
 }
