@@ -105,13 +105,13 @@ static void describe_structure(rbuf *b, run *r)
     bool answered = false;
     if (pthread_create(&th, NULL, probe_main, &pr) == 0) {
         pthread_detach(th);
-        double t0 = stress_now();
-        while (stress_now() - t0 < 1.0) {
+        double t0 = h_now_s();
+        while (h_now_s() - t0 < 1.0) {
             if (atomic_load_explicit(&pr.done, memory_order_acquire)) {
                 answered = true;
                 break;
             }
-            stress_sleep(0.005);
+            h_sleep_s(0.005);
         }
     }
     uint64_t pushes = 0, pops = 0, ok = 0;
@@ -159,7 +159,7 @@ static STRESS_NORETURN void stall_report(run *r, double stalled_s,
 {
     rbuf b = {0};
     char a[16];
-    double el = stress_now() - r->t_start;
+    double el = h_now_s() - r->t_start;
     rb_printf(&b, "\nconc-stress: STALL %s: no operation took effect for "
               "%.1f s (phase: %s, %.1f s after the start)\n",
               r->e->name, stalled_s,
@@ -208,8 +208,8 @@ static STRESS_NORETURN void stall_report(run *r, double stalled_s,
         if (op == OP_PUSH || op == OP_PUSH_MANY) {
             char d2[96];
             snprintf(d2, sizeof d2, "%s(P%" PRIu64 ", seq %" PRIu64 ")",
-                     detail[0] ? "; item " : "item ", item_producer(arg),
-                     item_seq(arg));
+                     detail[0] ? "; item " : "item ", h_item_producer(arg),
+                     h_item_seq(arg));
             strncat(detail, d2, sizeof detail - strlen(detail) - 1);
         } else if (op == OP_ADD) {
             char d2[64];
@@ -253,20 +253,20 @@ static void *watchdog_main(void *arg)
     static uint64_t calls_then[STRESS_MAX_THREADS + 1];
     run *seen = NULL;
     uint64_t last_sum = 0;
-    double last_change = stress_now();
+    double last_change = h_now_s();
     for (;;) {
-        stress_sleep(0.1);
+        h_sleep_s(0.1);
         pthread_mutex_lock(&wd_lock);
         run *r = wd_run;
         if (!r || r != seen) {
             seen = r;
             last_sum = UINT64_MAX;
-            last_change = stress_now();
+            last_change = h_now_s();
             pthread_mutex_unlock(&wd_lock);
             continue;
         }
         if (!atomic_load_explicit(&r->go, memory_order_relaxed)) {
-            last_change = stress_now();
+            last_change = h_now_s();
             pthread_mutex_unlock(&wd_lock);
             continue;
         }
@@ -274,7 +274,7 @@ static void *watchdog_main(void *arg)
                                             memory_order_relaxed);
         for (int i = 0; i <= r->nthreads; i++)
             sum += atomic_load_explicit(&r->slots[i].ok, memory_order_relaxed);
-        double now = stress_now();
+        double now = h_now_s();
         if (sum != last_sum) {
             last_sum = sum;
             last_change = now;
