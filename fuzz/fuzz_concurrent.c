@@ -74,6 +74,7 @@
 #include "codec.h"
 #include "counter_check.h"
 #include "fuzz.h"
+#include "history.h"
 #include "internal/verify.h"
 #include "ledger.h"
 #include "registry.h"
@@ -110,15 +111,10 @@ typedef struct thread_ctx {
     op_rec rec[MAX_OPS];
 } thread_ctx;
 
-/* Where an item ended up (built by the main thread after joining); how
- * often it was popped is the ledger's business (harness/ledger.h). */
-typedef struct item_info {
-    uint8_t pushed; /* 0 never tried, 1 push said OK, 2 FULL or CLOSED */
-    uint8_t popper;   /* thread id, or MAIN_PID for the drain */
-    uint8_t pop_idx;  /* index inside a pop_many */
-    uint16_t pop_op;  /* operation index in the popper's list */
-    uint64_t push_inv, push_resp, pop_inv, pop_resp;
-} item_info;
+/* Where an item ended up (built by the main thread after joining): its
+ * history (harness/history.h); how often it was popped is the ledger's
+ * business (harness/ledger.h). */
+typedef h_hist_item item_info;
 
 typedef struct run {
     const reg_entry *e;
@@ -566,60 +562,28 @@ static void check_conservation(void)
     }
 }
 
-static bool same_pop(const item_info *a, const item_info *b)
-{
-    return a->popper == b->popper && a->pop_op == b->pop_op &&
-           a->pop_inv == b->pop_inv;
-}
-
-/* Queues: x pushed before y by one producer; y's pop must not end before
- * x's pop begins.  (Inside one pop_many, collect_container checks that a
- * producer's items come in order.) */
-static void check_fifo(void)
+/* Queues: FIFO in real time; stacks: LIFO in real time, per producer
+ * (harness/history.h). */
+static void check_order(void)
 {
     for (unsigned p = 0; p <= MAX_THREADS; p++) {
-        const item_info *first = NULL; /* the earlier item whose pop began last */
-        uint32_t first_seq = 0;
-        for (uint32_t s = 0; s < R.made[p]; s++) {
-            const item_info *y = &R.items[p][s];
-            if (y->pushed != 1)
-                continue;
-            if (first && y->pop_resp < first->pop_inv)
-                fuzz_fail("%s: FIFO: producer %u's item %u was popped (thread %u op "
-                          "%u) before its earlier item %u (thread %u op %u) was "
-                          "even asked for", R.e->name, p, s, y->popper, y->pop_op,
-                          first_seq, first->popper, first->pop_op);
-            if (!first || y->pop_inv > first->pop_inv) {
-                first = y;
-                first_seq = s;
-            }
+        h_hist_violation v;
+        const item_info *it = R.items[p];
+        if (R.e->kind == REG_QUEUE) {
+            if (!h_history_fifo(it, R.made[p], &v))
+                fuzz_fail("%s: FIFO: producer %u's item %u was popped (thread %u "
+                          "op %u) before its earlier item %u (thread %u op %u) "
+                          "was even asked for", R.e->name, p, v.seq,
+                          it[v.seq].popper, it[v.seq].pop_op, v.other,
+                          it[v.other].popper, it[v.other].pop_op);
+        } else if (!h_history_lifo(it, R.made[p], &v)) {
+            fuzz_fail("%s: LIFO: producer %u's item %u was popped (thread %u op "
+                      "%u) from under its later item %u (popped by thread %u op "
+                      "%u)", R.e->name, p, v.seq, it[v.seq].popper,
+                      it[v.seq].pop_op, v.other, it[v.other].popper,
+                      it[v.other].pop_op);
         }
     }
-}
-
-/* Stacks: x pushed before y by one producer.  If y was in the stack (its
- * push had returned) when x's pop began, and x's pop ended before y's pop
- * began, then x was popped from under y. */
-static void check_lifo(void)
-{
-    for (unsigned p = 0; p <= MAX_THREADS; p++)
-        for (uint32_t a = 0; a < R.made[p]; a++) {
-            const item_info *x = &R.items[p][a];
-            if (x->pushed != 1)
-                continue;
-            for (uint32_t b = a + 1; b < R.made[p]; b++) {
-                const item_info *y = &R.items[p][b];
-                if (y->pushed != 1 || y->push_resp >= x->pop_inv)
-                    continue;
-                bool under = x->pop_resp < y->pop_inv ||
-                             (same_pop(x, y) && x->pop_idx < y->pop_idx);
-                if (under)
-                    fuzz_fail("%s: LIFO: producer %u's item %u was popped (thread "
-                              "%u op %u) from under its later item %u (popped by "
-                              "thread %u op %u)", R.e->name, p, a, x->popper,
-                              x->pop_op, b, y->popper, y->pop_op);
-            }
-        }
 }
 
 /* Quiescent: exactly `cap` pushes fit, then FULL (unbounded: one more
@@ -682,10 +646,7 @@ static void check_container(void)
     collect_container();
     drain();
     check_conservation();
-    if (R.e->kind == REG_QUEUE)
-        check_fifo();
-    else
-        check_lifo();
+    check_order();
     check_quiescent();
 }
 
