@@ -14,10 +14,21 @@
  * after its pop returned and publishes the claim (y, x, pr) in a small
  * table of its own (H_LIFO_WAYS entries, seqlock-protected).  Whoever later
  * pops y with `pi > pr` has found a violation: y was provably above x when
- * x was popped.  Sound under any legal interleaving of a linearizable stack
- * (docs/stress.md gives the argument); a claim overwritten, read torn or
- * read before it was written is not checked: the check can miss a
- * violation, never invent one.
+ * x was popped.
+ *
+ * Why this is sound (no false alarm under any legal interleaving of a
+ * linearizable stack): push(x) returned before push(y) was invoked, so x's
+ * linearization point precedes y's; push(y) returned before T invoked its
+ * pop, so y is in the stack before pop(x) takes effect; y's pop was invoked
+ * after T's pop returned (pi > pr: the clock is an acq_rel fetch-and-add,
+ * so a later stamp is ordered after an earlier one by happens-before), so
+ * y is still in the stack when pop(x) takes effect.  In a sequential stack
+ * an item pushed later than x and still present lies above x, so that pop
+ * must have returned y or something above it, never x.  A claim that is
+ * overwritten, read torn (a seqlock guards it) or read before it was
+ * written is not checked: the check can miss a violation, never invent
+ * one.  It does not check LIFO between different threads' items, or when y
+ * was popped before the claim was published.
  */
 #ifndef CONC_HARNESS_ORDER_H
 #define CONC_HARNESS_ORDER_H

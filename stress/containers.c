@@ -26,58 +26,18 @@
  *   the ledger: exactly once (DUPLICATE, LOST; harness/ledger.h);
  *   stacks with mixed threads: the LIFO watch (below; harness/order.h).
  *
- * The LIFO watch (stacks, threads that both push and pop).  Stamps come from
- * one global atomic clock (acq_rel fetch-and-add, so a stamp that reads a
- * later value is ordered after an earlier stamp by happens-before): every
- * pop takes an invocation stamp `pi` just before it calls pop.  When thread
- * T pops its own item x, and T's latest successful push call (the items
- * y0..y, all pushed before this pop was invoked) began after x's push call
- * ended (x < y0, T's own seqs grow), T takes a stamp pr after its pop
- * returned and publishes the claim "(y, x, pr)" in a small table of its own.
- * Whoever later pops y, with invocation stamp pi > pr, reports a LIFO
- * violation.  Why this is sound (no false alarm under any legal interleaving
- * of a linearizable stack): push(x) returned before push(y) was invoked, so
- * x's linearization point precedes y's; push(y) returned before T invoked
- * its pop, so y is in the stack before pop(x) takes effect; y's pop was
- * invoked after T's pop returned (pi > pr), so y is still in the stack when
- * pop(x) takes effect.  In a sequential stack an item pushed later than x
- * and still present lies above x, so that pop must have returned y or
- * something above it, never x.  A claim that is overwritten, or read torn
- * (a seqlock guards it), or read before it was written is simply not
- * checked: the check can miss a violation, never invent one.  What it does
- * not check: LIFO between different threads' items, or when y was popped
- * before the claim was published.
+ * The LIFO watch (stacks, threads that both push and pop): every pop takes
+ * an invocation stamp `pi`; a thread that pops its own item from under its
+ * own later push publishes a claim, which whoever pops that later item
+ * checks (harness/order.h has the mechanism and why it is sound).
  */
 #include <inttypes.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "stress.h"
+#include "containers.h"
 
-static void containers_free(run *r);
-
-typedef struct cthread {
-    run *r;
-    int tid;
-    int role;
-    int pid;                  /* producer index or -1 */
-    uint64_t rng;
-    /* producing */
-    uint64_t next_seq, quota, started_pub;
-    uint64_t push_first, push_last; /* the latest successful push call */
-    bool have_push, producing_done;
-    uint64_t pushes, pops, full, empty, calls, checked;
-    /* queues: per producer, the last seq seen */
-    h_fifo fifo;
-    bool have_fifo;
-} cthread;
-
-typedef struct cstate {
-    cthread *t;  /* nthreads + 1 (the drain) */
-    uint64_t drained;
-    uint64_t len_after_drain;
-} cstate;
 
 static const char *status_name(int st)
 {
@@ -182,24 +142,97 @@ static void consume(cthread *t, uint64_t v, uint64_t pi, uint64_t *pr)
 
 /* ---- one push, one pop ---- */
 
-/* 1: pushed something; 0: FULL; -1: this thread has nothing more to push. */
-static int push_step(cthread *t)
+/* How many items the next push call offers: a batch size, cut to what is
+ * left of the quota and of the seq space; 1 with --wait (push_wait has no
+ * batch form).  0: nothing left. */
+static size_t push_count(cthread *t)
 {
-    run *r = t->r;
-    const reg_entry *e = r->e;
-    tslot *slot = &r->slots[t->tid];
-    producer_state *ps = &r->prod[t->pid];
     size_t n = pick_batch(t);
     if (n > t->quota - t->next_seq)
         n = (size_t)(t->quota - t->next_seq);
     if (t->next_seq + n > H_ITEM_SEQ_LIMIT)
         n = (size_t)(H_ITEM_SEQ_LIMIT - t->next_seq);
+    if (n > 0 && t->r->cfg->wait)
+        n = 1;
+    return n;
+}
+
+/* Before pushing seqs below next_seq + n: room in the ledger first (the
+ * settle of older seqs must happen-before any pop of these; harness/ledger.c
+ * relies on it), then `started`, which the origin check reads. */
+static void publish_started(cthread *t, size_t n)
+{
+    run *r = t->r;
+    producer_state *ps = &r->prod[t->pid];
+    if (t->next_seq + n <= t->started_pub)
+        return;
+    uint64_t pub = t->next_seq + n;
+    if (!h_ledger_make_room(&ps->led, pub))
+        stop_early(r);
+    atomic_store_explicit(&ps->started, pub, memory_order_relaxed);
+    t->started_pub = pub;
+}
+
+/* The push call itself (push_wait, push or push_many), published in the
+ * thread's slot while inside; *done is what went in. */
+static int push_call(cthread *t, void **items, size_t n, size_t *done)
+{
+    run *r = t->r;
+    const reg_entry *e = r->e;
+    tslot *slot = &r->slots[t->tid];
+    atomic_store_explicit(&slot->arg, (uint64_t)(uintptr_t)items[0],
+                          memory_order_relaxed);
+    int op = n == 1 ? OP_PUSH : OP_PUSH_MANY;
+    atomic_store_explicit(&slot->op, op | OP_INSIDE, memory_order_relaxed);
+    int st;
+    if (r->cfg->wait) {
+        st = e->push_wait(r->obj, items[0], WAIT_TIMEOUT_NS);
+        *done = st == CONC_OK;
+    } else if (n == 1) {
+        st = e->push(r->obj, items[0]);
+        *done = st == CONC_OK;
+    } else {
+        *done = (size_t)-1;
+        st = e->push_many(r->obj, items, n, done);
+    }
+    atomic_store_explicit(&slot->op, op, memory_order_relaxed);
+    t->calls++;
+    return st;
+}
+
+/* The statuses a push may return: FULL only from a bounded structure,
+ * TIMEDOUT only from push_wait; a batch's count agrees with its status.
+ * Returns the count to believe (0 for a nonsense one). */
+static size_t push_verdict(cthread *t, size_t n, int st, size_t done)
+{
+    run *r = t->r;
+    int refusal = r->cfg->wait ? CONC_TIMEDOUT : CONC_FULL;
+    bool can_refuse = r->cfg->wait || !r->e->unbounded;
+    bool okst = n == 1 ? (st == CONC_OK || (st == refusal && can_refuse))
+                       : ((st == CONC_OK && done == n) ||
+                          (st == CONC_FULL && can_refuse && done < n));
+    if (!okst) {
+        char a[16];
+        violation(r, V_STATUS, t->pid, t->next_seq,
+                  "%s: %s of %zu item(s) returned %s (%zu pushed)",
+                  thread_name(r, t->tid, a), n == 1 ? "push" : "push_many",
+                  n, status_name(st), n == 1 ? (size_t)0 : done);
+        if (done > n)
+            done = 0; /* nonsense count: assume nothing went in */
+    }
+    return done;
+}
+
+/* 1: pushed something; 0: FULL; -1: this thread has nothing more to push. */
+static int push_step(cthread *t)
+{
+    run *r = t->r;
+    const reg_entry *e = r->e;
+    size_t n = push_count(t);
     if (n == 0) {
         t->producing_done = true;
         return -1;
     }
-    if (r->cfg->wait)
-        n = 1; /* push_wait has no batch form */
     /* Unbounded: hold back while `capacity` items are inside. */
     if (e->unbounded &&
         atomic_load_explicit(&r->inflight, memory_order_relaxed) >=
@@ -208,54 +241,16 @@ static int push_step(cthread *t)
         publish_counts(t);
         return 0;
     }
-    if (t->next_seq + n > t->started_pub) {
-        uint64_t pub = t->next_seq + n;
-        /* Room first: the settle of older seqs must happen-before any pop
-         * of these (harness/ledger.c relies on it). */
-        if (!h_ledger_make_room(&ps->led, pub))
-            stop_early(r);
-        atomic_store_explicit(&ps->started, pub, memory_order_relaxed);
-        t->started_pub = pub;
-    }
+    publish_started(t, n);
     void *items[STRESS_MAX_BATCH];
     for (size_t k = 0; k < n; k++)
         items[k] = h_item_ptr((uint64_t)t->pid, t->next_seq + k, 0);
-    atomic_store_explicit(&slot->arg, (uint64_t)(uintptr_t)items[0],
-                          memory_order_relaxed);
-    int op = n == 1 ? OP_PUSH : OP_PUSH_MANY;
-    atomic_store_explicit(&slot->op, op | OP_INSIDE, memory_order_relaxed);
-    int st;
     size_t done;
-    if (r->cfg->wait) {
-        st = e->push_wait(r->obj, items[0], WAIT_TIMEOUT_NS);
-        done = st == CONC_OK;
-    } else if (n == 1) {
-        st = e->push(r->obj, items[0]);
-        done = st == CONC_OK;
-    } else {
-        done = (size_t)-1;
-        st = e->push_many(r->obj, items, n, &done);
-    }
-    atomic_store_explicit(&slot->op, op, memory_order_relaxed);
-    t->calls++;
-    char a[16];
-    /* FULL only from a bounded structure; TIMEDOUT only from push_wait. */
-    int refusal = r->cfg->wait ? CONC_TIMEDOUT : CONC_FULL;
-    bool can_refuse = r->cfg->wait || !e->unbounded;
-    bool okst = n == 1 ? (st == CONC_OK || (st == refusal && can_refuse))
-                       : ((st == CONC_OK && done == n) ||
-                          (st == CONC_FULL && can_refuse && done < n));
-    if (!okst) {
-        violation(r, V_STATUS, t->pid, t->next_seq,
-                  "%s: %s of %zu item(s) returned %s (%zu pushed)",
-                  thread_name(r, t->tid, a), n == 1 ? "push" : "push_many",
-                  n, status_name(st), n == 1 ? (size_t)0 : done);
-        if (done > n)
-            done = 0; /* nonsense count: assume nothing went in */
-    }
+    int st = push_call(t, items, n, &done);
+    done = push_verdict(t, n, st, done);
     if (st == CONC_FULL || st == CONC_TIMEDOUT)
         t->full++;
-    if (done > 0 && done <= n && e->unbounded)
+    if (done > 0 && e->unbounded)
         atomic_fetch_add_explicit(&r->inflight, (int64_t)done,
                                   memory_order_relaxed);
     if (done > 0) {
@@ -273,7 +268,7 @@ static int push_step(cthread *t)
 
 /* 1: popped something; 0: EMPTY (or TIMEDOUT); -1: EMPTY and every producer
  * is done; -2: CLOSED (--wait: the run is over). */
-static int pop_step(cthread *t, size_t n)
+int pop_step(cthread *t, size_t n)
 {
     run *r = t->r;
     const reg_entry *e = r->e;
@@ -484,83 +479,4 @@ int containers_start(run *r, pthread_t *th, int *created)
         (*created)++;
     }
     return 0;
-}
-
-/* After the join: drain, prove emptiness, settle the ledgers. */
-void containers_finish(run *r, container_totals *out)
-{
-    cstate *cs = r->priv;
-    memset(out, 0, sizeof *out);
-    if (!cs || !cs->t)
-        return;
-    cthread *d = &cs->t[r->nthreads];
-    tslot *slot = &r->slots[r->nthreads];
-    atomic_store_explicit(&r->phase, 2, memory_order_relaxed);
-    atomic_store_explicit(&slot->op, OP_DRAIN | OP_INSIDE,
-                          memory_order_relaxed);
-    uint64_t pushed = 0, popped = 0;
-    for (int i = 0; i < r->nthreads; i++) {
-        pushed += cs->t[i].pushes;
-        popped += cs->t[i].pops;
-    }
-    /* --wait: the structure was closed; the drain's pops say CLOSED at the
-     * end instead of EMPTY (pop_step accepts both). */
-    /* More pops than items could be left means items are being invented
-     * or duplicated without end; stop there. */
-    uint64_t bound = (pushed > popped ? pushed - popped : 0) + r->capacity +
-                     1024;
-    uint64_t before = d->pops;
-    int res;
-    while ((res = pop_step(d, 1)) > 0) {
-        if (d->pops - before > bound) {
-            violation(r, V_INVENTED, -1, 0,
-                      "the drain popped more than %" PRIu64
-                      " items, more than could be inside; stopped draining",
-                      bound);
-            break;
-        }
-    }
-    cs->drained = d->pops - before;
-    /* The structure must now say EMPTY, to a single pop and to a batch. */
-    uint64_t extra = d->pops;
-    pop_step(d, 1);
-    pop_step(d, 4);
-    if (d->pops != extra)
-        violation(r, V_NOT_EMPTY, -1, 0,
-                  "after the drain saw CONC_EMPTY, pop and pop_many still "
-                  "returned %" PRIu64 " item(s)",
-                  d->pops - extra);
-    cs->drained = d->pops - before;
-    cs->len_after_drain = r->e->len(r->obj);
-    atomic_store_explicit(&slot->op, OP_DONE, memory_order_relaxed);
-    atomic_store_explicit(&r->phase, 3, memory_order_relaxed);
-    size_t late_max = 0;
-    for (int p = 0; p < r->nprod; p++) {
-        h_ledger *l = &r->prod[p].led;
-        if (h_ledger_late_max(l) > late_max)
-            late_max = h_ledger_late_max(l);
-        h_ledger_final(l, cs->t[p].next_seq,
-                       atomic_load_explicit(&r->prod[p].started,
-                                            memory_order_relaxed),
-                       NULL, NULL);
-    }
-    out->pushed = pushed;
-    out->popped = popped;
-    out->drained = cs->drained;
-    out->len_after_drain = cs->len_after_drain;
-    out->late_max = late_max;
-    containers_free(r);
-}
-
-static void containers_free(run *r)
-{
-    cstate *cs = r->priv;
-    if (!cs)
-        return;
-    if (cs->t)
-        for (int i = 0; i <= r->nthreads; i++)
-            h_fifo_fini(&cs->t[i].fifo);
-    free(cs->t);
-    free(cs);
-    r->priv = NULL;
 }

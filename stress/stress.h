@@ -1,7 +1,8 @@
 /*
  * stress.h - what the parts of conc-stress share.  One job a file, and the
- * calls go one way (main -> options, run, reports -> the workers -> the
- * run's shared state -> the harness library):
+ * calls go one way (main -> options, run, reports; run -> the workers,
+ * the drain, the watchdog, the text report -> the run's shared state ->
+ * the harness library):
  *
  *   conc-stress.c  main: options, then one run per structure, reports
  *   options.c      the command line (getopt_long) into a stress_config
@@ -9,6 +10,8 @@
  *                  the checks' verdicts and the per-thread figures
  *   containers.c   producers, consumers and mixed threads over queues and
  *                  stacks, and the per-item checks
+ *   drain.c        after the join: the drain, emptiness, the ledgers' final
+ *                  settle
  *   counters.c     adders over counters, in verified rounds
  *   watchdog.c     the stall detector and its report
  *   shared.c       the run's shared state the workers write: violations,
