@@ -150,7 +150,8 @@ static _Noreturn void out_of_memory(void)
     _exit(4);
 }
 
-static void late_add(h_ledger *l, uint64_t s)
+/* Under the lock.  True if more items are now late than late_limit. */
+static bool late_add(h_ledger *l, uint64_t s)
 {
     if (l->late_len == l->late_cap) {
         /* Drop removed entries first; grow only if that frees too little. */
@@ -173,6 +174,7 @@ static void late_add(h_ledger *l, uint64_t s)
     l->late_live++;
     if (l->late_live > l->late_max)
         l->late_max = l->late_live;
+    return l->late_limit && l->late_live > l->late_limit;
 }
 
 static bool late_remove(h_ledger *l, uint64_t s)
@@ -254,9 +256,11 @@ void h_ledger_record(h_ledger *l, uint64_t s, int by)
 
 /* Settle f == l->floor (the producer, or the caller of h_ledger_final).  A
  * refused f is not expected to be popped: a recording of it is invented,
- * its absence is no loss. */
-static void settle_one(h_ledger *l, bool refused)
+ * its absence is no loss.  True if more items are now late than the
+ * limit. */
+static bool settle_one(h_ledger *l, bool refused)
 {
+    bool over = false;
     unsigned shift = l->shift;
     uint64_t f = l->floor;
     size_t i = slot_index(shift, f);
@@ -267,14 +271,14 @@ static void settle_one(h_ledger *l, bool refused)
                                                 memory_order_relaxed,
                                                 memory_order_relaxed)) {
         l->floor = f + 1;
-        return;
+        return false;
     }
     pthread_mutex_lock(&l->lock);
     for (;;) {
         v = atomic_load_explicit(&l->slot[i], memory_order_relaxed);
         if (v == 0) {
             if (!refused)
-                late_add(l, f); /* not popped yet, or lost */
+                over = late_add(l, f); /* not popped yet, or lost */
             break;
         }
         uint64_t vt = v & TAG_MASK;
@@ -293,24 +297,26 @@ static void settle_one(h_ledger *l, bool refused)
             report(l, H_LEDGER_BEFORE_PUSH, slot_seq(shift, i, vt),
                    slot_tid(v), -1, f);
         if (!refused)
-            late_add(l, f);
+            over = late_add(l, f);
         break;
     }
     pthread_mutex_unlock(&l->lock);
     l->floor = f + 1;
+    return over;
 }
 
 bool h_ledger_make_room(h_ledger *l, uint64_t upto)
 {
     uint64_t w = l->window;
+    bool over = false;
     if (upto > l->floor + w) {
         /* Settle a quarter window more than needed, so this runs rarely;
          * what is settled stays at least W/2 behind the next seq to push. */
         uint64_t target = upto - w + w / 4;
         while (l->floor < target)
-            settle_one(l, false);
+            over |= settle_one(l, false);
     }
-    return l->late_limit == 0 || l->late_live <= l->late_limit;
+    return !over;
 }
 
 void h_ledger_final(h_ledger *l, uint64_t pushed, uint64_t started,

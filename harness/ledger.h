@@ -90,9 +90,9 @@ size_t h_ledger_window_for(uint64_t n);
  * one whose push had begun, after the producer made room for it. */
 void h_ledger_record(h_ledger *l, uint64_t seq, int by);
 
-/* The producer, before it pushes seqs below `upto`.  False once more than
- * late_limit items are unaccounted for (items are then being lost: a
- * driver stops the run, the final checks stay exact). */
+/* The producer, before it pushes seqs below `upto`.  False when settling
+ * left more than late_limit items unaccounted for (items are then being
+ * lost: a driver stops the run, the final checks stay exact). */
 bool h_ledger_make_room(h_ledger *l, uint64_t upto);
 
 /* Quiescent: settle everything.  Seqs below `pushed` were pushed, except
