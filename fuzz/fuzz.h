@@ -16,7 +16,7 @@
  * abort()s: that is how libFuzzer and AFL++ record a finding.  Under the
  * replay driver's --expect-violation the same call ends the process with
  * status 0 instead, which is how a test shows that a checker catches the
- * deliberately broken queue (verify/broken.h).
+ * deliberately broken queue (harness/broken.h).
  */
 #ifndef CONC_FUZZ_H
 #define CONC_FUZZ_H

@@ -71,8 +71,12 @@
 #include <string.h>
 
 #include "broken.h"
+#include "codec.h"
+#include "counter_check.h"
 #include "fuzz.h"
+#include "history.h"
 #include "internal/verify.h"
+#include "ledger.h"
 #include "registry.h"
 
 #define MAX_THREADS 4
@@ -107,15 +111,10 @@ typedef struct thread_ctx {
     op_rec rec[MAX_OPS];
 } thread_ctx;
 
-/* Where an item ended up (built by the main thread after joining). */
-typedef struct item_info {
-    uint8_t pushed; /* 0 never tried, 1 push said OK, 2 FULL or CLOSED */
-    uint8_t pops;
-    uint8_t popper;   /* thread id, or MAIN_PID for the drain */
-    uint8_t pop_idx;  /* index inside a pop_many */
-    uint16_t pop_op;  /* operation index in the popper's list */
-    uint64_t push_inv, push_resp, pop_inv, pop_resp;
-} item_info;
+/* Where an item ended up (built by the main thread after joining): its
+ * history (harness/history.h); how often it was popped is the ledger's
+ * business (harness/ledger.h). */
+typedef h_hist_item item_info;
 
 typedef struct run {
     const reg_entry *e;
@@ -123,11 +122,12 @@ typedef struct run {
     bool caller_mem;
     size_t cap;
     int nthreads;
-    uintptr_t key; /* item value = raw ^ key, so one item can be NULL */
+    uintptr_t key; /* item value = h_item_encode() ^ key, so one can be NULL */
     pthread_barrier_t start;
     thread_ctx t[MAX_THREADS];
     item_info items[MAX_THREADS + 1][MAX_SEQ];
     uint32_t made[MAX_THREADS + 1]; /* items each producer made */
+    h_ledger led[MAX_THREADS + 1];  /* exactly once, per producer */
     /* Close operations (after the join): the earliest invocation and the
      * earliest response, UINT64_MAX if none. */
     bool closed;
@@ -202,25 +202,21 @@ static void verify_hook(int kind, void *arg)
 
 /* ---- items -------------------------------------------------------------- */
 
-static uintptr_t item_raw(unsigned pid, uint32_t seq)
-{
-    return ((uintptr_t)(pid + 1) << 16) | seq;
-}
-
+/* Items: harness/codec.h, under R.key. */
 static void *item_value(unsigned pid, uint32_t seq)
 {
-    return (void *)(item_raw(pid, seq) ^ R.key);
+    return h_item_ptr(pid, seq, R.key);
 }
 
 /* Decode an item value; false if it is not one the harness could have made. */
 static bool item_decode(uintptr_t v, unsigned *pid, uint32_t *seq)
 {
-    uintptr_t raw = v ^ R.key;
-    uintptr_t p = raw >> 16;
-    if (p < 1 || p > MAX_THREADS + 1)
+    uintptr_t raw = h_item_of((void *)v, R.key);
+    if (!h_item_valid(raw) || h_item_producer(raw) > MAX_THREADS ||
+        h_item_seq(raw) >= MAX_SEQ)
         return false;
-    *pid = (unsigned)(p - 1);
-    *seq = (uint32_t)(raw & 0xffff);
+    *pid = (unsigned)h_item_producer(raw);
+    *seq = (uint32_t)h_item_seq(raw);
     return *seq < R.made[*pid];
 }
 
@@ -362,6 +358,34 @@ static void note_push(unsigned pid, uint32_t seq, bool ok, uint64_t inv,
     it->push_resp = resp;
 }
 
+/* A popper, as the ledger records it: thread << 16 | operation index. */
+static const char *popper_name(void *arg, int who, char buf[32])
+{
+    (void)arg;
+    if ((who >> 16) == MAIN_PID)
+        snprintf(buf, 32, "the drain");
+    else
+        snprintf(buf, 32, "thread %d op %d", who >> 16, who & 0xffff);
+    return buf;
+}
+
+/* The ledger found an item popped twice, popped though its push was
+ * refused, or lost. */
+static void ledger_sink(void *arg, const h_ledger_event *ev)
+{
+    char what[200], pn[32];
+    (void)arg;
+    snprintf(pn, sizeof pn, "%s",
+             ev->producer == MAIN_PID ? "the prefill" : "its producer");
+    fuzz_fail("%s: item %d.%" PRIu64 " %s", R.e->name, ev->producer, ev->seq,
+              h_ledger_describe(ev, popper_name, NULL, pn, what, sizeof what));
+}
+
+static bool push_refused(void *arg, uint64_t seq)
+{
+    return R.items[*(const unsigned *)arg][seq].pushed != 1;
+}
+
 static void note_pop(uintptr_t v, unsigned popper, unsigned op, unsigned idx,
                      uint64_t inv, uint64_t resp)
 {
@@ -374,10 +398,7 @@ static void note_pop(uintptr_t v, unsigned popper, unsigned op, unsigned idx,
     if (it->pushed == 0)
         fuzz_fail("%s: thread %u op %u popped item %u.%u before anyone pushed it",
                   R.e->name, popper, op, pid, seq);
-    if (it->pops++ > 0)
-        fuzz_fail("%s: item %u.%u popped twice (by thread %u op %u, and by "
-                  "thread %u op %u)", R.e->name, pid, seq, it->popper,
-                  it->pop_op, popper, op);
+    h_ledger_record(&R.led[pid], seq, (int)(popper << 16 | (op & 0xffff)));
     it->popper = (uint8_t)popper;
     it->pop_op = (uint16_t)op;
     it->pop_idx = (uint8_t)idx;
@@ -531,75 +552,38 @@ static void drain(void)
     }
 }
 
+/* Every item whose push said OK popped exactly once, none whose push said
+ * FULL or CLOSED (the ledgers, harness/ledger.h). */
 static void check_conservation(void)
 {
-    for (unsigned p = 0; p <= MAX_THREADS; p++)
-        for (uint32_t s = 0; s < R.made[p]; s++) {
-            const item_info *it = &R.items[p][s];
-            if (it->pushed == 1 && it->pops != 1)
-                fuzz_fail("%s: item %u.%u was pushed (OK) but never popped: lost",
-                          R.e->name, p, s);
-            if (it->pushed == 2 && it->pops != 0)
-                fuzz_fail("%s: item %u.%u was popped though its push said FULL "
-                          "or CLOSED",
-                          R.e->name, p, s);
-        }
-}
-
-static bool same_pop(const item_info *a, const item_info *b)
-{
-    return a->popper == b->popper && a->pop_op == b->pop_op &&
-           a->pop_inv == b->pop_inv;
-}
-
-/* Queues: x pushed before y by one producer; y's pop must not end before
- * x's pop begins.  (Inside one pop_many, collect_container checks that a
- * producer's items come in order.) */
-static void check_fifo(void)
-{
     for (unsigned p = 0; p <= MAX_THREADS; p++) {
-        const item_info *first = NULL; /* the earlier item whose pop began last */
-        uint32_t first_seq = 0;
-        for (uint32_t s = 0; s < R.made[p]; s++) {
-            const item_info *y = &R.items[p][s];
-            if (y->pushed != 1)
-                continue;
-            if (first && y->pop_resp < first->pop_inv)
-                fuzz_fail("%s: FIFO: producer %u's item %u was popped (thread %u op "
-                          "%u) before its earlier item %u (thread %u op %u) was "
-                          "even asked for", R.e->name, p, s, y->popper, y->pop_op,
-                          first_seq, first->popper, first->pop_op);
-            if (!first || y->pop_inv > first->pop_inv) {
-                first = y;
-                first_seq = s;
-            }
-        }
+        h_ledger_final(&R.led[p], R.made[p], R.made[p], push_refused, &p);
+        h_ledger_fini(&R.led[p]);
     }
 }
 
-/* Stacks: x pushed before y by one producer.  If y was in the stack (its
- * push had returned) when x's pop began, and x's pop ended before y's pop
- * began, then x was popped from under y. */
-static void check_lifo(void)
+/* Queues: FIFO in real time; stacks: LIFO in real time, per producer
+ * (harness/history.h). */
+static void check_order(void)
 {
-    for (unsigned p = 0; p <= MAX_THREADS; p++)
-        for (uint32_t a = 0; a < R.made[p]; a++) {
-            const item_info *x = &R.items[p][a];
-            if (x->pushed != 1)
-                continue;
-            for (uint32_t b = a + 1; b < R.made[p]; b++) {
-                const item_info *y = &R.items[p][b];
-                if (y->pushed != 1 || y->push_resp >= x->pop_inv)
-                    continue;
-                bool under = x->pop_resp < y->pop_inv ||
-                             (same_pop(x, y) && x->pop_idx < y->pop_idx);
-                if (under)
-                    fuzz_fail("%s: LIFO: producer %u's item %u was popped (thread "
-                              "%u op %u) from under its later item %u (popped by "
-                              "thread %u op %u)", R.e->name, p, a, x->popper,
-                              x->pop_op, b, y->popper, y->pop_op);
-            }
+    for (unsigned p = 0; p <= MAX_THREADS; p++) {
+        h_hist_violation v;
+        const item_info *it = R.items[p];
+        if (R.e->kind == REG_QUEUE) {
+            if (!h_history_fifo(it, R.made[p], &v))
+                fuzz_fail("%s: FIFO: producer %u's item %u was popped (thread %u "
+                          "op %u) before its earlier item %u (thread %u op %u) "
+                          "was even asked for", R.e->name, p, v.seq,
+                          it[v.seq].popper, it[v.seq].pop_op, v.other,
+                          it[v.other].popper, it[v.other].pop_op);
+        } else if (!h_history_lifo(it, R.made[p], &v)) {
+            fuzz_fail("%s: LIFO: producer %u's item %u was popped (thread %u op "
+                      "%u) from under its later item %u (popped by thread %u op "
+                      "%u)", R.e->name, p, v.seq, it[v.seq].popper,
+                      it[v.seq].pop_op, v.other, it[v.other].popper,
+                      it[v.other].pop_op);
         }
+    }
 }
 
 /* Quiescent: exactly `cap` pushes fit, then FULL (unbounded: one more
@@ -662,24 +646,11 @@ static void check_container(void)
     collect_container();
     drain();
     check_conservation();
-    if (R.e->kind == REG_QUEUE)
-        check_fifo();
-    else
-        check_lifo();
+    check_order();
     check_quiescent();
 }
 
 /* ---- checks: counters ---------------------------------------------------- */
-
-typedef struct add_rec {
-    uint64_t prev, delta;
-} add_rec;
-
-static int cmp_add(const void *a, const void *b)
-{
-    const add_rec *x = a, *y = b;
-    return x->prev < y->prev ? -1 : x->prev > y->prev;
-}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -687,16 +658,34 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The counter checker's findings (harness/counter_check.h). */
+static void prev_sink(void *arg, const h_prev_event *ev)
+{
+    (void)arg;
+    if (ev->what == H_PREV_ORDER)
+        fuzz_fail("%s: thread %d: an add saw total %lld, after this thread's "
+                  "add at %lld (plus its delta)", R.e->name, ev->thread,
+                  (long long)ev->value, (long long)ev->other);
+    fuzz_fail("%s: the adds' previous totals do not chain: %lld %s",
+              R.e->name, (long long)ev->value,
+              ev->what == H_PREV_OUTSIDE ? "is outside [0, final total)"
+              : ev->what == H_PREV_TWICE ? "is covered by two adds"
+                                         : "is covered by no add");
+}
+
 static void check_counter(void)
 {
     const reg_entry *e = R.e;
-    static add_rec adds[MAX_THREADS * MAX_OPS];
+    static int64_t prevs[MAX_THREADS][MAX_OPS];
+    static uint64_t deltas[MAX_THREADS][MAX_OPS];
     static uint64_t totals[MAX_THREADS * MAX_OPS + 1];
+    h_adds adds[MAX_THREADS];
     size_t nadds = 0;
     uint64_t sum = 0;
     bool positive = true; /* every delta in [1, 56]: the strong checks apply */
     for (int tt = 0; tt < R.nthreads; tt++) {
         const thread_ctx *t = &R.t[tt];
+        adds[tt] = (h_adds){prevs[tt], deltas[tt], 0};
         for (int i = 0; i < t->nops; i++) {
             const op_rec *r = &t->rec[i];
             if (r->status != CONC_OK)
@@ -709,9 +698,11 @@ static void check_counter(void)
             sum += d;
             if (sd < 1 || sd > 56)
                 positive = false;
+            prevs[tt][adds[tt].n] = r->val;
+            deltas[tt][adds[tt].n++] = d;
             uint64_t prev;
             memcpy(&prev, &r->val, sizeof prev);
-            adds[nadds++] = (add_rec){prev, d};
+            totals[nadds++] = prev;
         }
     }
     int64_t total;
@@ -722,19 +713,17 @@ static void check_counter(void)
     if (!positive)
         return;
 
-    /* Every add's prev, in order, must chain 0 -> total. */
+    /* Every add's [prev, prev + delta) tiles [0, total), in each thread's
+     * order; the totals that existed are then the prevs and the final. */
     if (e->add_returns_prev) {
-        qsort(adds, nadds, sizeof adds[0], cmp_add);
-        uint64_t at = 0;
-        totals[0] = 0;
-        for (size_t k = 0; k < nadds; k++) {
-            if (adds[k].prev != at)
-                fuzz_fail("%s: the adds' previous totals do not chain: expected "
-                          "%llu, next prev is %llu", e->name,
-                          (unsigned long long)at, (unsigned long long)adds[k].prev);
-            at += adds[k].delta;
-            totals[k + 1] = at;
+        static h_prevs scratch;
+        if (h_prevs_check(&scratch, adds, R.nthreads, 0, prev_sink, NULL) ==
+            SIZE_MAX) {
+            fprintf(stderr, "fuzz_concurrent: out of memory\n");
+            abort();
         }
+        totals[nadds] = sum;
+        qsort(totals, nadds + 1, sizeof totals[0], cmp_u64);
     }
     /* Reads: never decrease within a thread, never miss the thread's own
      * adds, never exceed the final total; a linearizable counter (one that
@@ -749,11 +738,6 @@ static void check_counter(void)
                 if (e->add_returns_prev) {
                     uint64_t prev;
                     memcpy(&prev, &r->val, sizeof prev);
-                    if (prev < last_after)
-                        fuzz_fail("%s: thread %d op %d: add saw total %llu, after "
-                                  "this thread had seen %llu", e->name, t->tid, i,
-                                  (unsigned long long)prev,
-                                  (unsigned long long)last_after);
                     last_after = prev + (uint64_t)r->items[0];
                 }
                 continue;
@@ -841,7 +825,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     R.cap = counter ? (size_t)(1 + capb % 8)
                     : caps[capb % (sizeof caps / sizeof caps[0])];
     R.nthreads = 2 + ((flags & 3) == 3 ? 2 : (int)(flags & 3));
-    R.key = (flags & 8) ? item_raw(0, 0) : 0;
+    R.key = (flags & 8) ? h_item_encode(0, 0) : 0;
     if (R.e == &conc_registry_broken)
         conc_broken_set_period(2 + (flags >> 4));
     memset(R.items, 0, sizeof R.items);
@@ -885,6 +869,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     build(flags);
+    for (unsigned p = 0; !counter && p <= MAX_THREADS; p++)
+        if (h_ledger_init(&R.led[p], (int)p, h_ledger_window_for(MAX_SEQ), 0,
+                          ledger_sink, NULL) != 0) {
+            fprintf(stderr, "fuzz_concurrent: out of memory\n");
+            abort();
+        }
     if (!counter)
         prefill(pre);
 

@@ -13,7 +13,7 @@ structure with 2 to 4 threads and a range of schedules.  The output is
 checked in; rerun this after changing an input layout.
 
 Registry order assumed by fuzz_concurrent's and fuzz_api's structure byte
-(verify/registry.c): ring, mutexq, stack, mutexstack, lfqueue, counter,
+(harness/registry.c): ring, mutexq, stack, mutexstack, lfqueue, counter,
 sharded, mutexcounter; the broken queue comes last when allowed (index 8 of
 9).
 """

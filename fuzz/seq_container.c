@@ -61,7 +61,7 @@ static const size_t edge_caps[] = {
     31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1023, 1024, 1025, 4097,
 };
 
-/* ---- the model (verify/model.h) ---------------------------------------- */
+/* ---- the model (harness/model.h) --------------------------------------- */
 
 static void model_reset(model *m, reg_kind kind, size_t cap, bool unbounded)
 {

@@ -9,8 +9,9 @@
  * that keeps the ledger's window meaningful).  With --wait, producers call
  * push_wait and consumers pop_wait (100 ms, looping on CONC_TIMEDOUT), one
  * item at a time; the run ends with close(): producers stop, the main
- * thread closes, consumers drain until CONC_CLOSED.  Before pushing seqs below n it publishes `started = n`, and
- * before that it makes room for them in its ledger (ledger.c).
+ * thread closes, consumers drain until CONC_CLOSED.  Before pushing seqs
+ * below n it publishes `started = n`, and before that it makes room for
+ * them in its ledger (harness/ledger.h).
  *
  * For every popped item, in this order:
  *   producer id in range, else INVENTED;
@@ -20,61 +21,23 @@
  *     happens-before the pop that returns the item (every header promises
  *     it), and our load comes after the pop, so it must see the store;
  *   queues: seq > the last seq this consumer saw from that producer, else
- *     ORDER (each producer's items are popped in the order it pushed them);
- *   the ledger: exactly once (DUPLICATE, LOST);
- *   stacks with mixed threads: the LIFO watch (below).
+ *     ORDER (each producer's items are popped in the order it pushed them;
+ *     harness/order.h);
+ *   the ledger: exactly once (DUPLICATE, LOST; harness/ledger.h);
+ *   stacks with mixed threads: the LIFO watch (below; harness/order.h).
  *
- * The LIFO watch (stacks, threads that both push and pop).  Stamps come from
- * one global atomic clock (acq_rel fetch-and-add, so a stamp that reads a
- * later value is ordered after an earlier stamp by happens-before): every
- * pop takes an invocation stamp `pi` just before it calls pop.  When thread
- * T pops its own item x, and T's latest successful push call (the items
- * y0..y, all pushed before this pop was invoked) began after x's push call
- * ended (x < y0, T's own seqs grow), T takes a stamp pr after its pop
- * returned and publishes the claim "(y, x, pr)" in a small table of its own.
- * Whoever later pops y, with invocation stamp pi > pr, reports a LIFO
- * violation.  Why this is sound (no false alarm under any legal interleaving
- * of a linearizable stack): push(x) returned before push(y) was invoked, so
- * x's linearization point precedes y's; push(y) returned before T invoked
- * its pop, so y is in the stack before pop(x) takes effect; y's pop was
- * invoked after T's pop returned (pi > pr), so y is still in the stack when
- * pop(x) takes effect.  In a sequential stack an item pushed later than x
- * and still present lies above x, so that pop must have returned y or
- * something above it, never x.  A claim that is overwritten, or read torn
- * (a seqlock guards it), or read before it was written is simply not
- * checked: the check can miss a violation, never invent one.  What it does
- * not check: LIFO between different threads' items, or when y was popped
- * before the claim was published.
+ * The LIFO watch (stacks, threads that both push and pop): every pop takes
+ * an invocation stamp `pi`; a thread that pops its own item from under its
+ * own later push publishes a claim, which whoever pops that later item
+ * checks (harness/order.h has the mechanism and why it is sound).
  */
 #include <inttypes.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "stress.h"
+#include "containers.h"
 
-static void containers_free(run *r);
-
-typedef struct cthread {
-    run *r;
-    int tid;
-    int role;
-    int pid;                  /* producer index or -1 */
-    uint64_t rng;
-    /* producing */
-    uint64_t next_seq, quota, started_pub;
-    uint64_t push_first, push_last; /* the latest successful push call */
-    bool have_push, producing_done;
-    uint64_t pushes, pops, full, empty, calls, checked;
-    /* queues: per producer, seq + 1 of the last item seen, 0 none */
-    uint64_t *last_seen;
-} cthread;
-
-typedef struct cstate {
-    cthread *t;  /* nthreads + 1 (the drain) */
-    uint64_t drained;
-    uint64_t len_after_drain;
-} cstate;
 
 static const char *status_name(int st)
 {
@@ -105,51 +68,18 @@ static void publish_counts(cthread *t)
 static size_t pick_batch(cthread *t)
 {
     int max = t->r->cfg->batch_max;
-    if (max <= 1 || (stress_rand(&t->rng) & 3) != 0)
+    if (max <= 1 || (h_rand(&t->rng) & 3) != 0)
         return 1;
-    return 2 + (size_t)(stress_rand(&t->rng) % (uint64_t)(max - 1));
+    return 2 + (size_t)(h_rand(&t->rng) % (uint64_t)(max - 1));
 }
 
-static uint64_t clock_stamp(run *r)
-{
-    return atomic_fetch_add_explicit(&r->clock, 1, memory_order_acq_rel) + 1;
-}
-
-/* ---- the LIFO watch ---- */
-
-static void watch_claim(cthread *t, uint64_t x, uint64_t *pr)
-{
-    run *r = t->r;
-    uint64_t y = t->push_last;
-    watch_entry *w = &r->prod[t->pid].watch[y % WATCH_WAYS];
-    /* Only this thread writes its table, so plain reads of it are exact. */
-    if (atomic_load_explicit(&w->y, memory_order_relaxed) == y + 1)
-        return; /* the earliest claim about y is the strongest */
-    if (*pr == 0)
-        *pr = clock_stamp(r);
-    uint64_t v = atomic_load_explicit(&w->ver, memory_order_relaxed);
-    atomic_store_explicit(&w->ver, v + 1, memory_order_relaxed);
-    atomic_thread_fence(memory_order_release);
-    atomic_store_explicit(&w->y, y + 1, memory_order_relaxed);
-    atomic_store_explicit(&w->x, x, memory_order_relaxed);
-    atomic_store_explicit(&w->pr, *pr, memory_order_relaxed);
-    atomic_store_explicit(&w->ver, v + 2, memory_order_release);
-}
+/* ---- the LIFO watch (harness/order.h) ---- */
 
 static void watch_check(cthread *t, int p, uint64_t s, uint64_t pi)
 {
     run *r = t->r;
-    watch_entry *w = &r->prod[p].watch[s % WATCH_WAYS];
-    uint64_t v1 = atomic_load_explicit(&w->ver, memory_order_acquire);
-    if (v1 & 1)
-        return;
-    uint64_t y = atomic_load_explicit(&w->y, memory_order_relaxed);
-    uint64_t x = atomic_load_explicit(&w->x, memory_order_relaxed);
-    uint64_t pr = atomic_load_explicit(&w->pr, memory_order_relaxed);
-    atomic_thread_fence(memory_order_acquire);
-    if (atomic_load_explicit(&w->ver, memory_order_relaxed) != v1)
-        return; /* torn: skip, never guess */
-    if (y != s + 1 || pi <= pr)
+    uint64_t x, pr;
+    if (!h_lifo_check(&r->prod[p].watch, s, pi, &x, &pr))
         return;
     char a[16], b[16];
     violation(r, V_LIFO, p, x,
@@ -167,7 +97,7 @@ static void consume(cthread *t, uint64_t v, uint64_t pi, uint64_t *pr)
 {
     run *r = t->r;
     char a[16], b[16];
-    uint64_t p = item_producer(v), s = item_seq(v);
+    uint64_t p = h_item_producer(v), s = h_item_seq(v);
     t->checked++;
     if (p >= (uint64_t)r->nprod) {
         violation(r, V_INVENTED, -1, 0,
@@ -176,12 +106,12 @@ static void consume(cthread *t, uint64_t v, uint64_t pi, uint64_t *pr)
                   thread_name(r, t->tid, a), v, p, r->nprod);
         return;
     }
-    if (item_checkword(v) != item_check(p, s)) {
+    if (!h_item_valid(v)) {
         violation(r, V_CORRUPT, (int)p, s,
                   "%s popped 0x%016" PRIx64 ": check word 0x%04" PRIx64
                   ", expected 0x%04" PRIx64,
-                  thread_name(r, t->tid, a), v, item_checkword(v),
-                  item_check(p, s));
+                  thread_name(r, t->tid, a), v, (uint64_t)h_item_checkword(v),
+                  (uint64_t)h_item_check(p, s));
         return;
     }
     uint64_t started = atomic_load_explicit(&r->prod[p].started,
@@ -194,45 +124,115 @@ static void consume(cthread *t, uint64_t v, uint64_t pi, uint64_t *pr)
                   started);
         return;
     }
-    if (t->last_seen) {
-        uint64_t last = t->last_seen[p];
-        if (s + 1 <= last)
-            violation(r, V_ORDER, (int)p, s,
-                      "%s popped it after seq %" PRIu64
-                      " of the same producer (FIFO per producer)",
-                      thread_name(r, t->tid, a), last - 1);
-        else
-            t->last_seen[p] = s + 1;
-    }
-    ledger_record(r, (int)p, s, t->tid);
+    uint64_t before;
+    if (t->have_fifo && !h_fifo_next(&t->fifo, p, s, &before))
+        violation(r, V_ORDER, (int)p, s,
+                  "%s popped it after seq %" PRIu64
+                  " of the same producer (FIFO per producer)",
+                  thread_name(r, t->tid, a), before);
+    h_ledger_record(&r->prod[p].led, s, t->tid);
     if (r->watch) {
         watch_check(t, (int)p, s, pi);
         if (t->role == ROLE_MIXED && (int)p == t->pid && t->have_push &&
             s < t->push_first)
-            watch_claim(t, s, pr);
+            h_lifo_claim(&r->prod[t->pid].watch, &r->clock, t->push_last, s,
+                         pr);
     }
 }
 
 /* ---- one push, one pop ---- */
+
+/* How many items the next push call offers: a batch size, cut to what is
+ * left of the quota and of the seq space; 1 with --wait (push_wait has no
+ * batch form).  0: nothing left. */
+static size_t push_count(cthread *t)
+{
+    size_t n = pick_batch(t);
+    if (n > t->quota - t->next_seq)
+        n = (size_t)(t->quota - t->next_seq);
+    if (t->next_seq + n > H_ITEM_SEQ_LIMIT)
+        n = (size_t)(H_ITEM_SEQ_LIMIT - t->next_seq);
+    if (n > 0 && t->r->cfg->wait)
+        n = 1;
+    return n;
+}
+
+/* Before pushing seqs below next_seq + n: room in the ledger first (the
+ * settle of older seqs must happen-before any pop of these; harness/ledger.c
+ * relies on it), then `started`, which the origin check reads. */
+static void publish_started(cthread *t, size_t n)
+{
+    run *r = t->r;
+    producer_state *ps = &r->prod[t->pid];
+    if (t->next_seq + n <= t->started_pub)
+        return;
+    uint64_t pub = t->next_seq + n;
+    if (!h_ledger_make_room(&ps->led, pub))
+        stop_early(r);
+    atomic_store_explicit(&ps->started, pub, memory_order_relaxed);
+    t->started_pub = pub;
+}
+
+/* The push call itself (push_wait, push or push_many), published in the
+ * thread's slot while inside; *done is what went in. */
+static int push_call(cthread *t, void **items, size_t n, size_t *done)
+{
+    run *r = t->r;
+    const reg_entry *e = r->e;
+    tslot *slot = &r->slots[t->tid];
+    atomic_store_explicit(&slot->arg, (uint64_t)(uintptr_t)items[0],
+                          memory_order_relaxed);
+    int op = n == 1 ? OP_PUSH : OP_PUSH_MANY;
+    atomic_store_explicit(&slot->op, op | OP_INSIDE, memory_order_relaxed);
+    int st;
+    if (r->cfg->wait) {
+        st = e->push_wait(r->obj, items[0], WAIT_TIMEOUT_NS);
+        *done = st == CONC_OK;
+    } else if (n == 1) {
+        st = e->push(r->obj, items[0]);
+        *done = st == CONC_OK;
+    } else {
+        *done = (size_t)-1;
+        st = e->push_many(r->obj, items, n, done);
+    }
+    atomic_store_explicit(&slot->op, op, memory_order_relaxed);
+    t->calls++;
+    return st;
+}
+
+/* The statuses a push may return: FULL only from a bounded structure,
+ * TIMEDOUT only from push_wait; a batch's count agrees with its status.
+ * Returns the count to believe (0 for a nonsense one). */
+static size_t push_verdict(cthread *t, size_t n, int st, size_t done)
+{
+    run *r = t->r;
+    int refusal = r->cfg->wait ? CONC_TIMEDOUT : CONC_FULL;
+    bool can_refuse = r->cfg->wait || !r->e->unbounded;
+    bool okst = n == 1 ? (st == CONC_OK || (st == refusal && can_refuse))
+                       : ((st == CONC_OK && done == n) ||
+                          (st == CONC_FULL && can_refuse && done < n));
+    if (!okst) {
+        char a[16];
+        violation(r, V_STATUS, t->pid, t->next_seq,
+                  "%s: %s of %zu item(s) returned %s (%zu pushed)",
+                  thread_name(r, t->tid, a), n == 1 ? "push" : "push_many",
+                  n, status_name(st), n == 1 ? (size_t)0 : done);
+        if (done > n)
+            done = 0; /* nonsense count: assume nothing went in */
+    }
+    return done;
+}
 
 /* 1: pushed something; 0: FULL; -1: this thread has nothing more to push. */
 static int push_step(cthread *t)
 {
     run *r = t->r;
     const reg_entry *e = r->e;
-    tslot *slot = &r->slots[t->tid];
-    producer_state *ps = &r->prod[t->pid];
-    size_t n = pick_batch(t);
-    if (n > t->quota - t->next_seq)
-        n = (size_t)(t->quota - t->next_seq);
-    if (t->next_seq + n > ITEM_SEQ_LIMIT)
-        n = (size_t)(ITEM_SEQ_LIMIT - t->next_seq);
+    size_t n = push_count(t);
     if (n == 0) {
         t->producing_done = true;
         return -1;
     }
-    if (r->cfg->wait)
-        n = 1; /* push_wait has no batch form */
     /* Unbounded: hold back while `capacity` items are inside. */
     if (e->unbounded &&
         atomic_load_explicit(&r->inflight, memory_order_relaxed) >=
@@ -241,54 +241,16 @@ static int push_step(cthread *t)
         publish_counts(t);
         return 0;
     }
-    if (t->next_seq + n > t->started_pub) {
-        uint64_t pub = t->next_seq + n;
-        /* Room first: the settle of older seqs must happen-before any pop
-         * of these (ledger.c relies on it). */
-        ledger_make_room(r, t->pid, pub);
-        atomic_store_explicit(&ps->started, pub, memory_order_relaxed);
-        t->started_pub = pub;
-    }
+    publish_started(t, n);
     void *items[STRESS_MAX_BATCH];
     for (size_t k = 0; k < n; k++)
-        items[k] = (void *)(uintptr_t)item_encode((uint64_t)t->pid,
-                                                  t->next_seq + k);
-    atomic_store_explicit(&slot->arg, (uint64_t)(uintptr_t)items[0],
-                          memory_order_relaxed);
-    int op = n == 1 ? OP_PUSH : OP_PUSH_MANY;
-    atomic_store_explicit(&slot->op, op | OP_INSIDE, memory_order_relaxed);
-    int st;
+        items[k] = h_item_ptr((uint64_t)t->pid, t->next_seq + k, 0);
     size_t done;
-    if (r->cfg->wait) {
-        st = e->push_wait(r->obj, items[0], WAIT_TIMEOUT_NS);
-        done = st == CONC_OK;
-    } else if (n == 1) {
-        st = e->push(r->obj, items[0]);
-        done = st == CONC_OK;
-    } else {
-        done = (size_t)-1;
-        st = e->push_many(r->obj, items, n, &done);
-    }
-    atomic_store_explicit(&slot->op, op, memory_order_relaxed);
-    t->calls++;
-    char a[16];
-    /* FULL only from a bounded structure; TIMEDOUT only from push_wait. */
-    int refusal = r->cfg->wait ? CONC_TIMEDOUT : CONC_FULL;
-    bool can_refuse = r->cfg->wait || !e->unbounded;
-    bool okst = n == 1 ? (st == CONC_OK || (st == refusal && can_refuse))
-                       : ((st == CONC_OK && done == n) ||
-                          (st == CONC_FULL && can_refuse && done < n));
-    if (!okst) {
-        violation(r, V_STATUS, t->pid, t->next_seq,
-                  "%s: %s of %zu item(s) returned %s (%zu pushed)",
-                  thread_name(r, t->tid, a), n == 1 ? "push" : "push_many",
-                  n, status_name(st), n == 1 ? (size_t)0 : done);
-        if (done > n)
-            done = 0; /* nonsense count: assume nothing went in */
-    }
+    int st = push_call(t, items, n, &done);
+    done = push_verdict(t, n, st, done);
     if (st == CONC_FULL || st == CONC_TIMEDOUT)
         t->full++;
-    if (done > 0 && done <= n && e->unbounded)
+    if (done > 0 && e->unbounded)
         atomic_fetch_add_explicit(&r->inflight, (int64_t)done,
                                   memory_order_relaxed);
     if (done > 0) {
@@ -299,14 +261,14 @@ static int push_step(cthread *t)
         t->pushes += done;
     }
     publish_counts(t);
-    if (t->next_seq >= t->quota || t->next_seq >= ITEM_SEQ_LIMIT)
+    if (t->next_seq >= t->quota || t->next_seq >= H_ITEM_SEQ_LIMIT)
         t->producing_done = true;
     return done > 0 ? 1 : 0;
 }
 
 /* 1: popped something; 0: EMPTY (or TIMEDOUT); -1: EMPTY and every producer
  * is done; -2: CLOSED (--wait: the run is over). */
-static int pop_step(cthread *t, size_t n)
+int pop_step(cthread *t, size_t n)
 {
     run *r = t->r;
     const reg_entry *e = r->e;
@@ -314,7 +276,7 @@ static int pop_step(cthread *t, size_t n)
     /* Read before the pop: an EMPTY from a pop that began after every
      * producer finished means every item has been taken. */
     int pdone = atomic_load_explicit(&r->producers_done, memory_order_acquire);
-    uint64_t pi = r->watch ? clock_stamp(r) : 0;
+    uint64_t pi = r->watch ? h_lifo_stamp(&r->clock) : 0;
     void *out[STRESS_MAX_BATCH];
     int st;
     size_t got;
@@ -399,7 +361,7 @@ static void backoff(unsigned *fails)
     unsigned f = ++*fails;
     if (f > 16) {
         if (f % 32 == 0)
-            stress_sleep(1e-6);
+            h_sleep_s(1e-6);
         else
             sched_yield();
         return;
@@ -434,7 +396,7 @@ static void *worker_main(void *arg)
             t->producing_done = true;
         bool push = t->role == ROLE_PRODUCER ||
                     (t->role == ROLE_MIXED && !t->producing_done &&
-                     (stress_rand(&t->rng) & 1));
+                     (h_rand(&t->rng) & 1));
         if (push) {
             res = push_step(t);
         } else if (t->role == ROLE_PRODUCER) {
@@ -458,7 +420,7 @@ static void *worker_main(void *arg)
             atomic_store_explicit(&slot->op, OP_POP | OP_INSIDE,
                                   memory_order_relaxed);
             for (;;)
-                stress_sleep(1.0);
+                h_sleep_s(1.0);
         }
         if (res > 0)
             fails = 0;
@@ -476,7 +438,7 @@ static void *worker_main(void *arg)
         atomic_fetch_add_explicit(&r->producers_done, 1, memory_order_release);
     publish_counts(t);
     atomic_store_explicit(&slot->op, OP_DONE, memory_order_relaxed);
-    slot->t_done = stress_now();
+    slot->t_done = h_now_s();
     atomic_fetch_add_explicit(&r->threads_done, 1, memory_order_release);
     return NULL;
 }
@@ -499,100 +461,22 @@ int containers_start(run *r, pthread_t *th, int *created)
         t->tid = i;
         t->role = r->slots[i].role;
         t->pid = (t->role == ROLE_PRODUCER || t->role == ROLE_MIXED) ? i : -1;
-        t->rng = stress_mix64(r->cfg->seed ^ ((uint64_t)i << 40) ^
-                              stress_mix64(r->e->kind)) | 1;
+        t->rng = h_mix64(r->cfg->seed ^ ((uint64_t)i << 40) ^
+                         h_mix64(r->e->kind)) | 1;
         t->quota = UINT64_MAX;
         if (t->pid >= 0 && r->ops_target)
             t->quota = items / (uint64_t)r->nprod +
                        ((uint64_t)t->pid < items % (uint64_t)r->nprod);
         if (r->e->kind == REG_QUEUE && t->role != ROLE_PRODUCER) {
-            t->last_seen = calloc((size_t)r->nprod, sizeof *t->last_seen);
-            if (!t->last_seen)
+            if (h_fifo_init(&t->fifo, (size_t)r->nprod) != 0)
                 return -1;
+            t->have_fifo = true;
         }
     }
     for (int i = 0; i < r->nthreads; i++) {
-        if (stress_thread_create(&th[i], worker_main, &cs->t[i]) != 0)
+        if (h_thread_create(&th[i], worker_main, &cs->t[i]) != 0)
             return -1;
         (*created)++;
     }
     return 0;
-}
-
-/* After the join: drain, prove emptiness, settle the ledgers. */
-void containers_finish(run *r, container_totals *out)
-{
-    cstate *cs = r->priv;
-    memset(out, 0, sizeof *out);
-    if (!cs || !cs->t)
-        return;
-    cthread *d = &cs->t[r->nthreads];
-    tslot *slot = &r->slots[r->nthreads];
-    atomic_store_explicit(&r->phase, 2, memory_order_relaxed);
-    atomic_store_explicit(&slot->op, OP_DRAIN | OP_INSIDE,
-                          memory_order_relaxed);
-    uint64_t pushed = 0, popped = 0;
-    for (int i = 0; i < r->nthreads; i++) {
-        pushed += cs->t[i].pushes;
-        popped += cs->t[i].pops;
-    }
-    /* --wait: the structure was closed; the drain's pops say CLOSED at the
-     * end instead of EMPTY (pop_step accepts both). */
-    /* More pops than items could be left means items are being invented
-     * or duplicated without end; stop there. */
-    uint64_t bound = (pushed > popped ? pushed - popped : 0) + r->capacity +
-                     1024;
-    uint64_t before = d->pops;
-    int res;
-    while ((res = pop_step(d, 1)) > 0) {
-        if (d->pops - before > bound) {
-            violation(r, V_INVENTED, -1, 0,
-                      "the drain popped more than %" PRIu64
-                      " items, more than could be inside; stopped draining",
-                      bound);
-            break;
-        }
-    }
-    cs->drained = d->pops - before;
-    /* The structure must now say EMPTY, to a single pop and to a batch. */
-    uint64_t extra = d->pops;
-    pop_step(d, 1);
-    pop_step(d, 4);
-    if (d->pops != extra)
-        violation(r, V_NOT_EMPTY, -1, 0,
-                  "after the drain saw CONC_EMPTY, pop and pop_many still "
-                  "returned %" PRIu64 " item(s)",
-                  d->pops - extra);
-    cs->drained = d->pops - before;
-    cs->len_after_drain = r->e->len(r->obj);
-    atomic_store_explicit(&slot->op, OP_DONE, memory_order_relaxed);
-    atomic_store_explicit(&r->phase, 3, memory_order_relaxed);
-    size_t late_max = 0;
-    for (int p = 0; p < r->nprod; p++) {
-        ledger *l = &r->prod[p].led;
-        if (l->late_max > late_max)
-            late_max = l->late_max;
-        ledger_final(r, p, cs->t[p].next_seq,
-                     atomic_load_explicit(&r->prod[p].started,
-                                          memory_order_relaxed));
-    }
-    out->pushed = pushed;
-    out->popped = popped;
-    out->drained = cs->drained;
-    out->len_after_drain = cs->len_after_drain;
-    out->late_max = late_max;
-    containers_free(r);
-}
-
-static void containers_free(run *r)
-{
-    cstate *cs = r->priv;
-    if (!cs)
-        return;
-    if (cs->t)
-        for (int i = 0; i <= r->nthreads; i++)
-            free(cs->t[i].last_seen);
-    free(cs->t);
-    free(cs);
-    r->priv = NULL;
 }

@@ -11,7 +11,8 @@
  *           round all deltas are 1, so the previous totals returned by the
  *           round's M adds must be exactly base, base+1, ..., base+M-1, each
  *           once (base = the total before the round), and increasing within
- *           each thread.  Exact, in memory bounded by the round size.
+ *           each thread (harness/counter_check.h).  Exact, in memory bounded
+ *           by the round size.
  * Other rounds add assorted deltas: small, negative, zero, huge, INT64_MIN
  * and INT64_MAX, so the total wraps through both ends.
  */
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counter_check.h"
 #include "stress.h"
 
 static void counters_free(run *r);
@@ -45,13 +47,13 @@ typedef struct astate {
     uint64_t expected;  /* total so far, modulo 2^64 */
     uint64_t adds;
     uint64_t rounds, ones_rounds;
-    uint16_t *owner;    /* ones rounds: which thread got each prev */
-    size_t owner_cap;
+    h_prevs prevs;      /* ones rounds: the checker's scratch memory */
+    h_adds *tadds;      /* ones rounds: each thread's prevs */
 } astate;
 
 static int64_t assorted_delta(uint64_t *rng)
 {
-    uint64_t x = stress_rand(rng);
+    uint64_t x = h_rand(rng);
     switch (x & 7) {
     case 0: return 1;
     case 1: return (int64_t)(x >> 54) + 1;        /* 1 .. 1024 */
@@ -60,7 +62,7 @@ static int64_t assorted_delta(uint64_t *rng)
     case 4: return (int64_t)(x >> 20) * ((x & 8) ? 1 : -1); /* +-2^44 */
     case 5: return INT64_MAX;
     case 6: return INT64_MIN;
-    default: return (int64_t)stress_rand(rng);  /* anything */
+    default: return (int64_t)h_rand(rng);  /* anything */
     }
 }
 
@@ -72,10 +74,50 @@ static void publish(athread *t)
     atomic_store_explicit(&s->checked, t->adds, memory_order_relaxed);
 }
 
+/* A ones round's previous totals that do not add up (counter_check.h). */
+typedef struct round_ctx {
+    run *r;
+    uint64_t round, base, m;
+} round_ctx;
+
+static void prev_violation(void *arg, const h_prev_event *ev)
+{
+    round_ctx *rc = arg;
+    run *r = rc->r;
+    char a[16], b[16];
+    switch (ev->what) {
+    case H_PREV_ORDER:
+        violation(r, V_PREV, -1, 0,
+                  "round %" PRIu64 ": %s's adds returned previous totals out "
+                  "of order: %" PRId64 " then %" PRId64,
+                  rc->round, thread_name(r, ev->thread, a), ev->other,
+                  ev->value);
+        break;
+    case H_PREV_OUTSIDE:
+        violation(r, V_PREV, -1, 0,
+                  "round %" PRIu64 ": %s's add returned previous total %" PRId64
+                  ", outside [%" PRId64 ", %" PRId64 "]",
+                  rc->round, thread_name(r, ev->thread, a), ev->value,
+                  (int64_t)rc->base, (int64_t)(rc->base + rc->m - 1));
+        break;
+    case H_PREV_TWICE:
+        violation(r, V_PREV, -1, 0,
+                  "round %" PRIu64 ": previous total %" PRId64
+                  " returned to %s and to %s",
+                  rc->round, ev->value, thread_name(r, ev->thread2, a),
+                  thread_name(r, ev->thread, b));
+        break;
+    default:
+        violation(r, V_PREV, -1, 0,
+                  "round %" PRIu64 ": no add returned previous total %" PRId64,
+                  rc->round, ev->value);
+        break;
+    }
+}
+
 /* Check one round (one thread, while the others wait at the barrier). */
 static void check_round(run *r, astate *as)
 {
-    char a[16], b[16];
     uint64_t sum = 0, m = 0;
     for (int i = 0; i < r->nthreads; i++) {
         sum += as->t[i].sum;
@@ -100,44 +142,14 @@ static void check_round(run *r, astate *as)
     }
     if (as->ones) {
         as->ones_rounds++;
-        memset(as->owner, 0, (size_t)m * sizeof *as->owner);
-        for (int i = 0; i < r->nthreads; i++) {
-            athread *t = &as->t[i];
-            uint64_t last = 0;
-            for (size_t k = 0; k < t->count; k++) {
-                uint64_t off = (uint64_t)t->prevs[k] - base;
-                if (k > 0 && off <= last)
-                    violation(r, V_PREV, -1, 0,
-                              "round %" PRIu64 ": %s's adds returned previous "
-                              "totals out of order: %" PRId64 " then %" PRId64,
-                              as->rounds, thread_name(r, i, a),
-                              (int64_t)(base + last), t->prevs[k]);
-                last = off;
-                if (off >= m) {
-                    violation(r, V_PREV, -1, 0,
-                              "round %" PRIu64 ": %s's add returned previous "
-                              "total %" PRId64 ", outside [%" PRId64
-                              ", %" PRId64 "]",
-                              as->rounds, thread_name(r, i, a), t->prevs[k],
-                              (int64_t)base, (int64_t)(base + m - 1));
-                } else if (as->owner[off]) {
-                    violation(r, V_PREV, -1, 0,
-                              "round %" PRIu64 ": previous total %" PRId64
-                              " returned to %s and to %s",
-                              as->rounds, t->prevs[k],
-                              thread_name(r, as->owner[off] - 1, a),
-                              thread_name(r, i, b));
-                } else {
-                    as->owner[off] = (uint16_t)(i + 1);
-                }
-            }
-        }
-        for (uint64_t off = 0; off < m; off++)
-            if (!as->owner[off])
-                violation(r, V_PREV, -1, 0,
-                          "round %" PRIu64 ": no add returned previous total "
-                          "%" PRId64,
-                          as->rounds, (int64_t)(base + off));
+        round_ctx rc = {r, as->rounds, base, m};
+        for (int i = 0; i < r->nthreads; i++)
+            as->tadds[i] = (h_adds){as->t[i].prevs, NULL, as->t[i].count};
+        if (h_prevs_check(&as->prevs, as->tadds, r->nthreads, base,
+                          prev_violation, &rc) == SIZE_MAX)
+            violation(r, V_PREV, -1, 0,
+                      "round %" PRIu64 ": out of memory checking the previous "
+                      "totals", as->rounds);
     }
     atomic_fetch_add_explicit(&r->extra_progress, 1, memory_order_relaxed);
     /* The next round. */
@@ -214,7 +226,7 @@ static void *adder_main(void *arg)
             break;
     }
     atomic_store_explicit(&slot->op, OP_DONE, memory_order_relaxed);
-    slot->t_done = stress_now();
+    slot->t_done = h_now_s();
     atomic_fetch_add_explicit(&r->threads_done, 1, memory_order_release);
     return NULL;
 }
@@ -244,16 +256,15 @@ int counters_start(run *r, pthread_t *th, int *created)
             as->cap = (size_t)p;
     }
     if (r->e->add_returns_prev) {
-        as->owner_cap = per * (size_t)r->nthreads;
-        as->owner = calloc(as->owner_cap, sizeof *as->owner);
-        if (!as->owner)
+        as->tadds = calloc((size_t)r->nthreads, sizeof *as->tadds);
+        if (!as->tadds)
             return -1;
     }
     for (int i = 0; i < r->nthreads; i++) {
         athread *t = &as->t[i];
         t->r = r;
         t->tid = i;
-        t->rng = stress_mix64(r->cfg->seed ^ ((uint64_t)i << 40) ^ 0xADD) | 1;
+        t->rng = h_mix64(r->cfg->seed ^ ((uint64_t)i << 40) ^ 0xADD) | 1;
         if (r->e->add_returns_prev) {
             t->prevs = calloc(per, sizeof *t->prevs);
             if (!t->prevs)
@@ -264,7 +275,7 @@ int counters_start(run *r, pthread_t *th, int *created)
         return -1;
     as->bar_ok = true;
     for (int i = 0; i < r->nthreads; i++) {
-        if (stress_thread_create(&th[i], adder_main, &as->t[i]) != 0)
+        if (h_thread_create(&th[i], adder_main, &as->t[i]) != 0)
             return -1;
         (*created)++;
     }
@@ -304,7 +315,8 @@ static void counters_free(run *r)
             free(as->t[i].prevs);
     if (as->bar_ok)
         pthread_barrier_destroy(&as->bar);
-    free(as->owner);
+    h_prevs_fini(&as->prevs);
+    free(as->tadds);
     free(as->t);
     free(as);
     r->priv = NULL;

@@ -1,26 +1,45 @@
 /*
- * stress.h - what the parts of conc-stress share.
+ * stress.h - what the parts of conc-stress share.  One job a file, and the
+ * calls go one way (main -> options, run, reports; run -> the workers,
+ * the drain, the watchdog, the text report -> the run's shared state ->
+ * the harness library):
  *
- *   conc-stress.c  command line, the run of each structure, verdicts, JSON
+ *   conc-stress.c  main: options, then one run per structure, reports
+ *   options.c      the command line (getopt_long) into a stress_config
+ *   run.c          one run: roles, setup, threads, the stop, the join,
+ *                  the checks' verdicts and the per-thread figures
  *   containers.c   producers, consumers and mixed threads over queues and
  *                  stacks, and the per-item checks
- *   ledger.c       exactly-once accounting in bounded memory
+ *   drain.c        after the join: the drain, emptiness, the ledgers' final
+ *                  settle
  *   counters.c     adders over counters, in verified rounds
  *   watchdog.c     the stall detector and its report
+ *   shared.c       the run's shared state the workers write: violations,
+ *                  thread names, the start signal, pinning
+ *   report.c       the text report (header, verdict lines, summary)
+ *   json_report.c  the JSON report (harness/json.h)
  *
- * See docs/stress.md for what each check proves.
+ * The harness library (harness/) supplies the registry, the item codec,
+ * the exactly-once ledger, the order checkers, the counter checker, and
+ * time, threads and pinning.  See docs/stress.md for what each check
+ * proves.
  */
 #ifndef CONC_STRESS_H
 #define CONC_STRESS_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include "codec.h"
+#include "ledger.h"
+#include "order.h"
 #include "registry.h"
+#include "sys.h"
 
 #if defined(__GNUC__)
 #define STRESS_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -30,10 +49,22 @@
 #define STRESS_NORETURN
 #endif
 
+#ifdef CONC_STRESS_VERIFY
+#define BINARY_NAME "conc-stress-verify"
+#else
+#define BINARY_NAME "conc-stress"
+#endif
+
 #define STRESS_MAX_THREADS 1024
 #define STRESS_MAX_BATCH 64
+#define STRESS_MAX_STRUCTURES 64
 #define STRESS_PAD 128 /* two cache lines: adjacent-line prefetch included */
 #define WAIT_TIMEOUT_NS 100000000ull /* --wait: each push_wait/pop_wait, 100 ms */
+
+#define DEFAULT_DURATION_S 10.0
+#define DEFAULT_CAPACITY 1024
+#define DEFAULT_STALL_S 10.0
+#define DEFAULT_BATCH 8
 
 /* Exit codes (docs/stress.md). */
 enum {
@@ -44,79 +75,21 @@ enum {
     EXIT_CANNOT_RUN = 4 /* out of memory, thread creation failed */
 };
 
-/* ------------------------------------------------------------------------ */
-/* Items: (producer, sequence, check word) packed into the 64-bit void *.   */
-
-#define ITEM_PROD_BITS 10 /* up to 1024 producers: the thread limit */
-#define ITEM_SEQ_BITS 38  /* 2.7e11 items per producer */
-#define ITEM_CHECK_BITS 16
-#define ITEM_SEQ_LIMIT ((uint64_t)1 << ITEM_SEQ_BITS)
-
-_Static_assert(ITEM_PROD_BITS + ITEM_SEQ_BITS + ITEM_CHECK_BITS == 64,
-               "an item is one 64-bit word");
-_Static_assert(((uint64_t)1 << ITEM_PROD_BITS) >= STRESS_MAX_THREADS,
-               "every thread can be a producer");
 _Static_assert(sizeof(void *) == 8 && sizeof(uintptr_t) == 8,
                "conc-stress packs an item into a 64-bit pointer");
-
-static inline uint64_t stress_mix64(uint64_t x)
-{
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-}
-
-static inline uint64_t item_check(uint64_t producer, uint64_t seq)
-{
-    return stress_mix64((producer << ITEM_SEQ_BITS) ^ seq ^ 0xC0C0A5A5ull) >>
-           (64 - ITEM_CHECK_BITS);
-}
-
-static inline uint64_t item_encode(uint64_t producer, uint64_t seq)
-{
-    return (producer << (ITEM_SEQ_BITS + ITEM_CHECK_BITS)) |
-           (seq << ITEM_CHECK_BITS) | item_check(producer, seq);
-}
-
-static inline uint64_t item_producer(uint64_t v)
-{
-    return v >> (ITEM_SEQ_BITS + ITEM_CHECK_BITS);
-}
-
-static inline uint64_t item_seq(uint64_t v)
-{
-    return (v >> ITEM_CHECK_BITS) & (ITEM_SEQ_LIMIT - 1);
-}
-
-static inline uint64_t item_checkword(uint64_t v)
-{
-    return v & (((uint64_t)1 << ITEM_CHECK_BITS) - 1);
-}
-
-/* xorshift64*, one stream per thread. */
-static inline uint64_t stress_rand(uint64_t *s)
-{
-    uint64_t x = *s;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *s = x;
-    return x * 0x2545F4914F6CDD1Dull;
-}
-
-double stress_now(void);
-void stress_sleep(double seconds);
+_Static_assert(H_ITEM_MAX_PRODUCERS >= STRESS_MAX_THREADS,
+               "every thread can be a producer");
 
 /* ------------------------------------------------------------------------ */
-/* Configuration (parsed once; no heap memory, so a usage error leaks       */
+/* Configuration (options.c; no heap memory, so a usage error leaks         */
 /* nothing).                                                                */
 
 typedef struct stress_config {
-    const reg_entry *structures[64];
+    const reg_entry *structures[STRESS_MAX_STRUCTURES];
     size_t nstructures;
     int producers, consumers; /* both 0 unless given */
     int threads;              /* 0 unless given */
+    bool mixed;               /* --mixed: stacks get mixed threads with --wait */
     double duration_s;        /* 0 when --ops is used */
     uint64_t ops;             /* 0 when --duration is used */
     size_t capacity;          /* 0: the default for each structure */
@@ -134,7 +107,12 @@ typedef struct stress_config {
     int ncpus;                /* online CPUs */
     int cpus[STRESS_MAX_THREADS]; /* CPUs this process may run on */
     int ncpus_allowed;
+    int argc;                 /* the command, for the JSON report */
+    char **argv;
 } stress_config;
+
+/* options.c: parse argv into *cfg, or exit (usage: 2; --help, --list: 0). */
+void stress_parse_args(stress_config *cfg, int argc, char **argv);
 
 /* ------------------------------------------------------------------------ */
 /* Violations                                                               */
@@ -153,8 +131,6 @@ enum vkind {
     V_PREV,      /* previous totals returned by add are inconsistent */
     V_KINDS
 };
-
-extern const char *const vkind_name[V_KINDS];
 
 #define VLIST_PER_KIND 5 /* kept per kind; about 20 are printed in all */
 #define VPRINT_MAX 20
@@ -198,9 +174,12 @@ enum op_state {
 #define OP_INSIDE 0x100
 #define OP_KIND(op) ((op) & 0xff)
 
-extern const char *const op_state_name[];
-
 enum role { ROLE_PRODUCER, ROLE_CONSUMER, ROLE_MIXED, ROLE_ADDER, ROLE_DRAIN };
+
+extern const char *const vkind_name[V_KINDS];
+extern const char *const op_state_name[];
+extern const char *const role_name[];
+extern const char *const kind_name[];
 
 typedef struct tslot {
     _Alignas(STRESS_PAD) _Atomic int op;
@@ -217,43 +196,13 @@ typedef struct tslot {
 } tslot;
 
 /* ------------------------------------------------------------------------ */
-/* The ledger: exactly-once accounting per producer (ledger.c).             */
-
-struct run;
-
-typedef struct ledger {
-    _Atomic uint64_t *slot; /* W entries: (lap tag) | (recorder + 1) << 32 */
-    uint64_t floor;         /* producer-private: seqs below are settled */
-    pthread_mutex_t lock;   /* slow paths and the late set */
-    uint64_t *late;         /* sorted seqs that left the window unrecorded */
-    size_t late_head, late_len, late_cap, late_live, late_max;
-} ledger;
-
-int ledger_init(ledger *l, size_t window);
-void ledger_fini(ledger *l);
-/* A consumer saw (producer p, seq) with the premature check passed. */
-void ledger_record(struct run *r, int p, uint64_t seq, int tid);
-/* The producer makes room before pushing seqs below `upto`. */
-void ledger_make_room(struct run *r, int p, uint64_t upto);
-/* After the drain: settle everything below `pushed`; report losses. */
-void ledger_final(struct run *r, int p, uint64_t pushed, uint64_t started);
-
-/* ------------------------------------------------------------------------ */
-/* A producer's shared state.                                               */
-
-#define WATCH_WAYS 4
-
-typedef struct watch_entry {
-    _Atomic uint64_t ver; /* seqlock, single writer: odd while writing */
-    _Atomic uint64_t y;   /* seq + 1 of the later item, 0 none */
-    _Atomic uint64_t x;   /* seq of the item the owner popped */
-    _Atomic uint64_t pr;  /* clock stamp after that pop returned */
-} watch_entry;
+/* A producer's shared state: its ledger (harness/ledger.h) and its LIFO    */
+/* claims (harness/order.h).                                                */
 
 typedef struct producer_state {
     _Alignas(STRESS_PAD) _Atomic uint64_t started; /* seqs whose push began */
-    _Alignas(STRESS_PAD) ledger led;
-    _Alignas(STRESS_PAD) watch_entry watch[WATCH_WAYS];
+    _Alignas(STRESS_PAD) h_ledger led;
+    _Alignas(STRESS_PAD) h_lifo_table watch;
 } producer_state;
 
 /* ------------------------------------------------------------------------ */
@@ -264,6 +213,7 @@ typedef struct run {
     const reg_entry *e;
     void *obj;
     size_t capacity;          /* containers: capacity; counters: shards */
+    bool capped_shards;       /* counters: --capacity above the maximum */
     int nthreads;             /* worker threads (the drain slot is extra) */
     int P, C, M, A;           /* producers, consumers, mixed, adders */
     int nprod;                /* P + M: threads that push */
@@ -272,7 +222,6 @@ typedef struct run {
     tslot *slots;             /* nthreads + 1 (the last is the drain) */
     producer_state *prod;     /* nprod */
     size_t window;            /* ledger window, a power of two */
-    unsigned window_shift;
     size_t late_limit;        /* beyond this many unsettled items: stop */
     _Alignas(STRESS_PAD) _Atomic uint64_t clock; /* stacks: stamps */
     _Alignas(STRESS_PAD) _Atomic int go;
@@ -289,14 +238,21 @@ typedef struct run {
     void *priv;               /* counters.c / containers.c */
 } run;
 
+/* shared.c */
 void violation(run *r, int kind, int producer, uint64_t seq, const char *fmt,
                ...) STRESS_PRINTF(5, 6);
 /* "P3", "C0", "T5", "A2", "drain". */
 const char *thread_name(const run *r, int tid, char buf[16]);
+/* The ledgers' sink (arg: the run): a finding becomes a violation. */
+void ledger_violation(void *arg, const h_ledger_event *ev);
+/* Too many items unaccounted for: stop the run (the checks stay exact). */
+void stop_early(run *r);
 static inline bool stop_requested(run *r)
 {
     return atomic_load_explicit(&r->stop, memory_order_relaxed) != 0;
 }
+void stress_pin(const stress_config *cfg, tslot *s);
+void wait_for_go(run *r, tslot *s);
 
 /* containers.c and counters.c: start the threads (they wait for r->go);
  * after the join, finish: drain, check, fill the totals, free. */
@@ -307,7 +263,6 @@ typedef struct container_totals {
 int containers_start(run *r, pthread_t *th, int *created);
 void containers_finish(run *r, container_totals *out);
 
-/* counters.c */
 typedef struct counter_totals {
     uint64_t adds, rounds, ones_rounds;
     int64_t final_total;
@@ -318,14 +273,72 @@ void counters_finish(run *r, counter_totals *out);
 /* watchdog.c */
 int watchdog_start(const stress_config *cfg);
 void watchdog_watch(run *r); /* NULL: nothing to watch */
-/* Written when a stall ends the process (set by conc-stress.c). */
+/* Written when a stall ends the process (set by main). */
 typedef void (*stall_json_fn)(run *r, const char *report);
 void watchdog_set_json(stall_json_fn fn);
 
-/* thread helpers */
-/* pthread_create with a 256 KiB stack: 0, or -1 with errno set. */
-int stress_thread_create(pthread_t *th, void *(*fn)(void *), void *arg);
-void stress_pin(const stress_config *cfg, tslot *s);
-void wait_for_go(run *r, tslot *s);
+/* ------------------------------------------------------------------------ */
+/* Results (run.c fills them; report.c and json_report.c print them).       */
+
+enum { CHECK_PASS = 1, CHECK_FAIL = 0, CHECK_SKIPPED = -1 };
+
+typedef struct check_result {
+    const char *name;
+    int status;
+    uint64_t violations;
+    const char *what;
+} check_result;
+
+typedef struct thread_result {
+    char name[16];
+    int role, cpu;
+    uint64_t ops, pushes, pops, full, empty;
+} thread_result;
+
+typedef struct result {
+    const reg_entry *e;
+    char label[32];
+    int P, C, M, A, nthreads;
+    size_t capacity, window;
+    bool capped_shards;
+    double elapsed;
+    uint64_t ops, pushes, pops, drained, full, empty, len_after_drain;
+    size_t late_max;
+    uint64_t adds, rounds, ones_rounds;
+    int64_t final_total;
+    double mops, fairness;
+    char slowest[16];
+    thread_result *threads;
+    check_result checks[12];
+    int nchecks;
+    uint64_t vcount[V_KINDS], vtotal;
+    vrecord vlist[V_KINDS][VLIST_PER_KIND];
+    int nvlist[V_KINDS];
+    char prod_prefix;
+    bool early_stop, interrupted, pass;
+    uint64_t yields, points;
+} result;
+
+/* run.c: run structure e under cfg into *res; EXIT_PASS or EXIT_VIOLATION
+ * (exits with EXIT_CANNOT_RUN when it cannot).  *interrupted (set by a
+ * signal handler) ends the run early. */
+int run_one(const stress_config *cfg, const reg_entry *e, result *res,
+            volatile sig_atomic_t *interrupted);
+
+/* report.c */
+void report_start(const stress_config *cfg);
+void report_header(const stress_config *cfg, const result *res);
+void report_progress(const stress_config *cfg, run *r, const char *label,
+                     double el);
+void report_result(const stress_config *cfg, const result *res);
+void report_summary(const stress_config *cfg, const result *res, int ran,
+                    double seconds, bool interrupted);
+void report_expectation(bool found);
+
+/* json_report.c: the whole result into cfg->json (then closed); stall_name
+ * and stall_report are NULL unless a stall ends the run. */
+void json_report(stress_config *cfg, const result *res, size_t nresults,
+                 const char *verdict, int code, const char *stall_name,
+                 const char *stall_report);
 
 #endif /* CONC_STRESS_H */

@@ -105,13 +105,13 @@ static void describe_structure(rbuf *b, run *r)
     bool answered = false;
     if (pthread_create(&th, NULL, probe_main, &pr) == 0) {
         pthread_detach(th);
-        double t0 = stress_now();
-        while (stress_now() - t0 < 1.0) {
+        double t0 = h_now_s();
+        while (h_now_s() - t0 < 1.0) {
             if (atomic_load_explicit(&pr.done, memory_order_acquire)) {
                 answered = true;
                 break;
             }
-            stress_sleep(0.005);
+            h_sleep_s(0.005);
         }
     }
     uint64_t pushes = 0, pops = 0, ok = 0;
@@ -154,83 +154,93 @@ static const char *phase_name(int ph)
     return "?";
 }
 
+/* What the threads are doing, counted by state. */
+typedef struct tally {
+    int stuck, retry, barrier, done, other, shown;
+} tally;
+
+/* One thread's line of the report (at most 32 are shown). */
+static void describe_thread(rbuf *b, run *r, int i, uint64_t calls_then,
+                            tally *n)
+{
+    tslot *s = &r->slots[i];
+    int opv = atomic_load_explicit(&s->op, memory_order_relaxed);
+    int op = OP_KIND(opv);
+    bool inside = (opv & OP_INSIDE) != 0;
+    uint64_t calls = atomic_load_explicit(&s->calls, memory_order_relaxed);
+    uint64_t ok = atomic_load_explicit(&s->ok, memory_order_relaxed);
+    uint64_t arg = atomic_load_explicit(&s->arg, memory_order_relaxed);
+    if (i == r->nthreads && op != OP_DRAIN)
+        return; /* the drain slot, unused so far */
+    char what[64], a[16];
+    char detail[160] = "";
+    if (op == OP_DONE) {
+        n->done++;
+        return;
+    }
+    if (op == OP_BARRIER) {
+        n->barrier++;
+        return;
+    }
+    if (calls != calls_then) {
+        n->retry++;
+        snprintf(what, sizeof what, "retrying %s without success",
+                 op_state_name[op]);
+        snprintf(detail, sizeof detail,
+                 "%" PRIu64 " calls returned CONC_FULL/CONC_EMPTY since "
+                 "the last success", calls - calls_then);
+    } else if (inside) {
+        n->stuck++;
+        snprintf(what, sizeof what, "stuck inside %s", op_state_name[op]);
+    } else {
+        n->other++;
+        if (op == OP_START)
+            snprintf(what, sizeof what, "never started");
+        else
+            snprintf(what, sizeof what, "stuck after %s returned",
+                     op_state_name[op]);
+    }
+    if (op == OP_PUSH || op == OP_PUSH_MANY) {
+        char d2[96];
+        snprintf(d2, sizeof d2, "%s(P%" PRIu64 ", seq %" PRIu64 ")",
+                 detail[0] ? "; item " : "item ", h_item_producer(arg),
+                 h_item_seq(arg));
+        strncat(detail, d2, sizeof detail - strlen(detail) - 1);
+    } else if (op == OP_ADD) {
+        char d2[64];
+        snprintf(d2, sizeof d2, "%sdelta %" PRId64, detail[0] ? "; " : "",
+                 (int64_t)arg);
+        strncat(detail, d2, sizeof detail - strlen(detail) - 1);
+    }
+    if (n->shown >= 32)
+        return;
+    n->shown++;
+    rb_printf(b, "  %-6s %s", thread_name(r, i, a), what);
+    if (s->cpu >= 0)
+        rb_printf(b, " (cpu %d)", s->cpu);
+    rb_printf(b, ": %" PRIu64 " operations done%s%s\n", ok,
+              detail[0] ? "; " : "", detail);
+}
+
 static STRESS_NORETURN void stall_report(run *r, double stalled_s,
                                          const uint64_t *calls_then)
 {
     rbuf b = {0};
-    char a[16];
-    double el = stress_now() - r->t_start;
+    double el = h_now_s() - r->t_start;
     rb_printf(&b, "\nconc-stress: STALL %s: no operation took effect for "
               "%.1f s (phase: %s, %.1f s after the start)\n",
               r->e->name, stalled_s,
               phase_name(atomic_load_explicit(&r->phase, memory_order_relaxed)),
               el);
-    int nstuck = 0, nretry = 0, nbarrier = 0, ndone = 0, nother = 0;
-    int shown = 0;
-    for (int i = 0; i <= r->nthreads; i++) {
-        tslot *s = &r->slots[i];
-        int opv = atomic_load_explicit(&s->op, memory_order_relaxed);
-        int op = OP_KIND(opv);
-        bool inside = (opv & OP_INSIDE) != 0;
-        uint64_t calls = atomic_load_explicit(&s->calls, memory_order_relaxed);
-        uint64_t ok = atomic_load_explicit(&s->ok, memory_order_relaxed);
-        uint64_t arg = atomic_load_explicit(&s->arg, memory_order_relaxed);
-        if (i == r->nthreads && op != OP_DRAIN)
-            continue; /* the drain slot, unused so far */
-        char what[64];
-        char detail[160] = "";
-        if (op == OP_DONE) {
-            ndone++;
-            continue;
-        }
-        if (op == OP_BARRIER) {
-            nbarrier++;
-            continue;
-        }
-        if (calls != calls_then[i]) {
-            nretry++;
-            snprintf(what, sizeof what, "retrying %s without success",
-                     op_state_name[op]);
-            snprintf(detail, sizeof detail,
-                     "%" PRIu64 " calls returned CONC_FULL/CONC_EMPTY since "
-                     "the last success", calls - calls_then[i]);
-        } else if (inside) {
-            nstuck++;
-            snprintf(what, sizeof what, "stuck inside %s", op_state_name[op]);
-        } else {
-            nother++;
-            if (op == OP_START)
-                snprintf(what, sizeof what, "never started");
-            else
-                snprintf(what, sizeof what, "stuck after %s returned",
-                         op_state_name[op]);
-        }
-        if (op == OP_PUSH || op == OP_PUSH_MANY) {
-            char d2[96];
-            snprintf(d2, sizeof d2, "%s(P%" PRIu64 ", seq %" PRIu64 ")",
-                     detail[0] ? "; item " : "item ", item_producer(arg),
-                     item_seq(arg));
-            strncat(detail, d2, sizeof detail - strlen(detail) - 1);
-        } else if (op == OP_ADD) {
-            char d2[64];
-            snprintf(d2, sizeof d2, "%sdelta %" PRId64,
-                     detail[0] ? "; " : "", (int64_t)arg);
-            strncat(detail, d2, sizeof detail - strlen(detail) - 1);
-        }
-        if (shown < 32) {
-            shown++;
-            rb_printf(&b, "  %-6s %s", thread_name(r, i, a), what);
-            if (s->cpu >= 0)
-                rb_printf(&b, " (cpu %d)", s->cpu);
-            rb_printf(&b, ": %" PRIu64 " operations done%s%s\n", ok,
-                      detail[0] ? "; " : "", detail);
-        }
-    }
-    if (shown < nstuck + nretry + nother)
-        rb_printf(&b, "  ... and %d more\n", nstuck + nretry + nother - shown);
+    tally n = {0};
+    for (int i = 0; i <= r->nthreads; i++)
+        describe_thread(&b, r, i, calls_then[i], &n);
+    if (n.shown < n.stuck + n.retry + n.other)
+        rb_printf(&b, "  ... and %d more\n",
+                  n.stuck + n.retry + n.other - n.shown);
     rb_printf(&b, "  threads: %d stuck inside an operation, %d retrying "
               "without success, %d at a round barrier, %d finished, %d "
-              "elsewhere\n", nstuck, nretry, nbarrier, ndone, nother);
+              "elsewhere\n", n.stuck, n.retry, n.barrier, n.done, n.other);
     describe_structure(&b, r);
     rb_printf(&b, "conc-stress: STALL: exit 3\n");
     if (wd_json && b.p)
@@ -253,20 +263,20 @@ static void *watchdog_main(void *arg)
     static uint64_t calls_then[STRESS_MAX_THREADS + 1];
     run *seen = NULL;
     uint64_t last_sum = 0;
-    double last_change = stress_now();
+    double last_change = h_now_s();
     for (;;) {
-        stress_sleep(0.1);
+        h_sleep_s(0.1);
         pthread_mutex_lock(&wd_lock);
         run *r = wd_run;
         if (!r || r != seen) {
             seen = r;
             last_sum = UINT64_MAX;
-            last_change = stress_now();
+            last_change = h_now_s();
             pthread_mutex_unlock(&wd_lock);
             continue;
         }
         if (!atomic_load_explicit(&r->go, memory_order_relaxed)) {
-            last_change = stress_now();
+            last_change = h_now_s();
             pthread_mutex_unlock(&wd_lock);
             continue;
         }
@@ -274,7 +284,7 @@ static void *watchdog_main(void *arg)
                                             memory_order_relaxed);
         for (int i = 0; i <= r->nthreads; i++)
             sum += atomic_load_explicit(&r->slots[i].ok, memory_order_relaxed);
-        double now = stress_now();
+        double now = h_now_s();
         if (sum != last_sum) {
             last_sum = sum;
             last_change = now;

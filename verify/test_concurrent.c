@@ -5,8 +5,9 @@
  * Containers: P producers and C consumers (1x1, 2x2, 4x4, 1x4, 4x1: 8
  * threads oversubscribe a 2-core machine on purpose) over capacities 1, 2, 3
  * and 64, item by item and in batches, plus threads that both push and pop.
- * Each item encodes (producer id, sequence) in its bits; producer 0's first
- * item is NULL, a real item like any other.  Before pushing, the producer
+ * Each item encodes (producer id, sequence, check word) in its bits
+ * (harness/codec.h), XOR'ed with a key that makes producer 0's first item
+ * NULL, a real item like any other.  Before pushing, the producer
  * writes a check word for the item into a plain (non-atomic) array; the
  * consumer reads it after popping, so a push that does not happen-before its
  * pop is a data race ThreadSanitizer reports (and a stale value here).  At
@@ -40,9 +41,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "broken.h"
+#include "codec.h"
+#include "ledger.h"
+#include "order.h"
+#include "counter_check.h"
 #include "registry.h"
 #include "tap.h"
 #include "testutil.h"
@@ -73,13 +77,6 @@ static size_t scaled(double n, size_t min)
 {
     double v = n * g_scale;
     return v < (double)min ? min : (size_t)v;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static void *xmalloc(size_t n)
@@ -237,17 +234,18 @@ static void log_item(worker *w, void *it)
 /* ------------------------------------------------------------------------ */
 /* Containers: items, payload check words                                   */
 
-#define SEQ_BITS 40
-#define SEQ_MASK (((uintptr_t)1 << SEQ_BITS) - 1)
+/* The key that makes item (0, 0) the NULL pointer. */
+#define ITEM_KEY h_item_encode(0, 0)
 
 static void *encode(int p, size_t seq)
 {
-    return (void *)(((uintptr_t)p << SEQ_BITS) | (uintptr_t)seq);
+    return h_item_ptr((uint64_t)p, seq, ITEM_KEY);
 }
 
-static uint32_t check_word(uintptr_t v)
+/* What the producer writes, non-atomically, for its item before the push. */
+static uint32_t payload_word(uintptr_t p, uintptr_t seq)
 {
-    return (uint32_t)((v * 0x9E3779B97F4A7C15ull) >> 32) | 1u; /* never 0 */
+    return (uint32_t)(h_mix64(h_item_encode(p, seq)) >> 32) | 1u; /* never 0 */
 }
 
 typedef struct scenario {
@@ -274,17 +272,17 @@ typedef struct scenario {
 static void consume(worker *w, void *it)
 {
     scenario *sc = w->sc;
-    uintptr_t v = (uintptr_t)it;
-    uintptr_t p = v >> SEQ_BITS, seq = v & SEQ_MASK;
-    if (p < (uintptr_t)sc->P && seq < sc->per_producer &&
-        sc->payload[p][seq] != check_word(v))
+    uintptr_t v = h_item_of(it, ITEM_KEY);
+    uintptr_t p = (uintptr_t)h_item_producer(v), seq = (uintptr_t)h_item_seq(v);
+    if (h_item_valid(v) && p < (uintptr_t)sc->P && seq < sc->per_producer &&
+        sc->payload[p][seq] != payload_word(p, seq))
         w->bad_payload++;
     log_item(w, it);
 }
 
 static void publish(scenario *sc, int p, size_t seq)
 {
-    sc->payload[p][seq] = check_word((uintptr_t)encode(p, seq));
+    sc->payload[p][seq] = payload_word((uintptr_t)p, seq);
 }
 
 static void *producer_main(void *arg)
@@ -438,7 +436,45 @@ static void *mixed_main(void *arg)
     return NULL;
 }
 
-/* Every logged item exactly once, nothing invented, order per producer. */
+/* What check_logs found: counts, and the first of each kind said. */
+typedef struct log_check {
+    const char *name;
+    size_t invented, dups, missing;
+} log_check;
+
+static const char *log_name(void *arg, int who, char buf[32])
+{
+    (void)arg;
+    snprintf(buf, 32, "log %d", who);
+    return buf;
+}
+
+static const char *producer_name(void *arg, int who, char buf[32])
+{
+    (void)arg;
+    snprintf(buf, 32, "producer %d", who);
+    return buf;
+}
+
+/* The ledger's findings (harness/ledger.h). */
+static void log_sink(void *arg, const h_ledger_event *ev)
+{
+    log_check *lc = arg;
+    char what[200], pn[32];
+    size_t *n = h_ledger_kind_of(ev) == H_LEDGER_DUPLICATE ? &lc->dups
+                : h_ledger_kind_of(ev) == H_LEDGER_MISSING ? &lc->missing
+                                                           : &lc->invented;
+    if ((*n)++ == 0)
+        check(0, "%s: producer %d's item %" PRIu64 ": %s", lc->name,
+              ev->producer, ev->seq,
+              h_ledger_describe(ev, log_name, NULL,
+                                producer_name(NULL, ev->producer, pn), what,
+                                sizeof what));
+}
+
+/* Every logged item exactly once (harness/ledger.h: one ledger per
+ * producer, with room for all its items), nothing invented, order per
+ * producer in every log (harness/order.h). */
 static void check_logs(scenario *sc, worker *logs, int nlogs, bool fifo)
 {
     size_t total = (size_t)sc->P * sc->per_producer;
@@ -447,13 +483,18 @@ static void check_logs(scenario *sc, worker *logs, int nlogs, bool fifo)
         for (int p = 0; p < sc->P; p++)
             total += sc->ok_count[p];
     }
-    uint8_t **seen = xmalloc(sizeof(uint8_t *) * (size_t)sc->P);
-    size_t invented = 0, dups = 0, missing = 0, order = 0, got = 0;
+    log_check lc = {sc->name, 0, 0, 0};
+    size_t order = 0, got = 0;
     size_t bad_status = 0, bad_payload = 0, bad_batch = 0, overflow = 0;
     int last_bad = 0;
+    h_ledger *led = xmalloc(sizeof(h_ledger) * (size_t)sc->P);
     for (int p = 0; p < sc->P; p++)
-        seen[p] = xmalloc(sc->per_producer);
-    size_t *last = xmalloc(sizeof(size_t) * (size_t)sc->P);
+        if (h_ledger_init(&led[p], p, h_ledger_window_for(sc->per_producer),
+                          0, log_sink, &lc) != 0)
+            bail_out("out of memory (ledger of %zu)", sc->per_producer);
+    h_fifo seen;
+    if (h_fifo_init(&seen, (size_t)sc->P) != 0)
+        bail_out("out of memory");
     for (int l = 0; l < nlogs; l++) {
         worker *w = &logs[l];
         bad_status += w->bad_status;
@@ -462,52 +503,48 @@ static void check_logs(scenario *sc, worker *logs, int nlogs, bool fifo)
         overflow += w->log_overflow;
         if (w->bad_status)
             last_bad = w->last_bad;
-        for (int p = 0; p < sc->P; p++)
-            last[p] = SIZE_MAX;
+        memset(seen.last, 0, sizeof(uint64_t) * (size_t)sc->P);
         for (size_t i = 0; i < w->nlog; i++) {
-            uintptr_t v = w->log[i];
-            uintptr_t p = v >> SEQ_BITS, seq = v & SEQ_MASK;
+            uintptr_t v = h_item_of((void *)w->log[i], ITEM_KEY);
+            uint64_t p = h_item_producer(v), seq = h_item_seq(v), prev;
             got++;
-            if (p >= (uintptr_t)sc->P || seq >= sc->per_producer ||
-                (sc->ok_count && seq >= sc->ok_count[p])) {
-                if (invented++ == 0)
-                    check(0, "%s: invented item %#" PRIxPTR, sc->name, v);
+            if (!h_item_valid(v) || p >= (uint64_t)sc->P ||
+                seq >= sc->per_producer) {
+                if (lc.invented++ == 0)
+                    check(0, "%s: invented item %#" PRIxPTR, sc->name,
+                          w->log[i]);
                 continue;
             }
-            if (seen[p][seq]++ == 1)
-                dups++;
-            if (fifo && last[p] != SIZE_MAX && seq <= last[p]) {
-                if (order++ == 0)
-                    check(0, "%s: log %d saw producer %u's item %" PRIuPTR
-                          " after item %zu", sc->name, l, (unsigned)p, seq,
-                          last[p]);
-            }
-            last[p] = seq;
+            h_ledger_record(&led[p], seq, l);
+            if (fifo && !h_fifo_next(&seen, p, seq, &prev) && order++ == 0)
+                check(0, "%s: log %d saw producer %u's item %" PRIu64
+                      " after item %" PRIu64, sc->name, l, (unsigned)p, seq,
+                      prev);
         }
     }
-    for (int p = 0; p < sc->P; p++)
-        for (size_t s = 0; s < (sc->ok_count ? sc->ok_count[p] : sc->per_producer); s++)
-            if (!seen[p][s] && missing++ == 0)
-                check(0, "%s: producer %d's item %zu never popped", sc->name,
-                      p, s);
+    for (int p = 0; p < sc->P; p++) {
+        h_ledger_final(&led[p], sc->ok_count ? sc->ok_count[p]
+                                             : sc->per_producer,
+                       sc->per_producer, NULL, NULL);
+        h_ledger_fini(&led[p]);
+    }
     check(bad_status == 0, "%s: %zu unexpected statuses (last %s)", sc->name,
           bad_status, sname(last_bad));
     check(bad_batch == 0, "%s: %zu batches with inconsistent counts",
           sc->name, bad_batch);
     check(overflow == 0, "%s: %zu more pops than items were pushed",
           sc->name, overflow);
-    check(got == total && missing == 0 && dups == 0 && invented == 0,
+    check(got == total && lc.missing == 0 && lc.dups == 0 && lc.invented == 0,
           "%s: %zu items pushed, %zu popped: %zu missing, %zu duplicated, "
-          "%zu invented", sc->name, total, got, missing, dups, invented);
+          "%zu invented", sc->name, total, got, lc.missing, lc.dups,
+          lc.invented);
     check(order == 0, "%s: %zu per-producer order violations", sc->name,
           order);
     check(bad_payload == 0,
           "%s: %zu popped items whose producer's write was not visible",
           sc->name, bad_payload);
-    for (int p = 0; p < sc->P; p++)
-        free(seen[p]);
-    free(seen);
-    free(last);
+    h_fifo_fini(&seen);
+    free(led);
 }
 
 static void check_empty(scenario *sc)
@@ -976,10 +1013,23 @@ static int64_t wrap64(uint64_t u)
     return v;
 }
 
-static int cmp_i64(const void *a, const void *b)
+typedef struct prev_check {
+    const char *name;
+    size_t bad_inc, mismatch;
+} prev_check;
+
+static void prev_sink(void *arg, const h_prev_event *ev)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
+    prev_check *pc = arg;
+    if (ev->what == H_PREV_ORDER) {
+        pc->bad_inc++;
+        return;
+    }
+    if (pc->mismatch++ == 0)
+        check(0, "%s: previous total %" PRId64 " %s", pc->name, ev->value,
+              ev->what == H_PREV_OUTSIDE ? "is outside 0..T*K-1"
+              : ev->what == H_PREV_TWICE ? "was returned twice"
+                                         : "was never returned");
 }
 
 static void test_counter_sum(const reg_entry *e, size_t shards, int T, int mode)
@@ -1018,25 +1068,25 @@ static void test_counter_sum(const reg_entry *e, size_t shards, int T, int mode)
           "%s: final read %s %" PRId64 ", expected %" PRId64, name, sname(st),
           v, wrap64(expect));
     if (mode == 1) {
-        size_t n = (size_t)T * run.k, bad_inc = 0, m = 0, mismatch = 0;
-        int64_t *all = xmalloc(sizeof(int64_t) * n);
+        /* harness/counter_check.h: the previous totals of the T*K adds of 1
+         * are exactly 0..T*K-1, increasing in each thread. */
+        size_t n = (size_t)T * run.k, m = 0;
+        prev_check pc = {name, 0, 0};
+        h_adds *adds = xmalloc(sizeof(h_adds) * (size_t)T);
         for (int i = 0; i < T; i++) {
-            for (size_t j = 0; j < w[i].nprevs; j++) {
-                if (j > 0 && w[i].prevs[j] <= w[i].prevs[j - 1])
-                    bad_inc++;
-                all[m++] = w[i].prevs[j];
-            }
+            adds[i] = (h_adds){w[i].prevs, NULL, w[i].nprevs};
+            m += w[i].nprevs;
         }
-        qsort(all, m, sizeof all[0], cmp_i64);
-        for (size_t j = 0; j < m; j++)
-            if (all[j] != (int64_t)j && mismatch++ == 0)
-                check(0, "%s: sorted prevs: [%zu] = %" PRId64, name, j, all[j]);
-        check(m == n && mismatch == 0,
+        h_prevs scratch = {0};
+        if (h_prevs_check(&scratch, adds, T, 0, prev_sink, &pc) == SIZE_MAX)
+            bail_out("out of memory (checking %zu previous totals)", m);
+        h_prevs_fini(&scratch);
+        check(m == n && pc.mismatch == 0,
               "%s: the %zu previous totals are not exactly 0..%zu", name, m,
               n - 1);
-        check(bad_inc == 0, "%s: %zu times a thread's prev did not increase",
-              name, bad_inc);
-        free(all);
+        check(pc.bad_inc == 0, "%s: %zu times a thread's prev did not increase",
+              name, pc.bad_inc);
+        free(adds);
     }
     check_group("%s: final total exact%s", name,
                 mode == 1 ? ", previous totals exactly 0..T*K-1" : "");
@@ -1179,7 +1229,7 @@ static void *worker_main(void *arg)
 
 /* ------------------------------------------------------------------------ */
 
-/* The deliberately broken queue (verify/broken.c): drops and duplicates
+/* The deliberately broken queue (harness/broken.c): drops and duplicates
  * items.  Every scenario must fail its checks. */
 static int run_broken(void)
 {

@@ -1199,7 +1199,7 @@ static void test_two_mappings_counter(const reg_entry *e, size_t shards)
 
 /* ------------------------------------------------------------------------ */
 
-/* The deliberately broken queue (verify/broken.c) must fail the model
+/* The deliberately broken queue (harness/broken.c) must fail the model
  * comparisons. */
 static int run_broken(void)
 {

@@ -407,8 +407,7 @@ static void t_death_random(void)
                 c = make(100);
             }
         }
-        struct timespec ts = {0, (long)(rng_next(&s) % 3000000)};
-        nanosleep(&ts, NULL);
+        h_sleep_s((double)(rng_next(&s) % 3000000) * 1e-9);
         kill(pid, SIGKILL);
         child_status(pid);
         /* The child may have cycled messages 1, 2 and x through the ring in

@@ -1,6 +1,7 @@
 /*
  * testutil.h - small helpers shared by conc's tests (verify/) and fuzz
- * targets (fuzz/).  Self-contained: no TAP here (that is tap.h).
+ * targets (fuzz/).  No TAP here (that is tap.h); time comes from the
+ * harness library (harness/sys.h).
  *
  *   status_name(st, unknown)  the name of a conc_status ("OK", "EMPTY", ...),
  *                             or `unknown` for any other value.
@@ -16,8 +17,10 @@
  *                             times `verify` in the verify build; *why
  *                             names the build and *user the env value
  *                             (either may be NULL).
- *   now_ns()                  CLOCK_MONOTONIC in nanoseconds.
- *   sleep_ms(ms)              sleep about ms milliseconds.
+ *   now_ns(), now_s()         CLOCK_MONOTONIC in nanoseconds, in seconds
+ *                             (harness/sys.h: h_now_ns, h_now_s).
+ *   sleep_ms(ms)              sleep ms milliseconds, not cut short by a
+ *                             signal (harness/sys.h: h_sleep_ms).
  *   selected(name)            whether the registry entry `name` is to be
  *                             tested: CONC_TEST_ONLY=ring,stack runs only the
  *                             named entries (unset or empty: all).
@@ -28,9 +31,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <conc/conc.h>
+
+#include "sys.h"
 
 #if defined(__SANITIZE_THREAD__)
 #define TEST_TSAN 1
@@ -104,18 +108,9 @@ static inline double test_scale(double tsan, double asan, double verify,
     return u * mode;
 }
 
-static inline uint64_t now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-static inline void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
+static inline uint64_t now_ns(void) { return h_now_ns(); }
+static inline double now_s(void) { return h_now_s(); }
+static inline void sleep_ms(long ms) { h_sleep_ms(ms); }
 
 static inline int selected(const char *name)
 {

@@ -1,16 +1,16 @@
 /*
  * broken.h - a deliberately broken queue, for showing that checkers fail.
  *
- * Only in verify/ (linked into harnesses), never in the library, never
- * installed, and never in conc_registry[]: harnesses reach it by name
+ * Only in the harness library (harness/), never in the library, never
+ * installed, and never in conc_registry[]: drivers reach it by name
  * ("broken") through conc_registry_broken.  It is conc_mutexq with two faults
  * counted across all threads: every `period`-th push reports CONC_OK but
  * drops its item, and every `period`-th pop (offset by period/2) returns its
  * item but leaves it in the queue, so it is popped twice.  A checker that
  * passes it has a hole.
  */
-#ifndef CONC_VERIFY_BROKEN_H
-#define CONC_VERIFY_BROKEN_H
+#ifndef CONC_HARNESS_BROKEN_H
+#define CONC_HARNESS_BROKEN_H
 
 #include "registry.h"
 

@@ -1,13 +1,14 @@
 /*
  * registry.h - every conc structure, listed once.
  *
- * Unit tests, conc-bench, and later conc-stress and the fuzzers iterate over
- * conc_registry[] and drive each structure through this small operations
- * table, which calls only the public API.  Adding a structure is one entry in
- * registry.c (plus its sequential specification, the `kind`).
+ * Every driver (the tests in verify/, conc-stress, the fuzz targets,
+ * conc-bench) iterates over conc_registry[] and drives each structure
+ * through this small operations table, which calls only the public API.
+ * Adding a structure is one entry in registry.c (plus its sequential
+ * specification, the `kind`).  Part of the harness library (harness/).
  */
-#ifndef CONC_VERIFY_REGISTRY_H
-#define CONC_VERIFY_REGISTRY_H
+#ifndef CONC_HARNESS_REGISTRY_H
+#define CONC_HARNESS_REGISTRY_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -83,4 +84,4 @@ const reg_entry *conc_registry_find(const char *name);
 }
 #endif
 
-#endif /* CONC_VERIFY_REGISTRY_H */
+#endif /* CONC_HARNESS_REGISTRY_H */

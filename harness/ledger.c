@@ -1,18 +1,18 @@
 /*
- * ledger.c - exactly-once accounting for hours of items in bounded memory.
+ * ledger.c - exactly-once accounting for hours of items in bounded memory
+ * (ledger.h).
  *
- * Each producer p owns a ledger: a window of W slots (W a power of two) and
- * a small "late set".  Seq s of producer p maps to slot index(s) (s mod W,
- * with the bits shuffled so that consecutive seqs land on different cache
- * lines) and is recorded there as its lap tag, s / W + 1, plus the id of the
- * thread that popped it.  `floor` is the producer's own: every seq below it
- * is settled.
+ * Each producer owns a ledger: a window of W slots (W a power of two) and a
+ * small "late set".  Seq s maps to slot index(s) (s mod W, with the bits
+ * shuffled so that consecutive seqs land on different cache lines) and is
+ * recorded there as its lap tag, s / W + 1, plus the id of the thread that
+ * popped it.  `floor` is the producer's own: every seq below it is settled.
  *
- *   record (a consumer, after popping s):  CAS the slot from 0 to s's tag.
+ *   record (a popper, after popping s):  CAS the slot from 0 to s's tag.
  *   settle (the producer, before pushing s + W - 1 or more): for f = floor,
  *     if the slot holds f's tag, clear it (f was popped exactly once so far);
  *     if it is empty, f has not been popped yet (still inside the structure,
- *     or in a consumer's hands, or lost): put f in the late set.
+ *     or in a popper's hands, or lost): put f in the late set.
  *     Then floor++.
  *
  * A recording that finds its slot occupied goes to the slow path, under the
@@ -25,10 +25,10 @@
  *   - it holds a newer tag: s's own turn has passed: s in the late set means
  *     late (fine), else s was popped twice.
  * The producer's settle takes the same slow path when the slot holds
- * anything but f's tag.  After the final drain, ledger_final() settles
+ * anything but f's tag.  After the final drain, h_ledger_final() settles
  * everything up to the number of items pushed, resolves what is left in the
  * slots (late recordings, second pops, and items never pushed or whose push
- * reported CONC_FULL) and reports every seq still in the late set as lost.
+ * was refused) and reports every seq still in the late set as lost.
  *
  * Why it is exact: a seq is pushed only after the producer made room for it
  * (s < floor + W at the time), so a recorded s that passed the "push had
@@ -43,17 +43,18 @@
  * which the headers promise; a structure that breaks it is reported, though
  * perhaps under another name.)
  *
- * Memory: W * 8 bytes per producer, plus 8 bytes per late item.  Items stay
- * late only while they sit in the structure (at most its capacity, e.g. the
- * bottom of a stack) or in a consumer's hands; more than run->late_limit late
- * items per producer means items are being lost, and the run stops early.
+ * Memory: W * 8 bytes, plus 8 bytes per late item.  Items stay late only
+ * while they sit in the structure (at most its capacity, e.g. the bottom of
+ * a stack) or in a popper's hands; more than late_limit late items means
+ * items are being lost, and h_ledger_make_room says so.
  */
+#include "ledger.h"
+
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include "stress.h"
 
 #define TAG_MASK 0xFFFFFFFFull
 
@@ -80,9 +81,20 @@ static inline int slot_tid(uint64_t v)
     return (int)(v >> 32) - 1;
 }
 
-int ledger_init(ledger *l, size_t window)
+size_t h_ledger_window_for(uint64_t n)
+{
+    size_t w = 8;
+    while (w < n && w < ((size_t)1 << 40))
+        w <<= 1;
+    return w;
+}
+
+int h_ledger_init(h_ledger *l, int producer, size_t window, size_t late_limit,
+                  h_ledger_sink sink, void *sink_arg)
 {
     memset(l, 0, sizeof *l);
+    if (window < 8 || (window & (window - 1)))
+        return -1;
     l->slot = calloc(window, sizeof *l->slot);
     if (!l->slot)
         return -1;
@@ -93,10 +105,17 @@ int ledger_init(ledger *l, size_t window)
         l->slot = NULL;
         return -1;
     }
+    l->window = window;
+    while (((size_t)1 << l->shift) < window)
+        l->shift++;
+    l->late_limit = late_limit;
+    l->producer = producer;
+    l->sink = sink;
+    l->sink_arg = sink_arg;
     return 0;
 }
 
-void ledger_fini(ledger *l)
+void h_ledger_fini(h_ledger *l)
 {
     if (!l->slot)
         return;
@@ -106,19 +125,33 @@ void ledger_fini(ledger *l)
     memset(l, 0, sizeof *l);
 }
 
+size_t h_ledger_late_max(const h_ledger *l)
+{
+    return l->late_max;
+}
+
+static void report(h_ledger *l, int what, uint64_t seq, int by, int by2,
+                   uint64_t other)
+{
+    h_ledger_event ev = {what, l->producer, seq, by, by2, other};
+    if (l->sink)
+        l->sink(l->sink_arg, &ev);
+}
+
 /* ---- the late set: seqs appended in increasing order (the floor only
  * grows), removed anywhere; an entry is seq << 1 | removed. ---- */
 
-static STRESS_NORETURN void out_of_memory(void)
+static _Noreturn void out_of_memory(void)
 {
     static const char msg[] =
-        "conc-stress: out of memory for the late set; giving up\n";
+        "ledger: out of memory for the late set; giving up\n";
     ssize_t w = write(2, msg, sizeof msg - 1);
     (void)w;
-    _exit(EXIT_CANNOT_RUN);
+    _exit(4);
 }
 
-static void late_add(run *r, ledger *l, uint64_t s)
+/* Under the lock.  True if more items are now late than late_limit. */
+static bool late_add(h_ledger *l, uint64_t s)
 {
     if (l->late_len == l->late_cap) {
         /* Drop removed entries first; grow only if that frees too little. */
@@ -141,12 +174,10 @@ static void late_add(run *r, ledger *l, uint64_t s)
     l->late_live++;
     if (l->late_live > l->late_max)
         l->late_max = l->late_live;
-    if (l->late_live > r->late_limit &&
-        !atomic_exchange_explicit(&r->early_stop, 1, memory_order_relaxed))
-        atomic_store_explicit(&r->stop, 1, memory_order_relaxed);
+    return l->late_limit && l->late_live > l->late_limit;
 }
 
-static bool late_remove(ledger *l, uint64_t s)
+static bool late_remove(h_ledger *l, uint64_t s)
 {
     size_t lo = l->late_head, hi = l->late_len;
     while (lo < hi) {
@@ -169,24 +200,19 @@ static bool late_remove(ledger *l, uint64_t s)
 }
 
 /* A recording of s' found after s' had been settled (under the lock). */
-static void settle_stale(run *r, int p, ledger *l, uint64_t s, int tid)
+static void settle_stale(h_ledger *l, uint64_t s, int by)
 {
-    char a[16];
     if (late_remove(l, s))
         return; /* it was merely late */
-    violation(r, V_DUPLICATE, p, s,
-              "popped again (by %s) after it had already been popped and "
-              "accounted for",
-              thread_name(r, tid, a));
+    report(l, H_LEDGER_POPPED_AGAIN, s, by, -1, 0);
 }
 
-void ledger_record(run *r, int p, uint64_t s, int tid)
+void h_ledger_record(h_ledger *l, uint64_t s, int by)
 {
-    ledger *l = &r->prod[p].led;
-    unsigned shift = r->window_shift;
+    unsigned shift = l->shift;
     size_t i = slot_index(shift, s);
     uint64_t tag = slot_tag(shift, s);
-    uint64_t val = tag | ((uint64_t)(tid + 1) << 32);
+    uint64_t val = tag | ((uint64_t)(by + 1) << 32);
     uint64_t exp = 0;
     /* Relaxed is enough: the only data is the slot itself, and the
      * producer's clearing of this slot happens-before our CAS through the
@@ -195,7 +221,6 @@ void ledger_record(run *r, int p, uint64_t s, int tid)
                                                 memory_order_relaxed,
                                                 memory_order_relaxed))
         return;
-    char a[16], b[16];
     pthread_mutex_lock(&l->lock);
     for (;;) {
         uint64_t v = atomic_load_explicit(&l->slot[i], memory_order_relaxed);
@@ -208,13 +233,10 @@ void ledger_record(run *r, int p, uint64_t s, int tid)
         }
         uint64_t vt = v & TAG_MASK;
         if (vt == tag) {
-            if (slot_tid(v) == tid)
-                violation(r, V_DUPLICATE, p, s, "popped twice by %s",
-                          thread_name(r, tid, a));
+            if (slot_tid(v) == by)
+                report(l, H_LEDGER_POPPED_TWICE, s, by, -1, 0);
             else
-                violation(r, V_DUPLICATE, p, s, "popped by %s and by %s",
-                          thread_name(r, slot_tid(v), a),
-                          thread_name(r, tid, b));
+                report(l, H_LEDGER_POPPED_BY_TWO, s, by, slot_tid(v), 0);
             break;
         }
         if (vt < tag) {
@@ -222,37 +244,41 @@ void ledger_record(run *r, int p, uint64_t s, int tid)
                     &l->slot[i], &v, val, memory_order_relaxed,
                     memory_order_relaxed))
                 continue;
-            settle_stale(r, p, l, slot_seq(shift, i, vt), slot_tid(v));
+            settle_stale(l, slot_seq(shift, i, vt), slot_tid(v));
             break;
         }
         /* A newer seq holds the slot: s's turn has passed. */
-        settle_stale(r, p, l, s, tid);
+        settle_stale(l, s, by);
         break;
     }
     pthread_mutex_unlock(&l->lock);
 }
 
-/* Settle f == l->floor (the producer, or the main thread at the end). */
-static void settle_one(run *r, int p, ledger *l)
+/* Settle f == l->floor (the producer, or the caller of h_ledger_final).  A
+ * refused f is not expected to be popped: a recording of it is invented,
+ * its absence is no loss.  True if more items are now late than the
+ * limit. */
+static bool settle_one(h_ledger *l, bool refused)
 {
-    unsigned shift = r->window_shift;
+    bool over = false;
+    unsigned shift = l->shift;
     uint64_t f = l->floor;
     size_t i = slot_index(shift, f);
     uint64_t tag = slot_tag(shift, f);
     uint64_t v = atomic_load_explicit(&l->slot[i], memory_order_relaxed);
-    if ((v & TAG_MASK) == tag &&
+    if (!refused && (v & TAG_MASK) == tag &&
         atomic_compare_exchange_strong_explicit(&l->slot[i], &v, 0,
                                                 memory_order_relaxed,
                                                 memory_order_relaxed)) {
         l->floor = f + 1;
-        return;
+        return false;
     }
-    char a[16];
     pthread_mutex_lock(&l->lock);
     for (;;) {
         v = atomic_load_explicit(&l->slot[i], memory_order_relaxed);
         if (v == 0) {
-            late_add(r, l, f); /* not popped yet, or lost */
+            if (!refused)
+                over = late_add(l, f); /* not popped yet, or lost */
             break;
         }
         uint64_t vt = v & TAG_MASK;
@@ -260,67 +286,116 @@ static void settle_one(run *r, int p, ledger *l)
                                                      memory_order_relaxed,
                                                      memory_order_relaxed))
             continue;
-        if (vt == tag)
+        if (vt == tag) {
+            if (refused)
+                report(l, H_LEDGER_REFUSED, f, slot_tid(v), -1, 0);
             break; /* recorded while we took the lock */
-        if (vt < tag) {
-            settle_stale(r, p, l, slot_seq(shift, i, vt), slot_tid(v));
-        } else {
-            uint64_t s2 = slot_seq(shift, i, vt);
-            violation(r, V_INVENTED, p, s2,
-                      "popped by %s before its push began (seq %" PRIu64
-                      " was not yet settled)",
-                      thread_name(r, slot_tid(v), a), f);
         }
-        late_add(r, l, f);
+        if (vt < tag)
+            settle_stale(l, slot_seq(shift, i, vt), slot_tid(v));
+        else
+            report(l, H_LEDGER_BEFORE_PUSH, slot_seq(shift, i, vt),
+                   slot_tid(v), -1, f);
+        if (!refused)
+            over = late_add(l, f);
         break;
     }
     pthread_mutex_unlock(&l->lock);
     l->floor = f + 1;
+    return over;
 }
 
-void ledger_make_room(run *r, int p, uint64_t upto)
+bool h_ledger_make_room(h_ledger *l, uint64_t upto)
 {
-    ledger *l = &r->prod[p].led;
-    uint64_t w = r->window;
-    if (upto <= l->floor + w)
-        return;
-    /* Settle a quarter window more than needed, so this runs rarely; what is
-     * settled stays at least W/2 behind the next seq to push. */
-    uint64_t target = upto - w + w / 4;
-    while (l->floor < target)
-        settle_one(r, p, l);
+    uint64_t w = l->window;
+    bool over = false;
+    if (upto > l->floor + w) {
+        /* Settle a quarter window more than needed, so this runs rarely;
+         * what is settled stays at least W/2 behind the next seq to push. */
+        uint64_t target = upto - w + w / 4;
+        while (l->floor < target)
+            over |= settle_one(l, false);
+    }
+    return !over;
 }
 
-void ledger_final(run *r, int p, uint64_t pushed, uint64_t started)
+void h_ledger_final(h_ledger *l, uint64_t pushed, uint64_t started,
+                    bool (*refused)(void *arg, uint64_t seq), void *arg)
 {
-    ledger *l = &r->prod[p].led;
-    unsigned shift = r->window_shift;
-    char a[16];
+    unsigned shift = l->shift;
     while (l->floor < pushed)
-        settle_one(r, p, l);
+        settle_one(l, refused && refused(arg, l->floor));
     /* Every recording left in a slot is now stale: late, a second pop, or
      * an item that was never pushed. */
     pthread_mutex_lock(&l->lock);
-    for (size_t i = 0; i < r->window; i++) {
+    for (size_t i = 0; i < l->window; i++) {
         uint64_t v = atomic_exchange_explicit(&l->slot[i], 0,
                                               memory_order_relaxed);
         if (!v)
             continue;
         uint64_t s = slot_seq(shift, i, v & TAG_MASK);
         if (s >= pushed)
-            violation(r, V_INVENTED, p, s,
-                      s < started
-                          ? "popped by %s, though its push reported CONC_FULL"
-                          : "popped by %s, never pushed",
-                      thread_name(r, slot_tid(v), a));
+            report(l, s < started ? H_LEDGER_REFUSED : H_LEDGER_NEVER_PUSHED,
+                   s, slot_tid(v), -1, 0);
         else
-            settle_stale(r, p, l, s, slot_tid(v));
+            settle_stale(l, s, slot_tid(v));
     }
     for (size_t k = l->late_head; k < l->late_len; k++)
         if (!(l->late[k] & 1))
-            violation(r, V_LOST, p, l->late[k] >> 1,
-                      "pushed by %s (push returned CONC_OK), never popped",
-                      thread_name(r, p, a));
+            report(l, H_LEDGER_LOST, l->late[k] >> 1, -1, -1, 0);
     l->late_head = l->late_len = l->late_live = 0;
     pthread_mutex_unlock(&l->lock);
+}
+
+int h_ledger_kind_of(const h_ledger_event *ev)
+{
+    switch (ev->what) {
+    case H_LEDGER_POPPED_TWICE:
+    case H_LEDGER_POPPED_BY_TWO:
+    case H_LEDGER_POPPED_AGAIN:
+        return H_LEDGER_DUPLICATE;
+    case H_LEDGER_LOST:
+        return H_LEDGER_MISSING;
+    default:
+        return H_LEDGER_INVENTED;
+    }
+}
+
+const char *h_ledger_describe(const h_ledger_event *ev, h_ledger_namer name,
+                              void *arg, const char *producer_name,
+                              char *buf, size_t n)
+{
+    char a[32], b[32], pn[32];
+    const char *by = name(arg, ev->by, a);
+    switch (ev->what) {
+    case H_LEDGER_POPPED_TWICE:
+        snprintf(buf, n, "popped twice by %s", by);
+        break;
+    case H_LEDGER_POPPED_BY_TWO:
+        snprintf(buf, n, "popped by %s and by %s", name(arg, ev->by2, b), by);
+        break;
+    case H_LEDGER_POPPED_AGAIN:
+        snprintf(buf, n,
+                 "popped again (by %s) after it had already been popped and "
+                 "accounted for", by);
+        break;
+    case H_LEDGER_BEFORE_PUSH:
+        snprintf(buf, n,
+                 "popped by %s before its push began (seq %" PRIu64
+                 " was not yet settled)", by, ev->other);
+        break;
+    case H_LEDGER_REFUSED:
+        snprintf(buf, n, "popped by %s, though its push was refused "
+                 "(CONC_FULL or CONC_CLOSED)", by);
+        break;
+    case H_LEDGER_NEVER_PUSHED:
+        snprintf(buf, n, "popped by %s, never pushed", by);
+        break;
+    default:
+        snprintf(buf, n, "pushed by %s (push returned CONC_OK), never popped",
+                 producer_name ? producer_name
+                               : name(arg, ev->producer, pn));
+        break;
+    }
+    return buf;
 }
