@@ -38,6 +38,8 @@
 
 #include <conc/shm.h>
 
+#include "sys.h"
+
 #define WARMUP 200u
 /* How long either side waits before it calls the run failed. */
 #define LAT_TIMEOUT_NS (10ull * 1000000000ull)
@@ -47,13 +49,6 @@ typedef struct lat_msg {
     uint64_t stamp;
     uint64_t seq;
 } lat_msg;
-
-static uint64_t now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
 
 static void sleep_ns(uint64_t ns)
 {
@@ -102,7 +97,7 @@ static void *thr_consumer(void *arg)
     for (; i < sh->total; i++) {
         void *item;
         int rc = sh->reg->pop_wait(sh->obj, &item, LAT_TIMEOUT_NS);
-        uint64_t t = now_ns();
+        uint64_t t = h_now_ns();
         if (rc != CONC_OK) {
             sh->bad = rc;
             break;
@@ -137,7 +132,7 @@ static void run_threads(const reg_entry *reg, const bench_lat_params *p,
     int bad = CONC_OK;
     for (size_t i = 0; i < sh.total; i++) {
         pace(p, i);
-        uint64_t stamp = now_ns();
+        uint64_t stamp = h_now_ns();
         int rc = reg->push_wait(sh.obj, (void *)(uintptr_t)stamp,
                                 LAT_TIMEOUT_NS);
         if (rc != CONC_OK) {
@@ -219,7 +214,7 @@ static void child_main(bench_lat_kind kind, conc_shmring *ring, int data_fd,
             rep.status = CONC_ESYS;
             break;
         }
-        uint64_t t = now_ns();
+        uint64_t t = h_now_ns();
         if (i >= WARMUP)
             ns[i - WARMUP] = t - m.stamp;
     }
@@ -277,7 +272,7 @@ static void run_processes(bench_lat_kind kind, const bench_lat_params *p,
     int rc = CONC_OK;
     for (size_t i = 0; i < total; i++) {
         pace(p, i);
-        lat_msg m = {.stamp = now_ns(), .seq = i};
+        lat_msg m = {.stamp = h_now_ns(), .seq = i};
         if (kind == LAT_SHMRING) {
             rc = conc_shmring_push_wait(ring, &m, LAT_TIMEOUT_NS);
             if (rc != CONC_OK) {
