@@ -1,13 +1,15 @@
 /*
- * bench.h - what the parts of conc-bench share.
+ * bench.h - the timed runs of conc-bench and what they measure.
  *
  * conc-bench measures conc's structures and their peers (Concurrency Kit,
  * liburcu, the raw fetch-and-add of the machine) in one process, one run,
  * the same workload.  conc structures are driven through the registry
- * (verify/registry.h), the peers through adapters of the same shape
- * (bench_peer_ops), so one harness (harness.c) times them all.
+ * (registry.h), the peers through adapters of the same shape
+ * (bench_peer_ops), so the same loops time them all: pair.c (pair and
+ * single-thread runs), counter.c (counters and the ceiling), latency.c,
+ * memory.c, over the run control of runctl.h.
  *
- * The peers are used here and in verify/ only, never inside the library.
+ * The peers are linked into conc-bench only, never into the library.
  */
 #ifndef CONC_BENCH_H
 #define CONC_BENCH_H
@@ -28,7 +30,7 @@ typedef enum bench_section {
 } bench_section;
 
 /*
- * A peer structure behind the shape the harness drives.
+ * A peer structure behind the shape the timed runs drive.
  *
  * create(capacity, items): a structure for a run that will carry `items`
  *   items.  Bounded peers honour `capacity`; intrusive, unbounded peers
@@ -36,8 +38,8 @@ typedef enum bench_section {
  *   before the clock starts.  NULL with errno on failure.
  * push(obj, idx, item): idx is the item's global index in [0, items), the
  *   same number never twice in a run, so an intrusive adapter can use node
- *   idx.  0 on success, nonzero when full (the harness retries).
- * pop(obj, &item): 0 on success, nonzero when empty (the harness retries).
+ *   idx.  0 on success, nonzero when full (the run retries).
+ * pop(obj, &item): 0 on success, nonzero when empty (the run retries).
  */
 typedef struct bench_peer_ops {
     const char *name;   /* row name, e.g. "ck_ring" */
@@ -124,10 +126,11 @@ void bench_counter_run(const char *label, const reg_entry *reg,
                        unsigned threads, size_t adds, size_t shards,
                        const bench_limits *lim, bench_result *res);
 
-/* `threads` threads spin for `seconds`; returns the CPU-seconds they got
- * per wall-second: about min(threads, CPUs) on an idle machine, less when
- * other work (or a CPU quota) takes the CPUs.  Figures for runs with more
- * threads than this number measure time-slicing, not contention. */
+/* `threads` threads spin for `seconds` (machine.c); returns the CPU-seconds
+ * they got per wall-second: about min(threads, CPUs) on an idle machine,
+ * less when other work (or a CPU quota) takes the CPUs.  Figures for runs
+ * with more threads than this number measure time-slicing, not
+ * contention. */
 double bench_parallelism(unsigned threads, double seconds);
 
 /* ------------------------------------------------------------------------ */

@@ -38,6 +38,8 @@
 
 #include <conc/shm.h>
 
+#include "sys.h"
+
 #define WARMUP 200u
 /* How long either side waits before it calls the run failed. */
 #define LAT_TIMEOUT_NS (10ull * 1000000000ull)
@@ -47,13 +49,6 @@ typedef struct lat_msg {
     uint64_t stamp;
     uint64_t seq;
 } lat_msg;
-
-static uint64_t now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
 
 static void sleep_ns(uint64_t ns)
 {
@@ -102,7 +97,7 @@ static void *thr_consumer(void *arg)
     for (; i < sh->total; i++) {
         void *item;
         int rc = sh->reg->pop_wait(sh->obj, &item, LAT_TIMEOUT_NS);
-        uint64_t t = now_ns();
+        uint64_t t = h_now_ns();
         if (rc != CONC_OK) {
             sh->bad = rc;
             break;
@@ -137,7 +132,7 @@ static void run_threads(const reg_entry *reg, const bench_lat_params *p,
     int bad = CONC_OK;
     for (size_t i = 0; i < sh.total; i++) {
         pace(p, i);
-        uint64_t stamp = now_ns();
+        uint64_t stamp = h_now_ns();
         int rc = reg->push_wait(sh.obj, (void *)(uintptr_t)stamp,
                                 LAT_TIMEOUT_NS);
         if (rc != CONC_OK) {
@@ -219,7 +214,7 @@ static void child_main(bench_lat_kind kind, conc_shmring *ring, int data_fd,
             rep.status = CONC_ESYS;
             break;
         }
-        uint64_t t = now_ns();
+        uint64_t t = h_now_ns();
         if (i >= WARMUP)
             ns[i - WARMUP] = t - m.stamp;
     }
@@ -231,53 +226,66 @@ static void child_main(bench_lat_kind kind, conc_shmring *ring, int data_fd,
     _exit(ok ? 0 : 1);
 }
 
-static void run_processes(bench_lat_kind kind, const bench_lat_params *p,
-                          bench_lat_run *out)
+/* The channel between the parent (producer) and the child (consumer):
+ * conc_shmring or the data pipe, and the pipe the child reports through. */
+typedef struct xproc {
+    bench_lat_kind kind;
+    conc_shmring *ring;
+    int data[2], res[2];
+} xproc;
+
+static void close_fd(int *fd)
 {
-    const char *name = kind == LAT_SHMRING ? "conc_shmring" : "pipe";
-    size_t total = p->handoffs + WARMUP;
-    conc_shmring *ring = NULL;
-    int data[2] = {-1, -1}, res[2] = {-1, -1};
-    if (kind == LAT_SHMRING) {
+    if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+}
+
+static bool xproc_open(xproc *x, bench_lat_run *out)
+{
+    if (x->kind == LAT_SHMRING) {
         conc_status st;
-        ring = conc_shmring_create(NULL, LAT_CAPACITY, sizeof(lat_msg), 0, &st);
-        if (!ring) {
+        x->ring = conc_shmring_create(NULL, LAT_CAPACITY, sizeof(lat_msg), 0,
+                                      &st);
+        if (!x->ring) {
             snprintf(out->msg, sizeof out->msg, "conc_shmring_create: %s (%s)",
                      conc_strerror(st), strerror(errno));
-            return;
+            return false;
         }
-    } else if (pipe(data) != 0) {
+    } else if (pipe(x->data) != 0) {
         snprintf(out->msg, sizeof out->msg, "pipe: %s", strerror(errno));
-        return;
+        return false;
     }
-    if (pipe(res) != 0) {
+    if (pipe(x->res) != 0) {
         snprintf(out->msg, sizeof out->msg, "pipe: %s", strerror(errno));
-        goto done;
+        return false;
     }
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(out->msg, sizeof out->msg, "fork: %s", strerror(errno));
-        goto done;
-    }
-    if (pid == 0) {
-        close(res[0]);
-        if (data[1] >= 0)
-            close(data[1]);
-        child_main(kind, ring, data[0], res[1], total, out->ns);
-    }
-    close(res[1]);
-    res[1] = -1;
-    if (data[0] >= 0) {
-        close(data[0]);
-        data[0] = -1;
-    }
+    return true;
+}
 
+static void xproc_close(xproc *x)
+{
+    for (int k = 0; k < 2; k++) {
+        close_fd(&x->data[k]);
+        close_fd(&x->res[k]);
+    }
+    if (x->ring)
+        conc_shmring_detach(x->ring);
+}
+
+/* The parent's side: pace, stamp, push.  NULL, or what failed (*rc: the
+ * push_wait status). */
+static const char *parent_send(xproc *x, const bench_lat_params *p,
+                               size_t total, int *rc_out)
+{
+    const bench_lat_kind kind = x->kind;
+    conc_shmring *ring = x->ring;
     const char *fail = NULL;
     int rc = CONC_OK;
     for (size_t i = 0; i < total; i++) {
         pace(p, i);
-        lat_msg m = {.stamp = now_ns(), .seq = i};
+        lat_msg m = {.stamp = h_now_ns(), .seq = i};
         if (kind == LAT_SHMRING) {
             rc = conc_shmring_push_wait(ring, &m, LAT_TIMEOUT_NS);
             if (rc != CONC_OK) {
@@ -285,32 +293,68 @@ static void run_processes(bench_lat_kind kind, const bench_lat_params *p,
                 conc_shmring_close(ring);
                 break;
             }
-        } else if (write_all(data[1], &m, sizeof m) != 0) {
+        } else if (write_all(x->data[1], &m, sizeof m) != 0) {
             fail = "write";
             break;
         }
     }
-    if (data[1] >= 0) {
-        close(data[1]);
-        data[1] = -1;
-    }
-    child_report rep;
-    memset(&rep, 0, sizeof rep);
-    if (read_all(res[0], &rep, sizeof rep) != 0) {
+    *rc_out = rc;
+    return fail;
+}
+
+/* The child's report and latencies, then its exit.  Keeps an earlier
+ * failure; otherwise NULL, or what failed. */
+static const char *collect_child(xproc *x, pid_t pid, size_t total,
+                                 uint64_t *ns, child_report *rep,
+                                 const char *fail)
+{
+    memset(rep, 0, sizeof *rep);
+    if (read_all(x->res[0], rep, sizeof *rep) != 0) {
         if (!fail)
             fail = "the child's report";
-    } else if (rep.got > WARMUP &&
-               read_all(res[0], out->ns, (rep.got - WARMUP) * sizeof *out->ns)) {
+    } else if (rep->got > WARMUP &&
+               read_all(x->res[0], ns, (rep->got - WARMUP) * sizeof *ns)) {
         if (!fail)
             fail = "the child's latencies";
     }
     int wst = 0;
     while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
         ;
-    if (!fail && (rep.status != CONC_OK || rep.got != total))
+    if (!fail && (rep->status != CONC_OK || rep->got != total))
         fail = "the child's receive loop";
     if (!fail && !(WIFEXITED(wst) && WEXITSTATUS(wst) == 0))
         fail = "the child's exit";
+    return fail;
+}
+
+static void run_processes(bench_lat_kind kind, const bench_lat_params *p,
+                          bench_lat_run *out)
+{
+    const char *name = kind == LAT_SHMRING ? "conc_shmring" : "pipe";
+    size_t total = p->handoffs + WARMUP;
+    xproc x = {.kind = kind, .data = {-1, -1}, .res = {-1, -1}};
+    if (!xproc_open(&x, out))
+        goto done;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(out->msg, sizeof out->msg, "fork: %s", strerror(errno));
+        goto done;
+    }
+    if (pid == 0) {
+        close(x.res[0]);
+        if (x.data[1] >= 0)
+            close(x.data[1]);
+        child_main(kind, x.ring, x.data[0], x.res[1], total, out->ns);
+    }
+    close_fd(&x.res[1]);
+    close_fd(&x.data[0]);
+
+    int rc;
+    const char *fail = parent_send(&x, p, total, &rc);
+    close_fd(&x.data[1]); /* the pipe's child sees EOF */
+    child_report rep;
+    fail = collect_child(&x, pid, total, out->ns, &rep, fail);
     if (fail) {
         snprintf(out->msg, sizeof out->msg,
                  "%s: %s failed (%s; child status %s, %llu of %zu received)",
@@ -322,14 +366,7 @@ static void run_processes(bench_lat_kind kind, const bench_lat_params *p,
     out->sleeps = rep.sleeps / (double)total;
     out->ok = true;
 done:
-    for (int k = 0; k < 2; k++) {
-        if (data[k] >= 0)
-            close(data[k]);
-        if (res[k] >= 0)
-            close(res[k]);
-    }
-    if (ring)
-        conc_shmring_detach(ring);
+    xproc_close(&x);
 }
 
 void bench_latency_run(bench_lat_kind kind, const reg_entry *reg,

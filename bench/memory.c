@@ -15,17 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <conc/lfqueue.h>
 
-static uint64_t now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
+#include "sys.h"
 
 size_t bench_rss_bytes(void)
 {
@@ -62,7 +56,7 @@ void bench_memory_run(size_t items, bench_mem_result *res)
     res->rss_empty = bench_rss_bytes();
     res->mem_empty = conc_lfqueue_memory(q);
 
-    uint64_t t0 = now_ns();
+    uint64_t t0 = h_now_ns();
     for (size_t i = 0; i < items; i++) {
         int rc = conc_lfqueue_push(q, (void *)(uintptr_t)(i + 1));
         if (rc != CONC_OK) {
@@ -72,7 +66,7 @@ void bench_memory_run(size_t items, bench_mem_result *res)
             return;
         }
     }
-    uint64_t t1 = now_ns();
+    uint64_t t1 = h_now_ns();
     res->rss_full = bench_rss_bytes();
     res->mem_full = conc_lfqueue_memory(q);
 
@@ -86,7 +80,7 @@ void bench_memory_run(size_t items, bench_mem_result *res)
             return;
         }
     }
-    uint64_t t2 = now_ns();
+    uint64_t t2 = h_now_ns();
     if (conc_lfqueue_pop(q, &item) != CONC_EMPTY) {
         snprintf(res->msg, sizeof res->msg, "not empty after the drain");
         conc_lfqueue_free(q);

@@ -1,5 +1,5 @@
 /*
- * peers_ck.c - Concurrency Kit's structures behind the harness's shape.
+ * peers_ck.c - Concurrency Kit's structures behind bench_peer_ops (bench.h).
  *
  * ck is header-only for these: its operations are inlined into the adapter,
  * so a ck row pays one indirect call per operation, as a conc row does

@@ -1,5 +1,6 @@
 /*
- * peers_urcu.c - liburcu's wfcqueue and lfstack behind the harness's shape.
+ * peers_urcu.c - liburcu's wfcqueue and lfstack behind bench_peer_ops
+ * (bench.h).
  *
  * _LGPL_SOURCE makes liburcu inline these operations from its headers
  * instead of calling into liburcu-cds.so, so the liburcu rows, like the ck
@@ -8,7 +9,7 @@
  * bench is never installed and the library never includes liburcu.)
  * Under UBSan, liburcu 0.13's inline _cds_lfs_push reports "member access
  * within null pointer" (it forms &head->node with head NULL, offset 0):
- * liburcu's code, harmless in practice, not the harness's.
+ * liburcu's code, harmless in practice, not conc-bench's.
  *
  * Both structures are intrusive and unbounded: the adapters preallocate one
  * node per item (initialised and touched before the clock starts) and never

@@ -1,0 +1,392 @@
+/*
+ * pair.c - the timed container runs: pair throughput (P producers, C
+ * consumers) and the single-thread push + pop.
+ *
+ * Every structure, conc's or a peer's, goes through the same loops, the same
+ * spin policy (BENCH_YIELD_EVERY) and the same clock (runctl.h).  Lost,
+ * duplicated or corrupted items are errors, and are told apart from stalls
+ * by draining the structure after every run and checking counts and
+ * checksums against what was actually pushed.
+ */
+#include "runctl.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sys.h"
+
+/* ------------------------------------------------------------------------ */
+/* Pair throughput: the timed loops                                          */
+
+typedef struct pair_shared {
+    const reg_entry *reg;
+    const bench_peer_ops *peer;
+    void *obj;
+    run_ctl ctl;
+    atomic_int bad_status; /* first unexpected conc status, or 0 */
+} pair_shared;
+
+typedef struct pair_worker {
+    worker_head head;
+    pair_shared *sh;
+    unsigned id;     /* producer or consumer number */
+    size_t base;     /* producers: global index of the first item */
+    size_t count;    /* producers: items to push; consumers: items to pop */
+    size_t done;     /* items actually pushed / popped */
+    uint64_t fails;  /* attempts that found the structure full / empty */
+    uint64_t sum;    /* consumers: sum of the values popped */
+    uint64_t t0, t1; /* leaving the barrier; finishing */
+} pair_worker;
+
+/* Called after each failed attempt; true when the run was aborted. */
+static inline bool spin_fail(unsigned *fails, pair_shared *sh)
+{
+    if ((++*fails % BENCH_YIELD_EVERY) == 0) {
+        sched_yield();
+        return aborted(&sh->ctl);
+    }
+    return false;
+}
+
+static void flag_bad(pair_shared *sh, int status)
+{
+    int none = 0;
+    atomic_compare_exchange_strong(&sh->bad_status, &none, status);
+    atomic_store_explicit(&sh->ctl.abort, true, memory_order_relaxed);
+}
+
+static void *producer_main(void *arg)
+{
+    pair_worker *w = arg;
+    pair_shared *sh = w->sh;
+    const reg_entry *reg = sh->reg;
+    const bench_peer_ops *peer = sh->peer;
+    void *obj = sh->obj;
+    size_t s = 0;
+    uint64_t failed = 0;
+
+    pthread_barrier_wait(&sh->ctl.start);
+    w->t0 = h_now_ns();
+    if (reg) {
+        for (; s < w->count; s++) {
+            void *item = item_encode(w->id, s);
+            unsigned fails = 0;
+            int rc;
+            while ((rc = reg->push(obj, item)) != CONC_OK) {
+                if (rc != CONC_FULL) {
+                    flag_bad(sh, rc);
+                    goto out;
+                }
+                failed++;
+                if (spin_fail(&fails, sh))
+                    goto out;
+            }
+            set_progress(&w->head, s + 1);
+        }
+    } else {
+        for (; s < w->count; s++) {
+            void *item = item_encode(w->id, s);
+            unsigned fails = 0;
+            while (peer->push(obj, w->base + s, item) != 0) {
+                failed++;
+                if (spin_fail(&fails, sh))
+                    goto out;
+            }
+            set_progress(&w->head, s + 1);
+        }
+    }
+out:
+    w->t1 = h_now_ns();
+    w->done = s;
+    w->fails = failed;
+    worker_finished(&sh->ctl);
+    return NULL;
+}
+
+static void *consumer_main(void *arg)
+{
+    pair_worker *w = arg;
+    pair_shared *sh = w->sh;
+    const reg_entry *reg = sh->reg;
+    const bench_peer_ops *peer = sh->peer;
+    void *obj = sh->obj;
+    uint64_t sum = 0, failed = 0;
+    size_t got = 0;
+    unsigned fails = 0;
+
+    pthread_barrier_wait(&sh->ctl.start);
+    w->t0 = h_now_ns();
+    while (got < w->count) {
+        void *item;
+        int rc = reg ? reg->pop(obj, &item)
+                     : (peer->pop(obj, &item) == 0 ? CONC_OK : CONC_EMPTY);
+        if (rc == CONC_OK) {
+            sum += (uint64_t)(uintptr_t)item;
+            got++;
+            fails = 0;
+            set_progress(&w->head, got);
+        } else if (rc != CONC_EMPTY) {
+            flag_bad(sh, rc);
+            break;
+        } else {
+            failed++;
+            if (spin_fail(&fails, sh))
+                break;
+        }
+    }
+    w->t1 = h_now_ns();
+    w->done = got;
+    w->fails = failed;
+    w->sum = sum;
+    worker_finished(&sh->ctl);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Pair throughput: the steps of one run                                     */
+
+/* What the workers did, summed once the threads are gone. */
+typedef struct pair_tally {
+    uint64_t t0, t1;      /* earliest start; last consumer's end */
+    uint64_t sum;         /* values popped (drain included) */
+    uint64_t expect_sum;  /* values pushed */
+    uint64_t full, empty; /* failed pushes, failed pops */
+    size_t pushed, popped, left;
+} pair_tally;
+
+/* The structure of a run: a conc structure with the container's flags, or
+ * a peer sized for `total` items.  NULL with errno on failure. */
+static void *container_create(const bench_container *c, size_t capacity,
+                              size_t total)
+{
+    errno = 0;
+    if (!c->reg)
+        return c->peer->create(capacity, total);
+    return c->reg->create_flags ? c->reg->create_flags(capacity, c->flags)
+                                : c->reg->create(capacity);
+}
+
+static void container_destroy(const bench_container *c, void *obj)
+{
+    if (c->reg)
+        c->reg->destroy(obj);
+    else
+        c->peer->destroy(obj);
+}
+
+static void create_failed(bench_result *res, size_t capacity)
+{
+    res->outcome = BENCH_FAILED;
+    snprintf(res->msg, sizeof res->msg, "create (capacity %zu) failed: %s",
+             capacity, errno ? strerror(errno) : "no reason given");
+}
+
+/*
+ * Each consumer pops a fixed quota (total / C, the remainder spread), so no
+ * shared "items popped" word is touched in the timed loop: such a word would
+ * add one contended atomic per item to every structure and measure itself.
+ */
+static void assign_quotas(pair_worker *w, pair_shared *sh, unsigned producers,
+                          unsigned consumers, size_t total)
+{
+    size_t base = 0;
+    for (unsigned i = 0; i < producers; i++) {
+        w[i].sh = sh;
+        w[i].id = i;
+        w[i].base = base;
+        w[i].count = total / producers + (i < total % producers);
+        base += w[i].count;
+    }
+    for (unsigned i = 0; i < consumers; i++) {
+        pair_worker *cw = &w[producers + i];
+        cw->sh = sh;
+        cw->id = i;
+        cw->count = total / consumers + (i < total % consumers);
+    }
+}
+
+/* After the threads are gone: pop whatever is left, single-threaded.  At
+ * most `limit` pops, so a structure that never reports empty cannot hang
+ * the check. */
+static size_t drain(const pair_shared *sh, size_t limit, uint64_t *sum)
+{
+    size_t n = 0;
+    void *item;
+    while (n < limit) {
+        int ok = sh->reg ? sh->reg->pop(sh->obj, &item) == CONC_OK
+                         : sh->peer->pop(sh->obj, &item) == 0;
+        if (!ok)
+            break;
+        *sum += (uint64_t)(uintptr_t)item;
+        n++;
+    }
+    return n;
+}
+
+static void tally_workers(const pair_worker *w, unsigned producers,
+                          unsigned n, pair_tally *t)
+{
+    memset(t, 0, sizeof *t);
+    t->t0 = UINT64_MAX;
+    for (unsigned i = 0; i < n; i++) {
+        if (w[i].t0 < t->t0)
+            t->t0 = w[i].t0;
+        if (i < producers) {
+            t->pushed += w[i].done;
+            t->full += w[i].fails;
+            for (size_t s = 0; s < w[i].done; s++)
+                t->expect_sum += (uint64_t)(uintptr_t)item_encode(i, s);
+        } else {
+            t->popped += w[i].done;
+            t->empty += w[i].fails;
+            t->sum += w[i].sum;
+            if (w[i].t1 > t->t1)
+                t->t1 = w[i].t1;
+        }
+    }
+}
+
+/* The figures, then the verdict: a failed check beats a stall. */
+static void pair_verdict(const char *label, const pair_tally *t, int bad,
+                         watch_end end, size_t total, bench_result *res)
+{
+    res->seconds = t->t1 > t->t0 ? (double)(t->t1 - t->t0) / 1e9 : 0.0;
+    res->mops = rate_mops(t->popped, t->t0, t->t1);
+    res->full_retries = t->popped ? (double)t->full / (double)t->popped : 0;
+    res->empty_retries = t->popped ? (double)t->empty / (double)t->popped : 0;
+    if (bad) {
+        res->outcome = BENCH_FAILED;
+        snprintf(res->msg, sizeof res->msg, "unexpected status %s",
+                 conc_strerror(bad));
+    } else if (t->popped + t->left != t->pushed) {
+        res->outcome = BENCH_FAILED;
+        snprintf(res->msg, sizeof res->msg,
+                 "%zu items pushed, %zu popped and %zu left inside: items %s",
+                 t->pushed, t->popped, t->left,
+                 t->popped + t->left < t->pushed ? "lost" : "duplicated");
+    } else if (t->sum != t->expect_sum) {
+        res->outcome = BENCH_FAILED;
+        snprintf(res->msg, sizeof res->msg,
+                 "checksum of popped items is wrong: items corrupted, or lost "
+                 "and duplicated");
+    } else if (end != W_FINISHED) {
+        res->outcome = BENCH_STALLED;
+        snprintf(res->msg, sizeof res->msg,
+                 "%s: %s; aborted with %zu of %zu items pushed, %zu popped "
+                 "(none lost)",
+                 label,
+                 end == W_STALLED ? "no item moved for the stall window"
+                                  : "the run passed the timeout",
+                 t->pushed, total, t->popped);
+    } else {
+        res->outcome = BENCH_DONE;
+    }
+}
+
+void bench_pair_run(const char *label, const bench_container *c,
+                    unsigned producers, unsigned consumers, size_t total,
+                    size_t capacity, const bench_limits *lim, bench_result *res)
+{
+    memset(res, 0, sizeof *res);
+    pair_shared sh;
+    memset(&sh, 0, sizeof sh);
+    sh.reg = c->reg;
+    sh.peer = c->peer;
+    atomic_init(&sh.bad_status, 0);
+    sh.obj = container_create(c, capacity, total);
+    if (!sh.obj) {
+        create_failed(res, capacity);
+        return;
+    }
+
+    unsigned n = producers + consumers;
+    pair_worker *w =
+        bench_aligned_zalloc(_Alignof(pair_worker), n * sizeof *w);
+    pthread_t *tids = calloc(n, sizeof *tids);
+    if (!tids)
+        bench_die("allocating", ENOMEM);
+    ctl_init(&sh.ctl, n);
+    assign_quotas(w, &sh, producers, consumers, total);
+    start_threads(tids, n, w, sizeof *w, producer_main, consumer_main,
+                  producers);
+    watch_end end = watch(label, &sh.ctl, tids, w, sizeof *w, n, lim);
+
+    pair_tally t;
+    tally_workers(w, producers, n, &t);
+    t.left = drain(&sh, t.pushed + 1, &t.sum);
+    pair_verdict(label, &t, atomic_load(&sh.bad_status), end, total, res);
+
+    ctl_destroy(&sh.ctl);
+    free(tids);
+    free(w);
+    container_destroy(c, sh.obj);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Single-thread push + pop                                                  */
+
+#define SOLO_BATCH 64u
+
+void bench_solo_run(const char *label, const bench_container *c, size_t total,
+                    size_t capacity, bench_result *res)
+{
+    memset(res, 0, sizeof *res);
+    const reg_entry *reg = c->reg;
+    if (!reg) {
+        res->outcome = BENCH_FAILED;
+        snprintf(res->msg, sizeof res->msg, "%s: solo runs are for conc "
+                 "structures", label);
+        return;
+    }
+    void *obj = container_create(c, capacity, total);
+    if (!obj) {
+        create_failed(res, capacity);
+        return;
+    }
+    size_t batch = capacity < SOLO_BATCH ? capacity : SOLO_BATCH;
+    uint64_t sum = 0, expect = 0;
+    size_t moved = 0;
+    int bad = CONC_OK;
+    uint64_t t0 = h_now_ns();
+    while (moved < total && bad == CONC_OK) {
+        size_t k = total - moved < batch ? total - moved : batch;
+        for (size_t i = 0; i < k; i++) {
+            void *item = item_encode(0, moved + i);
+            expect += (uint64_t)(uintptr_t)item;
+            int rc = reg->push(obj, item);
+            if (rc != CONC_OK) {
+                bad = rc;
+                k = i;
+                break;
+            }
+        }
+        for (size_t i = 0; i < k; i++) {
+            void *item;
+            int rc = reg->pop(obj, &item);
+            if (rc != CONC_OK) {
+                bad = rc;
+                break;
+            }
+            sum += (uint64_t)(uintptr_t)item;
+        }
+        moved += k;
+    }
+    uint64_t t1 = h_now_ns();
+    res->seconds = (double)(t1 - t0) / 1e9;
+    res->mops = rate_mops(moved, t0, t1);
+    if (bad != CONC_OK) {
+        res->outcome = BENCH_FAILED;
+        snprintf(res->msg, sizeof res->msg, "%s: unexpected status %s", label,
+                 conc_strerror(bad));
+    } else if (sum != expect) {
+        res->outcome = BENCH_FAILED;
+        snprintf(res->msg, sizeof res->msg, "%s: checksum of popped items is "
+                 "wrong", label);
+    } else {
+        res->outcome = BENCH_DONE;
+    }
+    reg->destroy(obj);
+}
