@@ -291,8 +291,9 @@ static conc_status pop_one(conc_lfqueue *q, conc__hp_rec *rec, void **item)
              * CLOSED (append), or by close after it set CLOSED (seal), and
              * every later FAA sees the same.  But the view above may be
              * older than that: pushes may have filled g between it and the
-             * load of `next` (issue 8, defects 1 and 2: a stale d >= e let a
-             * pop retire a full segment, or answer CLOSED over an item).  So
+             * load of `next` (a stale d >= e would let a pop retire a full
+             * segment, or answer CLOSED over an item: verify/test_races.c,
+             * lfqueue_close_append_loses_segment, lfqueue_pop_closed_with_items).  So
              * decide on enq and deq loaded after `next`, which cover every
              * real position g will ever have. */
             if (!seg_visited_out(g))
@@ -398,7 +399,8 @@ static conc_status lfqueue_close(void *obj)
     conc_lfqueue *q = obj;
     /* The hazard record comes first: without one (malloc failed for this
      * thread's first record) close answers ENOMEM having changed nothing,
-     * rather than spin until memory returns (issue 8, defect 12). */
+     * rather than spin until memory returns (test_races.c,
+     * lfqueue_close_enomem). */
     conc__hp_rec *rec = conc__hp_self();
     if (!rec)
         return CONC_ENOMEM;

@@ -131,7 +131,7 @@ static inline bool cycle_lt(const geom *r, uint64_t a, uint64_t b)
  * is unchanged. */
 /* The index-ring loops and put/get are specialised for "no budget" (a
  * NULL budget, constant-folded): an in-process ring pays nothing for the
- * shared ring's bounds (measured with callgrind in docs/issue-8/). */
+ * shared ring's bounds (callgrind instruction counts: docs/issue-8/). */
 #define RING_ALWAYS static inline __attribute__((always_inline))
 
 static inline uint64_t op_budget(const geom *g)
@@ -266,7 +266,8 @@ static enum ahead iring_item_ahead(const geom *r, struct iring *q,
  * was given has been visited by a dequeuer: then no enqueue can still land
  * (each one either was taken or was refused its entry and saw CLOSED_BIT).
  *
- * The threshold is a hint, never the answer (issue 8, defect 3).  SCQ
+ * The threshold is a hint, never the answer (docs/ring.md; test_races.c,
+ * ring_threshold_spent_with_item).  SCQ
  * decrements it after a failed position, so a dequeuer delayed between its
  * failure and its decrement spends budget that a later enqueue's reset gave
  * to *its* item: about 3n such dequeuers drive it negative while the item is

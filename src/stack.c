@@ -10,9 +10,9 @@
  * H, was delayed while H's node was popped and pushed back, and then tries
  * CAS(H -> H.next) fails: the head has the same index but a different tag.
  * Only after a multiple of 2^(63-b) updates during one delay could the tag
- * repeat: the tag has every bit the capacity leaves free (issue 8, defect 5:
- * it used to be 31 bits whatever the capacity, 21 s of updates at full
- * speed).  include/conc/stack.h states the bound in updates and in time.
+ * repeat: the tag has every bit the capacity leaves free (a fixed 31-bit
+ * tag would repeat after 21 s of updates at full speed; verify/
+ * test_stack_tag.c shows the wrap-around with a 4-bit tag).  include/conc/stack.h states the bound in updates and in time.
  * CONC_STACK_TAG_BITS narrows the tag, for the test of its wrap-around only
  * (verify/test_stack_tag.c).
  *

@@ -6,7 +6,7 @@
  * CONC_YIELD_RATE, which widens race windows on a machine with few cores: a
  * thread gives up its CPU between two atomic steps, as it would be preempted
  * or delayed on a busy many-core machine.  A harness may replace the policy
- * with its own hook (the schedule explorer and fuzzers do).
+ * with its own hook (verify/park.h, fuzz_concurrent and test_shm do).
  *
  * This file must not use the atomics.h wrappers itself (they would recurse);
  * it uses <stdatomic.h> directly, the one sanctioned exception.

@@ -6,8 +6,9 @@
  * order.  In the normal build each wrapper is a static inline call to the
  * matching atomic_*_explicit and costs nothing.  In the verify build
  * (CONC_VERIFY defined) each wrapper first calls conc_verify_point(), the
- * schedule point that the yield injector (and later the schedule explorer
- * and the fuzzers) control.
+ * schedule point: src/verify_hooks.c injects yields there, and a test may
+ * install its own hook to park or kill a thread at a chosen point
+ * (verify/park.h, fuzz_concurrent, test_shm).
  *
  * Types: conc_atomic_u32, conc_atomic_u64, conc_atomic_uptr (an item or a
  * size).  They are structs so that a plain access does not compile.

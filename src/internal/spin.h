@@ -1,9 +1,10 @@
 /*
  * spin.h - cpu_relax and bounded exponential backoff.
  *
- * Every spin-wait in src/ goes through conc_spin_pause() so that the verify
- * build can tell the schedule explorer "this thread is waiting for another
- * one" (CONC_POINT_WAIT) instead of spinning forever.
+ * Every spin-wait in src/ goes through conc_spin_pause() so that in the
+ * verify build it is a schedule point of its own kind (CONC_POINT_WAIT):
+ * a hook that parks threads can tell "this thread is waiting for another
+ * one" from a step of its own.
  */
 #ifndef CONC_INTERNAL_SPIN_H
 #define CONC_INTERNAL_SPIN_H

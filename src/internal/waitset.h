@@ -24,8 +24,8 @@
  * is certainly there: count > in flight.  While count <= in flight it cannot
  * tell an item that was popped before its push returned from one that is
  * about to be taken back, so it waits for the pushes in flight to finish
- * (issue 8, defect 4: taking the provisional item let the failed push wrap
- * the count to 2^64-1).  Neither part can wrap: a push only takes back its
+ * (taking the provisional item would let the failed push wrap the count to
+ * 2^64-1: verify/test_races.c, task_done_racing_failed_push).  Neither part can wrap: a push only takes back its
  * own provisional item, and task_done leaves count >= in flight.
  *
  * Flags.  Each call reads the waitset's flags from w->u.s.flags, except the
