@@ -115,6 +115,9 @@
  * needed too when one process maps the same memory at two addresses), and
  * there is no fd.  conc_lfqueue cannot live in shared memory and
  * refuses CONC_SHARED (CONC_EINVAL); conc_shmring is always shared.
+ * The layout of these structures in memory is not versioned: every process
+ * that shares one must link the same version of conc (conc_shmring's
+ * layout is versioned, CONC_SHM_VERSION, and checked at attach).
  *
  * Flags, given at construction (X_new, X_init):
  *   CONC_JOINABLE  count unfinished items for task_done/join.
