@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "opts.h"
+#include "sys.h"
 
 static const char *const usage_text =
     "usage: conc-bench [options]\n"
@@ -73,8 +74,7 @@ void usage_error(const char *fmt, ...)
 
 long online_cpus(void)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? n : 1;
+    return (long)h_online_cpus();
 }
 
 /* ------------------------------------------------------------------------ */
@@ -258,23 +258,6 @@ static void set_defaults(options *o)
     o->nmem = 2;
 }
 
-/* The flag as typed: getopt_long also takes an unambiguous prefix
- * ("--tot"), which conc-bench refuses, naming what was typed. */
-static const char *typed_flag(char **argv, const char *optarg_now)
-{
-    int at = optind - 1;
-    if (optarg_now && at > 0 && argv[at] == optarg_now)
-        at--; /* "--flag value": the value was the last word */
-    return argv[at];
-}
-
-static bool typed_in_full(const char *typed, const char *name)
-{
-    size_t n = strcspn(typed + 2, "=");
-    return !strncmp(typed, "--", 2) && n == strlen(name) &&
-           !strncmp(typed + 2, name, n);
-}
-
 /* One flag with its value (NULL for those without). */
 static void apply_flag(options *o, given *g, int id, const char *flag,
                        const char *v)
@@ -372,8 +355,9 @@ void parse_options(options *o, int argc, char **argv)
             usage_error("unknown option '%s'", argv[optind - 1]);
         char flag[32] = "-h";
         if (idx >= 0) {
-            const char *typed = typed_flag(argv, optarg);
-            if (!typed_in_full(typed, long_options[idx].name))
+            /* an abbreviation ("--tot") is refused, naming what was typed */
+            const char *typed = h_opt_typed(argv, optind, optarg);
+            if (!h_opt_in_full(typed, long_options[idx].name))
                 usage_error("unknown option '%s'", typed);
             snprintf(flag, sizeof flag, "--%s", long_options[idx].name);
         }

@@ -102,6 +102,22 @@ bool h_parse_double(const char *s, double lo, double hi, double *out)
     return true;
 }
 
+const char *h_opt_typed(char **argv, int optind, const char *optarg)
+{
+    int at = optind - 1;
+    if (optarg && at > 0 && argv[at] == optarg)
+        at--; /* "--flag value": the value was the last word */
+    return argv[at];
+}
+
+bool h_opt_in_full(const char *typed, const char *name)
+{
+    if (strncmp(typed, "--", 2) != 0)
+        return false;
+    size_t n = strcspn(typed + 2, "=");
+    return n == strlen(name) && !strncmp(typed + 2, name, n);
+}
+
 bool h_parse_list(const char *s, bool (*each)(const char *word, void *arg),
                   void *arg)
 {

@@ -36,6 +36,15 @@ bool h_parse_double(const char *s, double lo, double hi, double *out);
 bool h_parse_list(const char *s, bool (*each)(const char *word, void *arg),
                   void *arg);
 
+/* getopt_long(3) also takes an unambiguous prefix of a long option
+ * ("--dur" for "--duration"); the drivers refuse one, so that a flag means
+ * the same in every version.  After getopt_long returned a long option,
+ * h_opt_typed gives the word the user typed for it (optind and optarg as
+ * getopt_long left them), and h_opt_in_full whether that word is "--name"
+ * or "--name=..." in full. */
+const char *h_opt_typed(char **argv, int optind, const char *optarg);
+bool h_opt_in_full(const char *typed, const char *name);
+
 #ifdef __cplusplus
 }
 #endif

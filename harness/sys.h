@@ -27,7 +27,8 @@ int h_thread_create(pthread_t *th, void *(*fn)(void *), void *arg);
  * an errno value (the thread then runs unpinned). */
 int h_pin_self(int cpu);
 
-/* The CPUs this process may run on (at least 1). */
+/* The CPUs online (sysconf(_SC_NPROCESSORS_ONLN); at least 1).  An
+ * affinity mask (taskset) does not lower it. */
 unsigned h_online_cpus(void);
 
 #ifdef __cplusplus

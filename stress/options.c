@@ -400,9 +400,16 @@ void stress_parse_args(stress_config *cfg, int argc, char **argv)
     opterr = 0; /* our messages, not getopt's */
     int c;
     /* '+': stop at the first word that is not a flag (it is an error). */
-    while ((c = getopt_long(argc, argv, "+:h", long_options, NULL)) != -1) {
+    int idx = -1;
+    while ((c = getopt_long(argc, argv, "+:h", long_options, &idx)) != -1) {
         if (c == '?' || c == ':')
             bad_flag(c, argv);
+        if (idx >= 0) { /* an abbreviation ("--dur") is refused */
+            const char *typed = h_opt_typed(argv, optind, optarg);
+            if (!h_opt_in_full(typed, long_options[idx].name))
+                usage_error("unknown option '%s'", typed);
+            idx = -1;
+        }
         read_flag(cfg, &s, c == 'h' ? O_HELP : c, optarg);
     }
     if (optind < argc)

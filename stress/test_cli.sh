@@ -37,6 +37,8 @@ expect() {
 # Usage errors: exit 2, with a message.
 expect 2 "unknown option" "$S" --bogus
 expect 2 "positional argument" "$S" ring
+expect 2 "abbreviated option (--dur)" "$S" --dur 1s
+expect 2 "abbreviated option (--struct=ring)" "$S" --struct=ring
 expect 2 "unknown structure" "$S" --structure nosuch
 expect 2 "empty structure" "$S" --structure ""
 expect 2 "queue with 0 producers" "$S" --structure ring --producers 0 --consumers 2
