@@ -63,9 +63,6 @@ void options_free(options *o);
 _Noreturn void usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
-/* The CPUs online (sysconf), at least 1. */
-long online_cpus(void);
-
 /* ------------------------------------------------------------------------ */
 /* Rows of the throughput mode (rows.c)                                      */
 

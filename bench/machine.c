@@ -146,7 +146,7 @@ static void os_name(char *out, size_t len)
 
 void describe_machine(machine *m)
 {
-    m->cpus = online_cpus();
+    m->cpus = (long)h_online_cpus();
     cpu_model(m->cpu, sizeof m->cpu);
     os_name(m->os, sizeof m->os);
     time_t now = time(NULL);

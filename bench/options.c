@@ -72,11 +72,6 @@ void usage_error(const char *fmt, ...)
     exit(2);
 }
 
-long online_cpus(void)
-{
-    return (long)h_online_cpus();
-}
-
 /* ------------------------------------------------------------------------ */
 /* Values                                                                    */
 
@@ -242,7 +237,7 @@ static void set_defaults(options *o)
     o->total = 3000000;
     o->adds = 30000000;
     o->capacity = 1024;
-    o->shards = (size_t)online_cpus() * 2;
+    o->shards = (size_t)h_online_cpus() * 2;
     o->runs = 5;
     o->lim.stall_s = 5;
     /* Runs take 0.03 to 1.5 s on 2 idle CPUs; a blocking peer that convoys

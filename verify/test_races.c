@@ -430,10 +430,9 @@ static void lfqueue_close_enomem(void)
     conc__hp_test_fail_records(true);
     pthread_t t;
     pthread_create(&t, NULL, close_thread, &a);
-    struct timespec d = {0, 10 * 1000 * 1000};
     int waited = 0;
     while (!atomic_load(&a.done) && waited < 500) { /* 5 s */
-        nanosleep(&d, NULL);
+        sleep_ms(10);
         waited++;
     }
     bool finished = atomic_load(&a.done);
