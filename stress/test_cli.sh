@@ -105,6 +105,15 @@ else
     result $? "the JSON result says pass (python3 not found: not parsed)"
 fi
 
+# cpus_online is the online count (getconf), not the affinity mask.
+online=$(getconf _NPROCESSORS_ONLN 2>/dev/null)
+if command -v taskset >/dev/null 2>&1 && [ -n "$online" ]; then
+    taskset -c 0 "$S" --structure counter --duration 50ms --quiet \
+        --json "$tmp/cpus.json" >/dev/null 2>&1
+    grep -q "\"cpus_online\": $online\b" "$tmp/cpus.json"
+    result $? "cpus_online under taskset -c 0 is the online count ($online)"
+fi
+
 # The broken queue through --json: violations listed with producer and seq.
 expect 1 "broken queue exits 1" "$S" --structure broken --duration 300ms \
     --quiet --json "$tmp/broken.json"
