@@ -1,43 +1,116 @@
 /*
  * verify.h - schedule-point hooks of the verify build (libconc-verify).
  *
- * src/ calls these only through atomics.h (every atomic operation is a
- * schedule point) and spin.h (a spin-wait is a "waiting for another thread"
- * point).  They exist only in libconc-verify, which is compiled with
- * CONC_VERIFY.  Harnesses in verify/, stress/ and fuzz/ that link
- * libconc-verify may include this header to steer the hooks.
+ * Hooks, version 2.  In the verify build (CONC_VERIFY) every visible step of
+ * src/ is a schedule point that reports what it is about to do:
+ *   - every atomic operation (atomics.h): its address, width, memory
+ *     order(s), operand or expected value and site (file:line) before it
+ *     runs, and its result (the value read or replaced, whether a
+ *     compare-and-swap succeeded) after it ran;
+ *   - spin-waits (spin.h), split in two: BACKOFF (this thread lost a race
+ *     and backs off; it can go on at once) and SPIN (it waits for another
+ *     thread to write something it has read);
+ *   - futexes (futex.h): FUTEX_WAIT(address, expected, deadline) and
+ *     FUTEX_WAKE(address, n); a hook may model them instead of the kernel
+ *     (it sets `handled`, and for a wait `rc`, 0 or ETIMEDOUT);
+ *   - pthread mutexes (lock.h): LOCK before pthread_mutex_lock, UNLOCK after
+ *     pthread_mutex_unlock;
+ *   - the clock (clock.h): CLOCK before clock_gettime(CLOCK_MONOTONIC); a
+ *     hook may answer with a virtual time (`handled`, `now_ns`).
  *
- * The default hook injects sched_yield() at random schedule points, with the
- * probability read from the environment variable CONC_YIELD_RATE (a number
- * from 0 to 1; default 0, no injection) at the first schedule point, and a
- * per-thread pseudo-random stream seeded from CONC_YIELD_SEED (default 1)
- * and the order in which threads first reach a schedule point.
+ * A harness installs one process-wide hook.  Version 1 hooks receive the kind
+ * only, before the step (verify/park.h, fuzz_concurrent, test_shm); a
+ * version 2 hook receives the whole conc_point, before (phase PRE) and after
+ * (phase POST) the step.  Only one of the two is called: the v2 hook if set.
+ *
+ * Without a hook the default policy injects sched_yield() at random schedule
+ * points, with the probability read from CONC_YIELD_RATE (0..1; default 0,
+ * no injection) at the first schedule point and a per-thread stream seeded
+ * from CONC_YIELD_SEED (default 1) and the order in which threads first
+ * reach a schedule point.  SPIN and FUTEX_WAIT points always yield when
+ * injection is on.
  */
 #ifndef CONC_INTERNAL_VERIFY_H
 #define CONC_INTERNAL_VERIFY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum conc_point_kind {
     CONC_POINT_LOAD,
     CONC_POINT_STORE,
-    CONC_POINT_RMW,
+    CONC_POINT_RMW,   /* exchange, fetch_*, compare-and-swap (see `rmw`) */
     CONC_POINT_FENCE,
-    CONC_POINT_WAIT /* a spin-wait: this thread waits for another one */
+    CONC_POINT_BACKOFF, /* a lost race: back off, may go on at once */
+    CONC_POINT_SPIN,    /* waiting for another thread to write */
+    CONC_POINT_FUTEX_WAIT,
+    CONC_POINT_FUTEX_WAKE,
+    CONC_POINT_LOCK,    /* before pthread_mutex_lock(addr) */
+    CONC_POINT_UNLOCK,  /* after pthread_mutex_unlock(addr) (PRE and POST
+                           both come after the unlock) */
+    CONC_POINT_CLOCK,   /* before reading CLOCK_MONOTONIC */
+    CONC_POINT_KINDS
 };
+
+/* Which read-modify-write (kind CONC_POINT_RMW). */
+enum conc_rmw_op {
+    CONC_RMW_NONE,
+    CONC_RMW_XCHG,
+    CONC_RMW_CAS,      /* strong */
+    CONC_RMW_CAS_WEAK,
+    CONC_RMW_ADD,
+    CONC_RMW_SUB,
+    CONC_RMW_OR,
+    CONC_RMW_AND
+};
+
+enum conc_point_phase { CONC_PHASE_PRE, CONC_PHASE_POST };
+
+typedef struct conc_point {
+    int kind;          /* enum conc_point_kind */
+    int rmw;           /* enum conc_rmw_op (RMW only) */
+    int phase;         /* enum conc_point_phase */
+    const void *addr;  /* the atomic word, futex word or mutex; NULL: fence,
+                          backoff, spin, clock */
+    unsigned width;    /* bytes: 4 or 8 (pointer-sized: sizeof(uintptr_t)) */
+    int mo, mo_fail;   /* memory_order values; mo_fail: CAS failure order */
+    uint64_t operand;  /* store/xchg/fetch_*: the value; CAS: desired;
+                          FUTEX_WAKE: n */
+    uint64_t expected; /* CAS: expected; FUTEX_WAIT: the value expected */
+    const char *file;  /* the site */
+    int line;
+    /* FUTEX_WAIT: the absolute CLOCK_MONOTONIC deadline, or -1 for none. */
+    int64_t deadline_ns;
+    /* POST only: the value read (load), replaced (xchg, fetch_*) or found
+     * (CAS); ok: whether a CAS succeeded (true for other kinds). */
+    uint64_t result;
+    bool ok;
+    /* Set by a v2 hook in PRE to model the step instead of doing it:
+     * FUTEX_WAIT (rc: 0 woken or value differed, ETIMEDOUT), FUTEX_WAKE,
+     * CLOCK (now_ns). */
+    bool handled;
+    int rc;
+    int64_t now_ns;
+} conc_point;
 
 #ifdef CONC_VERIFY
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* Called before every atomic operation and at every spin-wait. */
-void conc_verify_point(int kind);
+/* Called by the doors of src/ (atomics.h, spin.h, futex.h, lock.h,
+ * clock.h); not by anything else. */
+void conc_verify_pre(conc_point *p);
+void conc_verify_post(conc_point *p);
 
-/* A hook replaces the default yield injector for the whole process (NULL
- * restores it).  Set it before threads start. */
+/* Version 1: the kind only, before the step. */
 typedef void (*conc_verify_hook)(int kind, void *arg);
 void conc_verify_set_hook(conc_verify_hook hook, void *arg);
+
+/* Version 2: the whole point, before and after.  NULL removes it.  Set it
+ * before threads start. */
+typedef void (*conc_verify_hook2)(conc_point *p, void *arg);
+void conc_verify_set_hook2(conc_verify_hook2 hook, void *arg);
 
 /* Set the yield injector's probability (0..1) and seed, overriding the
  * environment.  Set it before threads start. */
@@ -46,6 +119,18 @@ void conc_verify_set_yield(double rate, uint64_t seed);
 /* Schedule points passed and yields injected so far (all threads). */
 uint64_t conc_verify_points(void);
 uint64_t conc_verify_yields(void);
+
+/* The library's global state back to what a fresh process has: every
+ * hazard-pointer record and orphan freed, the calling thread's record
+ * forgotten, the sharded counters' ticket numbering restarted.  Only when
+ * no other thread uses the library (and no structure holds retired
+ * nodes that still need a record: free structures first). */
+void conc_verify_reset(void);
+
+/* What the calling thread's exit would do to the library's state (its
+ * hazard-pointer record released), done now, while it is still under the
+ * caller's control; the thread-specific destructor then finds nothing. */
+void conc_verify_thread_exit(void);
 
 #ifdef __cplusplus
 }
