@@ -9,7 +9,12 @@
 static atomic_uint period = 61;
 static atomic_ulong pushes, pops, drops, dups;
 
-void conc_broken_set_period(unsigned p) { atomic_store(&period, p); }
+void conc_broken_set_period(unsigned p)
+{
+    atomic_store(&period, p);
+    atomic_store(&pushes, 0);
+    atomic_store(&pops, 0);
+}
 unsigned long conc_broken_drops(void) { return atomic_load(&drops); }
 unsigned long conc_broken_dups(void) { return atomic_load(&dups); }
 

@@ -20,8 +20,9 @@ extern "C" {
 
 extern const reg_entry conc_registry_broken;
 
-/* Faults every `period` operations (default 61; 0 turns the faults off).
- * Set before threads start. */
+/* Faults every `period` operations (default 61; 0 turns the faults off),
+ * counted from now (the counts of pushes and pops restart, so a run that
+ * sets it is reproducible).  Set before threads start. */
 void conc_broken_set_period(unsigned period);
 
 /* How many items were dropped and duplicated so far. */

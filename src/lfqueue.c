@@ -73,7 +73,17 @@ struct seg {
     struct slot slots[];
 };
 
+#ifndef CONC_LFQUEUE_SEG_SLOTS
 #define SLOTS ((SEG_BYTES - sizeof(struct seg)) / sizeof(struct slot))
+#else
+/* The explorer's build (explore/meson.build): a few slots per segment, so
+ * that segment boundaries come within a few pushes.  Never in libconc. */
+#define SLOTS ((size_t)CONC_LFQUEUE_SEG_SLOTS)
+_Static_assert(CONC_LFQUEUE_SEG_SLOTS >= 1 &&
+                   CONC_LFQUEUE_SEG_SLOTS <=
+                       (SEG_BYTES - sizeof(struct seg)) / sizeof(struct slot),
+               "CONC_LFQUEUE_SEG_SLOTS out of range");
+#endif
 
 struct conc_lfqueue {
     conc_waitset ws;

@@ -1,0 +1,279 @@
+/*
+ * conc-explore - run the schedule explorer over conc's scenarios.
+ *
+ *   conc-explore [options] [NAME|PREFIX/ ...]   (default: every scenario
+ *                                                of the chosen tier)
+ *   --list               the scenarios, one per line
+ *   --dfs                exhaustive search within the bound (default)
+ *   --pct N              N PCT runs per scenario instead
+ *   --both N             DFS, then N PCT runs
+ *   --bound K            preemption bound (default 2; -1: none)
+ *   --no-sleep           no sleep sets
+ *   --max-execs N        DFS cap per scenario (default 3000; 0: none)
+ *   --seconds S          time cap per scenario and mode (default 0: none)
+ *   --depth D            PCT depth (default 3)
+ *   --seed S             PCT seed (default 1)
+ *   --spurious           futex waits may wake spuriously
+ *   --tier T             0: the make-test set (default); 1: everything
+ *   --expect-fail        succeed only if every scenario run fails (the
+ *                        broken queue, the museum's bugs)
+ *   --no-shrink, --quiet
+ * CONC_SCHEDULE='<scenario>@<schedule>' in the environment replays one
+ * schedule (twice, comparing the traces) instead.
+ *
+ * Prints a table (scenario, mode, executions, exhausted or truncated,
+ * redundant executions cut by sleep sets, steps, seconds, verdict, and for
+ * a failure the executions and seconds to it).  Exit 0 if every scenario
+ * passed (with --expect-fail: if every one failed), 1 otherwise, 2 on a
+ * usage error.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "explorer.h"
+#include "scenarios.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: conc-explore [--list] [--dfs|--pct N|--both N] [--bound K]\n"
+            "         [--no-sleep] [--max-execs N] [--seconds S] [--depth D]\n"
+            "         [--seed S] [--spurious] [--tier T] [--expect-fail]\n"
+            "         [--no-shrink] [--quiet] [NAME|PREFIX/ ...]\n"
+            "       CONC_SCHEDULE='<scenario>@<schedule>' conc-explore\n");
+}
+
+static bool parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool selected(const sc_def *d, int tier, int argc, char **argv, int first)
+{
+    if (first >= argc)
+        return d->tier <= tier;
+    for (int i = first; i < argc; i++) {
+        size_t l = strlen(argv[i]);
+        if (strcmp(argv[i], d->name) == 0)
+            return true;
+        if (l && argv[i][l - 1] == '/' && strncmp(argv[i], d->name, l) == 0 &&
+            d->tier <= tier)
+            return true;
+    }
+    return false;
+}
+
+static const char *verdict(ex_verdict v)
+{
+    switch (v) {
+    case EX_PASS: return "pass";
+    case EX_FAIL: return "FAIL";
+    case EX_NONDETERMINISM: return "NONDETERMINISM";
+    default: return "ERROR";
+    }
+}
+
+static void row(const char *name, const char *mode, const ex_result *r)
+{
+    printf("%-28s %-6s %8llu %-9s %8llu %10llu %7.2f  %s", name, mode,
+           (unsigned long long)r->executions,
+           r->exhausted ? "exhausted" : "truncated",
+           (unsigned long long)r->redundant, (unsigned long long)r->steps,
+           r->seconds, verdict(r->verdict));
+    if (r->first_failure_exec)
+        printf(" (execution %llu, %.2f s)",
+               (unsigned long long)r->first_failure_exec, r->first_failure_seconds);
+    printf("\n");
+    fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+    ex_config c = ex_config_default();
+    c.max_execs = 3000;
+    long pct_runs = 0;
+    bool dfs = true, list = false, expect_fail = false, quiet = false;
+    long tier = 0;
+    enum { O_LIST = 256, O_DFS, O_PCT, O_BOTH, O_BOUND, O_NOSLEEP, O_MAXEX,
+           O_SECS, O_DEPTH, O_SEED, O_SPUR, O_TIER, O_EXPECT, O_NOSHRINK,
+           O_QUIET, O_HELP };
+    static const struct option opts[] = {
+        {"list", no_argument, 0, O_LIST},
+        {"dfs", no_argument, 0, O_DFS},
+        {"pct", required_argument, 0, O_PCT},
+        {"both", required_argument, 0, O_BOTH},
+        {"bound", required_argument, 0, O_BOUND},
+        {"no-sleep", no_argument, 0, O_NOSLEEP},
+        {"max-execs", required_argument, 0, O_MAXEX},
+        {"seconds", required_argument, 0, O_SECS},
+        {"depth", required_argument, 0, O_DEPTH},
+        {"seed", required_argument, 0, O_SEED},
+        {"spurious", no_argument, 0, O_SPUR},
+        {"tier", required_argument, 0, O_TIER},
+        {"expect-fail", no_argument, 0, O_EXPECT},
+        {"no-shrink", no_argument, 0, O_NOSHRINK},
+        {"quiet", no_argument, 0, O_QUIET},
+        {"help", no_argument, 0, O_HELP},
+        {0, 0, 0, 0}};
+    int o;
+    long v;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case O_LIST: list = true; break;
+        case O_DFS: dfs = true; pct_runs = 0; break;
+        case O_PCT:
+        case O_BOTH:
+            if (!parse_long(optarg, 1, 100000000, &pct_runs)) {
+                fprintf(stderr, "conc-explore: bad run count '%s'\n", optarg);
+                return 2;
+            }
+            dfs = o == O_BOTH;
+            break;
+        case O_BOUND:
+            if (!parse_long(optarg, -1, 1000, &v)) {
+                fprintf(stderr, "conc-explore: bad bound '%s'\n", optarg);
+                return 2;
+            }
+            c.bound = (int)v;
+            break;
+        case O_NOSLEEP: c.sleep_sets = false; break;
+        case O_MAXEX:
+            if (!parse_long(optarg, 0, 1000000000000L, &v)) {
+                fprintf(stderr, "conc-explore: bad count '%s'\n", optarg);
+                return 2;
+            }
+            c.max_execs = (uint64_t)v;
+            break;
+        case O_SECS: {
+            char *end;
+            double s = strtod(optarg, &end);
+            if (!*optarg || *end || !(s >= 0)) {
+                fprintf(stderr, "conc-explore: bad seconds '%s'\n", optarg);
+                return 2;
+            }
+            c.max_seconds = s;
+            break;
+        }
+        case O_DEPTH:
+            if (!parse_long(optarg, 1, 16, &v)) {
+                fprintf(stderr, "conc-explore: bad depth '%s' (1-16)\n", optarg);
+                return 2;
+            }
+            c.pct_depth = (int)v;
+            break;
+        case O_SEED:
+            if (!parse_long(optarg, 0, 0x7fffffffffffffffL, &v)) {
+                fprintf(stderr, "conc-explore: bad seed '%s'\n", optarg);
+                return 2;
+            }
+            c.seed = (uint64_t)v;
+            break;
+        case O_SPUR: c.spurious = true; break;
+        case O_TIER:
+            if (!parse_long(optarg, 0, 1, &tier)) {
+                fprintf(stderr, "conc-explore: bad tier '%s' (0 or 1)\n", optarg);
+                return 2;
+            }
+            break;
+        case O_EXPECT: expect_fail = true; break;
+        case O_NOSHRINK: c.shrink = false; break;
+        case O_QUIET: quiet = true; break;
+        case O_HELP: usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    for (int i = optind; i < argc; i++) {
+        bool any = false;
+        for (size_t k = 0; k < sc_ndefs; k++)
+            any = any || selected(&sc_defs[k], 1, argc, argv, i) ||
+                  strcmp(sc_defs[k].name, argv[i]) == 0;
+        if (!any) {
+            fprintf(stderr, "conc-explore: no scenario '%s' (--list)\n", argv[i]);
+            return 2;
+        }
+    }
+    if (list) {
+        for (size_t k = 0; k < sc_ndefs; k++)
+            printf("%-28s tier %d, %d threads\n", sc_defs[k].name, sc_defs[k].tier,
+                   sc_defs[k].nthreads);
+        return 0;
+    }
+    FILE *devnull = quiet ? fopen("/dev/null", "w") : NULL;
+    c.out = devnull ? devnull : stdout;
+
+    const char *env = getenv("CONC_SCHEDULE");
+    if (env && *env) {
+        const char *at = strchr(env, '@');
+        if (!at) {
+            fprintf(stderr, "conc-explore: CONC_SCHEDULE must be <scenario>@<schedule>\n");
+            return 2;
+        }
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)(at - env), env);
+        const sc_def *d = sc_find(name);
+        if (!d) {
+            fprintf(stderr, "conc-explore: no scenario '%s'\n", name);
+            return 2;
+        }
+        c.mode = EX_REPLAY;
+        c.schedule = at + 1;
+        ex_result r = ex_explore(sc_scenario(d), &c);
+        row(d->name, "replay", &r);
+        return r.verdict == EX_PASS ? 0 : 1;
+    }
+
+    printf("%-28s %-6s %8s %-9s %8s %10s %7s  %s\n", "scenario", "mode", "execs",
+           "space", "cut", "steps", "seconds", "verdict");
+    int ran = 0, failed = 0, errors = 0;
+    uint64_t total_execs = 0;
+    double total_s = 0;
+    for (size_t k = 0; k < sc_ndefs; k++) {
+        const sc_def *d = &sc_defs[k];
+        if (!selected(d, (int)tier, argc, argv, optind))
+            continue;
+        const ex_scenario *s = sc_scenario(d);
+        bool this_failed = false;
+        if (dfs) {
+            ex_config cd = c;
+            cd.mode = EX_DFS;
+            ex_result r = ex_explore(s, &cd);
+            row(d->name, "dfs", &r);
+            total_execs += r.executions;
+            total_s += r.seconds;
+            this_failed = this_failed || r.verdict != EX_PASS;
+            errors += r.verdict == EX_ERROR;
+        }
+        if (pct_runs && !(this_failed && expect_fail)) {
+            ex_config cp = c;
+            cp.mode = EX_PCT;
+            cp.max_execs = (uint64_t)pct_runs;
+            ex_result r = ex_explore(s, &cp);
+            r.exhausted = false;
+            row(d->name, "pct", &r);
+            total_execs += r.executions;
+            total_s += r.seconds;
+            this_failed = this_failed || r.verdict != EX_PASS;
+            errors += r.verdict == EX_ERROR;
+        }
+        ran++;
+        failed += this_failed;
+    }
+    printf("%d scenarios, %d failed; %llu executions in %.1f s\n", ran, failed,
+           (unsigned long long)total_execs, total_s);
+    if (devnull)
+        fclose(devnull);
+    if (ran == 0 || errors)
+        return 1;
+    if (expect_fail)
+        return failed == ran ? 0 : 1;
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,665 @@
+/*
+ * scenarios.c - the explorer's scenarios (see scenarios.h).
+ */
+#define _GNU_SOURCE
+#include "scenarios.h"
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <conc/conc.h>
+
+#include "broken.h"
+#include "lincheck.h"
+#include "registry.h"
+
+#define MS(x) ((uint64_t)(x) * 1000000u)
+
+/* ---- the table ---------------------------------------------------------- */
+
+#define P {S_PUSH, 0, 0}
+#define O {S_POP, 0, 0}
+#define PN(k) {S_PUSHN, k, 0}
+#define ON(k) {S_POPN, k, 0}
+#define PW(t) {S_PUSHW, 0, t}
+#define OW(t) {S_POPW, 0, t}
+#define OD {S_POPD, 0, 0}
+#define OWD(t) {S_POPWD, 0, t}
+#define CL {S_CLOSE, 0, 0}
+#define CN {S_CLOSE_NOW, 0, 0}
+#define CQ {S_CLOSED, 0, 0}
+#define TD {S_TASK_DONE, 0, 0}
+#define JN(t) {S_JOIN, 0, t}
+#define ADD(d) {S_ADD, d, 0}
+#define RD {S_READ, 0, 0}
+#define F SC_FOREVER
+
+/* The scripts every container family runs (capacity, flags, prefill,
+ * fd, threads' steps).  Family-specific extras follow. */
+#define CONTAINER_SET(FAM, BATCH, FD)                                          \
+    {FAM "/push-pop", FAM, 2, 0, 0, 0, 0, 2, {{P, P}, {O, O}}},                \
+    {FAM "/mpmc", FAM, 2, 0, 0, 0, 0, 3, {{P, O}, {P, O}, {O}}},               \
+    {FAM "/full", FAM, 1, 0, 1, 0, 0, 3, {{P}, {O}, {P, O}}},                  \
+    {FAM "/close", FAM, 2, 0, 1, 0, 0, 3, {{P, P}, {CL, CQ}, {O, O}}},         \
+    {FAM "/close-now", FAM, 2, 0, 1, 0, 0, 3, {{P, O}, {CN}, {P}}},            \
+    {FAM "/wait", FAM, 1, 0, 0, 0, 0, 2, {{OW(F), OW(1)}, {P, PW(1)}}},        \
+    {FAM "/wait-close", FAM, 1, 0, 0, 0, 0, 3, {{OW(F)}, {OW(F)}, {P, CL}}},   \
+    {FAM "/push-wait", FAM, 1, 0, 1, 0, 0, 2, {{PW(F), O}, {O, PW(1)}}},       \
+    {FAM "/join", FAM, 2, CONC_JOINABLE, 0, 0, 0, 3,                           \
+     {{P, P}, {OD, OD}, {JN(F)}}},                                             \
+    {FAM "/join-timeout", FAM, 1, CONC_JOINABLE, 0, 0, 0, 3,                   \
+     {{P, P}, {OD, TD}, {JN(1)}}},                                             \
+    {FAM "/join-wait", FAM, 1, CONC_JOINABLE, 0, 0, 0, 2,                      \
+     {{PW(F), PW(F)}, {OWD(F), OWD(F), JN(0)}}},                               \
+    {FAM "/close-now-join", FAM, 2, CONC_JOINABLE, 1, 0, 0, 3,                 \
+     {{P, P}, {CN}, {OD, JN(F)}}}
+
+#define BATCH_SET(FAM)                                                         \
+    {FAM "/batch", FAM, 3, 0, 0, 0, 0, 3, {{PN(2)}, {ON(2)}, {P, O}}},         \
+    {FAM "/batch-full", FAM, 2, 0, 1, 0, 0, 2, {{PN(2), O}, {ON(2), P}}}
+
+#define FD_SET(FAM)                                                            \
+    {FAM "/fd", FAM, 2, 0, 0, 1, 0, 2, {{P, P}, {O, O}}},                      \
+    {FAM "/fd-close", FAM, 1, 0, 0, 1, 0, 2, {{P, CL}, {O, O}}}
+
+#define COUNTER_SET(FAM)                                                       \
+    {FAM "/add-read", FAM, 2, 0, 0, 0, 0, 2, {{ADD(1), ADD(2)}, {RD, ADD(4)}}}, \
+    {FAM "/add3", FAM, 2, 0, 0, 0, 0, 3, {{ADD(1), RD}, {ADD(-2)}, {RD, ADD(4)}}}
+
+const sc_def sc_defs[] = {
+    CONTAINER_SET("ring", 1, 1), BATCH_SET("ring"), FD_SET("ring"),
+    /* Capacity 1 with 3n+1 = 4 dequeuers: the SCQ threshold's window. */
+    {"ring/threshold", "ring", 1, 0, 0, 0, 0, 5, {{P, P}, {O}, {O}, {O}, {O}}},
+    {"ring/cap3-wrap", "ring", 3, 0, 2, 0, 0, 2, {{P, P, O}, {O, O, P}}},
+
+    CONTAINER_SET("mutexq", 1, 1), BATCH_SET("mutexq"), FD_SET("mutexq"),
+    CONTAINER_SET("stack", 1, 1), BATCH_SET("stack"), FD_SET("stack"),
+    /* Pops racing pushes that reuse the popped node (the ABA window). */
+    {"stack/aba", "stack", 2, 0, 2, 0, 0, 2, {{O, P, O}, {O, P}}},
+    CONTAINER_SET("mutexstack", 1, 1), BATCH_SET("mutexstack"),
+    FD_SET("mutexstack"),
+
+    CONTAINER_SET("lfqueue", 1, 1), BATCH_SET("lfqueue"), FD_SET("lfqueue"),
+    /* Tiny segments (the explorer's build: 3 slots) put a segment boundary
+     * within reach: appends, a close racing them, pops across. */
+    {"lfqueue/segment", "lfqueue", 0, 0, 2, 0, 0, 3, {{P, P}, {O, O}, {CL, O}}},
+    {"lfqueue/segment-close", "lfqueue", 0, 0, 2, 0, 0, 2, {{P, P}, {CL, O, O}}},
+    {"lfqueue/segment-pops", "lfqueue", 0, 0, 3, 0, 0, 3, {{P, O}, {O, O}, {O}}},
+
+    CONTAINER_SET("shmring", 1, 0),
+
+    COUNTER_SET("counter"), COUNTER_SET("sharded"), COUNTER_SET("mutexcounter"),
+
+    /* The deliberately broken queue (harness/broken.h, faults every 2nd
+     * push and pop): the explorer must fail it. */
+    {"broken/push-pop", "broken", 2, 0, 0, 0, 0, 2, {{P, P}, {O, O}}},
+};
+
+const size_t sc_ndefs = sizeof sc_defs / sizeof sc_defs[0];
+
+const sc_def *sc_find(const char *name)
+{
+    for (size_t i = 0; i < sc_ndefs; i++)
+        if (strcmp(sc_defs[i].name, name) == 0)
+            return &sc_defs[i];
+    return NULL;
+}
+
+/* ---- a scenario's state ------------------------------------------------- */
+
+#define SC_MAX_ITEMS 64
+
+typedef struct sc_ctx {
+    const sc_def *d;
+    const reg_entry *e; /* NULL: conc_shmring */
+    void *obj;
+    void *shm_mem;
+    size_t shm_size;
+    conc_shmring *h[EX_MAX_THREADS + 1]; /* one handle per "process"; the
+                                            last for the check */
+    int fd;
+    lz_hist hist;
+    /* per thread: discarded items of its close_now */
+    uint64_t discarded[EX_MAX_THREADS][SC_MAX_ITEMS];
+    size_t ndiscarded[EX_MAX_THREADS];
+} sc_ctx;
+
+static uint64_t stamp_clock(void *arg)
+{
+    (void)arg;
+    return ex_stamp();
+}
+
+static uint64_t item_of(int tid, int j)
+{
+    return (uint64_t)(tid + 1) * 100u + (uint64_t)j + 1u;
+}
+
+static bool is_counter(const sc_ctx *c)
+{
+    return c->e && c->e->kind == REG_COUNTER;
+}
+
+/* ---- calls, one per family kind ----------------------------------------- */
+
+static int do_push(sc_ctx *c, int h, uint64_t it)
+{
+    if (!c->e)
+        return conc_shmring_push(c->h[h], &it);
+    return c->e->push(c->obj, (void *)(uintptr_t)it);
+}
+
+static int do_pop(sc_ctx *c, int h, uint64_t *it)
+{
+    if (!c->e)
+        return conc_shmring_pop(c->h[h], it);
+    void *p = NULL;
+    int st = c->e->pop(c->obj, &p);
+    *it = (uint64_t)(uintptr_t)p;
+    return st;
+}
+
+static int do_push_wait(sc_ctx *c, int h, uint64_t it, uint64_t ns)
+{
+    if (!c->e)
+        return conc_shmring_push_wait(c->h[h], &it, ns);
+    return c->e->push_wait(c->obj, (void *)(uintptr_t)it, ns);
+}
+
+static int do_pop_wait(sc_ctx *c, int h, uint64_t *it, uint64_t ns)
+{
+    if (!c->e)
+        return conc_shmring_pop_wait(c->h[h], it, ns);
+    void *p = NULL;
+    int st = c->e->pop_wait(c->obj, &p, ns);
+    *it = (uint64_t)(uintptr_t)p;
+    return st;
+}
+
+static int do_task_done(sc_ctx *c, int h)
+{
+    return c->e ? c->e->task_done(c->obj) : conc_shmring_task_done(c->h[h]);
+}
+
+static int do_join(sc_ctx *c, int h, uint64_t ns)
+{
+    return c->e ? c->e->join(c->obj, ns) : conc_shmring_join(c->h[h], ns);
+}
+
+static size_t do_len(sc_ctx *c)
+{
+    return c->e ? c->e->len(c->obj) : conc_shmring_len(c->h[c->d->nthreads]);
+}
+
+static size_t do_capacity(sc_ctx *c)
+{
+    return c->e ? c->e->capacity(c->obj)
+                : conc_shmring_capacity(c->h[c->d->nthreads]);
+}
+
+typedef struct discard_arg {
+    sc_ctx *c;
+    int tid;
+    bool shm;
+} discard_arg;
+
+static void on_discard(void *item, void *arg)
+{
+    discard_arg *a = arg;
+    uint64_t v = a->shm ? *(const uint64_t *)item : (uint64_t)(uintptr_t)item;
+    size_t *n = &a->c->ndiscarded[a->tid];
+    if (*n < SC_MAX_ITEMS)
+        a->c->discarded[a->tid][(*n)++] = v;
+    else
+        ex_fail("close_now discarded more than %d items", SC_MAX_ITEMS);
+}
+
+/* ---- setup and teardown ------------------------------------------------- */
+
+static void teardown(void *vctx)
+{
+    sc_ctx *c = vctx;
+    if (!c)
+        return;
+    if (c->e) {
+        if (c->obj)
+            c->e->destroy(c->obj);
+    } else {
+        for (int t = 0; t <= EX_MAX_THREADS; t++)
+            conc_shmring_detach(c->h[t]);
+        if (c->shm_mem)
+            munmap(c->shm_mem, c->shm_size);
+    }
+    free(c);
+}
+
+static void *setup(const ex_scenario *s, FILE *why)
+{
+    const sc_def *d = s->param;
+    sc_ctx *c = calloc(1, sizeof *c);
+    if (!c) {
+        fprintf(why, "out of memory\n");
+        return NULL;
+    }
+    c->d = d;
+    c->fd = -1;
+    lz_hist_init(&c->hist, stamp_clock, NULL);
+    if (strcmp(d->family, "shmring") == 0) {
+        c->shm_size = conc_shmring_footprint(d->capacity, sizeof(uint64_t));
+        c->shm_mem = mmap(NULL, c->shm_size, PROT_READ | PROT_WRITE,
+                          MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (c->shm_mem == MAP_FAILED) {
+            c->shm_mem = NULL;
+            fprintf(why, "mmap failed\n");
+            teardown(c);
+            return NULL;
+        }
+        int st = conc_shmring_format(c->shm_mem, c->shm_size, d->capacity,
+                                     sizeof(uint64_t), d->flags);
+        for (int t = 0; st == CONC_OK && t <= d->nthreads; t++) {
+            c->h[t] = conc_shmring_attach(c->shm_mem, c->shm_size,
+                                          sizeof(uint64_t), NULL);
+            if (!c->h[t])
+                st = CONC_EINVAL;
+        }
+        if (st != CONC_OK) {
+            fprintf(why, "conc_shmring_format/attach: %s\n", conc_strerror(st));
+            teardown(c);
+            return NULL;
+        }
+    } else {
+        c->e = strcmp(d->family, "broken") == 0 ? &conc_registry_broken
+                                                : conc_registry_find(d->family);
+        if (!c->e) {
+            fprintf(why, "no registry entry %s\n", d->family);
+            free(c);
+            return NULL;
+        }
+        if (c->e == &conc_registry_broken)
+            conc_broken_set_period(2);
+        c->obj = c->e->kind == REG_COUNTER
+                     ? c->e->create(d->capacity)
+                     : c->e->create_flags(d->capacity, d->flags);
+        if (!c->obj) {
+            fprintf(why, "create %s failed\n", d->family);
+            free(c);
+            return NULL;
+        }
+    }
+    for (int i = 0; i < d->prefill; i++) {
+        int st = do_push(c, d->nthreads, (uint64_t)i + 1);
+        if (st != CONC_OK) {
+            fprintf(why, "prefill push %d: %s\n", i, conc_strerror(st));
+            teardown(c);
+            return NULL;
+        }
+    }
+    if (d->fd) {
+        int st = c->e->fd(c->obj, &c->fd);
+        if (st != CONC_OK) {
+            fprintf(why, "fd: %s\n", conc_strerror(st));
+            teardown(c);
+            return NULL;
+        }
+        /* The first drain clears the fd's initial readiness (wait.h). */
+        if (d->prefill == 0) {
+            uint64_t it;
+            if (do_pop(c, d->nthreads, &it) != CONC_EMPTY) {
+                fprintf(why, "fd: the first pop did not say EMPTY\n");
+                teardown(c);
+                return NULL;
+            }
+        }
+    }
+    return c;
+}
+
+/* ---- a thread ----------------------------------------------------------- */
+
+static uint64_t timeout_ns(int32_t ms)
+{
+    return ms == SC_FOREVER ? CONC_FOREVER : MS(ms);
+}
+
+static void run_thread(void *vctx, int tid)
+{
+    sc_ctx *c = vctx;
+    const sc_def *d = c->d;
+    lz_hist *h = &c->hist;
+    int next_item = 0;
+    for (int k = 0; k < SC_STEPS && d->steps[tid][k].kind != S_END; k++) {
+        const sc_step *st = &d->steps[tid][k];
+        uint64_t it = 0;
+        int i, r;
+        switch (st->kind) {
+        case S_PUSH:
+            it = item_of(tid, next_item++);
+            i = lz_begin(h, (uint32_t)tid, LZ_PUSH, it);
+            r = do_push(c, tid, it);
+            lz_end(h, i, r, it);
+            break;
+        case S_PUSHW:
+            it = item_of(tid, next_item++);
+            i = lz_begin(h, (uint32_t)tid, LZ_PUSH, it);
+            r = do_push_wait(c, tid, it, timeout_ns(st->ms));
+            lz_end(h, i, r, it);
+            break;
+        case S_POP:
+        case S_POPD:
+            i = lz_begin(h, (uint32_t)tid, LZ_POP, 0);
+            r = do_pop(c, tid, &it);
+            lz_end(h, i, r, it);
+            if (st->kind == S_POPD && r == CONC_OK) {
+                i = lz_begin(h, (uint32_t)tid, LZ_TASK_DONE, 0);
+                r = do_task_done(c, tid);
+                lz_end(h, i, r, 0);
+            }
+            break;
+        case S_POPW:
+        case S_POPWD:
+            i = lz_begin(h, (uint32_t)tid, LZ_POP, 0);
+            r = do_pop_wait(c, tid, &it, timeout_ns(st->ms));
+            lz_end(h, i, r, it);
+            if (st->kind == S_POPWD && r == CONC_OK) {
+                i = lz_begin(h, (uint32_t)tid, LZ_TASK_DONE, 0);
+                r = do_task_done(c, tid);
+                lz_end(h, i, r, 0);
+            }
+            break;
+        case S_PUSHN: {
+            uint64_t items[8];
+            void *ptrs[8];
+            int n = st->n > 8 ? 8 : st->n;
+            for (int j = 0; j < n; j++) {
+                items[j] = item_of(tid, next_item++);
+                ptrs[j] = (void *)(uintptr_t)items[j];
+            }
+            bool atomic = !c->e->lock_free;
+            i = lz_begin_many(h, (uint32_t)tid, LZ_PUSH, items, (size_t)n, atomic);
+            size_t done = 0;
+            r = c->e->push_many(c->obj, ptrs, (size_t)n, &done);
+            lz_end_many(h, i, r, NULL, done);
+            break;
+        }
+        case S_POPN: {
+            void *ptrs[8];
+            uint64_t out[8];
+            int n = st->n > 8 ? 8 : st->n;
+            bool atomic = !c->e->lock_free;
+            i = lz_begin_many(h, (uint32_t)tid, LZ_POP, NULL, (size_t)n, atomic);
+            size_t done = 0;
+            r = c->e->pop_many(c->obj, ptrs, (size_t)n, &done);
+            for (size_t j = 0; j < done && j < 8; j++)
+                out[j] = (uint64_t)(uintptr_t)ptrs[j];
+            lz_end_many(h, i, r, out, done);
+            break;
+        }
+        case S_CLOSE:
+            i = lz_begin(h, (uint32_t)tid, LZ_CLOSE, 0);
+            r = c->e ? c->e->close(c->obj) : conc_shmring_close(c->h[tid]);
+            lz_end(h, i, r, 0);
+            break;
+        case S_CLOSE_NOW: {
+            size_t max = (size_t)d->prefill;
+            for (int t = 0; t < d->nthreads; t++)
+                for (int j = 0; j < SC_STEPS; j++)
+                    max += d->steps[t][j].kind == S_PUSH ||
+                                   d->steps[t][j].kind == S_PUSHW
+                               ? 1
+                               : (d->steps[t][j].kind == S_PUSHN
+                                      ? (size_t)d->steps[t][j].n
+                                      : 0);
+            bool joinable = (d->flags & CONC_JOINABLE) != 0;
+            i = lz_begin_close_now(h, (uint32_t)tid, max, joinable);
+            discard_arg a = {c, tid, c->e == NULL};
+            size_t nd = 0;
+            r = c->e ? c->e->close_now(c->obj, on_discard, &a, &nd)
+                     : conc_shmring_close_now(c->h[tid], on_discard, &a, &nd);
+            if (nd != c->ndiscarded[tid])
+                ex_fail("close_now said %zu discarded, discard() was called %zu "
+                        "times", nd, c->ndiscarded[tid]);
+            lz_end_close_now(h, i, r, c->discarded[tid], c->ndiscarded[tid]);
+            break;
+        }
+        case S_CLOSED:
+            i = lz_begin(h, (uint32_t)tid, LZ_CLOSED_Q, 0);
+            r = c->e ? c->e->closed(c->obj) : conc_shmring_closed(c->h[tid]);
+            lz_end(h, i, CONC_OK, (uint64_t)r);
+            break;
+        case S_TASK_DONE:
+            i = lz_begin(h, (uint32_t)tid, LZ_TASK_DONE, 0);
+            r = do_task_done(c, tid);
+            lz_end(h, i, r, 0);
+            break;
+        case S_JOIN:
+            i = lz_begin(h, (uint32_t)tid, LZ_JOIN, 0);
+            r = do_join(c, tid, timeout_ns(st->ms));
+            lz_end(h, i, r, 0);
+            break;
+        case S_ADD: {
+            int64_t prev = 0;
+            i = lz_begin(h, (uint32_t)tid, LZ_ADD, (uint64_t)(int64_t)st->n);
+            r = c->e->add(c->obj, st->n, &prev);
+            if (c->e->add_returns_prev)
+                lz_end_add(h, i, r, (uint64_t)prev);
+            else
+                lz_end(h, i, r, (uint64_t)(int64_t)st->n);
+            break;
+        }
+        case S_READ: {
+            int64_t v = 0;
+            i = lz_begin(h, (uint32_t)tid, LZ_READ, 0);
+            r = c->e->read(c->obj, &v);
+            lz_end(h, i, r, (uint64_t)v);
+            break;
+        }
+        default:
+            break;
+        }
+    }
+}
+
+/* ---- the check ---------------------------------------------------------- */
+
+static bool check_counter(sc_ctx *c, FILE *why)
+{
+    int64_t sum = 0, v = 0;
+    const lz_op *ops = c->hist.ops;
+    size_t n = lz_hist_len(&c->hist);
+    for (size_t i = 0; i < n; i++)
+        if (ops[i].kind == LZ_ADD && ops[i].status == CONC_OK)
+            sum += (int64_t)ops[i].value;
+    int st = c->e->read(c->obj, &v);
+    if (st != CONC_OK || v != sum) {
+        fprintf(why, "quiescent read %lld (%s), the adds sum to %lld\n",
+                (long long)v, conc_strerror(st), (long long)sum);
+        return false;
+    }
+    return true;
+}
+
+static bool check_items(sc_ctx *c, FILE *why)
+{
+    const sc_def *d = c->d;
+    const lz_op *ops = c->hist.ops;
+    size_t n = lz_hist_len(&c->hist);
+    uint64_t in[SC_MAX_ITEMS * 2], out[SC_MAX_ITEMS * 2];
+    size_t nin = 0, nout = 0;
+    for (int i = 0; i < d->prefill; i++)
+        in[nin++] = (uint64_t)i + 1;
+    size_t pushes_ok = 0, done_ok = 0, discards = 0;
+    for (size_t i = 0; i < n && nin < SC_MAX_ITEMS; i++) {
+        if (ops[i].kind == LZ_PUSH && ops[i].status == CONC_OK) {
+            in[nin++] = ops[i].value;
+            pushes_ok++;
+        }
+        if (ops[i].kind == LZ_TASK_DONE && ops[i].status == CONC_OK)
+            done_ok++;
+    }
+    for (int t = 0; t < d->nthreads; t++)
+        discards += c->ndiscarded[t];
+    /* Popped and discarded items are in the history as LZ_POP OK. */
+    for (size_t i = 0; i < n && nout < SC_MAX_ITEMS; i++)
+        if (ops[i].kind == LZ_POP && ops[i].status == CONC_OK)
+            out[nout++] = ops[i].value;
+    size_t len = do_len(c);
+    size_t cap = do_capacity(c);
+    bool unbounded = c->e && c->e->unbounded;
+    if (!unbounded && cap != d->capacity) {
+        fprintf(why, "capacity() is %zu, made with %zu\n", cap, d->capacity);
+        return false;
+    }
+    /* Drain. */
+    size_t left = 0;
+    for (;;) {
+        uint64_t it;
+        int st = do_pop(c, d->nthreads, &it);
+        if (st != CONC_OK) {
+            if (st != CONC_EMPTY && st != CONC_CLOSED) {
+                fprintf(why, "draining pop: %s\n", conc_strerror(st));
+                return false;
+            }
+            break;
+        }
+        if (nout < SC_MAX_ITEMS * 2)
+            out[nout++] = it;
+        if (++left > SC_MAX_ITEMS) {
+            fprintf(why, "draining: more than %d items came out\n", SC_MAX_ITEMS);
+            return false;
+        }
+    }
+    if (len != left) {
+        fprintf(why, "quiescent len() %zu, but %zu items were drained\n", len, left);
+        return false;
+    }
+    /* Every item in exactly once out. */
+    for (size_t i = 0; i < nin; i++) {
+        size_t k = 0;
+        for (size_t j = 0; j < nout; j++)
+            k += out[j] == in[i];
+        if (k != 1) {
+            fprintf(why, "item %llu went in and came out %zu times\n",
+                    (unsigned long long)in[i], k);
+            return false;
+        }
+    }
+    for (size_t j = 0; j < nout; j++) {
+        size_t k = 0;
+        for (size_t i = 0; i < nin; i++)
+            k += out[j] == in[i];
+        if (k == 0) {
+            fprintf(why, "item %llu came out but never went in\n",
+                    (unsigned long long)out[j]);
+            return false;
+        }
+    }
+    if (d->fd && c->fd >= 0) {
+        /* Left or closed: the fd must be readable (checked before the drain
+         * would have cleared it: the drain's pops do not clear it unless
+         * they said EMPTY, which they did last; so test on the counts). */
+    }
+    if (d->flags & CONC_JOINABLE) {
+        /* pushes (and prefill) minus task_done minus close_now's discards */
+        size_t owed = (size_t)d->prefill + pushes_ok - done_ok - discards;
+        for (size_t k = 0; k < owed; k++) {
+            int st = do_task_done(c, d->nthreads);
+            if (st != CONC_OK) {
+                fprintf(why, "task_done %zu of the %zu owed: %s\n", k + 1, owed,
+                        conc_strerror(st));
+                return false;
+            }
+        }
+        int st = do_join(c, d->nthreads, 0);
+        if (st != CONC_OK) {
+            fprintf(why, "join(0) after every task_done: %s\n", conc_strerror(st));
+            return false;
+        }
+        st = do_task_done(c, d->nthreads);
+        if (st != CONC_EINVAL) {
+            fprintf(why, "one task_done too many: %s, not EINVAL\n",
+                    conc_strerror(st));
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool fd_readable(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
+static bool check(void *vctx, FILE *why)
+{
+    sc_ctx *c = vctx;
+    size_t n = lz_hist_len(&c->hist);
+    if (n > LZ_MAX_OPS) {
+        fprintf(why, "the history has %zu ops (at most %d)\n", n, LZ_MAX_OPS);
+        return false;
+    }
+    lz_spec spec;
+    if (c->e) {
+        spec = lz_spec_for(c->e, c->d->capacity, c->d->flags);
+    } else {
+        memset(&spec, 0, sizeof spec);
+        spec.model = LZ_FIFO;
+        spec.capacity = c->d->capacity;
+        spec.full_inflight = true; /* as conc_ring */
+        spec.joinable = (c->d->flags & CONC_JOINABLE) != 0;
+        spec.join_inflight = true;
+    }
+    uint64_t pre[SC_MAX_ITEMS];
+    for (int i = 0; i < c->d->prefill && i < SC_MAX_ITEMS; i++)
+        pre[i] = (uint64_t)i + 1;
+    spec.prefill = pre;
+    spec.prefill_n = (size_t)c->d->prefill;
+    spec.unfinished = (c->d->flags & CONC_JOINABLE) ? (uint64_t)c->d->prefill : 0;
+    spec.max_states = 1000000;
+    lz_result r;
+    lz_verdict v = lz_check(&spec, c->hist.ops, n, &r);
+    if (v != LZ_OK) {
+        fprintf(why, "%s\n", v == LZ_VIOLATION ? "not linearizable"
+                                               : lz_verdict_name(v));
+        lz_print_result(why, "  ", &spec, c->hist.ops, n, &r);
+        return false;
+    }
+    if (is_counter(c))
+        return check_counter(c, why);
+    if (c->d->fd && c->fd >= 0) {
+        /* Before the drain: an item left, or closed, must show. */
+        size_t len = do_len(c);
+        int closed = c->e->closed(c->obj);
+        if ((len > 0 || closed == 1) && !fd_readable(c->fd)) {
+            fprintf(why, "the fd is not readable with %zu item(s) left%s\n", len,
+                    closed == 1 ? " and the queue closed" : "");
+            return false;
+        }
+    }
+    return check_items(c, why);
+}
+
+/* ---- the explorer's view ------------------------------------------------ */
+
+static ex_scenario sc_scen[sizeof sc_defs / sizeof sc_defs[0]];
+
+const ex_scenario *sc_scenario(const sc_def *d)
+{
+    size_t i = (size_t)(d - sc_defs);
+    if (i >= sc_ndefs)
+        return NULL;
+    ex_scenario *s = &sc_scen[i];
+    s->name = d->name;
+    s->what = d->name;
+    s->nthreads = d->nthreads;
+    s->param = d;
+    s->setup = setup;
+    s->run = run_thread;
+    s->check = check;
+    s->teardown = teardown;
+    return s;
+}
