@@ -20,7 +20,9 @@
 
 #include "internal/atomics.h"
 #include "internal/alloc.h"
+#include "internal/lock.h"
 #include "internal/pad.h"
+#include "internal/verify_state.h"
 
 static int64_t as_i64(uint64_t u)
 {
@@ -135,6 +137,27 @@ static uint64_t thread_ticket(void)
         my_ticket = conc_fetch_add_u64(&next_ticket, 1, CONC_RELAXED) + 1;
     return my_ticket - 1;
 }
+
+#ifdef CONC_VERIFY
+/* verify_state.h: the numbering restarted, this thread's ticket forgotten. */
+void conc__counter_verify_reset(void)
+{
+    conc_store_u64(&next_ticket, 0, CONC_RELAXED);
+    my_ticket = 0;
+}
+
+void conc__counter_verify_thread_exit(void)
+{
+    my_ticket = 0;
+}
+
+uint64_t conc__counter_verify_tickets(uint64_t *mine)
+{
+    if (mine)
+        *mine = my_ticket;
+    return conc_load_u64(&next_ticket, CONC_RELAXED);
+}
+#endif
 
 size_t conc_sharded_footprint(size_t shards)
 {
@@ -260,11 +283,11 @@ void conc_mutexcounter_free(conc_mutexcounter *c)
 conc_status conc_mutexcounter_add(conc_mutexcounter *c, int64_t delta,
                                   int64_t *prev)
 {
-    if (c == NULL || pthread_mutex_lock(&c->lock) != 0)
+    if (c == NULL || conc__mutex_lock(&c->lock) != 0)
         return CONC_EINVAL;
     uint64_t before = c->total;
     c->total = before + (uint64_t)delta;
-    pthread_mutex_unlock(&c->lock);
+    conc__mutex_unlock(&c->lock);
     if (prev != NULL)
         *prev = as_i64(before);
     return CONC_OK;
@@ -273,10 +296,10 @@ conc_status conc_mutexcounter_add(conc_mutexcounter *c, int64_t delta,
 conc_status conc_mutexcounter_read(const conc_mutexcounter *cc, int64_t *out)
 {
     conc_mutexcounter *c = (conc_mutexcounter *)cc; /* locked, not changed */
-    if (c == NULL || out == NULL || pthread_mutex_lock(&c->lock) != 0)
+    if (c == NULL || out == NULL || conc__mutex_lock(&c->lock) != 0)
         return CONC_EINVAL;
     uint64_t total = c->total;
-    pthread_mutex_unlock(&c->lock);
+    conc__mutex_unlock(&c->lock);
     *out = as_i64(total);
     return CONC_OK;
 }

@@ -31,6 +31,7 @@
 #include "internal/hp.h"
 #include "internal/pad.h"
 #include "internal/spin.h"
+#include "internal/verify_state.h"
 
 /* Hazards a scan collects on its stack before it needs malloc. */
 #define SCAN_STACK 64
@@ -153,8 +154,9 @@ static bool sorted_has(const uintptr_t *v, size_t n, uintptr_t p)
  * store that cleared or overwrote it (release or stronger, sequenced after
  * the bump), that load synchronizes with it, so the bump happens before the
  * second `moves` load, which sees the new count.  The owner moves values
- * rarely, so the retry loop ends; it waits (conc_spin_pause) only while the
- * owner keeps moving. */
+ * rarely, so the retry loop ends; it retries only while the owner keeps
+ * moving.  The pause is a BACKOFF, not a SPIN: the pass lost a race with a
+ * move, and the next pass may succeed at once without anyone else running. */
 static void rec_read(conc__hp_rec *r, uintptr_t out[CONC_HP_SLOTS])
 {
     for (;;) {
@@ -163,7 +165,7 @@ static void rec_read(conc__hp_rec *r, uintptr_t out[CONC_HP_SLOTS])
             out[i] = conc_load_uptr(&r->hz.s.slot[i], CONC_SEQ_CST);
         if (conc_load_uptr(&r->hz.s.moves, CONC_SEQ_CST) == m)
             return;
-        conc_spin_pause();
+        conc_backoff_pause();
     }
 }
 
@@ -371,6 +373,8 @@ static void retire_nomem(conc__hp_rec *r, void *p, conc__hp_free_fn fn)
                 return;
             }
         }
+        /* SPIN: p stays held and no node is free until another thread
+         * clears a slot (hp.h: the reserve makes that enough). */
         conc_spin_pause();
     }
 }
@@ -450,7 +454,7 @@ static void rec_unreserve(conc__hp_rec *r)
                     void *p = node->ptr;
                     conc__hp_free_fn fn = node->free_fn;
                     while (held((uintptr_t)p))
-                        conc_spin_pause();
+                        conc_spin_pause(); /* until its holder clears */
                     node_release(r, node);
                     conc_fetch_sub_uptr(&r->nretired, 1, CONC_RELAXED);
                     fn(p);
@@ -556,3 +560,98 @@ size_t conc__hp_pending(void)
         sum += conc_load_uptr(&r->nretired, CONC_RELAXED);
     return (size_t)sum;
 }
+
+/* ------------------------------------------------------------------------ */
+/* The verify build: state put back (verify_state.h)                        */
+
+#ifdef CONC_VERIFY
+/* Is n one of the reserve nodes built into a record of the list recs? */
+static bool reserve_of(conc__hp_rec *recs, struct hp_node *n)
+{
+    for (conc__hp_rec *r = recs; r; r = rec_next(r))
+        if (reserve_index(r, n) >= 0)
+            return true;
+    return false;
+}
+
+void conc__hp_verify_reset(void)
+{
+    /* Nothing fails on purpose any more (the free_fns below may retire). */
+    conc_store_u32(&g_fail_allocs, 0, CONC_RELAXED);
+    conc_store_u32(&g_fail_records, 0, CONC_RELAXED);
+    /* A free_fn may retire again, which makes a new record: repeat until
+     * the lists stay empty. */
+    for (;;) {
+        tls_rec = NULL;
+        conc__hp_rec *recs =
+            (conc__hp_rec *)conc_exchange_uptr(&g_records, 0, CONC_ACQ_REL);
+        struct hp_node *list =
+            (struct hp_node *)conc_exchange_uptr(&g_orphans, 0, CONC_ACQUIRE);
+        conc_store_uptr(&g_norphans, 0, CONC_RELAXED);
+        if (!recs && !list)
+            break;
+        /* Every node still retired, on a record or orphaned. */
+        for (conc__hp_rec *r = recs; r; r = rec_next(r)) {
+            struct hp_node *n = r->retired;
+            r->retired = NULL;
+            while (n) {
+                struct hp_node *next = n->next;
+                n->next = list;
+                list = n;
+                n = next;
+            }
+        }
+        /* No thread uses the library, so no slot protects anything: each
+         * object goes to its free_fn, as a scan would do. */
+        while (list) {
+            struct hp_node *n = list;
+            list = n->next;
+            void *ptr = n->ptr;
+            conc__hp_free_fn fn = n->free_fn;
+            if (!reserve_of(recs, n))
+                free(n);
+            fn(ptr);
+        }
+        while (recs) {
+            conc__hp_rec *next = rec_next(recs);
+            free(recs);
+            recs = next;
+        }
+    }
+    /* A new key: any value a thread still holds for the old one (the
+     * caller's, or a live thread's that never called
+     * conc_verify_thread_exit) is dropped, and its destructor never runs
+     * on a record freed above.  Without a key (never made, or its making
+     * failed) there is nothing to drop; pthread_once makes it on first
+     * use. */
+    if (g_key_ok) {
+        (void)pthread_key_delete(g_key);
+        g_key_ok = pthread_key_create(&g_key, rec_release) == 0;
+    }
+}
+
+void conc__hp_verify_thread_exit(void)
+{
+    conc__hp_rec *r = tls_rec;
+    if (!r)
+        return;
+    rec_release(r); /* what the key's destructor does */
+    tls_rec = NULL;
+    if (g_key_ok)
+        (void)pthread_setspecific(g_key, NULL);
+}
+
+size_t conc__hp_verify_records(size_t *active)
+{
+    size_t n = 0, a = 0;
+    for (conc__hp_rec *r =
+             (conc__hp_rec *)conc_load_uptr(&g_records, CONC_ACQUIRE);
+         r; r = rec_next(r)) {
+        n++;
+        a += conc_load_u32(&r->active, CONC_ACQUIRE) != 0;
+    }
+    if (active)
+        *active = a;
+    return n;
+}
+#endif /* CONC_VERIFY */

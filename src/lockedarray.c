@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "internal/alloc.h"
+#include "internal/lock.h"
 
 #define ALWAYS static inline __attribute__((always_inline))
 
@@ -70,15 +71,10 @@ void conc__la_free(conc__lockedarray *a)
 
 /* ---- under the lock ----------------------------------------------------- */
 
-static int lock(conc__lockedarray *a)
-{
-    return pthread_mutex_lock(&a->lock);
-}
-
-static void unlock(conc__lockedarray *a)
-{
-    pthread_mutex_unlock(&a->lock);
-}
+/* Macros, not functions, so that in the verify build each LOCK and UNLOCK
+ * point names the line that takes or gives back the mutex (lock.h). */
+#define la_lock(a) conc__mutex_lock(&(a)->lock)
+#define la_unlock(a) ((void)conc__mutex_unlock(&(a)->lock))
 
 /* head + len < 2 * capacity <= 2^31, so neither the sum nor the single
  * subtraction can wrap. */
@@ -162,12 +158,12 @@ ALWAYS conc_status push_n(conc__lockedarray *a, enum order order,
 {
     size_t k = 0;
     conc_status st = CONC_EINVAL;
-    if (lock(a) == 0) {
+    if (la_lock(a) == 0) {
         st = push_locked(a, order, items, n, &k);
         /* Counted before the lock lets a pop see them, and only what went
          * in: nothing provisional for task_done to take (conc/wait.h). */
         conc__ws_count_pushed(&a->ws, k);
-        unlock(a);
+        la_unlock(a);
     }
     conc__ws_pushed(&a->ws, k);
     if (pushed != NULL && st != CONC_EINVAL)
@@ -179,13 +175,13 @@ ALWAYS conc_status pop_n(conc__lockedarray *a, enum order order, void **out,
                          size_t max, size_t *popped)
 {
     size_t k = 0;
-    if (lock(a) != 0)
+    if (la_lock(a) != 0)
         return CONC_EINVAL;
     conc_status st = pop_locked(a, order, out, max, &k);
-    unlock(a);
-    if (st == CONC_EMPTY && conc__ws_rearm(&a->ws) && lock(a) == 0) {
+    la_unlock(a);
+    if (st == CONC_EMPTY && conc__ws_rearm(&a->ws) && la_lock(a) == 0) {
         st = pop_locked(a, order, out, max, &k);
-        unlock(a);
+        la_unlock(a);
     }
     conc__ws_popped(&a->ws, k);
     if (popped != NULL)
@@ -226,10 +222,10 @@ size_t conc__la_len(const conc__lockedarray *a)
     /* The mutex is the one field a const observer writes: the array is
      * never const memory (init wrote it), so casting const away is sound. */
     conc__lockedarray *m = (conc__lockedarray *)a;
-    if (m == NULL || lock(m) != 0)
+    if (m == NULL || la_lock(m) != 0)
         return 0;
     size_t n = m->len;
-    unlock(m);
+    la_unlock(m);
     return n;
 }
 
@@ -292,10 +288,10 @@ static conc_status close_locked_array(void *obj)
     /* Under the lock, so that close is one point in the order of pushes.
      * A lock that fails (a misuse, e.g. a corrupted mutex) closes nothing
      * and says so. */
-    if (lock(a) != 0)
+    if (la_lock(a) != 0)
         return CONC_EINVAL;
     conc__ws_mark_closed(&a->ws);
-    unlock(a);
+    la_unlock(a);
     return CONC_OK;
 }
 

@@ -44,8 +44,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "internal/clock.h"
 #include "internal/futex.h"
 #include "internal/spin.h"
+#include "internal/verify_state.h"
 
 #define SC CONC_SEQ_CST
 
@@ -132,6 +134,16 @@ static uint32_t self_pid(void)
     errno = saved;
     return pid;
 }
+
+#ifdef CONC_VERIFY
+/* verify_state.h: as in a fresh process, no page yet. */
+void conc__ws_verify_reset(void)
+{
+    uintptr_t page = conc_exchange_uptr(&pid_page, 0, CONC_ACQ_REL);
+    if (page != 0 && page != NO_PID_PAGE)
+        munmap((void *)page, (size_t)sysconf(_SC_PAGESIZE));
+}
+#endif
 
 /* Whether this process made the eventfd.  Only asked once the fd is known
  * to exist (fd_state 2, or the armed bit, both published after efd_pid:
@@ -255,7 +267,7 @@ bool conc__ws_clear_fd(conc_waitset *w)
 static struct timespec deadline_after(uint64_t ns)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    conc__clock_now_ts(&t);
     uint64_t s = ns / 1000000000u, rest = ns % 1000000000u;
     uint64_t nsec = (uint64_t)t.tv_nsec + rest;
     s += nsec / 1000000000u;
@@ -271,7 +283,7 @@ static struct timespec deadline_after(uint64_t ns)
 static bool passed(const struct timespec *d)
 {
     struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
+    conc__clock_now_ts(&now);
     return now.tv_sec > d->tv_sec ||
            (now.tv_sec == d->tv_sec && now.tv_nsec >= d->tv_nsec);
 }
@@ -289,7 +301,7 @@ conc_status conc__ws_wait_f(conc_waitset *w, unsigned flags,
     if (st != fail || timeout_ns == 0)
         return st;
     for (int i = 0; i < SPIN_TRIES; i++) {
-        conc_spin_pause();
+        conc_spin_pause(); /* for a peer's push or pop */
         if ((st = try_op(obj, arg)) != fail)
             return st;
     }
@@ -381,6 +393,8 @@ static conc_status task_done_impl(conc_waitset *w, unsigned flags, bool may_wait
          * take its item back: wait until one of them has finished. */
         if (!may_wait)
             return CONC_EINVAL;
+        /* SPIN (both below): the count changes only when another thread's
+         * push in flight finishes. */
         if (spins < 64) {
             spins++;
             conc_spin_pause();
@@ -470,7 +484,7 @@ conc_status conc__ws_fd_f(conc_waitset *w, unsigned flags, int *fd)
         conc_store_u32(&w->u.s.fd_state, 2, CONC_RELEASE);
     } else {
         while ((s = conc_load_u32(&w->u.s.fd_state, CONC_ACQUIRE)) == 1)
-            conc_spin_pause();
+            conc_spin_pause(); /* for the maker to finish */
         if (s != 2) /* the maker failed; try ourselves */
             return conc__ws_fd_f(w, flags, fd);
         /* Made by another process (we are a fork child with a copy, or

@@ -2,8 +2,9 @@
  * park.h - park one thread before its k-th schedule point (verify build).
  *
  * The verify build makes every atomic operation in src/ a schedule point
- * (src/internal/atomics.h) and lets a harness install one process-wide hook
- * (conc_verify_set_hook).  This helper turns that hook into the tool the
+ * (src/internal/atomics.h), and every pause, futex, mutex and clock read
+ * too (spin.h, futex.h, lock.h, clock.h), and lets a harness install one
+ * process-wide hook (conc_verify_set_hook, version 1: the kind only).  This helper turns that hook into the tool the
  * race tests need: run an operation in a thread of its own, stop it just
  * before its k-th schedule point (counting from the start of the operation),
  * let other threads do their part, then release it.  A test that enumerates
@@ -21,8 +22,9 @@
  *                                  reached a spin-wait
  *   park_start_rmw(&t, fn, arg, m)  the same, counting only RMW points
  *   park_parked(&t) / park_done(&t)
- *   park_waiting(&t)               the thread reached a spin-wait point
- *                                  (CONC_POINT_WAIT): it waits for another
+ *   park_waiting(&t)               the thread reached a SPIN or FUTEX_WAIT
+ *                                  point: it waits for another (a BACKOFF
+ *                                  after a lost race is not waiting)
  *   park_until_done_or_waiting(&t) wait for one of those two
  *   park_release(&t)               let a parked thread go on
  *   park_join(&t)                  release if needed and join
@@ -65,7 +67,7 @@ static void park_hook_(int kind, void *arg)
     park_thread *t = park_self_;
     if (!t)
         return;
-    if (kind == CONC_POINT_WAIT)
+    if (kind == CONC_POINT_SPIN || kind == CONC_POINT_FUTEX_WAIT)
         atomic_store(&t->waiting, 1);
     if (t->rmw_only && kind != CONC_POINT_RMW)
         return;

@@ -14,8 +14,10 @@
  *        (at least 3: src/ring.c), so a test can find entries and messages.
  *   shmblock_kill_at(at)          (verify build only)
  *        in a child about to use a ring: SIGKILL this process just before
- *        its at-th schedule point from now, so a peer dies inside an
- *        operation (verify/test_shm.c, verify/test_shm_trust.c).
+ *        its at-th schedule point from now (of any kind: an atomic step, a
+ *        pause, a futex wait or wake, a mutex, a clock read; a version 1
+ *        hook, so at PRE only), so a peer dies inside an operation
+ *        (verify/test_shm.c, verify/test_shm_trust.c).
  */
 #ifndef CONC_VERIFY_SHMBLOCK_H
 #define CONC_VERIFY_SHMBLOCK_H

@@ -5,10 +5,18 @@
  * else in the tree includes <stdatomic.h>.  Every call names its memory
  * order.  In the normal build each wrapper is a static inline call to the
  * matching atomic_*_explicit and costs nothing.  In the verify build
- * (CONC_VERIFY defined) each wrapper first calls conc_verify_point(), the
- * schedule point: src/verify_hooks.c injects yields there, and a test may
- * install its own hook to park or kill a thread at a chosen point
- * (verify/park.h, fuzz_concurrent, test_shm).
+ * (CONC_VERIFY defined) each wrapper is a schedule point (verify.h): it
+ * fills a conc_point with what it is about to do (kind, rmw op, address,
+ * width, memory orders, operand, expected, the caller's file:line), calls
+ * conc_verify_pre(), does the operation, records its result (the value
+ * read, replaced or found; whether a CAS succeeded) and calls
+ * conc_verify_post().  src/verify_hooks.c injects yields there, and a test
+ * may install its own hook to park, kill or schedule a thread at a chosen
+ * point (verify/park.h, fuzz_concurrent, test_shm, the schedule explorer).
+ *
+ * The public names (conc_load_u32, ...) are macros over conc__* functions
+ * so that the verify build can pass the caller's site (site.h); do not take
+ * their address.  conc_init_* is a plain initialisation, not a point.
  *
  * Types: conc_atomic_u32, conc_atomic_u64, conc_atomic_uptr (an item or a
  * size).  They are structs so that a plain access does not compile.
@@ -18,8 +26,10 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "site.h"
 #include "verify.h"
 
 #define CONC_RELAXED memory_order_relaxed
@@ -34,81 +44,213 @@ typedef struct { _Atomic uint32_t v; } conc_atomic_u32;
 typedef struct { _Atomic uint64_t v; } conc_atomic_u64;
 typedef struct { _Atomic uintptr_t v; } conc_atomic_uptr;
 
-#ifdef CONC_VERIFY
-#define CONC__POINT(kind) conc_verify_point(kind)
-#else
-#define CONC__POINT(kind) ((void)0)
-#endif
-
 /* One set of wrappers per type.  A failed compare-and-swap writes the value it
  * saw into *expected, as C11 does; `fail` is the order of that load. */
+#ifndef CONC_VERIFY
+
 #define CONC__DEFINE_ATOMICS(T, N)                                             \
     static inline void conc_init_##N(conc_atomic_##N *a, T v)                  \
     {                                                                          \
         atomic_init(&a->v, v);                                                 \
     }                                                                          \
-    static inline T conc_load_##N(const conc_atomic_##N *a, conc_mo mo)        \
+    static inline T conc__load_##N(const conc_atomic_##N *a, conc_mo mo)       \
     {                                                                          \
-        CONC__POINT(CONC_POINT_LOAD);                                          \
         return atomic_load_explicit((_Atomic T *)&a->v, mo);                   \
     }                                                                          \
-    static inline void conc_store_##N(conc_atomic_##N *a, T v, conc_mo mo)     \
+    static inline void conc__store_##N(conc_atomic_##N *a, T v, conc_mo mo)    \
     {                                                                          \
-        CONC__POINT(CONC_POINT_STORE);                                         \
         atomic_store_explicit(&a->v, v, mo);                                   \
     }                                                                          \
-    static inline T conc_exchange_##N(conc_atomic_##N *a, T v, conc_mo mo)     \
+    static inline T conc__exchange_##N(conc_atomic_##N *a, T v, conc_mo mo)    \
     {                                                                          \
-        CONC__POINT(CONC_POINT_RMW);                                           \
         return atomic_exchange_explicit(&a->v, v, mo);                         \
     }                                                                          \
-    static inline bool conc_cas_##N(conc_atomic_##N *a, T *expected, T desired,\
-                                    conc_mo succ, conc_mo fail)                \
+    static inline bool conc__cas_##N(conc_atomic_##N *a, T *expected,          \
+                                     T desired, conc_mo succ, conc_mo fail)    \
     {                                                                          \
-        CONC__POINT(CONC_POINT_RMW);                                           \
         return atomic_compare_exchange_strong_explicit(&a->v, expected,        \
                                                        desired, succ, fail);   \
     }                                                                          \
-    static inline bool conc_cas_weak_##N(conc_atomic_##N *a, T *expected,      \
-                                         T desired, conc_mo succ,              \
-                                         conc_mo fail)                         \
+    static inline bool conc__cas_weak_##N(conc_atomic_##N *a, T *expected,     \
+                                          T desired, conc_mo succ,             \
+                                          conc_mo fail)                        \
     {                                                                          \
-        CONC__POINT(CONC_POINT_RMW);                                           \
         return atomic_compare_exchange_weak_explicit(&a->v, expected, desired, \
                                                      succ, fail);              \
     }                                                                          \
-    static inline T conc_fetch_add_##N(conc_atomic_##N *a, T v, conc_mo mo)    \
+    static inline T conc__fetch_add_##N(conc_atomic_##N *a, T v, conc_mo mo)   \
     {                                                                          \
-        CONC__POINT(CONC_POINT_RMW);                                           \
         return atomic_fetch_add_explicit(&a->v, v, mo);                        \
     }                                                                          \
-    static inline T conc_fetch_sub_##N(conc_atomic_##N *a, T v, conc_mo mo)    \
+    static inline T conc__fetch_sub_##N(conc_atomic_##N *a, T v, conc_mo mo)   \
     {                                                                          \
-        CONC__POINT(CONC_POINT_RMW);                                           \
         return atomic_fetch_sub_explicit(&a->v, v, mo);                        \
     }                                                                          \
-    static inline T conc_fetch_or_##N(conc_atomic_##N *a, T v, conc_mo mo)     \
+    static inline T conc__fetch_or_##N(conc_atomic_##N *a, T v, conc_mo mo)    \
     {                                                                          \
-        CONC__POINT(CONC_POINT_RMW);                                           \
         return atomic_fetch_or_explicit(&a->v, v, mo);                         \
     }                                                                          \
-    static inline T conc_fetch_and_##N(conc_atomic_##N *a, T v, conc_mo mo)    \
+    static inline T conc__fetch_and_##N(conc_atomic_##N *a, T v, conc_mo mo)   \
     {                                                                          \
-        CONC__POINT(CONC_POINT_RMW);                                           \
         return atomic_fetch_and_explicit(&a->v, v, mo);                        \
     }
+
+static inline void conc__fence(conc_mo mo)
+{
+    atomic_thread_fence(mo);
+}
+
+#else /* CONC_VERIFY: every wrapper a schedule point */
+
+/* The point of an atomic operation on `a` (NULL: a fence), before it runs. */
+#define CONC__APOINT(kind_, rmw_, a_, width_, mo_, mof_, opnd_, exp_, file_,   \
+                     line_)                                                    \
+    ((conc_point){.kind = (kind_), .rmw = (rmw_), .phase = CONC_PHASE_PRE,     \
+                  .addr = (const void *)(a_), .width = (width_),               \
+                  .mo = (int)(mo_), .mo_fail = (int)(mof_),                    \
+                  .operand = (uint64_t)(opnd_), .expected = (uint64_t)(exp_),  \
+                  .file = (file_), .line = (line_), .deadline_ns = -1,         \
+                  .ok = true})
+
+/* A read-modify-write that returns the old value: exchange and fetch_*. */
+#define CONC__DEFINE_RMW(T, N, NAME, OP, CALL)                                 \
+    static inline T conc__##NAME##_##N(conc_atomic_##N *a, T v, conc_mo mo,    \
+                                       const char *file, int line)             \
+    {                                                                          \
+        conc_point p = CONC__APOINT(CONC_POINT_RMW, OP, a, sizeof(T), mo, mo,  \
+                                    v, 0, file, line);                         \
+        conc_verify_pre(&p);                                                   \
+        T r = CALL(&a->v, v, mo);                                              \
+        p.result = (uint64_t)r;                                                \
+        conc_verify_post(&p);                                                  \
+        return r;                                                              \
+    }
+
+/* Compare-and-swap: `expected` is *expected before, `result` the value
+ * found (*expected after: unchanged on success, the current value on
+ * failure), `ok` whether it swapped. */
+#define CONC__DEFINE_CAS(T, N, NAME, OP, CALL)                                 \
+    static inline bool conc__##NAME##_##N(conc_atomic_##N *a, T *expected,     \
+                                          T desired, conc_mo succ,             \
+                                          conc_mo fail, const char *file,      \
+                                          int line)                            \
+    {                                                                          \
+        conc_point p = CONC__APOINT(CONC_POINT_RMW, OP, a, sizeof(T), succ,    \
+                                    fail, desired, *expected, file, line);     \
+        conc_verify_pre(&p);                                                   \
+        bool ok = CALL(&a->v, expected, desired, succ, fail);                  \
+        p.result = (uint64_t)*expected;                                        \
+        p.ok = ok;                                                             \
+        conc_verify_post(&p);                                                  \
+        return ok;                                                             \
+    }
+
+#define CONC__DEFINE_ATOMICS(T, N)                                             \
+    static inline void conc_init_##N(conc_atomic_##N *a, T v)                  \
+    {                                                                          \
+        atomic_init(&a->v, v);                                                 \
+    }                                                                          \
+    static inline T conc__load_##N(const conc_atomic_##N *a, conc_mo mo,       \
+                                   const char *file, int line)                 \
+    {                                                                          \
+        conc_point p = CONC__APOINT(CONC_POINT_LOAD, CONC_RMW_NONE, a,         \
+                                    sizeof(T), mo, mo, 0, 0, file, line);      \
+        conc_verify_pre(&p);                                                   \
+        T r = atomic_load_explicit((_Atomic T *)&a->v, mo);                    \
+        p.result = (uint64_t)r;                                                \
+        conc_verify_post(&p);                                                  \
+        return r;                                                              \
+    }                                                                          \
+    static inline void conc__store_##N(conc_atomic_##N *a, T v, conc_mo mo,    \
+                                       const char *file, int line)             \
+    {                                                                          \
+        conc_point p = CONC__APOINT(CONC_POINT_STORE, CONC_RMW_NONE, a,        \
+                                    sizeof(T), mo, mo, v, 0, file, line);      \
+        conc_verify_pre(&p);                                                   \
+        atomic_store_explicit(&a->v, v, mo);                                   \
+        conc_verify_post(&p);                                                  \
+    }                                                                          \
+    CONC__DEFINE_RMW(T, N, exchange, CONC_RMW_XCHG, atomic_exchange_explicit)  \
+    CONC__DEFINE_CAS(T, N, cas, CONC_RMW_CAS,                                  \
+                     atomic_compare_exchange_strong_explicit)                  \
+    CONC__DEFINE_CAS(T, N, cas_weak, CONC_RMW_CAS_WEAK,                        \
+                     atomic_compare_exchange_weak_explicit)                    \
+    CONC__DEFINE_RMW(T, N, fetch_add, CONC_RMW_ADD, atomic_fetch_add_explicit) \
+    CONC__DEFINE_RMW(T, N, fetch_sub, CONC_RMW_SUB, atomic_fetch_sub_explicit) \
+    CONC__DEFINE_RMW(T, N, fetch_or, CONC_RMW_OR, atomic_fetch_or_explicit)    \
+    CONC__DEFINE_RMW(T, N, fetch_and, CONC_RMW_AND, atomic_fetch_and_explicit)
+
+static inline void conc__fence(conc_mo mo, const char *file, int line)
+{
+    conc_point p = CONC__APOINT(CONC_POINT_FENCE, CONC_RMW_NONE, NULL, 0, mo,
+                                mo, 0, 0, file, line);
+    conc_verify_pre(&p);
+    atomic_thread_fence(mo);
+    conc_verify_post(&p);
+}
+
+#endif /* CONC_VERIFY */
 
 CONC__DEFINE_ATOMICS(uint32_t, u32)
 CONC__DEFINE_ATOMICS(uint64_t, u64)
 CONC__DEFINE_ATOMICS(uintptr_t, uptr)
 
 #undef CONC__DEFINE_ATOMICS
+#undef CONC__DEFINE_RMW
+#undef CONC__DEFINE_CAS
 
-static inline void conc_fence(conc_mo mo)
-{
-    CONC__POINT(CONC_POINT_FENCE);
-    atomic_thread_fence(mo);
-}
+/* The wrappers, by the names src/ calls (the site is the caller's). */
+#define conc_load_u32(a, mo) conc__load_u32((a), (mo) CONC__SITE)
+#define conc_store_u32(a, v, mo) conc__store_u32((a), (v), (mo) CONC__SITE)
+#define conc_exchange_u32(a, v, mo)                                           \
+    conc__exchange_u32((a), (v), (mo) CONC__SITE)
+#define conc_cas_u32(a, e, d, s, f)                                           \
+    conc__cas_u32((a), (e), (d), (s), (f) CONC__SITE)
+#define conc_cas_weak_u32(a, e, d, s, f)                                      \
+    conc__cas_weak_u32((a), (e), (d), (s), (f) CONC__SITE)
+#define conc_fetch_add_u32(a, v, mo)                                          \
+    conc__fetch_add_u32((a), (v), (mo) CONC__SITE)
+#define conc_fetch_sub_u32(a, v, mo)                                          \
+    conc__fetch_sub_u32((a), (v), (mo) CONC__SITE)
+#define conc_fetch_or_u32(a, v, mo)                                           \
+    conc__fetch_or_u32((a), (v), (mo) CONC__SITE)
+#define conc_fetch_and_u32(a, v, mo)                                          \
+    conc__fetch_and_u32((a), (v), (mo) CONC__SITE)
+
+#define conc_load_u64(a, mo) conc__load_u64((a), (mo) CONC__SITE)
+#define conc_store_u64(a, v, mo) conc__store_u64((a), (v), (mo) CONC__SITE)
+#define conc_exchange_u64(a, v, mo)                                           \
+    conc__exchange_u64((a), (v), (mo) CONC__SITE)
+#define conc_cas_u64(a, e, d, s, f)                                           \
+    conc__cas_u64((a), (e), (d), (s), (f) CONC__SITE)
+#define conc_cas_weak_u64(a, e, d, s, f)                                      \
+    conc__cas_weak_u64((a), (e), (d), (s), (f) CONC__SITE)
+#define conc_fetch_add_u64(a, v, mo)                                          \
+    conc__fetch_add_u64((a), (v), (mo) CONC__SITE)
+#define conc_fetch_sub_u64(a, v, mo)                                          \
+    conc__fetch_sub_u64((a), (v), (mo) CONC__SITE)
+#define conc_fetch_or_u64(a, v, mo)                                           \
+    conc__fetch_or_u64((a), (v), (mo) CONC__SITE)
+#define conc_fetch_and_u64(a, v, mo)                                          \
+    conc__fetch_and_u64((a), (v), (mo) CONC__SITE)
+
+#define conc_load_uptr(a, mo) conc__load_uptr((a), (mo) CONC__SITE)
+#define conc_store_uptr(a, v, mo) conc__store_uptr((a), (v), (mo) CONC__SITE)
+#define conc_exchange_uptr(a, v, mo)                                          \
+    conc__exchange_uptr((a), (v), (mo) CONC__SITE)
+#define conc_cas_uptr(a, e, d, s, f)                                          \
+    conc__cas_uptr((a), (e), (d), (s), (f) CONC__SITE)
+#define conc_cas_weak_uptr(a, e, d, s, f)                                     \
+    conc__cas_weak_uptr((a), (e), (d), (s), (f) CONC__SITE)
+#define conc_fetch_add_uptr(a, v, mo)                                         \
+    conc__fetch_add_uptr((a), (v), (mo) CONC__SITE)
+#define conc_fetch_sub_uptr(a, v, mo)                                         \
+    conc__fetch_sub_uptr((a), (v), (mo) CONC__SITE)
+#define conc_fetch_or_uptr(a, v, mo)                                          \
+    conc__fetch_or_uptr((a), (v), (mo) CONC__SITE)
+#define conc_fetch_and_uptr(a, v, mo)                                         \
+    conc__fetch_and_uptr((a), (v), (mo) CONC__SITE)
+#define conc_fence(mo) conc__fence((mo) CONC__SITE)
 
 /* Is a 64-bit atomic lock-free here?  (Asserted by the door's own test.) */
 static inline bool conc_u64_is_lock_free(const conc_atomic_u64 *a)

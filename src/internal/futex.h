@@ -9,7 +9,14 @@
  * must key the futex by the physical page, not by this process's mapping
  * (no FUTEX_PRIVATE_FLAG).
  *
- * In the verify build a wait is a CONC_POINT_WAIT schedule point first.
+ * In the verify build both are schedule points (verify.h) with the caller's
+ * file:line (site.h): a wait reports FUTEX_WAIT (the word, width 4, the
+ * value expected, the absolute CLOCK_MONOTONIC deadline in ns or -1) and a
+ * wake FUTEX_WAKE (the word, width 4, n as the operand).  A hook that sets
+ * `handled` in PRE models the step itself: the system call is skipped, a
+ * wait returns the hook's `rc`, and POST is not called.  Otherwise the
+ * call is made and POST reports its outcome: a wait's return value in `rc`
+ * and `result`, a wake's count of woken threads in `result`.
  */
 #ifndef CONC_INTERNAL_FUTEX_H
 #define CONC_INTERNAL_FUTEX_H
@@ -24,6 +31,8 @@
 #include <unistd.h>
 
 #include "atomics.h"
+#include "clock.h"
+#include "site.h"
 
 static inline uint32_t *conc_futex_addr(conc_atomic_u32 *w)
 {
@@ -34,25 +43,61 @@ static inline uint32_t *conc_futex_addr(conc_atomic_u32 *w)
 
 /* 0 when woken (or the word had already changed, or a signal), ETIMEDOUT
  * when the deadline passed. */
-static inline int conc_futex_wait(conc_atomic_u32 *w, uint32_t expect,
-                                  const struct timespec *deadline, bool shared)
+static inline int conc__futex_wait(conc_atomic_u32 *w, uint32_t expect,
+                                   const struct timespec *deadline,
+                                   bool shared CONC__SITE_PARAMS)
 {
 #ifdef CONC_VERIFY
-    conc_verify_point(CONC_POINT_WAIT);
+    conc_point p = CONC__POINT_AT(CONC_POINT_FUTEX_WAIT, file, line);
+    p.addr = w;
+    p.width = sizeof(uint32_t);
+    p.expected = expect;
+    p.deadline_ns = deadline ? conc__ts_to_ns(deadline) : -1;
+    conc_verify_pre(&p);
+    if (p.handled)
+        return p.rc;
 #endif
     int op = FUTEX_WAIT_BITSET | (shared ? 0 : FUTEX_PRIVATE_FLAG);
     long rc = syscall(SYS_futex, conc_futex_addr(w), op, expect, deadline,
                       NULL, FUTEX_BITSET_MATCH_ANY);
+#ifdef CONC_VERIFY
+    p.rc = rc == -1 && errno == ETIMEDOUT ? ETIMEDOUT : 0;
+    p.result = (uint64_t)p.rc;
+    conc_verify_post(&p);
+    return p.rc;
+#else
     if (rc == -1 && errno == ETIMEDOUT)
         return ETIMEDOUT;
     return 0;
+#endif
 }
 
 /* Wake up to n sleepers (INT_MAX: all). */
-static inline void conc_futex_wake(conc_atomic_u32 *w, int n, bool shared)
+static inline void conc__futex_wake(conc_atomic_u32 *w, int n,
+                                    bool shared CONC__SITE_PARAMS)
 {
+#ifdef CONC_VERIFY
+    conc_point p = CONC__POINT_AT(CONC_POINT_FUTEX_WAKE, file, line);
+    p.addr = w;
+    p.width = sizeof(uint32_t);
+    p.operand = (uint64_t)n;
+    conc_verify_pre(&p);
+    if (p.handled)
+        return;
+#endif
     int op = FUTEX_WAKE | (shared ? 0 : FUTEX_PRIVATE_FLAG);
+#ifdef CONC_VERIFY
+    long woken = syscall(SYS_futex, conc_futex_addr(w), op, n, NULL, NULL, 0);
+    p.result = woken > 0 ? (uint64_t)woken : 0;
+    conc_verify_post(&p);
+#else
     syscall(SYS_futex, conc_futex_addr(w), op, n, NULL, NULL, 0);
+#endif
 }
+
+#define conc_futex_wait(w, expect, deadline, shared)                           \
+    conc__futex_wait((w), (expect), (deadline), (shared) CONC__SITE)
+#define conc_futex_wake(w, n, shared)                                          \
+    conc__futex_wake((w), (n), (shared) CONC__SITE)
 
 #endif /* CONC_INTERNAL_FUTEX_H */

@@ -72,22 +72,29 @@ typedef struct conc_point {
     int phase;         /* enum conc_point_phase */
     const void *addr;  /* the atomic word, futex word or mutex; NULL: fence,
                           backoff, spin, clock */
-    unsigned width;    /* bytes: 4 or 8 (pointer-sized: sizeof(uintptr_t)) */
-    int mo, mo_fail;   /* memory_order values; mo_fail: CAS failure order */
+    unsigned width;    /* bytes: 4 or 8 (pointer-sized: sizeof(uintptr_t));
+                          FUTEX_*: 4; 0 for the other kinds */
+    int mo, mo_fail;   /* memory_order values; mo_fail: CAS failure order
+                          (other atomics: = mo); 0 for non-atomic kinds */
     uint64_t operand;  /* store/xchg/fetch_*: the value; CAS: desired;
                           FUTEX_WAKE: n */
     uint64_t expected; /* CAS: expected; FUTEX_WAIT: the value expected */
     const char *file;  /* the site */
     int line;
-    /* FUTEX_WAIT: the absolute CLOCK_MONOTONIC deadline, or -1 for none. */
+    /* FUTEX_WAIT: the absolute CLOCK_MONOTONIC deadline, or -1 for none
+     * (saturated at INT64_MAX); -1 for the other kinds. */
     int64_t deadline_ns;
     /* POST only: the value read (load), replaced (xchg, fetch_*) or found
-     * (CAS); ok: whether a CAS succeeded (true for other kinds). */
+     * (CAS); ok: whether a CAS succeeded (true for other kinds).  Also:
+     * FUTEX_WAIT its return (0 or ETIMEDOUT, as in rc), FUTEX_WAKE how many
+     * threads it woke, LOCK and UNLOCK the pthread return code (as in rc),
+     * CLOCK the time read (as in now_ns). */
     uint64_t result;
     bool ok;
     /* Set by a v2 hook in PRE to model the step instead of doing it:
      * FUTEX_WAIT (rc: 0 woken or value differed, ETIMEDOUT), FUTEX_WAKE,
-     * CLOCK (now_ns). */
+     * CLOCK (now_ns).  The door then skips the step and calls no POST.
+     * Ignored for the other kinds. */
     bool handled;
     int rc;
     int64_t now_ns;
@@ -121,15 +128,24 @@ uint64_t conc_verify_points(void);
 uint64_t conc_verify_yields(void);
 
 /* The library's global state back to what a fresh process has: every
- * hazard-pointer record and orphan freed, the calling thread's record
- * forgotten, the sharded counters' ticket numbering restarted.  Only when
- * no other thread uses the library (and no structure holds retired
- * nodes that still need a record: free structures first). */
+ * hazard-pointer record and orphan freed (objects still retired on them
+ * passed to their free_fn), the calling thread's record forgotten, the
+ * sharded counters' ticket numbering restarted (and the calling thread's
+ * ticket forgotten), the pid cache of src/wait.c dropped, the yield
+ * injector's thread numbering restarted.  Hooks, the injector's rate and
+ * the point and yield counts stay.  The reset passes no schedule points.
+ * Only when no other thread uses the library (and no structure holds
+ * retired nodes that still need a record: free structures first); a thread
+ * that used the library and is still alive must have called
+ * conc_verify_thread_exit() first (its record would be freed under it). */
 void conc_verify_reset(void);
 
 /* What the calling thread's exit would do to the library's state (its
  * hazard-pointer record released), done now, while it is still under the
- * caller's control; the thread-specific destructor then finds nothing. */
+ * caller's control; the thread-specific destructor then finds nothing.
+ * The thread's sharded-counter ticket and injector stream are forgotten
+ * too, so if it uses the library again it does so as a new thread would.
+ * Its steps are schedule points like any others. */
 void conc_verify_thread_exit(void);
 
 #ifdef __cplusplus
