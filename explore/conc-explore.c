@@ -27,7 +27,7 @@
  * passed (with --expect-fail: if every one failed), 1 otherwise, 2 on a
  * usage error.
  */
-#define _GNU_SOURCE
+
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>

@@ -30,7 +30,7 @@
  * not checked.  Timeout moves change the virtual clock, which every thread
  * may read, so they never sleep and they wake every sleeper.
  */
-#define _GNU_SOURCE
+
 #include "explorer.h"
 
 #include <errno.h>
