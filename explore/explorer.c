@@ -986,6 +986,8 @@ static exec_out run_execution(void)
          * structure they use, alone. */
         out.failed = true;
         fprintf(why, "%s\n", X.fail_msg);
+        if (X.s->describe)
+            X.s->describe(X.ctx, why);
         fclose(why);
         out.why = buf;
         out.trace_hash = trace_hash();

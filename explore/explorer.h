@@ -74,6 +74,9 @@ typedef struct ex_scenario {
     bool (*check)(void *ctx, FILE *why);
     /* Free what setup made (also after a failed check). */
     void (*teardown)(void *ctx);
+    /* Optional: what the threads did so far, for the report of an execution
+     * that could not end (deadlock, livelock).  Threads are stopped. */
+    void (*describe)(void *ctx, FILE *why);
 } ex_scenario;
 
 typedef enum ex_mode { EX_DFS, EX_PCT, EX_REPLAY } ex_mode;

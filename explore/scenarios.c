@@ -48,9 +48,10 @@
     {FAM "/close-now", FAM, 2, 0, 1, 0, 0, 3, {{P, O}, {CN}, {P}}},            \
     {FAM "/wait", FAM, 1, 0, 0, 0, 0, 2, {{OW(F), OW(1)}, {P, PW(1)}}},        \
     {FAM "/wait-close", FAM, 1, 0, 0, 0, 0, 3, {{OW(F)}, {OW(F)}, {P, CL}}},   \
-    {FAM "/push-wait", FAM, 1, 0, 1, 0, 0, 2, {{PW(F), O}, {O, PW(1)}}},       \
+    {FAM "/push-wait", FAM, 1, 0, 1, 0, 0, 2, {{PW(F)}, {O, OW(F)}}},          \
+    {FAM "/push-timeout", FAM, 1, 0, 1, 0, 0, 2, {{PW(1), O}, {O}}},           \
     {FAM "/join", FAM, 2, CONC_JOINABLE, 0, 0, 0, 3,                           \
-     {{P, P}, {OD, OD}, {JN(F)}}},                                             \
+     {{P, P}, {OWD(F), OWD(F)}, {JN(F)}}},                                             \
     {FAM "/join-timeout", FAM, 1, CONC_JOINABLE, 0, 0, 0, 3,                   \
      {{P, P}, {OD, TD}, {JN(1)}}},                                             \
     {FAM "/join-wait", FAM, 1, CONC_JOINABLE, 0, 0, 0, 2,                      \
@@ -536,7 +537,14 @@ static bool check_items(sc_ctx *c, FILE *why)
             return false;
         }
     }
-    if (len != left) {
+    /* len() is exact when quiescent, but for documented cases after a
+     * close: conc_lfqueue's part-filled segment (lfqueue.h), and conc_ring,
+     * conc_shmring and conc_stack count pushes that lost the race with the
+     * close (ring.h, stack.h).  There it may overstate, never understate. */
+    bool locked = c->e && !c->e->lock_free;
+    bool closed = c->e ? c->e->closed(c->obj) == 1
+                       : conc_shmring_closed(c->h[d->nthreads]) == 1;
+    if ((locked || !closed) ? len != left : len < left) {
         fprintf(why, "quiescent len() %zu, but %zu items were drained\n", len, left);
         return false;
     }
@@ -653,6 +661,15 @@ static bool check(void *vctx, FILE *why)
     return false;
 }
 
+static void describe(void *vctx, FILE *why)
+{
+    sc_ctx *c = vctx;
+    size_t n = lz_hist_len(&c->hist);
+    fprintf(why, "  the history so far (an op running off the right end never "
+                 "returned):\n");
+    lz_print(why, c->hist.ops, n > LZ_MAX_OPS ? LZ_MAX_OPS : n, ~(uint64_t)0);
+}
+
 /* ---- the explorer's view ------------------------------------------------ */
 
 static ex_scenario sc_scen[sizeof sc_defs / sizeof sc_defs[0]];
@@ -671,5 +688,6 @@ const ex_scenario *sc_scenario(const sc_def *d)
     s->run = run_thread;
     s->check = check;
     s->teardown = teardown;
+    s->describe = describe;
     return s;
 }

@@ -54,7 +54,13 @@
 /* Tries before a waiter sleeps.  Each is a full try of the operation, so a
  * few hundred cover the time a peer on another CPU needs to hand over an
  * item, without burning a time slice when the peer is not running. */
-#define SPIN_TRIES 200
+/* The explorer's build makes it small (explore/meson.build): each try is a
+ * dozen schedule points, and the search only needs to know that a waiter
+ * may try again before it sleeps. */
+#ifndef CONC_WAIT_SPIN_TRIES
+#define CONC_WAIT_SPIN_TRIES 200
+#endif
+#define SPIN_TRIES CONC_WAIT_SPIN_TRIES
 
 void conc__ws_init(conc_waitset *w, unsigned flags)
 {
@@ -301,7 +307,10 @@ conc_status conc__ws_wait_f(conc_waitset *w, unsigned flags,
     if (st != fail || timeout_ns == 0)
         return st;
     for (int i = 0; i < SPIN_TRIES; i++) {
-        conc_spin_pause(); /* for a peer's push or pop */
+        /* A bounded spin before sleeping: BACKOFF, not SPIN, because it
+         * ends by itself (in the futex wait below) whether or not a peer
+         * writes, so a waiter is never stuck here. */
+        conc_backoff_pause();
         if ((st = try_op(obj, arg)) != fail)
             return st;
     }

@@ -152,7 +152,9 @@ cmd_build() {
             die "$bug: meson setup failed (log: $log)"
         fi
     fi
-    if ! ninja -C "$dir/build" -j2 >>"$log" 2>&1; then
+    # MUSEUM_TARGETS: build only these ninja targets (e.g. the explorer).
+    # shellcheck disable=SC2086
+    if ! ninja -C "$dir/build" -j2 ${MUSEUM_TARGETS:-} >>"$log" 2>&1; then
         grep -E 'error|FAILED' "$log" | tail -n 30 >&2 || tail -n 30 "$log" >&2
         die "$bug: the build failed (log: $log)"
     fi

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# explore.sh - does the explorer find every bug of the museum by itself?
+#
+#   verify/museum/explore.sh [bug ...]     (default: every bug in reach)
+#
+# For each bug: the museum puts it back into a scratch copy of the tree
+# (museum.sh apply, one copy reused: only what the patch touches is
+# rebuilt), builds conc-explore there, and runs it over the scenarios of
+# the family the bug lives in, with the bound and caps `make test` uses
+# (DFS, preemption bound 2, at most 3000 executions per scenario), no
+# schedule given: `--expect-fail` succeeds only if every scenario named
+# fails; here one failing scenario is enough, so each bug's scenarios run
+# one by one until the first fails.  Prints per bug the scenario that
+# caught it, the executions and seconds to the first failure, and the
+# failure's first line; exit 1 if a bug in reach was not found.
+#
+# Bugs out of the explorer's reach (not races: a peer that forges the
+# shared mapping, or a second process) are listed with the test that pins
+# them instead.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+dir=${MUSEUM_DIR:-/tmp/conc-museum-explore}
+
+# bug -> the scenarios to try, in order
+declare -A scen=(
+  [lfqueue-close-append]="lfqueue/segment-close lfqueue/segment lfqueue/close"
+  [lfqueue-closed-with-item]="lfqueue/close lfqueue/segment-close lfqueue/wait-close"
+  [lfqueue-closed-lags-seal]="lfqueue/close lfqueue/segment-close"
+  [lfqueue-pop-empty-over-item]="lfqueue/segment-pops lfqueue/mpmc lfqueue/segment"
+  [lfqueue-close-enomem-spin]="lfqueue/close-enomem"
+  [ring-threshold-spent]="ring/threshold ring/mpmc ring/full"
+  [ring-item-ahead-moved]="ring/mpmc ring/threshold ring/cap3-wrap"
+  [ring-spent-exit-item-ahead]="ring/threshold ring/mpmc"
+  [ring-scan-livelock]="ring/threshold ring/mpmc"
+  [ring-closed-from-hint]="ring/close ring/close-now"
+  [task-done-wraps]="ring/join-timeout stack/join-timeout mutexq/join-timeout lfqueue/join-timeout"
+  [stack-tag-2bit]="stack/aba4 stack/aba"
+  [hp-scan-misses-move]="lfqueue/segment-pops lfqueue/mpmc"
+  [waitset-fd-cleared-after-close]="ring/fd-close lfqueue/fd-close mutexq/fd-close"
+  [shmring-close-now-waits]="shmring/close-now-join"
+)
+declare -A outside=(
+  [shmring-forged-slot]="a peer that forges a slot index in the mapping (shm-trust)"
+  [shmring-unbounded-loop]="a peer that writes Head and Tail 2^36 apart (shm-trust)"
+  [stack-tag-31bit]="2^31 updates during one pop (stack-tag; the 2-bit entry is the explorer's)"
+  [waitset-fd-crosses-process]="a second process (xproc)"
+  [waitset-private-futex]="a second process: private futexes (xproc)"
+)
+
+bugs=("$@")
+if [ ${#bugs[@]} -eq 0 ]; then
+  mapfile -t bugs < <(bash "$here/museum.sh" list | awk '{print $1}')
+fi
+missed=0
+printf '%-30s %-26s %8s %8s  %s\n' bug scenario execs seconds "first line"
+for bug in "${bugs[@]}"; do
+  if [ -n "${outside[$bug]:-}" ]; then
+    printf '%-30s %-26s %8s %8s  %s\n' "$bug" "-" "-" "-" "out of reach: ${outside[$bug]}"
+    continue
+  fi
+  if [ -z "${scen[$bug]:-}" ]; then
+    printf '%-30s %-26s %8s %8s  %s\n' "$bug" "-" "-" "-" "NO SCENARIO"
+    missed=$((missed + 1))
+    continue
+  fi
+  MUSEUM_TARGETS=explore/conc-explore bash "$here/museum.sh" build "$bug" "$dir" >/dev/null
+  found=0
+  for s in ${scen[$bug]}; do
+    out=$("$dir/build/explore/conc-explore" --quiet "$s" 2>&1 || true)
+    line=$(grep -E "^$s " <<<"$out" | head -1)
+    if grep -q 'FAIL\|NONDETERMINISM' <<<"$line"; then
+      execs=$(sed -E 's/.*\(execution ([0-9]+), ([0-9.]+) s\).*/\1/' <<<"$line")
+      secs=$(sed -E 's/.*\(execution ([0-9]+), ([0-9.]+) s\).*/\2/' <<<"$line")
+      first=$("$dir/build/explore/conc-explore" --no-shrink "$s" 2>&1 | grep -m1 '^FAIL' | cut -c1-90 || true)
+      printf '%-30s %-26s %8s %8s  %s\n' "$bug" "$s" "$execs" "$secs" "$first"
+      found=1
+      break
+    fi
+  done
+  if [ $found -eq 0 ]; then
+    printf '%-30s %-26s %8s %8s  %s\n' "$bug" "${scen[$bug]%% *}" "-" "-" "NOT FOUND"
+    missed=$((missed + 1))
+  fi
+done
+bash "$here/museum.sh" apply none "$dir" >/dev/null 2>&1 || true
+exit $(( missed > 0 ))
