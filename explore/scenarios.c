@@ -81,6 +81,9 @@ const sc_def sc_defs[] = {
     CONTAINER_SET("stack", 1, 1), BATCH_SET("stack"), FDS_SET("stack"),
     /* Pops racing pushes that reuse the popped node (the ABA window). */
     {"stack/aba", "stack", 2, 0, 2, 0, 0, 2, {{O, P, O}, {O, P}}},
+    /* Four updates of top while one pop waits: the tag of the museum's
+     * stack-tag-2bit wraps (make explore only: deep). */
+    {"stack/aba4", "stack", 3, 0, 3, 0, 1, 2, {{O, O}, {O, O, P, P, O}}},
     CONTAINER_SET("mutexstack", 1, 1), BATCH_SET("mutexstack"),
     FDS_SET("mutexstack"),
 
