@@ -15,6 +15,7 @@
  *   --seed S             PCT seed (default 1)
  *   --spurious           futex waits may wake spuriously
  *   --tier T             0: the make-test set (default); 1: everything
+ *   --skip PREFIX/       leave out these scenarios (repeatable)
  *   --expect-fail        succeed only if every scenario run fails (the
  *                        broken queue, the museum's bugs)
  *   --no-shrink, --quiet
@@ -43,7 +44,7 @@ static void usage(FILE *f)
             "usage: conc-explore [--list] [--dfs|--pct N|--both N] [--bound K]\n"
             "         [--no-sleep] [--max-execs N] [--seconds S] [--depth D]\n"
             "         [--seed S] [--spurious] [--tier T] [--expect-fail]\n"
-            "         [--no-shrink] [--quiet] [NAME|PREFIX/ ...]\n"
+            "         [--no-shrink] [--quiet] [--skip PREFIX/] [NAME|PREFIX/ ...]\n"
             "       CONC_SCHEDULE='<scenario>@<schedule>' conc-explore\n");
 }
 
@@ -57,16 +58,22 @@ static bool parse_long(const char *s, long lo, long hi, long *out)
     return true;
 }
 
+static const char *skips[16];
+static int nskips;
+
 static bool selected(const sc_def *d, int tier, int argc, char **argv, int first)
 {
+    for (int i = 0; i < nskips; i++)
+        if (strncmp(d->name, skips[i], strlen(skips[i])) == 0)
+            return false;
     if (first >= argc)
-        return d->tier <= tier;
+        return sc_tier(d) <= tier;
     for (int i = first; i < argc; i++) {
         size_t l = strlen(argv[i]);
         if (strcmp(argv[i], d->name) == 0)
             return true;
         if (l && argv[i][l - 1] == '/' && strncmp(argv[i], d->name, l) == 0 &&
-            d->tier <= tier)
+            sc_tier(d) <= tier)
             return true;
     }
     return false;
@@ -105,7 +112,7 @@ int main(int argc, char **argv)
     long tier = 0;
     enum { O_LIST = 256, O_DFS, O_PCT, O_BOTH, O_BOUND, O_NOSLEEP, O_MAXEX,
            O_SECS, O_DEPTH, O_SEED, O_SPUR, O_TIER, O_EXPECT, O_NOSHRINK,
-           O_QUIET, O_HELP };
+           O_QUIET, O_HELP, O_SKIP };
     static const struct option opts[] = {
         {"list", no_argument, 0, O_LIST},
         {"dfs", no_argument, 0, O_DFS},
@@ -123,6 +130,7 @@ int main(int argc, char **argv)
         {"no-shrink", no_argument, 0, O_NOSHRINK},
         {"quiet", no_argument, 0, O_QUIET},
         {"help", no_argument, 0, O_HELP},
+        {"skip", required_argument, 0, O_SKIP},
         {0, 0, 0, 0}};
     int o;
     long v;
@@ -188,6 +196,13 @@ int main(int argc, char **argv)
         case O_NOSHRINK: c.shrink = false; break;
         case O_QUIET: quiet = true; break;
         case O_HELP: usage(stdout); return 0;
+        case O_SKIP:
+            if (nskips == 16) {
+                fprintf(stderr, "conc-explore: at most 16 --skip\n");
+                return 2;
+            }
+            skips[nskips++] = optarg;
+            break;
         default: usage(stderr); return 2;
         }
     }
@@ -203,7 +218,7 @@ int main(int argc, char **argv)
     }
     if (list) {
         for (size_t k = 0; k < sc_ndefs; k++)
-            printf("%-28s tier %d, %d threads\n", sc_defs[k].name, sc_defs[k].tier,
+            printf("%-28s tier %d, %d threads\n", sc_defs[k].name, sc_tier(&sc_defs[k]),
                    sc_defs[k].nthreads);
         return 0;
     }

@@ -73,5 +73,7 @@ extern const size_t sc_ndefs;
 /* The explorer's scenario for a definition (static storage, one per def). */
 const ex_scenario *sc_scenario(const sc_def *d);
 const sc_def *sc_find(const char *name);
+/* d->tier, or 1 for a scenario that fails on a known, unfixed defect. */
+int sc_tier(const sc_def *d);
 
 #endif

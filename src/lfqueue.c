@@ -341,8 +341,9 @@ conc_status conc_lfqueue_pop(conc_lfqueue *q, void **item)
     if (!rec)
         return CONC_ENOMEM;
     conc_status st = pop_one(q, rec, item);
-    if (st == CONC_EMPTY && conc__ws_rearm(&q->ws))
-        st = pop_one(q, rec, item);
+    if (st == CONC_EMPTY && conc__ws_rearm(&q->ws) &&
+        (st = pop_one(q, rec, item)) == CONC_OK)
+        conc__ws_refire_fd(&q->ws);
     conc__hp_clear(rec, 0);
     if (st == CONC_OK)
         conc__ws_popped(&q->ws, 1);

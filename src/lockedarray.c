@@ -182,6 +182,8 @@ ALWAYS conc_status pop_n(conc__lockedarray *a, enum order order, void **out,
     if (st == CONC_EMPTY && conc__ws_rearm(&a->ws) && la_lock(a) == 0) {
         st = pop_locked(a, order, out, max, &k);
         la_unlock(a);
+        if (st == CONC_OK)
+            conc__ws_refire_fd(&a->ws);
     }
     conc__ws_popped(&a->ws, k);
     if (popped != NULL)

@@ -620,9 +620,11 @@ RING_ALWAYS conc_status ring_get(conc_ring *r, const geom *g, void *out,
     uint64_t idx, budget = op_budget(g);
     uint64_t *bp = bounded ? &budget : NULL;
     conc_atomic_u64 *aq = aq_entries(r, g);
-    if (!iring_dequeue(g, &r->aq, aq, &idx, false, bp) &&
-        !(conc__ws_rearm_f(w, fl) &&
-          iring_dequeue(g, &r->aq, aq, &idx, false, bp))) {
+    bool got = iring_dequeue(g, &r->aq, aq, &idx, false, bp);
+    if (!got && conc__ws_rearm_f(w, fl) &&
+        (got = iring_dequeue(g, &r->aq, aq, &idx, false, bp)))
+        conc__ws_refire_fd(w);
+    if (!got) {
         if (bounded && budget == 0)
             return CONC_EFORMAT;
         if (!(conc_load_u64(&r->aq.tail, SC) & CLOSED_BIT))

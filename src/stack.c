@@ -249,8 +249,10 @@ conc_status conc_stack_pop(conc_stack *s, void **item)
         return CONC_EINVAL;
     uint32_t i;
     uint64_t seen;
-    if (!list_pop(s, &s->top, &i, &seen) &&
-        !(conc__ws_rearm(&s->ws) && list_pop(s, &s->top, &i, &seen)))
+    bool got = list_pop(s, &s->top, &i, &seen);
+    if (!got && conc__ws_rearm(&s->ws) && (got = list_pop(s, &s->top, &i, &seen)))
+        conc__ws_refire_fd(&s->ws);
+    if (!got)
         return (seen & CLOSED) ? CONC_CLOSED : CONC_EMPTY;
     *item = (void *)conc_load_uptr(&s->nodes[i].value, CONC_RELAXED);
     list_push(s, &s->free, i, false);

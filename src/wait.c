@@ -246,6 +246,13 @@ void conc__ws_closed_f(conc_waitset *w, unsigned flags)
     }
 }
 
+void conc__ws_refire_fd(conc_waitset *w)
+{
+    int saved = errno;
+    fd_signal(w);
+    errno = saved;
+}
+
 bool conc__ws_clear_fd(conc_waitset *w)
 {
     /* Another process's fd: nothing of ours was cleared, so no second look

@@ -109,6 +109,12 @@ void conc__ws_wake_all_f(conc_waitset *w, unsigned flags);
 /* Subtract n from the joinable word; wake joiners if the count hit zero. */
 void conc__ws_done_n_f(conc_waitset *w, unsigned flags, uint64_t n);
 bool conc__ws_clear_fd(conc_waitset *w);
+/* A pop's second look (after conc__ws_rearm_f cleared the fd) found an
+ * item: pushes that came while the fd still read as ready did not signal
+ * it, so more items may be in; make the fd readable again (wait.h: it is
+ * readable whenever items may be available).  Found by the explorer
+ * (scenario <family>/fd under PCT; docs/verification.md). */
+void conc__ws_refire_fd(conc_waitset *w);
 
 /* Try `try(obj, arg)` until it gives something other than the side's
  * failure status (EMPTY for ITEMS, FULL for ROOM) or timeout_ns runs out. */
