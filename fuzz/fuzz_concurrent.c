@@ -3,9 +3,11 @@
  *
  * The input picks a structure from the registry, its capacity, 2 to 4
  * threads and each thread's list of operations (at most 64), and a schedule:
- * linked against libconc-verify, every atomic operation inside the library
- * (and every step between two operations in the harness) is a schedule
- * point, and at each one the thread reads the next byte of its own slice of
+ * linked against libconc-verify, every step inside the library (each atomic
+ * operation, pause, futex wait or wake, mutex lock or unlock and clock
+ * read: a version 1 hook, called before the step) and every step between
+ * two operations in the harness is a schedule point, and at each one the
+ * thread reads the next byte of its own slice of
  * the schedule to decide whether to run on, give up the CPU, or stall until
  * the other threads have completed some operations.  The threads start
  * together behind a barrier, run their lists, and record what they saw

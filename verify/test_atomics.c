@@ -6,8 +6,14 @@
  * fetch_sub, fetch_or, fetch_and, fence) for each of u32, u64 and uptr, with
  * every legal memory order for that operation, on values that wrap.  In the
  * verify build (CONC_VERIFY) also: each wrapper call passes exactly one
- * schedule point (init none), a hook sees the right kind for each, and the
- * yield injector yields at rate 1 and never at rate 0.  Finally, two threads
+ * schedule point (init none), a version 1 hook sees the right kind for each
+ * (and for the pause, futex, mutex and clock doors); a version 2 hook sees,
+ * before and after each wrapper, its address, width, memory orders,
+ * operand, expected value, the caller's file:line, and after it the result
+ * and (CAS) whether it swapped; a handled FUTEX_WAIT returns the hook's rc
+ * without sleeping, a handled CLOCK the hook's time, LOCK and UNLOCK carry
+ * the mutex; and the yield injector yields at rate 1, never at rate 0, and
+ * always at SPIN and FUTEX_WAIT.  Finally, two threads
  * pass messages through release/acquire pairs, guarding plain memory, so
  * ThreadSanitizer would report an order that is too weak.
  */
@@ -27,6 +33,16 @@
 
 #include "internal/atomics.h"
 #include "tap.h"
+
+#ifdef CONC_VERIFY
+#include <errno.h>
+#include <time.h>
+
+#include "internal/clock.h"
+#include "internal/futex.h"
+#include "internal/lock.h"
+#include "internal/spin.h"
+#endif
 
 #if defined(__SANITIZE_THREAD__)
 #define TEST_TSAN 1
@@ -270,6 +286,17 @@ static void test_lock_free(void)
 /* The verify build: hooks and the yield injector.                          */
 
 #ifdef CONC_VERIFY
+_Static_assert(CONC_POINT_KINDS == 11, "a kind was added: name it below");
+
+static const char *kind_name(int k)
+{
+    static const char *kn[] = {"LOAD",       "STORE",      "RMW",  "FENCE",
+                               "BACKOFF",    "SPIN",       "FUTEX_WAIT",
+                               "FUTEX_WAKE", "LOCK",       "UNLOCK",
+                               "CLOCK"};
+    return k >= 0 && k < CONC_POINT_KINDS ? kn[k] : "?";
+}
+
 typedef struct hook_log {
     int kinds[64];
     int n;
@@ -287,17 +314,19 @@ static void record_hook(int kind, void *arg)
 
 static void test_hooks(void)
 {
-    static const char *kn[] = {"LOAD", "STORE", "RMW", "FENCE", "WAIT"};
     hook_log log;
     memset(&log, 0, sizeof log);
-    conc_atomic_u32 a32;
+    conc_atomic_u32 a32, fw;
     conc_atomic_u64 a64;
     conc_atomic_uptr ap;
     uint32_t e32 = 0;
     uint64_t e64 = 0;
     conc_init_u32(&a32, 0);
+    conc_init_u32(&fw, 5);
     conc_init_u64(&a64, 0);
     conc_init_uptr(&ap, 0);
+    pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+    conc_backoff bo = CONC_BACKOFF_INIT;
 
     uint64_t p0 = conc_verify_points();
     conc_verify_set_hook(record_hook, &log);
@@ -306,6 +335,9 @@ static void test_hooks(void)
         CONC_POINT_RMW, CONC_POINT_RMW, CONC_POINT_RMW, CONC_POINT_RMW,
         CONC_POINT_RMW, CONC_POINT_FENCE, CONC_POINT_LOAD, CONC_POINT_STORE,
         CONC_POINT_RMW, CONC_POINT_LOAD, CONC_POINT_STORE, CONC_POINT_RMW,
+        CONC_POINT_SPIN, CONC_POINT_BACKOFF, CONC_POINT_BACKOFF,
+        CONC_POINT_BACKOFF, CONC_POINT_FUTEX_WAKE, CONC_POINT_FUTEX_WAIT,
+        CONC_POINT_LOCK, CONC_POINT_UNLOCK, CONC_POINT_CLOCK,
     };
     (void)conc_load_u32(&a32, CONC_ACQUIRE);
     conc_store_u32(&a32, 1, CONC_RELEASE);
@@ -323,22 +355,432 @@ static void test_hooks(void)
     (void)conc_load_uptr(&ap, CONC_RELAXED);
     conc_store_uptr(&ap, 1, CONC_RELAXED);
     (void)conc_fetch_add_uptr(&ap, 1, CONC_RELAXED);
+    conc_spin_pause();
+    conc_backoff_pause();
+    conc_backoff_wait(&bo); /* one point however many pauses */
+    conc_backoff_wait(&bo);
+    conc_futex_wake(&fw, 1, false);
+    int frc = conc_futex_wait(&fw, 6, NULL, false); /* 5 != 6: at once */
+    conc__mutex_lock(&m);
+    conc__mutex_unlock(&m);
+    (void)conc__clock_now_ns();
     conc_verify_set_hook(NULL, NULL);
     uint64_t p1 = conc_verify_points();
     int n = (int)NELEM(want);
-    ok(log.n == n, "the hook ran once per wrapper call (%d, expected %d)",
+    ok(log.n == n, "the hook ran once per door call (%d, expected %d)",
        log.n, n);
     for (int i = 0; i < n && i < log.n; i++)
         check(log.kinds[i] == want[i], "call %d: hook saw kind %d (%s), "
-              "expected %s", i, log.kinds[i],
-              log.kinds[i] >= 0 && log.kinds[i] < 5 ? kn[log.kinds[i]] : "?",
-              kn[want[i]]);
-    check_group("the hook saw LOAD, STORE, RMW and FENCE where expected");
+              "expected %s", i, log.kinds[i], kind_name(log.kinds[i]),
+              kind_name(want[i]));
+    check_group("the v1 hook saw LOAD, STORE, RMW, FENCE, SPIN, BACKOFF, "
+                "FUTEX_WAKE, FUTEX_WAIT, LOCK, UNLOCK and CLOCK where "
+                "expected");
+    ok(frc == 0, "an unhandled futex wait on a changed word returns 0 (%d)",
+       frc);
+    ok(bo.spins == 4, "conc_backoff_wait still doubles its pause (%u)",
+       (unsigned)bo.spins);
     ok(p1 - p0 == (uint64_t)n,
        "points are still counted while a hook is set (%" PRIu64 ")", p1 - p0);
     /* The hook is gone: nothing more recorded. */
     (void)conc_load_u32(&a32, CONC_RELAXED);
     ok(log.n == n, "conc_verify_set_hook(NULL) removes the hook");
+}
+
+/* ---- version 2 ----------------------------------------------------------- */
+
+typedef struct rec_point {
+    conc_point p;   /* a copy, as the hook saw it */
+    uint64_t seen;  /* the word's value when the hook ran (width 4 or 8) */
+} rec_point;
+
+typedef struct v2_log {
+    rec_point r[64];
+    int n;
+    /* In PRE of this kind (-1: none) set handled, rc and now_ns. */
+    int handle_kind;
+    int rc;
+    int64_t now_ns;
+} v2_log;
+
+static uint64_t word_value(const conc_point *p)
+{
+    /* This thread's own word, no other thread touches it: a plain copy. */
+    if (p->addr == NULL || p->kind == CONC_POINT_LOCK ||
+        p->kind == CONC_POINT_UNLOCK)
+        return 0;
+    if (p->width == 4) {
+        uint32_t v;
+        memcpy(&v, p->addr, 4);
+        return v;
+    }
+    if (p->width == 8) {
+        uint64_t v;
+        memcpy(&v, p->addr, 8);
+        return v;
+    }
+    return 0;
+}
+
+static void record_hook2(conc_point *p, void *arg)
+{
+    v2_log *l = arg;
+    if (p->phase == CONC_PHASE_PRE && p->kind == l->handle_kind) {
+        p->handled = true;
+        p->rc = l->rc;
+        p->now_ns = l->now_ns;
+    }
+    if (l->n < 64) {
+        l->r[l->n].p = *p;
+        l->r[l->n].seen = word_value(p);
+    }
+    l->n++;
+}
+
+static void v2_begin(v2_log *l)
+{
+    l->n = 0;
+    l->handle_kind = -1;
+}
+
+/* What one wrapper call must report. */
+typedef struct want2 {
+    const char *what;
+    int kind, rmw;
+    const void *addr;
+    unsigned width;
+    int mo, mo_fail;
+    uint64_t operand, expected;
+    int line;
+    uint64_t result; /* POST */
+    bool ok;
+    uint64_t pre_seen, post_seen; /* the word before and after */
+} want2;
+
+/* Record `at` and `at + 1` of the log are the PRE and POST of *w. */
+static void check_pair(const v2_log *l, int at, const want2 *w)
+{
+    if (!check(l->n >= at + 2, "%s: %d points recorded, expected %d",
+               w->what, l->n, at + 2))
+        return;
+    for (int ph = 0; ph < 2; ph++) {
+        const conc_point *p = &l->r[at + ph].p;
+        const char *phn = ph ? "POST" : "PRE";
+        check(p->phase == (ph ? CONC_PHASE_POST : CONC_PHASE_PRE),
+              "%s: point %d is %s (phase %d)", w->what, at + ph, phn, p->phase);
+        check(p->kind == w->kind && p->rmw == w->rmw,
+              "%s %s: kind %s rmw %d, expected %s rmw %d", w->what, phn,
+              kind_name(p->kind), p->rmw, kind_name(w->kind), w->rmw);
+        check(p->addr == w->addr && p->width == w->width,
+              "%s %s: addr %p width %u, expected %p width %u", w->what, phn,
+              p->addr, p->width, w->addr, w->width);
+        check(p->mo == w->mo && p->mo_fail == w->mo_fail,
+              "%s %s: mo %d/%d, expected %d/%d", w->what, phn, p->mo,
+              p->mo_fail, w->mo, w->mo_fail);
+        check(p->operand == w->operand && p->expected == w->expected,
+              "%s %s: operand %" PRIu64 " expected %" PRIu64 ", wanted %"
+              PRIu64 " and %" PRIu64, w->what, phn, p->operand, p->expected,
+              w->operand, w->expected);
+        check(p->file != NULL && strcmp(p->file, __FILE__) == 0 &&
+                  p->line == w->line,
+              "%s %s: site %s:%d, expected %s:%d (the caller's)", w->what,
+              phn, p->file ? p->file : "(null)", p->line, __FILE__, w->line);
+        check(p->deadline_ns == -1 && !p->handled,
+              "%s %s: no deadline (%" PRId64 "), not handled", w->what, phn,
+              p->deadline_ns);
+        check(l->r[at + ph].seen == (ph ? w->post_seen : w->pre_seen),
+              "%s %s: the word held %" PRIu64 " when the hook ran, expected "
+              "%" PRIu64, w->what, phn, l->r[at + ph].seen,
+              ph ? w->post_seen : w->pre_seen);
+    }
+    const conc_point *post = &l->r[at + 1].p;
+    if (w->kind != CONC_POINT_STORE && w->kind != CONC_POINT_FENCE)
+        check(post->result == w->result, "%s POST: result %" PRIu64
+              ", expected %" PRIu64, w->what, post->result, w->result);
+    check(post->ok == w->ok, "%s POST: ok %d, expected %d", w->what,
+          (int)post->ok, (int)w->ok);
+}
+
+/* One battery per type: every wrapper once (both CAS paths), each call
+ * on its own line so that its site is checked. */
+#define V2_BATTERY(T, N, A, B)                                                 \
+    static void v2_battery_##N(v2_log *l)                                      \
+    {                                                                          \
+        conc_atomic_##N a;                                                     \
+        T e, r;                                                                \
+        bool okv;                                                              \
+        const unsigned W = sizeof(T);                                          \
+        const T a_ = (T)(A), b_ = (T)(B);                                      \
+        int ln;                                                                \
+        conc_init_##N(&a, a_);                                                 \
+        v2_begin(l);                                                           \
+        ln = __LINE__, r = conc_load_##N(&a, CONC_ACQUIRE);                    \
+        check_pair(l, 0, &(want2){"load_" #N, CONC_POINT_LOAD, CONC_RMW_NONE,  \
+                   &a, W, CONC_ACQUIRE, CONC_ACQUIRE, 0, 0, ln, a_, true, a_,  \
+                   a_});                                                       \
+        check(r == a_ && l->n == 2, "load_" #N ": value, two points");         \
+        v2_begin(l);                                                           \
+        ln = __LINE__, conc_store_##N(&a, b_, CONC_RELEASE);                   \
+        check_pair(l, 0, &(want2){"store_" #N, CONC_POINT_STORE,               \
+                   CONC_RMW_NONE, &a, W, CONC_RELEASE, CONC_RELEASE, b_, 0,    \
+                   ln, 0, true, a_, b_});                                      \
+        v2_begin(l);                                                           \
+        ln = __LINE__, r = conc_exchange_##N(&a, a_, CONC_ACQ_REL);            \
+        check_pair(l, 0, &(want2){"exchange_" #N, CONC_POINT_RMW,              \
+                   CONC_RMW_XCHG, &a, W, CONC_ACQ_REL, CONC_ACQ_REL, a_, 0,    \
+                   ln, b_, true, b_, a_});                                     \
+        /* Strong CAS, success: expected a_, found a_, b_ stored. */           \
+        v2_begin(l);                                                           \
+        e = a_;                                                                \
+        ln = __LINE__, okv = conc_cas_##N(&a, &e, b_, CONC_SEQ_CST,            \
+                                          CONC_ACQUIRE);                       \
+        check_pair(l, 0, &(want2){"cas_" #N " success", CONC_POINT_RMW,        \
+                   CONC_RMW_CAS, &a, W, CONC_SEQ_CST, CONC_ACQUIRE, b_, a_,    \
+                   ln, a_, true, a_, b_});                                     \
+        check(okv && e == a_, "cas_" #N " success: returns true, *expected "   \
+              "kept");                                                         \
+        /* Strong CAS, failure: expected a_, found b_, nothing stored. */      \
+        v2_begin(l);                                                           \
+        e = a_;                                                                \
+        ln = __LINE__, okv = conc_cas_##N(&a, &e, (T)(a_ + 1), CONC_ACQ_REL,   \
+                                          CONC_RELAXED);                       \
+        check_pair(l, 0, &(want2){"cas_" #N " failure", CONC_POINT_RMW,        \
+                   CONC_RMW_CAS, &a, W, CONC_ACQ_REL, CONC_RELAXED,            \
+                   (T)(a_ + 1), a_, ln, b_, false, b_, b_});                   \
+        check(!okv && e == b_, "cas_" #N " failure: returns false, *expected " \
+              "the value found");                                              \
+        /* Weak CAS, failure (certain: the value differs). */                  \
+        v2_begin(l);                                                           \
+        e = a_;                                                                \
+        ln = __LINE__, okv = conc_cas_weak_##N(&a, &e, a_, CONC_RELEASE,       \
+                                               CONC_RELAXED);                  \
+        check_pair(l, 0, &(want2){"cas_weak_" #N " failure", CONC_POINT_RMW,   \
+                   CONC_RMW_CAS_WEAK, &a, W, CONC_RELEASE, CONC_RELAXED, a_,   \
+                   a_, ln, b_, false, b_, b_});                                \
+        check(!okv && e == b_, "cas_weak_" #N " failure: *expected updated");  \
+        /* Weak CAS, success (it may fail spuriously: the last try counts). */ \
+        int tries = 0;                                                         \
+        do {                                                                   \
+            v2_begin(l);                                                       \
+            e = b_;                                                            \
+            ln = __LINE__, okv = conc_cas_weak_##N(&a, &e, a_, CONC_ACQ_REL,   \
+                                                   CONC_ACQUIRE);              \
+        } while (!okv && ++tries < 1000);                                      \
+        check_pair(l, 0, &(want2){"cas_weak_" #N " success", CONC_POINT_RMW,   \
+                   CONC_RMW_CAS_WEAK, &a, W, CONC_ACQ_REL, CONC_ACQUIRE, a_,   \
+                   b_, ln, b_, true, b_, a_});                                 \
+        v2_begin(l);                                                           \
+        ln = __LINE__, r = conc_fetch_add_##N(&a, b_, CONC_RELAXED);           \
+        check_pair(l, 0, &(want2){"fetch_add_" #N, CONC_POINT_RMW,             \
+                   CONC_RMW_ADD, &a, W, CONC_RELAXED, CONC_RELAXED, b_, 0, ln, \
+                   a_, true, a_, (T)(a_ + b_)});                               \
+        v2_begin(l);                                                           \
+        ln = __LINE__, r = conc_fetch_sub_##N(&a, b_, CONC_SEQ_CST);           \
+        check_pair(l, 0, &(want2){"fetch_sub_" #N, CONC_POINT_RMW,             \
+                   CONC_RMW_SUB, &a, W, CONC_SEQ_CST, CONC_SEQ_CST, b_, 0, ln, \
+                   (T)(a_ + b_), true, (T)(a_ + b_), a_});                     \
+        v2_begin(l);                                                           \
+        ln = __LINE__, r = conc_fetch_or_##N(&a, b_, CONC_ACQUIRE);            \
+        check_pair(l, 0, &(want2){"fetch_or_" #N, CONC_POINT_RMW, CONC_RMW_OR, \
+                   &a, W, CONC_ACQUIRE, CONC_ACQUIRE, b_, 0, ln, a_, true, a_, \
+                   (T)(a_ | b_)});                                             \
+        v2_begin(l);                                                           \
+        ln = __LINE__, r = conc_fetch_and_##N(&a, b_, CONC_RELEASE);           \
+        check_pair(l, 0, &(want2){"fetch_and_" #N, CONC_POINT_RMW,             \
+                   CONC_RMW_AND, &a, W, CONC_RELEASE, CONC_RELEASE, b_, 0, ln, \
+                   (T)(a_ | b_), true, (T)(a_ | b_), (T)((a_ | b_) & b_)});    \
+        (void)r;                                                               \
+        check_group("v2 hook, %s: every wrapper reports its addr, width, "     \
+                    "orders, operand, expected and site before and after, "    \
+                    "and its result and CAS ok after", #N);                    \
+    }
+
+V2_BATTERY(uint32_t, u32, 0x9E3779B9u, 0x5A5AC3C3u)
+V2_BATTERY(uint64_t, u64, 0x9E3779B97F4A7C15ull, 0x5A5AC3C3F00FF00Full)
+V2_BATTERY(uintptr_t, uptr, (uintptr_t)0x9E3779B97F4A7C15ull,
+           (uintptr_t)0x5A5AC3C3F00FF00Full)
+
+/* The site is the line of the call, not of a helper: two calls, two lines. */
+static void v2_sites(v2_log *l)
+{
+    conc_atomic_u32 a;
+    conc_init_u32(&a, 0);
+    v2_begin(l);
+    int l1 = __LINE__; (void)conc_load_u32(&a, CONC_RELAXED);
+    int l2 = __LINE__; conc_fence(CONC_SEQ_CST);
+    ok(l->n == 4 && l->r[0].p.line == l1 && l->r[1].p.line == l1 &&
+           l->r[2].p.line == l2 && l->r[3].p.line == l2,
+       "v2 hook: each point names its caller's line (%d, %d; saw %d, %d)", l1,
+       l2, l->r[0].p.line, l->r[2].p.line);
+    const conc_point *f = &l->r[2].p;
+    ok(f->kind == CONC_POINT_FENCE && f->addr == NULL && f->width == 0 &&
+           f->mo == CONC_SEQ_CST && l->r[3].p.ok,
+       "v2 hook: a fence has no address or width, its order, ok");
+}
+
+static bool site_is_here(const conc_point *p, int line)
+{
+    return p->file && strcmp(p->file, __FILE__) == 0 && p->line == line;
+}
+
+static double elapsed_s(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) +
+           (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* The futex, mutex, clock and pause doors. */
+static void v2_doors(v2_log *l)
+{
+    conc_atomic_u32 w;
+    conc_init_u32(&w, 7);
+    struct timespec t0;
+    int ln, rc;
+
+    /* FUTEX_WAIT handled: no system call, so no sleep on a word that holds
+     * exactly what the wait expects, forever; the hook's rc comes back. */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    v2_begin(l);
+    l->handle_kind = CONC_POINT_FUTEX_WAIT;
+    l->rc = ETIMEDOUT;
+    ln = __LINE__, rc = conc_futex_wait(&w, 7, NULL, false);
+    const conc_point *p = &l->r[0].p;
+    ok(rc == ETIMEDOUT && l->n == 1 && elapsed_s(&t0) < 5.0,
+       "handled FUTEX_WAIT: returns the hook's rc (%d) at once, without "
+       "POST (%d points)", rc, l->n);
+    ok(p->kind == CONC_POINT_FUTEX_WAIT && p->addr == &w && p->width == 4 &&
+           p->expected == 7 && p->deadline_ns == -1 && site_is_here(p, ln),
+       "FUTEX_WAIT: the word, width 4, the value expected, no deadline, the "
+       "caller's site");
+    l->rc = 0;
+    v2_begin(l);
+    l->handle_kind = CONC_POINT_FUTEX_WAIT;
+    struct timespec dl = {5, 123};
+    rc = conc_futex_wait(&w, 7, &dl, true);
+    ok(rc == 0 && l->n == 1 && l->r[0].p.deadline_ns == 5000000123,
+       "FUTEX_WAIT: the absolute deadline in ns (%" PRId64 "), rc 0 handed "
+       "back", l->r[0].p.deadline_ns);
+    v2_begin(l);
+    l->handle_kind = CONC_POINT_FUTEX_WAIT;
+    dl.tv_sec = (time_t)INT32_MAX * 8;
+    (void)conc_futex_wait(&w, 7, &dl, false);
+    ok(l->r[0].p.deadline_ns == INT64_MAX,
+       "FUTEX_WAIT: a deadline past 2^63 ns saturates (%" PRId64 ")",
+       l->r[0].p.deadline_ns);
+    /* Not handled: the system call, then POST with its outcome. */
+    v2_begin(l);
+    rc = conc_futex_wait(&w, 8, NULL, false); /* 7 != 8: returns at once */
+    ok(rc == 0 && l->n == 2 && l->r[1].p.phase == CONC_PHASE_POST &&
+           l->r[1].p.rc == 0,
+       "unhandled FUTEX_WAIT on a changed word: 0, POST with rc 0");
+    v2_begin(l);
+    clock_gettime(CLOCK_MONOTONIC, &dl); /* now: already passed */
+    rc = conc_futex_wait(&w, 7, &dl, false);
+    ok(rc == ETIMEDOUT && l->n == 2 && l->r[1].p.rc == ETIMEDOUT &&
+           l->r[1].p.result == ETIMEDOUT,
+       "unhandled FUTEX_WAIT past its deadline: ETIMEDOUT, in POST too");
+
+    /* FUTEX_WAKE. */
+    v2_begin(l);
+    ln = __LINE__, conc_futex_wake(&w, 3, false);
+    p = &l->r[0].p;
+    ok(l->n == 2 && p->kind == CONC_POINT_FUTEX_WAKE && p->addr == &w &&
+           p->width == 4 && p->operand == 3 && site_is_here(p, ln) &&
+           l->r[1].p.phase == CONC_PHASE_POST && l->r[1].p.result == 0,
+       "FUTEX_WAKE: the word, n, the site; POST: nobody woken");
+    v2_begin(l);
+    l->handle_kind = CONC_POINT_FUTEX_WAKE;
+    conc_futex_wake(&w, INT_MAX, true);
+    ok(l->n == 1 && l->r[0].p.operand == (uint64_t)INT_MAX,
+       "handled FUTEX_WAKE: no system call, no POST");
+
+    /* CLOCK. */
+    v2_begin(l);
+    l->handle_kind = CONC_POINT_CLOCK;
+    l->now_ns = 42 * (int64_t)1000000000 + 7;
+    int64_t now;
+    ln = __LINE__, now = conc__clock_now_ns();
+    ok(now == l->now_ns && l->n == 1 && l->r[0].p.kind == CONC_POINT_CLOCK &&
+           l->r[0].p.addr == NULL && site_is_here(&l->r[0].p, ln),
+       "handled CLOCK: conc__clock_now_ns returns the hook's time (%" PRId64
+       "), no POST", now);
+    struct timespec ts;
+    conc__clock_now_ts(&ts);
+    ok(ts.tv_sec == 42 && ts.tv_nsec == 7,
+       "handled CLOCK: conc__clock_now_ts gives it as a timespec");
+    l->now_ns = -1;
+    conc__clock_now_ts(&ts);
+    ok(ts.tv_sec == -1 && ts.tv_nsec == 999999999,
+       "handled CLOCK: a negative time keeps 0 <= tv_nsec < 1e9");
+    v2_begin(l);
+    struct timespec before, after;
+    clock_gettime(CLOCK_MONOTONIC, &before);
+    now = conc__clock_now_ns();
+    clock_gettime(CLOCK_MONOTONIC, &after);
+    ok(l->n == 2 && l->r[1].p.now_ns == now &&
+           l->r[1].p.result == (uint64_t)now &&
+           now >= conc__ts_to_ns(&before) && now <= conc__ts_to_ns(&after),
+       "unhandled CLOCK: CLOCK_MONOTONIC, reported in POST");
+
+    /* LOCK and UNLOCK: the mutex, held between LOCK's POST and UNLOCK. */
+    pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+    v2_begin(l);
+    int l1 = __LINE__; rc = conc__mutex_lock(&m);
+    int busy = pthread_mutex_trylock(&m); /* EBUSY: we hold it */
+    int l2 = __LINE__; (void)conc__mutex_unlock(&m);
+    int freed = pthread_mutex_trylock(&m);
+    if (freed == 0)
+        pthread_mutex_unlock(&m);
+    ok(rc == 0 && busy == EBUSY && freed == 0, "the lock door locks, the "
+       "unlock door unlocks");
+    bool good = l->n == 4;
+    static const int kinds[4] = {CONC_POINT_LOCK, CONC_POINT_LOCK,
+                                 CONC_POINT_UNLOCK, CONC_POINT_UNLOCK};
+    for (int i = 0; good && i < 4; i++) {
+        p = &l->r[i].p;
+        good = p->kind == kinds[i] && p->phase == (i % 2) &&
+               p->addr == (const void *)&m && p->width == 0 &&
+               site_is_here(p, i < 2 ? l1 : l2) && p->ok;
+    }
+    ok(good && l->r[1].p.rc == 0 && l->r[1].p.result == 0 &&
+           l->r[3].p.rc == 0,
+       "LOCK (PRE, POST rc 0) and UNLOCK (PRE, POST) carry the mutex and "
+       "their sites (%d points)", l->n);
+
+    /* SPIN and BACKOFF: PRE and POST, no address. */
+    v2_begin(l);
+    conc_backoff bo = CONC_BACKOFF_INIT;
+    bo.spins = 8;
+    ln = __LINE__, conc_backoff_wait(&bo);
+    conc_spin_pause();
+    ok(l->n == 4 && l->r[0].p.kind == CONC_POINT_BACKOFF &&
+           l->r[1].p.phase == CONC_PHASE_POST &&
+           site_is_here(&l->r[0].p, ln) && l->r[0].p.addr == NULL &&
+           l->r[2].p.kind == CONC_POINT_SPIN &&
+           l->r[3].p.kind == CONC_POINT_SPIN && bo.spins == 16,
+       "a backoff of 8 pauses is one BACKOFF point; a spin pause one SPIN");
+}
+
+static void test_hooks2(void)
+{
+    static v2_log log;
+    memset(&log, 0, sizeof log);
+    conc_verify_set_hook(record_hook, NULL); /* set, but v2 wins */
+    conc_verify_set_hook2(record_hook2, &log);
+    v2_battery_u32(&log);
+    v2_battery_u64(&log);
+    v2_battery_uptr(&log);
+    v2_sites(&log);
+    v2_doors(&log);
+    conc_verify_set_hook2(NULL, NULL);
+    conc_verify_set_hook(NULL, NULL);
+    conc_atomic_u32 a;
+    conc_init_u32(&a, 0);
+    v2_begin(&log);
+    (void)conc_load_u32(&a, CONC_RELAXED);
+    ok(log.n == 0, "conc_verify_set_hook2(NULL) removes the hook");
 }
 
 static void test_yield_injector(void)
@@ -365,6 +807,24 @@ static void test_yield_injector(void)
     ok(got > 300 && got < 700, "rate 0.5: %" PRIu64 " yields of 1000", got);
     conc_verify_set_yield(0.0, 1);
     ok(conc_load_u32(&a, CONC_RELAXED) == 1110, "values unaffected by yields");
+    /* A waiter always yields while injection is on, however low the rate;
+     * a backoff only at the rate. */
+    conc_verify_set_yield(1e-9, 7);
+    uint64_t y3 = conc_verify_yields();
+    conc_atomic_u32 fw;
+    conc_init_u32(&fw, 1);
+    for (int i = 0; i < 10; i++) {
+        conc_spin_pause();
+        (void)conc_futex_wait(&fw, 2, NULL, false); /* 1 != 2: at once */
+    }
+    uint64_t y4 = conc_verify_yields();
+    for (int i = 0; i < 10; i++)
+        conc_backoff_pause();
+    uint64_t y5 = conc_verify_yields();
+    conc_verify_set_yield(0.0, 1);
+    ok(y4 - y3 == 20 && y5 - y4 == 0,
+       "injection on: SPIN and FUTEX_WAIT always yield (%" PRIu64 " of 20), "
+       "BACKOFF at the rate (%" PRIu64 " of 10)", y4 - y3, y5 - y4);
 }
 #endif /* CONC_VERIFY */
 
@@ -542,6 +1002,7 @@ int main(void)
     test_lock_free();
 #ifdef CONC_VERIFY
     test_hooks();
+    test_hooks2();
     test_yield_injector();
 #endif
     test_message_passing(0, "store-release / load-acquire (u32)");

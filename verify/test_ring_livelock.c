@@ -52,10 +52,13 @@ typedef struct st {
     const char *name;
 } st_t;
 static _Thread_local st_t *self;
+/* Steps are atomic operations: the other kinds of schedule point (pauses,
+ * futexes, mutexes, the clock) run through, so a wake-up or a clock read
+ * never counts as a step of the strategy. */
 static void hook(int kind, void *a) {
     (void)a;
     st_t *t = self;
-    if (!t)
+    if (!t || kind > CONC_POINT_FENCE)
         return;
     atomic_store(&t->kind, kind);
     atomic_fetch_add(&t->arr, 1);

@@ -1,0 +1,510 @@
+/*
+ * test_hooks.c - the verify build's state resets and its doors as seen
+ * through the public API (verify.h; libconc-verify only).
+ *
+ *   1. conc_verify_thread_exit: a thread that used an lfqueue releases its
+ *      hazard-pointer record at once (the record is inactive, and its steps
+ *      are schedule points); again, or in a thread without a record, it
+ *      does nothing; the record goes to the next thread that needs one, and
+ *      the first thread's real exit later does not release it under its
+ *      new owner (the key's destructor finds nothing).
+ *   2. conc_verify_thread_exit hands what another thread still protects to
+ *      the orphan list, as a thread's exit does: pending, not freed, until
+ *      the protector clears and scans.
+ *   3. conc_verify_reset: every record and orphan freed, the objects still
+ *      retired on them passed to their free_fn exactly once, nothing
+ *      pending, no record left; the next use gets a fresh record; the
+ *      reset passes no schedule point (no count, no hook call).
+ *   4. the sharded counters' tickets: reset restarts the numbering and
+ *      forgets the caller's ticket; thread_exit forgets the thread's.
+ *   5. after a reset the eventfd of a ring still works (the pid cache of
+ *      src/wait.c is made again).
+ *   6. deadlines read the time through the clock door: a version 2 hook
+ *      that answers CLOCK with a virtual time and handles FUTEX_WAIT makes
+ *      pop_wait with a 10 s timeout time out at once, in virtual time, with
+ *      FUTEX_WAIT deadlines of the virtual now + 10 s; join likewise.
+ *   7. LOCK and UNLOCK from conc_mutexcounter and conc_mutexq: the address
+ *      is the structure's mutex, PRE and POST in pairs, a site in src/.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <conc/conc.h>
+#include <conc/counter.h>
+#include <conc/lfqueue.h>
+#include <conc/mutexq.h>
+#include <conc/ring.h>
+
+#include "internal/hp.h"
+#include "internal/verify.h"
+#include "internal/verify_state.h"
+#include "tap.h"
+#include "testutil.h"
+
+#define ITEM(k) ((void *)(uintptr_t)(k))
+
+static size_t records(size_t *active)
+{
+    return conc__hp_verify_records(active);
+}
+
+static void start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+    if (pthread_create(t, NULL, fn, arg) != 0)
+        bail_out("pthread_create");
+}
+
+/* ---- 1. thread_exit releases the record -------------------------------- */
+
+typedef struct t1 {
+    conc_lfqueue *q;
+    size_t active_before, active_after, active_again;
+    uint64_t exit_points, again_points;
+    atomic_int exited, go;
+} t1;
+
+static void lfqueue_use(conc_lfqueue *q, int n)
+{
+    for (int i = 1; i <= n; i++)
+        conc_lfqueue_push(q, ITEM(i));
+    void *x;
+    while (conc_lfqueue_pop(q, &x) == CONC_OK)
+        ;
+}
+
+static void *t1_main(void *arg)
+{
+    t1 *s = arg;
+    lfqueue_use(s->q, 100);
+    records(&s->active_before);
+    uint64_t p0 = conc_verify_points();
+    conc_verify_thread_exit();
+    s->exit_points = conc_verify_points() - p0;
+    records(&s->active_after);
+    p0 = conc_verify_points();
+    conc_verify_thread_exit(); /* no record now: nothing */
+    s->again_points = conc_verify_points() - p0;
+    records(&s->active_again);
+    atomic_store(&s->exited, 1);
+    while (!atomic_load(&s->go))
+        sched_yield();
+    return NULL; /* the real exit: its destructor must find nothing */
+}
+
+static void *no_record_main(void *arg)
+{
+    uint64_t *points = arg;
+    uint64_t p0 = conc_verify_points();
+    conc_verify_thread_exit();
+    *points = conc_verify_points() - p0;
+    return NULL;
+}
+
+static void test_thread_exit(void)
+{
+    conc_verify_reset();
+    size_t active = 9, n = records(&active);
+    ok(n == 0 && active == 0, "after a reset: no hazard-pointer record");
+    t1 s = {.q = conc_lfqueue_new(0)};
+    if (!s.q)
+        bail_out("conc_lfqueue_new");
+    atomic_init(&s.exited, 0);
+    atomic_init(&s.go, 0);
+    pthread_t t;
+    start(&t, t1_main, &s);
+    while (!atomic_load(&s.exited))
+        sched_yield();
+    ok(s.active_before == 1, "a thread that used an lfqueue holds a record");
+    n = records(NULL);
+    ok(s.active_after == 0 && n == 1,
+       "conc_verify_thread_exit: its record is inactive at once (%zu active "
+       "of %zu)", s.active_after, n);
+    ok(s.exit_points > 0, "its release passed schedule points (%" PRIu64
+       ")", s.exit_points);
+    ok(s.again_points == 0 && s.active_again == 0,
+       "called again: nothing to do, no schedule point");
+    /* The idle record goes to the next thread that needs one: this one. */
+    lfqueue_use(s.q, 10);
+    n = records(&active);
+    ok(n == 1 && active == 1,
+       "the released record is reused by the next thread (%zu of %zu active)",
+       active, n);
+    atomic_store(&s.go, 1);
+    pthread_join(t, NULL);
+    n = records(&active);
+    ok(n == 1 && active == 1,
+       "the first thread's real exit leaves the record to its new owner "
+       "(%zu of %zu active)", active, n);
+    uint64_t pts = 99;
+    start(&t, no_record_main, &pts);
+    pthread_join(t, NULL);
+    ok(pts == 0, "thread_exit in a thread without a record: nothing");
+    conc_verify_thread_exit(); /* this thread's, too */
+    n = records(&active);
+    ok(n == 1 && active == 0,
+       "thread_exit of the main thread releases its record");
+    conc_lfqueue_free(s.q);
+    ok(conc__hp_pending() == 0, "nothing pending");
+}
+
+/* ---- 2. and 3. orphans, and the reset ---------------------------------- */
+
+static atomic_int g_freed;
+
+static void count_free(void *p)
+{
+    atomic_fetch_add(&g_freed, 1);
+    free(p);
+}
+
+typedef struct t2 {
+    void *obj;
+} t2;
+
+static void *retire_and_exit(void *arg)
+{
+    t2 *s = arg;
+    conc__hp_rec *r = conc__hp_self();
+    if (!r)
+        bail_out("conc__hp_self");
+    conc__hp_retire(r, s->obj, count_free); /* protected: kept */
+    conc_verify_thread_exit(); /* hands it to the orphans */
+    return NULL;
+}
+
+/* Main protects a fresh object, another thread retires it and calls
+ * thread_exit: the object is an orphan. */
+static void *make_orphan(conc__hp_rec **mine)
+{
+    void *obj = malloc(64);
+    if (!obj)
+        bail_out("malloc");
+    *mine = conc__hp_self();
+    if (!*mine)
+        bail_out("conc__hp_self");
+    conc__hp_set(*mine, 0, (uintptr_t)obj); /* not retired yet: safe */
+    t2 s = {obj};
+    pthread_t t;
+    start(&t, retire_and_exit, &s);
+    pthread_join(t, NULL);
+    return obj;
+}
+
+static void hook_counter(int kind, void *arg)
+{
+    (void)kind;
+    atomic_fetch_add((atomic_int *)arg, 1);
+}
+
+static void test_orphans_and_reset(void)
+{
+    conc_verify_reset();
+    atomic_store(&g_freed, 0);
+    conc__hp_rec *mine;
+    make_orphan(&mine);
+    size_t active, n = records(&active);
+    ok(conc__hp_pending() == 1 && atomic_load(&g_freed) == 0 && n == 2 &&
+           active == 1,
+       "thread_exit with a retired object another thread protects: it is "
+       "an orphan, pending, not freed (%zu pending)", conc__hp_pending());
+    conc__hp_clear(mine, 0);
+    conc__hp_scan(mine);
+    ok(conc__hp_pending() == 0 && atomic_load(&g_freed) == 1,
+       "the protector clears and scans: the orphan is adopted and freed");
+
+    /* The reset frees what is still retired: an orphan, and an object on
+     * a record (protected by the record's own slot). */
+    atomic_store(&g_freed, 0);
+    make_orphan(&mine);
+    void *own = malloc(64);
+    if (!own)
+        bail_out("malloc");
+    conc__hp_set(mine, 1, (uintptr_t)own);
+    conc__hp_retire(mine, own, count_free);
+    ok(conc__hp_pending() == 2 && atomic_load(&g_freed) == 0,
+       "before the reset: an orphan and an object on a record pending");
+    atomic_int hook_calls;
+    atomic_init(&hook_calls, 0);
+    conc_verify_set_hook(hook_counter, &hook_calls);
+    uint64_t p0 = conc_verify_points();
+    conc_verify_reset();
+    uint64_t p1 = conc_verify_points();
+    conc_verify_set_hook(NULL, NULL);
+    ok(atomic_load(&g_freed) == 2,
+       "conc_verify_reset: both objects went to their free_fn, once each "
+       "(%d)", atomic_load(&g_freed));
+    n = records(&active);
+    ok(n == 0 && active == 0 && conc__hp_pending() == 0,
+       "conc_verify_reset: no record, nothing pending (%zu records)", n);
+    ok(p1 == p0 && atomic_load(&hook_calls) == 0,
+       "conc_verify_reset passes no schedule point (%" PRIu64 " points, %d "
+       "hook calls)", p1 - p0, atomic_load(&hook_calls));
+    conc__hp_rec *fresh = conc__hp_self();
+    n = records(&active);
+    ok(fresh != NULL && n == 1 && active == 1,
+       "after the reset the calling thread gets a fresh record");
+    /* Its slots are clear: an unprotected object is freed at once. */
+    void *x = malloc(16);
+    if (!x)
+        bail_out("malloc");
+    atomic_store(&g_freed, 0);
+    conc__hp_retire(fresh, x, count_free);
+    ok(atomic_load(&g_freed) == 1, "and it works (retire frees at once)");
+
+    /* Threads started after the reset work as in a fresh process. */
+    conc_lfqueue *q = conc_lfqueue_new(0);
+    pthread_t t;
+    t1 s = {.q = q};
+    atomic_init(&s.exited, 0);
+    atomic_init(&s.go, 1);
+    start(&t, t1_main, &s);
+    pthread_join(t, NULL);
+    ok(s.active_before == 2 && s.active_after == 1,
+       "a thread started after the reset gets a record and releases it");
+    conc_lfqueue_free(q);
+    conc_verify_reset();
+    ok(records(NULL) == 0, "reset again: no record");
+}
+
+/* ---- 4. tickets ---------------------------------------------------------- */
+
+typedef struct t4 {
+    conc_sharded *s;
+    uint64_t mine_after_add, next_after_add, mine_after_exit, next_after_exit;
+} t4;
+
+static void *sharded_thread(void *arg)
+{
+    t4 *s = arg;
+    conc_sharded_add(s->s, 1);
+    s->next_after_add = conc__counter_verify_tickets(&s->mine_after_add);
+    conc_verify_thread_exit();
+    s->next_after_exit = conc__counter_verify_tickets(&s->mine_after_exit);
+    return NULL;
+}
+
+static void test_tickets(void)
+{
+    conc_sharded *s = conc_sharded_new(4);
+    if (!s)
+        bail_out("conc_sharded_new");
+    conc_sharded_add(s, 1);
+    uint64_t mine = 0, next = conc__counter_verify_tickets(&mine);
+    ok(next >= 1 && mine >= 1, "the main thread holds a ticket (next %"
+       PRIu64 ", mine %" PRIu64 ")", next, mine);
+    conc_verify_reset();
+    next = conc__counter_verify_tickets(&mine);
+    ok(next == 0 && mine == 0,
+       "conc_verify_reset: numbering restarted, the caller's ticket "
+       "forgotten (next %" PRIu64 ", mine %" PRIu64 ")", next, mine);
+    t4 a = {.s = s};
+    pthread_t t;
+    start(&t, sharded_thread, &a);
+    pthread_join(t, NULL);
+    ok(a.mine_after_add == 1 && a.next_after_add == 1,
+       "the first thread after the reset takes ticket 0, as in a fresh "
+       "process");
+    ok(a.mine_after_exit == 0 && a.next_after_exit == 1,
+       "conc_verify_thread_exit forgets the thread's ticket (not the "
+       "numbering)");
+    conc_sharded_add(s, 1);
+    next = conc__counter_verify_tickets(&mine);
+    ok(mine == 2 && next == 2, "the next thread takes ticket 1");
+    int64_t total = 0;
+    conc_sharded_read(s, &total);
+    ok(total == 3, "the counter's total is unaffected (%" PRId64 ")", total);
+    conc_sharded_free(s);
+}
+
+/* ---- 5. the pid cache ---------------------------------------------------- */
+
+static bool readable(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
+static void test_fd_after_reset(void)
+{
+    conc_ring *r1 = conc_ring_new(4, 0), *r2 = conc_ring_new(4, 0);
+    if (!r1 || !r2)
+        bail_out("conc_ring_new");
+    int fd1 = -1, fd1b = -1, fd2 = -1;
+    void *x;
+    conc_status s1 = conc_ring_fd(r1, &fd1);
+    while (conc_ring_pop(r1, &x) == CONC_OK)
+        ;
+    conc_verify_reset();
+    conc_status s1b = conc_ring_fd(r1, &fd1b);
+    conc_status s2 = conc_ring_fd(r2, &fd2);
+    conc_ring_push(r2, ITEM(1));
+    ok(s1 == CONC_OK && s1b == CONC_OK && fd1b == fd1 && s2 == CONC_OK &&
+           readable(fd2),
+       "after a reset: a ring made before keeps its fd, a new ring makes "
+       "one that signals a push");
+    conc_ring_free(r1);
+    conc_ring_free(r2);
+}
+
+/* ---- 6. virtual time ---------------------------------------------------- */
+
+typedef struct vclock {
+    int64_t now;     /* the virtual CLOCK_MONOTONIC */
+    int64_t step;    /* added by each handled FUTEX_WAIT ("slept") */
+    int clocks, waits;
+    int64_t deadlines[8];
+} vclock;
+
+static void vclock_hook(conc_point *p, void *arg)
+{
+    vclock *v = arg;
+    if (p->phase != CONC_PHASE_PRE)
+        return;
+    if (p->kind == CONC_POINT_CLOCK) {
+        v->clocks++;
+        p->handled = true;
+        p->now_ns = v->now;
+    } else if (p->kind == CONC_POINT_FUTEX_WAIT) {
+        if (v->waits < 8)
+            v->deadlines[v->waits] = p->deadline_ns;
+        v->waits++;
+        p->handled = true;
+        p->rc = 0; /* woken (spuriously): the waiter looks at the time */
+        v->now += v->step;
+    }
+}
+
+static void test_virtual_time(void)
+{
+    const int64_t S = 1000000000;
+    conc_ring *r = conc_ring_new(4, CONC_JOINABLE);
+    if (!r)
+        bail_out("conc_ring_new");
+    vclock v = {.now = 1000 * S, .step = 6 * S};
+    conc_verify_set_hook2(vclock_hook, &v);
+    uint64_t t0 = now_ns();
+    void *x;
+    conc_status st = conc_ring_pop_wait(r, &x, 10 * (uint64_t)S);
+    double wall = (double)(now_ns() - t0) / 1e9;
+    conc_verify_set_hook2(NULL, NULL);
+    ok(st == CONC_TIMEDOUT && wall < 5.0,
+       "pop_wait(10 s) on an empty ring under virtual time: %s after %.3f s "
+       "of real time", sname(st), wall);
+    ok(v.waits == 2 && v.deadlines[0] == 1010 * S &&
+           v.deadlines[1] == 1010 * S,
+       "two FUTEX_WAITs, each with the deadline virtual now + 10 s (%d "
+       "waits, %" PRId64 ")", v.waits, v.deadlines[0]);
+    ok(v.clocks == 3, "the deadline and both checks of it read the clock "
+       "door (%d CLOCK points)", v.clocks);
+
+    /* join: one unfinished item. */
+    conc_ring_push(r, ITEM(1));
+    v = (vclock){.now = 5 * S, .step = 2 * S};
+    conc_verify_set_hook2(vclock_hook, &v);
+    st = conc_ring_join(r, 3 * (uint64_t)S);
+    conc_verify_set_hook2(NULL, NULL);
+    ok(st == CONC_TIMEDOUT && v.waits == 2 && v.deadlines[0] == 8 * S,
+       "join(3 s) under virtual time: %s after %d waits with deadline %"
+       PRId64, sname(st), v.waits, v.deadlines[0]);
+    conc_ring_pop(r, &x);
+    conc_ring_task_done(r);
+    conc_ring_free(r);
+}
+
+/* ---- 7. LOCK and UNLOCK ------------------------------------------------- */
+
+typedef struct lock_log {
+    int n, bad;
+    int kinds[16], phases[16];
+    const void *addr[16];
+    const char *file;
+} lock_log;
+
+static void lock_hook(conc_point *p, void *arg)
+{
+    lock_log *l = arg;
+    if (p->kind != CONC_POINT_LOCK && p->kind != CONC_POINT_UNLOCK)
+        return;
+    if (l->n < 16) {
+        l->kinds[l->n] = p->kind;
+        l->phases[l->n] = p->phase;
+        l->addr[l->n] = p->addr;
+    }
+    if (!p->file || p->line <= 0 || !strstr(p->file, "src/"))
+        l->bad++;
+    l->n++;
+}
+
+/* The four points of one locked operation on the mutex inside [obj, obj +
+ * size): LOCK PRE, LOCK POST, UNLOCK PRE, UNLOCK POST. */
+static bool one_locked_op(const lock_log *l, const void *obj, size_t size)
+{
+    static const int kinds[4] = {CONC_POINT_LOCK, CONC_POINT_LOCK,
+                                 CONC_POINT_UNLOCK, CONC_POINT_UNLOCK};
+    if (l->n != 4 || l->bad)
+        return false;
+    for (int i = 0; i < 4; i++) {
+        const char *a = l->addr[i];
+        if (l->kinds[i] != kinds[i] || l->phases[i] != i % 2 ||
+            a != l->addr[0] || a < (const char *)obj ||
+            a >= (const char *)obj + size)
+            return false;
+    }
+    return true;
+}
+
+static void test_lock_points(void)
+{
+    lock_log l;
+    conc_mutexcounter *c = conc_mutexcounter_new();
+    conc_mutexq *q = conc_mutexq_new(4, 0);
+    if (!c || !q)
+        bail_out("new");
+    memset(&l, 0, sizeof l);
+    conc_verify_set_hook2(lock_hook, &l);
+    int64_t prev;
+    conc_mutexcounter_add(c, 5, &prev);
+    conc_verify_set_hook2(NULL, NULL);
+    ok(one_locked_op(&l, c, conc_mutexcounter_footprint()),
+       "conc_mutexcounter_add: LOCK and UNLOCK, PRE and POST, on the "
+       "counter's mutex, sites in src/ (%d points)", l.n);
+    memset(&l, 0, sizeof l);
+    conc_verify_set_hook2(lock_hook, &l);
+    conc_mutexq_push(q, ITEM(1));
+    conc_verify_set_hook2(NULL, NULL);
+    bool push_ok = one_locked_op(&l, q, conc_mutexq_footprint(4));
+    const void *qlock = l.addr[0];
+    memset(&l, 0, sizeof l);
+    conc_verify_set_hook2(lock_hook, &l);
+    void *x;
+    conc_mutexq_pop(q, &x);
+    conc_verify_set_hook2(NULL, NULL);
+    ok(push_ok && one_locked_op(&l, q, conc_mutexq_footprint(4)) &&
+           l.addr[0] == qlock,
+       "conc_mutexq push and pop: LOCK and UNLOCK on the queue's mutex");
+    conc_mutexcounter_free(c);
+    conc_mutexq_free(q);
+}
+
+int main(void)
+{
+    tap_watchdog(120, "test_hooks");
+    conc_verify_set_yield(0.0, 1);
+    test_thread_exit();
+    test_orphans_and_reset();
+    test_tickets();
+    test_fd_after_reset();
+    test_virtual_time();
+    test_lock_points();
+    conc_verify_reset(); /* leak checkers: every record freed */
+    done_testing();
+    return tap_exit();
+}
