@@ -11,6 +11,12 @@
 #                 fuzz/findings/<target>/ (FUZZ_TARGETS=..., PARALLEL=2).
 #   make fuzz-afl SECONDS=N  - the same targets under AFL++ (findings in
 #                 fuzz/findings/afl/<target>/).
+#   make explore  - the schedule explorer deeper than make test (about an
+#                 hour): every scenario, tier 1 included, DFS within
+#                 preemption bound 3 (at most 60 s each), then 20,000 PCT
+#                 runs of each; prints the table.
+#   make museum   - every bug of verify/museum/ put back in turn and looked
+#                 for by the explorer (verify/museum/explore.sh).
 #   make install [PREFIX=...] [DESTDIR=...] - the library alone: needs a C
 #                 compiler ($(CC)), meson and ninja, and installs only those
 #                 if they are missing.
@@ -29,7 +35,7 @@ export UBSAN_OPTIONS := halt_on_error=1 print_stacktrace=1 exitcode=68
 SAN_NORECOVER := -Dc_args=-fno-sanitize-recover=all -Dcpp_args=-fno-sanitize-recover=all
 
 .PHONY: all deps test test-gcc test-tsan test-asan test-release test-install bench \
-	install clean fuzz fuzz-afl
+	install clean fuzz fuzz-afl explore museum
 
 PREFIX ?= /usr/local
 
@@ -116,3 +122,9 @@ fuzz-afl:
 
 clean:
 	rm -rf $(BUILD)
+
+explore: all
+	build/gcc/explore/conc-explore --tier 1 --bound 3 --max-execs 0 --seconds 60 --both 20000 --quiet
+
+museum: deps
+	bash verify/museum/explore.sh

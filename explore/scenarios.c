@@ -307,7 +307,7 @@ static void *setup(const ex_scenario *s, FILE *why)
         }
         if (c->e == &conc_registry_broken)
             conc_broken_set_period(2);
-        c->obj = c->e->kind == REG_COUNTER
+        c->obj = c->e->kind == REG_COUNTER || !c->e->create_flags
                      ? c->e->create(d->capacity)
                      : c->e->create_flags(d->capacity, d->flags);
         if (!c->obj) {

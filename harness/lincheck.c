@@ -166,8 +166,8 @@ static int memo_insert(lz_ctx *c, const srch *s, uint64_t S, const uint64_t *st)
         if (c->tab[j].hash != h)
             continue;
         const uint64_t *key = c->arena + c->tab[j].off;
-        if (key[0] == S && memcmp(key + 1, st, w * sizeof *st) == 0 &&
-            state_words(s, key + 1) == w)
+        if (key[0] == S && key[1] == st[0] &&
+            memcmp(key + 1, st, w * sizeof *st) == 0)
             return 0;
     }
     if (c->arena_used + 1 + w > UINT32_MAX ||
@@ -209,7 +209,7 @@ static lz_verdict build(srch *s, const lz_spec *spec, const lz_op *ops,
                         size_t n, lz_result *r)
 {
     int map[LZ_MAX_OPS];
-    memset(s, 0, offsetof(srch, ops));
+    memset(s, 0, sizeof *s);
     s->spec = spec;
     s->container = spec->model == LZ_FIFO || spec->model == LZ_LIFO;
     s->n = 0;
@@ -251,12 +251,8 @@ static lz_verdict build(srch *s, const lz_spec *spec, const lz_op *ops,
         map[i] = s->n++;
     }
     s->W = s->container ? 2 + spec->prefill_n + npush : 2;
-    s->taken = s->required = s->failed_pushes = 0;
-    for (int i = 0; i < s->n; i++) {
+    for (int i = 0; i < s->n; i++)
         s->glue_next[i] = -1;
-        s->prec[i] = s->notbefore[i] = s->push_overlap[i] = 0;
-        s->join_tmo[i] = false;
-    }
     for (int i = 0; i < s->n; i++) {
         cop *o = &s->ops[i];
         if (o->glued) {
@@ -359,7 +355,11 @@ static bool step(const srch *s, int i, uint64_t S, const uint64_t *in,
                              (size_t)__builtin_popcountll(
                                  s->push_overlap[i] & (~S | s->failed_pushes)) >=
                          cap)
-                full_ok = true; /* slots held by pops and pushes in flight */
+                /* slots held by pops and by pushes in flight (conc_ring,
+                 * conc_stack: a push holds its slot or node before its
+                 * item is in, and one that fails gives it back; found by
+                 * the explorer, ring/full and stack/close-now) */
+                full_ok = true;
         }
         bool effect;
         switch (st) {
@@ -598,7 +598,7 @@ static lz_verdict search(lz_ctx *c, lz_result *r)
             f->forced = forced_next(s, f, st, scratch);
         int i = -1;
         if (f->forced >= 0) {
-            if (f->pos++ == 0)
+            if (f->pos++ == 0 && eligible(s, f, f->forced))
                 i = f->forced;
         } else {
             while (f->pos < s->n) {
@@ -811,7 +811,7 @@ static void shrink(lz_ctx *c, const lz_spec *spec, const lz_op *ops, size_t n,
                    lz_result *r)
 {
     typedef struct unit { uint64_t ops, pre; } unit;
-    unit units[2 * LZ_MAX_OPS + 64];
+    unit units[4 * LZ_MAX_OPS + 128];
     size_t nu = 0;
     const bool container = spec->model == LZ_FIFO || spec->model == LZ_LIFO;
     const size_t np = spec->prefill_n <= 64 ? spec->prefill_n : 0;
@@ -844,13 +844,12 @@ static void shrink(lz_ctx *c, const lz_spec *spec, const lz_op *ops, size_t n,
     for (size_t i = 0; i < n; i++)
         if ((keep & BIT(i)) && !(done & BIT(i)))
             units[nu++] = (unit){BIT(i), 0};
-    /* Then each op and prefilled item alone. */
+    /* Then each pop of an item alone (never a push or a prefilled copy
+     * without the pops of its item: that would only make the pops invent
+     * it, another violation). */
     for (size_t i = 0; i < n; i++)
-        if ((keep & BIT(i)) && (done & BIT(i)) &&
-            __builtin_popcountll(units[0].ops | 1) > 0)
+        if ((keep & BIT(i)) && (done & BIT(i)) && ops[i].kind == LZ_POP)
             units[nu++] = (unit){BIT(i), 0};
-    for (size_t j = 0; j < np; j++)
-        units[nu++] = (unit){0, BIT(j)};
 
     lz_result tmp;
     bool changed = true;
@@ -1126,18 +1125,28 @@ static int bar_cmp(const void *a, const void *b)
     return 0;
 }
 
-static int u64_cmp(const void *a, const void *b)
+/* A point of the time axis: a stamp, and whether it is a response (a
+ * response is drawn after an invocation of the same stamp: concurrent). */
+typedef struct tpt {
+    uint64_t t;
+    int resp;
+} tpt;
+
+static int tpt_cmp(const void *a, const void *b)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
+    const tpt *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return x->resp - y->resp;
 }
 
-static size_t stamp_index(const uint64_t *st, size_t ns, uint64_t t)
+static size_t tpt_index(const tpt *p, size_t np, uint64_t t, int resp)
 {
-    size_t lo = 0, hi = ns;
+    tpt key = {t, resp};
+    size_t lo = 0, hi = np;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (st[mid] < t)
+        if (tpt_cmp(&p[mid], &key) < 0)
             lo = mid + 1;
         else
             hi = mid;
@@ -1151,9 +1160,11 @@ static void print_timeline(FILE *f, const char *prefix, const lz_op *ops,
     if (!prefix)
         prefix = "";
     bar *bars = calloc(n ? n : 1, sizeof *bars);
-    uint64_t *stamps = malloc((2 * n + 1) * sizeof *stamps);
+    tpt *pts = malloc((2 * n + 1) * sizeof *pts);
     size_t *x = malloc((2 * n + 1) * sizeof *x);
-    if (!bars || !stamps || !x) {
+    size_t *lane_end = malloc((n + 1) * sizeof *lane_end);
+    char *line = NULL;
+    if (!bars || !pts || !x || !lane_end) {
         fprintf(f, "%s(out of memory printing the history)\n", prefix);
         goto out;
     }
@@ -1177,8 +1188,11 @@ static void print_timeline(FILE *f, const char *prefix, const lz_op *ops,
             snprintf(bars[nb].label, LABEL_MAX, "%s", lab);
             nb++;
         } else {
-            size_t l = strlen(bars[b].label);
-            snprintf(bars[b].label + l, LABEL_MAX - l, ", %s", lab);
+            size_t l = strlen(bars[b].label), m = strlen(lab);
+            if (l + 2 + m < LABEL_MAX) {
+                memcpy(bars[b].label + l, ", ", 2);
+                memcpy(bars[b].label + l + 2, lab, m + 1);
+            }
         }
     }
     if (nb == 0) {
@@ -1186,57 +1200,57 @@ static void print_timeline(FILE *f, const char *prefix, const lz_op *ops,
         goto out;
     }
     qsort(bars, nb, sizeof *bars, bar_cmp);
-    size_t ns = 0;
+    size_t np = 0;
     for (size_t b = 0; b < nb; b++) {
-        stamps[ns++] = bars[b].inv;
+        pts[np++] = (tpt){bars[b].inv, 0};
         if (bars[b].resp != LZ_PENDING)
-            stamps[ns++] = bars[b].resp;
+            pts[np++] = (tpt){bars[b].resp, 1};
     }
-    qsort(stamps, ns, sizeof *stamps, u64_cmp);
+    qsort(pts, np, sizeof *pts, tpt_cmp);
     size_t u = 0;
-    for (size_t k = 0; k < ns; k++)
-        if (u == 0 || stamps[k] != stamps[u - 1])
-            stamps[u++] = stamps[k];
-    ns = u;
-    /* Columns: each stamp right of the one before, and far enough right of
+    for (size_t k = 0; k < np; k++)
+        if (u == 0 || tpt_cmp(&pts[k], &pts[u - 1]) != 0)
+            pts[u++] = pts[k];
+    np = u;
+    /* Columns: each point right of the one before, and far enough right of
      * the invocations of the bars that end there for their labels. */
     size_t name_w = 0;
     for (size_t b = 0; b < nb; b++) {
-        char t[16];
+        char t[24];
         size_t w = (size_t)snprintf(t, sizeof t, "T%" PRIu32 "'", bars[b].thread);
         if (w > name_w)
             name_w = w;
     }
     name_w += 1;
-    for (size_t k = 0; k < ns; k++) {
+    for (size_t k = 0; k < np; k++) {
         size_t at = k ? x[k - 1] + 2 : name_w;
-        for (size_t b = 0; b < nb; b++) {
-            if (bars[b].resp != stamps[k])
-                continue;
-            size_t need = x[stamp_index(stamps, ns, bars[b].inv)] +
-                          strlen(bars[b].label) + 5;
-            if (need > at)
-                at = need;
-        }
+        if (pts[k].resp)
+            for (size_t b = 0; b < nb; b++) {
+                if (bars[b].resp != pts[k].t)
+                    continue;
+                size_t need = x[tpt_index(pts, np, bars[b].inv, 0)] +
+                              strlen(bars[b].label) + 5;
+                if (need > at)
+                    at = need;
+            }
         x[k] = at;
     }
-    size_t width = x[ns - 1] + 1;
+    size_t width = x[np - 1] + 1;
     for (size_t b = 0; b < nb; b++) {
-        bars[b].x0 = x[stamp_index(stamps, ns, bars[b].inv)];
+        bars[b].x0 = x[tpt_index(pts, np, bars[b].inv, 0)];
         if (bars[b].resp == LZ_PENDING)
             bars[b].x1 = bars[b].x0 + strlen(bars[b].label) + 6;
         else
-            bars[b].x1 = x[stamp_index(stamps, ns, bars[b].resp)];
+            bars[b].x1 = x[tpt_index(pts, np, bars[b].resp, 1)];
         if (bars[b].x1 + 1 > width)
             width = bars[b].x1 + 1;
     }
-    /* Lanes: a bar goes on its thread's first line where it fits. */
-    size_t lane_end[LZ_MAX_OPS + 1];
-    char *line = malloc(width + 1);
+    line = malloc(width + 1);
     if (!line) {
         fprintf(f, "%s(out of memory printing the history)\n", prefix);
         goto out;
     }
+    /* Lanes: a bar goes on its thread's first line where it fits. */
     for (size_t b0 = 0; b0 < nb;) {
         size_t b1 = b0;
         while (b1 < nb && bars[b1].thread == bars[b0].thread)
@@ -1244,18 +1258,17 @@ static void print_timeline(FILE *f, const char *prefix, const lz_op *ops,
         int lanes = 0;
         for (size_t b = b0; b < b1; b++) {
             int l = 0;
-            while (l < lanes && lanes <= LZ_MAX_OPS && lane_end[l] >= bars[b].x0)
+            while (l < lanes && lane_end[l] >= bars[b].x0)
                 l++;
-            if (l == lanes && lanes <= LZ_MAX_OPS)
+            if (l == lanes)
                 lanes++;
             bars[b].lane = l;
-            if (l <= LZ_MAX_OPS)
-                lane_end[l] = bars[b].x1;
+            lane_end[l] = bars[b].x1;
         }
         for (int l = 0; l < lanes; l++) {
             memset(line, ' ', width);
             line[width] = '\0';
-            char name[16];
+            char name[24];
             int w = snprintf(name, sizeof name, "T%" PRIu32 "%s",
                              bars[b0].thread, l ? "'" : "");
             memcpy(line, name, (size_t)w);
@@ -1282,11 +1295,12 @@ static void print_timeline(FILE *f, const char *prefix, const lz_op *ops,
         }
         b0 = b1;
     }
-    free(line);
 out:
+    free(line);
     free(bars);
-    free(stamps);
+    free(pts);
     free(x);
+    free(lane_end);
 }
 
 void lz_print(FILE *f, const lz_op *ops, size_t n, uint64_t mask)
@@ -1452,7 +1466,7 @@ void lz_end_add(lz_hist *h, int i, int status, uint64_t prev)
 int lz_begin_many(lz_hist *h, uint32_t thread, uint32_t kind,
                   const uint64_t *items, size_t n, bool atomic)
 {
-    if (n == 0)
+    if (n == 0 || n > LZ_MAX_OPS)
         return -1;
     int first = take(h, n);
     if (first < 0)
@@ -1461,6 +1475,7 @@ int lz_begin_many(lz_hist *h, uint32_t thread, uint32_t kind,
         fill(&h->ops[first + (int)k], thread, kind,
              kind == LZ_PUSH && items ? items[k] : 0, 0,
              k ? first + (int)k - 1 : -1, k && atomic);
+    h->ops[first].prev = n; /* the reservation, until lz_end_many */
     uint64_t t = now(h);
     for (size_t k = 0; k < n; k++)
         h->ops[first + (int)k].inv = t;
@@ -1473,15 +1488,8 @@ void lz_end_many(lz_hist *h, int first, int status, const uint64_t *out,
     uint64_t t = now(h);
     if (first < 0)
         return;
-    lz_op *o0 = &h->ops[first];
-    /* The reserved slots: the chain from `first` of the same call. */
-    size_t n = 1;
-    while (first + (int)n < LZ_MAX_OPS && h->ops[first + (int)n].after == first + (int)n - 1 &&
-           h->ops[first + (int)n].inv == o0->inv &&
-           h->ops[first + (int)n].thread == o0->thread &&
-           h->ops[first + (int)n].resp == LZ_PENDING &&
-           h->ops[first + (int)n].kind == o0->kind)
-        n++;
+    size_t n = (size_t)h->ops[first].prev;
+    h->ops[first].prev = 0;
     for (size_t k = 0; k < n; k++) {
         lz_op *o = &h->ops[first + (int)k];
         o->resp = t;
@@ -1504,11 +1512,12 @@ int lz_begin_close_now(lz_hist *h, uint32_t thread, size_t max_items,
     size_t per = joinable ? 2 : 1;
     if (max_items > LZ_MAX_OPS)
         max_items = LZ_MAX_OPS;
-    size_t k = 2 + per * max_items;
-    int first = take(h, k);
+    int first = take(h, 2 + per * max_items);
     if (first < 0)
         return -1;
     fill(&h->ops[first], thread, LZ_CLOSE, 0, 0, -1, false);
+    h->ops[first].prev = max_items; /* the reservation, until the end */
+    h->ops[first].value = joinable;
     int at = first + 1;
     for (size_t j = 0; j < max_items; j++) {
         fill(&h->ops[at], thread, LZ_POP, 0, 0, at - 1, false);
@@ -1518,9 +1527,7 @@ int lz_begin_close_now(lz_hist *h, uint32_t thread, size_t max_items,
             at++;
         }
     }
-    /* the final CLOSED pop */
-    fill(&h->ops[at], thread, LZ_POP, 0, 0, at - 1, false);
-    h->ops[at].status = CONC_CLOSED; /* marks the end of the reservation */
+    fill(&h->ops[at], thread, LZ_POP, 0, 0, at - 1, false); /* CLOSED */
     uint64_t t = now(h);
     for (int j = first; j <= at; j++)
         h->ops[j].inv = t;
@@ -1533,23 +1540,19 @@ void lz_end_close_now(lz_hist *h, int first, int status,
     uint64_t t = now(h);
     if (first < 0)
         return;
-    /* Find the reservation's end (the pop marked CONC_CLOSED). */
-    int end = first + 1;
-    while (end < LZ_MAX_OPS && !(h->ops[end].kind == LZ_POP &&
-                                 h->ops[end].status == CONC_CLOSED))
-        end++;
-    if (end >= LZ_MAX_OPS)
-        return;
-    bool joinable = end > first + 1 && h->ops[first + 2].kind == LZ_TASK_DONE;
+    lz_op *c = &h->ops[first];
+    size_t max_items = (size_t)c->prev;
+    bool joinable = c->value != 0;
     size_t per = joinable ? 2 : 1;
-    size_t max_items = (size_t)(end - first - 1) / per;
+    int end = first + 1 + (int)(per * max_items);
+    c->prev = 0;
+    c->value = 0;
     if (k > max_items)
         k = max_items;
     for (int j = first; j <= end; j++) {
         h->ops[j].resp = t;
         h->ops[j].kind = j == first ? LZ_CLOSE : LZ_NOP;
     }
-    lz_op *c = &h->ops[first];
     if (status == CONC_ENOMEM && k == 0) { /* close itself failed */
         c->status = CONC_ENOMEM;
         return;
@@ -1575,6 +1578,23 @@ void lz_end_close_now(lz_hist *h, int first, int status,
     e->kind = LZ_POP;
     e->status = status == CONC_OK ? CONC_CLOSED : status;
     e->after = last;
+}
+
+lz_verdict lz_check_hist(lz_ctx *ctx, const lz_spec *spec, const lz_hist *h,
+                         lz_result *r)
+{
+    size_t n = lz_hist_len(h);
+    if (n > LZ_MAX_OPS) {
+        if (r) {
+            memset(r, 0, sizeof *r);
+            r->bad_op = -1;
+            r->why = "more than LZ_MAX_OPS ops recorded";
+            r->verdict = LZ_TOO_BIG;
+        }
+        return LZ_TOO_BIG;
+    }
+    return ctx ? lz_check_ctx(ctx, spec, h->ops, n, r)
+               : lz_check(spec, h->ops, n, r);
 }
 
 /* ---- Specifications of the registry ---------------------------------------------- */

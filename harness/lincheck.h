@@ -68,7 +68,11 @@
  *                  CONC_FULL with N-1 items" while a pop is between taking
  *                  its item and freeing its slot) also when items in plus
  *                  the pops already linearized whose call had not returned
- *                  by the push's invocation reach the capacity.  Never for
+ *                  by the push's invocation, plus the other pushes
+ *                  concurrent with it that are not linearized yet or that
+ *                  failed (a push holds its slot or node before its item is
+ *                  in; one that fails gives it back) reach the capacity.
+ *                  Never for
  *                  an unbounded structure.  (push_wait with timeout 0
  *                  answers FULL, a longer one TIMEDOUT: the same state.)
  *   push CLOSED    closed.
@@ -184,7 +188,7 @@ typedef enum lz_model {
 typedef struct lz_spec {
     lz_model model;
     size_t capacity;     /* containers; 0: unbounded (never FULL) */
-    bool full_inflight;  /* FULL also with pops in flight (see above) */
+    bool full_inflight;  /* FULL also with pops and pushes in flight (above) */
     bool joinable;       /* CONC_JOINABLE */
     bool join_inflight;  /* join may time out while a push is in flight */
     bool closed;         /* closed at the start */
@@ -335,9 +339,16 @@ int lz_begin_many(lz_hist *h, uint32_t thread, uint32_t kind,
 /* End it: `done` items went in / came out (pop: out[0..done)), the call
  * returned `status`.  A push batch with done < n records item `done` with
  * the status; a pop batch with done == 0 records one pop with it; the
- * unused slots become LZ_NOP. */
+ * unused slots become LZ_NOP.  (Until then the first op's `prev` holds
+ * the size of the reservation.) */
 void lz_end_many(lz_hist *h, int first, int status, const uint64_t *out,
                  size_t done);
+
+/* Check what h recorded (all its ops must have ended or be pending for
+ * good: call it after the recording threads are joined).  ctx may be NULL.
+ * LZ_TOO_BIG when more than LZ_MAX_OPS slots were asked for. */
+lz_verdict lz_check_hist(lz_ctx *ctx, const lz_spec *spec, const lz_hist *h,
+                         lz_result *r);
 
 /* close_now: reserves the close and max_items pops (each followed by a
  * task_done if joinable) and the final CLOSED pop; index of the close, or

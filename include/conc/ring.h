@@ -35,9 +35,11 @@
  *   init and fini must not run concurrently with anything on the same ring;
  *   free only after every other operation on the ring has returned.
  * Edges: in a quiescent ring, CONC_FULL and CONC_EMPTY are exact.  While a
- *   pop is between taking its item and releasing that item's slot (a few
- *   instructions), a concurrent push may report CONC_FULL with N-1 items in
- *   the ring, as in SCQ itself.
+ *   pop is between taking its item and releasing that item's slot, or a
+ *   push between taking a free slot and publishing its item (or giving the
+ *   slot back, when it fails), a concurrent push may report CONC_FULL with
+ *   fewer than N items in the ring: N minus the operations so placed, as in
+ *   SCQ itself.
  * Items: any void * value round-trips, NULL included.  The ring never
  *   dereferences items and never frees them.
  *

@@ -33,8 +33,10 @@
  *   Progress: lock-free.  Memory: conc_stack_footprint(capacity) bytes,
  *   fixed at construction and linear in the capacity (one node per item).
  *   Capacity: exact when quiescent; while a pop is between taking its item
- *   and returning the node to the free list, a concurrent push may see
- *   CONC_FULL with capacity-1 items inside.
+ *   and returning the node to the free list, or a push between taking a
+ *   free node and linking it (or giving it back, when it fails), a
+ *   concurrent push may see CONC_FULL with fewer items inside: capacity
+ *   minus the operations so placed.
  *   Ordering: a push happens-before the pop that returns its item; the
  *   stack is linearizable (LIFO in real time).
  *   Concurrency: all operations but init/fini/free run concurrently.
