@@ -63,7 +63,11 @@ for bug in "${bugs[@]}"; do
     missed=$((missed + 1))
     continue
   fi
-  MUSEUM_TARGETS=explore/conc-explore bash "$here/museum.sh" build "$bug" "$dir" >/dev/null
+  if ! MUSEUM_TARGETS=explore/conc-explore bash "$here/museum.sh" build "$bug" "$dir" >/dev/null 2>/tmp/museum-explore-err.txt; then
+    printf '%-30s %-26s %8s %8s  %s\n' "$bug" "-" "-" "-" "PATCH DOES NOT APPLY OR BUILD: $(tail -1 /tmp/museum-explore-err.txt | cut -c1-60)"
+    missed=$((missed + 1))
+    continue
+  fi
   found=0
   for s in ${scen[$bug]}; do
     out=$("$dir/build/explore/conc-explore" --quiet "$s" 2>&1 || true)
