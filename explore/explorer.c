@@ -62,6 +62,8 @@ typedef struct ex_op {
     bool write;
     unsigned width;
     const void *addr;
+    bool cas;          /* a compare-and-swap: writes only if it succeeds */
+    uint64_t expected; /* its expected value */
 } ex_op;
 
 enum { T_RUN, T_FUTEX, T_SPIN, T_DONE };
@@ -210,6 +212,23 @@ static bool overlap(const void *a, unsigned wa, const void *b, unsigned wb)
     return x < y + wb && y < x + wa;
 }
 
+/* Does op write?  A pending compare-and-swap writes only if the word holds
+ * its expected value now: every other thread is parked, so the explorer
+ * reads the word as it is at this node (as GenMC counts a failed CAS: a
+ * read).  The dependence is re-evaluated at every node, with that node's
+ * memory. */
+static bool op_writes(const ex_op *o)
+{
+    if (!o->cas)
+        return o->write;
+    uint64_t v;
+    if (o->width == 4)
+        v = atomic_load_explicit((_Atomic uint32_t *)o->addr, memory_order_relaxed);
+    else
+        v = atomic_load_explicit((_Atomic uint64_t *)o->addr, memory_order_relaxed);
+    return v == o->expected;
+}
+
 static bool dependent(const ex_op *a, const ex_op *b)
 {
     if (a->kind == K_TIMEOUT || b->kind == K_TIMEOUT)
@@ -224,7 +243,7 @@ static bool dependent(const ex_op *a, const ex_op *b)
     bool lb = b->kind == K_LOCK || b->kind == K_UNLOCK;
     if (la || lb)
         return la && lb;
-    return a->write || b->write;
+    return op_writes(a) || op_writes(b);
 }
 
 static void *grow(void *p, size_t *cap, size_t need, size_t elem)
@@ -469,7 +488,7 @@ static int decide_sched(int cur)
              * node's sleepers and explored siblings that the move leaves
              * independent */
             uint16_t cand = (uint16_t)((nd->sleep | nd->done) & 0x5555);
-            const ex_op *mo = (move & 1) ? &(ex_op){K_TIMEOUT, true, 0, NULL}
+            const ex_op *mo = (move & 1) ? &(ex_op){.kind = K_TIMEOUT, .write = true, .width = 0, .addr = NULL}
                                          : &X.thr[move / 2].op;
             for (int t = 0; t < X.n; t++)
                 if ((cand & (1u << (2 * t))) && t != move / 2 &&
@@ -505,7 +524,7 @@ static int decide_sched(int cur)
             nd->preempt = is_preempt(cur, holder_spins(cur), m, move);
         }
         uint16_t cand = (uint16_t)((sleep) & 0x5555);
-        const ex_op *mo = (move & 1) ? &(ex_op){K_TIMEOUT, true, 0, NULL}
+        const ex_op *mo = (move & 1) ? &(ex_op){.kind = K_TIMEOUT, .write = true, .width = 0, .addr = NULL}
                                      : &X.thr[move / 2].op;
         X.next_sleep = 0;
         for (int t = 0; t < X.n; t++)
@@ -610,7 +629,7 @@ static void apply_move(int move)
         if (th->deadline >= 0 && th->deadline > X.vclock)
             X.vclock = th->deadline;
         ex_op saved = th->op;
-        th->op = (ex_op){K_TIMEOUT, true, 0, NULL};
+        th->op = (ex_op){.kind = K_TIMEOUT, .write = true, .width = 0, .addr = NULL};
         record_trace(t);
         th->op = saved;
     } else {
@@ -761,7 +780,7 @@ static void hook(conc_point *p, void *arg)
             on_write(me, p->addr, p->width);
         return;
     }
-    ex_op op = {K_MEM, false, p->width, p->addr};
+    ex_op op = {.kind = K_MEM, .write = false, .width = p->width, .addr = p->addr};
     switch (p->kind) {
     case CONC_POINT_BACKOFF:
     case CONC_POINT_FENCE: /* sequential consistency: nothing to order */
@@ -773,23 +792,27 @@ static void hook(conc_point *p, void *arg)
     case CONC_POINT_LOAD:
         break;
     case CONC_POINT_STORE:
-    case CONC_POINT_RMW:
         op.write = true;
         break;
+    case CONC_POINT_RMW:
+        op.write = true;
+        op.cas = p->rmw == CONC_RMW_CAS || p->rmw == CONC_RMW_CAS_WEAK;
+        op.expected = p->expected;
+        break;
     case CONC_POINT_SPIN:
-        op = (ex_op){K_SPIN, false, 0, NULL};
+        op = (ex_op){.kind = K_SPIN, .write = false, .width = 0, .addr = NULL};
         break;
     case CONC_POINT_FUTEX_WAIT:
-        op = (ex_op){K_FWAIT, false, 4, p->addr};
+        op = (ex_op){.kind = K_FWAIT, .write = false, .width = 4, .addr = p->addr};
         break;
     case CONC_POINT_FUTEX_WAKE:
-        op = (ex_op){K_FWAKE, true, 4, p->addr};
+        op = (ex_op){.kind = K_FWAKE, .write = true, .width = 4, .addr = p->addr};
         break;
     case CONC_POINT_LOCK:
-        op = (ex_op){K_LOCK, true, 1, p->addr};
+        op = (ex_op){.kind = K_LOCK, .write = true, .width = 1, .addr = p->addr};
         break;
     case CONC_POINT_UNLOCK:
-        op = (ex_op){K_UNLOCK, true, 1, p->addr};
+        op = (ex_op){.kind = K_UNLOCK, .write = true, .width = 1, .addr = p->addr};
         break;
     default:
         return;
@@ -830,7 +853,7 @@ uint64_t ex_stamp(void)
     ex_thr *me = tls_me;
     if (!me || !atomic_load_explicit(&X.active, memory_order_relaxed))
         return atomic_fetch_add(&loose_stamps, 1) + 1;
-    set_pending(me, NULL, (ex_op){K_STAMP, true, 0, NULL});
+    set_pending(me, NULL, (ex_op){.kind = K_STAMP, .write = true, .width = 0, .addr = NULL});
     me->file = "stamp";
     schedule_from(me);
     return ++X.stamps;
@@ -862,13 +885,13 @@ static void *thread_main(void *arg)
 {
     ex_thr *me = arg;
     tls_me = me;
-    set_pending(me, NULL, (ex_op){K_START, false, 0, NULL});
+    set_pending(me, NULL, (ex_op){.kind = K_START, .write = false, .width = 0, .addr = NULL});
     me->file = "start";
     sem_post(&X.arrived);
     sem_wait(&me->go);
     X.s->run(X.ctx, me->id);
     conc_verify_thread_exit(); /* its record released under the explorer */
-    set_pending(me, NULL, (ex_op){K_END, false, 0, NULL});
+    set_pending(me, NULL, (ex_op){.kind = K_END, .write = false, .width = 0, .addr = NULL});
     me->file = "end";
     me->state = T_DONE;
     tls_me = NULL;

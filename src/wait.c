@@ -382,17 +382,28 @@ void conc__ws_done_n_f(conc_waitset *w, unsigned flags, uint64_t n)
 #endif
 #define TASK_DONE_SHARED_WAIT_NS CONC_TASK_DONE_SHARED_WAIT_NS
 
-/* may_wait: false in a shared waitset's close_now, which discards many
- * items in a row: there an ambiguous count (every unit may be a push in
- * flight, which a peer can fake) answers EINVAL at once instead of waiting
- * up to TASK_DONE_SHARED_WAIT_NS per item (found by fuzz_shm). */
-static conc_status task_done_impl(conc_waitset *w, unsigned flags, bool may_wait)
+/* A shared waitset's wait for pushes in flight gives up at this deadline
+ * (set at the first wait); one may serve several task_done calls. */
+typedef struct td_deadline {
+    struct timespec at;
+    bool set;
+} td_deadline;
+
+/* may_wait: false in a shared waitset's close_now while it drains: there an
+ * ambiguous count (every unit may be a push in flight, which a peer can
+ * fake) answers EINVAL at once, with *ambiguous set, instead of waiting up
+ * to TASK_DONE_SHARED_WAIT_NS per item (found by fuzz_shm); close_now
+ * settles those units once the drain is over (conc__ws_discard_f).  dl: a
+ * deadline shared by several calls, or NULL for one of its own. */
+static conc_status task_done_impl(conc_waitset *w, unsigned flags, bool may_wait,
+                                  td_deadline *dl, bool *ambiguous)
 {
     if (!conc__ws_has(flags, CONC_JOINABLE))
         return CONC_EINVAL;
     uint64_t u = conc_load_u64(&w->unfinished, SC);
-    struct timespec dl;
-    bool have_dl = false;
+    td_deadline own = {.set = false};
+    if (!dl)
+        dl = &own;
     unsigned spins = 0;
     for (;;) {
         uint64_t count = u & CONC_WS_COUNT_MASK;
@@ -407,8 +418,11 @@ static conc_status task_done_impl(conc_waitset *w, unsigned flags, bool may_wait
         }
         /* Every unit of the count may be a push in flight that is about to
          * take its item back: wait until one of them has finished. */
-        if (!may_wait)
+        if (!may_wait) {
+            if (ambiguous)
+                *ambiguous = true;
             return CONC_EINVAL;
+        }
         /* SPIN (both below): the count changes only when another thread's
          * push in flight finishes. */
         if (spins < 64) {
@@ -416,10 +430,10 @@ static conc_status task_done_impl(conc_waitset *w, unsigned flags, bool may_wait
             conc_spin_pause();
         } else {
             if (shared(flags)) {
-                if (!have_dl) {
-                    dl = deadline_after(TASK_DONE_SHARED_WAIT_NS);
-                    have_dl = true;
-                } else if (passed(&dl)) {
+                if (!dl->set) {
+                    dl->at = deadline_after(TASK_DONE_SHARED_WAIT_NS);
+                    dl->set = true;
+                } else if (passed(&dl->at)) {
                     return CONC_EINVAL;
                 }
             }
@@ -435,7 +449,7 @@ static conc_status task_done_impl(conc_waitset *w, unsigned flags, bool may_wait
 
 conc_status conc__ws_task_done_f(conc_waitset *w, unsigned flags)
 {
-    return task_done_impl(w, flags, true);
+    return task_done_impl(w, flags, true, NULL, NULL);
 }
 
 conc_status conc__ws_join_f(conc_waitset *w, unsigned flags,
@@ -518,7 +532,7 @@ conc_status conc__ws_discard_f(conc_waitset *w, unsigned flags, conc_try_fn pop,
                                void *obj, void *buf, conc_discard_fn discard,
                                void *arg, size_t *discarded)
 {
-    size_t n = 0;
+    size_t n = 0, owed = 0;
     void *item;
     conc_status st;
     /* Pointer mode pops into `item`; message mode (buf) into buf. */
@@ -526,9 +540,22 @@ conc_status conc__ws_discard_f(conc_waitset *w, unsigned flags, conc_try_fn pop,
         if (discard)
             discard(buf ? buf : item, arg);
         n++;
-        if (conc__ws_has(flags, CONC_JOINABLE))
-            task_done_impl(w, flags, !shared(flags));
+        bool ambiguous = false;
+        if (conc__ws_has(flags, CONC_JOINABLE) &&
+            task_done_impl(w, flags, !shared(flags), NULL, &ambiguous) != CONC_OK &&
+            ambiguous)
+            owed++;
     }
+    /* A shared waitset: each unit refused above was ambiguous only while
+     * pushes were in flight, and a discarded item's unit is real, so count
+     * it done now that the pushes in flight end (the drain is over): else
+     * the count stays above zero for ever and join never returns (found by
+     * the explorer: shmring/close-now-join).  All of them wait together at
+     * most TASK_DONE_SHARED_WAIT_NS, for a peer that died in a push. */
+    td_deadline dl = {.set = false};
+    for (; owed > 0; owed--)
+        if (task_done_impl(w, flags, true, &dl, NULL) != CONC_OK)
+            break;
     if (discarded)
         *discarded = n;
     return st == CONC_CLOSED ? CONC_OK : st;
