@@ -7,7 +7,8 @@
  *   --dfs                exhaustive search within the bound (default)
  *   --pct N              N PCT runs per scenario instead
  *   --both N             DFS, then N PCT runs
- *   --bound K            preemption bound (default 2; -1: none)
+ *   --bound K            preemption bound (default 2; -1: none); a scenario
+ *                        may raise it for itself (sc_def.bound)
  *   --no-sleep           no sleep sets
  *   --max-execs N        DFS cap per scenario (default 3000; 0: none)
  *   --seconds S          time cap per scenario and mode (default 0: none)
@@ -260,6 +261,9 @@ int main(int argc, char **argv)
         if (dfs) {
             ex_config cd = c;
             cd.mode = EX_DFS;
+            /* A scenario may ask for more (a race that needs 3 preemptions). */
+            if (cd.bound >= 0 && d->bound > cd.bound)
+                cd.bound = d->bound;
             ex_result r = ex_explore(s, &cd);
             row(d->name, "dfs", &r);
             total_execs += r.executions;

@@ -65,6 +65,7 @@ typedef struct sc_def {
     int tier;           /* 0: make test; 1: make explore only */
     int nthreads;
     sc_step steps[EX_MAX_THREADS][SC_STEPS];
+    int bound;          /* at least this preemption bound (0: the run's) */
 } sc_def;
 
 extern const sc_def sc_defs[];
