@@ -110,6 +110,7 @@ typedef struct ex_node {
     uint16_t sleep;    /* SCHED: moves asleep here */
     uint16_t done;     /* options explored (DFS) */
     uint16_t preempts; /* preemptions before this node */
+    uint32_t sig;      /* SCHED: pending_sig() when it was made */
 } ex_node;
 
 typedef struct ex_trace {
@@ -432,16 +433,47 @@ static bool holder_spins(int cur)
     return cur >= 0 && X.thr[cur].op.kind == K_SPIN;
 }
 
+/* Every thread's state and pending step (kind and site; not its address,
+ * which malloc may change from one execution to the next).  A replayed
+ * decision must find the same: a deterministic scenario takes the same
+ * steps after the same decisions.  Comparing the enabled moves alone misses
+ * a thread that is pending another step than the first time while the same
+ * threads are enabled, and then the sleep sets are computed from the wrong
+ * steps and the DFS may call a space exhausted that it never explored. */
+static uint32_t pending_sig(void)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (int t = 0; t < X.n; t++) {
+        const ex_thr *th = &X.thr[t];
+        uint64_t v[] = {(uint64_t)th->state, th->op.kind, th->op.write,
+                        (uint64_t)(uintptr_t)th->file, (uint64_t)th->line};
+        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+            h ^= v[k];
+            h *= 1099511628211ull;
+        }
+    }
+    return (uint32_t)(h ^ (h >> 32));
+}
+
 /* A SCHED decision: returns the move. */
 static int decide_sched(int cur)
 {
     uint16_t real;
     uint16_t m = moves(&real);
+    uint32_t sig = pending_sig();
     if (!real) {
         bool all_done = true;
         for (int t = 0; t < X.n; t++)
             if (X.thr[t].state != T_DONE)
                 all_done = false;
+        if (X.c.mode == EX_DFS && X.nnodes < X.replay_len) {
+            /* the first time this execution went on from here */
+            X.nondet = true;
+            fail_msg("hidden nondeterminism: no thread can move at decision "
+                     "%zu, the first time moves %#x (holder T%d)", X.nnodes,
+                     X.nodes[X.nnodes].enabled, X.nodes[X.nnodes].cur);
+            return all_done ? -1 : -2;
+        }
         if (all_done)
             return -1;
         char buf[768];
@@ -459,6 +491,15 @@ static int decide_sched(int cur)
             fail_msg("hidden nondeterminism: decision %zu offered moves %#x "
                      "(holder T%d), the first time %#x (holder T%d)",
                      idx, m, cur, nd->enabled, nd->cur);
+            return -2;
+        }
+        if (nd->sig != sig) {
+            X.nondet = true;
+            fail_msg("hidden nondeterminism: at decision %zu the threads' "
+                     "pending steps differ from the first time (holder T%d "
+                     "at %s:%d)", idx, cur,
+                     cur >= 0 && X.thr[cur].file ? X.thr[cur].file : "?",
+                     cur >= 0 ? X.thr[cur].line : 0);
             return -2;
         }
         X.nnodes++;
@@ -485,6 +526,7 @@ static int decide_sched(int cur)
         nd->type = D_SCHED;
         nd->cur = (int8_t)cur;
         nd->enabled = m;
+        nd->sig = sig;
         nd->sleep = sleep;
         nd->preempts = (uint16_t)X.exec_preempts;
         uint16_t avoid = sleep;
