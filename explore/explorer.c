@@ -801,6 +801,15 @@ static void hook(conc_point *p, void *arg)
                       ((p->rmw != CONC_RMW_CAS && p->rmw != CONC_RMW_CAS_WEAK) || p->ok));
         if (wrote)
             on_write(me, p->addr, p->width);
+        /* A mutex taken since the last spin counts as a read (of the plain
+         * memory it protects, which the explorer does not see) and giving
+         * it back as a write: a thread spinning on state under a mutex
+         * (src/wait.c's spin around a lockedarray's try_op) is woken by
+         * another thread's UNLOCK, not only by atomic stores. */
+        if (p->kind == CONC_POINT_LOCK)
+            add_range(me->reads, &me->nreads, &me->overflow, p->addr, 1);
+        if (p->kind == CONC_POINT_UNLOCK)
+            on_write(me, p->addr, 1);
         return;
     }
     ex_op op = {K_MEM, false, p->width, p->addr};
