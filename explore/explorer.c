@@ -1248,6 +1248,44 @@ static int count_preempts(const ex_node *nd, size_t n)
 
 /* ---- shrinking ---------------------------------------------------------- */
 
+/* X.want: the decisions b[0, n) with the preemption at j dropped, in one
+ * of three ways.  0: the holder's next run of steps moves up to j; 1: only
+ * its next step does; in both every other thread keeps its steps and their
+ * order.  2: the decision at j becomes the holder's, which takes a step
+ * from the preempting thread and shifts its run (and so, alone, missed
+ * unneeded preemptions: a preempting thread then itself preempted by the
+ * thread the failure needs kept the first one).  False: the way does not
+ * apply (nothing to move, or the same as another). */
+static bool drop_preemption(const ex_node *b, size_t n, size_t j, int how)
+{
+    uint8_t h = (uint8_t)(2 * b[j].cur);
+    want_from_nodes(b, n);
+    if (how == 2) {
+        X.want[j] = h;
+        return true;
+    }
+    size_t k = j + 1;
+    while (k < n && !(b[k].type == D_SCHED && b[k].choice == h))
+        k++;
+    if (k >= n)
+        return false;
+    size_t e = k + 1;
+    while (how == 0 && e < n && b[e].type == D_SCHED && b[e].choice == h)
+        e++;
+    if (how == 1 && e < n && b[e].type == D_SCHED && b[e].choice == h)
+        ; /* a longer run: moving one step differs from way 0 */
+    else if (how == 1)
+        return false;
+    size_t len = e - k;
+    memmove(X.want + j + len, X.want + j, k - j);
+    memmove(X.want_type + j + len, X.want_type + j, k - j);
+    for (size_t i = j; i < j + len; i++) {
+        X.want[i] = h;
+        X.want_type[i] = D_SCHED;
+    }
+    return true;
+}
+
 /* Re-run with preemptions dropped, one at a time, keeping each drop after
  * which the execution still fails.  Leaves the failing run's decisions in
  * X.nodes / X.nnodes and returns its report. */
@@ -1256,12 +1294,13 @@ static exec_out shrink(exec_out fail, ex_node **best, size_t *nbest, int *runs)
     bool improved = true;
     while (improved && *runs < 200) {
         improved = false;
-        for (size_t j = *nbest; j-- > 0;) {
+        for (size_t jh = 3 * *nbest; jh-- > 0;) {
+            size_t j = jh / 3;
+            int how = 2 - (int)(jh % 3); /* at each j: way 0, 1, then 2 */
             ex_node *b = *best;
-            if (b[j].type != D_SCHED || !b[j].preempt)
+            if (b[j].type != D_SCHED || !b[j].preempt ||
+                !drop_preemption(b, *nbest, j, how))
                 continue;
-            want_from_nodes(b, *nbest);
-            X.want[j] = (uint8_t)(2 * b[j].cur); /* stay on the holder */
             X.soft = true;
             ex_mode saved = X.c.mode;
             X.c.mode = EX_REPLAY;
