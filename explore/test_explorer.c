@@ -813,6 +813,611 @@ static void test_genmc(void)
     genmc_case(&msq_prune, 84, 232, "50 + 128 blocked (the suite's 50)");
 }
 
+/* ---- 4. deadlocks and lost wake-ups ------------------------------------- */
+
+static void run_lock_order(void *ctx, int tid)
+{
+    toy *t = ctx;
+    /* variant 0: thread t takes m[t] then m[1-t] (opposite orders);
+     * variant 1: both take m[0] then m[1] */
+    int first = t->p->variant ? 0 : tid;
+    conc__mutex_lock(&t->m[first]);
+    conc_fetch_add_u32(&t->x, 1, CONC_RELAXED);
+    conc__mutex_lock(&t->m[1 - first]);
+    conc_fetch_add_u32(&t->x, 1, CONC_RELAXED);
+    conc__mutex_unlock(&t->m[1 - first]);
+    conc__mutex_unlock(&t->m[first]);
+}
+
+static bool check_x_is_4(void *ctx, FILE *why)
+{
+    toy *t = ctx;
+    uint32_t x = conc_load_u32(&t->x, CONC_RELAXED);
+    if (x != 4) {
+        fprintf(why, "x == %u, not 4\n", x);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Futex toys: T0 waits until flag is set, T1 sets it and wakes.
+ *   variant 0 (correct): T0 passes the value it read to the wait, on the
+ *     flag itself: while ((v = load(flag)) == 0) futex_wait(&flag, v).
+ *   variant 1 (bug): T0 checks the flag, then waits on another word with a
+ *     value it never re-checked (word stays 0): if T1 sets the flag and
+ *     wakes between the check and the wait, T0 sleeps for good.
+ *   variant 2 (bug): T0 checks the flag, then waits on it with a value it
+ *     reads again after the check: if T1 set the flag and woke in between,
+ *     that value is 1 and the wait sleeps on a word nobody changes again.
+ */
+static void run_futex(void *ctx, int tid)
+{
+    toy *t = ctx;
+    int v = t->p->variant;
+    if (tid == 0) {
+        if (v == 0) {
+            uint32_t seen;
+            while ((seen = conc_load_u32(&t->flag, CONC_ACQUIRE)) == 0)
+                conc_futex_wait(&t->flag, seen, NULL, false);
+        } else if (v == 1) {
+            if (conc_load_u32(&t->flag, CONC_ACQUIRE) == 0)
+                conc_futex_wait(&t->word, 0, NULL, false);
+        } else {
+            if (conc_load_u32(&t->flag, CONC_ACQUIRE) == 0)
+                conc_futex_wait(&t->flag,
+                                conc_load_u32(&t->flag, CONC_ACQUIRE), NULL,
+                                false);
+        }
+        t->got[0] = conc_load_u32(&t->flag, CONC_ACQUIRE);
+    } else {
+        conc_store_u32(&t->flag, 1, CONC_RELEASE);
+        conc_futex_wake(v == 1 ? &t->word : &t->flag, 1, false);
+    }
+}
+
+static bool check_futex(void *ctx, FILE *why)
+{
+    toy *t = ctx;
+    if (t->got[0] != 1) {
+        fprintf(why, "the waiter went on with flag %u\n", t->got[0]);
+        return false;
+    }
+    return true;
+}
+
+static const toy_param v0 = {0, 0, 0}, v1 = {0, 0, 1}, v2 = {0, 0, 2};
+
+static void test_deadlock(void)
+{
+    static const ex_scenario opposite =
+        TOY("deadlock/opposite-order", 2, run_lock_order, check_x_is_4, &v0);
+    static const ex_scenario same =
+        TOY("deadlock/same-order", 2, run_lock_order, check_x_is_4, &v1);
+    ex_result r = explore(&opposite, cfg_dfs(-1, true));
+    OKR(r.verdict == EX_FAIL && strstr(r.failure, "deadlock") &&
+            r.schedule[0] != 0,
+        r, "two mutexes in opposite orders: deadlock reported (%s), schedule "
+           "'%s'", r.failure, r.schedule);
+    /* Replaying it deadlocks again. */
+    ex_config c = ex_config_default();
+    c.mode = EX_REPLAY;
+    char sched[sizeof r.schedule];
+    snprintf(sched, sizeof sched, "%s", r.schedule);
+    c.schedule = sched;
+    r = explore(&opposite, c);
+    OKR(r.verdict == EX_FAIL && strstr(r.failure, "deadlock"), r,
+        "its schedule replayed deadlocks again");
+    /* Same order: no deadlock.  Traces: the first lock decides who goes
+     * first; the other's start and its first LOCK (disabled while the
+     * mutex is held) commute with the holder's whole critical section; so
+     * 2 executions. */
+    r = explore(&same, cfg_dfs(-1, true));
+    OKR(r.verdict == EX_PASS && r.exhausted && r.executions == 2, r,
+        "the same order: passes, %llu executions (derived 2)",
+        (unsigned long long)r.executions);
+
+    static const ex_scenario fx_ok =
+        TOY("futex/correct", 2, run_futex, check_futex, &v0);
+    static const ex_scenario fx_other =
+        TOY("futex/lost-wake-other-word", 2, run_futex, check_futex, &v1);
+    static const ex_scenario fx_reread =
+        TOY("futex/lost-wake-reread", 2, run_futex, check_futex, &v2);
+    r = explore(&fx_other, cfg_dfs(-1, true));
+    OKR(r.verdict == EX_FAIL && strstr(r.failure, "lost wake-up") &&
+            r.schedule[0] != 0,
+        r, "futex: a wait on a word the waker does not change: lost wake-up "
+           "reported (%s)", r.schedule);
+    r = explore(&fx_reread, cfg_dfs(-1, true));
+    OKR(r.verdict == EX_FAIL && strstr(r.failure, "lost wake-up") &&
+            r.schedule[0] != 0,
+        r, "futex: a wait with a value read after the check: lost wake-up "
+           "reported (%s)", r.schedule);
+    /*
+     * The correct waiter: L1 (load), W (wait), L2 (load), then L3 (the load
+     * after the loop, for the check); the waker: S (store), K (wake; a
+     * write of the flag for the sleep sets).  Every waiter step conflicts
+     * with S and with K.  Traces:
+     *   S < L1 (L1 reads 1, no wait): K before L1, between L1 and L3, or
+     *   after L3: 3;
+     *   L1 < S, W < S (W sleeps until K): L1 W S K W' L2 L3: 1;
+     *   L1 < S < W (W returns at once): K before W, L2 or L3, or after L3:
+     *   4.
+     * 8 in all.  (A first derivation here said 6: it forgot L3.)
+     */
+    r = explore(&fx_ok, cfg_dfs(-1, true));
+    OKR(r.verdict == EX_PASS && r.exhausted && r.executions == 8, r,
+        "futex: the waiter passes the value it read: passes, %llu "
+        "executions (derived 8)", (unsigned long long)r.executions);
+}
+
+/* ---- 5. replay and hidden nondeterminism -------------------------------- */
+
+static unsigned nondet_runs; /* executions of run_nondet's thread 0 */
+
+/* Thread 0 makes one store more in every other execution: the same
+ * schedule does not give the same execution twice. */
+static void run_nondet(void *ctx, int tid)
+{
+    toy *t = ctx;
+    int n = tid == 0 ? 1 + (int)(nondet_runs++ % 2) : 1;
+    for (int i = 0; i < n; i++)
+        conc_store_u32(&t->own[tid], (uint32_t)i, CONC_RELAXED);
+    conc_store_u32(&t->x, (uint32_t)tid, CONC_RELAXED);
+}
+
+/* The same, with thread 0's number of steps from rand(). */
+static void run_rand(void *ctx, int tid)
+{
+    toy *t = ctx;
+    int n = tid == 0 ? 1 + rand() % 3 : 1;
+    for (int i = 0; i < n; i++)
+        conc_store_u32(&t->own[tid], (uint32_t)i, CONC_RELAXED);
+    conc_store_u32(&t->x, (uint32_t)tid, CONC_RELAXED);
+}
+
+static void test_replay(void)
+{
+    ex_config c = ex_config_default();
+    c.mode = EX_REPLAY;
+    c.schedule = lost_update_schedule;
+    ex_result r = explore(&sc_lost_update, c);
+    OKR(lost_update_schedule[0] && r.verdict == EX_FAIL &&
+            strstr(report, "x == 1") && r.executions == 2,
+        r, "replay of the lost update's schedule '%s': the failure again, "
+           "deterministically (%s)", lost_update_schedule,
+        verdict_name(r.verdict));
+
+    /* the serial schedule: a start, load, store, then b's */
+    c.schedule = "a3b3";
+    r = explore(&sc_lost_update, c);
+    OKR(r.verdict == EX_PASS, r, "replay of the serial schedule a3b3 passes");
+
+    static const char *const bad[] = {"a2x", "a0", "w", "a2b?", "-1"};
+    bool all = true;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        c.schedule = bad[i];
+        r = explore(&sc_lost_update, c);
+        all = check(r.verdict == EX_ERROR, "'%s': verdict %s", bad[i],
+                    verdict_name(r.verdict)) && all;
+    }
+    check_group("malformed schedules give EX_ERROR");
+
+    /* a schedule naming a thread the scenario does not have */
+    c.schedule = "c";
+    r = explore(&sc_lost_update, c);
+    OKR(r.verdict != EX_PASS && strstr(r.failure, "does not fit"), r,
+        "a schedule that does not fit the scenario is reported (%s: %s)",
+        verdict_name(r.verdict), r.failure);
+
+    static const ex_scenario nondet =
+        TOY("nondet/counter", 2, run_nondet, pass_check, NULL);
+    static const ex_scenario nondet_rand =
+        TOY("nondet/rand", 2, run_rand, pass_check, NULL);
+    nondet_runs = 0;
+    r = explore(&nondet, cfg_dfs(-1, true));
+    OKR(r.verdict == EX_NONDETERMINISM, r,
+        "DFS: a thread whose step count changes per execution: hidden "
+        "nondeterminism (%s)", r.failure);
+    nondet_runs = 0;
+    r = explore(&nondet, cfg_dfs(-1, false));
+    OKR(r.verdict == EX_NONDETERMINISM, r,
+        "the same without sleep sets (%s)", r.failure);
+    srand(1);
+    r = explore(&nondet_rand, cfg_dfs(-1, true));
+    OKR(r.verdict == EX_NONDETERMINISM, r,
+        "DFS: a thread whose step count comes from rand(): hidden "
+        "nondeterminism (%s)", r.failure);
+    nondet_runs = 0;
+    c.schedule = "a2b3a";
+    r = explore(&nondet, c);
+    OKR(r.verdict == EX_NONDETERMINISM, r,
+        "replay: two runs of one schedule differ: hidden nondeterminism");
+}
+
+/* ---- 6. shrinking ------------------------------------------------------- */
+
+/*
+ * T0 and T2 increment x with a load and a store (the lost update); T1 makes
+ * two stores of its own.  The lost update needs one preemption: T0 or T2
+ * preempted between its load and its store by the other (a switch away
+ * from a thread that ended is free).
+ */
+static void run_shrink(void *ctx, int tid)
+{
+    toy *t = ctx;
+    if (tid == 1) {
+        conc_store_u32(&t->own[1], 1, CONC_RELAXED);
+        conc_store_u32(&t->own[1], 2, CONC_RELAXED);
+        return;
+    }
+    uint32_t v = conc_load_u32(&t->x, CONC_SEQ_CST);
+    conc_store_u32(&t->x, v + 1, CONC_SEQ_CST);
+}
+
+/* T0 increments x with fetch_add, T1 with a load and a store. */
+static void run_shrink_fa(void *ctx, int tid)
+{
+    toy *t = ctx;
+    if (tid == 0) {
+        conc_fetch_add_u32(&t->x, 1, CONC_SEQ_CST);
+        return;
+    }
+    uint32_t v = conc_load_u32(&t->x, CONC_SEQ_CST);
+    conc_store_u32(&t->x, v + 1, CONC_SEQ_CST);
+}
+
+/* Preemptions in a schedule string (explorer.c, encode()) of a scenario
+ * whose threads never block: thread t has moves[t] moves; a switch away
+ * from a thread with moves left is a preemption. */
+static int count_preemptions(const char *s, const int *moves, int n)
+{
+    int left[EX_MAX_THREADS], cur = -1, pre = 0;
+    for (int t = 0; t < n; t++)
+        left[t] = moves[t];
+    while (*s) {
+        if (*s < 'a' || *s >= 'a' + n)
+            return -1;
+        int t = *s++ - 'a';
+        long rep = 1;
+        if (*s >= '0' && *s <= '9')
+            rep = strtol(s, (char **)&s, 10);
+        if (cur >= 0 && cur != t && left[cur] > 0)
+            pre++;
+        left[t] -= (int)rep;
+        if (left[t] < 0)
+            return -1;
+        cur = t;
+    }
+    return pre;
+}
+
+/* The report's "(N preemptions; M before shrinking" line. */
+static void printed_preemptions(int *after, int *before)
+{
+    *after = *before = -1;
+    const char *p = report ? strstr(report, "trace of the shrunk schedule (")
+                           : NULL;
+    if (!p)
+        return;
+    p += strlen("trace of the shrunk schedule (");
+    *after = atoi(p);
+    p = strchr(p, ';');
+    if (p)
+        *before = atoi(p + 1);
+}
+
+static bool replay_fails(const ex_scenario *s, const char *schedule)
+{
+    char sched[sizeof ((ex_result *)0)->schedule];
+    snprintf(sched, sizeof sched, "%s", schedule);
+    ex_config c = ex_config_default();
+    c.mode = EX_REPLAY;
+    c.schedule = sched;
+    ex_result r = explore(s, c);
+    return r.verdict == EX_FAIL && strstr(report, "x == 1");
+}
+
+static void test_shrink(void)
+{
+    static const ex_scenario sc =
+        TOY("shrink/lost-update-3", 3, run_shrink, check_x_is_2, NULL);
+    static const ex_scenario sc_fa =
+        TOY("shrink/faa-vs-load-store", 2, run_shrink_fa, check_x_is_2, NULL);
+    static const int moves[] = {3, 3, 3}, moves_fa[] = {2, 3};
+    int after, before, counted;
+
+    /* DFS, bound 3: the printed schedule has the 1 preemption needed. */
+    ex_result r = explore(&sc, cfg_dfs(3, true));
+    printed_preemptions(&after, &before);
+    counted = count_preemptions(r.schedule, moves, 3);
+    OKR(r.verdict == EX_FAIL && after == 1 && counted == 1, r,
+        "DFS with bound 3: the failure's schedule '%s' has 1 preemption "
+        "(printed %d, counted in the string %d)", r.schedule, after, counted);
+    ok(replay_fails(&sc, r.schedule), "that schedule replayed fails again");
+    /*
+     * Shrinking has nothing to do on the DFS's first failure F: dropping a
+     * preemption at decision j gives an execution in the subtree of the
+     * holder going on at j, which the DFS explored (default first) before
+     * F's preemption at j, and found passing.  So what the DFS prints has
+     * as few preemptions as its first failure; fewer may need a schedule
+     * that differs earlier.  Here: T1 (load, store) preempted by T0's
+     * fetch_add needs 1 (b2a2b), but the DFS meets ab2ab (T0 preempted by
+     * T1's load, T1 by T0) first; bound 1 finds the 1-preemption one, but
+     * only without sleep sets, see below.
+     */
+    r = explore(&sc_fa, cfg_dfs(3, true));
+    counted = count_preemptions(r.schedule, moves_fa, 2);
+    diag("shrink/faa-vs-load-store, DFS bound 3: '%s', %d preemptions "
+         "(shrinking cannot reach the 1 of b2a2b)", r.schedule, counted);
+    ok(replay_fails(&sc_fa, "b2a2b") &&
+           count_preemptions("b2a2b", moves_fa, 2) == 1,
+       "the 1-preemption schedule b2a2b fails");
+    r = explore(&sc_fa, cfg_dfs(1, false));
+    counted = count_preemptions(r.schedule, moves_fa, 2);
+    OKR(r.verdict == EX_FAIL && counted == 1, r,
+        "DFS with bound 1, no sleep sets, finds it with 1 preemption ('%s')",
+        r.schedule);
+    /*
+     * With sleep sets and bound 1 the DFS passes, "exhausted": T0's start
+     * is explored first at the root, so in the subtree where T1 starts
+     * first T0's start sleeps (it commutes with everything) until T1 ends,
+     * and b2a2b is cut; its equivalent with T0 started first, a b2 a b,
+     * needs 2 preemptions.  Sleep sets are not complete under a preemption
+     * bound (Coons, Musuvathi, McKinley, "Bounded partial-order
+     * reduction", OOPSLA 2013).  Not asserted: a diagnostic.
+     */
+    r = explore(&sc_fa, cfg_dfs(1, true));
+    diag("shrink/faa-vs-load-store, DFS bound 1 with sleep sets: %s after "
+         "%llu executions, exhausted %d (the bug has a 1-preemption "
+         "schedule: sleep sets under a bound miss it)",
+         verdict_name(r.verdict), (unsigned long long)r.executions,
+         (int)r.exhausted);
+
+    /*
+     * PCT (depth 3, seed 7) meets the lost update of shrink/lost-update-3
+     * as a2bc3b2a: T0 preempted after its load by T1, T1 after its start by
+     * T2 (2 preemptions).  Shrinking moves T1's run up (a2b3c3a): 1.  (Only
+     * overwriting the decision with T1's move, as the shrinker did, shifted
+     * T2's run and kept 2.)
+     */
+    ex_config c = ex_config_default();
+    c.mode = EX_PCT;
+    c.pct_depth = 3;
+    c.seed = 7;
+    c.max_execs = 1000;
+    c.shrink = false;
+    r = explore(&sc, c);
+    int found = count_preemptions(r.schedule, moves, 3);
+    c.shrink = true;
+    r = explore(&sc, c);
+    printed_preemptions(&after, &before);
+    counted = count_preemptions(r.schedule, moves, 3);
+    OKR(r.verdict == EX_FAIL && found == 2 && before == 2 && after == 1 &&
+            counted == 1,
+        r, "PCT's failure with %d preemptions (%d printed as before "
+           "shrinking) shrinks to '%s' with %d (counted %d)",
+        found, before, r.schedule, after, counted);
+    ok(replay_fails(&sc, r.schedule), "the shrunk schedule replayed fails");
+}
+
+/* ---- 7. PCT ------------------------------------------------------------- */
+
+static void test_pct(void)
+{
+    ex_config c = ex_config_default();
+    c.mode = EX_PCT;
+    c.pct_depth = 2;
+    c.seed = 12345;
+    c.max_execs = 1000;
+    ex_result r = explore(&sc_lost_update, c);
+    OKR(r.verdict == EX_FAIL && r.first_failure_exec >= 1 &&
+            r.first_failure_exec <= 1000 && strstr(r.failure, "x == 1"),
+        r, "PCT depth 2: the lost update (a depth-2 bug) found at execution "
+           "%llu", (unsigned long long)r.first_failure_exec);
+    uint64_t first = r.first_failure_exec;
+    r = explore(&sc_lost_update, c);
+    OKR(r.verdict == EX_FAIL && r.first_failure_exec == first, r,
+        "PCT with the same seed: found at the same execution (%llu)",
+        (unsigned long long)r.first_failure_exec);
+    /* depth 1: no priority change point, each execution runs the threads
+     * one after the other: never the lost update */
+    c.pct_depth = 1;
+    c.max_execs = 300;
+    r = explore(&sc_lost_update, c);
+    OKR(r.verdict == EX_PASS && r.executions == 300, r,
+        "PCT depth 1 never finds the depth-2 bug: %llu executions, all pass",
+        (unsigned long long)r.executions);
+    c.pct_depth = 3;
+    c.max_execs = 500;
+    r = explore(&sc_fetch_add, c);
+    OKR(r.verdict == EX_PASS && r.executions == 500, r,
+        "PCT, nothing fails: %llu executions == max_execs 500",
+        (unsigned long long)r.executions);
+}
+
+/* ---- 8. timeouts -------------------------------------------------------- */
+
+#define TIMEOUT_NS 5000000 /* 5 ms */
+
+/* T0 waits on word (0) with a deadline; T1: variant 0 does something
+ * else, variant 1 sets the word and wakes T0. */
+static void run_timeout(void *ctx, int tid)
+{
+    toy *t = ctx;
+    if (tid == 0) {
+        int64_t now = conc__clock_now_ns();
+        struct timespec ts = conc__ns_to_ts(now + TIMEOUT_NS);
+        t->deadline = now + TIMEOUT_NS;
+        t->rc[0] = conc_futex_wait(&t->word, 0, &ts, false);
+        t->got[0] = 1;
+    } else if (t->p->variant == 0) {
+        conc_store_u32(&t->x, 1, CONC_RELAXED);
+    } else {
+        conc_store_u32(&t->word, 1, CONC_RELEASE);
+        conc_futex_wake(&t->word, 1, false);
+    }
+}
+
+static unsigned timeout_outcomes; /* bit 0: timed out, bit 1: woken or
+                                     returned at once */
+static bool check_timeout(void *ctx, FILE *why)
+{
+    toy *t = ctx;
+    int64_t now = ex_now_ns();
+    if (t->got[0] != 1 || t->deadline < 0) {
+        fprintf(why, "the waiter did not get through its wait\n");
+        return false;
+    }
+    if (t->rc[0] == ETIMEDOUT) {
+        timeout_outcomes |= 1;
+        if (now < t->deadline) {
+            fprintf(why, "timed out at %lld, before its deadline %lld\n",
+                    (long long)now, (long long)t->deadline);
+            return false;
+        }
+    } else if (t->rc[0] == 0 && t->p->variant == 1) {
+        timeout_outcomes |= 2;
+    } else {
+        fprintf(why, "futex_wait returned %d\n", t->rc[0]);
+        return false;
+    }
+    return true;
+}
+
+static void test_timeout(void)
+{
+    static const ex_scenario alone =
+        TOY("timeout/nobody-wakes", 2, run_timeout, check_timeout, &v0);
+    static const ex_scenario raced =
+        TOY("timeout/wake-or-timeout", 2, run_timeout, check_timeout, &v1);
+    /*
+     * The clock read is answered at once (no schedule point).  T0: start,
+     * W (the wait, which blocks), TO (its timeout move); T1: start, X (the
+     * store).  A timeout changes the virtual clock, which any step may
+     * read: it is dependent with every step, and nothing else here is
+     * dependent.  TO before T1's start, between it and X, or after X: 3.
+     */
+    timeout_outcomes = 0;
+    ex_result r = explore(&alone, cfg_dfs(-1, true));
+    OKR(r.verdict == EX_PASS && r.exhausted && timeout_outcomes == 1 &&
+            r.executions == 3,
+        r, "a futex wait with a deadline nobody wakes: times out (no "
+           "deadlock), the virtual clock at its deadline, in all %llu "
+           "executions (derived 3)", (unsigned long long)r.executions);
+    /*
+     * With a waker, T1: start, S (word = 1), K (wake).  W conflicts with S
+     * and K.  W before S (W blocks): TO before T1's start, before S, or
+     * before K (a timeout; after K the wake would have released T0): 3; or
+     * K releases T0: 1.  S before W (W returns at once): K before or after
+     * W: 2.  6 in all; both outcomes.
+     */
+    timeout_outcomes = 0;
+    r = explore(&raced, cfg_dfs(-1, true));
+    OKR(r.verdict == EX_PASS && r.exhausted && timeout_outcomes == 3 &&
+            r.executions == 6,
+        r, "a wait with a deadline and a waker: the timeout and the wake "
+           "both explored (outcomes %#x), %llu executions (derived 6)",
+        timeout_outcomes, (unsigned long long)r.executions);
+}
+
+/* ---- 9. SPIN ------------------------------------------------------------ */
+
+/* T0 spins until flag is set; T1 (variant 0) sets it, (variant 1) stores
+ * elsewhere. */
+static void run_spin(void *ctx, int tid)
+{
+    toy *t = ctx;
+    if (tid == 0) {
+        while (conc_load_u32(&t->flag, CONC_ACQUIRE) == 0)
+            conc_spin_pause();
+        t->got[0] = 1;
+    } else {
+        conc_store_u32(t->p->variant ? &t->x : &t->flag, 1, CONC_RELEASE);
+    }
+}
+
+/* T0 spins on a plain flag under a mutex (and an atomic word nobody
+ * writes, as src/wait.c spins around a lockedarray's try_op, which reads
+ * the closed flag and the items under the mutex); T1 sets the flag under
+ * the mutex. */
+static void run_spin_locked(void *ctx, int tid)
+{
+    toy *t = ctx;
+    if (tid == 0) {
+        for (;;) {
+            conc__mutex_lock(&t->m[0]);
+            uint32_t v = t->got[1];
+            conc__mutex_unlock(&t->m[0]);
+            if (v || conc_load_u32(&t->y, CONC_ACQUIRE))
+                break;
+            conc_spin_pause();
+        }
+        t->got[0] = 1;
+    } else {
+        conc__mutex_lock(&t->m[0]);
+        t->got[1] = 1;
+        conc__mutex_unlock(&t->m[0]);
+    }
+}
+
+static bool check_spin(void *ctx, FILE *why)
+{
+    toy *t = ctx;
+    if (t->got[0] != 1) {
+        fprintf(why, "the spinner did not see the flag\n");
+        return false;
+    }
+    return true;
+}
+
+static void test_spin(void)
+{
+    static const ex_scenario set =
+        TOY("spin/flag-set", 2, run_spin, check_spin, &v0);
+    static const ex_scenario never =
+        TOY("spin/flag-never-set", 2, run_spin, check_spin, &v1);
+    /*
+     * T0: start, L1 (load), then if it read 0: SP (spin), L2 (load).  T1:
+     * start, S (store).  After L1 reads 0, T0 is disabled at its SPIN until
+     * S: it is never scheduled to spin in vain.
+     * With sleep sets (L1 and L2 conflict with S; SP has no address):
+     * L1 before or after S: 2 traces.
+     * Without: S before L1: the 3 interleavings of {T0 start, L1} with
+     * {T1 start, S} that put S before L1; L1 before S: T1's start in one of
+     * 3 places before S, then S, SP, L2: 3; 6 in all.
+     */
+    ex_result r = explore(&set, cfg_dfs(-1, true));
+    OKR(r.verdict == EX_PASS && r.exhausted && r.executions == 2, r,
+        "a spinner on a flag another thread sets: passes in %llu executions "
+        "(derived 2)", (unsigned long long)r.executions);
+    r = explore(&set, cfg_dfs(-1, false));
+    OKR(r.verdict == EX_PASS && r.exhausted && r.executions == 6, r,
+        "the same without sleep sets: %llu executions (derived 6)",
+        (unsigned long long)r.executions);
+    /*
+     * Under a mutex.  T0: K1 (lock; reads the flag; unlocks), U1 (its
+     * UNLOCK point), the load of y, and if it read 0: SPIN, K2, U2, the load
+     * of y again.  T1: K, U.  The lock points of one mutex are dependent;
+     * nothing writes y.  T1's critical section before T0's or after it: 2
+     * traces.  (Before the explorer counted a LOCK as a read of the mutex
+     * and an UNLOCK as a write, the spinner, whose only atomic read was y,
+     * was never woken: a false deadlock.)
+     */
+    static const ex_scenario locked =
+        TOY("spin/under-mutex", 2, run_spin_locked, check_spin, &v0);
+    r = explore(&locked, cfg_dfs(-1, true));
+    OKR(r.verdict == EX_PASS && r.exhausted && r.executions == 2, r,
+        "a spinner on state under a mutex, set under it by another thread: "
+        "passes in %llu executions (derived 2)",
+        (unsigned long long)r.executions);
+    r = explore(&never, cfg_dfs(-1, true));
+    OKR(r.verdict == EX_FAIL && strstr(r.failure, "deadlock") &&
+            strstr(r.failure, "spinning"),
+        r, "a spinner on a flag nobody sets: reported as a deadlock (%s)",
+        r.failure);
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 int main(void)
@@ -821,6 +1426,12 @@ int main(void)
     test_lost_update();
     test_counting();
     test_genmc();
+    test_deadlock();
+    test_replay();
+    test_shrink();
+    test_pct();
+    test_timeout();
+    test_spin();
     done_testing();
     free(report);
     return tap_exit();
