@@ -582,6 +582,7 @@ static int decide_sched(int cur)
     nd->type = D_SCHED;
     nd->cur = (int8_t)cur;
     nd->enabled = m;
+    nd->sig = sig;
     nd->choice = (uint8_t)move;
     nd->cur_spins = holder_spins(cur);
     nd->preempt = is_preempt(cur, nd->cur_spins, m, move);
