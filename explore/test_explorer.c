@@ -10,7 +10,9 @@
  *   3. GenMC's Treiber stack and Michael-Scott queue reference programs;
  *   4. a lock-order deadlock and a futex lost wake-up;
  *   5. replay, a malformed schedule, hidden nondeterminism;
- *   6. shrinking a failure to the one preemption it needs;
+ *   6. shrinking a failure to the one preemption it needs (and what
+ *      shrinking cannot do for a DFS failure, and where sleep sets under a
+ *      preemption bound miss a bug: diagnostics);
  *   7. PCT;
  *   8. futex timeouts and the virtual clock;
  *   9. SPIN points.
@@ -25,8 +27,9 @@
  * 1996: the executions not cut as redundant are pairwise inequivalent and
  * cover every trace), where two steps are dependent when they touch the same
  * memory and one writes (a compare-and-swap counts as a write even when it
- * fails) or are lock operations on one mutex.  A start has no address: it is
- * independent of everything.
+ * fails) or are lock operations on one mutex; a futex wake is a write of
+ * its word, and a timeout (it moves the virtual clock) is dependent with
+ * everything.  A start has no address: it is independent of everything.
  */
 
 #include <errno.h>
