@@ -112,6 +112,7 @@ typedef struct ex_node {
     uint16_t sleep;    /* SCHED: moves asleep here */
     uint16_t done;     /* options explored (DFS) */
     uint16_t preempts; /* preemptions before this node */
+    uint32_t sig;      /* SCHED: pending_sig() when it was made */
 } ex_node;
 
 typedef struct ex_trace {
@@ -451,16 +452,47 @@ static bool holder_spins(int cur)
     return cur >= 0 && X.thr[cur].op.kind == K_SPIN;
 }
 
+/* Every thread's state and pending step (kind and site; not its address,
+ * which malloc may change from one execution to the next).  A replayed
+ * decision must find the same: a deterministic scenario takes the same
+ * steps after the same decisions.  Comparing the enabled moves alone misses
+ * a thread that is pending another step than the first time while the same
+ * threads are enabled, and then the sleep sets are computed from the wrong
+ * steps and the DFS may call a space exhausted that it never explored. */
+static uint32_t pending_sig(void)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (int t = 0; t < X.n; t++) {
+        const ex_thr *th = &X.thr[t];
+        uint64_t v[] = {(uint64_t)th->state, th->op.kind, th->op.write,
+                        (uint64_t)(uintptr_t)th->file, (uint64_t)th->line};
+        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+            h ^= v[k];
+            h *= 1099511628211ull;
+        }
+    }
+    return (uint32_t)(h ^ (h >> 32));
+}
+
 /* A SCHED decision: returns the move. */
 static int decide_sched(int cur)
 {
     uint16_t real;
     uint16_t m = moves(&real);
+    uint32_t sig = pending_sig();
     if (!real) {
         bool all_done = true;
         for (int t = 0; t < X.n; t++)
             if (X.thr[t].state != T_DONE)
                 all_done = false;
+        if (X.c.mode == EX_DFS && X.nnodes < X.replay_len) {
+            /* the first time this execution went on from here */
+            X.nondet = true;
+            fail_msg("hidden nondeterminism: no thread can move at decision "
+                     "%zu, the first time moves %#x (holder T%d)", X.nnodes,
+                     X.nodes[X.nnodes].enabled, X.nodes[X.nnodes].cur);
+            return all_done ? -1 : -2;
+        }
         if (all_done)
             return -1;
         char buf[768];
@@ -478,6 +510,15 @@ static int decide_sched(int cur)
             fail_msg("hidden nondeterminism: decision %zu offered moves %#x "
                      "(holder T%d), the first time %#x (holder T%d)",
                      idx, m, cur, nd->enabled, nd->cur);
+            return -2;
+        }
+        if (nd->sig != sig) {
+            X.nondet = true;
+            fail_msg("hidden nondeterminism: at decision %zu the threads' "
+                     "pending steps differ from the first time (holder T%d "
+                     "at %s:%d)", idx, cur,
+                     cur >= 0 && X.thr[cur].file ? X.thr[cur].file : "?",
+                     cur >= 0 ? X.thr[cur].line : 0);
             return -2;
         }
         X.nnodes++;
@@ -504,6 +545,7 @@ static int decide_sched(int cur)
         nd->type = D_SCHED;
         nd->cur = (int8_t)cur;
         nd->enabled = m;
+        nd->sig = sig;
         nd->sleep = sleep;
         nd->preempts = (uint16_t)X.exec_preempts;
         uint16_t avoid = sleep;
@@ -559,6 +601,7 @@ static int decide_sched(int cur)
     nd->type = D_SCHED;
     nd->cur = (int8_t)cur;
     nd->enabled = m;
+    nd->sig = sig;
     nd->choice = (uint8_t)move;
     nd->cur_spins = holder_spins(cur);
     nd->preempt = is_preempt(cur, nd->cur_spins, m, move);
@@ -778,6 +821,15 @@ static void hook(conc_point *p, void *arg)
                       ((p->rmw != CONC_RMW_CAS && p->rmw != CONC_RMW_CAS_WEAK) || p->ok));
         if (wrote)
             on_write(me, p->addr, p->width);
+        /* A mutex taken since the last spin counts as a read (of the plain
+         * memory it protects, which the explorer does not see) and giving
+         * it back as a write: a thread spinning on state under a mutex
+         * (src/wait.c's spin around a lockedarray's try_op) is woken by
+         * another thread's UNLOCK, not only by atomic stores. */
+        if (p->kind == CONC_POINT_LOCK)
+            add_range(me->reads, &me->nreads, &me->overflow, p->addr, 1);
+        if (p->kind == CONC_POINT_UNLOCK)
+            on_write(me, p->addr, 1);
         return;
     }
     ex_op op = {.kind = K_MEM, .write = false, .width = p->width, .addr = p->addr};
@@ -1222,6 +1274,44 @@ static int count_preempts(const ex_node *nd, size_t n)
 
 /* ---- shrinking ---------------------------------------------------------- */
 
+/* X.want: the decisions b[0, n) with the preemption at j dropped, in one
+ * of three ways.  0: the holder's next run of steps moves up to j; 1: only
+ * its next step does; in both every other thread keeps its steps and their
+ * order.  2: the decision at j becomes the holder's, which takes a step
+ * from the preempting thread and shifts its run (and so, alone, missed
+ * unneeded preemptions: a preempting thread then itself preempted by the
+ * thread the failure needs kept the first one).  False: the way does not
+ * apply (nothing to move, or the same as another). */
+static bool drop_preemption(const ex_node *b, size_t n, size_t j, int how)
+{
+    uint8_t h = (uint8_t)(2 * b[j].cur);
+    want_from_nodes(b, n);
+    if (how == 2) {
+        X.want[j] = h;
+        return true;
+    }
+    size_t k = j + 1;
+    while (k < n && !(b[k].type == D_SCHED && b[k].choice == h))
+        k++;
+    if (k >= n)
+        return false;
+    size_t e = k + 1;
+    while (how == 0 && e < n && b[e].type == D_SCHED && b[e].choice == h)
+        e++;
+    if (how == 1 && e < n && b[e].type == D_SCHED && b[e].choice == h)
+        ; /* a longer run: moving one step differs from way 0 */
+    else if (how == 1)
+        return false;
+    size_t len = e - k;
+    memmove(X.want + j + len, X.want + j, k - j);
+    memmove(X.want_type + j + len, X.want_type + j, k - j);
+    for (size_t i = j; i < j + len; i++) {
+        X.want[i] = h;
+        X.want_type[i] = D_SCHED;
+    }
+    return true;
+}
+
 /* Re-run with preemptions dropped, one at a time, keeping each drop after
  * which the execution still fails.  Leaves the failing run's decisions in
  * X.nodes / X.nnodes and returns its report. */
@@ -1230,12 +1320,13 @@ static exec_out shrink(exec_out fail, ex_node **best, size_t *nbest, int *runs)
     bool improved = true;
     while (improved && *runs < 200) {
         improved = false;
-        for (size_t j = *nbest; j-- > 0;) {
+        for (size_t jh = 3 * *nbest; jh-- > 0;) {
+            size_t j = jh / 3;
+            int how = 2 - (int)(jh % 3); /* at each j: way 0, 1, then 2 */
             ex_node *b = *best;
-            if (b[j].type != D_SCHED || !b[j].preempt)
+            if (b[j].type != D_SCHED || !b[j].preempt ||
+                !drop_preemption(b, *nbest, j, how))
                 continue;
-            want_from_nodes(b, *nbest);
-            X.want[j] = (uint8_t)(2 * b[j].cur); /* stay on the holder */
             X.soft = true;
             ex_mode saved = X.c.mode;
             X.c.mode = EX_REPLAY;
