@@ -111,6 +111,12 @@ typedef struct ex_node {
     uint16_t enabled;  /* options */
     uint16_t sleep;    /* SCHED: moves asleep here */
     uint16_t done;     /* options explored (DFS) */
+    uint16_t full;     /* ... of which the subtree met no preemption-bound
+                          cut: only these may put their thread to sleep in
+                          later siblings (below) */
+    bool cut_here;     /* an option here was skipped for the bound */
+    bool cut_below;    /* the current choice's subtree met such a cut */
+    bool cut_any;      /* an earlier choice's subtree did */
     uint16_t preempts; /* preemptions before this node */
     uint32_t sig;      /* SCHED: pending_sig() when it was made */
 } ex_node;
@@ -528,7 +534,7 @@ static int decide_sched(int cur)
             /* the child's sleep set (used only if the child is new): this
              * node's sleepers and explored siblings that the move leaves
              * independent */
-            uint16_t cand = (uint16_t)((nd->sleep | nd->done) & 0x5555);
+            uint16_t cand = (uint16_t)((nd->sleep | nd->full) & 0x5555);
             const ex_op *mo = (move & 1) ? &(ex_op){.kind = K_TIMEOUT, .write = true, .width = 0, .addr = NULL}
                                          : &X.thr[move / 2].op;
             for (int t = 0; t < X.n; t++)
@@ -551,14 +557,22 @@ static int decide_sched(int cur)
         uint16_t avoid = sleep;
         nd->cur_spins = holder_spins(cur);
         if (X.c.bound >= 0 && X.exec_preempts >= X.c.bound && cur >= 0 &&
-            !nd->cur_spins && (m & (1u << (2 * cur))))
-            avoid |= (uint16_t)(m & ~(1u << (2 * cur))); /* no preemption left */
+            !nd->cur_spins && (m & (1u << (2 * cur)))) {
+            /* no preemption left */
+            uint16_t forbidden = (uint16_t)(m & ~(1u << (2 * cur)));
+            if (forbidden & ~sleep)
+                nd->cut_here = true;
+            avoid |= forbidden;
+        }
         if ((m & ~avoid) == 0) {
             /* every move asleep (or only a forbidden preemption): redundant */
+            bool cut = nd->cut_here;
             X.redundant = true;
             X.dfs_branch = false;
             X.nnodes--;
             X.dfs_end = X.nnodes;
+            if (cut && X.nnodes > 0)
+                X.nodes[X.nnodes - 1].cut_below = true;
             move = default_pick(cur, m, real, 0);
         } else {
             move = default_pick(cur, m, real, avoid);
@@ -1431,11 +1445,24 @@ ex_config ex_config_default(void)
 }
 
 /* DFS: the next node to branch at; false when the space is exhausted. */
+/* Sleep sets and the preemption bound.  A sleep set is sound when the
+ * subtree of the sibling that put a thread to sleep was explored in full:
+ * every schedule that starts with that thread's step was then tried.  A
+ * bound cuts subtrees, and a schedule cut there may be equivalent to one
+ * within the bound in a later sibling's subtree (Musuvathi & Qadeer,
+ * "Partial-order reduction for context-bounded state exploration",
+ * MSR-TR-2007-12; Coons, Musuvathi & McKinley, OOPSLA 2013).  So only a
+ * choice whose subtree met no bound cut (`full`) puts its thread to sleep
+ * in later siblings; with no bound this is the plain sleep-set method. */
 static bool backtrack(void)
 {
     while (X.nnodes > 0) {
         ex_node *nd = &X.nodes[X.nnodes - 1];
         nd->done |= (uint16_t)(1u << nd->choice);
+        if (nd->cut_below)
+            nd->cut_any = true;
+        else
+            nd->full |= (uint16_t)(1u << nd->choice);
         uint16_t left = (uint16_t)(nd->enabled & ~nd->done);
         if (nd->type == D_SCHED)
             left &= (uint16_t)~nd->sleep;
@@ -1443,14 +1470,20 @@ static bool backtrack(void)
             if (!(left & (1u << o)))
                 continue;
             bool pre = nd->type == D_SCHED && is_preempt(nd->cur, nd->cur_spins, nd->enabled, o);
-            if (pre && X.c.bound >= 0 && nd->preempts + 1 > X.c.bound)
+            if (pre && X.c.bound >= 0 && nd->preempts + 1 > X.c.bound) {
+                nd->cut_here = true;
                 continue;
+            }
             nd->choice = (uint8_t)o;
             nd->preempt = pre;
+            nd->cut_below = false;
             X.replay_len = X.nnodes;
             return true;
         }
+        bool cut = nd->cut_here || nd->cut_any;
         X.nnodes--;
+        if (cut && X.nnodes > 0)
+            X.nodes[X.nnodes - 1].cut_below = true;
     }
     return false;
 }
