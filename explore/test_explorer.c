@@ -1174,10 +1174,10 @@ static void test_shrink(void)
      * (explorer.c, backtrack), so this must fail.
      */
     r = explore(&sc_fa, cfg_dfs(1, true));
-    OKR(r.verdict == EX_FAIL,
-        "shrink/faa-vs-load-store, DFS bound 1 with sleep sets finds the "
-        "1-preemption bug (%s after %llu executions)",
-        verdict_name(r.verdict), (unsigned long long)r.executions);
+    ok(r.verdict == EX_FAIL,
+       "shrink/faa-vs-load-store, DFS bound 1 with sleep sets finds the "
+       "1-preemption bug (%s after %llu executions)",
+       verdict_name(r.verdict), (unsigned long long)r.executions);
 
     /*
      * PCT (depth 3, seed 7) meets the lost update of shrink/lost-update-3
