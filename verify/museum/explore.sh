@@ -23,7 +23,7 @@ dir=${MUSEUM_DIR:-/tmp/conc-museum-explore}
 
 # bug -> the scenarios to try, in order
 declare -A scen=(
-  [lfqueue-close-append]="lfqueue/segment-close lfqueue/segment lfqueue/close"
+  [lfqueue-close-append]="lfqueue/close-append lfqueue/segment-close"
   [lfqueue-closed-with-item]="lfqueue/close lfqueue/segment-close lfqueue/wait-close"
   [lfqueue-closed-lags-seal]="lfqueue/close lfqueue/segment-close"
   [lfqueue-pop-empty-over-item]="lfqueue/segment-pops lfqueue/mpmc lfqueue/segment"
@@ -70,12 +70,12 @@ for bug in "${bugs[@]}"; do
   fi
   found=0
   for s in ${scen[$bug]}; do
-    out=$("$dir/build/explore/conc-explore" --quiet "$s" 2>&1 || true)
+    out=$(timeout "${MUSEUM_TIMEOUT:-600}" "$dir/build/explore/conc-explore" --quiet "$s" 2>&1 || true)
     line=$(grep -E "^$s " <<<"$out" | head -1)
     if grep -q 'FAIL\|NONDETERMINISM' <<<"$line"; then
       execs=$(sed -E 's/.*\(execution ([0-9]+), ([0-9.]+) s\).*/\1/' <<<"$line")
       secs=$(sed -E 's/.*\(execution ([0-9]+), ([0-9.]+) s\).*/\2/' <<<"$line")
-      first=$("$dir/build/explore/conc-explore" --no-shrink "$s" 2>&1 | grep -m1 '^FAIL' | cut -c1-90 || true)
+      first=$(timeout "${MUSEUM_TIMEOUT:-600}" "$dir/build/explore/conc-explore" --no-shrink "$s" 2>&1 | grep -m1 '^FAIL' | cut -c1-90 || true)
       printf '%-30s %-26s %8s %8s  %s\n' "$bug" "$s" "$execs" "$secs" "$first"
       found=1
       break
