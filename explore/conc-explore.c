@@ -8,7 +8,8 @@
  *   --pct N              N PCT runs per scenario instead
  *   --both N             DFS, then N PCT runs
  *   --bound K            preemption bound (default 2; -1: none); a scenario
- *                        may raise it for itself (sc_def.bound)
+ *                        may raise it for itself (sc_def.bound).  Searched
+ *                        iteratively: bound 0, 1, ..., K, each capped
  *   --no-sleep           no sleep sets
  *   --max-execs N        DFS cap per scenario (default 3000; 0: none)
  *   --seconds S          time cap per scenario and mode (default 0: none)
@@ -262,9 +263,30 @@ int main(int argc, char **argv)
             ex_config cd = c;
             cd.mode = EX_DFS;
             /* A scenario may ask for more (a race that needs 3 preemptions). */
-            if (cd.bound >= 0 && d->bound > cd.bound)
-                cd.bound = d->bound;
-            ex_result r = ex_explore(s, &cd);
+            int top = cd.bound;
+            if (top >= 0 && d->bound > top)
+                top = d->bound;
+            /* Iterative context bounding (Musuvathi & Qadeer, PLDI 2007):
+             * bound 0, 1, ... up to the bound, each its own search with the
+             * cap, so that a bug needing few preemptions is met before the
+             * cap of a deeper search runs out.  The row shows the sum and
+             * the last search's space. */
+            ex_result r = {0};
+            for (int b = top < 0 ? top : 0; ; b++) {
+                cd.bound = b;
+                ex_result rb = ex_explore(s, &cd);
+                if (rb.first_failure_exec && !r.first_failure_exec) {
+                    rb.first_failure_exec += r.executions;
+                    rb.first_failure_seconds += r.seconds;
+                }
+                rb.executions += r.executions;
+                rb.redundant += r.redundant;
+                rb.steps += r.steps;
+                rb.seconds += r.seconds;
+                r = rb;
+                if (r.verdict != EX_PASS || b < 0 || b >= top)
+                    break;
+            }
             row(d->name, "dfs", &r);
             total_execs += r.executions;
             total_s += r.seconds;

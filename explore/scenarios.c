@@ -46,6 +46,11 @@
     {FAM "/full", FAM, 1, 0, 1, 0, 0, 3, {{P}, {O}, {P, O}}},                  \
     {FAM "/close", FAM, 2, 0, 1, 0, 0, 3, {{P, P}, {CL, CQ}, {O, O}}},         \
     {FAM "/close-now", FAM, 2, 0, 1, 0, 0, 3, {{P, O}, {CN}, {P}}},            \
+    /* a pop of an empty queue racing a push and a close: it must not say   \
+     * CLOSED over the item */                                              \
+    {FAM "/pop-close", FAM, 2, 0, 0, 0, 0, 3, {{O, O}, {P}, {CL, CQ}}},        \
+    /* closed() after another operation said CLOSED must say 1 */           \
+    {FAM "/closed-query", FAM, 2, 0, 0, 0, 0, 2, {{P, CQ}, {CL}}},             \
     {FAM "/wait", FAM, 1, 0, 0, 0, 0, 2, {{OW(F), OW(1)}, {P, PW(1)}}},        \
     {FAM "/wait-close", FAM, 1, 0, 0, 0, 0, 3, {{OW(F)}, {OW(F)}, {P, CL}}},   \
     {FAM "/push-wait", FAM, 1, 0, 1, 0, 0, 2, {{PW(F)}, {O, OW(F)}}},          \
