@@ -6,13 +6,13 @@
 # For each bug: the museum puts it back into a scratch copy of the tree
 # (museum.sh apply, one copy reused: only what the patch touches is
 # rebuilt), builds conc-explore there, and runs it over the scenarios of
-# the family the bug lives in, with the bound and caps `make test` uses
-# (DFS, preemption bound 2, at most 3000 executions per scenario), no
-# schedule given: `--expect-fail` succeeds only if every scenario named
-# fails; here one failing scenario is enough, so each bug's scenarios run
-# one by one until the first fails.  Prints per bug the scenario that
-# caught it, the executions and seconds to the first failure, and the
-# failure's first line; exit 1 if a bug in reach was not found.
+# the family the bug lives in, with the settings `make test` uses (DFS
+# with iterative bounds 0..2, or the scenario's own bound, at most 3000
+# checked executions per bound, then 1000 PCT runs of depth 3), no
+# schedule given.  Each bug's scenarios run one by one until one fails.
+# Prints per bug the scenario and mode that caught it, the executions and
+# seconds to the first failure (counted from the start of that mode), and
+# the failure's first line; exit 1 if a bug in reach was not found.
 #
 # Bugs out of the explorer's reach (not races: a peer that forges the
 # shared mapping, or a second process) are listed with the test that pins
@@ -38,6 +38,8 @@ declare -A scen=(
   [hp-scan-misses-move]="lfqueue/segment-pops lfqueue/mpmc"
   [waitset-fd-cleared-after-close]="ring/fd-close lfqueue/fd-close mutexq/fd-close"
   [shmring-close-now-waits]="shmring/close-now-join"
+  [waitset-fd-second-look]="mutexq/fd mutexstack/fd"
+  [shmring-close-now-join-stuck]="shmring/close-now-join"
 )
 declare -A outside=(
   [shmring-forged-slot]="a peer that forges a slot index in the mapping (shm-trust)"
@@ -70,13 +72,14 @@ for bug in "${bugs[@]}"; do
   fi
   found=0
   for s in ${scen[$bug]}; do
-    out=$(timeout "${MUSEUM_TIMEOUT:-600}" "$dir/build/explore/conc-explore" --quiet "$s" 2>&1 || true)
-    line=$(grep -E "^$s " <<<"$out" | head -1)
-    if grep -q 'FAIL\|NONDETERMINISM' <<<"$line"; then
+    out=$(timeout "${MUSEUM_TIMEOUT:-600}" "$dir/build/explore/conc-explore" --both 1000 "$s" 2>&1 | grep -E "^FAIL|^$s " || true)
+    line=$(grep -E "^$s " <<<"$out" | grep -m1 'FAIL\|NONDETERMINISM' || true)
+    if [ -n "$line" ]; then
       execs=$(sed -E 's/.*\(execution ([0-9]+), ([0-9.]+) s\).*/\1/' <<<"$line")
       secs=$(sed -E 's/.*\(execution ([0-9]+), ([0-9.]+) s\).*/\2/' <<<"$line")
-      first=$(timeout "${MUSEUM_TIMEOUT:-600}" "$dir/build/explore/conc-explore" --no-shrink "$s" 2>&1 | grep -m1 '^FAIL' | cut -c1-90 || true)
-      printf '%-30s %-26s %8s %8s  %s\n' "$bug" "$s" "$execs" "$secs" "$first"
+      mode=$(awk '{print $2}' <<<"$line")
+      first=$(grep -m1 '^FAIL' <<<"$out" | cut -c1-90 || true)
+      printf '%-30s %-26s %8s %8s  %s\n' "$bug" "$s ($mode)" "$execs" "$secs" "$first"
       found=1
       break
     fi
