@@ -213,6 +213,10 @@ int main(int argc, char **argv)
         for (size_t k = 0; k < sc_ndefs; k++)
             any = any || selected(&sc_defs[k], 1, argc, argv, i) ||
                   strcmp(sc_defs[k].name, argv[i]) == 0;
+        for (size_t k = 0; k < sc_ncustom; k++) {
+            sc_def pseudo = {.name = sc_custom[k]->name, .tier = 0};
+            any = any || selected(&pseudo, 1, argc, argv, i);
+        }
         if (!any) {
             fprintf(stderr, "conc-explore: no scenario '%s' (--list)\n", argv[i]);
             return 2;
@@ -222,6 +226,9 @@ int main(int argc, char **argv)
         for (size_t k = 0; k < sc_ndefs; k++)
             printf("%-28s tier %d, %d threads\n", sc_defs[k].name, sc_tier(&sc_defs[k]),
                    sc_defs[k].nthreads);
+        for (size_t k = 0; k < sc_ncustom; k++)
+            printf("%-28s tier 0, %d threads (custom: %s)\n", sc_custom[k]->name,
+                   sc_custom[k]->nthreads, sc_custom[k]->what);
         return 0;
     }
     FILE *devnull = quiet ? fopen("/dev/null", "w") : NULL;
@@ -237,14 +244,18 @@ int main(int argc, char **argv)
         char name[128];
         snprintf(name, sizeof name, "%.*s", (int)(at - env), env);
         const sc_def *d = sc_find(name);
-        if (!d) {
+        const ex_scenario *s = d ? sc_scenario(d) : NULL;
+        for (size_t k = 0; !s && k < sc_ncustom; k++)
+            if (strcmp(sc_custom[k]->name, name) == 0)
+                s = sc_custom[k];
+        if (!s) {
             fprintf(stderr, "conc-explore: no scenario '%s'\n", name);
             return 2;
         }
         c.mode = EX_REPLAY;
         c.schedule = at + 1;
-        ex_result r = ex_explore(sc_scenario(d), &c);
-        row(d->name, "replay", &r);
+        ex_result r = ex_explore(s, &c);
+        row(s->name, "replay", &r);
         return r.verdict == EX_PASS ? 0 : 1;
     }
 
@@ -253,19 +264,30 @@ int main(int argc, char **argv)
     int ran = 0, failed = 0, errors = 0;
     uint64_t total_execs = 0;
     double total_s = 0;
-    for (size_t k = 0; k < sc_ndefs; k++) {
-        const sc_def *d = &sc_defs[k];
-        if (!selected(d, (int)tier, argc, argv, optind))
-            continue;
-        const ex_scenario *s = sc_scenario(d);
+    for (size_t k = 0; k < sc_ndefs + sc_ncustom; k++) {
+        const sc_def *d = k < sc_ndefs ? &sc_defs[k] : NULL;
+        const ex_scenario *s;
+        int sbound = 0;
+        if (d) {
+            if (!selected(d, (int)tier, argc, argv, optind))
+                continue;
+            s = sc_scenario(d);
+            sbound = d->bound;
+        } else {
+            s = sc_custom[k - sc_ndefs];
+            sbound = sc_custom_bound[k - sc_ndefs];
+            sc_def pseudo = {.name = s->name, .tier = 0};
+            if (!selected(&pseudo, (int)tier, argc, argv, optind))
+                continue;
+        }
         bool this_failed = false;
         if (dfs) {
             ex_config cd = c;
             cd.mode = EX_DFS;
             /* A scenario may ask for more (a race that needs 3 preemptions). */
             int top = cd.bound;
-            if (top >= 0 && d->bound > top)
-                top = d->bound;
+            if (top >= 0 && sbound > top)
+                top = sbound;
             /* Iterative context bounding (Musuvathi & Qadeer, PLDI 2007):
              * bound 0, 1, ... up to the bound, each its own search with the
              * cap, so that a bug needing few preemptions is met before the
@@ -287,7 +309,7 @@ int main(int argc, char **argv)
                 if (r.verdict != EX_PASS || b < 0 || b >= top)
                     break;
             }
-            row(d->name, "dfs", &r);
+            row(s->name, "dfs", &r);
             total_execs += r.executions;
             total_s += r.seconds;
             this_failed = this_failed || r.verdict != EX_PASS;
@@ -299,7 +321,7 @@ int main(int argc, char **argv)
             cp.max_execs = (uint64_t)pct_runs;
             ex_result r = ex_explore(s, &cp);
             r.exhausted = false;
-            row(d->name, "pct", &r);
+            row(s->name, "pct", &r);
             total_execs += r.executions;
             total_s += r.seconds;
             this_failed = this_failed || r.verdict != EX_PASS;

@@ -74,6 +74,12 @@ extern const size_t sc_ndefs;
 /* The explorer's scenario for a definition (static storage, one per def). */
 const ex_scenario *sc_scenario(const sc_def *d);
 const sc_def *sc_find(const char *name);
+/* Scenarios written against the library's internals (scen_custom.c), run
+ * in tier 0 after the table's. */
+extern const ex_scenario *const sc_custom[];
+extern const int sc_custom_bound[]; /* as sc_def.bound */
+extern const size_t sc_ncustom;
+
 /* d->tier, or 1 for a scenario that fails on a known, unfixed defect. */
 int sc_tier(const sc_def *d);
 
