@@ -435,7 +435,10 @@ static bool capacity_ok(size_t capacity)
  * the capacity exact.  With n = 1 (R = 2) our stress tests found the free
  * ring losing its only slot under heavy preemption (see docs/ring.md); SCQ's
  * reference implementation never uses rings that small either. */
-#define MIN_ORDER 3
+#ifndef CONC_RING_MIN_ORDER
+#define CONC_RING_MIN_ORDER 3
+#endif
+#define MIN_ORDER CONC_RING_MIN_ORDER
 
 /* Largest message conc_shmring accepts (checked there too). */
 #define MAX_MSG ((size_t)1 << 20)
