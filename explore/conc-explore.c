@@ -288,6 +288,8 @@ int main(int argc, char **argv)
             int top = cd.bound;
             if (top >= 0 && sbound > top)
                 top = sbound;
+            if (d && cd.max_execs && (uint64_t)d->execs > cd.max_execs)
+                cd.max_execs = (uint64_t)d->execs;
             /* Iterative context bounding (Musuvathi & Qadeer, PLDI 2007):
              * bound 0, 1, ... up to the bound, each its own search with the
              * cap, so that a bug needing few preemptions is met before the

@@ -76,7 +76,7 @@
     {FAM "/add-read", FAM, 2, 0, 0, 0, 0, 2, {{ADD(1), ADD(2)}, {RD, ADD(4)}}}, \
     {FAM "/add3", FAM, 2, 0, 0, 0, 0, 3, {{ADD(1), RD}, {ADD(-2)}, {RD, ADD(4)}}}
 
-/* Positional entries; `bound` (last) is left out where 0. */
+/* Positional entries; `bound` and `execs` (last) are left out where 0. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 const sc_def sc_defs[] = {
@@ -103,7 +103,7 @@ const sc_def sc_defs[] = {
     {"lfqueue/segment-pops", "lfqueue", 0, 0, 3, 0, 0, 3, {{P, O}, {O, O}, {O}}},
     /* A pop on an empty segment, pushes that fill it and append the next,
      * a close racing the append (issue 8's defect 1 needs 3 preemptions). */
-    {"lfqueue/close-append", "lfqueue", 0, 0, 0, 0, 0, 3, {{O, O}, {P, P, P, P}, {CL}}, 3},
+    {"lfqueue/close-append", "lfqueue", 0, 0, 0, 0, 0, 3, {{O, O}, {P, P, P, P}, {CL}}, 3, 10000},
 
     CONTAINER_SET("shmring", 1, 0),
 

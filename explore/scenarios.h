@@ -66,6 +66,7 @@ typedef struct sc_def {
     int nthreads;
     sc_step steps[EX_MAX_THREADS][SC_STEPS];
     int bound;          /* at least this preemption bound (0: the run's) */
+    int execs;          /* at least this DFS cap per bound (0: the run's) */
 } sc_def;
 
 extern const sc_def sc_defs[];
