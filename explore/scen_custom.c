@@ -1,7 +1,8 @@
 /*
  * scen_custom.c - scenarios that drive the library's internals directly,
  * for races a public-API script cannot reach: the hazard pointers'
- * conc__hp_set moves (no structure uses them today, the API does).
+ * conc__hp_set moves (no structure uses them today, the API does), and a
+ * thread that can get no hazard record (the verify build's test hook).
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 #include "internal/atomics.h"
 #include "internal/hp.h"
+#include <conc/lfqueue.h>
 #include "scenarios.h"
 
 /* ---- hp/move: a reader moves a protected object between its slots while
@@ -103,8 +105,82 @@ static const ex_scenario hp_move = {
     .teardown = hp_teardown,
 };
 
-const ex_scenario *const sc_custom[] = {&hp_move};
+/* ---- lfqueue/close-enomem: close by a thread that can get no hazard
+ * record (the verify build's conc__hp_test_fail_records): CONC_ENOMEM with
+ * nothing changed, never a loop; a second thread pushes meanwhile. */
+
+typedef struct en_ctx {
+    conc_lfqueue *q;
+    int close_status, push_status;
+} en_ctx;
+
+static void *en_setup(const ex_scenario *s, FILE *why)
+{
+    (void)s;
+    en_ctx *c = calloc(1, sizeof *c);
+    if (c)
+        c->q = conc_lfqueue_new(0);
+    if (!c || !c->q) {
+        free(c);
+        fprintf(why, "out of memory\n");
+        return NULL;
+    }
+    return c;
+}
+
+static void en_run(void *vctx, int tid)
+{
+    en_ctx *c = vctx;
+    if (tid == 0) {
+        conc__hp_test_fail_records(true);
+        c->close_status = conc_lfqueue_close(c->q);
+        conc__hp_test_fail_records(false);
+    } else {
+        c->push_status = conc_lfqueue_push(c->q, (void *)(uintptr_t)7);
+    }
+}
+
+static bool en_check(void *vctx, FILE *why)
+{
+    en_ctx *c = vctx;
+    int closed = conc_lfqueue_closed(c->q);
+    /* Without a record close either made it (OK, closed) or changed
+     * nothing (ENOMEM, open); a push that could not get a record says
+     * ENOMEM too. */
+    if (!((c->close_status == CONC_OK && closed == 1) ||
+          (c->close_status == CONC_ENOMEM && closed == 0))) {
+        fprintf(why, "close said %s, closed() says %d\n",
+                conc_strerror(c->close_status), closed);
+        return false;
+    }
+    if (c->push_status != CONC_OK && c->push_status != CONC_CLOSED &&
+        c->push_status != CONC_ENOMEM) {
+        fprintf(why, "push said %s\n", conc_strerror(c->push_status));
+        return false;
+    }
+    return true;
+}
+
+static void en_teardown(void *vctx)
+{
+    en_ctx *c = vctx;
+    conc__hp_test_fail_records(false);
+    conc_lfqueue_free(c->q);
+    free(c);
+}
+
+static const ex_scenario close_enomem = {
+    .name = "lfqueue/close-enomem",
+    .what = "close without memory for a hazard record, a push racing it",
+    .nthreads = 2,
+    .setup = en_setup,
+    .run = en_run,
+    .check = en_check,
+    .teardown = en_teardown,
+};
+
+const ex_scenario *const sc_custom[] = {&hp_move, &close_enomem};
 /* hp/move's race needs 3 preemptions: the reader after its protect, the
  * retirer between the two slots of its scan, the reader after its move. */
-const int sc_custom_bound[] = {3};
+const int sc_custom_bound[] = {3, 0};
 const size_t sc_ncustom = sizeof sc_custom / sizeof sc_custom[0];

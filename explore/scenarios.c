@@ -51,6 +51,11 @@
     {FAM "/pop-close", FAM, 2, 0, 0, 0, 0, 3, {{O, O}, {P}, {CL, CQ}}},        \
     /* closed() after another operation said CLOSED must say 1 */           \
     {FAM "/closed-query", FAM, 2, 0, 0, 0, 0, 2, {{P, CQ}, {CL}}},             \
+    /* a task_done racing a push that fails (FULL, or CLOSED) must not take \
+     * the push's provisional unit */                                       \
+    {FAM "/done-race", FAM, 1, CONC_JOINABLE, 1, 0, 0, 3, {{TD}, {P}, {TD}}},  \
+    {FAM "/done-race-close", FAM, 1, CONC_JOINABLE, 1, 0, 0, 3,                \
+     {{TD}, {P}, {CL, TD}}},                                                   \
     {FAM "/wait", FAM, 1, 0, 0, 0, 0, 2, {{OW(F), OW(1)}, {P, PW(1)}}},        \
     {FAM "/wait-close", FAM, 1, 0, 0, 0, 0, 3, {{OW(F)}, {OW(F)}, {P, CL}}},   \
     {FAM "/push-wait", FAM, 1, 0, 1, 0, 0, 2, {{PW(F)}, {O, OW(F)}}},          \
@@ -601,6 +606,12 @@ static bool check_items(sc_ctx *c, FILE *why)
     }
     if (d->flags & CONC_JOINABLE) {
         /* pushes (and prefill) minus task_done minus close_now's discards */
+        if (done_ok + discards > (size_t)d->prefill + pushes_ok) {
+            fprintf(why, "%zu task_done OK and %zu discarded, but only %zu items "
+                         "went in\n", done_ok, discards,
+                    (size_t)d->prefill + pushes_ok);
+            return false;
+        }
         size_t owed = (size_t)d->prefill + pushes_ok - done_ok - discards;
         for (size_t k = 0; k < owed; k++) {
             int st = do_task_done(c, d->nthreads);

@@ -33,11 +33,10 @@ declare -A scen=(
   [ring-spent-exit-item-ahead]="ring/threshold ring/mpmc"
   [ring-scan-livelock]="ring/threshold ring/mpmc"
   [ring-closed-from-hint]="ring/closed-query ring/close ring/pop-close"
-  [task-done-wraps]="ring/join-timeout stack/join-timeout mutexq/join-timeout lfqueue/join-timeout"
+  [task-done-wraps]="ring/done-race stack/done-race lfqueue/done-race-close"
   [stack-tag-2bit]="stack/aba4 stack/aba"
   [hp-scan-misses-move]="hp/move"
   [waitset-fd-cleared-after-close]="ring/fd-close lfqueue/fd-close mutexq/fd-close"
-  [shmring-close-now-waits]="shmring/close-now-join"
   [waitset-fd-second-look]="mutexq/fd mutexstack/fd"
   [shmring-close-now-join-stuck]="shmring/close-now-join"
 )
@@ -47,6 +46,7 @@ declare -A outside=(
   [stack-tag-31bit]="2^31 updates during one pop (stack-tag; the 2-bit entry is the explorer's)"
   [waitset-fd-crosses-process]="a second process (xproc)"
   [waitset-private-futex]="a second process: private futexes (xproc)"
+  [shmring-close-now-waits]="not a race: a peer forges the joinable word (fuzz_shm_corpus)"
 )
 
 bugs=("$@")
