@@ -84,7 +84,8 @@ copy_tree() {
 }
 
 # Make $2 hold exactly what $1 holds (but $2/build and the marker), copying
-# only files whose content differs, so that unchanged files keep their times.
+# only files whose content differs, so that unchanged files keep their times
+# and changed ones get new ones.
 sync_tree() {
     local from=$1 to=$2 f
     (cd "$from" && find . -type d -print0) | while IFS= read -r -d '' f; do
@@ -94,7 +95,10 @@ sync_tree() {
         while IFS= read -r -d '' f; do
             if [ -L "$from/$f" ] || [ -L "$to/$f" ] || ! cmp -s "$from/$f" "$to/$f"; then
                 rm -f "$to/$f"
-                cp -P -p "$from/$f" "$to/$f"
+                # A fresh time stamp, not the tree's: a file put back from
+                # an earlier patch must look newer than what was built from
+                # the patched copy, or ninja keeps the old objects.
+                cp -P "$from/$f" "$to/$f"
             fi
         done
     (cd "$to" && find . \( -path ./build -o -path "./$marker" \) -prune -o \
