@@ -13,7 +13,7 @@
  *   --no-sleep           no sleep sets
  *   --max-execs N        DFS cap per scenario (default 3000; 0: none)
  *   --seconds S          time cap per scenario and mode (default 0: none)
- *   --depth D            PCT depth (default 3)
+ *   --depth D            PCT depth (default: N runs at depth 3, then N at 4)
  *   --seed S             PCT seed (default 1)
  *   --spurious           futex waits may wake spuriously
  *   --tier T             0: the make-test set (default); 1: everything
@@ -111,6 +111,7 @@ int main(int argc, char **argv)
     c.max_execs = 3000;
     long pct_runs = 0;
     bool dfs = true, list = false, expect_fail = false, quiet = false;
+    bool depth_given = false;
     long tier = 0;
     enum { O_LIST = 256, O_DFS, O_PCT, O_BOTH, O_BOUND, O_NOSLEEP, O_MAXEX,
            O_SECS, O_DEPTH, O_SEED, O_SPUR, O_TIER, O_EXPECT, O_NOSHRINK,
@@ -179,6 +180,7 @@ int main(int argc, char **argv)
                 return 2;
             }
             c.pct_depth = (int)v;
+            depth_given = true;
             break;
         case O_SEED:
             if (!parse_long(optarg, 0, 0x7fffffffffffffffL, &v)) {
@@ -317,13 +319,19 @@ int main(int argc, char **argv)
             this_failed = this_failed || r.verdict != EX_PASS;
             errors += r.verdict == EX_ERROR;
         }
-        if (pct_runs && !(this_failed && expect_fail)) {
+        /* PCT at the depth asked for, and (unless --depth was given) one
+         * deeper: a bug that needs 3 preemptions is a depth-4 bug. */
+        for (int k = 0; pct_runs && k < (depth_given ? 1 : 2) &&
+                        !(this_failed && expect_fail); k++) {
             ex_config cp = c;
             cp.mode = EX_PCT;
             cp.max_execs = (uint64_t)pct_runs;
+            cp.pct_depth = c.pct_depth + k;
             ex_result r = ex_explore(s, &cp);
             r.exhausted = false;
-            row(s->name, "pct", &r);
+            char mode[16];
+            snprintf(mode, sizeof mode, "pct%d", cp.pct_depth);
+            row(s->name, mode, &r);
             total_execs += r.executions;
             total_s += r.seconds;
             this_failed = this_failed || r.verdict != EX_PASS;

@@ -8,7 +8,8 @@
 # rebuilt), builds conc-explore there, and runs it over the scenarios of
 # the family the bug lives in, with the settings `make test` uses (DFS
 # with iterative bounds 0..2, or the scenario's own bound, at most 3000
-# checked executions per bound, then 1000 PCT runs of depth 3), no
+# checked executions per bound, then 1000 PCT runs at depth 3 and 1000 at
+# depth 4), no
 # schedule given.  Each bug's scenarios run one by one until one fails.
 # Prints per bug the scenario and mode that caught it, the executions and
 # seconds to the first failure (counted from the start of that mode), and
@@ -34,7 +35,7 @@ declare -A scen=(
   [ring-scan-livelock]="ring/threshold ring/mpmc"
   [ring-closed-from-hint]="ring/closed-query ring/close ring/pop-close"
   [task-done-wraps]="ring/done-race stack/done-race lfqueue/done-race-close"
-  [stack-tag-2bit]="stack/aba4 stack/aba"
+  [stack-tag-2bit]="stack/aba-tag stack/aba"
   [hp-scan-misses-move]="hp/move"
   [waitset-fd-cleared-after-close]="ring/fd-close lfqueue/fd-close mutexq/fd-close"
   [waitset-fd-second-look]="mutexq/fd mutexstack/fd"
