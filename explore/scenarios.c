@@ -88,6 +88,11 @@ const sc_def sc_defs[] = {
     CONTAINER_SET("ring", 1, 1), BATCH_SET("ring"), FDS_SET("ring"),
     /* Capacity 1 with 3n+1 = 4 dequeuers: the SCQ threshold's window. */
     {"ring/threshold", "ring", 1, 0, 0, 0, 0, 5, {{P, P}, {O}, {O}, {O}, {O}}},
+    /* 3n = 3 pops each preempted between their failed test and their
+     * threshold decrement while a push completes: SCQ's threshold spent
+     * with the item in (issue 8's defect 3 and its review findings); not
+     * reached within bound 3 and 10000 executions: make explore only. */
+    {"ring/threshold3", "ring", 1, 0, 0, 0, 1, 4, {{P}, {O}, {O}, {O}}, 3, 10000},
     {"ring/cap3-wrap", "ring", 3, 0, 2, 0, 0, 2, {{P, P, O}, {O, O, P}}},
 
     CONTAINER_SET("mutexq", 1, 1), BATCH_SET("mutexq"), FDS_SET("mutexq"),
