@@ -26,7 +26,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 tree=${CONC_MUSEUM_TREE:-$(cd "$here/../.." && pwd)}
-tree=$(cd "$tree" && pwd)
+tree=$(realpath -- "$tree")
 patches=$here
 marker=.museum-bug
 tmpdirs=()
@@ -66,7 +66,8 @@ field() {
 }
 
 # Everything a meson build of the tree needs: every top-level entry but the
-# git metadata, build trees and a museum marker.
+# git metadata, build trees (build*, or any directory meson configured) and
+# a museum marker.
 copy_tree() {
     local dst=$1 e name
     local entries=()
@@ -76,6 +77,7 @@ copy_tree() {
         case $name in
         .git | build | build-* | build_* | builddir | "$marker") continue ;;
         esac
+        [ -e "$e/meson-private" ] && continue
         entries+=("$name")
     done
     [ ${#entries[@]} -gt 0 ] || die "nothing to copy in $tree"
@@ -124,11 +126,11 @@ cmd_apply() {
     local bug=$1 dir=$2 p stage
     p=$(patch_of "$bug")
     command -v patch >/dev/null || die "patch(1) is needed"
-    mkdir -p "$dir"
-    dir=$(cd "$dir" && pwd)
+    dir=$(realpath -m -- "$dir")
     case $dir/ in
     "$tree"/*) die "$dir is inside the tree $tree: choose a directory outside it" ;;
     esac
+    mkdir -p "$dir"
     if [ -n "$(ls -A "$dir")" ] && [ ! -f "$dir/$marker" ]; then
         die "$dir is not empty and was not made by museum.sh apply: refusing to write there"
     fi
@@ -166,7 +168,7 @@ cmd_build() {
 }
 
 cmd_run() {
-    [ $# -ge 4 ] && [ "$3" = -- ] || usage
+    if [ $# -lt 4 ] || [ "$3" != -- ]; then usage; fi
     local bug=$1 dir=$2
     shift 3
     cmd_build "$bug" "$dir" >&2
