@@ -458,8 +458,40 @@ static bool holder_spins(int cur)
     return cur >= 0 && X.thr[cur].op.kind == K_SPIN;
 }
 
-/* Every thread's state and pending step (kind and site; not its address,
- * which malloc may change from one execution to the next).  A replayed
+/* Addresses numbered in the order they first appear in an execution's
+ * pending steps: the same in every execution of a deterministic scenario,
+ * wherever malloc put things. */
+#define EX_ADDR_SLOTS 4096
+static struct { const void *a; uint32_t id; } addr_tab[EX_ADDR_SLOTS];
+static uint32_t addr_next;
+
+static void addr_reset(void)
+{
+    memset(addr_tab, 0, sizeof addr_tab);
+    addr_next = 0;
+}
+
+static uint32_t addr_id(const void *a)
+{
+    if (!a)
+        return 0;
+    size_t h = ((uintptr_t)a >> 2) * 0x9E3779B97F4A7C15ull >> 52; /* 12 bits */
+    for (size_t k = 0; k < EX_ADDR_SLOTS; k++) {
+        size_t i = (h + k) & (EX_ADDR_SLOTS - 1);
+        if (addr_tab[i].a == a)
+            return addr_tab[i].id;
+        if (!addr_tab[i].a) {
+            addr_tab[i].a = a;
+            addr_tab[i].id = ++addr_next;
+            return addr_tab[i].id;
+        }
+    }
+    return UINT32_MAX; /* full: every further address alike */
+}
+
+/* Every thread's state and pending step (kind, site, and its address as
+ * numbered by addr_id: dependence is decided by address, so a step that
+ * goes to another word the second time must be noticed).  A replayed
  * decision must find the same: a deterministic scenario takes the same
  * steps after the same decisions.  Comparing the enabled moves alone misses
  * a thread that is pending another step than the first time while the same
@@ -471,7 +503,8 @@ static uint32_t pending_sig(void)
     for (int t = 0; t < X.n; t++) {
         const ex_thr *th = &X.thr[t];
         uint64_t v[] = {(uint64_t)th->state, th->op.kind, th->op.write,
-                        (uint64_t)(uintptr_t)th->file, (uint64_t)th->line};
+                        (uint64_t)(uintptr_t)th->file, (uint64_t)th->line,
+                        addr_id(th->op.addr)};
         for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
             h ^= v[k];
             h *= 1099511628211ull;
@@ -830,7 +863,7 @@ static void hook(conc_point *p, void *arg)
         }
         if (p->kind == CONC_POINT_LOAD || p->kind == CONC_POINT_RMW)
             add_range(me->reads, &me->nreads, &me->overflow, p->addr, p->width);
-        bool wrote = p->kind == CONC_POINT_STORE ||
+        bool wrote = p->kind == CONC_POINT_STORE || p->kind == CONC_POINT_IO ||
                      (p->kind == CONC_POINT_RMW &&
                       ((p->rmw != CONC_RMW_CAS && p->rmw != CONC_RMW_CAS_WEAK) || p->ok));
         if (wrote)
@@ -879,6 +912,11 @@ static void hook(conc_point *p, void *arg)
         break;
     case CONC_POINT_UNLOCK:
         op = (ex_op){.kind = K_UNLOCK, .write = true, .width = 1, .addr = p->addr};
+        break;
+    case CONC_POINT_IO:
+        /* a system call on the descriptor whose number is at addr: it
+         * changes state no word shows, so order it as a write of addr */
+        op = (ex_op){.kind = K_MEM, .write = true, .width = 4, .addr = p->addr};
         break;
     default:
         return;
@@ -1025,6 +1063,7 @@ static exec_out run_execution(void)
     X.exec_preempts = 0;
     X.nnodes = 0;
     X.ntrace = 0;
+    addr_reset();
     X.sched_decisions = 0;
     X.cur = -1;
     X.dfs_end = SIZE_MAX;
@@ -1225,7 +1264,8 @@ static const char *point_name(const ex_trace *e)
         return kind_names[e->kind];
     static const char *const pk[] = {"load", "store", "rmw", "fence",
                                      "backoff", "spin", "futex_wait",
-                                     "futex_wake", "lock", "unlock", "clock"};
+                                     "futex_wake", "lock", "unlock", "clock",
+                                     "io"};
     static const char *const rm[] = {"rmw", "xchg", "cas", "cas_weak",
                                      "fetch_add", "fetch_sub", "fetch_or",
                                      "fetch_and"};

@@ -47,6 +47,7 @@
 #include "internal/clock.h"
 #include "internal/futex.h"
 #include "internal/spin.h"
+#include "internal/io.h"
 #include "internal/verify_state.h"
 
 #define SC CONC_SEQ_CST
@@ -183,8 +184,7 @@ static void fd_signal_owned(conc_waitset *w)
         int saved = errno;
         /* Cannot fail but by overflowing the 64-bit counter, which a
          * counter cleared on every drain never reaches. */
-        ssize_t rc = write((int)conc_load_u32(&w->u.s.efd, CONC_RELAXED),
-                           &one, sizeof one);
+        ssize_t rc = conc__io_write(&w->u.s.efd, &one, sizeof one);
         (void)rc;
         errno = saved;
     }
@@ -264,7 +264,7 @@ bool conc__ws_clear_fd(conc_waitset *w)
     /* Read (clear) first, then say "not pending": a push in between sees
      * pending, does not write, and its item is found by the caller's second
      * look.  The other order could clear a write that no look follows. */
-    ssize_t rc = read((int)conc_load_u32(&w->u.s.efd, CONC_RELAXED), &v, sizeof v);
+    ssize_t rc = conc__io_read(&w->u.s.efd, &v, sizeof v);
     (void)rc;
     errno = saved;
     conc_store_u32(&w->u.s.fd_pending, 0, SC);

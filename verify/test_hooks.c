@@ -494,6 +494,58 @@ static void test_lock_points(void)
     conc_mutexq_free(q);
 }
 
+/* The eventfd's system calls are IO points on the word that holds its
+ * number (io.h): a push that signals the fd writes it, a pop that finds
+ * the ring empty and clears the fd reads it. */
+typedef struct io_log {
+    int writes, reads, bad;
+    const void *addr;
+} io_log;
+
+static void io_hook(conc_point *p, void *arg)
+{
+    io_log *l = arg;
+    if (p->kind != CONC_POINT_IO)
+        return;
+    if (p->phase == CONC_PHASE_PRE) {
+        if (p->operand)
+            l->writes++;
+        else
+            l->reads++;
+        if (!p->addr || p->width != 4 || !p->file || !strstr(p->file, "src/"))
+            l->bad++;
+        if (l->addr && p->addr != l->addr)
+            l->bad++;
+        l->addr = p->addr;
+    } else if (p->result != sizeof(uint64_t)) {
+        l->bad++; /* the eventfd moves 8 bytes at a time */
+    }
+}
+
+static void test_io_points(void)
+{
+    conc_ring *r = conc_ring_new(4, 0);
+    int fd;
+    if (!r || conc_ring_fd(r, &fd) != CONC_OK)
+        bail_out("conc_ring_new / conc_ring_fd");
+    void *x;
+    conc_ring_pop(r, &x); /* the first drain clears the initial readiness */
+    io_log l;
+    memset(&l, 0, sizeof l);
+    conc_verify_set_hook2(io_hook, &l);
+    conc_ring_push(r, ITEM(1)); /* signals the fd: a write */
+    conc_ring_pop(r, &x);       /* gets the item: no system call */
+    conc_status st = conc_ring_pop(r, &x); /* EMPTY: clears the fd: a read */
+    conc_verify_set_hook2(NULL, NULL);
+    const char *base = (const char *)r;
+    ok(st == CONC_EMPTY && l.writes == 1 && l.reads == 1 && l.bad == 0 &&
+           (const char *)l.addr >= base &&
+           (const char *)l.addr < base + conc_ring_footprint(4),
+       "the eventfd's write and read are IO points on one word of the ring "
+       "(%d writes, %d reads, %d malformed)", l.writes, l.reads, l.bad);
+    conc_ring_free(r);
+}
+
 int main(void)
 {
     tap_watchdog(120, "test_hooks");
@@ -504,6 +556,7 @@ int main(void)
     test_fd_after_reset();
     test_virtual_time();
     test_lock_points();
+    test_io_points();
     conc_verify_reset(); /* leak checkers: every record freed */
     done_testing();
     return tap_exit();

@@ -110,7 +110,10 @@ CONC_API conc_status conc_ring_pop_many(conc_ring *ring, void **out, size_t max,
  * read from the positions of the allocated-slot ring without a lock: while
  * operations are in flight it may be off by the number in flight, and after
  * heavy contention a quiescent ring may overstate by the positions that a
- * delayed producer skipped (they are passed over by the next pops). */
+ * delayed producer skipped (they are passed over by the next pops).  A
+ * closed ring keeps counting the positions that pushes racing the close
+ * took before they failed (no pop passes over them once the ring answers
+ * CONC_CLOSED). */
 CONC_API size_t conc_ring_len(const conc_ring *ring);
 /* The capacity the ring was made with; 0 for NULL. */
 CONC_API size_t conc_ring_capacity(const conc_ring *ring);

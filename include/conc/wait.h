@@ -46,7 +46,12 @@
  * hands each to discard(item, arg) (NULL: the items are dropped, which is
  * right only when they own nothing) and counts it as task_done; *n (may be
  * NULL) gets how many were discarded.  Consumers racing with it may still
- * receive some of those items.
+ * receive some of those items.  In a CONC_SHARED joinable structure a
+ * discard whose count is ambiguous (pushes in flight, see Joining) is
+ * counted once the drain is over and those pushes have returned, waiting
+ * at most 1 s for all of them together: a peer stopped longer than that
+ * inside a push leaves one unfinished item per such discard, and join then
+ * waits for a task_done.
  *
  * Joining (flag CONC_JOINABLE at construction).  The count of unfinished
  * items rises by one for every successful push and falls by one for every

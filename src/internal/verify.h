@@ -49,6 +49,9 @@ enum conc_point_kind {
     CONC_POINT_UNLOCK,  /* after pthread_mutex_unlock(addr) (PRE and POST
                            both come after the unlock) */
     CONC_POINT_CLOCK,   /* before reading CLOCK_MONOTONIC */
+    CONC_POINT_IO,      /* before a read()/write() on the descriptor whose
+                           number is at addr (io.h: the eventfd); operand 1
+                           for a write; POST: result = the return value */
     CONC_POINT_KINDS
 };
 
