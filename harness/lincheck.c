@@ -39,6 +39,9 @@ typedef struct srch {
     int glue_next[LZ_MAX_OPS];      /* the op glued to op i, or -1 */
     int order[LZ_MAX_OPS];          /* the order candidates are tried in */
     uint64_t taken;                 /* pops that take an item when linearized */
+    uint64_t pushes_with[LZ_MAX_OPS]; /* other pushes that overlap op i */
+    uint64_t effpush;               /* pushes that add an item when linearized */
+    uint64_t mayhold;               /* pushes that may hold a slot meanwhile */
     uint64_t required;              /* the completed ops */
     size_t W;                       /* words of one state */
     bool container;
@@ -312,15 +315,24 @@ static lz_verdict build(srch *s, const lz_spec *spec, const lz_op *ops,
         if (o->kind == LZ_POP && (o->pending || o->status == CONC_OK ||
                                   o->status == LZ_ANY))
             s->taken |= BIT(i);
+        if (o->kind == LZ_PUSH && (o->pending || o->status == CONC_OK ||
+                                   o->status == LZ_ANY))
+            s->effpush |= BIT(i);
+        if (o->kind == LZ_PUSH && (o->pending || o->status == CONC_OK ||
+                                   o->status == LZ_ANY ||
+                                   o->status == CONC_CLOSED))
+            s->mayhold |= BIT(i);
         for (int j = 0; j < s->n; j++) {
             if (precedes(&s->ops[j], o))
                 s->prec[i] |= BIT(j);
             else
                 s->notbefore[i] |= BIT(j);
-            if (o->kind == LZ_JOIN && s->ops[j].kind == LZ_PUSH &&
+            if (j != i && s->ops[j].kind == LZ_PUSH &&
                 !precedes(&s->ops[j], o) && !precedes(o, &s->ops[j]))
-                s->join_tmo[i] = true;
+                s->pushes_with[i] |= BIT(j);
         }
+        if (o->kind == LZ_JOIN && s->pushes_with[i])
+            s->join_tmo[i] = true;
     }
     /* Try the op that returns first first (insertion sort: n <= 64). */
     for (int i = 0; i < s->n; i++) {
@@ -390,10 +402,15 @@ static bool step(const srch *s, int i, uint64_t S, const uint64_t *in,
         if (!closed && cap != 0) {
             if (len >= cap)
                 full_ok = true;
-            else if (sp->full_inflight &&
-                     len + (size_t)__builtin_popcountll(S & s->taken &
-                                                        s->notbefore[i]) >= cap)
-                full_ok = true;
+            else if (sp->full_inflight) {
+                /* slots held by pops that took their item and have not
+                 * returned, and by pushes in flight that took one */
+                uint64_t held = (S & s->taken & s->notbefore[i]) |
+                                (s->pushes_with[i] & s->mayhold &
+                                 ~(S & s->effpush));
+                if (len + (size_t)__builtin_popcountll(held) >= cap)
+                    full_ok = true;
+            }
         }
         bool effect;
         switch (st) {

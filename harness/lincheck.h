@@ -66,11 +66,16 @@
  *   push FULL      not closed and capacity items in; with full_inflight
  *   push TIMEDOUT  (conc_ring, conc_stack: "a concurrent push may report
  *                  CONC_FULL with N-1 items" while a pop is between taking
- *                  its item and freeing its slot) also when items in plus
- *                  the pops already linearized whose call had not returned
- *                  by the push's invocation reach the capacity.  Never for
- *                  an unbounded structure.  (push_wait with timeout 0
- *                  answers FULL, a longer one TIMEDOUT: the same state.)
+ *                  its item and freeing its slot) also when the items in,
+ *                  plus the slots held by the pops already linearized whose
+ *                  call had not returned by the push's invocation, plus
+ *                  those held by other pushes overlapping it (an OK push
+ *                  not yet linearized, or one that answers CLOSED: both
+ *                  take a slot or node before they publish or give it
+ *                  back, src/ring.c and src/stack.c), reach the capacity.
+ *                  Never for an unbounded structure.  (push_wait with
+ *                  timeout 0 answers FULL, a longer one TIMEDOUT: the same
+ *                  state.)
  *   push CLOSED    closed.
  *   pop OK x       x is the oldest (FIFO) / newest (LIFO) item; removes
  *                  it, closed or not (close lets the structure drain).

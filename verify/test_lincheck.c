@@ -282,6 +282,26 @@ static void test_empty_full(void)
     OK_("full_inflight: FULL with 1 of 2 in and a pop in flight", &qi);
     H[2].resp = 8; /* T1's pop returned before the push began */
     BAD_("full_inflight: FULL with 1 of 2 in, no pop in flight", &qi);
+
+    /* ... or with a push in flight that has taken the one slot (capacity
+     * 1) but not yet published its item: a push says FULL, then a pop
+     * EMPTY. */
+    q = fifo(1);
+    qi = q;
+    qi.full_inflight = true;
+    reset();
+    PUSH(1, 1, CONC_OK, 0, 10);
+    PUSH(2, 2, CONC_FULL, 1, 2);
+    POPST(3, CONC_EMPTY, 3, 4);
+    POP(3, 1, 11, 12);
+    BAD_("exact: FULL, then EMPTY, while a push is in flight", &q);
+    OK_("full_inflight: FULL, then EMPTY, while a push is in flight", &qi);
+    H[0].status = CONC_CLOSED;
+    H[3].kind = LZ_NOP;
+    CLOSE(0, 0, 5);
+    OK_("full_inflight: ... or one that answers CLOSED", &qi);
+    H[0].status = CONC_FULL;
+    BAD_("full_inflight: ... but not one that answers FULL", &qi);
 }
 
 /* ---- close ---------------------------------------------------------------- */
