@@ -1418,7 +1418,8 @@ void lz_print_result(FILE *f, const char *prefix, const lz_spec *spec,
     }
     if (r->verdict != LZ_VIOLATION)
         return;
-    if (spec->prefill_n) {
+    if (spec->prefill_n && (spec->prefill_n > 64 || r->prefill_kept &
+                                             ALL_OPS(spec->prefill_n))) {
         fprintf(f, "%sprefilled:", prefix);
         for (size_t j = 0; j < spec->prefill_n; j++)
             if (j >= 64 || (r->prefill_kept & BIT(j)))
