@@ -923,7 +923,7 @@ static void check_linearizable(void)
             take < nr ? " (the prefix before a cut)" : "");
     lz_print_result(stderr, "  ", &spec, lz_ops, lz_n, &res);
     fprintf(stderr, "  the whole history checked:\n");
-    lz_print(stderr, lz_ops, lz_n, ~(uint64_t)0);
+    lz_print(stderr, "  ", lz_ops, lz_n, ~(uint64_t)0);
     fuzz_fail("%s: the history is not linearizable (above)", R.e->name);
 }
 

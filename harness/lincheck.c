@@ -76,6 +76,7 @@ struct lz_ctx {
     /* the shrinker's sub-histories */
     lz_op sub[LZ_MAX_OPS];
     int sub_map[LZ_MAX_OPS];
+    lz_op cutops[LZ_MAX_OPS], cutops2[LZ_MAX_OPS];
     uint64_t *pre;
     size_t pre_cap;
     srch s; /* large: kept here, not on the stack */
@@ -876,32 +877,68 @@ static bool is_item_op(const lz_op *o)
     return false;
 }
 
-/* Remove what can go while the rest still fails (lincheck.h, Results). */
-static void shrink(lz_ctx *c, const lz_spec *spec, const lz_op *ops, size_t n,
-                   lz_result *r)
+/* The history as it stood at `cut`: an op that had not returned by then
+ * is pending (LZ_PENDING: no cut). */
+static lz_op cut_op(const lz_op *o, uint64_t cut)
 {
-    typedef struct unit { uint64_t ops, pre; } unit;
-    unit units[4 * LZ_MAX_OPS + 128];
+    lz_op x = *o;
+    if (x.resp != LZ_PENDING && x.resp >= cut) {
+        x.resp = LZ_PENDING;
+        x.status = LZ_ANY;
+    }
+    return x;
+}
+
+/* ops cut at `cut` into out[] (same indices); the ops invoked before it. */
+static uint64_t apply_cut(const lz_op *ops, size_t n, uint64_t cut, lz_op *out)
+{
+    uint64_t keep = 0;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = cut_op(&ops[i], cut);
+        if (ops[i].kind != LZ_NOP && ops[i].inv < cut)
+            keep |= BIT(i);
+    }
+    return keep;
+}
+
+static int u64_cmp_(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct unit {
+    uint64_t ops, pre;
+    uint64_t last; /* the latest invocation among its ops */
+} unit;
+
+static int unit_cmp(const void *a, const void *b) /* latest first */
+{
+    const unit *x = a, *y = b;
+    return x->last > y->last ? -1 : x->last < y->last;
+}
+
+/* The removable units of the ops in `keep` (lincheck.h, Results): an item
+ * (its pushes, the pops that returned it, its prefilled copies), then each
+ * other op alone.  Never a pop of an item alone: the item would stay in
+ * and make a later pop or EMPTY wrong (or, in a batch, its next item). */
+static size_t make_units(const lz_spec *spec, const lz_op *ops, size_t n,
+                         uint64_t keep, unit *units)
+{
     size_t nu = 0;
     const bool container = spec->model == LZ_FIFO || spec->model == LZ_LIFO;
     const size_t np = spec->prefill_n <= 64 ? spec->prefill_n : 0;
-    uint64_t keep = 0, pkeep = ALL_OPS(np);
-    for (size_t i = 0; i < n; i++)
-        if (ops[i].kind != LZ_NOP)
-            keep |= BIT(i);
-
-    /* An item: its pushes, the pops that returned it, its prefilled copies. */
     uint64_t done = 0, pdone = 0;
     if (container) {
         for (size_t i = 0; i < n + np; i++) {
             bool isop = i < n;
-            if (isop ? ((done & BIT(i)) || !is_item_op(&ops[i]))
+            if (isop ? (!(keep & BIT(i)) || (done & BIT(i)) || !is_item_op(&ops[i]))
                      : (pdone & BIT(i - n)))
                 continue;
             uint64_t v = isop ? ops[i].value : spec->prefill[i - n];
-            unit u = {0, 0};
+            unit u = {0, 0, 0};
             for (size_t j = 0; j < n; j++)
-                if (is_item_op(&ops[j]) && ops[j].value == v)
+                if ((keep & BIT(j)) && is_item_op(&ops[j]) && ops[j].value == v)
                     u.ops |= BIT(j);
             for (size_t j = 0; j < np; j++)
                 if (spec->prefill[j] == v)
@@ -913,37 +950,120 @@ static void shrink(lz_ctx *c, const lz_spec *spec, const lz_op *ops, size_t n,
     }
     for (size_t i = 0; i < n; i++)
         if ((keep & BIT(i)) && !(done & BIT(i)))
-            units[nu++] = (unit){BIT(i), 0};
-    /* Then each pop of an item alone (never a push or a prefilled copy
-     * without the pops of its item: that would only make the pops invent
-     * it, another violation). */
-    for (size_t i = 0; i < n; i++)
-        if ((keep & BIT(i)) && (done & BIT(i)) && ops[i].kind == LZ_POP)
-            units[nu++] = (unit){BIT(i), 0};
+            units[nu++] = (unit){BIT(i), 0, 0};
+    for (size_t u = 0; u < nu; u++)
+        for (size_t i = 0; i < n; i++)
+            if ((units[u].ops & BIT(i)) && ops[i].inv > units[u].last)
+                units[u].last = ops[i].inv;
+    return nu;
+}
 
+/* The smallest failing sub-history (lincheck.h, Results):
+ *   1. the shortest failing prefix: the ops invoked before a cut, those
+ *      that had not returned by it pending.  A prefix of a linearizable
+ *      history is linearizable, so whatever fails there failed in the run;
+ *   2. a culprit: a unit (latest first) whose removal makes the prefix
+ *      linearizable;
+ *   3. every other unit removed while the rest still fails, still passes
+ *      when cut just before the first failing cut, and without the culprit
+ *      passes: so no removal can make some other op wrong (a FULL, a
+ *      task_done, a join that a removed push justified) and leave that as
+ *      the reason.  Without a culprit (two faults at once) the first two
+ *      conditions. */
+static void shrink(lz_ctx *c, const lz_spec *spec, const lz_op *ops, size_t n,
+                   lz_result *r)
+{
+    unit units[4 * LZ_MAX_OPS + 128];
+    uint64_t cands[2 * LZ_MAX_OPS + 1];
+    size_t nc = 0;
+    const size_t np = spec->prefill_n <= 64 ? spec->prefill_n : 0;
+    uint64_t pkeep = ALL_OPS(np);
     lz_result tmp;
+
+    /* 1. the cut */
+    for (size_t i = 0; i < n; i++) {
+        if (ops[i].kind == LZ_NOP)
+            continue;
+        cands[nc++] = ops[i].inv;
+        if (ops[i].resp != LZ_PENDING && ops[i].resp + 1 < LZ_PENDING)
+            cands[nc++] = ops[i].resp + 1;
+    }
+    qsort(cands, nc, sizeof *cands, u64_cmp_);
+    size_t u = 0;
+    for (size_t k = 0; k < nc; k++)
+        if (u == 0 || cands[k] != cands[u - 1])
+            cands[u++] = cands[k];
+    nc = u;
+    cands[nc++] = LZ_PENDING; /* the whole history, known to fail */
+    size_t lo = 0, hi = nc - 1;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        uint64_t keep = apply_cut(ops, n, cands[mid], c->cutops);
+        lz_verdict v = run_sub(c, spec, c->cutops, n, keep, pkeep, &tmp);
+        if (v == LZ_VIOLATION)
+            hi = mid;
+        else if (v == LZ_OK)
+            lo = mid + 1;
+        else
+            lo = hi; /* no verdict: take the whole history */
+    }
+    uint64_t cut = cands[hi];
+    uint64_t keep = apply_cut(ops, n, cut, c->cutops);
+    const lz_op *h = c->cutops;
+    /* The same ops cut just before: linearizable (the cut is the first
+     * that fails), and every sub-history kept must stay so there, so that
+     * it fails where the history did, at the cut's event. */
+    uint64_t before = hi > 0 ? cands[hi - 1] : 0;
+    lz_op *hb = c->cutops2;
+    uint64_t keep_b = apply_cut(ops, n, before, hb);
+
+    /* 2. the culprit */
+    size_t nu = make_units(spec, h, n, keep, units);
+    qsort(units, nu, sizeof *units, unit_cmp);
+    long culprit = -1;
+    for (size_t k = 0; k < nu && culprit < 0; k++) {
+        uint64_t k2 = keep & ~units[k].ops;
+        if (k2 != 0 && run_sub(c, spec, h, n, k2, pkeep & ~units[k].pre,
+                               &tmp) == LZ_OK)
+            culprit = (long)k;
+    }
+
+    /* 3. the rest */
     bool changed = true;
     while (changed) {
         changed = false;
-        for (size_t u = 0; u < nu; u++) {
-            if (!(units[u].ops & keep) && !(units[u].pre & pkeep))
+        for (size_t k = 0; k < nu; k++) {
+            if ((long)k == culprit ||
+                (!(units[k].ops & keep) && !(units[k].pre & pkeep)))
                 continue;
-            uint64_t k2 = keep & ~units[u].ops, p2 = pkeep & ~units[u].pre;
+            uint64_t k2 = keep & ~units[k].ops, p2 = pkeep & ~units[k].pre;
             if (k2 == 0)
                 continue;
-            lz_verdict v = run_sub(c, spec, ops, n, k2, p2, &tmp);
+            lz_verdict v = run_sub(c, spec, h, n, k2, p2, &tmp);
             if (v == LZ_NOMEM)
                 goto final;
-            if (v == LZ_VIOLATION) {
-                keep = k2;
-                pkeep = p2;
-                changed = true;
+            if (v != LZ_VIOLATION)
+                continue;
+            if ((k2 & keep_b) &&
+                run_sub(c, spec, hb, n, k2 & keep_b, p2, &tmp) != LZ_OK)
+                continue; /* it would fail before the cut: a new fault */
+            if (culprit >= 0) {
+                const unit *cu = &units[culprit];
+                uint64_t k3 = k2 & ~cu->ops;
+                v = k3 ? run_sub(c, spec, h, n, k3, p2 & ~cu->pre, &tmp)
+                       : LZ_OK;
+                if (v != LZ_OK)
+                    continue;
             }
+            keep = k2;
+            pkeep = p2;
+            changed = true;
         }
     }
 final:
-    if (run_sub(c, spec, ops, n, keep, pkeep, &tmp) == LZ_VIOLATION) {
+    if (run_sub(c, spec, h, n, keep, pkeep, &tmp) == LZ_VIOLATION) {
         r->kept = keep;
+        r->cut = cut;
         r->prefill_kept = spec->prefill_n <= 64 ? pkeep : ~(uint64_t)0;
         r->n_kept = (size_t)__builtin_popcountll(keep);
         r->path_len = tmp.path_len;
@@ -958,6 +1078,49 @@ final:
     }
 }
 
+size_t lz_result_subhistory(const lz_spec *spec, const lz_op *ops, size_t n,
+                            const lz_result *r, lz_op *out, int *index,
+                            lz_spec *sub_spec, uint64_t *prefill_out)
+{
+    int idx[LZ_MAX_OPS];
+    size_t m = 0;
+    uint64_t keep = n <= LZ_MAX_OPS ? r->kept & ALL_OPS(n) : 0;
+    for (size_t i = 0; i < n && i < LZ_MAX_OPS; i++) {
+        idx[i] = -1;
+        if (!(keep & BIT(i)))
+            continue;
+        lz_op o = cut_op(&ops[i], r->cut);
+        bool glued = o.glued;
+        int a = o.after;
+        while (a >= 0 && !(keep & BIT(a))) {
+            glued = glued && ops[a].glued;
+            a = ops[a].after;
+        }
+        o.after = a >= 0 ? idx[a] : -1;
+        o.glued = glued && o.after >= 0;
+        if (index)
+            index[m] = (int)i;
+        idx[i] = (int)m;
+        out[m++] = o;
+    }
+    if (sub_spec) {
+        *sub_spec = *spec;
+        sub_spec->no_shrink = true;
+        if (spec->prefill_n && spec->prefill_n <= 64 && prefill_out) {
+            size_t k = 0;
+            for (size_t j = 0; j < spec->prefill_n; j++)
+                if (r->prefill_kept & BIT(j))
+                    prefill_out[k++] = spec->prefill[j];
+            size_t dropped = spec->prefill_n - k;
+            sub_spec->prefill = prefill_out;
+            sub_spec->prefill_n = k;
+            sub_spec->unfinished = sub_spec->unfinished > dropped
+                                       ? sub_spec->unfinished - dropped : 0;
+        }
+    }
+    return m;
+}
+
 lz_verdict lz_check_ctx(lz_ctx *c, const lz_spec *spec, const lz_op *ops,
                         size_t n, lz_result *r)
 {
@@ -969,6 +1132,7 @@ lz_verdict lz_check_ctx(lz_ctx *c, const lz_spec *spec, const lz_op *ops,
     r->kept = ALL_OPS(n);
     r->prefill_kept = ~(uint64_t)0;
     r->n_kept = n;
+    r->cut = LZ_PENDING;
     lz_verdict v = core(c, spec, ops, n, r);
     if (v != LZ_VIOLATION || spec->no_shrink || n > LZ_MAX_OPS)
         return v;
@@ -987,6 +1151,7 @@ lz_verdict lz_check(const lz_spec *spec, const lz_op *ops, size_t n,
         if (r) {
             memset(r, 0, sizeof *r);
             r->bad_op = -1;
+            r->cut = LZ_PENDING;
             r->verdict = LZ_NOMEM;
         }
         return LZ_NOMEM;
@@ -1033,6 +1198,7 @@ lz_verdict lz_check_conservation(const lz_spec *spec, const lz_op *ops,
     r->kept = ALL_OPS(n);
     r->prefill_kept = ~(uint64_t)0;
     r->n_kept = n;
+    r->cut = LZ_PENDING;
     size_t ne = spec->prefill_n;
     for (size_t i = 0; i < n; i++)
         ne += ops[i].kind == LZ_PUSH || ops[i].kind == LZ_POP;
@@ -1373,9 +1539,10 @@ out:
     free(lane_end);
 }
 
-void lz_print(FILE *f, const lz_op *ops, size_t n, uint64_t mask)
+void lz_print(FILE *f, const char *prefix, const lz_op *ops, size_t n,
+              uint64_t mask)
 {
-    print_timeline(f, "", ops, n, mask);
+    print_timeline(f, prefix, ops, n, mask);
 }
 
 static const char *model_name(lz_model m)
@@ -1426,9 +1593,25 @@ void lz_print_result(FILE *f, const char *prefix, const lz_spec *spec,
                 fprintf(f, " %" PRIu64, spec->prefill[j]);
         fprintf(f, "\n");
     }
-    fprintf(f, "%sthe smallest failing sub-history found (%zu of %zu ops):\n",
-            prefix, r->n_kept, n);
-    print_timeline(f, prefix, ops, n, r->kept);
+    lz_op sub[LZ_MAX_OPS];
+    int index[LZ_MAX_OPS];
+    size_t m = n <= LZ_MAX_OPS
+                   ? lz_result_subhistory(spec, ops, n, r, sub, index, NULL, NULL)
+                   : 0;
+    if (n > LZ_MAX_OPS) { /* sharded: not shrunk */
+        fprintf(f, "%sthe history (%zu ops):\n", prefix, n);
+        print_timeline(f, prefix, ops, n, ~(uint64_t)0);
+    } else {
+        bool cut = false; /* did the cut leave a kept op unreturned? */
+        for (size_t k = 0; k < m; k++)
+            cut = cut || (sub[k].resp == LZ_PENDING &&
+                          ops[index[k]].resp != LZ_PENDING);
+        fprintf(f, "%sthe smallest failing sub-history found (%zu of %zu ops%s):\n",
+                prefix, m, n,
+                cut ? "; the ops still running at the cut after which it "
+                      "fails are shown pending" : "");
+        print_timeline(f, prefix, sub, m, ~(uint64_t)0);
+    }
     if (spec->model == LZ_SHARDED) {
         if (r->bad_op >= 0) {
             char lab[LABEL_MAX];
@@ -1440,25 +1623,33 @@ void lz_print_result(FILE *f, const char *prefix, const lz_spec *spec,
         }
         return;
     }
+    /* the path, by the sub-history's ops (cut ones show as pending) */
+    int at[LZ_MAX_OPS];
+    for (size_t i = 0; i < LZ_MAX_OPS; i++)
+        at[i] = -1;
+    for (size_t k = 0; k < m; k++)
+        at[index[k]] = (int)k;
     fprintf(f, "%slongest linearization found (%zu ops):", prefix, r->path_len);
     uint64_t in_path = 0;
     for (size_t k = 0; k < r->path_len; k++) {
+        int i = r->path[k];
+        const lz_op *o = i >= 0 && i < LZ_MAX_OPS && at[i] >= 0 ? &sub[at[i]]
+                                                                 : &ops[i];
         char lab[LABEL_MAX];
-        lz_format_op(lab, sizeof lab, &ops[r->path[k]]);
-        fprintf(f, "%s T%" PRIu32 " %s", k ? ";" : "", ops[r->path[k]].thread, lab);
-        if (r->path[k] < 64)
-            in_path |= BIT(r->path[k]);
+        lz_format_op(lab, sizeof lab, o);
+        fprintf(f, "%s T%" PRIu32 " %s", k ? ";" : "", o->thread, lab);
+        if (i >= 0 && at[i] >= 0)
+            in_path |= BIT(at[i]);
     }
     fprintf(f, "\n%s  which leaves %s; none of these can follow:", prefix,
             r->state);
     int shown = 0;
-    for (size_t i = 0; i < n && i < 64; i++) {
-        if (!(r->kept & BIT(i)) || (in_path & BIT(i)) ||
-            ops[i].resp == LZ_PENDING || ops[i].kind == LZ_NOP)
+    for (size_t k = 0; k < m; k++) {
+        if ((in_path & BIT(k)) || sub[k].resp == LZ_PENDING)
             continue;
         char lab[LABEL_MAX];
-        lz_format_op(lab, sizeof lab, &ops[i]);
-        fprintf(f, "%s T%" PRIu32 " %s", shown++ ? ";" : "", ops[i].thread, lab);
+        lz_format_op(lab, sizeof lab, &sub[k]);
+        fprintf(f, "%s T%" PRIu32 " %s", shown++ ? ";" : "", sub[k].thread, lab);
     }
     fprintf(f, "\n");
 }
@@ -1483,12 +1674,14 @@ size_t lz_hist_len(const lz_hist *h)
     return atomic_load(&((lz_hist *)h)->n);
 }
 
-/* k consecutive slots, or -1 (and the count marks the history too big). */
+/* k consecutive slots, or -1 when they do not fit (nothing is taken). */
 static int take(lz_hist *h, size_t k)
 {
-    unsigned at = atomic_fetch_add(&h->n, (unsigned)k);
-    if (at + k > LZ_MAX_OPS)
-        return -1;
+    unsigned at = atomic_load(&h->n);
+    do {
+        if (k > LZ_MAX_OPS || at + k > LZ_MAX_OPS)
+            return -1;
+    } while (!atomic_compare_exchange_weak(&h->n, &at, at + (unsigned)k));
     return (int)at;
 }
 
@@ -1659,6 +1852,7 @@ lz_verdict lz_check_hist(lz_ctx *ctx, const lz_spec *spec, const lz_hist *h,
         if (r) {
             memset(r, 0, sizeof *r);
             r->bad_op = -1;
+            r->cut = LZ_PENDING;
             r->why = "more than LZ_MAX_OPS ops recorded";
             r->verdict = LZ_TOO_BIG;
         }

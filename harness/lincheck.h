@@ -116,15 +116,24 @@
  *
  * ---- Results ------------------------------------------------------------
  *
- * LZ_OK, or LZ_VIOLATION with a minimal failing sub-history in the result:
- * ops removed (an item's pushes together with the pops that returned it
- * and its prefilled copies; a pop of an item alone; any other op alone,
- * but never a push without the pops of its item, which would only turn
- * the history into one that invents items) while what is left still
- * fails, until no such removal keeps it failing; and the longest
- * linearization the search found for that sub-history, with the state it
- * leaves.  lz_print_result prints them, one line per thread on a time
- * axis.  The shrunk history shows one reason for the failure, not all.
+ * LZ_OK, or LZ_VIOLATION with a minimal failing sub-history in the result,
+ * found in three steps.  (1) The shortest failing prefix: the ops invoked
+ * before a cut, those that had not returned by it pending (a prefix of a
+ * linearizable history is linearizable, so this failure happened).  (2) A
+ * culprit: a unit whose removal makes that prefix linearizable, the
+ * latest first.  Units are an item (its pushes, the pops that returned it,
+ * its prefilled copies) and any other op alone; never a push without the
+ * pops of its item (they would invent it), nor a pop without its item's
+ * push (the item would stay in, and make a later pop or EMPTY wrong).
+ * (3) Every other unit removed while what is left still fails, still
+ * passes cut just before the first failing cut, and passes without the
+ * culprit, until no removal qualifies: removing an item can make another
+ * op wrong (a FULL whose items are gone, a task_done whose push is gone),
+ * and these tests keep such a new wrong from becoming the reason shown.
+ * (Without a culprit, two faults at once, the first two tests.)  Also the
+ * longest linearization the search found for that sub-history, and the
+ * state it leaves.  lz_print_result prints them, one line per thread on a
+ * time axis; lz_result_subhistory rebuilds the sub-history.
  *
  * Cost: every configuration (linearized set, state) is explored at most
  * once; lz_result.states counts them.  The state names items by what the
@@ -242,6 +251,9 @@ typedef struct lz_result {
     uint64_t kept;
     uint64_t prefill_kept;
     size_t n_kept;
+    /* ... cut at this stamp: kept ops that had not returned by it count as
+     * pending (LZ_PENDING: not cut).  lz_result_subhistory applies it. */
+    uint64_t cut;
     /* The longest linearization of the kept sub-history the search found
      * (indices into ops); no kept op left can be linearized after it. */
     size_t path_len;
@@ -299,8 +311,10 @@ int lz_format_op(char *buf, size_t size, const lz_op *op);
  * response, in the order of the stamps (not to scale); a pending op runs
  * off the right end (|--label-->); a batch (ops of one thread with the same
  * interval) is one bar; a thread whose ops overlap gets a second line.  Any
- * number of ops (the mask covers the first 64). */
-void lz_print(FILE *f, const lz_op *ops, size_t n, uint64_t mask);
+ * number of ops (the mask covers the first 64).  Each line starts with
+ * `prefix` (NULL: none). */
+void lz_print(FILE *f, const char *prefix, const lz_op *ops, size_t n,
+              uint64_t mask);
 
 /* A result: its verdict, the spec, and for a violation the kept prefill,
  * the kept ops on the time axis, the longest linearization found and the
@@ -310,6 +324,16 @@ void lz_print_result(FILE *f, const char *prefix, const lz_spec *spec,
                      const lz_op *ops, size_t n, const lz_result *r);
 
 const char *lz_verdict_name(lz_verdict v);
+
+/* The minimal failing sub-history of a violation as a history of its own:
+ * the kept ops into out[] (at most LZ_MAX_OPS; `after` renumbered, the ops
+ * the cut left unreturned pending), index[k] (may be NULL) the original
+ * index of out[k]; *sub_spec (may be NULL) the spec with the kept prefill,
+ * copied into prefill_out (room for spec->prefill_n items).  It fails
+ * lz_check on its own.  Returns the number of ops. */
+size_t lz_result_subhistory(const lz_spec *spec, const lz_op *ops, size_t n,
+                            const lz_result *r, lz_op *out, int *index,
+                            lz_spec *sub_spec, uint64_t *prefill_out);
 
 /* ---- Recording ---------------------------------------------------------- */
 
@@ -321,18 +345,18 @@ typedef uint64_t (*lz_clock_fn)(void *arg);
  * the operation and in lz_end* after it returned. */
 typedef struct lz_hist {
     lz_op ops[LZ_MAX_OPS];
-    atomic_uint n;        /* slots taken; may exceed LZ_MAX_OPS */
+    atomic_uint n;        /* slots taken, at most LZ_MAX_OPS */
     lz_clock_fn clock;    /* NULL: CLOCK_MONOTONIC in ns (h_now_ns) */
     void *clock_arg;
 } lz_hist;
 
 void lz_hist_init(lz_hist *h, lz_clock_fn clock, void *clock_arg);
-/* The ops recorded so far; > LZ_MAX_OPS when slots ran out (lz_check then
- * answers LZ_TOO_BIG). */
+/* The ops recorded so far (slots taken, LZ_NOP ones included). */
 size_t lz_hist_len(const lz_hist *h);
 
 /* Begin one op (stamps inv; resp LZ_PENDING, status LZ_ANY): its index,
- * or -1 when the history is full (then lz_end* ignore it). */
+ * or -1 when the history is full: then do not perform the op (lz_end*
+ * ignore -1), and the history still describes the run. */
 int lz_begin(lz_hist *h, uint32_t thread, uint32_t kind, uint64_t value);
 /* End it (stamps resp).  value: pop OK, read, closed() (others keep the
  * value given to lz_begin; pass it again or anything). */
@@ -354,8 +378,8 @@ void lz_end_many(lz_hist *h, int first, int status, const uint64_t *out,
                  size_t done);
 
 /* Check what h recorded (all its ops must have ended or be pending for
- * good: call it after the recording threads are joined).  ctx may be NULL.
- * LZ_TOO_BIG when more than LZ_MAX_OPS slots were asked for. */
+ * good: call it after the recording threads are joined).  ctx may be
+ * NULL. */
 lz_verdict lz_check_hist(lz_ctx *ctx, const lz_spec *spec, const lz_hist *h,
                          lz_result *r);
 

@@ -103,35 +103,9 @@ static bool expect_ops(const char *name, const lz_spec *spec, const lz_op *ops,
     if (good && v == LZ_VIOLATION && n <= LZ_MAX_OPS) {
         /* the shrunk sub-history, rebuilt and checked again */
         lz_op sub[LZ_MAX_OPS];
-        int idx[LZ_MAX_OPS];
         uint64_t pre[LZ_MAX_OPS];
-        size_t m = 0, np = 0;
-        for (size_t i = 0; i < n; i++) {
-            idx[i] = -1;
-            if (!(R.kept & ((uint64_t)1 << i)))
-                continue;
-            sub[m] = ops[i];
-            int a = ops[i].after;
-            bool glued = ops[i].glued;
-            while (a >= 0 && !(R.kept & ((uint64_t)1 << a))) {
-                glued = glued && ops[a].glued;
-                a = ops[a].after;
-            }
-            sub[m].after = a >= 0 ? idx[a] : -1;
-            sub[m].glued = glued && sub[m].after >= 0;
-            idx[i] = (int)m++;
-        }
-        lz_spec s2 = *spec;
-        if (spec->prefill_n <= 64) {
-            for (size_t j = 0; j < spec->prefill_n; j++)
-                if (R.prefill_kept & ((uint64_t)1 << j))
-                    pre[np++] = spec->prefill[j];
-            if (s2.unfinished >= spec->prefill_n - np)
-                s2.unfinished -= spec->prefill_n - np;
-            s2.prefill = pre;
-            s2.prefill_n = np;
-        }
-        s2.no_shrink = true;
+        lz_spec s2;
+        size_t m = lz_result_subhistory(spec, ops, n, &R, sub, NULL, &s2, pre);
         lz_result r2;
         lz_verdict v2 = lz_check_ctx(CTX, &s2, sub, m, &r2);
         if (v2 != LZ_VIOLATION || m != R.n_kept || m > n || m == 0) {
@@ -145,7 +119,7 @@ static bool expect_ops(const char *name, const lz_spec *spec, const lz_op *ops,
              lz_verdict_name(want));
         lz_print_result(stdout, "# ", spec, ops, n, &R);
         if (v != LZ_VIOLATION)
-            lz_print(stdout, ops, n, ~(uint64_t)0);
+            lz_print(stdout, "# ", ops, n, ~(uint64_t)0);
     }
     return good;
 }
@@ -953,18 +927,35 @@ static void test_big(void)
                       " states per 64-op history", most);
     diag("most states for one 64-op history: %" PRIu64, most);
 
-    /* the shrinker on a 64-op violation */
+    /* the shrinker on a 64-op violation: 63 good ops, then a pop of an
+     * item never pushed */
     q.no_shrink = false;
     gen64(LZ_FIFO, 60);
-    int last = -1;
+    uint64_t end = 0;
     for (size_t i = 0; i < HN; i++)
-        if (H[i].kind == LZ_POP && H[i].status == CONC_OK)
-            last = (int)i;
-    H[last].value = 999999;
+        if (H[i].resp > end)
+            end = H[i].resp;
+    H[HN - 1] = (lz_op){.thread = 4, .kind = LZ_POP, .status = CONC_OK,
+                        .value = 999999, .inv = end + 1, .resp = end + 2,
+                        .after = -1};
     bool shrunk = expect("a 64-op violation shrinks", &q, LZ_VIOLATION);
-    ok(shrunk && R.n_kept == 1,
+    ok(shrunk && R.n_kept == 1 && R.kept == (uint64_t)1 << 63,
        "a 64-op history with a never-pushed item shrinks to that pop (%zu)",
        R.n_kept);
+    /* a pop that misses an item is found at the earliest prefix that
+     * fails: here the first EMPTY after the item it skipped */
+    gen64(LZ_FIFO, 60);
+    int first = -1;
+    for (size_t i = 0; i < HN; i++)
+        if (H[i].kind == LZ_POP && H[i].status == CONC_OK &&
+            (first < 0 || H[i].inv < H[first].inv))
+            first = (int)i;
+    H[first].value = 999999;
+    shrunk = expect("a 64-op violation shrinks", &q, LZ_VIOLATION);
+    ok(shrunk && R.n_kept <= 4 && R.n_kept < HN,
+       "a 64-op history with a bad pop early shrinks to at most 4 ops (%zu)",
+       R.n_kept);
+    lz_print_result(stdout, "# ", &q, H, HN, &R);
 
     reset();
     for (int i = 0; i < 65; i++)
@@ -1020,7 +1011,7 @@ static void test_print(void)
     char *buf = NULL;
     size_t sz = 0;
     FILE *f = open_memstream(&buf, &sz);
-    lz_print(f, H, HN, ~(uint64_t)0);
+    lz_print(f, NULL, H, HN, ~(uint64_t)0);
     fclose(f);
     fputs("# ", stdout);
     for (const char *c = buf; c && *c; c++) {
@@ -1051,7 +1042,7 @@ static void test_print(void)
     H[y].after = x;
     buf = NULL;
     f = open_memstream(&buf, &sz);
-    lz_print(f, H, HN, ~(uint64_t)0);
+    lz_print(f, NULL, H, HN, ~(uint64_t)0);
     fclose(f);
     ok(buf && strstr(buf, "push(1) OK, push(2) FULL") && !strstr(buf, "T0'"),
        "lz_print: a batch is one bar");
@@ -1233,7 +1224,7 @@ static void test_registry(void)
             lz_verdict v = drive(e, flags, &h, &spec);
             if (v != LZ_OK) {
                 lz_print_result(stdout, "# ", &spec, h.ops, lz_hist_len(&h), &R);
-                lz_print(stdout, h.ops, lz_hist_len(&h), ~(uint64_t)0);
+                lz_print(stdout, "# ", h.ops, lz_hist_len(&h), ~(uint64_t)0);
             }
             ok(v == LZ_OK, "%s%s: every verb, sequentially, is accepted (%zu ops)",
                e->name, flags ? " (joinable)" : "", lz_hist_len(&h));
