@@ -27,6 +27,20 @@
 
 #define P LZ_PENDING
 
+/* The sanitizer builds run the repeated checks fewer times. */
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define SLOW_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define SLOW_BUILD 1
+#endif
+#endif
+#ifdef SLOW_BUILD
+#define SMALL_ROUNDS 1000
+#else
+#define SMALL_ROUNDS 5000
+#endif
+
 /* ---- Building histories ---------------------------------------------------- */
 
 static lz_op H[LZ_MAX_OPS + 8];
@@ -1297,12 +1311,12 @@ static void test_registry(void)
 
 static void test_many_small(void)
 {
-    /* 5000 checks of 12-op histories on one context: the explorer's
+    /* SMALL_ROUNDS checks of 12-op histories on one context: the explorer's
      * pattern; nothing to time, only that they all answer right. */
     lz_spec q = fifo(4);
     q.full_inflight = true;
     bool all = true;
-    for (int round = 0; round < 5000; round++) {
+    for (int round = 0; round < SMALL_ROUNDS; round++) {
         reset();
         for (uint32_t t = 0; t < 3; t++)
             for (int k = 0; k < 4; k++) {
@@ -1337,7 +1351,7 @@ static void test_many_small(void)
         lz_verdict v = lz_check_ctx(CTX, &q, H, HN, NULL);
         all = all && v == (round % 2 ? LZ_VIOLATION : LZ_OK);
     }
-    ok(all, "5000 small checks on one context");
+    ok(all, "%d small checks on one context", SMALL_ROUNDS);
 }
 
 int main(void)
