@@ -37,6 +37,15 @@
  *               thread's reads never decrease and never miss its own adds,
  *               and a linearizable counter only ever reads a total that
  *               existed.
+ *   linearizability  then the whole recorded history (the prefill as the
+ *               initial state, every thread's operations with their stamps;
+ *               when it has more than LZ_MAX_OPS operations, the prefix of
+ *               those invoked before a cut, where the ones that had not
+ *               returned by the cut are pending) goes to the
+ *               linearizability checker (harness/lincheck.h) with the
+ *               structure's specification (lz_spec_for); a violation is
+ *               printed as the smallest failing sub-history on a time axis.
+ *               A search that exceeds LINCHECK_MAX_STATES gives no verdict.
  *
  * Nothing waits without bound: a push that finds the structure full (or a
  * pop that finds it empty) is recorded and the thread moves on; a stall
@@ -79,6 +88,7 @@
 #include "history.h"
 #include "internal/verify.h"
 #include "ledger.h"
+#include "lincheck.h"
 #include "registry.h"
 
 #define MAX_THREADS 4
@@ -760,6 +770,165 @@ static void check_counter(void)
     }
 }
 
+/* ---- checks: linearizability ----------------------------------------------- */
+
+/* Bounds the checker's effort per input (a few ms at most). */
+#define LINCHECK_MAX_STATES 20000
+
+/* Sub-ops an operation record can become (a batch: one per item asked). */
+static unsigned rec_cost(const op_rec *r)
+{
+    switch (r->kind) {
+    case OP_LEN: return 0;
+    case OP_PUSH_MANY:
+    case OP_POP_MANY: return r->n_req;
+    default: return 1;
+    }
+}
+
+typedef struct rec_ref {
+    const op_rec *r;
+    uint32_t thread;
+} rec_ref;
+
+static int rec_inv_cmp(const void *a, const void *b)
+{
+    const rec_ref *x = a, *y = b;
+    return x->r->inv < y->r->inv ? -1 : x->r->inv > y->r->inv;
+}
+
+static lz_op lz_ops[LZ_MAX_OPS];
+static size_t lz_n;
+
+static void lz_add(uint32_t thread, uint32_t kind, int status, uint64_t value,
+                   uint64_t inv, uint64_t resp, bool chain, bool glued)
+{
+    lz_op *o = &lz_ops[lz_n];
+    *o = (lz_op){.thread = thread, .kind = kind,
+                 .status = resp == LZ_PENDING ? LZ_ANY : status,
+                 .value = value, .inv = inv, .resp = resp,
+                 .after = chain ? (int32_t)lz_n - 1 : -1,
+                 .glued = chain && glued};
+    lz_n++;
+}
+
+/* One record as lz ops; pending: it had not returned by the cut. */
+static void lz_add_rec(uint32_t t, const op_rec *r, bool pending)
+{
+    const reg_entry *e = R.e;
+    uint64_t resp = pending ? LZ_PENDING : r->resp;
+    bool atomic = e->atomic_batches;
+    switch (r->kind) {
+    case OP_PUSH:
+        lz_add(t, LZ_PUSH, r->status, r->items[0], r->inv, resp, false, false);
+        break;
+    case OP_POP:
+        lz_add(t, LZ_POP, r->status, r->status == CONC_OK ? r->items[0] : 0,
+               r->inv, resp, false, false);
+        break;
+    case OP_PUSH_MANY: {
+        unsigned n = pending ? r->n_req
+                     : r->n_done + (r->status != CONC_OK && r->n_done < r->n_req);
+        for (unsigned k = 0; k < n; k++)
+            lz_add(t, LZ_PUSH, k < r->n_done ? CONC_OK : r->status, r->items[k],
+                   r->inv, resp, k > 0, atomic);
+        break;
+    }
+    case OP_POP_MANY: {
+        unsigned n = pending ? r->n_req : (r->n_done ? r->n_done : 1);
+        for (unsigned k = 0; k < n; k++)
+            lz_add(t, LZ_POP, k < r->n_done ? CONC_OK : r->status,
+                   k < r->n_done ? r->items[k] : 0, r->inv, resp, k > 0, atomic);
+        break;
+    }
+    case OP_CLOSE:
+        lz_add(t, LZ_CLOSE, r->status, 0, r->inv, resp, false, false);
+        break;
+    case OP_ADD:
+        lz_add(t, LZ_ADD, r->status, (uint64_t)r->items[0], r->inv, resp, false,
+               false);
+        if (e->add_returns_prev && !pending) {
+            memcpy(&lz_ops[lz_n - 1].prev, &r->val, sizeof r->val);
+            lz_ops[lz_n - 1].has_prev = true;
+        }
+        break;
+    case OP_READ: {
+        uint64_t v;
+        memcpy(&v, &r->val, sizeof v);
+        lz_add(t, LZ_READ, r->status, v, r->inv, resp, false, false);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static void check_linearizable(void)
+{
+    static lz_ctx *ctx;
+    static rec_ref refs[MAX_THREADS * MAX_OPS];
+    static uint64_t pre[MAX_SEQ];
+    if (!ctx && !(ctx = lz_ctx_new()))
+        return; /* no memory: no verdict */
+    size_t nr = 0;
+    for (int tt = 0; tt < R.nthreads; tt++)
+        for (int i = 0; i < R.t[tt].nops; i++)
+            if (rec_cost(&R.t[tt].rec[i]))
+                refs[nr++] = (rec_ref){&R.t[tt].rec[i], (uint32_t)tt};
+    qsort(refs, nr, sizeof *refs, rec_inv_cmp);
+    /* The prefix invoked before a cut: as many as fit, but the ops still
+     * in flight at the cut are pending (each may or may not have taken
+     * effect; a pending pop may have taken any item), which costs the
+     * search most: among the cuts that fit, the one with the best
+     * ops - 4 x pending. */
+    size_t take = 0, most = 0;
+    unsigned cost = 0;
+    while (most < nr && cost + rec_cost(refs[most].r) <= LZ_MAX_OPS)
+        cost += rec_cost(refs[most++].r);
+    if (most == nr) {
+        take = nr;
+    } else {
+        long best = -1;
+        cost = 0;
+        for (size_t k = 0; k <= most; k++) {
+            uint64_t c = refs[k].r->inv; /* k < nr here */
+            long pend = 0;
+            for (size_t j = 0; j < k; j++)
+                if (refs[j].r->resp > c)
+                    pend += rec_cost(refs[j].r);
+            long score = (long)cost - 4 * pend;
+            if (score >= best) {
+                best = score;
+                take = k;
+            }
+            if (k < most)
+                cost += rec_cost(refs[k].r);
+        }
+    }
+    uint64_t cut = take < nr ? refs[take].r->inv : UINT64_MAX;
+    lz_n = 0;
+    for (size_t k = 0; k < take; k++)
+        lz_add_rec(refs[k].thread, refs[k].r, refs[k].r->resp > cut);
+
+    lz_spec spec = lz_spec_for(R.e, R.cap, 0);
+    spec.max_states = LINCHECK_MAX_STATES;
+    if (R.e->kind != REG_COUNTER) {
+        for (uint32_t q = 0; q < R.made[MAIN_PID]; q++)
+            pre[q] = (uint64_t)(uintptr_t)item_value(MAIN_PID, q);
+        spec.prefill = pre;
+        spec.prefill_n = R.made[MAIN_PID];
+    }
+    lz_result res;
+    if (lz_check_ctx(ctx, &spec, lz_ops, lz_n, &res) != LZ_VIOLATION)
+        return;
+    fprintf(stderr, "%s: %zu of %zu operations%s:\n", R.e->name, take, nr,
+            take < nr ? " (the prefix before a cut)" : "");
+    lz_print_result(stderr, "  ", &spec, lz_ops, lz_n, &res);
+    fprintf(stderr, "  the whole history checked:\n");
+    lz_print(stderr, "  ", lz_ops, lz_n, ~(uint64_t)0);
+    fuzz_fail("%s: the history is not linearizable (above)", R.e->name);
+}
+
 /* ---- one input ----------------------------------------------------------- */
 
 static const size_t caps[] = {1, 2, 3, 4, 5, 7, 8, 9, 16, 33, 64};
@@ -897,6 +1066,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_counter();
     else
         check_container();
+    check_linearizable();
     destroy();
     return 0;
 }

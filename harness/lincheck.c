@@ -25,7 +25,8 @@ typedef struct cop {
     bool has_prev, glued, pending;
     uint64_t inv, resp;
     int after;
-    int orig; /* index in the caller's array */
+    int orig;    /* index in the caller's array */
+    uint64_t id; /* containers: the item's id (below) */
 } cop;
 
 typedef struct srch {
@@ -38,11 +39,23 @@ typedef struct srch {
     int glue_next[LZ_MAX_OPS];      /* the op glued to op i, or -1 */
     int order[LZ_MAX_OPS];          /* the order candidates are tried in */
     uint64_t taken;                 /* pops that take an item when linearized */
-    uint64_t push_overlap[LZ_MAX_OPS]; /* other pushes concurrent with op i */
-    uint64_t failed_pushes;         /* pushes that returned without effect */
+    uint64_t pushes_with[LZ_MAX_OPS]; /* other pushes that overlap op i */
+    uint64_t effpush;               /* pushes that add an item when linearized */
+    uint64_t mayhold;               /* pushes that may hold a slot meanwhile */
     uint64_t required;              /* the completed ops */
     size_t W;                       /* words of one state */
     bool container;
+    /* Items are kept in the state by id: 1 + the index of their value in
+     * live[], the values some completed pop returned, or 0 for an item no
+     * pop returns.  The latter are told apart by nothing any op looks at,
+     * so giving them one id merges states that differ only in their order
+     * (concurrent pushes of items still in at the end). */
+    uint64_t live[LZ_MAX_OPS];
+    size_t nlive;
+    /* The pops that return id k + 1.  Once they are all linearized, a copy
+     * of the item still in is one no pop returns any more: id 0 too. */
+    uint64_t pops_of[LZ_MAX_OPS];
+    bool raw; /* replaying for printing: items by value, nothing merged */
 } srch;
 
 /* The memo table: open addressing over hashes, keys in an arena. */
@@ -63,6 +76,7 @@ struct lz_ctx {
     /* the shrinker's sub-histories */
     lz_op sub[LZ_MAX_OPS];
     int sub_map[LZ_MAX_OPS];
+    lz_op cutops[LZ_MAX_OPS], cutops2[LZ_MAX_OPS];
     uint64_t *pre;
     size_t pre_cap;
     srch s; /* large: kept here, not on the stack */
@@ -204,6 +218,25 @@ static lz_verdict bad(lz_result *r, int op, const char *why)
     return LZ_BAD_HISTORY;
 }
 
+static int u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static uint64_t item_id(const srch *s, uint64_t v)
+{
+    size_t lo = 0, hi = s->nlive;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->live[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->nlive && s->live[lo] == v ? lo + 1 : 0;
+}
+
 /* Compact (drop LZ_NOP), validate, precompute.  ops: n <= LZ_MAX_OPS. */
 static lz_verdict build(srch *s, const lz_spec *spec, const lz_op *ops,
                         size_t n, lz_result *r)
@@ -251,6 +284,24 @@ static lz_verdict build(srch *s, const lz_spec *spec, const lz_op *ops,
         map[i] = s->n++;
     }
     s->W = s->container ? 2 + spec->prefill_n + npush : 2;
+    if (s->container) {
+        for (int i = 0; i < s->n; i++)
+            if (s->ops[i].kind == LZ_POP && !s->ops[i].pending &&
+                s->ops[i].status == CONC_OK)
+                s->live[s->nlive++] = s->ops[i].value;
+        qsort(s->live, s->nlive, sizeof *s->live, u64_cmp);
+        size_t u = 0;
+        for (size_t k = 0; k < s->nlive; k++)
+            if (u == 0 || s->live[k] != s->live[u - 1])
+                s->live[u++] = s->live[k];
+        s->nlive = u;
+        for (int i = 0; i < s->n; i++) {
+            cop *o = &s->ops[i];
+            o->id = item_id(s, o->value);
+            if (o->kind == LZ_POP && !o->pending && o->status == CONC_OK)
+                s->pops_of[o->id - 1] |= BIT(i);
+        }
+    }
     for (int i = 0; i < s->n; i++)
         s->glue_next[i] = -1;
     for (int i = 0; i < s->n; i++) {
@@ -262,24 +313,27 @@ static lz_verdict build(srch *s, const lz_spec *spec, const lz_op *ops,
         }
         if (!o->pending)
             s->required |= BIT(i);
-        if (o->kind == LZ_PUSH && !o->pending && o->status != CONC_OK &&
-            o->status != LZ_ANY)
-            s->failed_pushes |= BIT(i);
         if (o->kind == LZ_POP && (o->pending || o->status == CONC_OK ||
                                   o->status == LZ_ANY))
             s->taken |= BIT(i);
+        if (o->kind == LZ_PUSH && (o->pending || o->status == CONC_OK ||
+                                   o->status == LZ_ANY))
+            s->effpush |= BIT(i);
+        if (o->kind == LZ_PUSH && (o->pending || o->status == CONC_OK ||
+                                   o->status == LZ_ANY ||
+                                   o->status == CONC_CLOSED))
+            s->mayhold |= BIT(i);
         for (int j = 0; j < s->n; j++) {
             if (precedes(&s->ops[j], o))
                 s->prec[i] |= BIT(j);
             else
                 s->notbefore[i] |= BIT(j);
-            if (o->kind == LZ_JOIN && s->ops[j].kind == LZ_PUSH &&
-                !precedes(&s->ops[j], o) && !precedes(o, &s->ops[j]))
-                s->join_tmo[i] = true;
             if (j != i && s->ops[j].kind == LZ_PUSH &&
                 !precedes(&s->ops[j], o) && !precedes(o, &s->ops[j]))
-                s->push_overlap[i] |= BIT(j);
+                s->pushes_with[i] |= BIT(j);
         }
+        if (o->kind == LZ_JOIN && s->pushes_with[i])
+            s->join_tmo[i] = true;
     }
     /* Try the op that returns first first (insertion sort: n <= 64). */
     for (int i = 0; i < s->n; i++) {
@@ -349,17 +403,15 @@ static bool step(const srch *s, int i, uint64_t S, const uint64_t *in,
         if (!closed && cap != 0) {
             if (len >= cap)
                 full_ok = true;
-            else if (sp->full_inflight &&
-                     len + (size_t)__builtin_popcountll(S & s->taken &
-                                                        s->notbefore[i]) +
-                             (size_t)__builtin_popcountll(
-                                 s->push_overlap[i] & (~S | s->failed_pushes)) >=
-                         cap)
-                /* slots held by pops and by pushes in flight (conc_ring,
-                 * conc_stack: a push holds its slot or node before its
-                 * item is in, and one that fails gives it back; found by
-                 * the explorer, ring/full and stack/close-now) */
-                full_ok = true;
+            else if (sp->full_inflight) {
+                /* slots held by pops that took their item and have not
+                 * returned, and by pushes in flight that took one */
+                uint64_t held = (S & s->taken & s->notbefore[i]) |
+                                (s->pushes_with[i] & s->mayhold &
+                                 ~(S & s->effpush));
+                if (len + (size_t)__builtin_popcountll(held) >= cap)
+                    full_ok = true;
+            }
         }
         bool effect;
         switch (st) {
@@ -382,7 +434,9 @@ static bool step(const srch *s, int i, uint64_t S, const uint64_t *in,
         out[0] = (uint64_t)closed | ((uint64_t)(len + 1) << 1);
         out[1] = sp->joinable ? cnt + 1 : cnt;
         memcpy(out + 2, in + 2, len * sizeof *in);
-        out[2 + len] = o->value;
+        /* an item whose pops are all linearized is dead on arrival */
+        out[2 + len] = s->raw ? o->value
+                   : o->id && (s->pops_of[o->id - 1] & ~S) ? o->id : 0;
         return true;
     }
     case LZ_POP: {
@@ -392,7 +446,7 @@ static bool step(const srch *s, int i, uint64_t S, const uint64_t *in,
             if (len == 0)
                 return false;
             uint64_t it = sp->model == LZ_FIFO ? in[2] : in[2 + len - 1];
-            if (it != o->value)
+            if (it != (s->raw ? o->value : o->id)) /* an OK pop's id is not 0 */
                 return false;
             effect = true;
             break;
@@ -415,6 +469,11 @@ static bool step(const srch *s, int i, uint64_t S, const uint64_t *in,
         out[0] = (uint64_t)closed | ((uint64_t)(len - 1) << 1);
         out[1] = cnt;
         memcpy(out + 2, in + 2 + (sp->model == LZ_FIFO), (len - 1) * sizeof *in);
+        /* This was the last pop of its item: other copies of it are dead. */
+        if (st == CONC_OK && !s->raw && !(s->pops_of[o->id - 1] & ~(S | BIT(i))))
+            for (size_t k = 0; k + 1 < len; k++)
+                if (out[2 + k] == o->id)
+                    out[2 + k] = 0;
         return true;
     }
     case LZ_CLOSE:
@@ -483,8 +542,8 @@ static void init_state(const srch *s, uint64_t *st)
     }
     st[0] = (uint64_t)(sp->closed ? 1 : 0) | ((uint64_t)sp->prefill_n << 1);
     st[1] = sp->joinable ? sp->unfinished : 0;
-    if (sp->prefill_n)
-        memcpy(st + 2, sp->prefill, sp->prefill_n * sizeof *st);
+    for (size_t j = 0; j < sp->prefill_n; j++)
+        st[2 + j] = s->raw ? sp->prefill[j] : item_id(s, sp->prefill[j]);
 }
 
 static void describe_state(const srch *s, const uint64_t *st, char *buf,
@@ -648,6 +707,18 @@ out:
     r->path_len = (size_t)best;
     for (int k = 0; k < best; k++)
         r->path[k] = s->ops[best_path[k]].orig;
+    /* The state it leaves, by value: replay the path (every step of it is
+     * legal: the spec is the same, only the items' names differ). */
+    s->raw = true;
+    init_state(s, beststate);
+    uint64_t S = 0;
+    for (int k = 0; k < best; k++) {
+        if (!step(s, best_path[k], S, beststate, scratch))
+            break;
+        copy_state(s, beststate, scratch);
+        S |= BIT(best_path[k]);
+    }
+    s->raw = false;
     describe_state(s, beststate, r->state, sizeof r->state);
     return r->verdict = v;
 }
@@ -806,32 +877,68 @@ static bool is_item_op(const lz_op *o)
     return false;
 }
 
-/* Remove what can go while the rest still fails (lincheck.h, Results). */
-static void shrink(lz_ctx *c, const lz_spec *spec, const lz_op *ops, size_t n,
-                   lz_result *r)
+/* The history as it stood at `cut`: an op that had not returned by then
+ * is pending (LZ_PENDING: no cut). */
+static lz_op cut_op(const lz_op *o, uint64_t cut)
 {
-    typedef struct unit { uint64_t ops, pre; } unit;
-    unit units[4 * LZ_MAX_OPS + 128];
+    lz_op x = *o;
+    if (x.resp != LZ_PENDING && x.resp >= cut) {
+        x.resp = LZ_PENDING;
+        x.status = LZ_ANY;
+    }
+    return x;
+}
+
+/* ops cut at `cut` into out[] (same indices); the ops invoked before it. */
+static uint64_t apply_cut(const lz_op *ops, size_t n, uint64_t cut, lz_op *out)
+{
+    uint64_t keep = 0;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = cut_op(&ops[i], cut);
+        if (ops[i].kind != LZ_NOP && ops[i].inv < cut)
+            keep |= BIT(i);
+    }
+    return keep;
+}
+
+static int u64_cmp_(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct unit {
+    uint64_t ops, pre;
+    uint64_t last; /* the latest invocation among its ops */
+} unit;
+
+static int unit_cmp(const void *a, const void *b) /* latest first */
+{
+    const unit *x = a, *y = b;
+    return x->last > y->last ? -1 : x->last < y->last;
+}
+
+/* The removable units of the ops in `keep` (lincheck.h, Results): an item
+ * (its pushes, the pops that returned it, its prefilled copies), then each
+ * other op alone.  Never a pop of an item alone: the item would stay in
+ * and make a later pop or EMPTY wrong (or, in a batch, its next item). */
+static size_t make_units(const lz_spec *spec, const lz_op *ops, size_t n,
+                         uint64_t keep, unit *units)
+{
     size_t nu = 0;
     const bool container = spec->model == LZ_FIFO || spec->model == LZ_LIFO;
     const size_t np = spec->prefill_n <= 64 ? spec->prefill_n : 0;
-    uint64_t keep = 0, pkeep = ALL_OPS(np);
-    for (size_t i = 0; i < n; i++)
-        if (ops[i].kind != LZ_NOP)
-            keep |= BIT(i);
-
-    /* An item: its pushes, the pops that returned it, its prefilled copies. */
     uint64_t done = 0, pdone = 0;
     if (container) {
         for (size_t i = 0; i < n + np; i++) {
             bool isop = i < n;
-            if (isop ? ((done & BIT(i)) || !is_item_op(&ops[i]))
+            if (isop ? (!(keep & BIT(i)) || (done & BIT(i)) || !is_item_op(&ops[i]))
                      : (pdone & BIT(i - n)))
                 continue;
             uint64_t v = isop ? ops[i].value : spec->prefill[i - n];
-            unit u = {0, 0};
+            unit u = {0, 0, 0};
             for (size_t j = 0; j < n; j++)
-                if (is_item_op(&ops[j]) && ops[j].value == v)
+                if ((keep & BIT(j)) && is_item_op(&ops[j]) && ops[j].value == v)
                     u.ops |= BIT(j);
             for (size_t j = 0; j < np; j++)
                 if (spec->prefill[j] == v)
@@ -843,37 +950,120 @@ static void shrink(lz_ctx *c, const lz_spec *spec, const lz_op *ops, size_t n,
     }
     for (size_t i = 0; i < n; i++)
         if ((keep & BIT(i)) && !(done & BIT(i)))
-            units[nu++] = (unit){BIT(i), 0};
-    /* Then each pop of an item alone (never a push or a prefilled copy
-     * without the pops of its item: that would only make the pops invent
-     * it, another violation). */
-    for (size_t i = 0; i < n; i++)
-        if ((keep & BIT(i)) && (done & BIT(i)) && ops[i].kind == LZ_POP)
-            units[nu++] = (unit){BIT(i), 0};
+            units[nu++] = (unit){BIT(i), 0, 0};
+    for (size_t u = 0; u < nu; u++)
+        for (size_t i = 0; i < n; i++)
+            if ((units[u].ops & BIT(i)) && ops[i].inv > units[u].last)
+                units[u].last = ops[i].inv;
+    return nu;
+}
 
+/* The smallest failing sub-history (lincheck.h, Results):
+ *   1. the shortest failing prefix: the ops invoked before a cut, those
+ *      that had not returned by it pending.  A prefix of a linearizable
+ *      history is linearizable, so whatever fails there failed in the run;
+ *   2. a culprit: a unit (latest first) whose removal makes the prefix
+ *      linearizable;
+ *   3. every other unit removed while the rest still fails, still passes
+ *      when cut just before the first failing cut, and without the culprit
+ *      passes: so no removal can make some other op wrong (a FULL, a
+ *      task_done, a join that a removed push justified) and leave that as
+ *      the reason.  Without a culprit (two faults at once) the first two
+ *      conditions. */
+static void shrink(lz_ctx *c, const lz_spec *spec, const lz_op *ops, size_t n,
+                   lz_result *r)
+{
+    unit units[4 * LZ_MAX_OPS + 128];
+    uint64_t cands[2 * LZ_MAX_OPS + 1];
+    size_t nc = 0;
+    const size_t np = spec->prefill_n <= 64 ? spec->prefill_n : 0;
+    uint64_t pkeep = ALL_OPS(np);
     lz_result tmp;
+
+    /* 1. the cut */
+    for (size_t i = 0; i < n; i++) {
+        if (ops[i].kind == LZ_NOP)
+            continue;
+        cands[nc++] = ops[i].inv;
+        if (ops[i].resp != LZ_PENDING && ops[i].resp + 1 < LZ_PENDING)
+            cands[nc++] = ops[i].resp + 1;
+    }
+    qsort(cands, nc, sizeof *cands, u64_cmp_);
+    size_t u = 0;
+    for (size_t k = 0; k < nc; k++)
+        if (u == 0 || cands[k] != cands[u - 1])
+            cands[u++] = cands[k];
+    nc = u;
+    cands[nc++] = LZ_PENDING; /* the whole history, known to fail */
+    size_t lo = 0, hi = nc - 1;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        uint64_t keep = apply_cut(ops, n, cands[mid], c->cutops);
+        lz_verdict v = run_sub(c, spec, c->cutops, n, keep, pkeep, &tmp);
+        if (v == LZ_VIOLATION)
+            hi = mid;
+        else if (v == LZ_OK)
+            lo = mid + 1;
+        else
+            lo = hi; /* no verdict: take the whole history */
+    }
+    uint64_t cut = cands[hi];
+    uint64_t keep = apply_cut(ops, n, cut, c->cutops);
+    const lz_op *h = c->cutops;
+    /* The same ops cut just before: linearizable (the cut is the first
+     * that fails), and every sub-history kept must stay so there, so that
+     * it fails where the history did, at the cut's event. */
+    uint64_t before = hi > 0 ? cands[hi - 1] : 0;
+    lz_op *hb = c->cutops2;
+    uint64_t keep_b = apply_cut(ops, n, before, hb);
+
+    /* 2. the culprit */
+    size_t nu = make_units(spec, h, n, keep, units);
+    qsort(units, nu, sizeof *units, unit_cmp);
+    long culprit = -1;
+    for (size_t k = 0; k < nu && culprit < 0; k++) {
+        uint64_t k2 = keep & ~units[k].ops;
+        if (k2 != 0 && run_sub(c, spec, h, n, k2, pkeep & ~units[k].pre,
+                               &tmp) == LZ_OK)
+            culprit = (long)k;
+    }
+
+    /* 3. the rest */
     bool changed = true;
     while (changed) {
         changed = false;
-        for (size_t u = 0; u < nu; u++) {
-            if (!(units[u].ops & keep) && !(units[u].pre & pkeep))
+        for (size_t k = 0; k < nu; k++) {
+            if ((long)k == culprit ||
+                (!(units[k].ops & keep) && !(units[k].pre & pkeep)))
                 continue;
-            uint64_t k2 = keep & ~units[u].ops, p2 = pkeep & ~units[u].pre;
+            uint64_t k2 = keep & ~units[k].ops, p2 = pkeep & ~units[k].pre;
             if (k2 == 0)
                 continue;
-            lz_verdict v = run_sub(c, spec, ops, n, k2, p2, &tmp);
+            lz_verdict v = run_sub(c, spec, h, n, k2, p2, &tmp);
             if (v == LZ_NOMEM)
                 goto final;
-            if (v == LZ_VIOLATION) {
-                keep = k2;
-                pkeep = p2;
-                changed = true;
+            if (v != LZ_VIOLATION)
+                continue;
+            if ((k2 & keep_b) &&
+                run_sub(c, spec, hb, n, k2 & keep_b, p2, &tmp) != LZ_OK)
+                continue; /* it would fail before the cut: a new fault */
+            if (culprit >= 0) {
+                const unit *cu = &units[culprit];
+                uint64_t k3 = k2 & ~cu->ops;
+                v = k3 ? run_sub(c, spec, h, n, k3, p2 & ~cu->pre, &tmp)
+                       : LZ_OK;
+                if (v != LZ_OK)
+                    continue;
             }
+            keep = k2;
+            pkeep = p2;
+            changed = true;
         }
     }
 final:
-    if (run_sub(c, spec, ops, n, keep, pkeep, &tmp) == LZ_VIOLATION) {
+    if (run_sub(c, spec, h, n, keep, pkeep, &tmp) == LZ_VIOLATION) {
         r->kept = keep;
+        r->cut = cut;
         r->prefill_kept = spec->prefill_n <= 64 ? pkeep : ~(uint64_t)0;
         r->n_kept = (size_t)__builtin_popcountll(keep);
         r->path_len = tmp.path_len;
@@ -888,6 +1078,49 @@ final:
     }
 }
 
+size_t lz_result_subhistory(const lz_spec *spec, const lz_op *ops, size_t n,
+                            const lz_result *r, lz_op *out, int *index,
+                            lz_spec *sub_spec, uint64_t *prefill_out)
+{
+    int idx[LZ_MAX_OPS];
+    size_t m = 0;
+    uint64_t keep = n <= LZ_MAX_OPS ? r->kept & ALL_OPS(n) : 0;
+    for (size_t i = 0; i < n && i < LZ_MAX_OPS; i++) {
+        idx[i] = -1;
+        if (!(keep & BIT(i)))
+            continue;
+        lz_op o = cut_op(&ops[i], r->cut);
+        bool glued = o.glued;
+        int a = o.after;
+        while (a >= 0 && !(keep & BIT(a))) {
+            glued = glued && ops[a].glued;
+            a = ops[a].after;
+        }
+        o.after = a >= 0 ? idx[a] : -1;
+        o.glued = glued && o.after >= 0;
+        if (index)
+            index[m] = (int)i;
+        idx[i] = (int)m;
+        out[m++] = o;
+    }
+    if (sub_spec) {
+        *sub_spec = *spec;
+        sub_spec->no_shrink = true;
+        if (spec->prefill_n && spec->prefill_n <= 64 && prefill_out) {
+            size_t k = 0;
+            for (size_t j = 0; j < spec->prefill_n; j++)
+                if (r->prefill_kept & BIT(j))
+                    prefill_out[k++] = spec->prefill[j];
+            size_t dropped = spec->prefill_n - k;
+            sub_spec->prefill = prefill_out;
+            sub_spec->prefill_n = k;
+            sub_spec->unfinished = sub_spec->unfinished > dropped
+                                       ? sub_spec->unfinished - dropped : 0;
+        }
+    }
+    return m;
+}
+
 lz_verdict lz_check_ctx(lz_ctx *c, const lz_spec *spec, const lz_op *ops,
                         size_t n, lz_result *r)
 {
@@ -899,6 +1132,7 @@ lz_verdict lz_check_ctx(lz_ctx *c, const lz_spec *spec, const lz_op *ops,
     r->kept = ALL_OPS(n);
     r->prefill_kept = ~(uint64_t)0;
     r->n_kept = n;
+    r->cut = LZ_PENDING;
     lz_verdict v = core(c, spec, ops, n, r);
     if (v != LZ_VIOLATION || spec->no_shrink || n > LZ_MAX_OPS)
         return v;
@@ -917,6 +1151,7 @@ lz_verdict lz_check(const lz_spec *spec, const lz_op *ops, size_t n,
         if (r) {
             memset(r, 0, sizeof *r);
             r->bad_op = -1;
+            r->cut = LZ_PENDING;
             r->verdict = LZ_NOMEM;
         }
         return LZ_NOMEM;
@@ -963,6 +1198,7 @@ lz_verdict lz_check_conservation(const lz_spec *spec, const lz_op *ops,
     r->kept = ALL_OPS(n);
     r->prefill_kept = ~(uint64_t)0;
     r->n_kept = n;
+    r->cut = LZ_PENDING;
     size_t ne = spec->prefill_n;
     for (size_t i = 0; i < n; i++)
         ne += ops[i].kind == LZ_PUSH || ops[i].kind == LZ_POP;
@@ -1303,9 +1539,10 @@ out:
     free(lane_end);
 }
 
-void lz_print(FILE *f, const lz_op *ops, size_t n, uint64_t mask)
+void lz_print(FILE *f, const char *prefix, const lz_op *ops, size_t n,
+              uint64_t mask)
 {
-    print_timeline(f, "", ops, n, mask);
+    print_timeline(f, prefix, ops, n, mask);
 }
 
 static const char *model_name(lz_model m)
@@ -1329,7 +1566,7 @@ void lz_print_result(FILE *f, const char *prefix, const lz_spec *spec,
     if (spec->model == LZ_FIFO || spec->model == LZ_LIFO) {
         if (spec->capacity)
             fprintf(f, ", capacity %zu%s", spec->capacity,
-                    spec->full_inflight ? " (FULL also with pops and pushes in flight)"
+                    spec->full_inflight ? " (FULL also with pops in flight)"
                                         : " (exact FULL)");
         else
             fprintf(f, ", unbounded");
@@ -1348,16 +1585,33 @@ void lz_print_result(FILE *f, const char *prefix, const lz_spec *spec,
     }
     if (r->verdict != LZ_VIOLATION)
         return;
-    if (spec->prefill_n) {
+    if (spec->prefill_n && (spec->prefill_n > 64 || r->prefill_kept &
+                                             ALL_OPS(spec->prefill_n))) {
         fprintf(f, "%sprefilled:", prefix);
         for (size_t j = 0; j < spec->prefill_n; j++)
             if (j >= 64 || (r->prefill_kept & BIT(j)))
                 fprintf(f, " %" PRIu64, spec->prefill[j]);
         fprintf(f, "\n");
     }
-    fprintf(f, "%sthe smallest failing sub-history found (%zu of %zu ops):\n",
-            prefix, r->n_kept, n);
-    print_timeline(f, prefix, ops, n, r->kept);
+    lz_op sub[LZ_MAX_OPS];
+    int index[LZ_MAX_OPS];
+    size_t m = n <= LZ_MAX_OPS
+                   ? lz_result_subhistory(spec, ops, n, r, sub, index, NULL, NULL)
+                   : 0;
+    if (n > LZ_MAX_OPS) { /* sharded: not shrunk */
+        fprintf(f, "%sthe history (%zu ops):\n", prefix, n);
+        print_timeline(f, prefix, ops, n, ~(uint64_t)0);
+    } else {
+        bool cut = false; /* did the cut leave a kept op unreturned? */
+        for (size_t k = 0; k < m; k++)
+            cut = cut || (sub[k].resp == LZ_PENDING &&
+                          ops[index[k]].resp != LZ_PENDING);
+        fprintf(f, "%sthe smallest failing sub-history found (%zu of %zu ops%s):\n",
+                prefix, m, n,
+                cut ? "; the ops still running at the cut after which it "
+                      "fails are shown pending" : "");
+        print_timeline(f, prefix, sub, m, ~(uint64_t)0);
+    }
     if (spec->model == LZ_SHARDED) {
         if (r->bad_op >= 0) {
             char lab[LABEL_MAX];
@@ -1369,25 +1623,33 @@ void lz_print_result(FILE *f, const char *prefix, const lz_spec *spec,
         }
         return;
     }
+    /* the path, by the sub-history's ops (cut ones show as pending) */
+    int at[LZ_MAX_OPS];
+    for (size_t i = 0; i < LZ_MAX_OPS; i++)
+        at[i] = -1;
+    for (size_t k = 0; k < m; k++)
+        at[index[k]] = (int)k;
     fprintf(f, "%slongest linearization found (%zu ops):", prefix, r->path_len);
     uint64_t in_path = 0;
     for (size_t k = 0; k < r->path_len; k++) {
+        int i = r->path[k];
+        const lz_op *o = i >= 0 && i < LZ_MAX_OPS && at[i] >= 0 ? &sub[at[i]]
+                                                                 : &ops[i];
         char lab[LABEL_MAX];
-        lz_format_op(lab, sizeof lab, &ops[r->path[k]]);
-        fprintf(f, "%s T%" PRIu32 " %s", k ? ";" : "", ops[r->path[k]].thread, lab);
-        if (r->path[k] < 64)
-            in_path |= BIT(r->path[k]);
+        lz_format_op(lab, sizeof lab, o);
+        fprintf(f, "%s T%" PRIu32 " %s", k ? ";" : "", o->thread, lab);
+        if (i >= 0 && at[i] >= 0)
+            in_path |= BIT(at[i]);
     }
     fprintf(f, "\n%s  which leaves %s; none of these can follow:", prefix,
             r->state);
     int shown = 0;
-    for (size_t i = 0; i < n && i < 64; i++) {
-        if (!(r->kept & BIT(i)) || (in_path & BIT(i)) ||
-            ops[i].resp == LZ_PENDING || ops[i].kind == LZ_NOP)
+    for (size_t k = 0; k < m; k++) {
+        if ((in_path & BIT(k)) || sub[k].resp == LZ_PENDING)
             continue;
         char lab[LABEL_MAX];
-        lz_format_op(lab, sizeof lab, &ops[i]);
-        fprintf(f, "%s T%" PRIu32 " %s", shown++ ? ";" : "", ops[i].thread, lab);
+        lz_format_op(lab, sizeof lab, &sub[k]);
+        fprintf(f, "%s T%" PRIu32 " %s", shown++ ? ";" : "", sub[k].thread, lab);
     }
     fprintf(f, "\n");
 }
@@ -1412,12 +1674,14 @@ size_t lz_hist_len(const lz_hist *h)
     return atomic_load(&((lz_hist *)h)->n);
 }
 
-/* k consecutive slots, or -1 (and the count marks the history too big). */
+/* k consecutive slots, or -1 when they do not fit (nothing is taken). */
 static int take(lz_hist *h, size_t k)
 {
-    unsigned at = atomic_fetch_add(&h->n, (unsigned)k);
-    if (at + k > LZ_MAX_OPS)
-        return -1;
+    unsigned at = atomic_load(&h->n);
+    do {
+        if (k > LZ_MAX_OPS || at + k > LZ_MAX_OPS)
+            return -1;
+    } while (!atomic_compare_exchange_weak(&h->n, &at, at + (unsigned)k));
     return (int)at;
 }
 
@@ -1588,6 +1852,7 @@ lz_verdict lz_check_hist(lz_ctx *ctx, const lz_spec *spec, const lz_hist *h,
         if (r) {
             memset(r, 0, sizeof *r);
             r->bad_op = -1;
+            r->cut = LZ_PENDING;
             r->why = "more than LZ_MAX_OPS ops recorded";
             r->verdict = LZ_TOO_BIG;
         }

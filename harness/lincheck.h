@@ -66,15 +66,16 @@
  *   push FULL      not closed and capacity items in; with full_inflight
  *   push TIMEDOUT  (conc_ring, conc_stack: "a concurrent push may report
  *                  CONC_FULL with N-1 items" while a pop is between taking
- *                  its item and freeing its slot) also when items in plus
- *                  the pops already linearized whose call had not returned
- *                  by the push's invocation, plus the other pushes
- *                  concurrent with it that are not linearized yet or that
- *                  failed (a push holds its slot or node before its item is
- *                  in; one that fails gives it back) reach the capacity.
- *                  Never for
- *                  an unbounded structure.  (push_wait with timeout 0
- *                  answers FULL, a longer one TIMEDOUT: the same state.)
+ *                  its item and freeing its slot) also when the items in,
+ *                  plus the slots held by the pops already linearized whose
+ *                  call had not returned by the push's invocation, plus
+ *                  those held by other pushes overlapping it (an OK push
+ *                  not yet linearized, or one that answers CLOSED: both
+ *                  take a slot or node before they publish or give it
+ *                  back, src/ring.c and src/stack.c), reach the capacity.
+ *                  Never for an unbounded structure.  (push_wait with
+ *                  timeout 0 answers FULL, a longer one TIMEDOUT: the same
+ *                  state.)
  *   push CLOSED    closed.
  *   pop OK x       x is the oldest (FIFO) / newest (LIFO) item; removes
  *                  it, closed or not (close lets the structure drain).
@@ -103,7 +104,7 @@
  * removes whatever item is next (its value is not looked at), a pending
  * close closes, a pending task_done counts down, a pending add adds; a
  * pending read, join or closed() changes nothing and is dropped.  Each may
- * equally be left out.
+ * equally be left out.  A pending op's status is not looked at.
  *
  * Counters (LZ_COUNTER: conc_counter, conc_mutexcounter).  State: the total
  * (uint64_t, wrapping).  add OK: prev == total if has_prev; total += value.
@@ -115,18 +116,35 @@
  *
  * ---- Results ------------------------------------------------------------
  *
- * LZ_OK, or LZ_VIOLATION with a minimal failing sub-history in the result:
- * ops removed (an item's push together with the pops that returned it and
- * the prefilled copies of it; any other op alone) while what is left still
- * fails, until no single removal keeps it failing; and the longest
- * linearization the search found for that sub-history.  lz_print_result
- * prints both, one line per thread on a time axis.
+ * LZ_OK, or LZ_VIOLATION with a minimal failing sub-history in the result,
+ * found in three steps.  (1) The shortest failing prefix: the ops invoked
+ * before a cut, those that had not returned by it pending (a prefix of a
+ * linearizable history is linearizable, so this failure happened).  (2) A
+ * culprit: a unit whose removal makes that prefix linearizable, the
+ * latest first.  Units are an item (its pushes, the pops that returned it,
+ * its prefilled copies) and any other op alone; never a push without the
+ * pops of its item (they would invent it), nor a pop without its item's
+ * push (the item would stay in, and make a later pop or EMPTY wrong).
+ * (3) Every other unit removed while what is left still fails, still
+ * passes cut just before the first failing cut, and passes without the
+ * culprit, until no removal qualifies: removing an item can make another
+ * op wrong (a FULL whose items are gone, a task_done whose push is gone),
+ * and these tests keep such a new wrong from becoming the reason shown.
+ * (Without a culprit, two faults at once, the first two tests.)  Also the
+ * longest linearization the search found for that sub-history, and the
+ * state it leaves.  lz_print_result prints them, one line per thread on a
+ * time axis; lz_result_subhistory rebuilds the sub-history.
  *
  * Cost: every configuration (linearized set, state) is explored at most
- * once; lz_result.states counts them.  With few operations in flight at
- * any instant this is small (a 64-op history of 4 threads: a few thousand);
- * with k operations all concurrent it can reach 2^k states: max_states
- * bounds the effort (LZ_GAVE_UP).
+ * once; lz_result.states counts them.  The state names items by what the
+ * rest of the history can tell apart: every item that no remaining pop
+ * returns is one and the same, so concurrent pushes of items nobody pops
+ * give one state, not k!.  A thread's own ops never overlap, so with t
+ * threads at most t ops are in flight at once and the linearized sets are
+ * at most the (ops per thread + 1)^t prefixes: a 64-op history of 4
+ * threads explores thousands to ~10^5 configurations (~1 us each).  With k
+ * ops all concurrent it can reach 2^k or worse: max_states bounds the
+ * effort (LZ_GAVE_UP).
  *
  * Reentrancy: an lz_ctx (scratch memory reused across checks) belongs to
  * one thread at a time; lz_check makes its own.  An lz_hist may be written
@@ -188,7 +206,7 @@ typedef enum lz_model {
 typedef struct lz_spec {
     lz_model model;
     size_t capacity;     /* containers; 0: unbounded (never FULL) */
-    bool full_inflight;  /* FULL also with pops and pushes in flight (above) */
+    bool full_inflight;  /* FULL also with pops in flight (see above) */
     bool joinable;       /* CONC_JOINABLE */
     bool join_inflight;  /* join may time out while a push is in flight */
     bool closed;         /* closed at the start */
@@ -233,6 +251,9 @@ typedef struct lz_result {
     uint64_t kept;
     uint64_t prefill_kept;
     size_t n_kept;
+    /* ... cut at this stamp: kept ops that had not returned by it count as
+     * pending (LZ_PENDING: not cut).  lz_result_subhistory applies it. */
+    uint64_t cut;
     /* The longest linearization of the kept sub-history the search found
      * (indices into ops); no kept op left can be linearized after it. */
     size_t path_len;
@@ -290,8 +311,10 @@ int lz_format_op(char *buf, size_t size, const lz_op *op);
  * response, in the order of the stamps (not to scale); a pending op runs
  * off the right end (|--label-->); a batch (ops of one thread with the same
  * interval) is one bar; a thread whose ops overlap gets a second line.  Any
- * number of ops (the mask covers the first 64). */
-void lz_print(FILE *f, const lz_op *ops, size_t n, uint64_t mask);
+ * number of ops (the mask covers the first 64).  Each line starts with
+ * `prefix` (NULL: none). */
+void lz_print(FILE *f, const char *prefix, const lz_op *ops, size_t n,
+              uint64_t mask);
 
 /* A result: its verdict, the spec, and for a violation the kept prefill,
  * the kept ops on the time axis, the longest linearization found and the
@@ -301,6 +324,16 @@ void lz_print_result(FILE *f, const char *prefix, const lz_spec *spec,
                      const lz_op *ops, size_t n, const lz_result *r);
 
 const char *lz_verdict_name(lz_verdict v);
+
+/* The minimal failing sub-history of a violation as a history of its own:
+ * the kept ops into out[] (at most LZ_MAX_OPS; `after` renumbered, the ops
+ * the cut left unreturned pending), index[k] (may be NULL) the original
+ * index of out[k]; *sub_spec (may be NULL) the spec with the kept prefill,
+ * copied into prefill_out (room for spec->prefill_n items).  It fails
+ * lz_check on its own.  Returns the number of ops. */
+size_t lz_result_subhistory(const lz_spec *spec, const lz_op *ops, size_t n,
+                            const lz_result *r, lz_op *out, int *index,
+                            lz_spec *sub_spec, uint64_t *prefill_out);
 
 /* ---- Recording ---------------------------------------------------------- */
 
@@ -312,18 +345,18 @@ typedef uint64_t (*lz_clock_fn)(void *arg);
  * the operation and in lz_end* after it returned. */
 typedef struct lz_hist {
     lz_op ops[LZ_MAX_OPS];
-    atomic_uint n;        /* slots taken; may exceed LZ_MAX_OPS */
+    atomic_uint n;        /* slots taken, at most LZ_MAX_OPS */
     lz_clock_fn clock;    /* NULL: CLOCK_MONOTONIC in ns (h_now_ns) */
     void *clock_arg;
 } lz_hist;
 
 void lz_hist_init(lz_hist *h, lz_clock_fn clock, void *clock_arg);
-/* The ops recorded so far; > LZ_MAX_OPS when slots ran out (lz_check then
- * answers LZ_TOO_BIG). */
+/* The ops recorded so far (slots taken, LZ_NOP ones included). */
 size_t lz_hist_len(const lz_hist *h);
 
 /* Begin one op (stamps inv; resp LZ_PENDING, status LZ_ANY): its index,
- * or -1 when the history is full (then lz_end* ignore it). */
+ * or -1 when the history is full: then do not perform the op (lz_end*
+ * ignore -1), and the history still describes the run. */
 int lz_begin(lz_hist *h, uint32_t thread, uint32_t kind, uint64_t value);
 /* End it (stamps resp).  value: pop OK, read, closed() (others keep the
  * value given to lz_begin; pass it again or anything). */
@@ -345,8 +378,8 @@ void lz_end_many(lz_hist *h, int first, int status, const uint64_t *out,
                  size_t done);
 
 /* Check what h recorded (all its ops must have ended or be pending for
- * good: call it after the recording threads are joined).  ctx may be NULL.
- * LZ_TOO_BIG when more than LZ_MAX_OPS slots were asked for. */
+ * good: call it after the recording threads are joined).  ctx may be
+ * NULL. */
 lz_verdict lz_check_hist(lz_ctx *ctx, const lz_spec *spec, const lz_hist *h,
                          lz_result *r);
 

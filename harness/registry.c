@@ -76,8 +76,11 @@ static int lfqueue_init_flags(void *m, size_t sz, size_t cap, unsigned f)
 }
 REG_CONTAINER_ADAPTERS(lfqueue)
 
+/* The blocking families (conc_mutexq, conc_mutexstack) do a batch under one
+ * lock acquisition: atomic_batches.  The lock-free ones go item by item. */
 #define REG_CONTAINER(P, KIND, LF, EXACT, MAXCAP, UNB)                         \
     {.name = #P, .kind = KIND, .lock_free = LF, .exact_full = EXACT,           \
+     .atomic_batches = !(LF),                                                  \
      .max_capacity = MAXCAP, .unbounded = UNB, .process_shared = !(UNB),       \
      .create = P##_create,                                                     \
      .destroy = P##_destroy, .footprint = P##_footprint, .init = P##_init,     \

@@ -31,6 +31,8 @@ typedef struct reg_entry {
     reg_kind kind;
     bool lock_free;       /* progress guarantee claimed in the header */
     bool exact_full;      /* CONC_FULL exact even under concurrency */
+    bool atomic_batches;  /* push_many/pop_many are one atomic step (the
+                             locked families), not item by item */
     bool add_returns_prev;/* counters: add reports the previous total */
     size_t max_capacity;  /* containers: largest valid capacity; counters: max shards (1 if none) */
     bool unbounded;       /* containers: no capacity (create ignores it, never FULL) */

@@ -49,6 +49,10 @@ static void json_figures(h_json *j, const result *res)
     h_json_kdouble(j, "elapsed_s", res->elapsed);
     h_json_ku64(j, "ops", res->ops);
     h_json_kdouble(j, "mops_per_s", res->mops);
+    if (res->windows) {
+        h_json_ku64(j, "lincheck_windows", res->windows);
+        h_json_ku64(j, "lincheck_gave_up", res->windows_gave_up);
+    }
     if (res->e->kind == REG_COUNTER) {
         h_json_ku64(j, "adds", res->adds);
         h_json_ku64(j, "rounds", res->rounds);

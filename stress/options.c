@@ -25,7 +25,8 @@
     "           [--producers P --consumers C | --threads N] [--mixed]\n"      \
     "           [--duration 30s | --ops N] [--capacity N] [--seed S] [--pin]\n" \
     "           [--yield-rate R] [--json FILE] [--quiet] [--stall 10s]\n"     \
-    "           [--batch N] [--wait] [--expect-violation] [--list] [--help]\n"
+    "           [--batch N] [--wait] [--lincheck] [--expect-violation]\n"        \
+    "           [--list] [--help]\n"
 
 static void usage_text(FILE *f)
 {
@@ -55,11 +56,20 @@ static void usage_text(FILE *f)
 "  --wait        producers push_wait, consumers pop_wait (100 ms timeouts,\n"
 "                looping on CONC_TIMEDOUT), one item at a time; the run\n"
 "                ends with close() and consumers drain until CONC_CLOSED\n"
+"  --lincheck    instead of one long run, many small windows: a fresh\n"
+"                structure (capacity --capacity, or 1-4 per window;\n"
+"                containers joinable every other window), a few items in,\n"
+"                then --threads threads (default %d, at most %d) doing %d\n"
+"                calls in all (every verb, waits with 20 us timeouts),\n"
+"                each call stamped; every window's history must be\n"
+"                linearizable (harness/lincheck.h), and a violation is\n"
+"                printed on a time axis\n"
 "  --expect-violation  exit 0 if a violation was found, 1 if not (tests)\n"
 "  --list        list the structures and exit\n"
 "\n"
 "exit status: 0 pass, 1 violation, 2 usage, 3 stall, 4 could not run\n",
-            STRESS_MAX_THREADS, DEFAULT_CAPACITY, DEFAULT_BATCH);
+            STRESS_MAX_THREADS, DEFAULT_CAPACITY, DEFAULT_BATCH,
+            LZW_DEFAULT_THREADS, LZW_MAX_THREADS, LZW_CALLS);
 }
 
 static STRESS_NORETURN void usage_error(const char *fmt, ...)
@@ -164,7 +174,7 @@ enum {
     O_STRUCTURE = 256, O_PRODUCERS, O_CONSUMERS, O_THREADS, O_MIXED,
     O_DURATION, O_OPS, O_CAPACITY, O_SEED, O_WAIT, O_PIN, O_QUIET,
     O_EXPECT, O_INJECT_STALL, O_YIELD_RATE, O_JSON, O_STALL, O_BATCH,
-    O_LIST, O_HELP
+    O_LIST, O_HELP, O_LINCHECK
 };
 
 static const struct option long_options[] = {
@@ -187,6 +197,7 @@ static const struct option long_options[] = {
     {"json", required_argument, NULL, O_JSON},
     {"stall", required_argument, NULL, O_STALL},
     {"batch", required_argument, NULL, O_BATCH},
+    {"lincheck", no_argument, NULL, O_LINCHECK},
     {"list", no_argument, NULL, O_LIST},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
@@ -279,6 +290,7 @@ static void read_flag(stress_config *cfg, seen *s, int c, const char *val)
         s->seed = true;
         break;
     case O_WAIT: cfg->wait = true; break;
+    case O_LINCHECK: cfg->lincheck = true; break;
     case O_PIN: cfg->pin = true; break;
     case O_QUIET: cfg->quiet = true; break;
     case O_EXPECT: cfg->expect_violation = true; break;
@@ -357,11 +369,26 @@ static void check_structures(const stress_config *cfg, const seen *s)
     }
 }
 
+/* --lincheck: windows of a few threads, each doing every verb. */
+static void check_lincheck(const stress_config *cfg, const seen *s)
+{
+    if (!cfg->lincheck)
+        return;
+    if (s->producers || cfg->mixed || cfg->wait || cfg->inject_stall)
+        usage_error("--lincheck takes --threads (each thread does every verb), "
+                    "not --producers/--consumers, --mixed, --wait or "
+                    "--inject-stall");
+    if (cfg->threads > LZW_MAX_THREADS)
+        usage_error("--lincheck: at most %d threads per window, not %d",
+                    LZW_MAX_THREADS, cfg->threads);
+}
+
 static void check_combinations(stress_config *cfg, const seen *s)
 {
     if (cfg->nstructures == 0)
         for (size_t i = 0; i < conc_registry_count; i++)
             add_structure(cfg, &conc_registry[i]);
+    check_lincheck(cfg, s);
     check_roles(cfg, s);
     if (s->duration && s->ops)
         usage_error("give either --duration or --ops, not both");

@@ -52,6 +52,19 @@ void report_header(const stress_config *cfg, const result *res)
         snprintf(amount, sizeof amount, "%" PRIu64 " ops", cfg->ops);
     else
         snprintf(amount, sizeof amount, "%gs", cfg->duration_s);
+    if (cfg->lincheck) {
+        char cap[40] = "1-4";
+        if (res->capacity)
+            snprintf(cap, sizeof cap, "%zu", res->capacity);
+        printf(BINARY_NAME ": %s (%s, %s): linearizability windows of %d "
+               "threads, %d calls each, %s %s, %s%s\n", e->name,
+               kind_name[e->kind], e->lock_free ? "lock-free" : "blocking",
+               res->nthreads, LZW_CALLS,
+               e->kind == REG_COUNTER ? "shards" : "capacity", cap, amount,
+               cfg->pin ? ", pinned" : "");
+        fflush(stdout);
+        return;
+    }
     if (e->kind != REG_COUNTER)
         snprintf(batches, sizeof batches, ", batches up to %d",
                  cfg->batch_max);
@@ -127,14 +140,22 @@ void report_result(const stress_config *cfg, const result *res)
         print_violations(res);
     if (!cfg->quiet || !res->pass)
         print_checks(res);
-    printf(BINARY_NAME ": %s %s %s %s=%zu ops=%" PRIu64 " Mops/s=%.2f "
+    char cap[24];
+    if (cfg->lincheck && res->capacity == 0)
+        snprintf(cap, sizeof cap, "1-4");
+    else
+        snprintf(cap, sizeof cap, "%zu", res->capacity);
+    printf(BINARY_NAME ": %s %s %s %s=%s ops=%" PRIu64 " Mops/s=%.2f "
            "fairness=%.2f time=%.*fs",
            res->pass ? "PASS" : "FAIL", e->name, res->label,
-           e->kind == REG_COUNTER ? "shards" : "cap", res->capacity, res->ops,
+           e->kind == REG_COUNTER ? "shards" : "cap", cap, res->ops,
            res->mops, res->fairness, res->elapsed < 10 ? 2 : 1, res->elapsed);
 #ifdef CONC_STRESS_VERIFY
     printf(" yields=%" PRIu64, res->yields);
 #endif
+    if (cfg->lincheck)
+        printf(" windows=%" PRIu64 " gave_up=%" PRIu64, res->windows,
+               res->windows_gave_up);
     if (res->vtotal) {
         printf(" violations=%" PRIu64 " (", res->vtotal);
         bool first = true;

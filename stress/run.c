@@ -282,8 +282,8 @@ static void run_threads(run *r, result *res, volatile sig_atomic_t *interrupted)
 
 /* ---- verdicts ---- */
 
-static void add_check(result *res, const char *name, int status, uint64_t n,
-                      const char *what)
+void add_check(result *res, const char *name, int status, uint64_t n,
+               const char *what)
 {
     check_result *c = &res->checks[res->nchecks++];
     c->name = name;
@@ -434,6 +434,8 @@ int run_one(const stress_config *cfg, const reg_entry *e, result *res,
 {
     memset(res, 0, sizeof *res);
     res->e = e;
+    if (cfg->lincheck)
+        return lincheck_run(cfg, e, res, interrupted);
     run *r = run_setup(cfg, e);
     fill_config(res, r);
     if (!cfg->quiet)

@@ -11,7 +11,7 @@
 
 const char *const vkind_name[V_KINDS] = {
     "duplicate", "lost", "invented", "corrupted", "order", "lifo",
-    "not-empty", "capacity", "status", "total", "prev",
+    "not-empty", "capacity", "status", "total", "prev", "linearize",
 };
 
 const char *const op_state_name[] = {

@@ -13,6 +13,8 @@
  *   drain.c        after the join: the drain, emptiness, the ledgers' final
  *                  settle
  *   counters.c     adders over counters, in verified rounds
+ *   lincheck.c     --lincheck: small windows, each checked for
+ *                  linearizability (harness/lincheck.h)
  *   watchdog.c     the stall detector and its report
  *   shared.c       the run's shared state the workers write: violations,
  *                  thread names, the start signal, pinning
@@ -65,6 +67,9 @@
 #define DEFAULT_CAPACITY 1024
 #define DEFAULT_STALL_S 10.0
 #define DEFAULT_BATCH 8
+#define LZW_DEFAULT_THREADS 3 /* --lincheck: threads per window */
+#define LZW_MAX_THREADS 8
+#define LZW_CALLS 30          /* --lincheck: calls per window, all threads */
 
 /* Exit codes (docs/stress.md). */
 enum {
@@ -99,6 +104,7 @@ typedef struct stress_config {
     bool expect_violation;
     bool inject_stall;        /* --inject-stall: test the watchdog */
     bool wait;                /* --wait: push_wait/pop_wait, end by close */
+    bool lincheck;            /* --lincheck: small windows, linearizability */
     double yield_rate;        /* < 0: not given */
     const char *json_path;
     FILE *json;
@@ -129,6 +135,7 @@ enum vkind {
     V_STATUS,    /* an operation returned a status it must not */
     V_TOTAL,     /* a counter's total is not the sum of the deltas */
     V_PREV,      /* previous totals returned by add are inconsistent */
+    V_LINEARIZE, /* --lincheck: a window's history is not linearizable */
     V_KINDS
 };
 
@@ -306,6 +313,7 @@ typedef struct result {
     size_t late_max;
     uint64_t adds, rounds, ones_rounds;
     int64_t final_total;
+    uint64_t windows, windows_gave_up; /* --lincheck */
     double mops, fairness;
     char slowest[16];
     thread_result *threads;
@@ -324,6 +332,14 @@ typedef struct result {
  * signal handler) ends the run early. */
 int run_one(const stress_config *cfg, const reg_entry *e, result *res,
             volatile sig_atomic_t *interrupted);
+
+/* run.c: one verdict line of res. */
+void add_check(result *res, const char *name, int status, uint64_t n,
+               const char *what);
+
+/* lincheck.c: run_one for --lincheck. */
+int lincheck_run(const stress_config *cfg, const reg_entry *e, result *res,
+                 volatile sig_atomic_t *interrupted);
 
 /* report.c */
 void report_start(const stress_config *cfg);

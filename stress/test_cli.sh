@@ -73,6 +73,9 @@ expect 2 "--yield-rate in the normal binary" "$S" --yield-rate 0.1
 expect 2 "--yield-rate above 1" "$V" --yield-rate 1.5
 expect 2 "negative --yield-rate" "$V" --yield-rate -0.1
 expect 2 "non-numeric --yield-rate" "$V" --yield-rate often
+expect 2 "--lincheck with --producers" "$S" --lincheck --producers 1 --consumers 1
+expect 2 "--lincheck with --wait" "$S" --lincheck --wait
+expect 2 "--lincheck with 9 threads" "$S" --lincheck --threads 9
 
 # Accepted forms (--help after them ends the run before it starts).
 expect 0 "--help" "$S" --help
@@ -121,6 +124,19 @@ grep -q '"verdict": "violation"' "$tmp/broken.json" &&
     grep -q '"kind": "lost"' "$tmp/broken.json" &&
     grep -q '"kind": "duplicate"' "$tmp/broken.json"
 result $? "the broken queue's JSON lists lost and duplicated items"
+
+# --lincheck on the broken queue: exit 1, a violating window printed on a
+# time axis, and the windows in the JSON result.
+expect 1 "--lincheck catches the broken queue" "$S" --lincheck \
+    --structure broken --duration 200ms --quiet --json "$tmp/lz.json"
+grep -q "is not linearizable" "$tmp/out" &&
+    grep -q "the smallest failing sub-history found" "$tmp/out" &&
+    grep -q "longest linearization found" "$tmp/out" &&
+    grep -Eq '^    T[0-9]+ +\|--' "$tmp/out" &&
+    grep -q '"lincheck_windows"' "$tmp/lz.json" &&
+    grep -q '"kind": "linearize"' "$tmp/lz.json"
+result $? "--lincheck prints the failing window on a time axis, and the JSON counts windows"
+[ $? -eq 0 ] || sed 's/^/# /' "$tmp/out" | head -n 40
 
 # An injected stall: one consumer pretends to hang inside pop; with one
 # producer the queue fills and nothing takes effect any more.
