@@ -714,7 +714,7 @@ static bool check(void *vctx, FILE *why)
         return true;
     size_t n = lz_hist_len(&c->hist);
     fprintf(why, "  the history:\n");
-    lz_print(why, c->hist.ops, n > LZ_MAX_OPS ? LZ_MAX_OPS : n, ~(uint64_t)0);
+    lz_print(why, "  ", c->hist.ops, n > LZ_MAX_OPS ? LZ_MAX_OPS : n, ~(uint64_t)0);
     return false;
 }
 
@@ -724,7 +724,7 @@ static void describe(void *vctx, FILE *why)
     size_t n = lz_hist_len(&c->hist);
     fprintf(why, "  the history so far (an op running off the right end never "
                  "returned):\n");
-    lz_print(why, c->hist.ops, n > LZ_MAX_OPS ? LZ_MAX_OPS : n, ~(uint64_t)0);
+    lz_print(why, "  ", c->hist.ops, n > LZ_MAX_OPS ? LZ_MAX_OPS : n, ~(uint64_t)0);
 }
 
 /* ---- the explorer's view ------------------------------------------------ */

@@ -1566,7 +1566,7 @@ void lz_print_result(FILE *f, const char *prefix, const lz_spec *spec,
     if (spec->model == LZ_FIFO || spec->model == LZ_LIFO) {
         if (spec->capacity)
             fprintf(f, ", capacity %zu%s", spec->capacity,
-                    spec->full_inflight ? " (FULL also with pops in flight)"
+                    spec->full_inflight ? " (FULL also with pops and pushes in flight)"
                                         : " (exact FULL)");
         else
             fprintf(f, ", unbounded");
