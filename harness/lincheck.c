@@ -165,11 +165,17 @@ static bool memo_grow(lz_ctx *c)
     return true;
 }
 
-/* 1: inserted (new), 0: already there, -1: out of memory. */
-static int memo_insert(lz_ctx *c, const srch *s, uint64_t S, const uint64_t *st)
+/* A configuration: the linearized set S, the op that must come next (an
+ * atomic batch's next item: `forced`, -1 none) and the state.  The same S
+ * and state with and without a batch open have different futures (a
+ * pending batch may go on, or have ended), so `forced` is part of it.
+ * 1: inserted (new), 0: already there, -1: out of memory. */
+static int memo_insert(lz_ctx *c, const srch *s, uint64_t S, int forced,
+                       const uint64_t *st)
 {
     size_t w = state_words(s, st);
-    uint64_t h = mix(0x5DEECE66Dull, S);
+    uint64_t tag = (uint64_t)(forced + 1);
+    uint64_t h = mix(mix(0x5DEECE66Dull, S), tag);
     for (size_t k = 0; k < w; k++)
         h = mix(h, st[k]);
     if ((c->tab_used + 1) * 2 > c->tab_cap && !memo_grow(c))
@@ -180,18 +186,19 @@ static int memo_insert(lz_ctx *c, const srch *s, uint64_t S, const uint64_t *st)
         if (c->tab[j].hash != h)
             continue;
         const uint64_t *key = c->arena + c->tab[j].off;
-        if (key[0] == S && key[1] == st[0] &&
-            memcmp(key + 1, st, w * sizeof *st) == 0)
+        if (key[0] == S && key[1] == tag && key[2] == st[0] &&
+            memcmp(key + 2, st, w * sizeof *st) == 0)
             return 0;
     }
-    if (c->arena_used + 1 + w > UINT32_MAX ||
-        !grow_words(&c->arena, &c->arena_cap, c->arena_used + 1 + w))
+    if (c->arena_used + 2 + w > UINT32_MAX ||
+        !grow_words(&c->arena, &c->arena_cap, c->arena_used + 2 + w))
         return -1;
     uint64_t *key = c->arena + c->arena_used;
     key[0] = S;
-    memcpy(key + 1, st, w * sizeof *st);
+    key[1] = tag;
+    memcpy(key + 2, st, w * sizeof *st);
     c->tab[j] = (ment){h, (uint32_t)c->arena_used, c->gen};
-    c->arena_used += 1 + w;
+    c->arena_used += 2 + w;
     c->tab_used++;
     return 1;
 }
@@ -639,7 +646,7 @@ static lz_verdict search(lz_ctx *c, lz_result *r)
     memo_reset(c);
     init_state(s, c->st);
     copy_state(s, beststate, c->st);
-    if (memo_insert(c, s, 0, c->st) < 0)
+    if (memo_insert(c, s, 0, -1, c->st) < 0)
         return r->verdict = LZ_NOMEM;
     r->states = 1;
     lz_verdict v = LZ_VIOLATION;
@@ -676,7 +683,9 @@ static lz_verdict search(lz_ctx *c, lz_result *r)
         if (!step(s, i, f->S, st, child))
             continue;
         uint64_t S2 = f->S | BIT(i);
-        int ins = memo_insert(c, s, S2, child);
+        fr[d + 1] = (frame){S2, i, 0, -2};
+        fr[d + 1].forced = forced_next(s, &fr[d + 1], child, scratch);
+        int ins = memo_insert(c, s, S2, fr[d + 1].forced, child);
         if (ins < 0) {
             v = LZ_NOMEM;
             goto out;
@@ -684,7 +693,6 @@ static lz_verdict search(lz_ctx *c, lz_result *r)
         if (ins == 0)
             continue;
         r->states++;
-        fr[d + 1] = (frame){S2, i, 0, -2};
         if (d + 1 > best) {
             best = d + 1;
             for (int k = 0; k <= d; k++)

@@ -135,8 +135,9 @@
  * state it leaves.  lz_print_result prints them, one line per thread on a
  * time axis; lz_result_subhistory rebuilds the sub-history.
  *
- * Cost: every configuration (linearized set, state) is explored at most
- * once; lz_result.states counts them.  The state names items by what the
+ * Cost: every configuration (linearized set, state, and the atomic batch
+ * that must go on next, if any) is explored at most once;
+ * lz_result.states counts them.  The state names items by what the
  * rest of the history can tell apart: every item that no remaining pop
  * returns is one and the same, so concurrent pushes of items nobody pops
  * give one state, not k!.  A thread's own ops never overlap, so with t
