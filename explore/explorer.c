@@ -899,25 +899,29 @@ static void hook(conc_point *p, void *arg)
         op.expected = p->expected;
         break;
     case CONC_POINT_SPIN:
-        op = (ex_op){.kind = K_SPIN, .write = false, .width = 0, .addr = NULL};
-        break;
     case CONC_POINT_FUTEX_WAIT:
-        op = (ex_op){.kind = K_FWAIT, .write = false, .width = 4, .addr = p->addr};
-        break;
     case CONC_POINT_FUTEX_WAKE:
-        op = (ex_op){.kind = K_FWAKE, .write = true, .width = 4, .addr = p->addr};
-        break;
     case CONC_POINT_LOCK:
-        op = (ex_op){.kind = K_LOCK, .write = true, .width = 1, .addr = p->addr};
-        break;
     case CONC_POINT_UNLOCK:
-        op = (ex_op){.kind = K_UNLOCK, .write = true, .width = 1, .addr = p->addr};
+    case CONC_POINT_IO: {
+        /* kind, write, width: a futex wake writes its word (it changes who
+         * waits); a lock operation is ordered against lock operations on
+         * the same mutex only (dependent); an IO point (a system call on
+         * the descriptor whose number is at addr) changes state no word
+         * shows, so it is ordered as a write of addr */
+        static const struct { uint8_t kind; bool write; unsigned width; } map[] = {
+            [CONC_POINT_SPIN] = {K_SPIN, false, 0},
+            [CONC_POINT_FUTEX_WAIT] = {K_FWAIT, false, 4},
+            [CONC_POINT_FUTEX_WAKE] = {K_FWAKE, true, 4},
+            [CONC_POINT_LOCK] = {K_LOCK, true, 1},
+            [CONC_POINT_UNLOCK] = {K_UNLOCK, true, 1},
+            [CONC_POINT_IO] = {K_MEM, true, 4},
+        };
+        op = (ex_op){.kind = map[p->kind].kind, .write = map[p->kind].write,
+                     .width = map[p->kind].width,
+                     .addr = p->kind == CONC_POINT_SPIN ? NULL : p->addr};
         break;
-    case CONC_POINT_IO:
-        /* a system call on the descriptor whose number is at addr: it
-         * changes state no word shows, so order it as a write of addr */
-        op = (ex_op){.kind = K_MEM, .write = true, .width = 4, .addr = p->addr};
-        break;
+    }
     default:
         return;
     }

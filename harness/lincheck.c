@@ -1129,18 +1129,24 @@ size_t lz_result_subhistory(const lz_spec *spec, const lz_op *ops, size_t n,
     return m;
 }
 
-lz_verdict lz_check_ctx(lz_ctx *c, const lz_spec *spec, const lz_op *ops,
-                        size_t n, lz_result *r)
+/* Every op kept, no cut: the result of a check that has not failed yet. */
+static void result_init(lz_result *r, size_t n)
 {
-    lz_result local;
-    if (!r)
-        r = &local;
     memset(r, 0, sizeof *r);
     r->bad_op = -1;
     r->kept = ALL_OPS(n);
     r->prefill_kept = ~(uint64_t)0;
     r->n_kept = n;
     r->cut = LZ_PENDING;
+}
+
+lz_verdict lz_check_ctx(lz_ctx *c, const lz_spec *spec, const lz_op *ops,
+                        size_t n, lz_result *r)
+{
+    lz_result local;
+    if (!r)
+        r = &local;
+    result_init(r, n);
     lz_verdict v = core(c, spec, ops, n, r);
     if (v != LZ_VIOLATION || spec->no_shrink || n > LZ_MAX_OPS)
         return v;
@@ -1201,12 +1207,7 @@ lz_verdict lz_check_conservation(const lz_spec *spec, const lz_op *ops,
     lz_result local;
     if (!r)
         r = &local;
-    memset(r, 0, sizeof *r);
-    r->bad_op = -1;
-    r->kept = ALL_OPS(n);
-    r->prefill_kept = ~(uint64_t)0;
-    r->n_kept = n;
-    r->cut = LZ_PENDING;
+    result_init(r, n);
     size_t ne = spec->prefill_n;
     for (size_t i = 0; i < n; i++)
         ne += ops[i].kind == LZ_PUSH || ops[i].kind == LZ_POP;
@@ -1269,7 +1270,7 @@ lz_verdict lz_check_conservation(const lz_spec *spec, const lz_op *ops,
 
 /* ---- Printing ---------------------------------------------------------------- */
 
-static const char *status_name(int st)
+const char *lz_status_name(int st)
 {
     switch (st) {
     case CONC_OK: return "OK";
@@ -1302,7 +1303,7 @@ const char *lz_verdict_name(lz_verdict v)
 int lz_format_op(char *buf, size_t size, const lz_op *o)
 {
     char stb[24];
-    const char *st = status_name(o->status);
+    const char *st = lz_status_name(o->status);
     if (!st) {
         snprintf(stb, sizeof stb, "status %d", o->status);
         st = stb;

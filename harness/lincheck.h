@@ -325,6 +325,8 @@ void lz_print_result(FILE *f, const char *prefix, const lz_spec *spec,
                      const lz_op *ops, size_t n, const lz_result *r);
 
 const char *lz_verdict_name(lz_verdict v);
+/* A status's name ("OK", "FULL", ..., "?" for LZ_ANY); NULL if unknown. */
+const char *lz_status_name(int st);
 
 /* The minimal failing sub-history of a violation as a history of its own:
  * the kept ops into out[] (at most LZ_MAX_OPS; `after` renumbered, the ops

@@ -34,6 +34,7 @@
 
 #include <conc/conc.h>
 
+#include "lincheck.h"
 #include "sys.h"
 
 #if defined(__SANITIZE_THREAD__)
@@ -53,18 +54,8 @@
 
 static inline const char *status_name(int st, const char *unknown)
 {
-    switch (st) {
-    case CONC_OK: return "OK";
-    case CONC_EMPTY: return "EMPTY";
-    case CONC_FULL: return "FULL";
-    case CONC_CLOSED: return "CLOSED";
-    case CONC_TIMEDOUT: return "TIMEDOUT";
-    case CONC_EINVAL: return "EINVAL";
-    case CONC_ENOMEM: return "ENOMEM";
-    case CONC_EFORMAT: return "EFORMAT";
-    case CONC_ESYS: return "ESYS";
-    }
-    return unknown;
+    const char *n = st == LZ_ANY ? NULL : lz_status_name(st);
+    return n ? n : unknown;
 }
 
 static inline const char *sname(int st) { return status_name(st, "?"); }
