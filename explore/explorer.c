@@ -755,8 +755,10 @@ static void schedule_from(ex_thr *me)
     X.cur = t;
     if (me && t == cur)
         return;
+    /* Nothing of the explorer's state is touched between the post and the
+     * wait: the chosen thread owns it now (it may change our state). */
     sem_post(&X.thr[t].go);
-    if (me && me->state != T_DONE)
+    if (me)
         sem_wait(&me->go);
 }
 
