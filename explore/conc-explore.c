@@ -11,9 +11,10 @@
  *                        may raise it for itself (sc_def.bound).  Searched
  *                        iteratively: bound 0, 1, ..., K, each capped
  *   --no-sleep           no sleep sets
- *   --max-execs N        DFS cap per scenario (default 3000; 0: none)
+ *   --max-execs N        DFS cap per scenario and bound, in checked executions
+ *                        (default 2000; 0: none; a scenario may raise it)
  *   --seconds S          time cap per scenario and mode (default 0: none)
- *   --depth D            PCT depth (default: N runs at depth 3, then N at 4)
+ *   --depth D            PCT depth (default 4)
  *   --seed S             PCT seed (default 1)
  *   --spurious           futex waits may wake spuriously
  *   --tier T             0: the make-test set (default); 1: everything
@@ -108,10 +109,10 @@ static void row(const char *name, const char *mode, const ex_result *r)
 int main(int argc, char **argv)
 {
     ex_config c = ex_config_default();
-    c.max_execs = 3000;
+    c.max_execs = 2000;
+    c.pct_depth = 4;
     long pct_runs = 0;
     bool dfs = true, list = false, expect_fail = false, quiet = false;
-    bool depth_given = false;
     long tier = 0;
     enum { O_LIST = 256, O_DFS, O_PCT, O_BOTH, O_BOUND, O_NOSLEEP, O_MAXEX,
            O_SECS, O_DEPTH, O_SEED, O_SPUR, O_TIER, O_EXPECT, O_NOSHRINK,
@@ -180,7 +181,6 @@ int main(int argc, char **argv)
                 return 2;
             }
             c.pct_depth = (int)v;
-            depth_given = true;
             break;
         case O_SEED:
             if (!parse_long(optarg, 0, 0x7fffffffffffffffL, &v)) {
@@ -319,14 +319,13 @@ int main(int argc, char **argv)
             this_failed = this_failed || r.verdict != EX_PASS;
             errors += r.verdict == EX_ERROR;
         }
-        /* PCT at the depth asked for, and (unless --depth was given) one
-         * deeper: a bug that needs 3 preemptions is a depth-4 bug. */
-        for (int k = 0; pct_runs && k < (depth_given ? 1 : 2) &&
-                        !(this_failed && expect_fail); k++) {
+        /* PCT at depth 4 by default: a bug that needs 3 preemptions is a
+         * depth-4 bug, and shallower ones are found at depth 4 too. */
+        for (int k = 0; pct_runs && k < 1 && !(this_failed && expect_fail); k++) {
             ex_config cp = c;
             cp.mode = EX_PCT;
             cp.max_execs = (uint64_t)pct_runs;
-            cp.pct_depth = c.pct_depth + k;
+            cp.pct_depth = c.pct_depth;
             ex_result r = ex_explore(s, &cp);
             r.exhausted = false;
             char mode[16];

@@ -7,9 +7,8 @@
 # (museum.sh apply, one copy reused: only what the patch touches is
 # rebuilt), builds conc-explore there, and runs it over the scenarios of
 # the family the bug lives in, with the settings `make test` uses (DFS
-# with iterative bounds 0..2, or the scenario's own bound, at most 3000
-# checked executions per bound, then 1000 PCT runs at depth 3 and 1000 at
-# depth 4), no
+# with iterative bounds 0..2, or the scenario's own bound, at most 2000
+# checked executions per bound, then 1000 PCT runs at depth 4), no
 # schedule given.  Each bug's scenarios run one by one until one fails.
 # Prints per bug the scenario and mode that caught it, the executions and
 # seconds to the first failure (counted from the start of that mode), and
