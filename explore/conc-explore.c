@@ -25,7 +25,8 @@
  * CONC_SCHEDULE='<scenario>@<schedule>' in the environment replays one
  * schedule (twice, comparing the traces) instead.
  *
- * Prints a table (scenario, mode, executions, exhausted or truncated,
+ * Prints a table (scenario, mode, executions, exhausted or truncated (for a
+ * DFS truncated at its bound, "trunc/bK": every bound up to K exhausted),
  * redundant executions cut by sleep sets, steps, seconds, verdict, and for
  * a failure the executions and seconds to it).  Exit 0 if every scenario
  * passed (with --expect-fail: if every one failed), 1 otherwise, 2 on a
@@ -92,11 +93,19 @@ static const char *verdict(ex_verdict v)
     }
 }
 
-static void row(const char *name, const char *mode, const ex_result *r)
+/* exh: the highest bound whose whole space was searched (-1: none; for a
+ * truncated DFS it says how far the iterative search got). */
+static void row(const char *name, const char *mode, const ex_result *r, int exh)
 {
+    char space[24];
+    if (r->exhausted)
+        snprintf(space, sizeof space, "exhausted");
+    else if (exh >= 0)
+        snprintf(space, sizeof space, "trunc/b%d", exh);
+    else
+        snprintf(space, sizeof space, "truncated");
     printf("%-28s %-6s %8llu %-9s %8llu %10llu %7.2f  %s", name, mode,
-           (unsigned long long)r->executions,
-           r->exhausted ? "exhausted" : "truncated",
+           (unsigned long long)r->executions, space,
            (unsigned long long)r->redundant, (unsigned long long)r->steps,
            r->seconds, verdict(r->verdict));
     if (r->first_failure_exec)
@@ -257,7 +266,7 @@ int main(int argc, char **argv)
         c.mode = EX_REPLAY;
         c.schedule = at + 1;
         ex_result r = ex_explore(s, &c);
-        row(s->name, "replay", &r);
+        row(s->name, "replay", &r, -1);
         return r.verdict == EX_PASS ? 0 : 1;
     }
 
@@ -298,9 +307,12 @@ int main(int argc, char **argv)
              * cap of a deeper search runs out.  The row shows the sum and
              * the last search's space. */
             ex_result r = {0};
+            int exh = -1;
             for (int b = top < 0 ? top : 0; ; b++) {
                 cd.bound = b;
                 ex_result rb = ex_explore(s, &cd);
+                if (rb.exhausted && rb.verdict == EX_PASS)
+                    exh = b;
                 if (rb.first_failure_exec && !r.first_failure_exec) {
                     rb.first_failure_exec += r.executions;
                     rb.first_failure_seconds += r.seconds;
@@ -313,7 +325,7 @@ int main(int argc, char **argv)
                 if (r.verdict != EX_PASS || b < 0 || b >= top)
                     break;
             }
-            row(s->name, "dfs", &r);
+            row(s->name, "dfs", &r, exh);
             total_execs += r.executions;
             total_s += r.seconds;
             this_failed = this_failed || r.verdict != EX_PASS;
@@ -330,7 +342,7 @@ int main(int argc, char **argv)
             r.exhausted = false;
             char mode[16];
             snprintf(mode, sizeof mode, "pct%d", cp.pct_depth);
-            row(s->name, mode, &r);
+            row(s->name, mode, &r, -1);
             total_execs += r.executions;
             total_s += r.seconds;
             this_failed = this_failed || r.verdict != EX_PASS;
