@@ -1589,6 +1589,10 @@ ex_result ex_explore(const ex_scenario *s, const ex_config *cfg)
                     size_t l = strcspn(r.why, "\n");
                     snprintf(res.failure, sizeof res.failure, "%.*s",
                              (int)(l < 200 ? l : 200), r.why);
+                } else if (getenv("CONC_EXPLORE_TRACE")) {
+                    /* a passing replay's trace, to write a schedule by */
+                    fprintf(o, "trace of the replayed schedule (passed)\n");
+                    print_trace(o, (size_t)-1);
                 }
             } else {
                 free(r.why);

@@ -43,7 +43,12 @@ enum sc_kind {
     S_TASK_DONE,
     S_JOIN,      /* join(timeout) */
     S_ADD,       /* counters: add(n) */
-    S_READ
+    S_READ,
+    /* conc_ring only: n (0: 3n) late threshold decrements land at once,
+     * as from dequeuers that failed positions on an empty ring before the
+     * threads started and were preempted just before their decrement
+     * (conc__ring_test_late_decrements).  Not an operation: no history. */
+    S_LATE
 };
 
 #define SC_FOREVER (-1) /* timeout: CONC_FOREVER */

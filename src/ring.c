@@ -718,6 +718,12 @@ void conc__ring_close(conc_ring *r)
     conc_fetch_or_u64(&r->aq.tail, CLOSED_BIT, SC);
 }
 
+void conc__ring_test_late_decrements(conc_ring *r, unsigned k)
+{
+    uint64_t d = k ? k : 3 * ring_n(&r->u.g);
+    conc_fetch_sub_u64(&r->aq.threshold, d, SC);
+}
+
 bool conc__ring_is_closed(const conc_ring *r)
 {
     return (conc_load_u64(&((conc_ring *)r)->aq.tail, SC) & CLOSED_BIT) != 0;

@@ -53,5 +53,12 @@ conc_waitset *conc__ring_ws(conc_ring *r);
 /* Close without waking anyone (the caller wakes). */
 void conc__ring_close(conc_ring *r);
 bool conc__ring_is_closed(const conc_ring *r);
+/* For the explorer's scenarios (explore/scenarios.c, S_LATE): land k late
+ * threshold decrements on the allocated ring at once (k = 0: 3n, a full
+ * budget), as k dequeuers do that failed their positions on an empty ring
+ * long before and were preempted just before their decrement (ring.c,
+ * iring_dequeue_in; the state of test_races.c's
+ * ring_threshold_spent_with_item).  Not for anything else. */
+void conc__ring_test_late_decrements(conc_ring *r, unsigned k);
 
 #endif /* CONC_INTERNAL_RING_IMPL_H */
