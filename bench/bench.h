@@ -22,6 +22,7 @@
 
 /* Which table a row belongs to. */
 typedef enum bench_section {
+    SEC_SOLO,    /* one thread: push a batch, pop it (every queue, stack) */
     SEC_QUEUE,   /* FIFO pair throughput */
     SEC_STACK,   /* LIFO pair throughput */
     SEC_CEILING, /* fetch-and-add by P+C threads, shown under both tables */
@@ -50,6 +51,12 @@ typedef struct bench_peer_ops {
     void (*destroy)(void *obj);
     int (*push)(void *obj, size_t idx, void *item);
     int (*pop)(void *obj, void **item);
+    /* Optional: a per-thread handle for a peer with per-thread state
+     * (moodycamel's producer and consumer tokens).  Every thread that
+     * pushes or pops (workers, the single-thread run, the drain) calls it
+     * once, outside the clock, and passes what it returns to push and pop
+     * in place of obj.  The handles belong to obj: destroy frees them. */
+    void *(*thread_handle)(void *obj, bool producer);
 } bench_peer_ops;
 
 /* peers_ck.c */
@@ -59,6 +66,16 @@ extern const bench_peer_ops bench_peer_ck_stack;
 /* peers_urcu.c */
 extern const bench_peer_ops bench_peer_wfcqueue;
 extern const bench_peer_ops bench_peer_lfstack;
+/* peer_vyukov.c: the plain bounded ring every bounded queue is measured
+ * against */
+extern const bench_peer_ops bench_peer_vyukov;
+#ifdef CONC_BENCH_CXX
+/* peers_cxx.cpp (built when a C++ compiler and the headers are found) */
+extern const bench_peer_ops bench_peer_moodycamel;
+extern const bench_peer_ops bench_peer_moodycamel_tok;
+extern const bench_peer_ops bench_peer_boost_queue;
+extern const bench_peer_ops bench_peer_boost_stack;
+#endif
 
 /* A container under test: a conc structure (reg) or a peer (peer).  A conc
  * structure is made with reg->create_flags(capacity, flags) (flags 0 is what
@@ -69,11 +86,31 @@ typedef struct bench_container {
     unsigned flags;
 } bench_container;
 
-/* The spin policy shared by every structure: a thread whose push found the
- * structure full (or whose pop found it empty) retries at once, and calls
- * sched_yield() after every BENCH_YIELD_EVERY consecutive failures, so that
- * with more threads than CPUs the thread it waits for gets to run. */
+/* The spin policy shared by every structure (--spin): a thread whose push
+ * found the structure full (or whose pop found it empty) retries, either
+ *   SPIN_YIELD: at once, calling sched_yield() after every
+ *               BENCH_YIELD_EVERY consecutive failures, so that with more
+ *               threads than CPUs the thread it waits for gets to run; or
+ *   SPIN_PAUSE: after one `pause` instruction, never yielding (what the
+ *               peers' own benchmarks do; with more threads than CPUs a
+ *               waiting thread burns its time slice).
+ * The abort flag is looked at every BENCH_YIELD_EVERY failures in both. */
 #define BENCH_YIELD_EVERY 64u
+
+typedef enum bench_spin { SPIN_YIELD, SPIN_PAUSE } bench_spin;
+
+/* How the timed runs' threads wait and where they run; set once by the
+ * program before a set of runs (runctl.c).  pin: thread i of a run (pair
+ * runs: producers first, then consumers; counter runs: the adders) is
+ * bound to the i-th CPU, mod the CPUs this process may use. */
+typedef struct bench_policy {
+    bench_spin spin;
+    bool pin;
+} bench_policy;
+
+void bench_set_policy(const bench_policy *p);
+const bench_policy *bench_get_policy(void);
+const char *bench_spin_name(bench_spin s);
 
 /* When the watchdog aborts a run: no progress at all (no item moved, no
  * add completed) for stall_s seconds, or a run longer than timeout_s. */
@@ -113,7 +150,10 @@ void bench_pair_run(const char *label, const bench_container *c,
  * 64) items), pops it, and again, until `total` items went through; the
  * uncontended cost of push + pop, where a fixed cost per operation (such as
  * the load of a watch word) is least hidden by cache-line traffic.  mops =
- * million items (one push plus one pop each) per second. */
+ * million items (one push plus one pop each) per second.  A conc structure
+ * or a peer.  The timed loop is one function, bench_solo_loop, which
+ * tools/bench-callgrind.sh names to callgrind (--toggle-collect) to count
+ * the instructions per pair. */
 void bench_solo_run(const char *label, const bench_container *c, size_t total,
                     size_t capacity, bench_result *res);
 

@@ -20,15 +20,28 @@ void print_header(const machine *m, const options *o)
            "          %u runs per row (median, min, max), interleaved across "
            "the rows of a configuration\n",
            o->total, o->adds, o->capacity, o->shards, o->runs);
-    printf("waiting:  a push that finds the structure full, or a pop that "
-           "finds it empty,\n"
-           "          retries at once and calls sched_yield() every %u "
-           "consecutive failures,\n"
-           "          the same for every structure: with more threads than "
-           "CPUs a spinning\n"
-           "          thread must give way to the thread it waits for. Threads "
-           "are not pinned.\n",
-           BENCH_YIELD_EVERY);
+    for (unsigned k = 0; k < o->nspins; k++) {
+        if (o->spins[k] == SPIN_YIELD)
+            printf("%s a push that finds the structure full, or a pop that "
+                   "finds it empty,\n"
+                   "          retries at once and calls sched_yield() every "
+                   "%u consecutive failures\n"
+                   "          (--spin yield), the same for every structure: "
+                   "with more threads than\n"
+                   "          CPUs a spinning thread gives way to the thread it "
+                   "waits for.\n",
+                   k ? "          then:" : "waiting: ", BENCH_YIELD_EVERY);
+        else
+            printf("%s a push that finds the structure full, or a pop that "
+                   "finds it empty,\n"
+                   "          retries after one pause instruction and never "
+                   "yields (--spin pause).\n",
+                   k ? "          then:" : "waiting: ");
+    }
+    printf("pinning:  %s\n",
+           o->pin ? "thread i of a run on CPU i mod the CPUs allowed "
+                    "(--pin; producers first)"
+                  : "none: the scheduler places the threads (no --pin)");
     if (m->load_start >= 0)
         printf("load:     1-minute load average %.2f at start (it remembers "
                "the last minute)\n",
@@ -43,6 +56,42 @@ void print_header(const machine *m, const options *o)
 
 /* ------------------------------------------------------------------------ */
 /* Tables                                                                    */
+
+void print_spin_heading(const rowset *rs, const options *o)
+{
+    printf("\n=== --spin %s%s ===\n", bench_spin_name(rs->spin),
+           o->pin ? ", pinned" : "");
+}
+
+/* One thread: conc's queues and stacks and every peer, ns per pair. */
+static void print_solo_table(const rowset *rs, const options *o)
+{
+    bool any = false;
+    for (size_t i = 0; i < rs->n; i++)
+        any |= rs->v[i].section == SEC_SOLO;
+    if (!any)
+        return;
+    printf("\nSingle thread: one thread pushes %u items, pops them, again; "
+           "ns per pair\n(one push + one pop) and Mops/s\n",
+           o->capacity < 64 ? (unsigned)o->capacity : 64u);
+    printf("%-18s %9s %9s %9s %9s   %s\n", "structure", "ns/pair", "Mops/s",
+           "min", "max", "vs fastest peer");
+    for (size_t i = 0; i < rs->n; i++) {
+        const row *r = &rs->v[i];
+        if (r->section != SEC_SOLO)
+            continue;
+        printf("%-18s", r->name);
+        if (!row_ok(r)) {
+            printf("  FAILED %s\n", r->error);
+            continue;
+        }
+        printf(" %9.2f %9.2f %9.2f %9.2f", r->median > 0 ? 1e3 / r->median : 0,
+               r->median, r->min, r->max);
+        if (r->conc && r->peer)
+            printf("   %5.2fx %s", r->ratio, r->peer->name);
+        printf("\n");
+    }
+}
 
 /* A failed row shows no figures: a check failed, so even its good runs
  * measured a structure that does not work. */
@@ -246,7 +295,8 @@ static void print_legend(const rowset *rs, const options *o)
     if (unbounded)
         printf("  unbounded peers never report full: their producers never "
                "wait and may run far\n"
-               "  ahead of the consumers; the bounded ones (conc's, ck_ring) "
+               "  ahead of the consumers; the bounded ones (conc's rings, "
+               "vyukov_ring, ck_ring,\n  boost_queue, boost_stack) "
                "hold at most the\n"
                "  capacity, so their producers wait when consumers fall "
                "behind.\n");
@@ -277,6 +327,7 @@ static void print_legend(const rowset *rs, const options *o)
 
 void print_throughput(const rowset *rs, const options *o)
 {
+    print_solo_table(rs, o);
     print_pair_table(rs, o, SEC_QUEUE, "Queues");
     print_lfqueue_table(rs, o);
     print_pair_table(rs, o, SEC_STACK, "Stacks");

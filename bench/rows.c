@@ -9,9 +9,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Bounded queues first (the plain sequence-number ring, the baseline of
+ * every bounded queue, leads), then the unbounded ones, then the stacks. */
 const bench_peer_ops *const bench_peers[] = {
-    &bench_peer_ck_ring, &bench_peer_ck_fifo, &bench_peer_wfcqueue,
+    &bench_peer_vyukov, &bench_peer_ck_ring,
+#ifdef CONC_BENCH_CXX
+    &bench_peer_boost_queue,
+#endif
+    &bench_peer_ck_fifo, &bench_peer_wfcqueue,
+#ifdef CONC_BENCH_CXX
+    &bench_peer_moodycamel, &bench_peer_moodycamel_tok,
+#endif
     &bench_peer_ck_stack, &bench_peer_lfstack,
+#ifdef CONC_BENCH_CXX
+    &bench_peer_boost_stack,
+#endif
 };
 const size_t bench_npeers = sizeof bench_peers / sizeof bench_peers[0];
 
@@ -98,10 +110,31 @@ static row *add_row(rowset *rs, const options *o, bench_section sec,
     return r;
 }
 
-/* Containers of one section at one config: conc's first, then the peers. */
+/* Containers of one section at one config: conc's first, then the peers.
+ * SEC_SOLO (single thread, cf NULL): every queue, then every stack. */
 static void add_containers(rowset *rs, const options *o, bench_section sec,
                            const config *cf)
 {
+    if (sec == SEC_SOLO) {
+        static const config one = {1, 0};
+        for (size_t i = 0; i < conc_registry_count; i++) {
+            const reg_entry *e = &conc_registry[i];
+            char name[48];
+            if (e->kind != REG_QUEUE && e->kind != REG_STACK)
+                continue;
+            snprintf(name, sizeof name, "conc_%s", e->name);
+            row *r = add_row(rs, o, sec, ROW_CONTAINER, name, true, 1, 0);
+            if (r)
+                r->cont.reg = e;
+        }
+        for (size_t i = 0; i < bench_npeers; i++) {
+            row *r = add_row(rs, o, sec, ROW_CONTAINER, bench_peers[i]->name,
+                             false, one.p, one.c);
+            if (r)
+                r->cont.peer = bench_peers[i];
+        }
+        return;
+    }
     reg_kind want = sec == SEC_QUEUE ? REG_QUEUE : REG_STACK;
     char name[48];
     for (size_t i = 0; i < conc_registry_count; i++) {
@@ -160,15 +193,20 @@ static void add_wait_rows(rowset *rs, const options *o, unsigned p,
     }
 }
 
-void build_rows(rowset *rs, const options *o)
+void build_rows(rowset *rs, const options *o, unsigned mode)
 {
+    rs->spin = o->spins[mode];
+    if (o->solo && mode == 0)
+        add_containers(rs, o, SEC_SOLO, NULL);
+    if (o->solo_only)
+        return;
     for (unsigned k = 0; k < o->nconfigs; k++) {
         const config *cf = &o->configs[k];
         add_containers(rs, o, SEC_QUEUE, cf);
         add_containers(rs, o, SEC_STACK, cf);
         add_row(rs, o, SEC_CEILING, ROW_FAA, "faa", false, cf->p, cf->c);
     }
-    for (unsigned k = 0; k < o->nthreads; k++)
+    for (unsigned k = 0; mode == 0 && k < o->nthreads; k++)
         add_counters(rs, o, o->threads[k]);
     if (!o->no_wait_cost) {
         add_wait_rows(rs, o, 1, 0);
@@ -203,7 +241,8 @@ bool row_ok(const row *r)
 
 void row_config(const row *r, char *out, size_t len)
 {
-    if (r->section == SEC_COUNTER || (r->section == SEC_WAIT && r->c == 0))
+    if (r->section == SEC_COUNTER || r->section == SEC_SOLO ||
+        (r->section == SEC_WAIT && r->c == 0))
         snprintf(out, len, "%uT", r->p);
     else
         snprintf(out, len, "%uP%uC", r->p, r->c);
