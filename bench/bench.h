@@ -24,6 +24,7 @@
 typedef enum bench_section {
     SEC_SOLO,    /* one thread: push a batch, pop it (every queue, stack) */
     SEC_QUEUE,   /* FIFO pair throughput */
+    SEC_BATCH,   /* FIFO pair throughput through push_many / pop_many */
     SEC_STACK,   /* LIFO pair throughput */
     SEC_CEILING, /* fetch-and-add by P+C threads, shown under both tables */
     SEC_COUNTER, /* counters at T threads, and fetch-and-add at T threads */
@@ -84,6 +85,7 @@ typedef struct bench_container {
     const reg_entry *reg;
     const bench_peer_ops *peer;
     unsigned flags;
+    size_t batch; /* > 0: pair runs push_many / pop_many up to batch items */
 } bench_container;
 
 /* The spin policy shared by every structure (--spin): a thread whose push
@@ -96,6 +98,9 @@ typedef struct bench_container {
  *               waiting thread burns its time slice).
  * The abort flag is looked at every BENCH_YIELD_EVERY failures in both. */
 #define BENCH_YIELD_EVERY 64u
+
+/* The largest batch of a SEC_BATCH row (--batch). */
+#define BENCH_MAX_BATCH 1024u
 
 typedef enum bench_spin { SPIN_YIELD, SPIN_PAUSE } bench_spin;
 
@@ -165,6 +170,11 @@ void bench_solo_run(const char *label, const bench_container *c, size_t total,
 void bench_counter_run(const char *label, const reg_entry *reg,
                        unsigned threads, size_t adds, size_t shards,
                        const bench_limits *lim, bench_result *res);
+
+/* The same with every thread adding to a word of its own (128-byte
+ * aligned apart) by fetch-and-add: the best a sharded counter can do. */
+void bench_faa_slots_run(const char *label, unsigned threads, size_t adds,
+                         const bench_limits *lim, bench_result *res);
 
 /* `threads` threads spin for `seconds` (machine.c); returns the CPU-seconds
  * they got per wall-second: about min(threads, CPUs) on an idle machine,

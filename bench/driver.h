@@ -53,6 +53,7 @@ typedef struct options {
     unsigned nspins;
     bool pin;              /* --pin */
     bool solo, solo_only;  /* the single-thread table; nothing else */
+    size_t batch;          /* --batch: the push_many / pop_many rows (0: none) */
     bench_lat_params lat;  /* handoffs, interval_us, burst (pace per row) */
     size_t mem_items[MAX_MEM_ITEMS];
     unsigned nmem;

@@ -49,6 +49,8 @@ static const char *const usage_text =
     "  --no-solo          leave out the single-thread table (one thread pushes\n"
     "                     64 items, pops them, again: ns per pair)\n"
     "  --solo-only        only that table (tools/bench-callgrind.sh)\n"
+    "  --batch N          also every conc queue through push_many / pop_many\n"
+    "                     of up to N items at each config (default 32; 0: no)\n"
     "\n"
     "Waiting support (in the throughput mode): every structure that can wait\n"
     "is also measured made with flags 0 and with CONC_NOWAIT, alone (1T: one\n"
@@ -209,7 +211,7 @@ enum {
     OPT_ALL, OPT_NO_WAIT_COST, OPT_TOTAL, OPT_ADDS, OPT_RUNS, OPT_CONFIGS,
     OPT_THREADS, OPT_CAPACITY, OPT_SHARDS, OPT_ONLY, OPT_STALL, OPT_TIMEOUT,
     OPT_JSON, OPT_HANDOFFS, OPT_INTERVAL_US, OPT_BURST, OPT_MEM_ITEMS,
-    OPT_SPIN, OPT_PIN, OPT_NO_SOLO, OPT_SOLO_ONLY
+    OPT_SPIN, OPT_PIN, OPT_NO_SOLO, OPT_SOLO_ONLY, OPT_BATCH
 };
 
 static const struct option long_options[] = {
@@ -240,6 +242,7 @@ static const struct option long_options[] = {
     {"pin", no_argument, NULL, OPT_PIN},
     {"no-solo", no_argument, NULL, OPT_NO_SOLO},
     {"solo-only", no_argument, NULL, OPT_SOLO_ONLY},
+    {"batch", required_argument, NULL, OPT_BATCH},
     {NULL, 0, NULL, 0},
 };
 
@@ -271,6 +274,7 @@ static void set_defaults(options *o)
     o->spins[0] = SPIN_YIELD;
     o->nspins = 1;
     o->solo = true;
+    o->batch = 32;
 }
 
 static void parse_spin(options *o, const char *v)
@@ -345,6 +349,7 @@ static void apply_flag(options *o, given *g, int id, const char *flag,
     case OPT_PIN: o->pin = true; break;
     case OPT_NO_SOLO: o->solo = false; break;
     case OPT_SOLO_ONLY: o->solo_only = true; break;
+    case OPT_BATCH: o->batch = opt_num(flag, v, 0, BENCH_MAX_BATCH); break;
     }
 }
 

@@ -25,6 +25,7 @@ typedef struct pair_shared {
     const reg_entry *reg;
     const bench_peer_ops *peer;
     void *obj;
+    size_t batch; /* > 0: conc structures through push_many / pop_many */
     bench_spin spin;
     run_ctl ctl;
     atomic_int bad_status; /* first unexpected conc status, or 0 */
@@ -95,9 +96,40 @@ static void *producer_main(void *arg)
     size_t s = 0;
     uint64_t failed = 0;
 
+    void *items[BENCH_MAX_BATCH];
     pthread_barrier_wait(&sh->ctl.start);
     w->t0 = h_now_ns();
-    if (reg) {
+    if (reg && sh->batch) {
+        /* push_many: items s..s+k; what did not fit stays and is retried */
+        while (s < w->count) {
+            size_t k = w->count - s < sh->batch ? w->count - s : sh->batch;
+            for (size_t i = 0; i < k; i++)
+                items[i] = item_encode(w->id, s + i);
+            size_t off = 0;
+            unsigned fails = 0;
+            while (off < k) {
+                size_t got = 0;
+                int rc = reg->push_many(obj, items + off, k - off, &got);
+                off += got;
+                if (rc == CONC_OK)
+                    break;
+                if (rc != CONC_FULL) {
+                    flag_bad(sh, rc);
+                    s += off;
+                    goto out;
+                }
+                if (got)
+                    continue;
+                failed++;
+                if (spin_fail(&fails, sh)) {
+                    s += off;
+                    goto out;
+                }
+            }
+            s += k;
+            set_progress(&w->head, s);
+        }
+    } else if (reg) {
         for (; s < w->count; s++) {
             void *item = item_encode(w->id, s);
             unsigned fails = 0;
@@ -146,7 +178,27 @@ static void *consumer_main(void *arg)
 
     pthread_barrier_wait(&sh->ctl.start);
     w->t0 = h_now_ns();
-    while (got < w->count) {
+    while (reg && sh->batch && got < w->count) {
+        void *items[BENCH_MAX_BATCH];
+        size_t want = w->count - got < sh->batch ? w->count - got : sh->batch;
+        size_t n = 0;
+        int rc = reg->pop_many(obj, items, want, &n);
+        if (rc == CONC_OK) {
+            for (size_t i = 0; i < n; i++)
+                sum += (uint64_t)(uintptr_t)items[i];
+            got += n;
+            fails = 0;
+            set_progress(&w->head, got);
+        } else if (rc != CONC_EMPTY) {
+            flag_bad(sh, rc);
+            break;
+        } else {
+            failed++;
+            if (spin_fail(&fails, sh))
+                break;
+        }
+    }
+    while (!(reg && sh->batch) && got < w->count) {
         void *item;
         int rc = reg ? reg->pop(obj, &item)
                      : (peer->pop(obj, &item) == 0 ? CONC_OK : CONC_EMPTY);
@@ -324,6 +376,9 @@ void bench_pair_run(const char *label, const bench_container *c,
     sh.reg = c->reg;
     sh.peer = c->peer;
     sh.spin = bench_get_policy()->spin;
+    sh.batch = c->reg && c->batch ? c->batch : 0;
+    if (sh.batch > BENCH_MAX_BATCH)
+        sh.batch = BENCH_MAX_BATCH;
     atomic_init(&sh.bad_status, 0);
     sh.obj = container_create(c, capacity, total);
     if (!sh.obj) {

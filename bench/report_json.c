@@ -20,6 +20,7 @@ static const char *section_name(bench_section s)
     switch (s) {
     case SEC_SOLO: return "solo";
     case SEC_QUEUE: return "queue";
+    case SEC_BATCH: return "batch";
     case SEC_STACK: return "stack";
     case SEC_CEILING: return "ceiling";
     case SEC_WAIT: return "wait_cost";
@@ -60,6 +61,7 @@ static void write_params(h_json *j, const options *o)
              o->nspins > 1 ? bench_spin_name(o->spins[1]) : "");
     h_json_kstring(j, "spin", spins);
     h_json_kbool(j, "pin", o->pin);
+    h_json_ku64(j, "batch", o->batch);
     h_json_kdouble(j, "stall_s", o->lim.stall_s);
     h_json_kdouble(j, "timeout_s", o->lim.timeout_s);
     h_json_end(j);
@@ -142,6 +144,8 @@ static void write_row(h_json *j, const row *r, bench_spin spin, bool pin)
     h_json_kbool(j, "pinned", pin && r->section != SEC_SOLO);
     write_row_place(j, r);
     write_row_figures(j, r);
+    if (r->section == SEC_BATCH)
+        h_json_ku64(j, "batch", r->cont.batch);
     if (r->section == SEC_SOLO && row_ok(r) && r->median > 0)
         h_json_kdouble(j, "ns_per_pair", 1e3 / r->median);
     write_row_ratios(j, r);

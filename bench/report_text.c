@@ -129,6 +129,8 @@ static void print_pair_heading(bench_section sec, const char *title)
 {
     if (sec == SEC_CEILING)
         printf("\n%s: Mops/s (one op = one fetch-and-add)\n", title);
+    else if (sec == SEC_BATCH)
+        printf("\n%s: pair throughput, Mops/s (items, not calls)\n", title);
     else
         printf("\n%s: pair throughput, Mops/s (one op = one item pushed and "
                "popped)\n",
@@ -136,7 +138,8 @@ static void print_pair_heading(bench_section sec, const char *title)
     printf("%-7s %-18s %9s %9s %9s %13s   %s\n", "", "", "", "", "",
            "retries/item", "");
     printf("%-7s %-18s %9s %9s %9s %6s %6s   %s\n", "config", "structure",
-           "median", "min", "max", "full", "empty", "vs fastest peer");
+           "median", "min", "max", "full", "empty",
+           sec == SEC_BATCH ? "vs one item at a time" : "vs fastest peer");
 }
 
 /* A queue or stack table shows the fetch-and-add ceiling of each config
@@ -162,7 +165,7 @@ static void print_pair_table(const rowset *rs, const options *o,
             first = false;
         }
         const row *faa = find_row(rs, SEC_CEILING, "faa", cf->p, cf->c);
-        if (faa && (sec == SEC_CEILING || !first)) {
+        if (faa && sec != SEC_BATCH && (sec == SEC_CEILING || !first)) {
             row tmp = *faa;
             snprintf(tmp.name, sizeof tmp.name, "faa (%u threads)",
                      cf->p + cf->c);
@@ -308,7 +311,9 @@ static void print_legend(const rowset *rs, const options *o)
         printf("  faa: threads doing relaxed atomic fetch-and-add of 1 on one "
                "shared word, the\n"
                "  machine's ceiling for one contended cache line (P+C threads "
-               "in the pair tables).\n");
+               "in the pair tables);\n"
+               "  faa_slot: each thread adds to a word of its own, padded "
+               "apart (counters only).\n");
     if (stalls)
         printf("  ! runs aborted: nothing moved for %.0f s, or the run passed "
                "%.0f s, so the\n"
@@ -329,6 +334,12 @@ void print_throughput(const rowset *rs, const options *o)
 {
     print_solo_table(rs, o);
     print_pair_table(rs, o, SEC_QUEUE, "Queues");
+    if (o->batch) {
+        char title[80];
+        snprintf(title, sizeof title,
+                 "Queues through push_many / pop_many of up to %zu", o->batch);
+        print_pair_table(rs, o, SEC_BATCH, title);
+    }
     print_lfqueue_table(rs, o);
     print_pair_table(rs, o, SEC_STACK, "Stacks");
     if (!any_in_section(rs, SEC_QUEUE) && !any_in_section(rs, SEC_STACK))

@@ -57,7 +57,7 @@ bool name_selected(const options *o, const char *name)
 bool name_known(const char *w)
 {
     char buf[64];
-    if (!strcmp(w, "faa") || !strcmp(w, "pipe") || !strcmp(w, "conc_shmring") ||
+    if (!strcmp(w, "faa") || !strcmp(w, "faa_slot") || !strcmp(w, "pipe") || !strcmp(w, "conc_shmring") ||
         !strcmp(w, "shmring"))
         return true;
     for (size_t i = 0; i < bench_npeers; i++)
@@ -77,7 +77,8 @@ void list_names(void)
         printf("conc_%s\n", conc_registry[i].name);
     for (size_t i = 0; i < bench_npeers; i++)
         printf("%s\n", bench_peers[i]->name);
-    printf("faa\nconc_shmring (latency)\npipe (latency)\n");
+    printf("faa\nfaa_slot (counters)\nconc_shmring (latency)\n"
+           "pipe (latency)\n");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -156,6 +157,24 @@ static void add_containers(rowset *rs, const options *o, bench_section sec,
     }
 }
 
+/* Every conc queue with push_many / pop_many, through them. */
+static void add_batch_rows(rowset *rs, const options *o, const config *cf)
+{
+    char name[48];
+    for (size_t i = 0; o->batch && i < conc_registry_count; i++) {
+        const reg_entry *e = &conc_registry[i];
+        if (e->kind != REG_QUEUE || !e->push_many || !e->pop_many)
+            continue;
+        snprintf(name, sizeof name, "conc_%s", e->name);
+        row *r = add_row(rs, o, SEC_BATCH, ROW_CONTAINER, name, true, cf->p,
+                         cf->c);
+        if (r) {
+            r->cont.reg = e;
+            r->cont.batch = o->batch;
+        }
+    }
+}
+
 /* Every registry counter at t threads, then the ceiling. */
 static void add_counters(rowset *rs, const options *o, unsigned t)
 {
@@ -170,6 +189,7 @@ static void add_counters(rowset *rs, const options *o, unsigned t)
             r->reg = e;
     }
     add_row(rs, o, SEC_COUNTER, ROW_FAA, "faa", false, t, 0);
+    add_row(rs, o, SEC_COUNTER, ROW_FAA, "faa_slot", false, t, 0);
 }
 
 /* Every registry container that can wait, made with flags 0 and with
@@ -203,6 +223,7 @@ void build_rows(rowset *rs, const options *o, unsigned mode)
     for (unsigned k = 0; k < o->nconfigs; k++) {
         const config *cf = &o->configs[k];
         add_containers(rs, o, SEC_QUEUE, cf);
+        add_batch_rows(rs, o, cf);
         add_containers(rs, o, SEC_STACK, cf);
         add_row(rs, o, SEC_CEILING, ROW_FAA, "faa", false, cf->p, cf->c);
     }
@@ -231,7 +252,8 @@ void rows_free(rowset *rs)
 
 bool is_pair_section(bench_section s)
 {
-    return s == SEC_QUEUE || s == SEC_STACK || s == SEC_CEILING;
+    return s == SEC_QUEUE || s == SEC_BATCH || s == SEC_STACK ||
+           s == SEC_CEILING;
 }
 
 bool row_ok(const row *r)

@@ -25,6 +25,9 @@ static void run_label(const row *r, char *out, size_t len)
     else if (r->section == SEC_WAIT)
         snprintf(out, len, "%s%s %uP%uC run %u", r->name, nowait, r->p, r->c,
                  r->n + 1);
+    else if (r->section == SEC_BATCH)
+        snprintf(out, len, "%s batch %zu %uP%uC run %u", r->name, r->cont.batch,
+                 r->p, r->c, r->n + 1);
     else
         snprintf(out, len, "%s %uP%uC run %u", r->name, r->p, r->c, r->n + 1);
 }
@@ -42,6 +45,8 @@ static void run_kind(const row *r, const options *o, const char *label,
     else if (r->kind == ROW_COUNTER)
         bench_counter_run(label, r->reg, r->p, o->adds, o->shards, &o->lim,
                           res);
+    else if (!strcmp(r->name, "faa_slot"))
+        bench_faa_slots_run(label, r->p, o->adds, &o->lim, res);
     else
         bench_counter_run(label, NULL,
                           r->section == SEC_COUNTER ? r->p : r->p + r->c,
@@ -204,6 +209,8 @@ static bool is_peer_of(const row *r, const row *q)
     if (r->section == SEC_SOLO)
         return q->section == SEC_SOLO && !q->conc &&
                is_stack_row(q) == is_stack_row(r);
+    if (r->section == SEC_BATCH) /* the same structure, one item at a time */
+        return q->section == SEC_QUEUE && !strcmp(q->name, r->name);
     if (r->section == SEC_COUNTER)
         return q->section == SEC_COUNTER;
     return q->section == r->section && !q->conc;
