@@ -1,9 +1,11 @@
 /*
  * bench.h - the timed runs of conc-bench and what they measure.
  *
- * conc-bench measures conc's structures and their peers (Concurrency Kit,
- * liburcu, the raw fetch-and-add of the machine) in one process, one run,
- * the same workload.  conc structures are driven through the registry
+ * conc-bench measures conc's structures and their peers (a plain
+ * sequence-number ring, Concurrency Kit, liburcu, moodycamel's
+ * ConcurrentQueue and boost.lockfree when built with C++, the raw
+ * fetch-and-add of the machine) in one process, one run, the same
+ * workload.  conc structures are driven through the registry
  * (registry.h), the peers through adapters of the same shape
  * (bench_peer_ops), so the same loops time them all: pair.c (pair and
  * single-thread runs), counter.c (counters and the ceiling), latency.c,

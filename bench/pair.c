@@ -1,9 +1,10 @@
 /*
  * pair.c - the timed container runs: pair throughput (P producers, C
- * consumers) and the single-thread push + pop.
+ * consumers; one item at a time, or through push_many / pop_many for the
+ * batch rows) and the single-thread push + pop.
  *
  * Every structure, conc's or a peer's, goes through the same loops, the same
- * spin policy (BENCH_YIELD_EVERY) and the same clock (runctl.h).  Lost,
+ * spin policy (--spin, bench.h) and the same clock (runctl.h).  Lost,
  * duplicated or corrupted items are errors, and are told apart from stalls
  * by draining the structure after every run and checking counts and
  * checksums against what was actually pushed.
@@ -175,10 +176,11 @@ static void *consumer_main(void *arg)
     uint64_t sum = 0, failed = 0;
     size_t got = 0;
     unsigned fails = 0;
+    const bool batched = reg && sh->batch; /* a local: no load per item */
 
     pthread_barrier_wait(&sh->ctl.start);
     w->t0 = h_now_ns();
-    while (reg && sh->batch && got < w->count) {
+    while (batched && got < w->count) {
         void *items[BENCH_MAX_BATCH];
         size_t want = w->count - got < sh->batch ? w->count - got : sh->batch;
         size_t n = 0;
@@ -198,7 +200,7 @@ static void *consumer_main(void *arg)
                 break;
         }
     }
-    while (!(reg && sh->batch) && got < w->count) {
+    while (!batched && got < w->count) {
         void *item;
         int rc = reg ? reg->pop(obj, &item)
                      : (peer->pop(obj, &item) == 0 ? CONC_OK : CONC_EMPTY);
