@@ -122,7 +122,7 @@ def gp_script(dat, layout, out, docs):
     m = docs[0].get("machine", {})
     p = docs[0].get("params", {})
     title = ("conc-bench %s, %s CPUs, %s items per run, capacity %s, "
-             "median of %s (bars: min-max)%s" % (
+             "median of %s runs, whiskers min-max%s" % (
                  m.get("date", "?")[:10], m.get("cpus", "?"),
                  p.get("total", "?"), p.get("capacity", "?"),
                  p.get("runs", "?"), ", pinned" if p.get("pin") else ""))
@@ -145,7 +145,7 @@ def gp_script(dat, layout, out, docs):
                   "set key outside right top samplen 1 spacing 0.9 "
                   "font ',8'",
                   "set xtics nomirror scale 0",
-                  "set yrange [0.05:*]"]
+                  "set yrange [0.01:*]"]
         for sec in secs:
             for spin in spins:
                 ent = [e for e in layout if e[0] == (sec, spin)]
@@ -163,9 +163,9 @@ def gp_script(dat, layout, out, docs):
                     plots.append(
                         "'%s' index %d using 1:2 with boxes lc rgb '%s' "
                         "title '%s'" % (dat, idx, col[name], name))
-                    plots.append(
-                        "'' index %d using 1:2:3:4 with yerrorbars lc rgb "
-                        "'black' lw 0.6 pt 0 ps 0 notitle" % idx)
+                    plots.append(  # the min-max whisker, no point
+                        "'' index %d using 1:3:(0):($4-$3) with vectors "
+                        "nohead lc rgb 'black' lw 0.6 notitle" % idx)
                 lines.append("plot " + ", \\\n     ".join(plots))
         lines.append("unset multiplot")
     return "\n".join(lines) + "\n"
