@@ -95,9 +95,9 @@ typedef struct bench_container {
  *   SPIN_YIELD: at once, calling sched_yield() after every
  *               BENCH_YIELD_EVERY consecutive failures, so that with more
  *               threads than CPUs the thread it waits for gets to run; or
- *   SPIN_PAUSE: after one `pause` instruction, never yielding (what the
- *               peers' own benchmarks do; with more threads than CPUs a
- *               waiting thread burns its time slice).
+ *   SPIN_PAUSE: after one `pause` instruction, never yielding (how issue
+ *               11's reference figures were taken; with more threads than
+ *               CPUs a waiting thread burns its time slice).
  * The abort flag is looked at every BENCH_YIELD_EVERY failures in both. */
 #define BENCH_YIELD_EVERY 64u
 
