@@ -5,7 +5,10 @@
 #                 the whole tree as a release with -Werror and run its unit
 #                 suite; and check the install (pkg-config, subproject).
 #   make bench  - install what is missing, build a release build, run
-#                 conc-bench and print the table (BENCH_ARGS=... to pass flags).
+#                 conc-bench and print the tables (BENCH_ARGS=... to pass
+#                 flags); the run's JSON and its plot (SVG and PNG) go to
+#                 $(BENCH_OUT)/ (build/bench/: bench.json, bench.svg,
+#                 bench.png; tools/bench-plot.py).
 #   make fuzz SECONDS=N      - run each fuzz target for N seconds under
 #                 libFuzzer with ASan+UBSan; reproducers of any finding in
 #                 fuzz/findings/<target>/ (FUZZ_TARGETS=..., PARALLEL=2).
@@ -26,6 +29,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 BUILD ?= build
 BENCH_ARGS ?=
+BENCH_OUT ?= $(BUILD)/bench
 MESON_TEST := meson test --print-errorlogs --num-processes 2
 
 # Any sanitizer report fails the run.
@@ -91,11 +95,16 @@ test-install:
 	@echo "== install, pkg-config and meson subproject =="
 	bash tools/check-install.sh $(BUILD)/gcc
 
-bench: deps
-	@[ -d $(BUILD)/release ] || CC=gcc meson setup $(BUILD)/release --buildtype=release \
+# BENCH_ARGS go after --json, so a --json of theirs would win; BENCH_OUT
+# says where the JSON and the plot go instead.
+bench:
+	@bash tools/install-deps.sh bench
+	@[ -d $(BUILD)/release ] || CC=gcc CXX=g++ meson setup $(BUILD)/release --buildtype=release \
 		-Dtests=false -Dbench=enabled
 	ninja -C $(BUILD)/release
-	$(BUILD)/release/bench/conc-bench $(BENCH_ARGS)
+	@mkdir -p $(BENCH_OUT)
+	$(BUILD)/release/bench/conc-bench --json $(BENCH_OUT)/bench.json $(BENCH_ARGS)
+	python3 tools/bench-plot.py $(BENCH_OUT)/bench.json $(BENCH_OUT)/bench
 
 # Install headers, libconc.{a,so}, conc.pc under $(PREFIX) (DESTDIR honoured).
 # Needs only a C compiler, meson and ninja (install-deps.sh build).

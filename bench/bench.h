@@ -1,9 +1,11 @@
 /*
  * bench.h - the timed runs of conc-bench and what they measure.
  *
- * conc-bench measures conc's structures and their peers (Concurrency Kit,
- * liburcu, the raw fetch-and-add of the machine) in one process, one run,
- * the same workload.  conc structures are driven through the registry
+ * conc-bench measures conc's structures and their peers (a plain
+ * sequence-number ring, Concurrency Kit, liburcu, moodycamel's
+ * ConcurrentQueue and boost.lockfree when built with C++, the raw
+ * fetch-and-add of the machine) in one process, one run, the same
+ * workload.  conc structures are driven through the registry
  * (registry.h), the peers through adapters of the same shape
  * (bench_peer_ops), so the same loops time them all: pair.c (pair and
  * single-thread runs), counter.c (counters and the ceiling), latency.c,
@@ -22,7 +24,9 @@
 
 /* Which table a row belongs to. */
 typedef enum bench_section {
+    SEC_SOLO,    /* one thread: push a batch, pop it (every queue, stack) */
     SEC_QUEUE,   /* FIFO pair throughput */
+    SEC_BATCH,   /* FIFO pair throughput through push_many / pop_many */
     SEC_STACK,   /* LIFO pair throughput */
     SEC_CEILING, /* fetch-and-add by P+C threads, shown under both tables */
     SEC_COUNTER, /* counters at T threads, and fetch-and-add at T threads */
@@ -50,6 +54,12 @@ typedef struct bench_peer_ops {
     void (*destroy)(void *obj);
     int (*push)(void *obj, size_t idx, void *item);
     int (*pop)(void *obj, void **item);
+    /* Optional: a per-thread handle for a peer with per-thread state
+     * (moodycamel's producer and consumer tokens).  Every thread that
+     * pushes or pops (workers, the single-thread run, the drain) calls it
+     * once, outside the clock, and passes what it returns to push and pop
+     * in place of obj.  The handles belong to obj: destroy frees them. */
+    void *(*thread_handle)(void *obj, bool producer);
 } bench_peer_ops;
 
 /* peers_ck.c */
@@ -59,6 +69,16 @@ extern const bench_peer_ops bench_peer_ck_stack;
 /* peers_urcu.c */
 extern const bench_peer_ops bench_peer_wfcqueue;
 extern const bench_peer_ops bench_peer_lfstack;
+/* peer_vyukov.c: the plain bounded ring every bounded queue is measured
+ * against */
+extern const bench_peer_ops bench_peer_vyukov;
+#ifdef CONC_BENCH_CXX
+/* peers_cxx.cpp (built when a C++ compiler and the headers are found) */
+extern const bench_peer_ops bench_peer_moodycamel;
+extern const bench_peer_ops bench_peer_moodycamel_tok;
+extern const bench_peer_ops bench_peer_boost_queue;
+extern const bench_peer_ops bench_peer_boost_stack;
+#endif
 
 /* A container under test: a conc structure (reg) or a peer (peer).  A conc
  * structure is made with reg->create_flags(capacity, flags) (flags 0 is what
@@ -67,13 +87,37 @@ typedef struct bench_container {
     const reg_entry *reg;
     const bench_peer_ops *peer;
     unsigned flags;
+    size_t batch; /* > 0: pair runs push_many / pop_many up to batch items */
 } bench_container;
 
-/* The spin policy shared by every structure: a thread whose push found the
- * structure full (or whose pop found it empty) retries at once, and calls
- * sched_yield() after every BENCH_YIELD_EVERY consecutive failures, so that
- * with more threads than CPUs the thread it waits for gets to run. */
+/* The spin policy shared by every structure (--spin): a thread whose push
+ * found the structure full (or whose pop found it empty) retries, either
+ *   SPIN_YIELD: at once, calling sched_yield() after every
+ *               BENCH_YIELD_EVERY consecutive failures, so that with more
+ *               threads than CPUs the thread it waits for gets to run; or
+ *   SPIN_PAUSE: after one `pause` instruction, never yielding (how issue
+ *               11's reference figures were taken; with more threads than
+ *               CPUs a waiting thread burns its time slice).
+ * The abort flag is looked at every BENCH_YIELD_EVERY failures in both. */
 #define BENCH_YIELD_EVERY 64u
+
+/* The largest batch of a SEC_BATCH row (--batch). */
+#define BENCH_MAX_BATCH 1024u
+
+typedef enum bench_spin { SPIN_YIELD, SPIN_PAUSE } bench_spin;
+
+/* How the timed runs' threads wait and where they run; set once by the
+ * program before a set of runs (runctl.c).  pin: thread i of a run (pair
+ * runs: producers first, then consumers; counter runs: the adders) is
+ * bound to the i-th CPU, mod the CPUs this process may use. */
+typedef struct bench_policy {
+    bench_spin spin;
+    bool pin;
+} bench_policy;
+
+void bench_set_policy(const bench_policy *p);
+const bench_policy *bench_get_policy(void);
+const char *bench_spin_name(bench_spin s);
 
 /* When the watchdog aborts a run: no progress at all (no item moved, no
  * add completed) for stall_s seconds, or a run longer than timeout_s. */
@@ -113,7 +157,10 @@ void bench_pair_run(const char *label, const bench_container *c,
  * 64) items), pops it, and again, until `total` items went through; the
  * uncontended cost of push + pop, where a fixed cost per operation (such as
  * the load of a watch word) is least hidden by cache-line traffic.  mops =
- * million items (one push plus one pop each) per second. */
+ * million items (one push plus one pop each) per second.  A conc structure
+ * or a peer.  The timed loop is one function, bench_solo_loop, which
+ * tools/bench-callgrind.sh names to callgrind (--toggle-collect) to count
+ * the instructions per pair. */
 void bench_solo_run(const char *label, const bench_container *c, size_t total,
                     size_t capacity, bench_result *res);
 
@@ -125,6 +172,11 @@ void bench_solo_run(const char *label, const bench_container *c, size_t total,
 void bench_counter_run(const char *label, const reg_entry *reg,
                        unsigned threads, size_t adds, size_t shards,
                        const bench_limits *lim, bench_result *res);
+
+/* The same with every thread adding to a word of its own (128-byte
+ * aligned apart) by fetch-and-add: the best a sharded counter can do. */
+void bench_faa_slots_run(const char *label, unsigned threads, size_t adds,
+                         const bench_limits *lim, bench_result *res);
 
 /* `threads` threads spin for `seconds` (machine.c); returns the CPU-seconds
  * they got per wall-second: about min(threads, CPUs) on an idle machine,

@@ -1,7 +1,9 @@
 /*
  * counter.c - the timed counter runs: T threads each add 1 a fixed number
  * of times to a conc counter, or to one shared word with a raw relaxed
- * fetch-and-add (the machine's ceiling for one contended line).  Same start
+ * fetch-and-add (the machine's ceiling for one contended line), or each to
+ * a word of its own, padded apart (faa_slot: what a sharded counter can
+ * reach at best, with no lookup of which slot is the thread's).  Same start
  * barrier, clock and watchdog as the pair runs (runctl.h); the total read
  * afterwards must equal the adds done.
  */
@@ -22,7 +24,8 @@ typedef struct faa_word {
 typedef struct counter_shared {
     const reg_entry *reg; /* NULL: the raw fetch-and-add ceiling */
     void *obj;
-    faa_word *faa;
+    faa_word *faa;        /* one word, or (slots) one per thread */
+    bool slots;
     run_ctl ctl;
     atomic_int bad_status;
 } counter_shared;
@@ -30,6 +33,7 @@ typedef struct counter_shared {
 typedef struct counter_worker {
     worker_head head;
     counter_shared *sh;
+    _Atomic uint64_t *word; /* the ceilings: the word this thread adds to */
     size_t count;
     size_t done;
     uint64_t t0, t1;
@@ -72,7 +76,7 @@ static void *counter_main(void *arg)
             }
             /* Relaxed, as conc_counter's add: on x86 this is one lock xadd
              * whatever the order; the ceiling is the line's round trip. */
-            atomic_fetch_add_explicit(&sh->faa->v, 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(w->word, 1, memory_order_relaxed);
         }
     }
     w->t1 = h_now_ns();
@@ -86,8 +90,10 @@ static bool counter_create(counter_shared *sh, size_t shards,
                            bench_result *res)
 {
     if (!sh->reg) {
-        sh->faa = bench_aligned_zalloc(_Alignof(faa_word), sizeof *sh->faa);
-        atomic_init(&sh->faa->v, 0);
+        size_t n = sh->slots ? shards : 1;
+        sh->faa = bench_aligned_zalloc(_Alignof(faa_word), n * sizeof *sh->faa);
+        for (size_t i = 0; i < n; i++)
+            atomic_init(&sh->faa[i].v, 0);
         return true;
     }
     errno = 0;
@@ -122,7 +128,8 @@ static void counter_verdict(const char *label, counter_shared *sh,
     if (sh->reg)
         rrc = sh->reg->read(sh->obj, &got);
     else
-        got = (int64_t)atomic_load(&sh->faa->v);
+        for (unsigned i = 0; i < (sh->slots ? threads : 1); i++)
+            got += (int64_t)atomic_load(&sh->faa[i].v);
     res->seconds = t1 > t0 ? (double)(t1 - t0) / 1e9 : 0.0;
     res->mops = rate_mops(done, t0, t1);
     if (bad) {
@@ -149,16 +156,17 @@ static void counter_verdict(const char *label, counter_shared *sh,
     }
 }
 
-void bench_counter_run(const char *label, const reg_entry *reg,
-                       unsigned threads, size_t adds, size_t shards,
-                       const bench_limits *lim, bench_result *res)
+static void counter_run(const char *label, const reg_entry *reg, bool slots,
+                        unsigned threads, size_t adds, size_t shards,
+                        const bench_limits *lim, bench_result *res)
 {
     memset(res, 0, sizeof *res);
     counter_shared sh;
     memset(&sh, 0, sizeof sh);
     sh.reg = reg;
+    sh.slots = slots;
     atomic_init(&sh.bad_status, 0);
-    if (!counter_create(&sh, shards, res))
+    if (!counter_create(&sh, slots ? threads : shards, res))
         return;
 
     counter_worker *w =
@@ -170,6 +178,8 @@ void bench_counter_run(const char *label, const reg_entry *reg,
     for (unsigned i = 0; i < threads; i++) {
         w[i].sh = &sh;
         w[i].count = adds / threads;
+        if (!reg)
+            w[i].word = &sh.faa[slots ? i : 0].v;
     }
     start_threads(tids, threads, w, sizeof *w, counter_main, counter_main,
                   threads);
@@ -183,4 +193,17 @@ void bench_counter_run(const char *label, const reg_entry *reg,
         reg->destroy(sh.obj);
     else
         free(sh.faa);
+}
+
+void bench_counter_run(const char *label, const reg_entry *reg,
+                       unsigned threads, size_t adds, size_t shards,
+                       const bench_limits *lim, bench_result *res)
+{
+    counter_run(label, reg, false, threads, adds, shards, lim, res);
+}
+
+void bench_faa_slots_run(const char *label, unsigned threads, size_t adds,
+                         const bench_limits *lim, bench_result *res)
+{
+    counter_run(label, NULL, true, threads, adds, 0, lim, res);
 }

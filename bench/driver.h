@@ -49,6 +49,11 @@ typedef struct options {
     /* Modes: throughput (the tables) unless only --latency / --memory. */
     bool mode_tp, mode_lat, mode_mem;
     bool no_wait_cost;
+    bench_spin spins[2];   /* --spin: the pair tables run once per mode */
+    unsigned nspins;
+    bool pin;              /* --pin */
+    bool solo, solo_only;  /* the single-thread table; nothing else */
+    size_t batch;          /* --batch: the push_many / pop_many rows (0: none) */
     bench_lat_params lat;  /* handoffs, interval_us, burst (pace per row) */
     size_t mem_items[MAX_MEM_ITEMS];
     unsigned nmem;
@@ -94,9 +99,11 @@ typedef struct row {
     double wait_ratio, paired_ratio;
 } row;
 
+/* The rows of one spin mode (--spin both: two sets). */
 typedef struct rowset {
     row *v;
     size_t n, cap;
+    bench_spin spin;
 } rowset;
 
 /* The peers, in table order. */
@@ -107,8 +114,10 @@ bool name_selected(const options *o, const char *name);
 bool name_known(const char *name);
 void list_names(void);
 
-/* Every row the options ask for, in run and table order. */
-void build_rows(rowset *rs, const options *o);
+/* Every row the options ask for, in run and table order, for spin mode
+ * number `mode` (0 or 1) of o->spins.  The rows that never spin (the
+ * single-thread and counter tables) are in the first mode's set only. */
+void build_rows(rowset *rs, const options *o, unsigned mode);
 void rows_free(rowset *rs);
 
 bool is_pair_section(bench_section s);
@@ -191,12 +200,15 @@ const char *parallel_warning(double got, long cpus);
 
 void print_header(const machine *m, const options *o);
 void print_throughput(const rowset *rs, const options *o);
+/* The heading of one spin mode's tables (--spin both). */
+void print_spin_heading(const rowset *rs, const options *o);
 void print_latency(const lat_set *ls, const options *o);
 void print_memory(const mem_set *ms);
 void print_footer(const machine *m, const rowset *rs);
 
 /* 0, or -1 with a message on stderr. */
-int write_json(const char *path, const rowset *rs, const options *o,
-               const machine *m, const lat_set *ls, const mem_set *ms);
+int write_json(const char *path, const rowset *sets, unsigned nsets,
+               const options *o, const machine *m, const lat_set *ls,
+               const mem_set *ms);
 
 #endif /* CONC_BENCH_DRIVER_H */

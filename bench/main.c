@@ -31,12 +31,14 @@ static void check_only(const options *o)
 }
 
 /* 1 if any row, latency row or memory run failed. */
-static int failures(const rowset *rs, const lat_set *ls, const mem_set *ms)
+static int failures(const rowset *sets, unsigned nsets, const lat_set *ls,
+                    const mem_set *ms)
 {
     int status = 0;
-    for (size_t i = 0; i < rs->n; i++)
-        if (rs->v[i].failed)
-            status = 1;
+    for (unsigned k = 0; k < nsets; k++)
+        for (size_t i = 0; i < sets[k].n; i++)
+            if (sets[k].v[i].failed)
+                status = 1;
     for (unsigned i = 0; i < ls->n; i++)
         if (ls->v[i].failed)
             status = 1;
@@ -57,10 +59,14 @@ int main(int argc, char **argv)
     }
     check_only(&o);
 
-    rowset rs = {0};
-    if (o.mode_tp)
-        build_rows(&rs, &o);
-    if (o.mode_tp && rs.n == 0 && !o.mode_lat && !o.mode_mem)
+    rowset sets[2] = {{0}, {0}};
+    unsigned nsets = o.mode_tp ? o.nspins : 0;
+    size_t nrows = 0;
+    for (unsigned k = 0; k < nsets; k++) {
+        build_rows(&sets[k], &o, k);
+        nrows += sets[k].n;
+    }
+    if (o.mode_tp && nrows == 0 && !o.mode_lat && !o.mode_mem)
         usage_error("nothing to run");
 
     machine m;
@@ -68,9 +74,16 @@ int main(int argc, char **argv)
     print_header(&m, &o);
     fflush(stdout);
 
-    if (rs.n > 0) {
-        run_throughput(&rs, &o);
-        print_throughput(&rs, &o);
+    /* Each spin mode's tables in turn, under that mode's policy. */
+    for (unsigned k = 0; k < nsets; k++) {
+        if (sets[k].n == 0)
+            continue;
+        bench_policy pol = {sets[k].spin, o.pin};
+        bench_set_policy(&pol);
+        if (nsets > 1)
+            print_spin_heading(&sets[k], &o);
+        run_throughput(&sets[k], &o);
+        print_throughput(&sets[k], &o);
         fflush(stdout);
     }
 
@@ -91,15 +104,16 @@ int main(int argc, char **argv)
     }
 
     machine_finish(&m);
-    print_footer(&m, &rs);
-    int status = failures(&rs, ls, ms);
+    print_footer(&m, &sets[0]);
+    int status = failures(sets, nsets, ls, ms);
     if (status)
         printf("\nSome rows FAILED (see above): their figures are missing or "
                "partial.\n");
-    if (o.json && write_json(o.json, &rs, &o, &m, ls, ms) != 0)
+    if (o.json && write_json(o.json, sets, nsets, &o, &m, ls, ms) != 0)
         status = 1;
 
-    rows_free(&rs);
+    for (unsigned k = 0; k < nsets; k++)
+        rows_free(&sets[k]);
     lat_set_free(ls);
     free(ls);
     free(ms);

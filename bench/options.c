@@ -18,10 +18,12 @@
 static const char *const usage_text =
     "usage: conc-bench [options]\n"
     "\n"
-    "Pair throughput of conc's queues and stacks beside Concurrency Kit\n"
-    "(ck_ring, ck_fifo, ck_stack), liburcu (wfcqueue, lfstack) and the raw\n"
-    "fetch-and-add ceiling; conc's counters beside each other and the\n"
-    "ceiling.\n"
+    "Pair throughput of conc's queues and stacks beside a plain sequence-\n"
+    "number ring (vyukov_ring), Concurrency Kit (ck_ring, ck_fifo, ck_stack),\n"
+    "liburcu (wfcqueue, lfstack), moodycamel::ConcurrentQueue and\n"
+    "boost::lockfree (when built with C++) and the raw fetch-and-add\n"
+    "ceiling; one thread's push + pop of every structure; conc's counters\n"
+    "beside each other and the ceiling.\n"
     "\n"
     "  --total N          items per pair run (default 3000000)\n"
     "  --adds N           adds per counter run (default 30000000)\n"
@@ -37,6 +39,18 @@ static const char *const usage_text =
     "  --json FILE        also write every figure to FILE as JSON\n"
     "                     (tools/bench-goals.py checks the project's goals)\n"
     "  --quick            tiny totals and 3 runs, for a smoke test\n"
+    "  --spin MODE        a push that finds the structure full, or a pop that\n"
+    "                     finds it empty: 'yield' retries and calls\n"
+    "                     sched_yield() every 64 failures (default); 'pause'\n"
+    "                     retries after one pause instruction, never yielding;\n"
+    "                     'both' runs the pair tables once in each mode\n"
+    "  --pin              thread i of a run on CPU i mod the CPUs allowed\n"
+    "                     (producers first, then consumers)\n"
+    "  --no-solo          leave out the single-thread table (one thread pushes\n"
+    "                     64 items, pops them, again: ns per pair)\n"
+    "  --solo-only        only that table (tools/bench-callgrind.sh)\n"
+    "  --batch N          also every conc queue through push_many / pop_many\n"
+    "                     of up to N items at each config (default 32; 0: no)\n"
     "\n"
     "Waiting support (in the throughput mode): every structure that can wait\n"
     "is also measured made with flags 0 and with CONC_NOWAIT, alone (1T: one\n"
@@ -196,7 +210,8 @@ enum {
     OPT_QUICK = 256, OPT_LIST, OPT_THROUGHPUT, OPT_LATENCY, OPT_MEMORY,
     OPT_ALL, OPT_NO_WAIT_COST, OPT_TOTAL, OPT_ADDS, OPT_RUNS, OPT_CONFIGS,
     OPT_THREADS, OPT_CAPACITY, OPT_SHARDS, OPT_ONLY, OPT_STALL, OPT_TIMEOUT,
-    OPT_JSON, OPT_HANDOFFS, OPT_INTERVAL_US, OPT_BURST, OPT_MEM_ITEMS
+    OPT_JSON, OPT_HANDOFFS, OPT_INTERVAL_US, OPT_BURST, OPT_MEM_ITEMS,
+    OPT_SPIN, OPT_PIN, OPT_NO_SOLO, OPT_SOLO_ONLY, OPT_BATCH
 };
 
 static const struct option long_options[] = {
@@ -223,6 +238,11 @@ static const struct option long_options[] = {
     {"interval-us", required_argument, NULL, OPT_INTERVAL_US},
     {"burst", required_argument, NULL, OPT_BURST},
     {"mem-items", required_argument, NULL, OPT_MEM_ITEMS},
+    {"spin", required_argument, NULL, OPT_SPIN},
+    {"pin", no_argument, NULL, OPT_PIN},
+    {"no-solo", no_argument, NULL, OPT_NO_SOLO},
+    {"solo-only", no_argument, NULL, OPT_SOLO_ONLY},
+    {"batch", required_argument, NULL, OPT_BATCH},
     {NULL, 0, NULL, 0},
 };
 
@@ -251,6 +271,27 @@ static void set_defaults(options *o)
     o->mem_items[0] = 1000000;
     o->mem_items[1] = 10000000;
     o->nmem = 2;
+    o->spins[0] = SPIN_YIELD;
+    o->nspins = 1;
+    o->solo = true;
+    o->batch = 32;
+}
+
+static void parse_spin(options *o, const char *v)
+{
+    if (!strcmp(v, "yield")) {
+        o->spins[0] = SPIN_YIELD;
+        o->nspins = 1;
+    } else if (!strcmp(v, "pause")) {
+        o->spins[0] = SPIN_PAUSE;
+        o->nspins = 1;
+    } else if (!strcmp(v, "both")) {
+        o->spins[0] = SPIN_PAUSE;
+        o->spins[1] = SPIN_YIELD;
+        o->nspins = 2;
+    } else {
+        usage_error("--spin: '%s' is not pause, yield or both", v);
+    }
 }
 
 /* One flag with its value (NULL for those without). */
@@ -304,6 +345,11 @@ static void apply_flag(options *o, given *g, int id, const char *flag,
         parse_mem_items(o, v);
         g->mem = true;
         break;
+    case OPT_SPIN: parse_spin(o, v); break;
+    case OPT_PIN: o->pin = true; break;
+    case OPT_NO_SOLO: o->solo = false; break;
+    case OPT_SOLO_ONLY: o->solo_only = true; break;
+    case OPT_BATCH: o->batch = opt_num(flag, v, 0, BENCH_MAX_BATCH); break;
     }
 }
 
@@ -326,6 +372,8 @@ static void finish_options(options *o, const given *g)
     }
     if (!o->mode_lat && !o->mode_mem)
         o->mode_tp = true;
+    if (o->solo_only && !o->solo)
+        usage_error("--solo-only and --no-solo leave nothing to run");
     if (o->lat.handoffs < o->runs)
         usage_error("--handoffs must be at least --runs");
 }

@@ -1,9 +1,10 @@
 /*
  * pair.c - the timed container runs: pair throughput (P producers, C
- * consumers) and the single-thread push + pop.
+ * consumers; one item at a time, or through push_many / pop_many for the
+ * batch rows) and the single-thread push + pop.
  *
  * Every structure, conc's or a peer's, goes through the same loops, the same
- * spin policy (BENCH_YIELD_EVERY) and the same clock (runctl.h).  Lost,
+ * spin policy (--spin, bench.h) and the same clock (runctl.h).  Lost,
  * duplicated or corrupted items are errors, and are told apart from stalls
  * by draining the structure after every run and checking counts and
  * checksums against what was actually pushed.
@@ -25,6 +26,8 @@ typedef struct pair_shared {
     const reg_entry *reg;
     const bench_peer_ops *peer;
     void *obj;
+    size_t batch; /* > 0: conc structures through push_many / pop_many */
+    bench_spin spin;
     run_ctl ctl;
     atomic_int bad_status; /* first unexpected conc status, or 0 */
 } pair_shared;
@@ -41,14 +44,40 @@ typedef struct pair_worker {
     uint64_t t0, t1; /* leaving the barrier; finishing */
 } pair_worker;
 
-/* Called after each failed attempt; true when the run was aborted. */
+static inline void cpu_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* Called after each failed attempt; true when the run was aborted.  The
+ * spin policy (bench.h): yield every BENCH_YIELD_EVERY failures, or pause
+ * once per failure and never yield. */
 static inline bool spin_fail(unsigned *fails, pair_shared *sh)
 {
+    if (sh->spin == SPIN_PAUSE)
+        cpu_pause();
     if ((++*fails % BENCH_YIELD_EVERY) == 0) {
-        sched_yield();
+        if (sh->spin == SPIN_YIELD)
+            sched_yield();
         return aborted(&sh->ctl);
     }
     return false;
+}
+
+/* What a thread passes to a peer's push and pop: its own handle when the
+ * peer has per-thread state, else the structure itself. */
+static void *peer_handle(const bench_peer_ops *peer, void *obj, bool producer)
+{
+    if (!peer || !peer->thread_handle)
+        return obj;
+    void *h = peer->thread_handle(obj, producer);
+    if (!h)
+        bench_die("a peer's per-thread handle", ENOMEM);
+    return h;
 }
 
 static void flag_bad(pair_shared *sh, int status)
@@ -64,13 +93,44 @@ static void *producer_main(void *arg)
     pair_shared *sh = w->sh;
     const reg_entry *reg = sh->reg;
     const bench_peer_ops *peer = sh->peer;
-    void *obj = sh->obj;
+    void *obj = peer_handle(peer, sh->obj, true);
     size_t s = 0;
     uint64_t failed = 0;
 
+    void *items[BENCH_MAX_BATCH];
     pthread_barrier_wait(&sh->ctl.start);
     w->t0 = h_now_ns();
-    if (reg) {
+    if (reg && sh->batch) {
+        /* push_many: items s..s+k; what did not fit stays and is retried */
+        while (s < w->count) {
+            size_t k = w->count - s < sh->batch ? w->count - s : sh->batch;
+            for (size_t i = 0; i < k; i++)
+                items[i] = item_encode(w->id, s + i);
+            size_t off = 0;
+            unsigned fails = 0;
+            while (off < k) {
+                size_t got = 0;
+                int rc = reg->push_many(obj, items + off, k - off, &got);
+                off += got;
+                if (rc == CONC_OK)
+                    break;
+                if (rc != CONC_FULL) {
+                    flag_bad(sh, rc);
+                    s += off;
+                    goto out;
+                }
+                if (got)
+                    continue;
+                failed++;
+                if (spin_fail(&fails, sh)) {
+                    s += off;
+                    goto out;
+                }
+            }
+            s += k;
+            set_progress(&w->head, s);
+        }
+    } else if (reg) {
         for (; s < w->count; s++) {
             void *item = item_encode(w->id, s);
             unsigned fails = 0;
@@ -112,14 +172,35 @@ static void *consumer_main(void *arg)
     pair_shared *sh = w->sh;
     const reg_entry *reg = sh->reg;
     const bench_peer_ops *peer = sh->peer;
-    void *obj = sh->obj;
+    void *obj = peer_handle(peer, sh->obj, false);
     uint64_t sum = 0, failed = 0;
     size_t got = 0;
     unsigned fails = 0;
+    const bool batched = reg && sh->batch; /* a local: no load per item */
 
     pthread_barrier_wait(&sh->ctl.start);
     w->t0 = h_now_ns();
-    while (got < w->count) {
+    while (batched && got < w->count) {
+        void *items[BENCH_MAX_BATCH];
+        size_t want = w->count - got < sh->batch ? w->count - got : sh->batch;
+        size_t n = 0;
+        int rc = reg->pop_many(obj, items, want, &n);
+        if (rc == CONC_OK) {
+            for (size_t i = 0; i < n; i++)
+                sum += (uint64_t)(uintptr_t)items[i];
+            got += n;
+            fails = 0;
+            set_progress(&w->head, got);
+        } else if (rc != CONC_EMPTY) {
+            flag_bad(sh, rc);
+            break;
+        } else {
+            failed++;
+            if (spin_fail(&fails, sh))
+                break;
+        }
+    }
+    while (!batched && got < w->count) {
         void *item;
         int rc = reg ? reg->pop(obj, &item)
                      : (peer->pop(obj, &item) == 0 ? CONC_OK : CONC_EMPTY);
@@ -215,9 +296,10 @@ static size_t drain(const pair_shared *sh, size_t limit, uint64_t *sum)
 {
     size_t n = 0;
     void *item;
+    void *h = peer_handle(sh->peer, sh->obj, false);
     while (n < limit) {
         int ok = sh->reg ? sh->reg->pop(sh->obj, &item) == CONC_OK
-                         : sh->peer->pop(sh->obj, &item) == 0;
+                         : sh->peer->pop(h, &item) == 0;
         if (!ok)
             break;
         *sum += (uint64_t)(uintptr_t)item;
@@ -295,6 +377,10 @@ void bench_pair_run(const char *label, const bench_container *c,
     memset(&sh, 0, sizeof sh);
     sh.reg = c->reg;
     sh.peer = c->peer;
+    sh.spin = bench_get_policy()->spin;
+    sh.batch = c->reg && c->batch ? c->batch : 0;
+    if (sh.batch > BENCH_MAX_BATCH)
+        sh.batch = BENCH_MAX_BATCH;
     atomic_init(&sh.bad_status, 0);
     sh.obj = container_create(c, capacity, total);
     if (!sh.obj) {
@@ -330,63 +416,96 @@ void bench_pair_run(const char *label, const bench_container *c,
 
 #define SOLO_BATCH 64u
 
+/* What the single-thread loop touches. */
+typedef struct solo_state {
+    const reg_entry *reg;        /* a conc structure, or */
+    const bench_peer_ops *peer;  /* a peer, through */
+    void *obj;                   /* the structure, or the peer's handle for */
+    void *pop_obj;               /* pushes, and the one for pops */
+    size_t total, batch;
+    size_t moved;
+    uint64_t sum, expect;
+    int bad;                     /* CONC_OK, or the failing status */
+} solo_state;
+
+static inline int solo_push(solo_state *st, size_t idx, void *item)
+{
+    if (st->reg)
+        return st->reg->push(st->obj, item);
+    return st->peer->push(st->obj, idx, item) == 0 ? CONC_OK : CONC_FULL;
+}
+
+static inline int solo_pop(solo_state *st, void **item)
+{
+    if (st->reg)
+        return st->reg->pop(st->obj, item);
+    return st->peer->pop(st->pop_obj, item) == 0 ? CONC_OK : CONC_EMPTY;
+}
+
+/* The timed loop, a function of its own (never inlined) so that callgrind
+ * can count its instructions alone (tools/bench-callgrind.sh). */
+__attribute__((noinline)) void bench_solo_loop(solo_state *st);
+__attribute__((noinline)) void bench_solo_loop(solo_state *st)
+{
+    while (st->moved < st->total && st->bad == CONC_OK) {
+        size_t k = st->total - st->moved < st->batch ? st->total - st->moved
+                                                     : st->batch;
+        for (size_t i = 0; i < k; i++) {
+            void *item = item_encode(0, st->moved + i);
+            int rc = solo_push(st, st->moved + i, item);
+            if (rc != CONC_OK) {
+                st->bad = rc;
+                k = i;
+                break;
+            }
+            st->expect += (uint64_t)(uintptr_t)item;
+        }
+        for (size_t i = 0; i < k; i++) {
+            void *item;
+            int rc = solo_pop(st, &item);
+            if (rc != CONC_OK) {
+                st->bad = rc;
+                break;
+            }
+            st->sum += (uint64_t)(uintptr_t)item;
+        }
+        st->moved += k;
+    }
+}
+
 void bench_solo_run(const char *label, const bench_container *c, size_t total,
                     size_t capacity, bench_result *res)
 {
     memset(res, 0, sizeof *res);
-    const reg_entry *reg = c->reg;
-    if (!reg) {
-        res->outcome = BENCH_FAILED;
-        snprintf(res->msg, sizeof res->msg, "%s: solo runs are for conc "
-                 "structures", label);
-        return;
-    }
     void *obj = container_create(c, capacity, total);
     if (!obj) {
         create_failed(res, capacity);
         return;
     }
-    size_t batch = capacity < SOLO_BATCH ? capacity : SOLO_BATCH;
-    uint64_t sum = 0, expect = 0;
-    size_t moved = 0;
-    int bad = CONC_OK;
+    solo_state st = {
+        .reg = c->reg,
+        .peer = c->peer,
+        .obj = c->reg ? obj : peer_handle(c->peer, obj, true),
+        .pop_obj = c->reg ? obj : peer_handle(c->peer, obj, false),
+        .total = total,
+        .batch = capacity < SOLO_BATCH ? capacity : SOLO_BATCH,
+        .bad = CONC_OK,
+    };
     uint64_t t0 = h_now_ns();
-    while (moved < total && bad == CONC_OK) {
-        size_t k = total - moved < batch ? total - moved : batch;
-        for (size_t i = 0; i < k; i++) {
-            void *item = item_encode(0, moved + i);
-            expect += (uint64_t)(uintptr_t)item;
-            int rc = reg->push(obj, item);
-            if (rc != CONC_OK) {
-                bad = rc;
-                k = i;
-                break;
-            }
-        }
-        for (size_t i = 0; i < k; i++) {
-            void *item;
-            int rc = reg->pop(obj, &item);
-            if (rc != CONC_OK) {
-                bad = rc;
-                break;
-            }
-            sum += (uint64_t)(uintptr_t)item;
-        }
-        moved += k;
-    }
+    bench_solo_loop(&st);
     uint64_t t1 = h_now_ns();
     res->seconds = (double)(t1 - t0) / 1e9;
-    res->mops = rate_mops(moved, t0, t1);
-    if (bad != CONC_OK) {
+    res->mops = rate_mops(st.moved, t0, t1);
+    if (st.bad != CONC_OK) {
         res->outcome = BENCH_FAILED;
         snprintf(res->msg, sizeof res->msg, "%s: unexpected status %s", label,
-                 conc_strerror(bad));
-    } else if (sum != expect) {
+                 conc_strerror(st.bad));
+    } else if (st.sum != st.expect) {
         res->outcome = BENCH_FAILED;
         snprintf(res->msg, sizeof res->msg, "%s: checksum of popped items is "
                  "wrong", label);
     } else {
         res->outcome = BENCH_DONE;
     }
-    reg->destroy(obj);
+    container_destroy(c, obj);
 }

@@ -18,7 +18,9 @@
 static const char *section_name(bench_section s)
 {
     switch (s) {
+    case SEC_SOLO: return "solo";
     case SEC_QUEUE: return "queue";
+    case SEC_BATCH: return "batch";
     case SEC_STACK: return "stack";
     case SEC_CEILING: return "ceiling";
     case SEC_WAIT: return "wait_cost";
@@ -53,6 +55,13 @@ static void write_params(h_json *j, const options *o)
     h_json_ku64(j, "shards", o->shards);
     h_json_ku64(j, "runs", o->runs);
     h_json_ku64(j, "yield_every", BENCH_YIELD_EVERY);
+    char spins[16];
+    snprintf(spins, sizeof spins, "%s%s%s", bench_spin_name(o->spins[0]),
+             o->nspins > 1 ? "," : "",
+             o->nspins > 1 ? bench_spin_name(o->spins[1]) : "");
+    h_json_kstring(j, "spin", spins);
+    h_json_kbool(j, "pin", o->pin);
+    h_json_ku64(j, "batch", o->batch);
     h_json_kdouble(j, "stall_s", o->lim.stall_s);
     h_json_kdouble(j, "timeout_s", o->lim.timeout_s);
     h_json_end(j);
@@ -121,25 +130,37 @@ static void write_row_ratios(h_json *j, const row *r)
     }
 }
 
-static void write_row(h_json *j, const row *r)
+static void write_row(h_json *j, const row *r, bench_spin spin, bool pin)
 {
     h_json_begin_object(j);
     h_json_kstring(j, "section", section_name(r->section));
     h_json_kstring(j, "name", r->name);
     h_json_kbool(j, "conc", r->conc);
+    /* the single-thread and counter rows never spin */
+    h_json_kstring(j, "spin", r->section == SEC_SOLO ||
+                                      r->section == SEC_COUNTER
+                                  ? "none"
+                                  : bench_spin_name(spin));
+    h_json_kbool(j, "pinned", pin && r->section != SEC_SOLO);
     write_row_place(j, r);
     write_row_figures(j, r);
+    if (r->section == SEC_BATCH)
+        h_json_ku64(j, "batch", r->cont.batch);
+    if (r->section == SEC_SOLO && row_ok(r) && r->median > 0)
+        h_json_kdouble(j, "ns_per_pair", 1e3 / r->median);
     write_row_ratios(j, r);
     h_json_kstring(j, "error", r->failed ? r->error : NULL);
     h_json_end(j);
 }
 
-static void write_rows(h_json *j, const rowset *rs)
+static void write_rows(h_json *j, const rowset *sets, unsigned nsets,
+                       bool pin)
 {
     h_json_key(j, "rows");
     h_json_begin_array(j);
-    for (size_t i = 0; i < rs->n; i++)
-        write_row(j, &rs->v[i]);
+    for (unsigned k = 0; k < nsets; k++)
+        for (size_t i = 0; i < sets[k].n; i++)
+            write_row(j, &sets[k].v[i], sets[k].spin, pin);
     h_json_end(j);
 }
 
@@ -217,8 +238,9 @@ static void write_memory(h_json *j, const mem_set *ms)
     h_json_end(j);
 }
 
-int write_json(const char *path, const rowset *rs, const options *o,
-               const machine *m, const lat_set *ls, const mem_set *ms)
+int write_json(const char *path, const rowset *sets, unsigned nsets,
+               const options *o, const machine *m, const lat_set *ls,
+               const mem_set *ms)
 {
     FILE *f = fopen(path, "w");
     if (!f) {
@@ -232,7 +254,7 @@ int write_json(const char *path, const rowset *rs, const options *o,
     h_json_kstring(&j, "conc_version", conc_version());
     write_machine(&j, m);
     write_params(&j, o);
-    write_rows(&j, rs);
+    write_rows(&j, sets, nsets, o->pin);
     write_latency(&j, ls, o);
     write_memory(&j, ms);
     h_json_end(&j);

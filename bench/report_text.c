@@ -20,15 +20,28 @@ void print_header(const machine *m, const options *o)
            "          %u runs per row (median, min, max), interleaved across "
            "the rows of a configuration\n",
            o->total, o->adds, o->capacity, o->shards, o->runs);
-    printf("waiting:  a push that finds the structure full, or a pop that "
-           "finds it empty,\n"
-           "          retries at once and calls sched_yield() every %u "
-           "consecutive failures,\n"
-           "          the same for every structure: with more threads than "
-           "CPUs a spinning\n"
-           "          thread must give way to the thread it waits for. Threads "
-           "are not pinned.\n",
-           BENCH_YIELD_EVERY);
+    for (unsigned k = 0; k < o->nspins; k++) {
+        if (o->spins[k] == SPIN_YIELD)
+            printf("%s a push that finds the structure full, or a pop that "
+                   "finds it empty,\n"
+                   "          retries at once and calls sched_yield() every "
+                   "%u consecutive failures\n"
+                   "          (--spin yield), the same for every structure: "
+                   "with more threads than\n"
+                   "          CPUs a spinning thread gives way to the thread it "
+                   "waits for.\n",
+                   k ? "          then:" : "waiting: ", BENCH_YIELD_EVERY);
+        else
+            printf("%s a push that finds the structure full, or a pop that "
+                   "finds it empty,\n"
+                   "          retries after one pause instruction and never "
+                   "yields (--spin pause).\n",
+                   k ? "          then:" : "waiting: ");
+    }
+    printf("pinning:  %s\n",
+           o->pin ? "thread i of a run on CPU i mod the CPUs allowed "
+                    "(--pin; producers first)"
+                  : "none: the scheduler places the threads (no --pin)");
     if (m->load_start >= 0)
         printf("load:     1-minute load average %.2f at start (it remembers "
                "the last minute)\n",
@@ -43,6 +56,42 @@ void print_header(const machine *m, const options *o)
 
 /* ------------------------------------------------------------------------ */
 /* Tables                                                                    */
+
+void print_spin_heading(const rowset *rs, const options *o)
+{
+    printf("\n=== --spin %s%s ===\n", bench_spin_name(rs->spin),
+           o->pin ? ", pinned" : "");
+}
+
+/* One thread: conc's queues and stacks and every peer, ns per pair. */
+static void print_solo_table(const rowset *rs, const options *o)
+{
+    bool any = false;
+    for (size_t i = 0; i < rs->n; i++)
+        any |= rs->v[i].section == SEC_SOLO;
+    if (!any)
+        return;
+    printf("\nSingle thread: one thread pushes %u items, pops them, again; "
+           "ns per pair\n(one push + one pop) and Mops/s\n",
+           o->capacity < 64 ? (unsigned)o->capacity : 64u);
+    printf("%-18s %9s %9s %9s %9s   %s\n", "structure", "ns/pair", "Mops/s",
+           "min", "max", "vs fastest peer");
+    for (size_t i = 0; i < rs->n; i++) {
+        const row *r = &rs->v[i];
+        if (r->section != SEC_SOLO)
+            continue;
+        printf("%-18s", r->name);
+        if (!row_ok(r)) {
+            printf("  FAILED %s\n", r->error);
+            continue;
+        }
+        printf(" %9.2f %9.2f %9.2f %9.2f", r->median > 0 ? 1e3 / r->median : 0,
+               r->median, r->min, r->max);
+        if (r->conc && r->peer)
+            printf("   %5.2fx %s", r->ratio, r->peer->name);
+        printf("\n");
+    }
+}
 
 /* A failed row shows no figures: a check failed, so even its good runs
  * measured a structure that does not work. */
@@ -80,6 +129,8 @@ static void print_pair_heading(bench_section sec, const char *title)
 {
     if (sec == SEC_CEILING)
         printf("\n%s: Mops/s (one op = one fetch-and-add)\n", title);
+    else if (sec == SEC_BATCH)
+        printf("\n%s: pair throughput, Mops/s (items, not calls)\n", title);
     else
         printf("\n%s: pair throughput, Mops/s (one op = one item pushed and "
                "popped)\n",
@@ -87,7 +138,8 @@ static void print_pair_heading(bench_section sec, const char *title)
     printf("%-7s %-18s %9s %9s %9s %13s   %s\n", "", "", "", "", "",
            "retries/item", "");
     printf("%-7s %-18s %9s %9s %9s %6s %6s   %s\n", "config", "structure",
-           "median", "min", "max", "full", "empty", "vs fastest peer");
+           "median", "min", "max", "full", "empty",
+           sec == SEC_BATCH ? "vs one item at a time" : "vs fastest peer");
 }
 
 /* A queue or stack table shows the fetch-and-add ceiling of each config
@@ -113,7 +165,7 @@ static void print_pair_table(const rowset *rs, const options *o,
             first = false;
         }
         const row *faa = find_row(rs, SEC_CEILING, "faa", cf->p, cf->c);
-        if (faa && (sec == SEC_CEILING || !first)) {
+        if (faa && sec != SEC_BATCH && (sec == SEC_CEILING || !first)) {
             row tmp = *faa;
             snprintf(tmp.name, sizeof tmp.name, "faa (%u threads)",
                      cf->p + cf->c);
@@ -246,7 +298,8 @@ static void print_legend(const rowset *rs, const options *o)
     if (unbounded)
         printf("  unbounded peers never report full: their producers never "
                "wait and may run far\n"
-               "  ahead of the consumers; the bounded ones (conc's, ck_ring) "
+               "  ahead of the consumers; the bounded ones (conc's rings, "
+               "vyukov_ring, ck_ring,\n  boost_queue, boost_stack) "
                "hold at most the\n"
                "  capacity, so their producers wait when consumers fall "
                "behind.\n");
@@ -258,7 +311,9 @@ static void print_legend(const rowset *rs, const options *o)
         printf("  faa: threads doing relaxed atomic fetch-and-add of 1 on one "
                "shared word, the\n"
                "  machine's ceiling for one contended cache line (P+C threads "
-               "in the pair tables).\n");
+               "in the pair tables);\n"
+               "  faa_slot: each thread adds to a word of its own, padded "
+               "apart (counters only).\n");
     if (stalls)
         printf("  ! runs aborted: nothing moved for %.0f s, or the run passed "
                "%.0f s, so the\n"
@@ -277,7 +332,14 @@ static void print_legend(const rowset *rs, const options *o)
 
 void print_throughput(const rowset *rs, const options *o)
 {
+    print_solo_table(rs, o);
     print_pair_table(rs, o, SEC_QUEUE, "Queues");
+    if (o->batch) {
+        char title[80];
+        snprintf(title, sizeof title,
+                 "Queues through push_many / pop_many of up to %zu", o->batch);
+        print_pair_table(rs, o, SEC_BATCH, title);
+    }
     print_lfqueue_table(rs, o);
     print_pair_table(rs, o, SEC_STACK, "Stacks");
     if (!any_in_section(rs, SEC_QUEUE) && !any_in_section(rs, SEC_STACK))

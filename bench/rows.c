@@ -9,9 +9,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Bounded queues first (the plain sequence-number ring, the baseline of
+ * every bounded queue, leads), then the unbounded ones, then the stacks. */
 const bench_peer_ops *const bench_peers[] = {
-    &bench_peer_ck_ring, &bench_peer_ck_fifo, &bench_peer_wfcqueue,
+    &bench_peer_vyukov, &bench_peer_ck_ring,
+#ifdef CONC_BENCH_CXX
+    &bench_peer_boost_queue,
+#endif
+    &bench_peer_ck_fifo, &bench_peer_wfcqueue,
+#ifdef CONC_BENCH_CXX
+    &bench_peer_moodycamel, &bench_peer_moodycamel_tok,
+#endif
     &bench_peer_ck_stack, &bench_peer_lfstack,
+#ifdef CONC_BENCH_CXX
+    &bench_peer_boost_stack,
+#endif
 };
 const size_t bench_npeers = sizeof bench_peers / sizeof bench_peers[0];
 
@@ -45,7 +57,7 @@ bool name_selected(const options *o, const char *name)
 bool name_known(const char *w)
 {
     char buf[64];
-    if (!strcmp(w, "faa") || !strcmp(w, "pipe") || !strcmp(w, "conc_shmring") ||
+    if (!strcmp(w, "faa") || !strcmp(w, "faa_slot") || !strcmp(w, "pipe") || !strcmp(w, "conc_shmring") ||
         !strcmp(w, "shmring"))
         return true;
     for (size_t i = 0; i < bench_npeers; i++)
@@ -65,7 +77,8 @@ void list_names(void)
         printf("conc_%s\n", conc_registry[i].name);
     for (size_t i = 0; i < bench_npeers; i++)
         printf("%s\n", bench_peers[i]->name);
-    printf("faa\nconc_shmring (latency)\npipe (latency)\n");
+    printf("faa\nfaa_slot (counters)\nconc_shmring (latency)\n"
+           "pipe (latency)\n");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -98,10 +111,31 @@ static row *add_row(rowset *rs, const options *o, bench_section sec,
     return r;
 }
 
-/* Containers of one section at one config: conc's first, then the peers. */
+/* Containers of one section at one config: conc's first, then the peers.
+ * SEC_SOLO (single thread, cf NULL): every queue, then every stack. */
 static void add_containers(rowset *rs, const options *o, bench_section sec,
                            const config *cf)
 {
+    if (sec == SEC_SOLO) {
+        static const config one = {1, 0};
+        for (size_t i = 0; i < conc_registry_count; i++) {
+            const reg_entry *e = &conc_registry[i];
+            char name[48];
+            if (e->kind != REG_QUEUE && e->kind != REG_STACK)
+                continue;
+            snprintf(name, sizeof name, "conc_%s", e->name);
+            row *r = add_row(rs, o, sec, ROW_CONTAINER, name, true, 1, 0);
+            if (r)
+                r->cont.reg = e;
+        }
+        for (size_t i = 0; i < bench_npeers; i++) {
+            row *r = add_row(rs, o, sec, ROW_CONTAINER, bench_peers[i]->name,
+                             false, one.p, one.c);
+            if (r)
+                r->cont.peer = bench_peers[i];
+        }
+        return;
+    }
     reg_kind want = sec == SEC_QUEUE ? REG_QUEUE : REG_STACK;
     char name[48];
     for (size_t i = 0; i < conc_registry_count; i++) {
@@ -123,6 +157,24 @@ static void add_containers(rowset *rs, const options *o, bench_section sec,
     }
 }
 
+/* Every conc queue with push_many / pop_many, through them. */
+static void add_batch_rows(rowset *rs, const options *o, const config *cf)
+{
+    char name[48];
+    for (size_t i = 0; o->batch && i < conc_registry_count; i++) {
+        const reg_entry *e = &conc_registry[i];
+        if (e->kind != REG_QUEUE || !e->push_many || !e->pop_many)
+            continue;
+        snprintf(name, sizeof name, "conc_%s", e->name);
+        row *r = add_row(rs, o, SEC_BATCH, ROW_CONTAINER, name, true, cf->p,
+                         cf->c);
+        if (r) {
+            r->cont.reg = e;
+            r->cont.batch = o->batch;
+        }
+    }
+}
+
 /* Every registry counter at t threads, then the ceiling. */
 static void add_counters(rowset *rs, const options *o, unsigned t)
 {
@@ -137,6 +189,7 @@ static void add_counters(rowset *rs, const options *o, unsigned t)
             r->reg = e;
     }
     add_row(rs, o, SEC_COUNTER, ROW_FAA, "faa", false, t, 0);
+    add_row(rs, o, SEC_COUNTER, ROW_FAA, "faa_slot", false, t, 0);
 }
 
 /* Every registry container that can wait, made with flags 0 and with
@@ -160,15 +213,21 @@ static void add_wait_rows(rowset *rs, const options *o, unsigned p,
     }
 }
 
-void build_rows(rowset *rs, const options *o)
+void build_rows(rowset *rs, const options *o, unsigned mode)
 {
+    rs->spin = o->spins[mode];
+    if (o->solo && mode == 0)
+        add_containers(rs, o, SEC_SOLO, NULL);
+    if (o->solo_only)
+        return;
     for (unsigned k = 0; k < o->nconfigs; k++) {
         const config *cf = &o->configs[k];
         add_containers(rs, o, SEC_QUEUE, cf);
+        add_batch_rows(rs, o, cf);
         add_containers(rs, o, SEC_STACK, cf);
         add_row(rs, o, SEC_CEILING, ROW_FAA, "faa", false, cf->p, cf->c);
     }
-    for (unsigned k = 0; k < o->nthreads; k++)
+    for (unsigned k = 0; mode == 0 && k < o->nthreads; k++)
         add_counters(rs, o, o->threads[k]);
     if (!o->no_wait_cost) {
         add_wait_rows(rs, o, 1, 0);
@@ -193,7 +252,8 @@ void rows_free(rowset *rs)
 
 bool is_pair_section(bench_section s)
 {
-    return s == SEC_QUEUE || s == SEC_STACK || s == SEC_CEILING;
+    return s == SEC_QUEUE || s == SEC_BATCH || s == SEC_STACK ||
+           s == SEC_CEILING;
 }
 
 bool row_ok(const row *r)
@@ -203,7 +263,8 @@ bool row_ok(const row *r)
 
 void row_config(const row *r, char *out, size_t len)
 {
-    if (r->section == SEC_COUNTER || (r->section == SEC_WAIT && r->c == 0))
+    if (r->section == SEC_COUNTER || r->section == SEC_SOLO ||
+        (r->section == SEC_WAIT && r->c == 0))
         snprintf(out, len, "%uT", r->p);
     else
         snprintf(out, len, "%uP%uC", r->p, r->c);

@@ -5,6 +5,7 @@
 #include "runctl.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,15 +149,70 @@ watch_end watch(const char *label, run_ctl *ctl, pthread_t *tids,
     return end;
 }
 
+/* ------------------------------------------------------------------------ */
+/* The policy: spinning and pinning                                          */
+
+static bench_policy policy = {SPIN_YIELD, false};
+
+void bench_set_policy(const bench_policy *p)
+{
+    policy = *p;
+}
+
+const bench_policy *bench_get_policy(void)
+{
+    return &policy;
+}
+
+const char *bench_spin_name(bench_spin s)
+{
+    return s == SPIN_PAUSE ? "pause" : "yield";
+}
+
+/* The k-th CPU (mod their number) of those this process may run on, or -1
+ * when the mask cannot be read. */
+static int nth_allowed_cpu(unsigned k)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return -1;
+    int count = CPU_COUNT(&set);
+    if (count <= 0)
+        return -1;
+    unsigned want = k % (unsigned)count;
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+        if (CPU_ISSET(cpu, &set) && want-- == 0)
+            return cpu;
+    return -1;
+}
+
+/* Thread i is created already bound to its CPU, so that it never starts
+ * on another one (the attribute does it before the thread runs). */
 void start_threads(pthread_t *tids, unsigned n, void *workers, size_t stride,
                    void *(*fn)(void *), void *(*fn2)(void *),
                    unsigned first_fn2)
 {
     for (unsigned i = 0; i < n; i++) {
-        int r = pthread_create(&tids[i], NULL, i < first_fn2 ? fn : fn2,
+        pthread_attr_t attr, *ap = NULL;
+        int cpu = policy.pin ? nth_allowed_cpu(i) : -1;
+        if (cpu >= 0) {
+            cpu_set_t one;
+            CPU_ZERO(&one);
+            CPU_SET(cpu, &one);
+            int r = pthread_attr_init(&attr);
+            if (r)
+                bench_die("pthread_attr_init", r);
+            r = pthread_attr_setaffinity_np(&attr, sizeof one, &one);
+            if (r)
+                bench_die("pthread_attr_setaffinity_np", r);
+            ap = &attr;
+        }
+        int r = pthread_create(&tids[i], ap, i < first_fn2 ? fn : fn2,
                                (char *)workers + i * stride);
         if (r)
             bench_die("pthread_create", r);
+        if (ap)
+            pthread_attr_destroy(ap);
     }
 }
 

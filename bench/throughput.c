@@ -17,11 +17,17 @@
 static void run_label(const row *r, char *out, size_t len)
 {
     const char *nowait = r->cont.flags & CONC_NOWAIT ? " NOWAIT" : "";
-    if (r->section == SEC_COUNTER || (r->section == SEC_WAIT && r->c == 0))
+    if (r->section == SEC_SOLO)
+        snprintf(out, len, "%s single-thread run %u", r->name, r->n + 1);
+    else if (r->section == SEC_COUNTER ||
+             (r->section == SEC_WAIT && r->c == 0))
         snprintf(out, len, "%s%s %uT run %u", r->name, nowait, r->p, r->n + 1);
     else if (r->section == SEC_WAIT)
         snprintf(out, len, "%s%s %uP%uC run %u", r->name, nowait, r->p, r->c,
                  r->n + 1);
+    else if (r->section == SEC_BATCH)
+        snprintf(out, len, "%s batch %zu %uP%uC run %u", r->name, r->cont.batch,
+                 r->p, r->c, r->n + 1);
     else
         snprintf(out, len, "%s %uP%uC run %u", r->name, r->p, r->c, r->n + 1);
 }
@@ -31,7 +37,7 @@ static void run_label(const row *r, char *out, size_t len)
 static void run_kind(const row *r, const options *o, const char *label,
                      bench_result *res)
 {
-    if (r->section == SEC_WAIT && r->c == 0)
+    if (r->section == SEC_SOLO || (r->section == SEC_WAIT && r->c == 0))
         bench_solo_run(label, &r->cont, o->total, o->capacity, res);
     else if (r->kind == ROW_CONTAINER)
         bench_pair_run(label, &r->cont, r->p, r->c, o->total, o->capacity,
@@ -39,6 +45,8 @@ static void run_kind(const row *r, const options *o, const char *label,
     else if (r->kind == ROW_COUNTER)
         bench_counter_run(label, r->reg, r->p, o->adds, o->shards, &o->lim,
                           res);
+    else if (!strcmp(r->name, "faa_slot"))
+        bench_faa_slots_run(label, r->p, o->adds, &o->lim, res);
     else
         bench_counter_run(label, NULL,
                           r->section == SEC_COUNTER ? r->p : r->p + r->c,
@@ -80,6 +88,10 @@ static void run_once(row *r, const options *o)
  * alternately (rotated each round: A B, B A, A B, ...). */
 static bool same_group(const row *a, const row *b)
 {
+    if ((a->section == SEC_SOLO) != (b->section == SEC_SOLO))
+        return false;
+    if (a->section == SEC_SOLO)
+        return true;
     if ((a->section == SEC_WAIT) != (b->section == SEC_WAIT))
         return false;
     if (a->section == SEC_WAIT)
@@ -91,7 +103,9 @@ static bool same_group(const row *a, const row *b)
 
 static void show_progress(const row *h, unsigned run, unsigned runs)
 {
-    if (h->section == SEC_WAIT)
+    if (h->section == SEC_SOLO)
+        fprintf(stderr, "\r[single thread] run %u/%u ", run + 1, runs);
+    else if (h->section == SEC_WAIT)
         fprintf(stderr, "\r[waiting cost %s %uP%uC] run %u/%u ", h->name, h->p,
                 h->c, run + 1, runs);
     else if (is_pair_section(h->section))
@@ -182,10 +196,21 @@ static void compute_stats(rowset *rs)
  * structures of the same kind at the same config; among counters, every
  * other counter and the fetch-and-add ceiling at the same thread count.
  */
+static bool is_stack_row(const row *r)
+{
+    return r->cont.reg ? r->cont.reg->kind == REG_STACK
+                       : r->cont.peer && r->cont.peer->section == SEC_STACK;
+}
+
 static bool is_peer_of(const row *r, const row *q)
 {
     if (q == r || !row_ok(q) || q->p != r->p || q->c != r->c)
         return false;
+    if (r->section == SEC_SOLO)
+        return q->section == SEC_SOLO && !q->conc &&
+               is_stack_row(q) == is_stack_row(r);
+    if (r->section == SEC_BATCH) /* the same structure, one item at a time */
+        return q->section == SEC_QUEUE && !strcmp(q->name, r->name);
     if (r->section == SEC_COUNTER)
         return q->section == SEC_COUNTER;
     return q->section == r->section && !q->conc;

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# install-deps.sh [base|build|fuzz|afl] - install what a make target needs,
-# if missing:
-#   base (default)  `make test` / `make bench`
+# install-deps.sh [base|bench|build|fuzz|afl] - install what a make target
+# needs, if missing:
+#   base (default)  `make test` (conc-bench's peers included, so that the
+#                   test builds compile it: ck, liburcu, and the C++ ones,
+#                   moodycamel's ConcurrentQueue and boost.lockfree)
+#   bench           `make bench`: base, gnuplot (the plot) and valgrind
+#                   (tools/bench-callgrind.sh)
 #   build           `make install`: the library alone needs a C compiler
 #                   ($CC, else cc; gcc is installed if it is missing), meson
 #                   and ninja, nothing else
@@ -14,7 +18,7 @@ set_name=${1:-base}
 
 # package  : what proves it is installed (a command, or a file)
 case $set_name in
-  base)
+  base|bench)
     checks=(
       "meson:cmd:meson"
       "ninja-build:cmd:ninja"
@@ -25,10 +29,18 @@ case $set_name in
       "pkg-config:cmd:pkg-config"
       "libck-dev:file:/usr/include/ck_ring.h"
       "liburcu-dev:glob:/usr/include/*/urcu/wfcqueue.h"
+      "libconcurrentqueue-dev:file:/usr/include/concurrentqueue/concurrentqueue.h"
+      "libboost-dev:file:/usr/include/boost/lockfree/queue.hpp"
       "util-linux:cmd:setarch"
       "python3:cmd:python3"
       "binutils:cmd:nm"
     )
+    if [ "$set_name" = bench ]; then
+      checks+=(
+        "gnuplot-nox:cmd:gnuplot"
+        "valgrind:cmd:valgrind"
+      )
+    fi
     ;;
   build)
     cc_cmd=${CC:-cc}
@@ -54,7 +66,7 @@ case $set_name in
     fi
     ;;
   *)
-    echo "usage: install-deps.sh [base|build|fuzz|afl]" >&2
+    echo "usage: install-deps.sh [base|bench|build|fuzz|afl]" >&2
     exit 2
     ;;
 esac
