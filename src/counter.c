@@ -113,10 +113,17 @@ struct sharded_slot {
     CONC_PADDED(conc_atomic_u64, sum);
 };
 
+/* The header: written by init only, then read by every add and read, so it
+ * stays shared (clean) in every CPU's cache. */
+struct sharded_head {
+    size_t shards; /* as given to init: 1 .. CONC_SHARDED_MAX_SHARDS */
+    size_t mask;   /* the next power of two >= shards, minus 1 */
+};
+
 struct conc_sharded {
     /* Padded like a slot so that slot 0 does not share a line pair with a
-     * word every read touches. */
-    CONC_PADDED(size_t, shards);
+     * word every add and read loads. */
+    CONC_PADDED(struct sharded_head, h);
     struct sharded_slot slots[];
 };
 
@@ -127,15 +134,50 @@ _Static_assert(sizeof(struct conc_sharded) == CONC_PAD_LINE,
 
 /* Threads take tickets in the order of their first add, process-wide, so
  * the first `shards` threads of a process get slots of their own whatever
- * counter they use.  Relaxed: only uniqueness matters. */
+ * counter they use.  Relaxed: only uniqueness matters.
+ *
+ * The add path (conc_sharded_add) is one thread-local load, one load of the
+ * counter's read-only header, a mask and the fetch-and-add.  What it does
+ * not do, and why:
+ *  - No division: the slot is ticket & mask, folded back below `shards`
+ *    when the shard count is not a power of two (mask is the next power of
+ *    two minus 1, so ticket & mask < 2 * shards and one subtraction
+ *    suffices).  A power-of-two count (the default 2 x CPUs on most
+ *    machines) never folds and gives the exact round robin of ticket %
+ *    shards; another count gives the low slots a few more threads.
+ *  - No __tls_get_addr: in a shared library the general-dynamic TLS model
+ *    calls it on every access; the initial-exec model reads the thread
+ *    pointer plus a constant offset.  libconc's thread-local words are a
+ *    few bytes, well within the static TLS that glibc reserves for
+ *    libraries loaded with dlopen.
+ *  - No per-counter cache of a slot pointer.  The ticket belongs to the
+ *    thread, not to a counter, and the slot is recomputed from the header
+ *    of the counter at hand on every add, so nothing is cached that a
+ *    counter freed and another made at the same address (with fewer shards)
+ *    could make stale: there is no ABA to guard against
+ *    (verify/test_sequential.c, sharded_reuse, checks exactly that).  A
+ *    cache keyed by the counter's address would need a generation to be
+ *    safe and would cost more loads than the mask it saves. */
 static conc_atomic_u64 next_ticket;
-static _Thread_local uint64_t my_ticket; /* ticket + 1; 0 until the first add */
+#if defined(__GNUC__) || defined(__clang__)
+#define CONC_TLS_FAST __attribute__((tls_model("initial-exec")))
+#else
+#define CONC_TLS_FAST
+#endif
+/* ticket + 1; 0 until the thread's first add */
+static _Thread_local uint64_t my_ticket CONC_TLS_FAST;
 
-static uint64_t thread_ticket(void)
+static uint64_t new_ticket(void)
 {
-    if (my_ticket == 0)
-        my_ticket = conc_fetch_add_u64(&next_ticket, 1, CONC_RELAXED) + 1;
-    return my_ticket - 1;
+    my_ticket = conc_fetch_add_u64(&next_ticket, 1, CONC_RELAXED) + 1;
+    return my_ticket;
+}
+
+/* The slot this thread adds to: ticket & mask, folded below shards. */
+static inline size_t slot_index(const struct sharded_head *h, uint64_t t1)
+{
+    size_t i = (size_t)(t1 - 1) & h->mask;
+    return i >= h->shards ? i - h->shards : i;
 }
 
 #ifdef CONC_VERIFY
@@ -172,7 +214,11 @@ conc_status conc_sharded_init(void *mem, size_t size, size_t shards)
     if (!caller_mem_ok(mem, size, conc_sharded_footprint(shards)))
         return CONC_EINVAL;
     struct conc_sharded *s = mem;
-    s->shards = shards;
+    size_t pow2 = 1;
+    while (pow2 < shards)
+        pow2 <<= 1;
+    s->h.shards = shards;
+    s->h.mask = pow2 - 1;
     for (size_t i = 0; i < shards; i++)
         conc_init_u64(&s->slots[i].sum, 0);
     return CONC_OK;
@@ -207,7 +253,10 @@ conc_status conc_sharded_add(conc_sharded *s, int64_t delta)
 {
     if (s == NULL)
         return CONC_EINVAL;
-    struct sharded_slot *slot = &s->slots[thread_ticket() % s->shards];
+    uint64_t t1 = my_ticket;
+    if (__builtin_expect(t1 == 0, 0))
+        t1 = new_ticket();
+    struct sharded_slot *slot = &s->slots[slot_index(&s->h, t1)];
     /* Relaxed: a slot shared by threads needs atomicity, not ordering; the
      * read contract asks for nothing stronger. */
     conc_fetch_add_u64(&slot->sum, (uint64_t)delta, CONC_RELAXED);
@@ -219,7 +268,7 @@ conc_status conc_sharded_read(const conc_sharded *s, int64_t *out)
     if (s == NULL || out == NULL)
         return CONC_EINVAL;
     uint64_t total = 0;
-    for (size_t i = 0; i < s->shards; i++)
+    for (size_t i = 0; i < s->h.shards; i++)
         total += conc_load_u64(&s->slots[i].sum, CONC_RELAXED);
     *out = as_i64(total);
     return CONC_OK;
@@ -227,7 +276,7 @@ conc_status conc_sharded_read(const conc_sharded *s, int64_t *out)
 
 size_t conc_sharded_shards(const conc_sharded *s)
 {
-    return s == NULL ? 0 : s->shards;
+    return s == NULL ? 0 : s->h.shards;
 }
 
 /* ---- conc_mutexcounter ------------------------------------------------- */
