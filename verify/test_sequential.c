@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <sched.h>
 #include <stdint.h>
@@ -1272,23 +1273,37 @@ static void test_fork_counter(const reg_entry *e, size_t shards)
           code);
     check(v == 12, "parent reads %" PRId64 " after the child's add, expected "
           "12", v);
-    /* Both processes add at the same time. */
+    /* Both processes add at the same time, from a rendezvous (a child
+     * inherits its parent thread's thread-local state: a sharded counter's
+     * child must not take itself for the owner of its parent's slot).  Without the rendezvous
+     * the child's adds were mostly over before the parent's began. */
+    enum { ADDS = 200000 };
+    _Atomic int *go = map_shared(sizeof(_Atomic int) * 2);
+    atomic_store(&go[0], 0);
+    atomic_store(&go[1], 0);
     fflush(stdout);
     pid = fork();
     if (pid == 0) {
         alarm(60);
-        for (int i = 0; i < 20000; i++)
+        atomic_store(&go[1], 1);
+        while (atomic_load(&go[0]) == 0)
+            sched_yield();
+        for (int i = 0; i < ADDS; i++)
             if (e->add(mem, 1, NULL) != CONC_OK)
                 _exit(11);
         _exit(0);
     }
-    for (int i = 0; i < 20000; i++)
+    while (atomic_load(&go[1]) == 0)
+        sched_yield();
+    atomic_store(&go[0], 1);
+    for (int i = 0; i < ADDS; i++)
         e->add(mem, -2, NULL);
     code = wait_child(pid);
+    munmap(go, sizeof(_Atomic int) * 2);
     e->read(mem, &v);
     check(code == 0, "adding child exit status %d", code);
-    check(v == 12 + 20000 - 40000, "total %" PRId64 ", expected %d", v,
-          12 + 20000 - 40000);
+    check(v == 12 + ADDS - 2 * ADDS, "total %" PRId64 ", expected %d", v,
+          12 + ADDS - 2 * ADDS);
     check_group("%s (%zu shards): parent and forked child add to one counter "
                 "in MAP_SHARED memory", e->name, shards);
     e->fini(mem);
