@@ -70,19 +70,23 @@
 
 /* Why adaptive.  A spin pays when the item (or the room) comes while the
  * waiter spins: no sleep, no wake-up, no futex_wake for the peer.  When it
- * does not, it costs more than its own CPU time: conc-bench --latency, one
- * item every 30 us, measured the median handoff at 12.5 us with a fixed
- * spin of 200 tries against 1.8 us with none (a pipe: 3.0 and 2.5 us in
- * the same runs, docs/issue-11/latency.md): a waiter that spun until just
- * before it slept is woken later than one that slept at once.  So each
- * thread keeps, per side, how many tries its recent waits needed:
- *   - a spin that succeeded at try c pulls the estimate toward 2c;
- *   - a spin that failed, then a sleep that ended with the item sooner
- *     than a spin of the full CONC_WAIT_SPIN tries would have lasted (from
- *     this spin's own rate of tries per ns), sets it to the tries that
- *     would have caught it, with a margin;
- *   - a spin that failed before a longer sleep (or a timeout) shrinks it
- *     by a quarter, down to SPIN_MIN_TRIES.
+ * does not, it costs more than its own CPU time.  conc-bench --latency, one
+ * item every 30 us: the median handoff took 12.5 us with the fixed spin of
+ * 200 tries this replaced, 1.8 us with none, 3.0 and 2.5 us for a pipe in
+ * the same runs (docs/issue-11/counter-and-handoff.md): a waiter that spun
+ * until just before it slept is woken later than one that slept at once.
+ * And with more runnable threads than CPUs a spinning waiter holds the CPU
+ * its peer needs: a ping-pong between two threads took 3.2 us a round trip
+ * without a spin and 11 us with one.  So each thread keeps, per side, an
+ * estimate of the tries worth spinning:
+ *   - a spin that succeeded at try c raises it at once to 2c, or lowers it
+ *     by a quarter of the way toward 2c;
+ *   - a spin that failed lowers it by a quarter, down to SPIN_MIN_TRIES;
+ *   - a spin, won or lost, that ran more than 2 us longer than twice the
+ *     thread's fastest rate of tries would explain (the spinner lost its
+ *     CPU, most likely to the peer it waited for) halves it;
+ *   - every SPIN_PROBE_EVERY-th wait spins the full count, so that a spin
+ *     shrunk to the floor finds out when longer ones would win again.
  * A thread's first wait spins the full count.  Per thread, not per
  * waitset: a waiter usually waits on one structure, and a word that every
  * waiter of a structure wrote would be one more shared line (and, for a
@@ -124,36 +128,75 @@ static uint32_t clamp_tries(uint64_t n, uint32_t max)
     return n < SPIN_MIN_TRIES ? SPIN_MIN_TRIES : n > max ? max : (uint32_t)n;
 }
 
+/* Waits per side since the last probe: every SPIN_PROBE_EVERY-th wait
+ * spins the full count, whatever the estimate, so that a spin shrunk to
+ * the floor can find out that longer ones would now win. */
+static _Thread_local uint32_t spin_probe[2] WAIT_TLS_FAST;
+#define SPIN_PROBE_EVERY 32u
+
 /* This wait's spin limit. */
 static uint32_t spin_limit(enum conc__ws_side side, uint32_t max)
 {
     uint32_t e = spin_est[side];
+    if (++spin_probe[side] >= SPIN_PROBE_EVERY) {
+        spin_probe[side] = 0;
+        return max;
+    }
     return e == 0 ? max : clamp_tries(e - 1, max);
 }
 
-/* The spin succeeded at try c. */
-static void spin_won(enum conc__ws_side side, uint32_t limit, uint32_t c,
-                     uint32_t max)
+/* The fastest this thread has spun, in ns per try x 16 (0: not yet
+ * measured), and whether a spin of `tries` that took `ns` ran slower than
+ * that by more than a descheduling would explain: then the spinner lost
+ * its CPU while it spun, most likely to the very peer it waited for (more
+ * runnable threads than CPUs), and spinning only delayed both. */
+static _Thread_local uint64_t spin_rate16 WAIT_TLS_FAST;
+#define SPIN_PREEMPTED_NS 2000 /* more than this beyond twice the fastest */
+
+static bool spin_preempted(uint32_t tries, int64_t ns)
 {
-    int64_t target = 2 * (int64_t)c, e = limit;
-    e += (target - e) / 4;
-    spin_est[side] = clamp_tries((uint64_t)(e < 0 ? 0 : e), max) + 1;
+    if (tries == 0 || ns < 0)
+        return false;
+    uint64_t r = (uint64_t)ns * 16 / tries;
+    if (spin_rate16 == 0 || r < spin_rate16)
+        spin_rate16 = r > 0 ? r : 1;
+    uint64_t expected = (uint64_t)tries * spin_rate16 / 16;
+    return (uint64_t)ns > 2 * expected + SPIN_PREEMPTED_NS;
 }
 
-/* The spin of `limit` tries took spin_ns and failed; the wait ended
- * slept_ns later, with the item (got) or without (a timeout). */
-static void spin_lost(enum conc__ws_side side, uint32_t limit, uint32_t max,
-                      int64_t spin_ns, int64_t slept_ns, bool got)
+/* Halve the estimate (a spin that was descheduled). */
+static void spin_halve(enum conc__ws_side side, uint32_t limit, uint32_t max)
 {
-    uint64_t e = limit;
-    if (got && spin_ns > 0 && slept_ns >= 0) {
-        /* The tries a spin would have needed to see the item come. */
-        uint64_t need = limit + (uint64_t)(slept_ns / (spin_ns / limit + 1));
-        if (need <= max) {
-            spin_est[side] = clamp_tries(need + need / 4, max) + 1;
-            return;
-        }
+    spin_est[side] = clamp_tries(limit / 2, max) + 1;
+}
+
+/* The spin succeeded at try c, spin_ns after it began. */
+static void spin_won(enum conc__ws_side side, uint32_t limit, uint32_t c,
+                     uint32_t max, int64_t spin_ns)
+{
+    if (spin_preempted(c, spin_ns)) {
+        spin_halve(side, limit, max);
+        return;
     }
+    /* Up at once to twice the tries it took, down by a quarter of the
+     * difference: the spin keeps room for the slower handoffs. */
+    uint64_t target = 2 * (uint64_t)c;
+    uint32_t e0 = spin_est[side];
+    uint64_t e = e0 == 0 ? limit : e0 - 1;
+    e = target >= e ? target : e - (e - target) / 4;
+    spin_est[side] = clamp_tries(e, max) + 1;
+}
+
+/* The spin of `limit` tries took spin_ns and failed. */
+static void spin_lost(enum conc__ws_side side, uint32_t limit, uint32_t max,
+                      int64_t spin_ns)
+{
+    if (spin_preempted(limit, spin_ns)) {
+        spin_halve(side, limit, max);
+        return;
+    }
+    uint32_t e0 = spin_est[side];
+    uint64_t e = e0 == 0 ? limit : e0 - 1;
     e -= e / 4 + 1;
     spin_est[side] = clamp_tries(e, max) + 1;
 }
@@ -243,6 +286,8 @@ void conc__ws_verify_reset(void)
     /* CONC_WAIT_SPIN read again, the caller's estimates forgotten. */
     conc_store_u32(&spin_max_word, 0, CONC_RELAXED);
     spin_est[0] = spin_est[1] = 0;
+    spin_probe[0] = spin_probe[1] = 0;
+    spin_rate16 = 0;
     uintptr_t page = conc_exchange_uptr(&pid_page, 0, CONC_ACQ_REL);
     if (page != 0 && page != NO_PID_PAGE)
         munmap((void *)page, (size_t)sysconf(_SC_PAGESIZE));
@@ -429,7 +474,7 @@ conc_status conc__ws_wait_f(conc_waitset *w, unsigned flags,
         conc_backoff_pause();
         if ((st = try_op(obj, arg)) != fail) {
             if (adapt)
-                spin_won(side, limit, i + 1, max);
+                spin_won(side, limit, i + 1, max, conc__clock_now_ns() - t0);
             return st;
         }
     }
@@ -437,7 +482,8 @@ conc_status conc__ws_wait_f(conc_waitset *w, unsigned flags,
     struct timespec now = {0, 0}, dl, *dlp = NULL;
     if (adapt || timeout_ns != CONC_FOREVER)
         conc__clock_now_ts(&now);
-    int64_t t1 = conc__ts_to_ns(&now);
+    if (adapt)
+        spin_lost(side, limit, max, conc__ts_to_ns(&now) - t0);
     if (timeout_ns != CONC_FOREVER) {
         dl = deadline_from(now, timeout_ns);
         dlp = &dl;
@@ -466,9 +512,6 @@ conc_status conc__ws_wait_f(conc_waitset *w, unsigned flags,
             break;
         }
     }
-    if (adapt && st != CONC_CLOSED)
-        spin_lost(side, limit, max, t1 - t0, conc__clock_now_ns() - t1,
-                  st != CONC_TIMEDOUT);
     errno = saved;
     return st;
 }

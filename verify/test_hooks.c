@@ -390,8 +390,8 @@ static void test_virtual_time(void)
         bail_out("conc_ring_new");
     /* CONC_WAIT_SPIN=0: no spin, so nothing to adapt and no clock read
      * for it; then 200: the adaptive spin reads the clock when it starts
-     * and when the wait ends (its end is the deadline's start).  The
-     * variable is read once per process; conc_verify_reset forgets it. */
+     * (its end is the deadline's start).  The variable is read once per
+     * process; conc_verify_reset forgets it. */
     void *x;
     conc_status st = CONC_OK;
     static const char *const spins[] = {"0", "200"};
@@ -421,11 +421,11 @@ static void test_virtual_time(void)
            "CONC_WAIT_SPIN=%s: two FUTEX_WAITs, each with the deadline "
            "virtual now + 10 s (%d waits, %" PRId64 ")", spins[k], v.waits,
            v.deadlines[0]);
-        int want = k == 0 ? 3 : 5;
+        int want = k == 0 ? 3 : 4;
         ok(v.clocks == want,
            "CONC_WAIT_SPIN=%s: the deadline and both checks of it%s read the "
            "clock door (%d CLOCK points, expected %d)", spins[k],
-           k == 0 ? "" : ", and the adaptive spin's start and end,",
+           k == 0 ? "" : ", and the adaptive spin's start,",
            v.clocks, want);
     }
 
@@ -453,6 +453,7 @@ typedef struct vspin {
     int64_t now, step;
     int spins;
     int deliver_at; /* > 0: push an item at this BACKOFF point of a wait */
+    int jump_at;    /* > 0: the clock jumps 1 ms at this BACKOFF point */
     bool deliver, inside;
     conc_ring *r;
 } vspin;
@@ -468,6 +469,8 @@ static void vspin_hook(conc_point *p, void *arg)
     } else if (p->kind == CONC_POINT_BACKOFF) {
         v->spins++;
         v->now += 10;
+        if (v->jump_at > 0 && v->spins == v->jump_at)
+            v->now += 1000000;
         if (v->deliver_at > 0 && v->spins == v->deliver_at) {
             v->inside = true;
             conc_ring_push(v->r, ITEM(7));
@@ -518,28 +521,41 @@ static void test_adaptive_spin(void)
     ok(first == 200 && shrinking && last == 4,
        "waits that sleep long: the first spins 200 tries, the spin shrinks "
        "with each, down to %d (first %d)", last, first);
-    /* The item comes 300 ns after the spin gave up (sooner than 200 tries
-     * would have taken): the next wait spins longer. */
-    v.deliver = true;
-    v.step = 300;
-    int a = vspin_wait(&v, 1000000, &st);
-    conc_status st_a = st;
-    int b = vspin_wait(&v, 1000000, &st);
-    ok(a == 4 && st_a == CONC_OK && st == CONC_OK && b > a,
-       "an item that came soon after the spin gave up: the next wait spins "
-       "longer (%d tries, then %d)", a, b);
-    /* Items that come at the 20th try of each spin: the spin settles near
-     * twice that, as a wait with no item then shows. */
-    v.deliver = false;
-    v.step = 2000000;
+    /* The 32nd wait of a side probes: the full 200 tries again. */
+    int probe = vspin_wait(&v, 1000000, &st);
+    ok(probe == 200 && st == CONC_TIMEDOUT,
+       "the 32nd wait probes with the full count (%d tries)", probe);
+    /* Items that come at the 20th try of each spin: the floor's 4 tries
+     * miss them until the next probe catches one; then the spin stays at
+     * twice 20, as a wait with no item shows. */
     v.deliver_at = 20;
-    bool won = true;
-    for (int i = 0; i < 30; i++)
+    int caught = -1;
+    for (int i = 0; i < 32 && caught < 0; i++)
+        if (vspin_wait(&v, 1000000, &st) == 20 && st == CONC_OK)
+            caught = i;
+    bool won = caught >= 0;
+    for (int i = 0; i < 10; i++)
         won = won && vspin_wait(&v, 1000000, &st) == 20 && st == CONC_OK;
     v.deliver_at = 0;
     int settled = vspin_wait(&v, 1000000, &st);
-    ok(won && settled >= 30 && settled <= 60 && st == CONC_TIMEDOUT,
-       "spins that win at the 20th try: the spin settles at %d tries", settled);
+    ok(won && settled == 40 && st == CONC_TIMEDOUT,
+       "spins that win at the 20th try (the first caught by a probe, wait "
+       "%d): the spin settles at %d tries", caught, settled);
+    /* A won spin that took far longer than its tries (the clock jumps 1 ms
+     * at the 5th try: the spinner lost its CPU) halves the estimate.  (A
+     * won spin first: the wait with no item lowered 40 to 29; a win at 20
+     * raises it to 40 again.) */
+    v.deliver_at = 20;
+    bool rewon = vspin_wait(&v, 1000000, &st) == 20 && st == CONC_OK;
+    v.jump_at = 5;
+    int slow = vspin_wait(&v, 1000000, &st);
+    conc_status st_slow = st;
+    v.deliver_at = 0;
+    v.jump_at = 0;
+    int halved = vspin_wait(&v, 1000000, &st);
+    ok(rewon && slow == 20 && st_slow == CONC_OK && halved == 20,
+       "a spin that won at try 20 but lost its CPU on the way: the next "
+       "spins %d tries (half of 40)", halved);
     conc_ring_free(r);
     setenv("CONC_WAIT_SPIN", "0", 1);
     conc_verify_reset();
