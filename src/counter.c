@@ -123,7 +123,10 @@ conc_status conc_counter_read(const conc_counter *c, int64_t *out)
  * concurrent add; read only loads.
  *
  * A token names one thread of one process: (pid << 32) | (ticket mod
- * 2^32), unique among the live threads of one pid namespace.  A thread
+ * 2^32), unique among the live threads of one pid namespace (unless a
+ * process makes 2^32 threads while one that added is still alive; a token
+ * that comes back after its thread exited is harmless: the dead write
+ * nothing).  A thread
  * trusts "owner == my token" only while it is in the process that made its
  * token: a child made by fork inherits its parent's thread-local token and
  * would otherwise write the slot of the parent's thread through memory the
