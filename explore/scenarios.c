@@ -137,6 +137,14 @@ const sc_def sc_defs[] = {
     CONTAINER_SET("shmring", 1, 0),
 
     COUNTER_SET("counter"), COUNTER_SET("sharded"), COUNTER_SET("mutexcounter"),
+    /* conc_sharded with 4 shards (2 shared, 2 ownable): threads 0 and 1
+     * each own a slot (plain load and store), thread 2 prefers thread 0's,
+     * finds it taken and adds to a shared slot; the reads race all three.
+     * With 1 shard nothing is ownable: every add is a fetch-and-add. */
+    {"sharded/owned3", "sharded", 4, 0, 0, 0, 0, 3,
+     {{ADD(1), RD, ADD(2)}, {ADD(4), ADD(-1)}, {ADD(8), RD}}},
+    {"sharded/one-shard", "sharded", 1, 0, 0, 0, 0, 2,
+     {{ADD(1), ADD(2)}, {RD, ADD(4)}}},
 
     /* The deliberately broken queue (harness/broken.h, faults every 2nd
      * push and pop): the explorer must fail it. */

@@ -388,26 +388,50 @@ static void test_virtual_time(void)
     conc_ring *r = conc_ring_new(4, CONC_JOINABLE);
     if (!r)
         bail_out("conc_ring_new");
-    vclock v = {.now = 1000 * S, .step = 6 * S};
-    conc_verify_set_hook2(vclock_hook, &v);
-    uint64_t t0 = now_ns();
+    /* CONC_WAIT_SPIN=0: no spin, so nothing to adapt and no clock read
+     * for it; then 200: the adaptive spin reads the clock when it starts
+     * (its end is the deadline's start).  The variable is read once per
+     * process; conc_verify_reset forgets it. */
     void *x;
-    conc_status st = conc_ring_pop_wait(r, &x, 10 * (uint64_t)S);
-    double wall = (double)(now_ns() - t0) / 1e9;
-    conc_verify_set_hook2(NULL, NULL);
-    ok(st == CONC_TIMEDOUT && wall < 5.0,
-       "pop_wait(10 s) on an empty ring under virtual time: %s after %.3f s "
-       "of real time", sname(st), wall);
-    ok(v.waits == 2 && v.deadlines[0] == 1010 * S &&
-           v.deadlines[1] == 1010 * S,
-       "two FUTEX_WAITs, each with the deadline virtual now + 10 s (%d "
-       "waits, %" PRId64 ")", v.waits, v.deadlines[0]);
-    ok(v.clocks == 3, "the deadline and both checks of it read the clock "
-       "door (%d CLOCK points)", v.clocks);
+    conc_status st = CONC_OK;
+    static const char *const spins[] = {"0", "200"};
+    for (int k = 0; k < 2; k++) {
+        char *old = getenv("CONC_WAIT_SPIN");
+        char *saved = old ? strdup(old) : NULL;
+        setenv("CONC_WAIT_SPIN", spins[k], 1);
+        conc_verify_reset();
+        vclock v = {.now = 1000 * S, .step = 6 * S};
+        conc_verify_set_hook2(vclock_hook, &v);
+        uint64_t t0 = now_ns();
+        st = conc_ring_pop_wait(r, &x, 10 * (uint64_t)S);
+        double wall = (double)(now_ns() - t0) / 1e9;
+        conc_verify_set_hook2(NULL, NULL);
+        if (saved) {
+            setenv("CONC_WAIT_SPIN", saved, 1);
+            free(saved);
+        } else {
+            unsetenv("CONC_WAIT_SPIN");
+        }
+        conc_verify_reset();
+        ok(st == CONC_TIMEDOUT && wall < 5.0,
+           "CONC_WAIT_SPIN=%s: pop_wait(10 s) on an empty ring under virtual "
+           "time: %s after %.3f s of real time", spins[k], sname(st), wall);
+        ok(v.waits == 2 && v.deadlines[0] == 1010 * S &&
+               v.deadlines[1] == 1010 * S,
+           "CONC_WAIT_SPIN=%s: two FUTEX_WAITs, each with the deadline "
+           "virtual now + 10 s (%d waits, %" PRId64 ")", spins[k], v.waits,
+           v.deadlines[0]);
+        int want = k == 0 ? 3 : 4;
+        ok(v.clocks == want,
+           "CONC_WAIT_SPIN=%s: the deadline and both checks of it%s read the "
+           "clock door (%d CLOCK points, expected %d)", spins[k],
+           k == 0 ? "" : ", and the adaptive spin's start,",
+           v.clocks, want);
+    }
 
     /* join: one unfinished item. */
     conc_ring_push(r, ITEM(1));
-    v = (vclock){.now = 5 * S, .step = 2 * S};
+    vclock v = {.now = 5 * S, .step = 2 * S};
     conc_verify_set_hook2(vclock_hook, &v);
     st = conc_ring_join(r, 3 * (uint64_t)S);
     conc_verify_set_hook2(NULL, NULL);
@@ -417,6 +441,147 @@ static void test_virtual_time(void)
     conc_ring_pop(r, &x);
     conc_ring_task_done(r);
     conc_ring_free(r);
+}
+
+/* ---- 6b. the adaptive spin before a wait sleeps -------------------------- */
+
+/* Virtual time again: each BACKOFF point (one try of the spin) takes 10 ns,
+ * each FUTEX_WAIT `step` ns; with `deliver`, the FUTEX_WAIT pushes an item
+ * first (the wait then wakes with it).  spins: the BACKOFF points of the
+ * last wait. */
+typedef struct vspin {
+    int64_t now, step;
+    int spins;
+    int deliver_at; /* > 0: push an item at this BACKOFF point of a wait */
+    int jump_at;    /* > 0: the clock jumps 1 ms at this BACKOFF point */
+    bool deliver, inside;
+    conc_ring *r;
+} vspin;
+
+static void vspin_hook(conc_point *p, void *arg)
+{
+    vspin *v = arg;
+    if (p->phase != CONC_PHASE_PRE || v->inside)
+        return;
+    if (p->kind == CONC_POINT_CLOCK) {
+        p->handled = true;
+        p->now_ns = v->now;
+    } else if (p->kind == CONC_POINT_BACKOFF) {
+        v->spins++;
+        v->now += 10;
+        if (v->jump_at > 0 && v->spins == v->jump_at)
+            v->now += 1000000;
+        if (v->deliver_at > 0 && v->spins == v->deliver_at) {
+            v->inside = true;
+            conc_ring_push(v->r, ITEM(7));
+            v->inside = false;
+        }
+    } else if (p->kind == CONC_POINT_FUTEX_WAIT) {
+        if (v->deliver) {
+            v->inside = true;
+            conc_ring_push(v->r, ITEM(7));
+            v->inside = false;
+        }
+        p->handled = true;
+        p->rc = 0;
+        v->now += v->step;
+    }
+}
+
+static int vspin_wait(vspin *v, uint64_t timeout_ns, conc_status *st)
+{
+    void *x;
+    v->spins = 0;
+    conc_verify_set_hook2(vspin_hook, v);
+    *st = conc_ring_pop_wait(v->r, &x, timeout_ns);
+    conc_verify_set_hook2(NULL, NULL);
+    return v->spins;
+}
+
+static void test_adaptive_spin(void)
+{
+    char *old = getenv("CONC_WAIT_SPIN");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("CONC_WAIT_SPIN", "200", 1);
+    conc_verify_reset(); /* the variable read anew, this thread's estimate gone */
+    conc_ring *r = conc_ring_new(4, 0);
+    if (!r)
+        bail_out("conc_ring_new");
+    vspin v = {.now = 1000000000, .step = 2000000, .r = r};
+    conc_status st;
+    /* An empty ring, each wait timing out after a 2 ms sleep: the spin
+     * shrinks from the full 200 tries to the floor of 4. */
+    int first = vspin_wait(&v, 1000000, &st), last = first, prev = first;
+    bool shrinking = st == CONC_TIMEDOUT;
+    for (int i = 0; i < 30; i++) {
+        last = vspin_wait(&v, 1000000, &st);
+        shrinking = shrinking && st == CONC_TIMEDOUT && last <= prev;
+        prev = last;
+    }
+    ok(first == 200 && shrinking && last == 4,
+       "waits that sleep long: the first spins 200 tries, the spin shrinks "
+       "with each, down to %d (first %d)", last, first);
+    /* The 32nd wait of a side probes: the full 200 tries again. */
+    int probe = vspin_wait(&v, 1000000, &st);
+    ok(probe == 200 && st == CONC_TIMEDOUT,
+       "the 32nd wait probes with the full count (%d tries)", probe);
+    /* Items that come at the 20th try of each spin: the floor's 4 tries
+     * miss them until the next probe catches one; then the spin stays at
+     * twice 20, as a wait with no item shows. */
+    v.deliver_at = 20;
+    int caught = -1;
+    for (int i = 0; i < 32 && caught < 0; i++)
+        if (vspin_wait(&v, 1000000, &st) == 20 && st == CONC_OK)
+            caught = i;
+    bool won = caught >= 0;
+    for (int i = 0; i < 10; i++)
+        won = won && vspin_wait(&v, 1000000, &st) == 20 && st == CONC_OK;
+    v.deliver_at = 0;
+    int settled = vspin_wait(&v, 1000000, &st);
+    ok(won && settled == 40 && st == CONC_TIMEDOUT,
+       "spins that win at the 20th try (the first caught by a probe, wait "
+       "%d): the spin settles at %d tries", caught, settled);
+    /* A won spin that took far longer than its tries (the clock jumps 1 ms
+     * at the 5th try: the spinner lost its CPU) halves the estimate.  (A
+     * won spin first: the wait with no item lowered 40 to 29; a win at 20
+     * raises it to 40 again.) */
+    v.deliver_at = 20;
+    bool rewon = vspin_wait(&v, 1000000, &st) == 20 && st == CONC_OK;
+    v.jump_at = 5;
+    int slow = vspin_wait(&v, 1000000, &st);
+    conc_status st_slow = st;
+    v.deliver_at = 0;
+    v.jump_at = 0;
+    int halved = vspin_wait(&v, 1000000, &st);
+    ok(rewon && slow == 20 && st_slow == CONC_OK && halved == 20,
+       "a spin that won at try 20 but lost its CPU on the way: the next "
+       "spins %d tries (half of 40)", halved);
+    conc_ring_free(r);
+    setenv("CONC_WAIT_SPIN", "0", 1);
+    conc_verify_reset();
+    v = (vspin){.now = 1000000000, .step = 2000000, .r = r = conc_ring_new(4, 0)};
+    if (!r)
+        bail_out("conc_ring_new");
+    int none = vspin_wait(&v, 1000000, &st);
+    ok(none == 0 && st == CONC_TIMEDOUT,
+       "CONC_WAIT_SPIN=0: no spin at all (%d tries)", none);
+    conc_ring_free(r);
+    setenv("CONC_WAIT_SPIN", "junk", 1);
+    conc_verify_reset();
+    v = (vspin){.now = 1000000000, .step = 2000000, .r = r = conc_ring_new(4, 0)};
+    if (!r)
+        bail_out("conc_ring_new");
+    int dflt = vspin_wait(&v, 1000000, &st);
+    ok(dflt == 200 && st == CONC_TIMEDOUT,
+       "CONC_WAIT_SPIN=junk: the default (%d tries)", dflt);
+    conc_ring_free(r);
+    if (saved) {
+        setenv("CONC_WAIT_SPIN", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("CONC_WAIT_SPIN");
+    }
+    conc_verify_reset();
 }
 
 /* ---- 7. LOCK and UNLOCK ------------------------------------------------- */
@@ -555,6 +720,7 @@ int main(void)
     test_tickets();
     test_fd_after_reset();
     test_virtual_time();
+    test_adaptive_spin();
     test_lock_points();
     test_io_points();
     conc_verify_reset(); /* leak checkers: every record freed */

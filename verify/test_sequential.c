@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <sched.h>
 #include <stdint.h>
@@ -1080,6 +1081,131 @@ static void sharded_many_threads(counter_subject *c)
     }
 }
 
+/* A counter ended and another made in the same memory (or, on the heap,
+ * likely at the same address) with fewer shards, by a thread that has
+ * already added to the first: nothing the thread kept from the first may
+ * steer its adds to the second (a slot cached by address would land past
+ * the new counter's last slot).  Each of REUSE_THREADS fresh threads does it
+ * once, so most of them hold a ticket that is not slot 0 of the big
+ * counter; and alternates between two live counters of different shard
+ * counts. */
+#define REUSE_THREADS 40
+#define REUSE_BIG 64
+
+typedef struct reuse_job {
+    const reg_entry *e;
+    unsigned char *mem; /* footprint(REUSE_BIG) bytes */
+    size_t big_fp;
+    int bad; /* 0, or which step failed */
+    int64_t got, want;
+} reuse_job;
+
+/* Every byte of [from, to) still 0xA5. */
+static bool untouched_from(const unsigned char *m, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        if (m[i] != 0xA5)
+            return false;
+    return true;
+}
+
+static bool reuse_read(reuse_job *j, void *obj, int64_t want, int step)
+{
+    int64_t v = 0;
+    if (j->e->read(obj, &v) != CONC_OK || v != want) {
+        j->bad = step;
+        j->got = v;
+        j->want = want;
+        return false;
+    }
+    return true;
+}
+
+static void *reuse_thread(void *arg)
+{
+    reuse_job *j = arg;
+    const reg_entry *e = j->e;
+    static const size_t smaller[] = {1, 2, 3, 5, 7};
+    for (size_t k = 0; k < sizeof smaller / sizeof smaller[0]; k++) {
+        memset(j->mem, 0xA5, j->big_fp);
+        if (e->init(j->mem, j->big_fp, REUSE_BIG) != CONC_OK) {
+            j->bad = 1;
+            return NULL;
+        }
+        e->add(j->mem, 1000, NULL);
+        if (!reuse_read(j, j->mem, 1000, 2))
+            return NULL;
+        e->fini(j->mem);
+        memset(j->mem, 0xA5, j->big_fp);
+        size_t fp = e->footprint(smaller[k]);
+        if (e->init(j->mem, fp, smaller[k]) != CONC_OK) {
+            j->bad = 3;
+            return NULL;
+        }
+        e->add(j->mem, 5, NULL);
+        if (!reuse_read(j, j->mem, 5, 4))
+            return NULL;
+        if (!untouched_from(j->mem, fp, j->big_fp)) {
+            j->bad = 5; /* an add wrote past the new counter's footprint */
+            return NULL;
+        }
+        e->fini(j->mem);
+    }
+    /* The heap: freed, then made again, most likely at the same address
+     * (ASan reports a write past the new block). */
+    void *a = e->create(REUSE_BIG);
+    if (!a) {
+        j->bad = 6;
+        return NULL;
+    }
+    e->add(a, 1, NULL);
+    e->destroy(a);
+    void *b = e->create(1);
+    if (!b) {
+        j->bad = 6;
+        return NULL;
+    }
+    e->add(b, 2, NULL);
+    bool good = reuse_read(j, b, 2, 7);
+    /* Two live counters in turn. */
+    a = e->create(REUSE_BIG);
+    if (good && a) {
+        for (int i = 0; i < 100; i++) {
+            e->add(a, 1, NULL);
+            e->add(b, 3, NULL);
+        }
+        good = reuse_read(j, a, 100, 8) && reuse_read(j, b, 2 + 300, 9);
+    }
+    if (a)
+        e->destroy(a);
+    e->destroy(b);
+    return NULL;
+}
+
+static void sharded_reuse(const reg_entry *e)
+{
+    size_t big_fp = e->footprint(REUSE_BIG);
+    unsigned char *mem = aligned_alloc(CONC_ALIGN, round_up(big_fp, CONC_ALIGN));
+    if (!mem)
+        bail_out("aligned_alloc");
+    for (int t = 0; t < REUSE_THREADS; t++) {
+        reuse_job j = {.e = e, .mem = mem, .big_fp = big_fp};
+        pthread_t th;
+        if (pthread_create(&th, NULL, reuse_thread, &j) != 0)
+            bail_out("pthread_create");
+        pthread_join(th, NULL);
+        check(j.bad == 0,
+              "%s: thread %d, step %d (2/4/7/8/9: read %" PRId64
+              ", expected %" PRId64 "; 5: an add wrote past the footprint)",
+              e->name, t, j.bad, j.got, j.want);
+    }
+    free(mem);
+    check_group("%s: a counter ended and another made in its memory with "
+                "fewer shards (1, 2, 3, 5, 7 after %d), by threads that "
+                "added to the first; two live counters in turn", e->name,
+                REUSE_BIG);
+}
+
 static void test_counter(const reg_entry *e, size_t shards)
 {
     char ctx[96];
@@ -1147,23 +1273,37 @@ static void test_fork_counter(const reg_entry *e, size_t shards)
           code);
     check(v == 12, "parent reads %" PRId64 " after the child's add, expected "
           "12", v);
-    /* Both processes add at the same time. */
+    /* Both processes add at the same time, from a rendezvous (a child
+     * inherits its parent thread's thread-local state: a sharded counter's
+     * child must not take itself for the owner of its parent's slot).  Without the rendezvous
+     * the child's adds were mostly over before the parent's began. */
+    enum { ADDS = 200000 };
+    _Atomic int *go = map_shared(sizeof(_Atomic int) * 2);
+    atomic_store(&go[0], 0);
+    atomic_store(&go[1], 0);
     fflush(stdout);
     pid = fork();
     if (pid == 0) {
         alarm(60);
-        for (int i = 0; i < 20000; i++)
+        atomic_store(&go[1], 1);
+        while (atomic_load(&go[0]) == 0)
+            sched_yield();
+        for (int i = 0; i < ADDS; i++)
             if (e->add(mem, 1, NULL) != CONC_OK)
                 _exit(11);
         _exit(0);
     }
-    for (int i = 0; i < 20000; i++)
+    while (atomic_load(&go[1]) == 0)
+        sched_yield();
+    atomic_store(&go[0], 1);
+    for (int i = 0; i < ADDS; i++)
         e->add(mem, -2, NULL);
     code = wait_child(pid);
+    munmap(go, sizeof(_Atomic int) * 2);
     e->read(mem, &v);
     check(code == 0, "adding child exit status %d", code);
-    check(v == 12 + 20000 - 40000, "total %" PRId64 ", expected %d", v,
-          12 + 20000 - 40000);
+    check(v == 12 + ADDS - 2 * ADDS, "total %" PRId64 ", expected %d", v,
+          12 + ADDS - 2 * ADDS);
     check_group("%s (%zu shards): parent and forked child add to one counter "
                 "in MAP_SHARED memory", e->name, shards);
     e->fini(mem);
@@ -1233,6 +1373,8 @@ int main(int argc, char **argv)
             size_t n = e->max_capacity > 1 ? sizeof shard_counts / sizeof shard_counts[0] : 1;
             for (size_t k = 0; k < n; k++)
                 test_counter(e, shard_counts[k]);
+            if (e->max_capacity > 1)
+                sharded_reuse(e);
             test_fork_counter(e, e->max_capacity > 1 ? 4 : 1);
             test_two_mappings_counter(e, e->max_capacity > 1 ? 4 : 1);
             continue;

@@ -31,7 +31,14 @@
  * pushers.  close wakes every sleeper of both sides.  So: no system call when
  * nobody waits, no lost wake-up (the watch/try/sleep order against the
  * push/look/wake order, all sequentially consistent), no thundering herd.
- * A waiter spins briefly (a few hundred tries) before it sleeps.
+ * A waiter tries the operation a few times before it sleeps, adaptively:
+ * each thread keeps, per side, how long its recent waits had to spin, and
+ * spins from 4 tries up to CONC_WAIT_SPIN tries (an environment variable,
+ * read once per process: a number of tries, 0 for no spin; default 200).
+ * A spin that fails costs more than its CPU time (a waiter that spun until
+ * just before it slept is woken later), so waits that end in long sleeps
+ * shrink the spin, and waits whose item came while (or just after) they
+ * spun grow it.
  *
  * Closing.  After X_close, push and push_wait return CONC_CLOSED (the item
  * stays with the caller); pop and pop_wait return what is left, then
