@@ -43,11 +43,9 @@ struct hp_node {
 };
 
 struct conc__hp_rec {
+    /* First member: conc__hp_protect_cached (hp.h) reads it inline. */
     union {
-        struct {
-            conc_atomic_uptr slot[CONC_HP_SLOTS];
-            conc_atomic_uptr moves; /* conc__hp_set calls (see rec_read) */
-        } s;
+        struct conc__hp_hz s;
         unsigned char pad_[CONC_PAD_LINE];
     } hz;
     conc_atomic_u32 active;
@@ -61,6 +59,8 @@ struct conc__hp_rec {
 
 _Static_assert((CONC_HP_SLOTS + 1) * sizeof(conc_atomic_uptr) <= CONC_PAD_LINE,
                "hazard slots must fit their padded line pair");
+_Static_assert(offsetof(struct conc__hp_rec, hz) == 0,
+               "the hazard line comes first (conc__hp_protect_cached)");
 
 static conc_atomic_uptr g_records;
 static conc_atomic_uptr g_orphans;
@@ -195,6 +195,11 @@ static conc__hp_rec *records_head(void)
 static bool held(uintptr_t p)
 {
     return held_from(records_head(), p);
+}
+
+bool conc__hp_held(const void *p)
+{
+    return p && held((uintptr_t)p);
 }
 
 static struct hp_node *reserve_take(conc__hp_rec *r)
