@@ -90,27 +90,35 @@ struct slot {
     conc_atomic_uptr value;
 };
 
+/* One segment, SEG_BYTES: the producers' line (enq, and next, read at the
+ * segment's end), the slots, the consumers' line (deq) at the far end. */
+#define SLOTS_MAX                                                              \
+    ((SEG_BYTES - 2 * CONC_CACHE_LINE) / sizeof(struct slot))
+
 struct seg {
-    CONC_PADDED(conc_atomic_u64, enq); /* bit 63: closed */
-    CONC_PADDED(conc_atomic_u64, deq);
     union {
         struct {
+            conc_atomic_u64 enq;   /* bit 63: closed */
             conc_atomic_uptr next; /* 0, SEALED, or the next segment */
-        } s;
-        unsigned char pad_[CONC_CACHE_LINE];
-    } u;
-    struct slot slots[];
+        };
+        unsigned char line0_[CONC_CACHE_LINE];
+    };
+    struct slot slots[SLOTS_MAX];
+    union {
+        conc_atomic_u64 deq;
+        unsigned char line1_[CONC_CACHE_LINE];
+    };
 };
+_Static_assert(sizeof(struct seg) == SEG_BYTES, "a segment is one mapping");
 
 #ifndef CONC_LFQUEUE_SEG_SLOTS
-#define SLOTS ((SEG_BYTES - sizeof(struct seg)) / sizeof(struct slot))
+#define SLOTS SLOTS_MAX
 #else
 /* The explorer's build (explore/meson.build): a few slots per segment, so
  * that segment boundaries come within a few pushes.  Never in libconc. */
 #define SLOTS ((size_t)CONC_LFQUEUE_SEG_SLOTS)
 _Static_assert(CONC_LFQUEUE_SEG_SLOTS >= 1 &&
-                   CONC_LFQUEUE_SEG_SLOTS <=
-                       (SEG_BYTES - sizeof(struct seg)) / sizeof(struct slot),
+                   CONC_LFQUEUE_SEG_SLOTS <= SLOTS_MAX,
                "CONC_LFQUEUE_SEG_SLOTS out of range");
 #endif
 
@@ -125,18 +133,28 @@ struct conc_lfqueue {
 
 /* ---- segments ----------------------------------------------------------- */
 
-static struct seg *seg_new(void)
+/* A fresh mapping.  `populate` (appends): MAP_POPULATE, so that the pages
+ * come zeroed in the one call instead of a page fault each on first touch;
+ * not for the queue's first segments, which an empty queue should not make
+ * resident. */
+static void *seg_map(bool populate)
 {
     void *m = mmap(NULL, SEG_BYTES, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED)
+                   MAP_PRIVATE | MAP_ANONYMOUS | (populate ? MAP_POPULATE : 0),
+                   -1, 0);
+    return m == MAP_FAILED ? NULL : m;
+}
+
+static struct seg *seg_new(bool populate)
+{
+    struct seg *g = seg_map(populate);
+    if (!g)
         return NULL;
     /* Fresh anonymous pages are zero: every slot EMPTY, indices 0, next 0.
      * atomic_init is still the honest way to start an atomic's life. */
-    struct seg *g = m;
     conc_init_u64(&g->enq, 0);
     conc_init_u64(&g->deq, 0);
-    conc_init_uptr(&g->u.s.next, 0);
+    conc_init_uptr(&g->next, 0);
     return g;
 }
 
@@ -156,8 +174,9 @@ static void seg_reset(struct seg *g)
 {
     for (size_t i = 0; i < SLOTS; i++)
         conc_store_u64(&g->slots[i].state, EMPTY, CONC_RELAXED);
+    conc_store_u64(&g->enq, 0, CONC_RELAXED);
     conc_store_u64(&g->deq, 0, CONC_RELAXED);
-    conc_store_uptr(&g->u.s.next, 0, CONC_RELAXED);
+    conc_store_uptr(&g->next, 0, CONC_RELAXED);
 }
 
 /* g has just been unlinked (head and tail are past it) and this thread's
@@ -183,15 +202,13 @@ static struct seg *seg_get(conc_lfqueue *q, conc__hp_rec *rec)
         if (g)
             pool_put(q, rec, g); /* still held: back, for a later append */
     }
-    return seg_new();
+    return seg_new(true);
 }
 
 /* A segment taken for an append that lost its CAS (never linked): back to
  * the pool, else unmapped at once (no thread ever saw it). */
 static void seg_discard(conc_lfqueue *q, struct seg *g)
 {
-    seg_reset(g);
-    conc_store_u64(&g->enq, 0, CONC_RELAXED);
     uintptr_t exp = 0;
     if (!conc_cas_uptr(&q->spare, &exp, (uintptr_t)g, SC, SC))
         seg_free(g);
@@ -213,7 +230,7 @@ conc_status conc_lfqueue_init(void *mem, size_t size, unsigned flags)
         !conc_is_aligned(mem, CONC_ALIGN) ||
         (flags & ~(CONC_FLAGS_ALL & ~CONC_SHARED)))
         return CONC_EINVAL;
-    struct seg *g = seg_new();
+    struct seg *g = seg_new(false);
     if (!g)
         return CONC_ENOMEM;
     conc_lfqueue *q = mem;
@@ -226,7 +243,7 @@ conc_status conc_lfqueue_init(void *mem, size_t size, unsigned flags)
      * spare left by the last retire; conc_lfqueue_memory, conc-bench
      * --memory).  Without memory for it the queue starts with an empty
      * pool. */
-    conc_init_uptr(&q->spare, (uintptr_t)seg_new());
+    conc_init_uptr(&q->spare, (uintptr_t)seg_map(false));
     conc_init_u32(&q->sealed, 0);
     conc_fence(CONC_RELEASE);
     return CONC_OK;
@@ -238,7 +255,7 @@ conc_status conc_lfqueue_fini(conc_lfqueue *q)
         return CONC_EINVAL;
     uintptr_t p = conc_load_uptr(&q->head, CONC_ACQUIRE);
     while (p != 0 && p != SEALED) {
-        uintptr_t next = conc_load_uptr(&seg_of(p)->u.s.next, CONC_ACQUIRE);
+        uintptr_t next = conc_load_uptr(&seg_of(p)->next, CONC_ACQUIRE);
         seg_free(seg_of(p));
         p = next;
     }
@@ -294,7 +311,7 @@ static conc_status push_one(conc_lfqueue *q, conc__hp_rec *rec, void *item)
          * the pops' emptiness test read it). */
         if (i & CLOSED)
             conc_fetch_sub_u64(&g->enq, 1, SC);
-        uintptr_t next = conc_load_uptr(&g->u.s.next, SC);
+        uintptr_t next = conc_load_uptr(&g->next, SC);
         if (next == SEALED) {
             st = CONC_CLOSED;
             break;
@@ -313,7 +330,7 @@ static conc_status push_one(conc_lfqueue *q, conc__hp_rec *rec, void *item)
         conc_store_u64(&spare->slots[0].state, FULL, CONC_RELAXED);
         conc_store_u64(&spare->enq, 1, CONC_RELAXED);
         uintptr_t exp = 0;
-        if (conc_cas_uptr(&g->u.s.next, &exp, (uintptr_t)spare, SC, SC)) {
+        if (conc_cas_uptr(&g->next, &exp, (uintptr_t)spare, SC, SC)) {
             conc_fetch_add_u64(&q->segments, 1, CONC_RELAXED);
             uintptr_t t = (uintptr_t)g;
             conc_cas_uptr(&q->tail, &t, (uintptr_t)spare, SC, SC);
@@ -381,7 +398,7 @@ static conc_status pop_one(conc_lfqueue *q, conc__hp_rec *rec, void **item)
             seg_visited_out(g)) {
             /* Every position handed to a producer so far has been visited:
              * if nothing follows, the queue was empty when enq was loaded. */
-            uintptr_t next = conc_load_uptr(&g->u.s.next, SC);
+            uintptr_t next = conc_load_uptr(&g->next, SC);
             if (next == 0)
                 return CONC_EMPTY;
             /* A successor or the seal means g takes no new real positions:
@@ -511,7 +528,7 @@ static conc_status lfqueue_close(void *obj)
         struct seg *g = seg_of(conc__hp_protect_cached(rec, HP_TAIL, &q->tail));
         conc_fetch_or_u64(&g->enq, CLOSED, SC);
         uintptr_t exp = 0;
-        if (conc_cas_uptr(&g->u.s.next, &exp, SEALED, SC, SC) ||
+        if (conc_cas_uptr(&g->next, &exp, SEALED, SC, SC) ||
             exp == SEALED)
             break;
         /* An append won: help tail forward and close that one too. */
@@ -538,7 +555,7 @@ static bool lfqueue_closed(const void *obj)
     bool closed;
     for (;;) {
         struct seg *g = seg_of(conc__hp_protect_cached(rec, HP_TAIL, &q->tail));
-        uintptr_t next = conc_load_uptr(&g->u.s.next, SC);
+        uintptr_t next = conc_load_uptr(&g->next, SC);
         if (next == 0 || next == SEALED) {
             closed = next == SEALED;
             break;
