@@ -28,6 +28,7 @@ declare -A scen=(
   [lfqueue-closed-lags-seal]="lfqueue/closed-query lfqueue/close"
   [lfqueue-pop-empty-over-item]="lfqueue/segment-pops lfqueue/mpmc lfqueue/segment"
   [lfqueue-close-enomem-spin]="lfqueue/close-enomem"
+  [lfqueue-recycle-held]="lfqueue/recycle"
   [ring-threshold-spent]="ring/threshold ring/mpmc ring/full"
   [ring-item-ahead-moved]="ring/mpmc ring/threshold ring/cap3-wrap"
   [ring-spent-exit-item-ahead]="ring/threshold ring/mpmc"
