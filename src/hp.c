@@ -66,7 +66,8 @@ static conc_atomic_uptr g_records;
 static conc_atomic_uptr g_orphans;
 static conc_atomic_uptr g_norphans;
 
-static _Thread_local conc__hp_rec *tls_rec;
+_Thread_local conc__hp_rec *conc__hp_tls
+    __attribute__((tls_model("initial-exec")));
 static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t g_key;
 static bool g_key_ok; /* written once under pthread_once */
@@ -491,7 +492,7 @@ static void rec_release(void *arg)
     conc__hp_scan(r);
     rec_unreserve(r);
     orphans_give(r);
-    tls_rec = NULL;
+    conc__hp_tls = NULL;
     /* Release: the next owner's acquire CAS sees the empty list and reserve. */
     conc_store_u32(&r->active, 0, CONC_RELEASE);
 }
@@ -535,7 +536,7 @@ static conc__hp_rec *rec_acquire(void)
     return r;
 }
 
-static conc__hp_rec *self_slow(void)
+conc__hp_rec *conc__hp_self_slow(void)
 {
     pthread_once(&g_key_once, key_make);
     conc__hp_rec *r = rec_acquire();
@@ -544,16 +545,8 @@ static conc__hp_rec *self_slow(void)
     /* Without the key the record is simply never released (hp.h). */
     if (g_key_ok)
         (void)pthread_setspecific(g_key, r);
-    tls_rec = r;
+    conc__hp_tls = r;
     return r;
-}
-
-conc__hp_rec *conc__hp_self(void)
-{
-    conc__hp_rec *r = tls_rec;
-    if (__builtin_expect(r != NULL, 1))
-        return r;
-    return self_slow();
 }
 
 size_t conc__hp_pending(void)
@@ -587,7 +580,7 @@ void conc__hp_verify_reset(void)
     /* A free_fn may retire again, which makes a new record: repeat until
      * the lists stay empty. */
     for (;;) {
-        tls_rec = NULL;
+        conc__hp_tls = NULL;
         conc__hp_rec *recs =
             (conc__hp_rec *)conc_exchange_uptr(&g_records, 0, CONC_ACQ_REL);
         struct hp_node *list =
@@ -637,11 +630,11 @@ void conc__hp_verify_reset(void)
 
 void conc__hp_verify_thread_exit(void)
 {
-    conc__hp_rec *r = tls_rec;
+    conc__hp_rec *r = conc__hp_tls;
     if (!r)
         return;
     rec_release(r); /* what the key's destructor does */
-    tls_rec = NULL;
+    conc__hp_tls = NULL;
     if (g_key_ok)
         (void)pthread_setspecific(g_key, NULL);
 }

@@ -289,6 +289,57 @@ void conc_lfqueue_free(conc_lfqueue *q)
 
 /* ---- push --------------------------------------------------------------- */
 
+/* The FAA of a push found g full or closed (it returned i): give a
+ * position taken after the close bit back, then follow `next`, answer
+ * CLOSED at the seal, or append a segment holding the item.  True when the
+ * push is over (*st says how), false to try again from the tail.  *spare
+ * keeps a segment taken for an append whose CAS was lost.  Out of line, so
+ * that the fast path stays small. */
+static __attribute__((noinline)) bool push_past(conc_lfqueue *q,
+                                                conc__hp_rec *rec, void *item,
+                                                struct seg *g, uint64_t i,
+                                                struct seg **spare,
+                                                conc_status *st)
+{
+    /* A position taken after the close bit is given back, so enq keeps
+     * counting only real positions (len and the pops' emptiness test read
+     * it). */
+    if (i & CLOSED)
+        conc_fetch_sub_u64(&g->enq, 1, SC);
+    uintptr_t next = conc_load_uptr(&g->next, SC);
+    if (next == SEALED) {
+        *st = CONC_CLOSED;
+        return true;
+    }
+    if (next != 0) {
+        uintptr_t exp = (uintptr_t)g;
+        conc_cas_uptr(&q->tail, &exp, next, SC, SC);
+        return false;
+    }
+    struct seg *n = *spare;
+    if (!n && !(n = *spare = seg_get(q, rec))) {
+        *st = CONC_ENOMEM;
+        return true;
+    }
+    /* Our item goes in first, so linking the segment is our push. */
+    conc_store_uptr(&n->slots[0].value, (uintptr_t)item, CONC_RELAXED);
+    conc_store_u64(&n->slots[0].state, FULL, CONC_RELAXED);
+    conc_store_u64(&n->enq, 1, CONC_RELAXED);
+    uintptr_t exp = 0;
+    if (conc_cas_uptr(&g->next, &exp, (uintptr_t)n, SC, SC)) {
+        conc_fetch_add_u64(&q->segments, 1, CONC_RELAXED);
+        uintptr_t t = (uintptr_t)g;
+        conc_cas_uptr(&q->tail, &t, (uintptr_t)n, SC, SC);
+        *spare = NULL;
+        *st = CONC_OK;
+        return true;
+    }
+    /* Someone else linked (or sealed) first: undo and look again. */
+    conc_store_u64(&n->slots[0].state, EMPTY, CONC_RELAXED);
+    conc_store_u64(&n->enq, 0, CONC_RELAXED);
+    return false;
+}
+
 /* One push attempt loop; the hazard slot HP_TAIL stays set. */
 static conc_status push_one(conc_lfqueue *q, conc__hp_rec *rec, void *item)
 {
@@ -297,7 +348,7 @@ static conc_status push_one(conc_lfqueue *q, conc__hp_rec *rec, void *item)
     for (;;) {
         struct seg *g = seg_of(conc__hp_protect_cached(rec, HP_TAIL, &q->tail));
         uint64_t i = conc_fetch_add_u64(&g->enq, 1, SC);
-        if (!(i & CLOSED) && i < SLOTS) {
+        if (__builtin_expect(!(i & CLOSED) && i < SLOTS, 1)) {
             conc_store_uptr(&g->slots[i].value, (uintptr_t)item, CONC_RELAXED);
             uint64_t e = EMPTY;
             if (conc_cas_u64(&g->slots[i].state, &e, FULL, SC, SC)) {
@@ -306,43 +357,11 @@ static conc_status push_one(conc_lfqueue *q, conc__hp_rec *rec, void *item)
             }
             continue; /* a consumer passed this slot first: take another */
         }
-        /* Full or closed: move on.  A position taken after the close bit is
-         * given back, so enq keeps counting only real positions (len and
-         * the pops' emptiness test read it). */
-        if (i & CLOSED)
-            conc_fetch_sub_u64(&g->enq, 1, SC);
-        uintptr_t next = conc_load_uptr(&g->next, SC);
-        if (next == SEALED) {
-            st = CONC_CLOSED;
+        /* Full or closed: move on. */
+        if (push_past(q, rec, item, g, i, &spare, &st))
             break;
-        }
-        if (next != 0) {
-            uintptr_t exp = (uintptr_t)g;
-            conc_cas_uptr(&q->tail, &exp, next, SC, SC);
-            continue;
-        }
-        if (!spare && !(spare = seg_get(q, rec))) {
-            st = CONC_ENOMEM;
-            break;
-        }
-        /* Our item goes in first, so linking the segment is our push. */
-        conc_store_uptr(&spare->slots[0].value, (uintptr_t)item, CONC_RELAXED);
-        conc_store_u64(&spare->slots[0].state, FULL, CONC_RELAXED);
-        conc_store_u64(&spare->enq, 1, CONC_RELAXED);
-        uintptr_t exp = 0;
-        if (conc_cas_uptr(&g->next, &exp, (uintptr_t)spare, SC, SC)) {
-            conc_fetch_add_u64(&q->segments, 1, CONC_RELAXED);
-            uintptr_t t = (uintptr_t)g;
-            conc_cas_uptr(&q->tail, &t, (uintptr_t)spare, SC, SC);
-            spare = NULL;
-            st = CONC_OK;
-            break;
-        }
-        /* Someone else linked (or sealed) first: undo and look again. */
-        conc_store_u64(&spare->slots[0].state, EMPTY, CONC_RELAXED);
-        conc_store_u64(&spare->enq, 0, CONC_RELAXED);
     }
-    if (spare)
+    if (__builtin_expect(spare != NULL, 0))
         seg_discard(q, spare);
     return st;
 }
@@ -359,14 +378,15 @@ conc_status conc_lfqueue_push(conc_lfqueue *q, void *item)
     conc__hp_rec *rec = conc__hp_self();
     if (!rec)
         return CONC_ENOMEM;
-    conc__ws_will_push(&q->ws);
+    unsigned fl = q->ws.u.s.flags; /* read-only after init */
+    conc__ws_will_push_f(&q->ws, fl);
     conc_status st = push_one(q, rec, item);
     if (st != CONC_OK) {
-        conc__ws_unpush(&q->ws);
+        conc__ws_unpush_f(&q->ws, fl);
         return st;
     }
-    conc__ws_push_landed(&q->ws);
-    conc__ws_pushed(&q->ws, 1);
+    conc__ws_push_landed_f(&q->ws, fl);
+    conc__ws_pushed_f(&q->ws, fl, 1);
     return CONC_OK;
 }
 
@@ -388,7 +408,10 @@ static bool seg_visited_out(struct seg *g)
     return d >= e;
 }
 
-static conc_status pop_one(conc_lfqueue *q, conc__hp_rec *rec, void **item)
+/* Inlined into conc_lfqueue_pop; the second look after an fd rearm calls
+ * the out-of-line copy, pop_again. */
+static inline __attribute__((always_inline)) conc_status
+pop_one(conc_lfqueue *q, conc__hp_rec *rec, void **item)
 {
     for (;;) {
         struct seg *g = seg_of(conc__hp_protect_cached(rec, HP_HEAD, &q->head));
@@ -442,6 +465,12 @@ static conc_status pop_one(conc_lfqueue *q, conc__hp_rec *rec, void **item)
     }
 }
 
+static __attribute__((noinline, cold)) conc_status
+pop_again(conc_lfqueue *q, conc__hp_rec *rec, void **item)
+{
+    return pop_one(q, rec, item);
+}
+
 conc_status conc_lfqueue_pop(conc_lfqueue *q, void **item)
 {
     if (!q || !item)
@@ -449,12 +478,13 @@ conc_status conc_lfqueue_pop(conc_lfqueue *q, void **item)
     conc__hp_rec *rec = conc__hp_self();
     if (!rec)
         return CONC_ENOMEM;
+    unsigned fl = q->ws.u.s.flags; /* read-only after init */
     conc_status st = pop_one(q, rec, item);
-    if (st == CONC_EMPTY && conc__ws_rearm(&q->ws) &&
-        (st = pop_one(q, rec, item)) == CONC_OK)
+    if (st == CONC_EMPTY && conc__ws_rearm_f(&q->ws, fl) &&
+        (st = pop_again(q, rec, item)) == CONC_OK)
         conc__ws_refire_fd(&q->ws);
     if (st == CONC_OK)
-        conc__ws_popped(&q->ws, 1);
+        conc__ws_popped_f(&q->ws, fl, 1);
     return st;
 }
 

@@ -103,7 +103,20 @@ typedef void (*conc__hp_free_fn)(void *p);
  * CAS).  NULL only if allocation failed.  Released automatically at thread
  * exit (pthread_key destructor): hazards cleared, retired list scanned,
  * leftovers handed to a global orphan list that any later scan adopts. */
-conc__hp_rec *conc__hp_self(void);
+conc__hp_rec *conc__hp_self_slow(void);
+/* The record of this thread once it has one (hp.c).  initial-exec: one
+ * load from the thread pointer, no __tls_get_addr call, in libconc.so too
+ * (a pointer's worth of the static TLS a dlopen may use). */
+extern _Thread_local conc__hp_rec *conc__hp_tls
+    __attribute__((tls_model("initial-exec")));
+
+static inline conc__hp_rec *conc__hp_self(void)
+{
+    conc__hp_rec *r = conc__hp_tls;
+    if (__builtin_expect(r != NULL, 1))
+        return r;
+    return conc__hp_self_slow();
+}
 
 /* Load *src, publish it in slot `slot` (seq_cst store), re-load until stable;
  * returns the protected pointer value (may be 0).  The object it points to
