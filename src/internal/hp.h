@@ -72,12 +72,16 @@
  *     can find it.  The unlink must be a seq_cst RMW (or be followed by a
  *     seq_cst fence) for the Dekker argument above.
  *   - A pointer is dereferenced only while a slot holds it and only if it was
- *     obtained by conc__hp_protect (which validates it against its source), or
+ *     obtained by conc__hp_protect or conc__hp_protect_cached (which
+ *     validate it against its source), or
  *     by conc__hp_set of a value that another slot of the same thread protects
  *     at that moment (a move: set the new slot, then clear or reuse the old
  *     one), or that cannot have been retired yet.  A plain load followed by
  *     conc__hp_set is NOT safe: re-validate with conc__hp_protect.
  *   - free_fn must not block on the thread that called retire/scan.
+ *   - A caller that reuses an unlinked object itself instead of retiring it
+ *     (conc_lfqueue's segment pool) does so only after conc__hp_held said
+ *     no slot holds it, the same test a scan makes before free_fn.
  *
  * Only this file's functions touch records; protect/set/clear take no lock,
  * allocate nothing, and are lock-free (protect retries only while its source
