@@ -133,6 +133,16 @@ const sc_def sc_defs[] = {
     /* A pop on an empty segment, pushes that fill it and append the next,
      * a close racing the append (issue 8's defect 1 needs 3 preemptions). */
     {"lfqueue/close-append", "lfqueue", 0, 0, 0, 0, 0, 3, {{O, O}, {P, P, P, P}, {CL}}, 3, 10000},
+    /* A pop whose hint finds the slot at deq not yet FULL (its producer
+     * in flight) while a later item is in: its emptiness test must load
+     * deq before enq (the museum's lfqueue-pop-empty-over-item, behind
+     * the hint: 2 preemptions). */
+    {"lfqueue/empty-hint", "lfqueue", 0, 0, 0, 0, 0, 4, {{O}, {P}, {P}, {P, O}}},
+    /* A pop that protected the head segment, preempted while another
+     * thread drains it (into the pool) and fills the next, whose append
+     * reuses the spare: it must not reuse the segment the pop still holds
+     * (the pool's hazard check; the museum's lfqueue-recycle-held). */
+    {"lfqueue/recycle", "lfqueue", 0, 0, 0, 0, 0, 2, {{O}, {PN(4), ON(4), PN(3)}}},
 
     CONTAINER_SET("shmring", 1, 0),
 

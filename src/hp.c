@@ -43,11 +43,9 @@ struct hp_node {
 };
 
 struct conc__hp_rec {
+    /* First member: conc__hp_protect_cached (hp.h) reads it inline. */
     union {
-        struct {
-            conc_atomic_uptr slot[CONC_HP_SLOTS];
-            conc_atomic_uptr moves; /* conc__hp_set calls (see rec_read) */
-        } s;
+        struct conc__hp_hz s;
         unsigned char pad_[CONC_PAD_LINE];
     } hz;
     conc_atomic_u32 active;
@@ -61,12 +59,15 @@ struct conc__hp_rec {
 
 _Static_assert((CONC_HP_SLOTS + 1) * sizeof(conc_atomic_uptr) <= CONC_PAD_LINE,
                "hazard slots must fit their padded line pair");
+_Static_assert(offsetof(struct conc__hp_rec, hz) == 0,
+               "the hazard line comes first (conc__hp_protect_cached)");
 
 static conc_atomic_uptr g_records;
 static conc_atomic_uptr g_orphans;
 static conc_atomic_uptr g_norphans;
 
-static _Thread_local conc__hp_rec *tls_rec;
+_Thread_local conc__hp_rec *conc__hp_tls
+    __attribute__((tls_model("initial-exec")));
 static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t g_key;
 static bool g_key_ok; /* written once under pthread_once */
@@ -195,6 +196,11 @@ static conc__hp_rec *records_head(void)
 static bool held(uintptr_t p)
 {
     return held_from(records_head(), p);
+}
+
+bool conc__hp_held(const void *p)
+{
+    return p && held((uintptr_t)p);
 }
 
 static struct hp_node *reserve_take(conc__hp_rec *r)
@@ -486,7 +492,7 @@ static void rec_release(void *arg)
     conc__hp_scan(r);
     rec_unreserve(r);
     orphans_give(r);
-    tls_rec = NULL;
+    conc__hp_tls = NULL;
     /* Release: the next owner's acquire CAS sees the empty list and reserve. */
     conc_store_u32(&r->active, 0, CONC_RELEASE);
 }
@@ -530,7 +536,7 @@ static conc__hp_rec *rec_acquire(void)
     return r;
 }
 
-static conc__hp_rec *self_slow(void)
+conc__hp_rec *conc__hp_self_slow(void)
 {
     pthread_once(&g_key_once, key_make);
     conc__hp_rec *r = rec_acquire();
@@ -539,16 +545,8 @@ static conc__hp_rec *self_slow(void)
     /* Without the key the record is simply never released (hp.h). */
     if (g_key_ok)
         (void)pthread_setspecific(g_key, r);
-    tls_rec = r;
+    conc__hp_tls = r;
     return r;
-}
-
-conc__hp_rec *conc__hp_self(void)
-{
-    conc__hp_rec *r = tls_rec;
-    if (__builtin_expect(r != NULL, 1))
-        return r;
-    return self_slow();
 }
 
 size_t conc__hp_pending(void)
@@ -582,7 +580,7 @@ void conc__hp_verify_reset(void)
     /* A free_fn may retire again, which makes a new record: repeat until
      * the lists stay empty. */
     for (;;) {
-        tls_rec = NULL;
+        conc__hp_tls = NULL;
         conc__hp_rec *recs =
             (conc__hp_rec *)conc_exchange_uptr(&g_records, 0, CONC_ACQ_REL);
         struct hp_node *list =
@@ -632,11 +630,11 @@ void conc__hp_verify_reset(void)
 
 void conc__hp_verify_thread_exit(void)
 {
-    conc__hp_rec *r = tls_rec;
+    conc__hp_rec *r = conc__hp_tls;
     if (!r)
         return;
     rec_release(r); /* what the key's destructor does */
-    tls_rec = NULL;
+    conc__hp_tls = NULL;
     if (g_key_ok)
         (void)pthread_setspecific(g_key, NULL);
 }

@@ -8,29 +8,55 @@
  *
  *   push: i = FAA(enq); write value; CAS state EMPTY -> FULL.
  *         i >= SLOTS: the segment is full; follow or append `next`.
- *   pop:  j = FAA(deq); s = XCHG(state, TAKEN); s == FULL: the item is ours;
- *         s == EMPTY: its producer is late; it will fail its CAS and take a
- *         new position.  deq >= min(enq, SLOTS): nothing (left) here: if
- *         `next` is set, swing head past this segment and retire it.
+ *   pop:  j = FAA(deq); load state: FULL: the item is ours (only the one
+ *         consumer given j ever reads slot j, and its producer is done with
+ *         it); EMPTY: s = XCHG(state, TAKEN); s == FULL: the producer
+ *         arrived just now, the item is ours; s == EMPTY: its producer is
+ *         late; it will fail its CAS and take a new position.
+ *         Before the FAA, a pop decides whether anything is left here:
+ *         deq >= min(enq, SLOTS): nothing: if `next` is set, swing head
+ *         past this segment and retire it.  That test reads enq, the line
+ *         every push writes, so it is skipped while the slot at deq is
+ *         already FULL (its producer took position deq, so enq > deq: not
+ *         visited out); the hint only ever sends a pop on to its FAA, which
+ *         is always safe (at worst it spends a position, as a pop racing a
+ *         push always could); EMPTY and CLOSED are decided as before.
  *
- * Appending: the producer that finds a full segment with next == 0 maps a
- * new segment with its own item already in slot 0 and CASes it into `next`
- * (so an append always completes a push); whoever sees `next` set swings
- * `tail` forward.  Closing: set CLOSED in the last segment's enq (every
- * later FAA sees it, like a full segment) and CAS its next from 0 to SEALED;
- * if an append won that race, close the appended segment too.  A pop that
- * finds a visited-out segment whose next is SEALED answers CONC_CLOSED: every
- * position a producer was given has been visited by a consumer, so nothing
- * pushed with CONC_OK is left behind.
+ * Appending: the producer that finds a full segment with next == 0 takes a
+ * segment from the pool (below) or maps a new one, puts its own item in
+ * slot 0 and CASes it into `next` (so an append always completes a push);
+ * whoever sees `next` set swings `tail` forward.  Closing: set CLOSED in
+ * the last segment's enq (every later FAA sees it, like a full segment) and
+ * CAS its next from 0 to SEALED; if an append won that race, close the
+ * appended segment too.  A pop that finds a visited-out segment whose next
+ * is SEALED answers CONC_CLOSED: every position a producer was given has
+ * been visited by a consumer, so nothing pushed with CONC_OK is left
+ * behind.
  *
- * Hazard pointers (src/hp.c): slot 0 protects the segment a push or pop is
- * working in; it is re-validated against head/tail by conc__hp_protect.  A
- * segment is retired by the pop that swings head past it.
+ * Hazard pointers (src/hp.c), kept set between operations: slot HP_HEAD
+ * protects the segment pops work in, slot HP_TAIL the one pushes work in,
+ * each published by conc__hp_protect_cached, which stores (a full fence)
+ * only when head or tail has moved since this thread's last operation, so
+ * an operation that stays in its segment publishes nothing.  A thread
+ * thereby keeps at most the two segments it last worked in from being
+ * reused until its next operation on an lfqueue, or its exit.
+ *
+ * The pool: one spare segment per queue.  The pop that swings head past a
+ * segment puts it there (CAS from 0), or retires it to the hazard pointers
+ * (unmapped once no slot holds it) if the pool is taken.  An appending
+ * push takes the spare (exchange with 0) and reuses it only if no hazard
+ * slot holds it (conc__hp_held, after the unlink: the scan's side of the
+ * Dekker pairing); if one does (a thread last worked in it before its
+ * retire), the spare goes back (or, the pool taken meanwhile, to the hazard
+ * pointers) and the push maps a fresh one.  A reused segment is reset
+ * (indices 0, every state EMPTY, next 0) before the CAS that links it.  So
+ * a queue in steady flow maps nothing: two segments take turns.
  *
  * Orders: every index, state and pointer operation is seq_cst (the waiting
  * argument in src/internal/waitset.h needs it, and on x86 RMWs are full
- * barriers anyway); the value is relaxed, published by the state CAS and
- * read after the state exchange.
+ * barriers anyway, seq_cst loads plain loads); the value is relaxed,
+ * published by the state CAS and read after the state load or exchange; a
+ * reused segment's reset is relaxed, published by the CAS of `next`.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -50,38 +76,49 @@
 #include "internal/waitset.h"
 
 #define SC CONC_SEQ_CST
-#define SEG_BYTES ((size_t)16384)
+/* 8 KiB: with the pool's spare, a drained queue holds what it held with one
+ * 16 KiB segment and no pool (conc-bench --memory). */
+#define SEG_BYTES ((size_t)8192)
 #define CLOSED ((uint64_t)1 << 63)
 #define SEALED ((uintptr_t)1)
 
 enum { EMPTY = 0, FULL = 1, TAKEN = 2 };
+enum { HP_HEAD = 0, HP_TAIL = 1 }; /* hazard slots: pops', pushes' */
 
 struct slot {
     conc_atomic_u64 state;
     conc_atomic_uptr value;
 };
 
+/* One segment, SEG_BYTES: the producers' line (enq, and next, read at the
+ * segment's end), the slots, the consumers' line (deq) at the far end. */
+#define SLOTS_MAX                                                              \
+    ((SEG_BYTES - 2 * CONC_CACHE_LINE) / sizeof(struct slot))
+
 struct seg {
-    CONC_PADDED(conc_atomic_u64, enq); /* bit 63: closed */
-    CONC_PADDED(conc_atomic_u64, deq);
     union {
         struct {
+            conc_atomic_u64 enq;   /* bit 63: closed */
             conc_atomic_uptr next; /* 0, SEALED, or the next segment */
-        } s;
-        unsigned char pad_[CONC_CACHE_LINE];
-    } u;
-    struct slot slots[];
+        };
+        unsigned char line0_[CONC_CACHE_LINE];
+    };
+    struct slot slots[SLOTS_MAX];
+    union {
+        conc_atomic_u64 deq;
+        unsigned char line1_[CONC_CACHE_LINE];
+    };
 };
+_Static_assert(sizeof(struct seg) == SEG_BYTES, "a segment is one mapping");
 
 #ifndef CONC_LFQUEUE_SEG_SLOTS
-#define SLOTS ((SEG_BYTES - sizeof(struct seg)) / sizeof(struct slot))
+#define SLOTS SLOTS_MAX
 #else
 /* The explorer's build (explore/meson.build): a few slots per segment, so
  * that segment boundaries come within a few pushes.  Never in libconc. */
 #define SLOTS ((size_t)CONC_LFQUEUE_SEG_SLOTS)
 _Static_assert(CONC_LFQUEUE_SEG_SLOTS >= 1 &&
-                   CONC_LFQUEUE_SEG_SLOTS <=
-                       (SEG_BYTES - sizeof(struct seg)) / sizeof(struct slot),
+                   CONC_LFQUEUE_SEG_SLOTS <= SLOTS_MAX,
                "CONC_LFQUEUE_SEG_SLOTS out of range");
 #endif
 
@@ -90,23 +127,34 @@ struct conc_lfqueue {
     CONC_PADDED(conc_atomic_uptr, head);
     CONC_PADDED(conc_atomic_uptr, tail);
     CONC_PADDED(conc_atomic_u64, segments); /* linked, not yet retired */
+    conc_atomic_uptr spare;                 /* the pool: 0 or a segment */
     conc_atomic_u32 sealed;                 /* 1 once a close has sealed */
 };
 
 /* ---- segments ----------------------------------------------------------- */
 
-static struct seg *seg_new(void)
+/* A fresh mapping.  `populate` (appends): MAP_POPULATE, so that the pages
+ * come zeroed in the one call instead of a page fault each on first touch;
+ * not for the queue's first segments, which an empty queue should not make
+ * resident. */
+static void *seg_map(bool populate)
 {
     void *m = mmap(NULL, SEG_BYTES, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED)
+                   MAP_PRIVATE | MAP_ANONYMOUS | (populate ? MAP_POPULATE : 0),
+                   -1, 0);
+    return m == MAP_FAILED ? NULL : m;
+}
+
+static struct seg *seg_new(bool populate)
+{
+    struct seg *g = seg_map(populate);
+    if (!g)
         return NULL;
     /* Fresh anonymous pages are zero: every slot EMPTY, indices 0, next 0.
      * atomic_init is still the honest way to start an atomic's life. */
-    struct seg *g = m;
     conc_init_u64(&g->enq, 0);
     conc_init_u64(&g->deq, 0);
-    conc_init_uptr(&g->u.s.next, 0);
+    conc_init_uptr(&g->next, 0);
     return g;
 }
 
@@ -118,6 +166,52 @@ static void seg_free(void *p)
 static struct seg *seg_of(uintptr_t v)
 {
     return (struct seg *)v;
+}
+
+/* A segment no thread can reach or hold, made as new: relaxed stores,
+ * published by the seq_cst CAS that links it. */
+static void seg_reset(struct seg *g)
+{
+    for (size_t i = 0; i < SLOTS; i++)
+        conc_store_u64(&g->slots[i].state, EMPTY, CONC_RELAXED);
+    conc_store_u64(&g->enq, 0, CONC_RELAXED);
+    conc_store_u64(&g->deq, 0, CONC_RELAXED);
+    conc_store_uptr(&g->next, 0, CONC_RELAXED);
+}
+
+/* g has just been unlinked (head and tail are past it) and this thread's
+ * slots do not hold it: into the pool, else to the hazard pointers. */
+static void pool_put(conc_lfqueue *q, conc__hp_rec *rec, struct seg *g)
+{
+    uintptr_t exp = 0;
+    if (conc_cas_uptr(&q->spare, &exp, (uintptr_t)g, SC, SC))
+        return;
+    conc__hp_retire(rec, g, seg_free);
+}
+
+/* A segment for an append: the pool's spare if no hazard holds it, else a
+ * new mapping; NULL if none can be mapped. */
+static struct seg *seg_get(conc_lfqueue *q, conc__hp_rec *rec)
+{
+    if (conc_load_uptr(&q->spare, SC) != 0) {
+        struct seg *g = seg_of(conc_exchange_uptr(&q->spare, 0, SC));
+        if (g && !conc__hp_held(g)) {
+            seg_reset(g);
+            return g;
+        }
+        if (g)
+            pool_put(q, rec, g); /* still held: back, for a later append */
+    }
+    return seg_new(true);
+}
+
+/* A segment taken for an append that lost its CAS (never linked): back to
+ * the pool, else unmapped at once (no thread ever saw it). */
+static void seg_discard(conc_lfqueue *q, struct seg *g)
+{
+    uintptr_t exp = 0;
+    if (!conc_cas_uptr(&q->spare, &exp, (uintptr_t)g, SC, SC))
+        seg_free(g);
 }
 
 /* ---- construction ------------------------------------------------------- */
@@ -136,7 +230,7 @@ conc_status conc_lfqueue_init(void *mem, size_t size, unsigned flags)
         !conc_is_aligned(mem, CONC_ALIGN) ||
         (flags & ~(CONC_FLAGS_ALL & ~CONC_SHARED)))
         return CONC_EINVAL;
-    struct seg *g = seg_new();
+    struct seg *g = seg_new(false);
     if (!g)
         return CONC_ENOMEM;
     conc_lfqueue *q = mem;
@@ -144,6 +238,12 @@ conc_status conc_lfqueue_init(void *mem, size_t size, unsigned flags)
     conc_init_uptr(&q->head, (uintptr_t)g);
     conc_init_uptr(&q->tail, (uintptr_t)g);
     conc_init_u64(&q->segments, 1);
+    /* The pool starts full: an empty queue holds two segments, so one that
+     * has drained holds what it held when new (the last segment and the
+     * spare left by the last retire; conc_lfqueue_memory, conc-bench
+     * --memory).  Without memory for it the queue starts with an empty
+     * pool. */
+    conc_init_uptr(&q->spare, (uintptr_t)seg_map(false));
     conc_init_u32(&q->sealed, 0);
     conc_fence(CONC_RELEASE);
     return CONC_OK;
@@ -155,10 +255,13 @@ conc_status conc_lfqueue_fini(conc_lfqueue *q)
         return CONC_EINVAL;
     uintptr_t p = conc_load_uptr(&q->head, CONC_ACQUIRE);
     while (p != 0 && p != SEALED) {
-        uintptr_t next = conc_load_uptr(&seg_of(p)->u.s.next, CONC_ACQUIRE);
+        uintptr_t next = conc_load_uptr(&seg_of(p)->next, CONC_ACQUIRE);
         seg_free(seg_of(p));
         p = next;
     }
+    uintptr_t sp = conc_exchange_uptr(&q->spare, 0, CONC_ACQUIRE);
+    if (sp)
+        seg_free(seg_of(sp));
     conc_store_uptr(&q->head, 0, CONC_RELAXED);
     conc_store_uptr(&q->tail, 0, CONC_RELAXED);
     conc__ws_fini(&q->ws);
@@ -186,15 +289,66 @@ void conc_lfqueue_free(conc_lfqueue *q)
 
 /* ---- push --------------------------------------------------------------- */
 
-/* One push attempt loop; the hazard slot is cleared by the caller. */
+/* The FAA of a push found g full or closed (it returned i): give a
+ * position taken after the close bit back, then follow `next`, answer
+ * CLOSED at the seal, or append a segment holding the item.  True when the
+ * push is over (*st says how), false to try again from the tail.  *spare
+ * keeps a segment taken for an append whose CAS was lost.  Out of line, so
+ * that the fast path stays small. */
+static __attribute__((noinline)) bool push_past(conc_lfqueue *q,
+                                                conc__hp_rec *rec, void *item,
+                                                struct seg *g, uint64_t i,
+                                                struct seg **spare,
+                                                conc_status *st)
+{
+    /* A position taken after the close bit is given back, so enq keeps
+     * counting only real positions (len and the pops' emptiness test read
+     * it). */
+    if (i & CLOSED)
+        conc_fetch_sub_u64(&g->enq, 1, SC);
+    uintptr_t next = conc_load_uptr(&g->next, SC);
+    if (next == SEALED) {
+        *st = CONC_CLOSED;
+        return true;
+    }
+    if (next != 0) {
+        uintptr_t exp = (uintptr_t)g;
+        conc_cas_uptr(&q->tail, &exp, next, SC, SC);
+        return false;
+    }
+    struct seg *n = *spare;
+    if (!n && !(n = *spare = seg_get(q, rec))) {
+        *st = CONC_ENOMEM;
+        return true;
+    }
+    /* Our item goes in first, so linking the segment is our push. */
+    conc_store_uptr(&n->slots[0].value, (uintptr_t)item, CONC_RELAXED);
+    conc_store_u64(&n->slots[0].state, FULL, CONC_RELAXED);
+    conc_store_u64(&n->enq, 1, CONC_RELAXED);
+    uintptr_t exp = 0;
+    if (conc_cas_uptr(&g->next, &exp, (uintptr_t)n, SC, SC)) {
+        conc_fetch_add_u64(&q->segments, 1, CONC_RELAXED);
+        uintptr_t t = (uintptr_t)g;
+        conc_cas_uptr(&q->tail, &t, (uintptr_t)n, SC, SC);
+        *spare = NULL;
+        *st = CONC_OK;
+        return true;
+    }
+    /* Someone else linked (or sealed) first: undo and look again. */
+    conc_store_u64(&n->slots[0].state, EMPTY, CONC_RELAXED);
+    conc_store_u64(&n->enq, 0, CONC_RELAXED);
+    return false;
+}
+
+/* One push attempt loop; the hazard slot HP_TAIL stays set. */
 static conc_status push_one(conc_lfqueue *q, conc__hp_rec *rec, void *item)
 {
-    struct seg *spare = NULL; /* a mapped segment we failed to link */
+    struct seg *spare = NULL; /* a segment we failed to link */
     conc_status st;
     for (;;) {
-        struct seg *g = seg_of(conc__hp_protect(rec, 0, &q->tail));
+        struct seg *g = seg_of(conc__hp_protect_cached(rec, HP_TAIL, &q->tail));
         uint64_t i = conc_fetch_add_u64(&g->enq, 1, SC);
-        if (!(i & CLOSED) && i < SLOTS) {
+        if (__builtin_expect(!(i & CLOSED) && i < SLOTS, 1)) {
             conc_store_uptr(&g->slots[i].value, (uintptr_t)item, CONC_RELAXED);
             uint64_t e = EMPTY;
             if (conc_cas_u64(&g->slots[i].state, &e, FULL, SC, SC)) {
@@ -203,44 +357,12 @@ static conc_status push_one(conc_lfqueue *q, conc__hp_rec *rec, void *item)
             }
             continue; /* a consumer passed this slot first: take another */
         }
-        /* Full or closed: move on.  A position taken after the close bit is
-         * given back, so enq keeps counting only real positions (len and
-         * the pops' emptiness test read it). */
-        if (i & CLOSED)
-            conc_fetch_sub_u64(&g->enq, 1, SC);
-        uintptr_t next = conc_load_uptr(&g->u.s.next, SC);
-        if (next == SEALED) {
-            st = CONC_CLOSED;
+        /* Full or closed: move on. */
+        if (push_past(q, rec, item, g, i, &spare, &st))
             break;
-        }
-        if (next != 0) {
-            uintptr_t exp = (uintptr_t)g;
-            conc_cas_uptr(&q->tail, &exp, next, SC, SC);
-            continue;
-        }
-        if (!spare && !(spare = seg_new())) {
-            st = CONC_ENOMEM;
-            break;
-        }
-        /* Our item goes in first, so linking the segment is our push. */
-        conc_store_uptr(&spare->slots[0].value, (uintptr_t)item, CONC_RELAXED);
-        conc_store_u64(&spare->slots[0].state, FULL, CONC_RELAXED);
-        conc_store_u64(&spare->enq, 1, CONC_RELAXED);
-        uintptr_t exp = 0;
-        if (conc_cas_uptr(&g->u.s.next, &exp, (uintptr_t)spare, SC, SC)) {
-            conc_fetch_add_u64(&q->segments, 1, CONC_RELAXED);
-            uintptr_t t = (uintptr_t)g;
-            conc_cas_uptr(&q->tail, &t, (uintptr_t)spare, SC, SC);
-            spare = NULL;
-            st = CONC_OK;
-            break;
-        }
-        /* Someone else linked (or sealed) first: undo and look again. */
-        conc_store_u64(&spare->slots[0].state, EMPTY, CONC_RELAXED);
-        conc_store_u64(&spare->enq, 0, CONC_RELAXED);
     }
-    if (spare)
-        seg_free(spare);
+    if (__builtin_expect(spare != NULL, 0))
+        seg_discard(q, spare);
     return st;
 }
 
@@ -256,15 +378,15 @@ conc_status conc_lfqueue_push(conc_lfqueue *q, void *item)
     conc__hp_rec *rec = conc__hp_self();
     if (!rec)
         return CONC_ENOMEM;
-    conc__ws_will_push(&q->ws);
+    unsigned fl = q->ws.u.s.flags; /* read-only after init */
+    conc__ws_will_push_f(&q->ws, fl);
     conc_status st = push_one(q, rec, item);
-    conc__hp_clear(rec, 0);
     if (st != CONC_OK) {
-        conc__ws_unpush(&q->ws);
+        conc__ws_unpush_f(&q->ws, fl);
         return st;
     }
-    conc__ws_push_landed(&q->ws);
-    conc__ws_pushed(&q->ws, 1);
+    conc__ws_push_landed_f(&q->ws, fl);
+    conc__ws_pushed_f(&q->ws, fl, 1);
     return CONC_OK;
 }
 
@@ -286,14 +408,20 @@ static bool seg_visited_out(struct seg *g)
     return d >= e;
 }
 
-static conc_status pop_one(conc_lfqueue *q, conc__hp_rec *rec, void **item)
+/* Inlined into conc_lfqueue_pop; the second look after an fd rearm calls
+ * the out-of-line copy, pop_again. */
+static inline __attribute__((always_inline)) conc_status
+pop_one(conc_lfqueue *q, conc__hp_rec *rec, void **item)
 {
     for (;;) {
-        struct seg *g = seg_of(conc__hp_protect(rec, 0, &q->head));
-        if (seg_visited_out(g)) {
+        struct seg *g = seg_of(conc__hp_protect_cached(rec, HP_HEAD, &q->head));
+        /* The hint (top of file): the slot at deq FULL means enq > deq. */
+        uint64_t d = conc_load_u64(&g->deq, SC);
+        if ((d >= SLOTS || conc_load_u64(&g->slots[d].state, SC) != FULL) &&
+            seg_visited_out(g)) {
             /* Every position handed to a producer so far has been visited:
              * if nothing follows, the queue was empty when enq was loaded. */
-            uintptr_t next = conc_load_uptr(&g->u.s.next, SC);
+            uintptr_t next = conc_load_uptr(&g->next, SC);
             if (next == 0)
                 return CONC_EMPTY;
             /* A successor or the seal means g takes no new real positions:
@@ -317,20 +445,30 @@ static conc_status pop_one(conc_lfqueue *q, conc__hp_rec *rec, void **item)
             exp = (uintptr_t)g;
             if (conc_cas_uptr(&q->head, &exp, next, SC, SC)) {
                 conc_fetch_sub_u64(&q->segments, 1, CONC_RELAXED);
-                conc__hp_clear(rec, 0);
-                conc__hp_retire(rec, g, seg_free);
+                conc__hp_clear(rec, HP_HEAD);
+                pool_put(q, rec, g);
             }
             continue;
         }
         uint64_t j = conc_fetch_add_u64(&g->deq, 1, SC);
         if (j >= SLOTS)
             continue;
-        if (conc_exchange_u64(&g->slots[j].state, TAKEN, SC) == FULL) {
+        /* Slot j is ours alone: a FULL state is final, no RMW needed. */
+        uint64_t s = conc_load_u64(&g->slots[j].state, SC);
+        if (s != FULL)
+            s = conc_exchange_u64(&g->slots[j].state, TAKEN, SC);
+        if (s == FULL) {
             *item = (void *)conc_load_uptr(&g->slots[j].value, CONC_RELAXED);
             return CONC_OK;
         }
         /* Its producer has not arrived: it will take another slot. */
     }
+}
+
+static __attribute__((noinline, cold)) conc_status
+pop_again(conc_lfqueue *q, conc__hp_rec *rec, void **item)
+{
+    return pop_one(q, rec, item);
 }
 
 conc_status conc_lfqueue_pop(conc_lfqueue *q, void **item)
@@ -340,13 +478,13 @@ conc_status conc_lfqueue_pop(conc_lfqueue *q, void **item)
     conc__hp_rec *rec = conc__hp_self();
     if (!rec)
         return CONC_ENOMEM;
+    unsigned fl = q->ws.u.s.flags; /* read-only after init */
     conc_status st = pop_one(q, rec, item);
-    if (st == CONC_EMPTY && conc__ws_rearm(&q->ws) &&
-        (st = pop_one(q, rec, item)) == CONC_OK)
+    if (st == CONC_EMPTY && conc__ws_rearm_f(&q->ws, fl) &&
+        (st = pop_again(q, rec, item)) == CONC_OK)
         conc__ws_refire_fd(&q->ws);
-    conc__hp_clear(rec, 0);
     if (st == CONC_OK)
-        conc__ws_popped(&q->ws, 1);
+        conc__ws_popped_f(&q->ws, fl, 1);
     return st;
 }
 
@@ -363,13 +501,11 @@ size_t conc_lfqueue_len(const conc_lfqueue *cq)
     /* Items between head's deq and tail's enq: the segments in between are
      * full.  Walk from head to tail (both protected) counting whole
      * segments; an approximation while operations run. */
-    struct seg *h = seg_of(conc__hp_protect(rec, 0, &q->head));
-    struct seg *t = seg_of(conc__hp_protect(rec, 1, &q->tail));
+    struct seg *h = seg_of(conc__hp_protect_cached(rec, HP_HEAD, &q->head));
+    struct seg *t = seg_of(conc__hp_protect_cached(rec, HP_TAIL, &q->tail));
     uint64_t d = conc_load_u64(&h->deq, SC);
     uint64_t e = conc_load_u64(&t->enq, SC) & ~CLOSED;
     uint64_t segs = conc_load_u64(&q->segments, SC);
-    conc__hp_clear(rec, 0);
-    conc__hp_clear(rec, 1);
     if (e > SLOTS)
         e = SLOTS;
     if (d > SLOTS)
@@ -390,7 +526,9 @@ size_t conc_lfqueue_memory(const conc_lfqueue *q)
     if (!q)
         return 0;
     conc_lfqueue *m = (conc_lfqueue *)q;
-    return (size_t)conc_load_u64(&m->segments, CONC_RELAXED) * SEG_BYTES;
+    uint64_t n = conc_load_u64(&m->segments, CONC_RELAXED) +
+                 (conc_load_uptr(&m->spare, CONC_RELAXED) != 0);
+    return (size_t)n * SEG_BYTES;
 }
 
 /* ---- waiting, closing, joining, batches: the container core ------------- */
@@ -417,17 +555,16 @@ static conc_status lfqueue_close(void *obj)
         return CONC_ENOMEM;
     conc__ws_mark_closed(&q->ws);
     for (;;) {
-        struct seg *g = seg_of(conc__hp_protect(rec, 0, &q->tail));
+        struct seg *g = seg_of(conc__hp_protect_cached(rec, HP_TAIL, &q->tail));
         conc_fetch_or_u64(&g->enq, CLOSED, SC);
         uintptr_t exp = 0;
-        if (conc_cas_uptr(&g->u.s.next, &exp, SEALED, SC, SC) ||
+        if (conc_cas_uptr(&g->next, &exp, SEALED, SC, SC) ||
             exp == SEALED)
             break;
         /* An append won: help tail forward and close that one too. */
         uintptr_t t = (uintptr_t)g;
         conc_cas_uptr(&q->tail, &t, exp, SC, SC);
     }
-    conc__hp_clear(rec, 0);
     conc_store_u32(&q->sealed, 1, SC);
     return CONC_OK;
 }
@@ -447,8 +584,8 @@ static bool lfqueue_closed(const void *obj)
         return false; /* no record: the hint is all we can read safely */
     bool closed;
     for (;;) {
-        struct seg *g = seg_of(conc__hp_protect(rec, 0, &q->tail));
-        uintptr_t next = conc_load_uptr(&g->u.s.next, SC);
+        struct seg *g = seg_of(conc__hp_protect_cached(rec, HP_TAIL, &q->tail));
+        uintptr_t next = conc_load_uptr(&g->next, SC);
         if (next == 0 || next == SEALED) {
             closed = next == SEALED;
             break;
@@ -457,7 +594,6 @@ static bool lfqueue_closed(const void *obj)
         uintptr_t t = (uintptr_t)g;
         conc_cas_uptr(&q->tail, &t, next, SC, SC);
     }
-    conc__hp_clear(rec, 0);
     return closed;
 }
 

@@ -17,6 +17,7 @@
  *   lfqueue_close_enomem                 defect 12
  * and three found by the review of those fixes:
  *   lfqueue_pop_empty_over_item          enq and deq compared across moments
+ *   lfqueue_pop_empty_behind_hint        the same, behind issue 11's hint
  *   ring_item_ahead_moved                the scan for an item ahead, stale
  *   lfqueue_closed_lags_seal             closed() behind the seal
  *   ring_spent_exit_item_ahead           the spent-budget exit, too early
@@ -497,6 +498,80 @@ static void lfqueue_pop_empty_over_item(void)
        (unsigned long long)points, fails);
 }
 
+/* The same race behind the pop's hint (issue 11): a pop reads enq only when
+ * the slot at deq is not FULL, so the window needs a producer in flight at
+ * deq while a later item is in.  PX's push of X is parked at each of its
+ * points in turn (after its FAA: X's slot taken, not yet FULL); Y is
+ * pushed; a pop A is parked at each of its points in turn; Z is pushed and
+ * a pop B (which gives up X's slot and takes Y) runs; then A and PX go on.
+ * From A's start to its end the queue holds Y or Z, so A must not say
+ * EMPTY; and X, Y, Z each come out once. */
+static void lfq_push_fn(void *p)
+{
+    struct lfq_op *a = p;
+    a->st = conc_lfqueue_push(a->q, a->item);
+}
+
+static void lfqueue_pop_empty_behind_hint(void)
+{
+    uint64_t points = 0, xpoints = 0;
+    int fails = 0, runs = 0;
+    for (uint64_t kx = 1;; kx++) {
+        bool xwhole = false;
+        for (uint64_t ka = 1;; ka++) {
+            conc_lfqueue *q = conc_lfqueue_new(0);
+            struct lfq_op x = {q, CONC_EINVAL, ITEM(1)};
+            park_thread px;
+            park_start(&px, lfq_push_fn, &x, kx);
+            xwhole = park_done(&px);
+            conc_status cy = conc_lfqueue_push(q, ITEM(2));
+            struct lfq_op a = {q, CONC_EINVAL, NULL};
+            park_thread t;
+            park_start(&t, lfq_pop_fn, &a, ka);
+            bool whole = park_done(&t);
+            conc_status cz = conc_lfqueue_push(q, ITEM(3));
+            void *b = NULL;
+            conc_status bs = conc_lfqueue_pop(q, &b);
+            park_join(&t);
+            park_join(&px);
+            points = t.points > points ? t.points : points;
+            xpoints = px.points > xpoints ? px.points : xpoints;
+            unsigned seen = 0, dup = 0;
+            uintptr_t got[2] = {a.st == CONC_OK ? VAL(a.item) : 0,
+                                bs == CONC_OK ? VAL(b) : 0};
+            for (int i = 0; i < 2; i++)
+                if (got[i]) {
+                    dup |= seen & (1u << got[i]);
+                    seen |= 1u << got[i];
+                }
+            void *it;
+            while (conc_lfqueue_pop(q, &it) == CONC_OK) {
+                dup |= seen & (1u << (VAL(it) & 7));
+                seen |= 1u << (VAL(it) & 7);
+            }
+            bool bad = x.st != CONC_OK || cy != CONC_OK || cz != CONC_OK ||
+                       bs != CONC_OK || a.st != CONC_OK || dup ||
+                       seen != 0xe;
+            if (bad && fails++ < 3)
+                diag("kx=%llu ka=%llu: A %s (%llu), B %s (%llu), items seen "
+                     "%#x%s", (unsigned long long)kx, (unsigned long long)ka,
+                     sname(a.st), (unsigned long long)got[0], sname(bs),
+                     (unsigned long long)got[1], seen, dup ? ", twice" : "");
+            conc_lfqueue_free(q);
+            runs++;
+            if (whole)
+                break;
+        }
+        if (xwhole)
+            break;
+    }
+    ok(fails == 0 && points >= 6 && xpoints >= 4,
+       "lfqueue_pop_empty_behind_hint: a pop whose hint finds a producer in "
+       "flight never says EMPTY over later items (%d runs, %llu + %llu "
+       "points, %d bad)",
+       runs, (unsigned long long)xpoints, (unsigned long long)points, fails);
+}
+
 /* With the threshold negative and an item in (the state of defect 3, made
  * here by 24 = 3n pops parked before their decrement), the scan for an item
  * ahead loaded Head and Tail, then the entries: X popped by another and Y
@@ -679,6 +754,7 @@ int main(void)
         task_done_racing_failed_push(&fams[i]);
     lfqueue_close_enomem();
     lfqueue_pop_empty_over_item();
+    lfqueue_pop_empty_behind_hint();
     ring_item_ahead_moved();
     lfqueue_closed_lags_seal();
     ring_spent_exit_item_ahead();

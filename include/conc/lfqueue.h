@@ -7,39 +7,46 @@
  * Mellor-Crummey, "A Wait-free Queue as Fast as Fetch-and-Add", PPoPP 2016
  * (also Correia & Ramalhete's FAAArrayQueue, 2016).  A producer takes slot
  * i = FAA(enq) and CASes its item in; a consumer takes slot j = FAA(deq) and
- * exchanges the slot with TAKEN; if the producer has not arrived yet it
- * finds TAKEN, fails, and takes a new slot.  A full segment is followed by a
- * new one, appended with one CAS on `next` (Michael & Scott's tail
- * swinging, PODC 1996).  Closing sets a bit in the last segment's enqueue
- * index and seals its `next` pointer, as LCRQ closes a ring (Morrison &
- * Afek, PPoPP 2013).  A pop retires a segment, or answers CONC_CLOSED at a
- * sealed one, only on enqueue/dequeue indices loaded after it saw `next`
- * set: from then on the segment takes no new positions, so those indices
- * cover every item it will ever hold.  (In 0.1.0 the decision used
- * indices loaded before `next`: a close racing an append could retire a
- * full segment, losing its items, or a pop could answer CLOSED with an item
- * left; see CHANGELOG.md.)  Only single-width atomics.  Written anew for
- * conc.
+ * loads the slot: FULL, the item is its own (only one consumer is ever
+ * given j); else it exchanges the slot with TAKEN, and if the producer has
+ * not arrived yet that producer finds TAKEN, fails, and takes a new slot.
+ * So a push costs two atomic read-modify-writes and a pop one (three a
+ * pair; liburcu's wfcqueue, one exchange to enqueue and a mutex to
+ * dequeue, costs three too once its process has more than one thread).  A
+ * full segment is followed by a new one, appended with one CAS on `next`
+ * (Michael & Scott's tail swinging, PODC 1996).  Closing sets a bit in the
+ * last segment's enqueue index and seals its `next` pointer, as LCRQ closes
+ * a ring (Morrison & Afek, PPoPP 2013).  A pop retires a segment, or
+ * answers CONC_CLOSED at a sealed one, only on enqueue/dequeue indices
+ * loaded after it saw `next` set: from then on the segment takes no new
+ * positions, so those indices cover every item it will ever hold.  (In
+ * 0.1.0 the decision used indices loaded before `next`: a close racing an
+ * append could retire a full segment, losing its items, or a pop could
+ * answer CLOSED with an item left; see CHANGELOG.md.)  Only single-width
+ * atomics.  Written anew for conc.
  *
- * Reclamation: hazard pointers (Michael, IEEE TPDS 2004; src/hp.c).  A
- * drained segment is retired by the pop that moves the head past it, and
- * unmapped as soon as no thread's hazard pointer holds it: every retire scans
- * the hazard pointers at once.  Memory held back: after its last retire a
- * thread's list holds only segments that some hazard pointer protected
- * during that scan, at most H of them, where H is the number of hazard
- * pointers in use (2 per thread inside an operation on any lfqueue); R
- * threads that retire thus hold at most R x H segments, and at most H once
- * operations stop and a retire or an exiting thread scans.  Held by the
- * thread that retired them, handed to the next scanning thread when it
- * exits.
- * Segments come from mmap and go back with munmap, so after a drain the
- * process's resident memory returns to its starting size (measured in
- * docs/bench.md).
+ * Reclamation: hazard pointers (Michael, IEEE TPDS 2004; src/hp.c), kept
+ * set between operations: each thread has one for the segment it last
+ * popped from and one for the segment it last pushed to, and publishes
+ * (a full fence) only when head or tail has moved since, so an operation
+ * that stays in its segment publishes nothing.  Segments are recycled: the
+ * pop that moves the head past a segment puts it in the queue's pool (one
+ * spare), and the next append takes it from there once no hazard pointer
+ * holds it; so a queue in steady flow maps no memory.  A segment the pool
+ * has no room for is retired to the hazard pointers and unmapped as soon
+ * as none holds it.  Memory held back: besides the pool's spare, each
+ * thread that has used an lfqueue keeps at most its two segments from
+ * reuse until its next operation on an lfqueue or its exit, and retired
+ * segments wait only for those (at most H = 2 per such thread over all
+ * retiring threads' lists, and at most H once operations stop and a retire
+ * or an exiting thread scans).  Segments come from mmap and go back with
+ * munmap, so after a drain the process's resident memory returns to its
+ * starting size (measured in docs/bench.md).
  * Progress: lock-free (push may also fail with CONC_ENOMEM when a new
  *   segment cannot be mapped; the item stays with the caller).
- * Memory: conc_lfqueue_memory(q) bytes: one segment (a fixed number of
- *   slots in one mapping) while nearly empty, then one more per segment's
- *   worth of items.
+ * Memory: conc_lfqueue_memory(q) bytes: one segment (8 KiB, 504 slots,
+ *   in one mapping) and the pool's spare while nearly empty, then one more
+ *   per segment's worth of items (16.25 bytes an item).
  * Capacity: unbounded; push never returns CONC_FULL.
  * Ordering: linearizable FIFO; a push happens-before the pop of its item.
  * Concurrency: every operation but init/fini/free runs concurrently with
@@ -96,8 +103,8 @@ CONC_API conc_status conc_lfqueue_pop_many(conc_lfqueue *q, void **out,
 CONC_API size_t conc_lfqueue_len(const conc_lfqueue *q);
 /* SIZE_MAX (unbounded); 0 for NULL. */
 CONC_API size_t conc_lfqueue_capacity(const conc_lfqueue *q);
-/* Bytes of segments this queue holds now (not counting retired segments a
- * hazard pointer still protects); 0 for NULL. */
+/* Bytes of segments this queue holds now, the pool's spare included (not
+ * counting retired segments a hazard pointer still protects); 0 for NULL. */
 CONC_API size_t conc_lfqueue_memory(const conc_lfqueue *q);
 
 /* Waiting, closing, joining, event loops: the contract of conc/wait.h,

@@ -72,12 +72,16 @@
  *     can find it.  The unlink must be a seq_cst RMW (or be followed by a
  *     seq_cst fence) for the Dekker argument above.
  *   - A pointer is dereferenced only while a slot holds it and only if it was
- *     obtained by conc__hp_protect (which validates it against its source), or
+ *     obtained by conc__hp_protect or conc__hp_protect_cached (which
+ *     validate it against its source), or
  *     by conc__hp_set of a value that another slot of the same thread protects
  *     at that moment (a move: set the new slot, then clear or reuse the old
  *     one), or that cannot have been retired yet.  A plain load followed by
  *     conc__hp_set is NOT safe: re-validate with conc__hp_protect.
  *   - free_fn must not block on the thread that called retire/scan.
+ *   - A caller that reuses an unlinked object itself instead of retiring it
+ *     (conc_lfqueue's segment pool) does so only after conc__hp_held said
+ *     no slot holds it, the same test a scan makes before free_fn.
  *
  * Only this file's functions touch records; protect/set/clear take no lock,
  * allocate nothing, and are lock-free (protect retries only while its source
@@ -103,12 +107,69 @@ typedef void (*conc__hp_free_fn)(void *p);
  * CAS).  NULL only if allocation failed.  Released automatically at thread
  * exit (pthread_key destructor): hazards cleared, retired list scanned,
  * leftovers handed to a global orphan list that any later scan adopts. */
-conc__hp_rec *conc__hp_self(void);
+conc__hp_rec *conc__hp_self_slow(void);
+/* The record of this thread once it has one (hp.c).  initial-exec: one
+ * load from the thread pointer, no __tls_get_addr call, in libconc.so too
+ * (a pointer's worth of the static TLS a dlopen may use). */
+extern _Thread_local conc__hp_rec *conc__hp_tls
+    __attribute__((tls_model("initial-exec")));
+
+static inline conc__hp_rec *conc__hp_self(void)
+{
+    conc__hp_rec *r = conc__hp_tls;
+    if (__builtin_expect(r != NULL, 1))
+        return r;
+    return conc__hp_self_slow();
+}
 
 /* Load *src, publish it in slot `slot` (seq_cst store), re-load until stable;
  * returns the protected pointer value (may be 0).  The object it points to
  * cannot be freed while the slot holds it. */
 uintptr_t conc__hp_protect(conc__hp_rec *r, int slot, conc_atomic_uptr *src);
+
+/* The hazard line at the start of every record (hp.c): the slots, and the
+ * move counter of conc__hp_set.  Visible here only for
+ * conc__hp_protect_cached, which reads the caller's own slot inline. */
+struct conc__hp_hz {
+    conc_atomic_uptr slot[CONC_HP_SLOTS];
+    conc_atomic_uptr moves; /* conc__hp_set calls (hp.c, rec_read) */
+};
+
+/* conc__hp_protect for a slot kept set between operations (a "sticky"
+ * hazard): load *src (seq_cst); if this thread's slot already holds that
+ * value, return it without publishing anything, else conc__hp_protect.
+ *
+ * Why no store is needed when the slot already holds p: only the owner
+ * writes its slot, so the slot has held p without a break since the last
+ * seq_cst store of p into it (by protect), which precedes, in the seq_cst
+ * order, this seq_cst load of *src that found p there.  That is the
+ * reader's side of the Dekker pairing exactly (hp.h above: store the
+ * hazard, then find the pointer still at its source); how long ago the
+ * store was does not matter.  A retirer whose unlink comes after this load
+ * scans after it and sees the slot; one whose unlink came before it cannot
+ * have left p at the source, unless p was linked again since, which a
+ * caller that reuses objects may do only after conc__hp_held(p) said no
+ * while the slot held p (so not between that store and this load).
+ * The price is memory: a slot left set keeps its object from being freed
+ * (or reused) until the owner's next protect of that slot moves it on,
+ * or the thread exits (the bound below counts it among the H slots in
+ * use). */
+static inline uintptr_t conc__hp_protect_cached(conc__hp_rec *r, int slot,
+                                                conc_atomic_uptr *src)
+{
+    struct conc__hp_hz *hz = (struct conc__hp_hz *)(void *)r;
+    uintptr_t p = conc_load_uptr(src, CONC_SEQ_CST);
+    if (p == conc_load_uptr(&hz->slot[slot], CONC_RELAXED))
+        return p;
+    return conc__hp_protect(r, slot, src);
+}
+
+/* Does any hazard slot hold p now?  Seq_cst loads of every slot (the
+ * scan's side of the pairing): a caller that unlinked p with a seq_cst RMW
+ * and then finds it held by no slot may reuse p at once, as a scan would
+ * free it; a reader that published p after this answer re-validates and
+ * finds it gone.  O(records x slots); allocates nothing. */
+bool conc__hp_held(const void *p);
 
 /* Publish a value already known safe (seq_cst): one another slot of this
  * thread protects now (then clear that slot, or not), or one not yet retired.

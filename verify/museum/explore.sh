@@ -28,8 +28,11 @@ declare -A scen=(
   [lfqueue-close-append]="lfqueue/close-append lfqueue/segment-close"
   [lfqueue-closed-with-item]="lfqueue/pop-close lfqueue/close lfqueue/segment-close"
   [lfqueue-closed-lags-seal]="lfqueue/closed-query lfqueue/close"
-  [lfqueue-pop-empty-over-item]="lfqueue/segment-pops lfqueue/mpmc lfqueue/segment"
   [lfqueue-close-enomem-spin]="lfqueue/close-enomem"
+  [lfqueue-recycle-held]="lfqueue/recycle"
+  [lfqueue-pop-skips-late]="lfqueue/mpmc lfqueue/segment-pops lfqueue/segment"
+  [lfqueue-hint-decides-empty]="lfqueue/mpmc lfqueue/segment-pops lfqueue/empty-hint"
+  [lfqueue-protect-stale]="lfqueue/segment lfqueue/segment-pops lfqueue/recycle"
   [ring-threshold-spent]="ring/late-spent ring/threshold ring/mpmc"
   [ring-item-ahead-moved]="ring/late-scan ring/mpmc ring/threshold"
   [ring-closed-from-hint]="ring/closed-query ring/close ring/pop-close"
@@ -42,10 +45,13 @@ declare -A scen=(
 )
 # bug -> a schedule that shows it: bugs whose interleaving the explorer
 # reproduces, and checks, but does not find by search within a practical
-# budget (docs/issue-10/README.md: three preemptions among four threads
-# and ~160 steps).  Run by replay; the schedule must fail.
+# budget (docs/issue-10/README.md: ring-spent-exit-item-ahead needs three
+# preemptions among four threads and ~160 steps; docs/issue-11/lfqueue.md:
+# lfqueue-pop-empty-over-item, behind the pop's hint since issue 11, two
+# at exact points among four threads).  Run by replay; the schedule must fail.
 declare -A replay=(
   [ring-spent-exit-item-ahead]="ring/late-exit@a9b15c7a2d27c"
+  [lfqueue-pop-empty-over-item]="lfqueue/empty-hint@b14c20a19d50a7b5c1"
 )
 declare -A outside=(
   [ring-scan-livelock]="an unbounded alternation of two pops (every round a preemption): no bounded search; test_ring_livelock's step scheduler (ring-livelock)"
