@@ -47,8 +47,11 @@
  * push takes the spare (exchange with 0) and reuses it only if no hazard
  * slot holds it (conc__hp_held, after the unlink: the scan's side of the
  * Dekker pairing); if one does (a thread last worked in it before its
- * retire), the spare goes back (or, the pool taken meanwhile, to the hazard
- * pointers) and the push maps a fresh one.  A reused segment is reset
+ * retire), the spare is retired to the hazard pointers (a sticky slot may
+ * hold it for as long as its idle thread lives: put back, it would keep
+ * the pool taken, and every later segment would be mapped and unmapped)
+ * and the push maps a fresh one; the next drained segment refills the
+ * pool.  A reused segment is reset
  * (indices 0, every state EMPTY, next 0) before the CAS that links it.  So
  * a queue in steady flow maps nothing: two segments take turns.
  *
@@ -200,7 +203,7 @@ static struct seg *seg_get(conc_lfqueue *q, conc__hp_rec *rec)
             return g;
         }
         if (g)
-            pool_put(q, rec, g); /* still held: back, for a later append */
+            conc__hp_retire(rec, g, seg_free); /* held: free the pool */
     }
     return seg_new(true);
 }
