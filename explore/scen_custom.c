@@ -179,8 +179,86 @@ static const ex_scenario close_enomem = {
     .teardown = en_teardown,
 };
 
-const ex_scenario *const sc_custom[] = {&hp_move, &close_enomem};
+/* ---- hp/held-cached (review of issue 11): readers protect with
+ * conc__hp_protect_cached (sticky), a reuser flips src between two objects
+ * and "reuses" (bumps gen of) the one it unlinked only if conc__hp_held says
+ * no; a reader must never see gen change while it holds the object. */
+typedef struct hc_obj {
+    conc_atomic_u64 gen;
+} hc_obj;
+static hc_obj hc_objs[2];
+typedef struct hc_ctx {
+    conc_atomic_uptr src;
+} hc_ctx;
+
+static void *hc_setup(const ex_scenario *s, FILE *why)
+{
+    (void)s;
+    hc_ctx *c = calloc(1, sizeof *c);
+    if (!c) {
+        fprintf(why, "out of memory\n");
+        return NULL;
+    }
+    conc_init_u64(&hc_objs[0].gen, 0);
+    conc_init_u64(&hc_objs[1].gen, 0);
+    conc_init_uptr(&c->src, (uintptr_t)&hc_objs[0]);
+    return c;
+}
+
+static void hc_run(void *vctx, int tid)
+{
+    hc_ctx *c = vctx;
+    conc__hp_rec *r = conc__hp_self();
+    if (!r) {
+        ex_fail("no hazard record");
+        return;
+    }
+    if (tid < 2) {
+        for (int k = 0; k < 2; k++) {
+            hc_obj *o = (hc_obj *)conc__hp_protect_cached(r, tid, &c->src);
+            uint64_t g1 = conc_load_u64(&o->gen, CONC_SEQ_CST);
+            (void)ex_stamp();
+            uint64_t g2 = conc_load_u64(&o->gen, CONC_SEQ_CST);
+            if (g1 != g2)
+                ex_fail("reused while held: gen %llu -> %llu",
+                        (unsigned long long)g1, (unsigned long long)g2);
+        }
+    } else {
+        for (int k = 0; k < 3; k++) {
+            uintptr_t cur = conc_load_uptr(&c->src, CONC_SEQ_CST);
+            uintptr_t other = cur == (uintptr_t)&hc_objs[0]
+                                  ? (uintptr_t)&hc_objs[1]
+                                  : (uintptr_t)&hc_objs[0];
+            /* the other is unlinked now: reuse it if no one holds it */
+            if (!conc__hp_held((void *)other))
+                conc_fetch_add_u64(&((hc_obj *)other)->gen, 1, CONC_SEQ_CST);
+            else
+                continue; /* cannot relink a held one after no check */
+            uintptr_t exp = cur;
+            conc_cas_uptr(&c->src, &exp, other, CONC_SEQ_CST, CONC_SEQ_CST);
+        }
+    }
+}
+
+static bool hc_check(void *vctx, FILE *why)
+{
+    (void)vctx;
+    (void)why;
+    return true;
+}
+
+static const ex_scenario hp_held_cached = {
+    .name = "hp/held-cached",
+    .what = "sticky protect vs a reuser's held() check",
+    .nthreads = 3,
+    .setup = hc_setup,
+    .run = hc_run,
+    .check = hc_check,
+    .teardown = hp_teardown,
+};
+
+const ex_scenario *const sc_custom[] = {&hp_move, &close_enomem, &hp_held_cached};
 /* hp/move's race needs 3 preemptions: the reader after its protect, the
  * retirer between the two slots of its scan, the reader after its move. */
-const int sc_custom_bound[] = {3, 0};
+const int sc_custom_bound[] = {3, 0, 3};
 const size_t sc_ncustom = sizeof sc_custom / sizeof sc_custom[0];

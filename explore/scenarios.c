@@ -143,6 +143,20 @@ const sc_def sc_defs[] = {
      * reuses the spare: it must not reuse the segment the pop still holds
      * (the pool's hazard check; the museum's lfqueue-recycle-held). */
     {"lfqueue/recycle", "lfqueue", 0, 0, 0, 0, 0, 2, {{O}, {PN(4), ON(4), PN(3)}}},
+    /* The review of issue 11's lfqueue: segments, the pool and close
+     * raced (make explore only). */
+    {"lfqueue/rv-close-4", "lfqueue", 0, 0, 2, 0, 1, 4, {{P, P}, {O, O}, {O, CL}, {P, O}}, 3},
+    {"lfqueue/rv-wait-seg", "lfqueue", 0, 0, 0, 0, 1, 3, {{OW(F), OW(F)}, {P, P, P, P}, {O, CL}}},
+    {"lfqueue/rv-join-seg", "lfqueue", 0, CONC_JOINABLE, 0, 0, 1, 3, {{P, P, P, P}, {OWD(F), OWD(F)}, {OWD(F), OWD(F), JN(F)}}},
+    {"lfqueue/rv-closenow-seg", "lfqueue", 0, 0, 2, 0, 1, 3, {{P, P, P, P}, {O, O, CN}, {O, O}}},
+    {"lfqueue/rv-fd-seg", "lfqueue", 0, 0, 0, 1, 1, 2, {{P, P, P, P}, {O, O, O, O}}},
+    {"lfqueue/rv-batch-seg", "lfqueue", 0, 0, 1, 0, 1, 3, {{PN(4)}, {ON(3), O}, {P, ON(2)}}},
+    {"lfqueue/rv-recycle-close", "lfqueue", 0, 0, 0, 0, 1, 3, {{O, O}, {PN(4), ON(4), PN(3)}, {CL}}},
+    {"lfqueue/rv-recycle2", "lfqueue", 0, 0, 0, 0, 1, 2, {{O, P, O}, {PN(4), ON(4), PN(3), ON(3)}}},
+    {"lfqueue/rv-pool-race", "lfqueue", 0, 0, 2, 0, 1, 3, {{P, P, O}, {O, O, O, P}, {P, O, P}}},
+    {"lfqueue/rv-close-now-pool", "lfqueue", 0, 0, 2, 0, 1, 3, {{P, P}, {O, O, O, CN}, {P, O}}},
+    {"lfqueue/rv-two-appends", "lfqueue", 0, 0, 3, 0, 1, 3, {{P, O}, {O, O, O, P}, {P, P}}},
+    {"lfqueue/rv-pops-pool", "lfqueue", 0, 0, 4, 0, 1, 3, {{O, O, P}, {O, O, P}, {P, O}}},
 
     CONTAINER_SET("shmring", 1, 0),
 
