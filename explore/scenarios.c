@@ -94,6 +94,21 @@ const sc_def sc_defs[] = {
      * reached within bound 3 and 10000 executions: make explore only. */
     {"ring/threshold3", "ring", 1, 0, 0, 0, 1, 4, {{P}, {O}, {O}, {O}}, 3, 10000},
     {"ring/cap3-wrap", "ring", 3, 0, 2, 0, 0, 2, {{P, P, O}, {O, O, P}}},
+    /* Real batches (ring.c, push_many/pop_many: one fetch-and-add for k
+     * positions).  A pop that overtakes a batch's claimed positions: the
+     * refused item must take the batch's next position, never one past
+     * its successor's (per-producer FIFO).  One item prefilled: its push
+     * makes the threshold non-negative, else the pop never takes a
+     * position before the batch completes. */
+    {"ring/batch-overtaken", "ring", 3, 0, 1, 0, 0, 2, {{PN(2)}, {O, O, O}}},
+    /* Two batch pops racing one batch push, and a single pop. */
+    {"ring/batch-batch", "ring", 3, 0, 0, 0, 0, 3, {{PN(3)}, {ON(2), O}, {ON(2)}}},
+    /* A batch push racing a close; batch pops drain to CLOSED. */
+    {"ring/batch-close", "ring", 3, 0, 0, 0, 0, 3, {{PN(3)}, {CL}, {ON(3), ON(3)}}},
+    /* Batches across the wrap of a full ring, joinable (the batch's
+     * provisional units). */
+    {"ring/batch-wrap", "ring", 3, CONC_JOINABLE, 2, 0, 0, 2,
+     {{PN(2), ON(2), TD}, {ON(2), PN(2), TD}}},
 
     CONTAINER_SET("mutexq", 1, 1), BATCH_SET("mutexq"), FDS_SET("mutexq"),
     CONTAINER_SET("stack", 1, 1), BATCH_SET("stack"), FDS_SET("stack"),
