@@ -34,6 +34,17 @@
  * loads that no finished enqueue waits ahead: delayed dequeuers can spend
  * the budget of an item already in (see iring_dequeue, docs/ring.md).
  *
+ * Two steps the paper does not have (issue 11, docs/ring.md):
+ *   - a dequeue looks before it takes a position: when the entry at Head
+ *     holds no item of Head's cycle and Tail <= Head (Head loaded first),
+ *     the ring is empty at the moment Tail was loaded, and "empty" is
+ *     answered with loads only (iring_dequeue_in).  A poller of an empty
+ *     ring no longer moves Head past Tail, which made the next enqueue's
+ *     position fail and cost two contended RMWs (catch-up, threshold);
+ *   - push_many and pop_many take up to BATCH_MAX positions of an index
+ *     ring with one fetch-and-add (iring_dequeue_batch,
+ *     iring_enqueue_batch; the argument that SCQ allows it is there).
+ *
  * Memory orders: the counters, entries and threshold use seq_cst; SCQ's proof
  * relies on a single order over Head, Tail and the entries (a dequeuer's
  * "Tail <= H+1" emptiness check against an enqueuer's "Head <= T" check).

@@ -96,13 +96,19 @@ CONC_API conc_status conc_ring_pop(conc_ring *ring, void **item);
  * CONC_FULL or CONC_CLOSED otherwise: items[*pushed..n) stay with the
  * caller.  Each item is pushed by its own linearizable step; other
  * producers' items may interleave.  CONC_EINVAL for a NULL ring, or NULL
- * items with n > 0. */
+ * items with n > 0.  A real batch: up to 64 items at a time take their
+ * free slots and their places in the queue with one fetch-and-add on each
+ * index ring (as DPDK's rte_ring bulk calls), not one per item; the FULL
+ * and CLOSED answers are those of conc_ring_push. */
 CONC_API conc_status conc_ring_push_many(conc_ring *ring, void *const *items,
                                          size_t n, size_t *pushed);
 /* Pop up to `max` items into out[0..); *popped (may be NULL) gets the count.
  * CONC_OK if at least one item was popped, CONC_EMPTY (or CONC_CLOSED) if
  * none (max == 0 gives CONC_OK with 0).  CONC_EINVAL for a NULL ring, or
- * NULL out with max > 0. */
+ * NULL out with max > 0.  Items come out in queue order, each by its own
+ * linearizable step; up to 64 at a time with one fetch-and-add on each
+ * index ring (as DPDK's rte_ring burst calls).  It stops at the first
+ * answer conc_ring_pop would give EMPTY or CLOSED to. */
 CONC_API conc_status conc_ring_pop_many(conc_ring *ring, void **out, size_t max,
                                         size_t *popped);
 
