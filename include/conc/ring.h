@@ -39,7 +39,9 @@
  *   push between taking a free slot and publishing its item (or giving the
  *   slot back, when it fails), a concurrent push may report CONC_FULL with
  *   fewer than N items in the ring: N minus the operations so placed, as in
- *   SCQ itself.
+ *   SCQ itself.  A push_many or pop_many counts as one such operation per
+ *   item it holds a slot for (at most 64 at a time); a push_many that then
+ *   meets a close gives its slots back and answers CONC_CLOSED for them.
  * Items: any void * value round-trips, NULL included.  The ring never
  *   dereferences items and never frees them.
  *
