@@ -93,9 +93,12 @@ const sc_def sc_defs[] = {
     /* The same from scratch: an item in, four pops and a push; three
      * pops each preempted between their failed position and their
      * threshold decrement while the push completes spend the budget with
-     * an item in (issue 8's defect 3).  Three preemptions: PCT at depth 5
-     * finds it in thousands of runs (docs/issue-10), make test's 1000 at
-     * depth 4 do not: make explore only. */
+     * an item in (issue 8's defect 3).  Before issue 11's look (a pop
+     * loads Head, the entry, Tail before it takes a position) PCT at depth
+     * 5 found it at run 9,011; since the look each failing pop must also
+     * be preempted between its look and its fetch-and-add while the item
+     * is in, and 60,000 runs at depth 5 and 7 do not (docs/issue-10).
+     * ring/late-spent finds the bug at execution 1: make explore only. */
     {"ring/threshold3", "ring", 1, 0, 1, 0, 1, 5, {{O}, {O}, {O}, {O}, {P}}, 3},
     /* The state of SCQ's threshold spent with items in (issue 8's defect
      * 3) made in one step: LATE lands 3n late decrements at once, from
@@ -111,6 +114,21 @@ const sc_def sc_defs[] = {
      * preemptions: make explore only). */
     {"ring/late-exit", "ring", 3, 0, 0, 0, 1, 4, {{P}, {P}, {O}, {P, O, LATE}}, 3},
     {"ring/cap3-wrap", "ring", 3, 0, 2, 0, 0, 2, {{P, P, O}, {O, O, P}}},
+    /* Real batches (ring.c, push_many/pop_many: one fetch-and-add for k
+     * positions).  A pop that overtakes a batch's claimed positions: the
+     * refused item must take the batch's next position, never one past
+     * its successor's (per-producer FIFO).  One item prefilled: its push
+     * makes the threshold non-negative, else the pop never takes a
+     * position before the batch completes. */
+    {"ring/batch-overtaken", "ring", 3, 0, 1, 0, 0, 2, {{PN(2)}, {O, O, O}}},
+    /* Two batch pops racing one batch push, and a single pop. */
+    {"ring/batch-batch", "ring", 3, 0, 0, 0, 0, 3, {{PN(3)}, {ON(2), O}, {ON(2)}}},
+    /* A batch push racing a close; batch pops drain to CLOSED. */
+    {"ring/batch-close", "ring", 3, 0, 0, 0, 0, 3, {{PN(3)}, {CL}, {ON(3), ON(3)}}},
+    /* Batches across the wrap of a full ring, joinable (the batch's
+     * provisional units). */
+    {"ring/batch-wrap", "ring", 3, CONC_JOINABLE, 2, 0, 0, 2,
+     {{PN(2), ON(2), TD}, {ON(2), PN(2), TD}}},
 
     CONTAINER_SET("mutexq", 1, 1), BATCH_SET("mutexq"), FDS_SET("mutexq"),
     CONTAINER_SET("stack", 1, 1), BATCH_SET("stack"), FDS_SET("stack"),

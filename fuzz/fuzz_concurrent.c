@@ -827,8 +827,11 @@ static void lz_add_rec(uint32_t t, const op_rec *r, bool pending)
                r->inv, resp, false, false);
         break;
     case OP_PUSH_MANY: {
-        unsigned n = pending ? r->n_req
-                     : r->n_done + (r->status != CONC_OK && r->n_done < r->n_req);
+        /* CLOSED: every item left is a CLOSED push (lincheck.h: a real
+         * batch may hold a free slot for each until it sees the close). */
+        unsigned n = pending || r->status == CONC_CLOSED
+                         ? r->n_req
+                         : r->n_done + (r->status != CONC_OK && r->n_done < r->n_req);
         for (unsigned k = 0; k < n; k++)
             lz_add(t, LZ_PUSH, k < r->n_done ? CONC_OK : r->status, r->items[k],
                    r->inv, resp, k > 0, atomic);

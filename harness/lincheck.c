@@ -1770,8 +1770,13 @@ void lz_end_many(lz_hist *h, int first, int status, const uint64_t *out,
             o->status = CONC_OK;
             if (o->kind == LZ_POP && out)
                 o->value = out[k];
-        } else if (k == done && status != CONC_OK &&
-                   (o->kind == LZ_PUSH || done == 0)) {
+        } else if ((k == done && status != CONC_OK &&
+                    (o->kind == LZ_PUSH || done == 0)) ||
+                   (o->kind == LZ_PUSH && status == CONC_CLOSED)) {
+            /* A push batch that ends CLOSED: every item left is a CLOSED
+             * push (close is for good, so each would have said CLOSED),
+             * and a real batch (conc_ring) may hold free slots for them
+             * until it sees the close: they count as pushes in flight. */
             o->status = status;
         } else {
             o->kind = LZ_NOP;

@@ -41,7 +41,9 @@
  *   pop() / pop_wait(t)         one LZ_POP, value = the item if OK
  *   push_many(x0..xn-1) -> k    k LZ_PUSH OK chained by `after`, then, if
  *                               k < n, one LZ_PUSH of x_k with the status
- *                               (FULL, CLOSED, ...)
+ *                               (FULL, ...); CLOSED: x_k..x_n-1 each an
+ *                               LZ_PUSH CLOSED (a real batch may hold a
+ *                               free slot for each until it sees the close)
  *   pop_many(max) -> k          k LZ_POP OK chained; if k == 0, one LZ_POP
  *                               with the status (EMPTY or CLOSED)
  *   close()                     one LZ_CLOSE

@@ -34,6 +34,17 @@
  * loads that no finished enqueue waits ahead: delayed dequeuers can spend
  * the budget of an item already in (see iring_dequeue, docs/ring.md).
  *
+ * Two steps the paper does not have (issue 11, docs/ring.md):
+ *   - a dequeue looks before it takes a position: when the entry at Head
+ *     holds no item of Head's cycle and Tail <= Head (Head loaded first),
+ *     the ring is empty at the moment Tail was loaded, and "empty" is
+ *     answered with loads only (iring_dequeue_in).  A poller of an empty
+ *     ring no longer moves Head past Tail, which made the next enqueue's
+ *     position fail and cost two contended RMWs (catch-up, threshold);
+ *   - push_many and pop_many take up to BATCH_MAX positions of an index
+ *     ring with one fetch-and-add (iring_dequeue_batch,
+ *     iring_enqueue_batch; the argument that SCQ allows it is there).
+ *
  * Memory orders: the counters, entries and threshold use seq_cst; SCQ's proof
  * relies on a single order over Head, Tail and the entries (a dequeuer's
  * "Tail <= H+1" emptiness check against an enqueuer's "Head <= T" check).
@@ -164,8 +175,11 @@ static inline uint64_t remap(const geom *r, uint64_t p)
     uint64_t R = ring_R(r), i = p & (R - 1);
     if (R < 16)
         return i;
-    uint64_t lines = R / 8;
-    return (i % lines) * 8 + i / lines;
+    /* lines = R / 8 = 2^(order-2): (i % lines) * 8 + i / lines, in shifts
+     * (a 64-bit division per position was a tenth of a push's instructions:
+     * callgrind, docs/ring.md). */
+    const unsigned ls = r->order - 2;
+    return ((i & (((uint64_t)1 << ls) - 1)) << 3) | (i >> ls);
 }
 
 static inline int64_t threshold_full(const geom *r)
@@ -190,10 +204,12 @@ static void catchup(conc_atomic_u64 *tail_w, conc_atomic_u64 *head_w,
 
 /* False when the ring is closed (aq only: fq is never closed) or the
  * budget is spent (*budget == 0). */
-RING_ALWAYS bool iring_enqueue_in(const geom *r, struct iring *q,
+RING_ALWAYS bool iring_enqueue_in(const geom *r_, struct iring *q,
                                  conc_atomic_u64 *ent, uint64_t idx,
                                  uint64_t *budget)
 {
+    /* A local copy: the compiler then knows no atomic store changes it. */
+    const geom g_ = *r_, *const r = &g_;
     const uint64_t bot = ring_bot(r), safe = ring_safe(r);
     const unsigned cs = ring_cshift(r);
     for (;;) {
@@ -237,9 +253,11 @@ enum ahead { AHEAD_NONE, AHEAD_ITEM, AHEAD_MOVED };
  * answers empty (iring_dequeue_in). */
 #define MAX_MOVED 4
 
-static enum ahead iring_item_ahead(const geom *r, struct iring *q,
+static enum ahead iring_item_ahead(const geom *r_, struct iring *q,
                                    conc_atomic_u64 *ent)
 {
+    /* A local copy: the compiler then knows no atomic store changes it. */
+    const geom g_ = *r_, *const r = &g_;
     const uint64_t bot = ring_bot(r);
     const unsigned cs = ring_cshift(r);
     uint64_t h = conc_load_u64(&q->head, SC);
@@ -285,14 +303,32 @@ static enum ahead iring_item_ahead(const geom *r, struct iring *q,
  *     ahead, or is one of at most MAX_MOVED looks after a scan that Head
  *     moved under.
  * The paper's exact exit (Tail <= H + 1: nothing issued past us) is kept. */
-RING_ALWAYS bool iring_dequeue_in(const geom *r, struct iring *q,
+RING_ALWAYS bool iring_dequeue_in(const geom *r_, struct iring *q,
                                  conc_atomic_u64 *ent, uint64_t *idx,
                                  bool drain, uint64_t *budget)
 {
+    /* A local copy: the compiler then knows no atomic store changes it. */
+    const geom g_ = *r_, *const r = &g_;
     const uint64_t bot = ring_bot(r), safe = ring_safe(r);
     const unsigned cs = ring_cshift(r);
     unsigned moved = 0; /* AHEAD_MOVED answers taken (MAX_MOVED) */
     if (!drain) {
+        /* Empty, seen with loads: when the entry at Head holds no item of
+         * Head's cycle and Tail <= Head, no position is taken.  Head only
+         * grows, so when Tail is loaded Head >= h >= Tail: every position
+         * issued to an enqueuer is below Head, the ring is empty at that
+         * moment, and "empty" is the answer (as iring_item_ahead's
+         * AHEAD_NONE).  A poller of an empty ring then neither moves Head
+         * past Tail (which made the next enqueue fail its position and the
+         * poller catch Tail up: two more contended RMWs on the enqueuers'
+         * line) nor spends the threshold.  The entry is looked at first so
+         * that a pop of a non-empty ring does not read Tail, a line every
+         * push writes.  (The paper's dequeue takes a position first.) */
+        uint64_t h = conc_load_u64(&q->head, SC);
+        uint64_t e = conc_load_u64(&ent[remap(r, h)], SC);
+        if (((e >> cs) != pos_cycle(r, h) || (e & bot) == bot) &&
+            (int64_t)((conc_load_u64(&q->tail, SC) & ~CLOSED_BIT) - h) <= 0)
+            return false;
         uint64_t th = conc_load_u64(&q->threshold, SC);
         if ((int64_t)th < 0) {
             enum ahead a = iring_item_ahead(r, q, ent);
@@ -838,6 +874,265 @@ size_t conc_ring_capacity(const conc_ring *ring)
     return ring ? (size_t)ring->u.g.capacity : 0;
 }
 
+/* ---- real batches -------------------------------------------------------- */
+
+/* push_many and pop_many claim up to BATCH_MAX positions of an index ring
+ * with one fetch-and-add, as DPDK's rte_ring bulk and burst calls move its
+ * head by n at once (DPDK, lib/ring, rte_ring_generic_pvt.h; described in the
+ * DPDK Programmer's Guide, "Ring Library").  SCQ allows it: a batch that
+ * took positions P, P+1, ..., P+k-1 with one fetch-and-add on Head is what k
+ * dequeuers that took them one after another and then ran one at a time
+ * would do, and an enqueue batch that fills positions in increasing order,
+ * moving to its next claimed position when one is refused (a dequeuer got
+ * there first) is k enqueuers, each holding a position a slow enqueuer may
+ * hold.  Every step on an entry is SCQ's own (Nikolaev, DISC 2019): take an
+ * entry of the position's cycle, or stamp an empty one, or mark an occupied
+ * one unsafe; fill an entry only when it is older, empty and safe (or no
+ * dequeuer passed).  So each item still moves by its own linearizable step
+ * and the ring stays lock-free; what the batch saves is the per-item
+ * fetch-and-add on Head and Tail (and the threshold's reset), and the
+ * shared lines they live on.
+ *
+ * The batches never decide "empty" or "full" themselves: they claim only
+ * the positions they saw between Head and Tail (loads), and when they get
+ * nothing they fall back to the single push or pop, whose answer (with the
+ * threshold, the scan for an item ahead, close and the fd) is exact. */
+#define BATCH_MAX 64
+
+/* Take up to k (<= BATCH_MAX) indices from q with one fetch-and-add on Head,
+ * k no more than Tail - Head as loaded; into idx[], in position order.
+ * Returns how many were taken (0 also when q looked empty). */
+static size_t iring_dequeue_batch(const geom *r_, struct iring *q,
+                                  conc_atomic_u64 *ent, uint64_t *idx, size_t k)
+{
+    /* A local copy: the compiler then knows no atomic store changes it. */
+    const geom g_ = *r_, *const r = &g_;
+    const uint64_t bot = ring_bot(r), safe = ring_safe(r);
+    const unsigned cs = ring_cshift(r);
+    uint64_t h = conc_load_u64(&q->head, SC);
+    int64_t avail = (int64_t)((conc_load_u64(&q->tail, SC) & ~CLOSED_BIT) - h);
+    if (avail <= 0)
+        return 0;
+    if ((uint64_t)avail < k)
+        k = (size_t)avail;
+    const uint64_t H0 = conc_fetch_add_u64(&q->head, k, SC);
+    size_t got = 0, failed = 0;
+    for (uint64_t H = H0; H != H0 + k; H++) {
+        uint64_t hcyc = pos_cycle(r, H);
+        conc_atomic_u64 *slot = &ent[remap(r, H)];
+        uint64_t E = conc_load_u64(slot, SC);
+        for (;;) {
+            uint64_t ecyc = E >> cs;
+            if (ecyc == hcyc) { /* ours, as in iring_dequeue_in */
+                conc_fetch_or_u64(slot, bot, SC);
+                idx[got++] = E & bot;
+                break;
+            }
+            if (!cycle_lt(r, ecyc, hcyc)) {
+                failed++;
+                break;
+            }
+            uint64_t ne = (E & bot) == bot ? (hcyc << cs) | (E & safe) | bot
+                                           : E & ~safe;
+            if (conc_cas_u64(slot, &E, ne, SC, SC)) {
+                failed++;
+                break;
+            }
+        }
+    }
+    if (failed) {
+        /* As a failed single dequeue: bring Tail up to Head if we passed
+         * it, and spend one unit of the threshold per failed position. */
+        uint64_t T = conc_load_u64(&q->tail, SC);
+        if ((int64_t)((T & ~CLOSED_BIT) - (H0 + k)) <= 0)
+            catchup(&q->tail, &q->head, T, H0 + k);
+        conc_fetch_sub_u64(&q->threshold, failed, SC);
+    }
+    return got;
+}
+
+/* Append idx[0..m) to q at increasing positions, claimed m at a time with
+ * one fetch-and-add on Tail (again only for the items a refused position
+ * left over).  Returns how many went in: m, unless q is closed (aq only):
+ * then idx[ret..m) did not. */
+static size_t iring_enqueue_batch(const geom *r_, struct iring *q,
+                                  conc_atomic_u64 *ent, const uint64_t *idx,
+                                  size_t m)
+{
+    /* A local copy: the compiler then knows no atomic store changes it. */
+    const geom g_ = *r_, *const r = &g_;
+    const uint64_t bot = ring_bot(r), safe = ring_safe(r);
+    const unsigned cs = ring_cshift(r);
+    size_t placed = 0;
+    while (placed < m) {
+        const uint64_t need = m - placed;
+        const uint64_t T0 = conc_fetch_add_u64(&q->tail, need, SC);
+        if (T0 & CLOSED_BIT)
+            break;
+        /* need positions for need items: each position takes one or is
+         * refused, so the items never run out before the positions. */
+        for (uint64_t T = T0; T != T0 + need; T++) {
+            uint64_t tcyc = pos_cycle(r, T);
+            conc_atomic_u64 *slot = &ent[remap(r, T)];
+            uint64_t E = conc_load_u64(slot, SC);
+            for (;;) {
+                bool usable = cycle_lt(r, E >> cs, tcyc) && (E & bot) == bot &&
+                              ((E & safe) ||
+                               (int64_t)(conc_load_u64(&q->head, SC) - T) <= 0);
+                if (!usable)
+                    break; /* refused: the item takes our next position */
+                if (conc_cas_u64(slot, &E, (tcyc << cs) | safe | idx[placed],
+                                 SC, SC)) {
+                    placed++;
+                    break;
+                }
+            }
+        }
+    }
+    if (placed) {
+        /* One reset for the batch: the state of `placed` enqueues each
+         * preempted between its entry CAS and its reset, which SCQ allows
+         * (and a dequeuer that meets a spent threshold meanwhile scans
+         * ahead, finds these items and restores it: iring_dequeue_in). */
+        int64_t full = threshold_full(r);
+        if ((int64_t)conc_load_u64(&q->threshold, SC) != full)
+            conc_store_u64(&q->threshold, (uint64_t)full, SC);
+    }
+    return placed;
+}
+
+/* The joinable count for k pushes at once (waitset.h: one provisional unit
+ * each; CONC_WS_INFLIGHT_ONE * BATCH_MAX is far below the in-flight field). */
+static inline void ws_will_push_n(conc_waitset *w, unsigned fl, uint64_t k)
+{
+    if (k && conc__ws_has(fl, CONC_JOINABLE))
+        conc_fetch_add_u64(&w->unfinished, k * (CONC_WS_INFLIGHT_ONE + 1), SC);
+}
+
+static inline void ws_push_landed_n(conc_waitset *w, unsigned fl, uint64_t k)
+{
+    if (k && conc__ws_has(fl, CONC_JOINABLE))
+        conc_fetch_sub_u64(&w->unfinished, k * CONC_WS_INFLIGHT_ONE, SC);
+}
+
+static inline void ws_unpush_n(conc_waitset *w, unsigned fl, uint64_t k)
+{
+    if (k && conc__ws_has(fl, CONC_JOINABLE))
+        conc__ws_done_n_f(w, fl, k * (CONC_WS_INFLIGHT_ONE + 1));
+}
+
+static conc_status ring_push_many(void *obj, void *const *items, size_t n,
+                                  size_t *pushed)
+{
+    conc_ring *r = obj;
+    const geom *g = &r->u.g;
+    conc_waitset *w = &r->ws;
+    const unsigned fl = g->flags;
+    size_t done = 0;
+    conc_status st = CONC_OK;
+    if (g->msg_size && n)
+        st = CONC_EINVAL; /* as conc_ring_push: message rings are shmring's */
+    while (st == CONC_OK && done < n) {
+        size_t k = n - done < BATCH_MAX ? n - done : BATCH_MAX;
+        uint64_t idx[BATCH_MAX];
+        size_t m = 0;
+        if (k > 1 && !(conc__ws_is_closed(w) &&
+                       (conc_load_u64(&r->aq.tail, SC) & CLOSED_BIT))) {
+            ws_will_push_n(w, fl, k);
+            m = iring_dequeue_batch(g, &r->fq, fq_entries(r, g), idx, k);
+            ws_unpush_n(w, fl, k - m);
+        }
+        if (m == 0) {
+            /* One item, no free slot seen, or closed: the single push
+             * gives the exact answer (FULL, CLOSED) or takes it. */
+            if ((st = ring_put(r, g, NULL, items[done], false)) == CONC_OK)
+                done++;
+            continue;
+        }
+        /* As ring_put: an index at or past the capacity names no slot
+         * (only a forged entry of a ring in shared memory does).  Drop
+         * such entries, give the good slots back, keep every item with
+         * the caller: CONC_EFORMAT. */
+        size_t good = 0;
+        for (size_t j = 0; j < m; j++)
+            if (idx[j] < g->capacity)
+                idx[good++] = idx[j];
+        if (good < m) {
+            iring_enqueue_batch(g, &r->fq, fq_entries(r, g), idx, good);
+            ws_unpush_n(w, fl, m);
+            st = CONC_EFORMAT;
+            break;
+        }
+        conc_atomic_uptr *d = ring_data(r, g);
+        for (size_t j = 0; j < m; j++) /* published by the aq entry CAS */
+            conc_store_uptr(&d[idx[j]], (uintptr_t)items[done + j], CONC_RELAXED);
+        size_t placed = iring_enqueue_batch(g, &r->aq, aq_entries(r, g), idx, m);
+        ws_push_landed_n(w, fl, placed);
+        conc__ws_pushed_f(w, fl, placed);
+        done += placed;
+        if (placed < m) {
+            /* Closed under us: the rest of the slots go back, their items
+             * stay with the caller. */
+            iring_enqueue_batch(g, &r->fq, fq_entries(r, g), idx + placed,
+                                m - placed);
+            ws_unpush_n(w, fl, m - placed);
+            st = CONC_CLOSED;
+        }
+    }
+    if (pushed)
+        *pushed = done;
+    return st;
+}
+
+static conc_status ring_pop_many(void *obj, void **out, size_t max,
+                                 size_t *popped)
+{
+    conc_ring *r = obj;
+    const geom *g = &r->u.g;
+    conc_waitset *w = &r->ws;
+    const unsigned fl = g->flags;
+    size_t done = 0;
+    conc_status st = CONC_OK;
+    if (g->msg_size && max)
+        st = CONC_EINVAL;
+    while (st == CONC_OK && done < max) {
+        size_t k = max - done < BATCH_MAX ? max - done : BATCH_MAX;
+        uint64_t idx[BATCH_MAX];
+        size_t m = k > 1 ? iring_dequeue_batch(g, &r->aq, aq_entries(r, g), idx, k)
+                         : 0;
+        if (m == 0) {
+            /* The single pop answers EMPTY or CLOSED exactly (and clears
+             * the fd); a batch ends there, as item by item. */
+            if ((st = ring_get(r, g, NULL, &out[done], false)) == CONC_OK)
+                done++;
+            continue;
+        }
+        /* As ring_get: an index at or past the capacity (a forged entry
+         * of a shared ring) names no slot; it is dropped, the good ones
+         * are delivered, and the batch ends with CONC_EFORMAT. */
+        conc_atomic_uptr *d = ring_data(r, g);
+        size_t good = 0;
+        for (size_t j = 0; j < m; j++) {
+            if (idx[j] >= g->capacity)
+                continue;
+            out[done + good] = (void *)conc_load_uptr(&d[idx[j]], CONC_RELAXED);
+            idx[good++] = idx[j];
+        }
+        /* fq is never closed: every slot goes back. */
+        iring_enqueue_batch(g, &r->fq, fq_entries(r, g), idx, good);
+        conc__ws_popped_f(w, fl, good);
+        done += good;
+        if (good < m) {
+            if (popped)
+                *popped = done;
+            return CONC_EFORMAT;
+        }
+    }
+    if (popped)
+        *popped = done;
+    return (done > 0 || max == 0) ? CONC_OK : st;
+}
+
 /* ---- waiting, closing, joining, batches: the container core ------------- */
 
 static conc_status ring_try_push(void *obj, void *item)
@@ -867,6 +1162,8 @@ static const conc__family ring_family = {
     .close = ring_close,
     .closed = ring_closed,
     .ws_offset = offsetof(conc_ring, ws),
+    .push_many = ring_push_many,
+    .pop_many = ring_pop_many,
 };
 
 conc_status conc_ring_push_wait(conc_ring *ring, void *item,

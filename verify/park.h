@@ -27,6 +27,14 @@
  *                                  after a lost race is not waiting)
  *   park_until_done_or_waiting(&t) wait for one of those two
  *   park_release(&t)               let a parked thread go on
+ *   park_rearm(&t, m, rmw_only)    let a parked thread go on until it is
+ *                                  before its m-th point (RMW points only
+ *                                  if rmw_only), counted from the start of
+ *                                  the operation, and park again there;
+ *                                  returns as park_start does.  For a
+ *                                  scenario in two steps: "passed this
+ *                                  check while X held; then, X changed,
+ *                                  stopped at that point"
  *   park_join(&t)                  release if needed and join
  *
  * Threads other than those started here pass through the hook at the cost
@@ -56,10 +64,12 @@ typedef struct park_thread {
     atomic_int done;
     atomic_int waiting;
     uint64_t points; /* points this thread passed (valid once done) */
+    uint64_t seen_all, seen_rmw; /* points, RMW points, passed when it last
+                                    parked (valid while parked) */
 } park_thread;
 
 static _Thread_local park_thread *park_self_;
-static _Thread_local uint64_t park_count_;
+static _Thread_local uint64_t park_count_all_, park_count_rmw_;
 
 static void park_hook_(int kind, void *arg)
 {
@@ -69,12 +79,20 @@ static void park_hook_(int kind, void *arg)
         return;
     if (kind == CONC_POINT_SPIN || kind == CONC_POINT_FUTEX_WAIT)
         atomic_store(&t->waiting, 1);
+    park_count_all_++;
+    if (kind == CONC_POINT_RMW)
+        park_count_rmw_++;
     if (t->rmw_only && kind != CONC_POINT_RMW)
         return;
-    if (++park_count_ == t->at) {
+    if ((t->rmw_only ? park_count_rmw_ : park_count_all_) == t->at) {
+        t->seen_all = park_count_all_ - 1; /* this point is still ahead */
+        t->seen_rmw = park_count_rmw_ - (kind == CONC_POINT_RMW);
         atomic_store(&t->parked, 1);
         while (!atomic_load(&t->release))
             sched_yield();
+        /* Ready for a park_rearm, which sets `at` and clears `parked`
+         * before it releases: both are read here only after that. */
+        atomic_store(&t->release, 0);
     }
 }
 
@@ -86,11 +104,12 @@ static inline void park_install(void)
 static void *park_main_(void *p)
 {
     park_thread *t = p;
-    park_count_ = 0;
+    park_count_all_ = 0;
+    park_count_rmw_ = 0;
     park_self_ = t;
     t->fn(t->arg);
     park_self_ = NULL;
-    t->points = park_count_;
+    t->points = t->rmw_only ? park_count_rmw_ : park_count_all_;
     atomic_store(&t->done, 1);
     return NULL;
 }
@@ -142,6 +161,16 @@ static inline void park_until_done_or_waiting(park_thread *t)
 static inline void park_release(park_thread *t)
 {
     atomic_store(&t->release, 1);
+}
+
+static inline void park_rearm(park_thread *t, uint64_t at, int rmw_only)
+{
+    t->at = at;
+    t->rmw_only = rmw_only;
+    atomic_store(&t->parked, 0);
+    atomic_store(&t->release, 1);
+    while (!park_parked(t) && !park_done(t) && !park_waiting(t))
+        sched_yield();
 }
 
 static inline void park_join(park_thread *t)

@@ -39,7 +39,9 @@
  *   push between taking a free slot and publishing its item (or giving the
  *   slot back, when it fails), a concurrent push may report CONC_FULL with
  *   fewer than N items in the ring: N minus the operations so placed, as in
- *   SCQ itself.
+ *   SCQ itself.  A push_many or pop_many counts as one such operation per
+ *   item it holds a slot for (at most 64 at a time); a push_many that then
+ *   meets a close gives its slots back and answers CONC_CLOSED for them.
  * Items: any void * value round-trips, NULL included.  The ring never
  *   dereferences items and never frees them.
  *
@@ -96,13 +98,23 @@ CONC_API conc_status conc_ring_pop(conc_ring *ring, void **item);
  * CONC_FULL or CONC_CLOSED otherwise: items[*pushed..n) stay with the
  * caller.  Each item is pushed by its own linearizable step; other
  * producers' items may interleave.  CONC_EINVAL for a NULL ring, or NULL
- * items with n > 0. */
+ * items with n > 0.  A real batch: up to 64 items at a time take their
+ * free slots and their places in the queue with one fetch-and-add on each
+ * index ring (as DPDK's rte_ring bulk calls), not one per item; the FULL
+ * and CLOSED answers are those of conc_ring_push.  A free-slot entry that
+ * names no slot (only a word forged in the ring's memory can) is dropped
+ * and answered CONC_EFORMAT, by conc_ring_push and push_many alike, with
+ * the items left with the caller; pop and pop_many drop such an entry of
+ * the queue and answer CONC_EFORMAT (pop_many after the good items). */
 CONC_API conc_status conc_ring_push_many(conc_ring *ring, void *const *items,
                                          size_t n, size_t *pushed);
 /* Pop up to `max` items into out[0..); *popped (may be NULL) gets the count.
  * CONC_OK if at least one item was popped, CONC_EMPTY (or CONC_CLOSED) if
  * none (max == 0 gives CONC_OK with 0).  CONC_EINVAL for a NULL ring, or
- * NULL out with max > 0. */
+ * NULL out with max > 0.  Items come out in queue order, each by its own
+ * linearizable step; up to 64 at a time with one fetch-and-add on each
+ * index ring (as DPDK's rte_ring burst calls).  It stops at the first
+ * answer conc_ring_pop would give EMPTY or CLOSED to. */
 CONC_API conc_status conc_ring_pop_many(conc_ring *ring, void **out, size_t max,
                                         size_t *popped);
 

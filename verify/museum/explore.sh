@@ -36,6 +36,8 @@ declare -A scen=(
   [ring-threshold-spent]="ring/late-spent ring/threshold ring/mpmc"
   [ring-item-ahead-moved]="ring/late-scan ring/mpmc ring/threshold"
   [ring-closed-from-hint]="ring/closed-query ring/close ring/pop-close"
+  [ring-batch-refused-reorders]="ring/batch-overtaken ring/batch-batch"
+  [ring-empty-by-head-entry]="ring/mpmc ring/push-pop ring/threshold"
   [task-done-wraps]="ring/done-race stack/done-race lfqueue/done-race-close"
   [stack-tag-2bit]="stack/aba-tag stack/aba"
   [hp-scan-misses-move]="hp/move"
@@ -50,7 +52,7 @@ declare -A scen=(
 # lfqueue-pop-empty-over-item, behind the pop's hint since issue 11, two
 # at exact points among four threads).  Run by replay; the schedule must fail.
 declare -A replay=(
-  [ring-spent-exit-item-ahead]="ring/late-exit@a9b15c7a2d27c"
+  [ring-spent-exit-item-ahead]="ring/late-exit@a11b17c10a2d31c"
   [lfqueue-pop-empty-over-item]="lfqueue/empty-hint@b14c20a19d50a7b5c1"
 )
 declare -A outside=(
