@@ -132,8 +132,11 @@ static uint32_t spin_max(void)
     if (e != NULL && *e != '\0') {
         uint64_t n = 0;
         const char *c = e;
-        while (*c >= '0' && *c <= '9' && n <= SPIN_ENV_MAX)
-            n = n * 10 + (uint64_t)(*c++ - '0');
+        /* Every digit read, n saturating above the maximum: a larger
+         * number is the maximum. */
+        for (; *c >= '0' && *c <= '9'; c++)
+            if (n <= SPIN_ENV_MAX)
+                n = n * 10 + (uint64_t)(*c - '0');
         if (*c == '\0') /* a number, else the default */
             m = n > SPIN_ENV_MAX ? SPIN_ENV_MAX : (uint32_t)n;
     }

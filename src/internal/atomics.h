@@ -275,12 +275,12 @@ CONC__DEFINE_ATOMICS(uintptr_t, uptr)
  * whole point (the locked add costs ~20 cycles even on an uncontended
  * line).  Relaxed: it orders nothing but the word itself.
  *
- * Everywhere else it is a relaxed fetch_add, correct for the same reasons
- * and more: under TSan (which does not see inline asm and would report the
- * readers' loads as races with an invisible write), on other architectures
- * (no portable single non-atomic add to memory), and in the verify build,
- * where it is an RMW point (CONC_RMW_ADD) like conc_fetch_add_u64, so the
- * explorer sees it as one indivisible step. */
+ * Under TSan (which does not see inline asm and would report the readers'
+ * loads as races with an invisible write) and on other architectures (no
+ * portable single non-atomic add to memory) it is a relaxed fetch_add,
+ * correct for the same reasons and more.  In the verify build it is an RMW
+ * point (CONC_RMW_ADD, like conc_fetch_add_u64: the explorer sees one
+ * indivisible step) that does a relaxed load and store (see there). */
 #if defined(__SANITIZE_THREAD__)
 #define CONC__OWNER_ADD_TSAN 1
 #elif defined(__has_feature)
@@ -297,7 +297,16 @@ static inline void conc__owner_add_u64(conc_atomic_u64 *a, uint64_t v,
                                 sizeof(uint64_t), CONC_RELAXED, CONC_RELAXED,
                                 v, 0, file, line);
     conc_verify_pre(&p);
-    p.result = atomic_fetch_add_explicit(&a->v, v, CONC_RELAXED);
+    /* A load and a store, no point between them: indivisible for the
+     * explorer (which runs one thread at a time, from point to point, and
+     * sees one RMW), as the one instruction is for a signal handler; and,
+     * like the unlocked addq, not atomic against another thread's write
+     * (the verify build's tests run threads in parallel), so a bug that
+     * lets two threads own one slot loses adds there too instead of being
+     * hidden by a locked add. */
+    uint64_t old = atomic_load_explicit(&a->v, CONC_RELAXED);
+    atomic_store_explicit(&a->v, old + v, CONC_RELAXED);
+    p.result = old;
     conc_verify_post(&p);
 }
 #elif defined(__x86_64__) && !defined(CONC__OWNER_ADD_TSAN) &&                \
