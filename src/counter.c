@@ -14,13 +14,10 @@
  */
 #include <conc/counter.h>
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "internal/atomics.h"
 #include "internal/alloc.h"
@@ -116,32 +113,47 @@ conc_status conc_counter_read(const conc_counter *c, int64_t *out)
 /* The slots.  [0, nshared) are shared: any thread adds to them with a
  * fetch-and-add.  [nshared, shards) are ownable: owner is 0 until one
  * thread claims the slot (one CAS from 0 to its token, for the counter's
- * lifetime), and from then on only that thread writes sum, with a plain
- * load and store: no locked instruction, which is where the time of a
- * fetch-and-add goes even on a line no other CPU touches.  Nobody else ever
- * writes an ownable slot's sum, so the owner's load and store never lose a
- * concurrent add; read only loads.
+ * lifetime), and from then on only that thread writes sum, with one
+ * unlocked add instruction (conc_owner_add_u64, atomics.h): no locked
+ * instruction, which is where the time of a fetch-and-add goes even on a
+ * line no other CPU touches.  Nobody else ever writes an ownable slot's
+ * sum, so the owner's add never loses a concurrent add; read only loads.
  *
- * A token names one thread of one process: (pid << 32) | (ticket mod
- * 2^32), unique among the live threads of one pid namespace (unless a
- * process makes 2^32 threads while one that added is still alive; a token
- * that comes back after its thread exited is harmless: the dead write
- * nothing).  A thread
- * trusts "owner == my token" only while it is in the process that made its
- * token: a child made by fork inherits its parent's thread-local token and
- * would otherwise write the slot of the parent's thread through memory the
- * two share.  So the fast path compares the token's pid with this process's
- * pid, cached in a page the kernel hands zeroed to every child
- * (MADV_WIPEONFORK; the same device, and the same reasoning, as the pid
- * cache of src/wait.c).  Where the kernel refuses the advice, no slot is
- * ever owned and every add is a fetch-and-add on a shared slot.
+ * Only a counter made by conc_sharded_new has ownable slots.  Its memory
+ * is the process's own heap: no other process can reach it, and a child
+ * made by fork gets a copy of it, in which only the one thread fork copied
+ * holds that thread's token (the parent's other threads do not exist in
+ * the child), so an inherited token owns only what its holder alone
+ * writes.  A counter made by conc_sharded_init lives in the caller's
+ * memory, which may be shared between processes, whose threads a token
+ * cannot tell apart (tickets are per process; a pid would not do either:
+ * two pid namespaces, two containers' main processes, are both pid 1).  So
+ * it has no ownable slot (nshared == shards): every add is a fetch-and-add
+ * on a shared slot, spread by ticket.
+ *
+ * A token is the thread's ticket + 1 (my_ticket): 64 bits, never 0, never
+ * reused within a process (2^64 first adds do not happen), so two live
+ * threads never share one, however many threads came and went.  A token
+ * that belonged to an exited thread stays in its slots' owner words,
+ * harmlessly: the dead write nothing.
+ *
+ * Signals: a handler that adds on the thread it interrupted uses the same
+ * token.  Interrupting an owner's add, it adds to the same slot, each add
+ * one instruction (atomics.h), so neither is lost; interrupting a claim,
+ * it claims the same slot (or finds it claimed by its own token, which the
+ * interrupted CAS then sees); interrupting the first add between the
+ * ticket's fetch-and-add and the store of my_ticket, it takes a ticket of
+ * its own, which the interrupted store then replaces: the handler's ticket
+ * is wasted (a slot it claimed stays with a token no thread holds any
+ * more), nothing is lost.  my_ticket itself is one aligned word, stored
+ * once per thread by one instruction.
  *
  * Why half and half: an owned slot is never given back (a thread cannot
- * know when its counters end, nor a counter when its threads do, and a
- * slot's owner may be a thread of another process), so a counter that
- * outlives many short-lived threads ends with its ownable slots held by the
- * dead.  The later threads then add to the shared half with fetch-and-add,
- * spread by ticket as before: as fast as a counter of half the shards. */
+ * know when its counters end, nor a counter when its threads do), so a
+ * counter that outlives many short-lived threads ends with its ownable
+ * slots held by the dead.  The later threads then add to the shared half
+ * with fetch-and-add, spread by ticket as before: as fast as a counter of
+ * half the shards. */
 /* sum and owner on lines of their own: the owner word is written once and
  * then only loaded, by its owner on every add and by every thread that
  * prefers the slot and lost it to the owner (each of its adds looks again:
@@ -162,7 +174,7 @@ struct sharded_slot {
  * stays shared (clean) in every CPU's cache. */
 struct sharded_head {
     size_t shards;   /* as given to init: 1 .. CONC_SHARDED_MAX_SHARDS */
-    size_t nshared;  /* max(1, shards / 2) shared slots, then the ownable */
+    size_t nshared;  /* shared slots: shards (init), max(1, shards / 2) (new) */
     size_t sh_mask;  /* next power of two >= nshared, minus 1 */
     size_t own_mask; /* next power of two >= shards - nshared, minus 1 */
 };
@@ -190,10 +202,10 @@ _Static_assert(sizeof(struct conc_sharded) == CONC_PAD_LINE,
  * (shards a power of two >= 4) never folds and gives the exact round robin
  * of ticket % size; another size gives its low slots a few more threads.
  *
- * The thread-local words use the initial-exec TLS model: in a shared
+ * The thread-local word uses the initial-exec TLS model: in a shared
  * library the default (general-dynamic) model calls __tls_get_addr on every
- * access; initial-exec reads the thread pointer plus a constant.  They are
- * a few bytes, well within the static TLS that glibc keeps for libraries
+ * access; initial-exec reads the thread pointer plus a constant.  It is
+ * 8 bytes, well within the static TLS that glibc keeps for libraries
  * loaded with dlopen.
  *
  * Nothing per counter is cached in a thread: the slot is recomputed from
@@ -208,94 +220,15 @@ static conc_atomic_u64 next_ticket;
 #else
 #define CONC_TLS_FAST
 #endif
-/* ticket + 1; 0 until the thread's first add */
+/* ticket + 1, the thread's token; 0 until the thread's first add */
 static _Thread_local uint64_t my_ticket CONC_TLS_FAST;
-/* (pid << 32) | (ticket mod 2^32); 0: none (no pid page, or not made yet) */
-static _Thread_local uint64_t my_token CONC_TLS_FAST;
 
-#define NO_PID_PAGE ((uintptr_t)1) /* the kernel refused MADV_WIPEONFORK */
-
-/* 0: not made yet in this address space; else NO_PID_PAGE or a page whose
- * first word caches this process's pid (0 in a new child). */
-static conc_atomic_uptr pid_page;
-
-static uintptr_t make_pid_page(void)
-{
-    long sz = sysconf(_SC_PAGESIZE);
-    uintptr_t page = NO_PID_PAGE;
-#ifdef MADV_WIPEONFORK
-    void *m = mmap(NULL, (size_t)sz, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m != MAP_FAILED) {
-        if (madvise(m, (size_t)sz, MADV_WIPEONFORK) == 0)
-            page = (uintptr_t)m;
-        else
-            munmap(m, (size_t)sz);
-    }
-#endif
-    uintptr_t expect = 0;
-    /* Release: the page's zeroes before its address.  A thread that lost
-     * the race uses the winner's page. */
-    if (!conc_cas_uptr(&pid_page, &expect, page, CONC_ACQ_REL, CONC_ACQUIRE)) {
-        if (page != NO_PID_PAGE)
-            munmap((void *)page, (size_t)sz);
-        page = expect;
-    }
-    return page;
-}
-
-/* This process's pid, or 0 where there is no page (no slot is then owned). */
-static uint32_t owner_pid(void)
-{
-    int saved = errno;
-    uintptr_t page = conc_load_uptr(&pid_page, CONC_ACQUIRE);
-    if (page == 0)
-        page = make_pid_page();
-    uint32_t pid = 0;
-    if (page != NO_PID_PAGE) {
-        /* Racing threads of one process all store the same value. */
-        conc_atomic_u32 *cached = (conc_atomic_u32 *)page;
-        pid = conc_load_u32(cached, CONC_RELAXED);
-        if (pid == 0) {
-            pid = (uint32_t)getpid();
-            conc_store_u32(cached, pid, CONC_RELAXED);
-        }
-    }
-    errno = saved;
-    return pid;
-}
-
-/* The fast path's check: tok was made in this process.  A child's page
- * reads 0 until its slow path caches the child's pid, never the parent's. */
-static inline bool token_is_ours(uint64_t tok)
-{
-    uintptr_t page = conc_load_uptr(&pid_page, CONC_RELAXED);
-    return page > NO_PID_PAGE &&
-           conc_load_u32((conc_atomic_u32 *)page, CONC_RELAXED) ==
-               (uint32_t)(tok >> 32);
-}
-
-static uint64_t new_ticket(void)
-{
-    my_ticket = conc_fetch_add_u64(&next_ticket, 1, CONC_RELAXED) + 1;
-    return my_ticket;
-}
-
-/* The calling thread's token, made or made anew (in a forked child, with a
- * new ticket too: the inherited one prefers the parent thread's slots).
- * 0 where no slot can be owned. */
 static uint64_t thread_token(void)
 {
-    if (my_ticket == 0)
-        new_ticket();
-    uint32_t pid = owner_pid();
-    if (pid == 0)
-        return my_token = 0;
-    if (my_token != 0 && (uint32_t)(my_token >> 32) != pid)
-        new_ticket();
-    if (my_token == 0 || (uint32_t)(my_token >> 32) != pid)
-        my_token = (uint64_t)pid << 32 | (uint32_t)(my_ticket - 1);
-    return my_token;
+    uint64_t t = my_ticket;
+    if (t == 0)
+        my_ticket = t = conc_fetch_add_u64(&next_ticket, 1, CONC_RELAXED) + 1;
+    return t;
 }
 
 /* i & mask, folded below n (mask: the next power of two >= n, minus 1). */
@@ -308,34 +241,22 @@ static inline size_t fold(uint64_t i, size_t mask, size_t n)
 static inline struct sharded_slot *own_slot(conc_sharded *s, uint64_t tok)
 {
     size_t n = s->h.shards - s->h.nshared;
-    return &s->slots[s->h.nshared + fold((uint32_t)tok, s->h.own_mask, n)];
-}
-
-/* The owner's add: nobody else writes this sum. */
-static inline void owner_add(struct sharded_slot *o, int64_t delta)
-{
-    uint64_t v = conc_load_u64(&o->s.sum, CONC_RELAXED);
-    conc_store_u64(&o->s.sum, v + (uint64_t)delta, CONC_RELAXED);
+    return &s->slots[s->h.nshared + fold(tok - 1, s->h.own_mask, n)];
 }
 
 #ifdef CONC_VERIFY
-/* verify_state.h: the numbering restarted, this thread's ticket forgotten,
- * and the pid page unmapped (made again on first use), as in a fresh
- * process: every execution of the explorer then takes the same steps. */
+/* verify_state.h: the numbering restarted and this thread's ticket
+ * forgotten, as in a fresh process: every execution of the explorer then
+ * takes the same steps. */
 void conc__counter_verify_reset(void)
 {
-    uintptr_t page = conc_exchange_uptr(&pid_page, 0, CONC_ACQ_REL);
-    if (page != 0 && page != NO_PID_PAGE)
-        munmap((void *)page, (size_t)sysconf(_SC_PAGESIZE));
     conc_store_u64(&next_ticket, 0, CONC_RELAXED);
     my_ticket = 0;
-    my_token = 0;
 }
 
 void conc__counter_verify_thread_exit(void)
 {
     my_ticket = 0;
-    my_token = 0;
 }
 
 uint64_t conc__counter_verify_tickets(uint64_t *mine)
@@ -343,6 +264,11 @@ uint64_t conc__counter_verify_tickets(uint64_t *mine)
     if (mine)
         *mine = my_ticket;
     return conc_load_u64(&next_ticket, CONC_RELAXED);
+}
+
+void conc__counter_verify_set_next_ticket(uint64_t next)
+{
+    conc_store_u64(&next_ticket, next, CONC_RELAXED);
 }
 #endif
 
@@ -362,13 +288,15 @@ static size_t pow2_mask(size_t n)
     return p - 1;
 }
 
-conc_status conc_sharded_init(void *mem, size_t size, size_t shards)
+/* own: the counter may have ownable slots (conc_sharded_new only). */
+static conc_status sharded_setup(void *mem, size_t size, size_t shards,
+                                 bool own)
 {
     if (!caller_mem_ok(mem, size, conc_sharded_footprint(shards)))
         return CONC_EINVAL;
     struct conc_sharded *s = mem;
     s->h.shards = shards;
-    s->h.nshared = shards / 2 > 0 ? shards / 2 : 1;
+    s->h.nshared = !own ? shards : shards / 2 > 0 ? shards / 2 : 1;
     s->h.sh_mask = pow2_mask(s->h.nshared);
     s->h.own_mask = pow2_mask(shards - s->h.nshared);
     for (size_t i = 0; i < shards; i++) {
@@ -378,21 +306,28 @@ conc_status conc_sharded_init(void *mem, size_t size, size_t shards)
     return CONC_OK;
 }
 
+/* Caller memory, perhaps shared between processes: no ownable slot. */
+conc_status conc_sharded_init(void *mem, size_t size, size_t shards)
+{
+    return sharded_setup(mem, size, shards, false);
+}
+
 conc_status conc_sharded_fini(conc_sharded *s)
 {
     return s == NULL ? CONC_EINVAL : CONC_OK;
 }
 
-static conc_status sharded_init_fn(void *mem, size_t size, size_t shards,
-                                   unsigned flags)
+static conc_status sharded_new_fn(void *mem, size_t size, size_t shards,
+                                  unsigned flags)
 {
     (void)flags;
-    return conc_sharded_init(mem, size, shards);
+    return sharded_setup(mem, size, shards, true);
 }
 
+/* The process's own heap: the upper half ownable. */
 conc_sharded *conc_sharded_new(size_t shards)
 {
-    return conc_heap_new(conc_sharded_footprint(shards), sharded_init_fn, shards, 0);
+    return conc_heap_new(conc_sharded_footprint(shards), sharded_new_fn, shards, 0);
 }
 
 void conc_sharded_free(conc_sharded *s)
@@ -408,29 +343,27 @@ void conc_sharded_free(conc_sharded *s)
 static conc_status __attribute__((noinline))
 sharded_add_slow(conc_sharded *s, int64_t delta)
 {
-    uint64_t tok = my_token;
-    if (tok == 0 || !token_is_ours(tok))
-        tok = thread_token();
-    if (tok != 0 && s->h.shards > s->h.nshared) {
+    uint64_t tok = thread_token();
+    if (s->h.shards > s->h.nshared) {
         struct sharded_slot *o = own_slot(s, tok);
         /* A load first: a slot owned by another thread is the common case
          * here (every add of a thread that lost its slot comes this way),
          * and a CAS would take the owner word's line away from its owner
          * on each of them.  Relaxed: the claim only has to be unique (one
          * CAS wins); the sum it guards is 0 since init and written by
-         * nobody before its owner. */
+         * nobody before its owner.  seen == tok after a failed CAS: a
+         * signal handler on this thread claimed it in between. */
         uint64_t seen = conc_load_u64(&o->o.owner, CONC_RELAXED);
         if (seen == tok ||
             (seen == 0 && (conc_cas_u64(&o->o.owner, &seen, tok, CONC_RELAXED,
                                         CONC_RELAXED) ||
                            seen == tok))) {
-            owner_add(o, delta);
+            conc_owner_add_u64(&o->s.sum, (uint64_t)delta);
             return CONC_OK;
         }
     }
-    uint64_t t = tok != 0 ? (uint32_t)tok : my_ticket - 1;
     struct sharded_slot *slot =
-        &s->slots[fold(t, s->h.sh_mask, s->h.nshared)];
+        &s->slots[fold(tok - 1, s->h.sh_mask, s->h.nshared)];
     /* Relaxed: a slot shared by threads needs atomicity, not ordering; the
      * read contract asks for nothing stronger. */
     conc_fetch_add_u64(&slot->s.sum, (uint64_t)delta, CONC_RELAXED);
@@ -441,14 +374,14 @@ conc_status conc_sharded_add(conc_sharded *s, int64_t delta)
 {
     if (s == NULL)
         return CONC_EINVAL;
-    /* The fast path: this thread owns its preferred slot (its token, made
-     * in this process, is in the owner word). */
-    uint64_t tok = my_token;
-    if (__builtin_expect(tok != 0 && s->h.shards > s->h.nshared, 1) &&
-        token_is_ours(tok)) {
+    /* The fast path: this thread owns its preferred slot (its token is in
+     * the owner word).  A counter of conc_sharded_init has nothing to own
+     * (shards == nshared). */
+    uint64_t tok = my_ticket;
+    if (__builtin_expect(tok != 0 && s->h.shards > s->h.nshared, 1)) {
         struct sharded_slot *o = own_slot(s, tok);
         if (__builtin_expect(conc_load_u64(&o->o.owner, CONC_RELAXED) == tok, 1)) {
-            owner_add(o, delta);
+            conc_owner_add_u64(&o->s.sum, (uint64_t)delta);
             return CONC_OK;
         }
     }

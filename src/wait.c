@@ -56,15 +56,23 @@
 /* The spin before a waiter sleeps: at most this many tries of the
  * operation (each a pause and a full try), the default of the environment
  * variable CONC_WAIT_SPIN (read once per process: a number of tries, 0 for
- * none).  The explorer's build makes it 1 (explore/meson.build): each try
- * is a dozen schedule points, and the search only needs to know that a
- * waiter may try again before it sleeps. */
+ * none, at most SPIN_ENV_MAX).  The explorer's build makes it 1
+ * (explore/meson.build): each try is a dozen schedule points, and the
+ * search only needs to know that a waiter may try again before it sleeps.
+ * The verify builds (CONC_VERIFY: the explorer's and libconc-verify) never
+ * read the variable, so what they prove does not depend on the caller's
+ * environment; a test sets the count with conc__ws_verify_set_spin. */
 #ifndef CONC_WAIT_SPIN_TRIES
 #define CONC_WAIT_SPIN_TRIES 200
 #endif
-/* The fewest tries of an adaptive spin, and the largest CONC_WAIT_SPIN. */
+/* The fewest tries of an adaptive spin, and the largest CONC_WAIT_SPIN
+ * (some 100000 pauses: a few ms; a timed wait's spin stops at its deadline
+ * anyway, SPIN_CLOCK_EVERY). */
 #define SPIN_MIN_TRIES 4u
-#define SPIN_ENV_MAX 1000000u
+#define SPIN_ENV_MAX 100000u
+/* A timed wait's spin looks at the clock every this many tries and stops
+ * at the deadline, which counts from before the spin. */
+#define SPIN_CLOCK_EVERY 64u
 
 /* ---- the spin before sleeping -------------------------------------------- */
 
@@ -104,21 +112,35 @@ static conc_atomic_u32 spin_max_word; /* 0: not read yet; else tries + 1 */
 /* Per side (CONC_WS_ITEMS, CONC_WS_ROOM): the estimate + 1; 0: none yet. */
 static _Thread_local uint32_t spin_est[2] WAIT_TLS_FAST;
 
+#ifdef CONC_VERIFY
+/* conc__ws_verify_set_spin: 0, the build's CONC_WAIT_SPIN_TRIES; else the
+ * tries + 1 (at most SPIN_ENV_MAX + 1). */
+static uint32_t spin_forced;
+#endif
+
 static uint32_t spin_max(void)
 {
     uint32_t v = conc_load_u32(&spin_max_word, CONC_RELAXED);
     if (v != 0)
         return v - 1;
     uint32_t m = CONC_WAIT_SPIN_TRIES;
+#ifdef CONC_VERIFY
+    if (spin_forced != 0)
+        m = spin_forced - 1;
+#else
     const char *e = getenv("CONC_WAIT_SPIN");
     if (e != NULL && *e != '\0') {
         uint64_t n = 0;
         const char *c = e;
-        while (*c >= '0' && *c <= '9' && n <= SPIN_ENV_MAX)
-            n = n * 10 + (uint64_t)(*c++ - '0');
+        /* Every digit read, n saturating above the maximum: a larger
+         * number is the maximum. */
+        for (; *c >= '0' && *c <= '9'; c++)
+            if (n <= SPIN_ENV_MAX)
+                n = n * 10 + (uint64_t)(*c - '0');
         if (*c == '\0') /* a number, else the default */
             m = n > SPIN_ENV_MAX ? SPIN_ENV_MAX : (uint32_t)n;
     }
+#endif
     /* Racing first waits store the same value. */
     conc_store_u32(&spin_max_word, m + 1, CONC_RELAXED);
     return m;
@@ -281,10 +303,19 @@ static uint32_t self_pid(void)
 }
 
 #ifdef CONC_VERIFY
+void conc__ws_verify_set_spin(int64_t tries)
+{
+    spin_forced = tries < 0 ? 0
+                  : tries > (int64_t)SPIN_ENV_MAX ? SPIN_ENV_MAX + 1
+                                                  : (uint32_t)tries + 1;
+    conc_store_u32(&spin_max_word, 0, CONC_RELAXED);
+}
+
 /* verify_state.h: as in a fresh process, no page yet. */
 void conc__ws_verify_reset(void)
 {
-    /* CONC_WAIT_SPIN read again, the caller's estimates forgotten. */
+    /* The spin's maximum worked out again, the caller's estimates
+     * forgotten. */
     conc_store_u32(&spin_max_word, 0, CONC_RELAXED);
     spin_est[0] = spin_est[1] = 0;
     spin_probe[0] = spin_probe[1] = 0;
@@ -463,12 +494,23 @@ conc_status conc__ws_wait_f(conc_waitset *w, unsigned flags,
     if (st != fail || timeout_ns == 0)
         return st;
     /* A fixed spin where there is too little room to adapt (the explorer's
-     * build): no clock reads then, no state. */
+     * build): no clock reads for it then, no state. */
     const uint32_t max = spin_max();
     const bool adapt = max > SPIN_MIN_TRIES;
     const uint32_t limit = adapt ? spin_limit(side, max) : max;
-    int64_t t0 = adapt ? conc__clock_now_ns() : 0;
-    for (uint32_t i = 0; i < limit; i++) {
+    const bool timed = timeout_ns != CONC_FOREVER;
+    /* One clock read for the spin's start and the deadline's: the timeout
+     * counts from here, spin included. */
+    struct timespec start = {0, 0}, dl, *dlp = NULL;
+    if (adapt || timed)
+        conc__clock_now_ts(&start);
+    const int64_t t0 = conc__ts_to_ns(&start);
+    if (timed) {
+        dl = deadline_from(start, timeout_ns);
+        dlp = &dl;
+    }
+    uint32_t i;
+    for (i = 0; i < limit; i++) {
         /* A bounded spin before sleeping: BACKOFF, not SPIN, because it
          * ends by itself (in the futex wait below) whether or not a peer
          * writes, so a waiter is never stuck here. */
@@ -478,17 +520,17 @@ conc_status conc__ws_wait_f(conc_waitset *w, unsigned flags,
                 spin_won(side, limit, i + 1, max, conc__clock_now_ns() - t0);
             return st;
         }
+        /* A timed wait's spin stops at the deadline (the clock read every
+         * SPIN_CLOCK_EVERY tries: a few us apart). */
+        if (timed && i % SPIN_CLOCK_EVERY == SPIN_CLOCK_EVERY - 1 &&
+            i + 1 < limit && passed(dlp)) {
+            i++;
+            break;
+        }
     }
-    /* One clock read for the spin's end and the deadline's start. */
-    struct timespec now = {0, 0}, dl, *dlp = NULL;
-    if (adapt || timeout_ns != CONC_FOREVER)
-        conc__clock_now_ts(&now);
+    /* i: the tries made. */
     if (adapt)
-        spin_lost(side, limit, max, conc__ts_to_ns(&now) - t0);
-    if (timeout_ns != CONC_FOREVER) {
-        dl = deadline_from(now, timeout_ns);
-        dlp = &dl;
-    }
+        spin_lost(side, i, max, conc__clock_now_ns() - t0);
     conc_atomic_u32 *watch = side == CONC_WS_ITEMS ? &w->u.s.pop_watch
                                                    : &w->u.s.push_watch;
     conc_atomic_u32 *seq = side == CONC_WS_ITEMS ? &w->u.s.items_seq

@@ -16,7 +16,9 @@
  *      pending, no record left; the next use gets a fresh record; the
  *      reset passes no schedule point (no count, no hook call).
  *   4. the sharded counters' tickets: reset restarts the numbering and
- *      forgets the caller's ticket; thread_exit forgets the thread's.
+ *      forgets the caller's ticket; thread_exit forgets the thread's; a
+ *      thread with ticket 2^32 and one with ticket 0 add at once to one
+ *      counter (the same preferred slot) and lose nothing.
  *   5. after a reset the eventfd of a ring still works (the pid cache of
  *      src/wait.c is made again).
  *   6. deadlines read the time through the clock door: a version 2 hook
@@ -324,6 +326,42 @@ static void test_tickets(void)
     conc_sharded_free(s);
 }
 
+/* Ticket wrap: thread A (ticket 0) owns its slot and lives on, thread B
+ * takes ticket 2^32 (next_ticket set there: what 2^32 first adds of
+ * short-lived threads would do) and prefers the same ownable slot.  B's
+ * token differs from A's (tokens are 64-bit tickets): B adds to a shared
+ * slot, both at once, and no add is lost. */
+enum { WRAP_ADDS = 200000 };
+
+static void *wrap_adder(void *arg)
+{
+    conc_sharded *s = arg;
+    for (int i = 0; i < WRAP_ADDS; i++)
+        conc_sharded_add(s, 1);
+    return NULL;
+}
+
+static void test_ticket_wrap(void)
+{
+    conc_verify_reset();
+    conc_sharded *s = conc_sharded_new(4);
+    if (!s)
+        bail_out("conc_sharded_new");
+    conc_sharded_add(s, 0); /* ticket 0: owns the first ownable slot */
+    conc__counter_verify_set_next_ticket((uint64_t)1 << 32);
+    pthread_t t;
+    start(&t, wrap_adder, s);
+    wrap_adder(s);
+    pthread_join(t, NULL);
+    int64_t total = 0;
+    conc_sharded_read(s, &total);
+    ok(total == 2 * WRAP_ADDS,
+       "tickets 0 and 2^32 (same preferred slot) add at once: total %"
+       PRId64 ", expected %d", total, 2 * WRAP_ADDS);
+    conc_sharded_free(s);
+    conc_verify_reset();
+}
+
 /* ---- 5. the pid cache ---------------------------------------------------- */
 
 static bool readable(int fd)
@@ -388,17 +426,15 @@ static void test_virtual_time(void)
     conc_ring *r = conc_ring_new(4, CONC_JOINABLE);
     if (!r)
         bail_out("conc_ring_new");
-    /* CONC_WAIT_SPIN=0: no spin, so nothing to adapt and no clock read
-     * for it; then 200: the adaptive spin reads the clock when it starts
-     * (its end is the deadline's start).  The variable is read once per
-     * process; conc_verify_reset forgets it. */
+    /* A spin of 0 tries: nothing to adapt, no clock read for it; then 200:
+     * the adaptive spin also reads the clock every 64 tries (its timed
+     * spin stops at the deadline) and at its end.  The verify build never
+     * reads CONC_WAIT_SPIN: conc__ws_verify_set_spin sets the count. */
     void *x;
     conc_status st = CONC_OK;
-    static const char *const spins[] = {"0", "200"};
+    static const int spins[] = {0, 200};
     for (int k = 0; k < 2; k++) {
-        char *old = getenv("CONC_WAIT_SPIN");
-        char *saved = old ? strdup(old) : NULL;
-        setenv("CONC_WAIT_SPIN", spins[k], 1);
+        conc__ws_verify_set_spin(spins[k]);
         conc_verify_reset();
         vclock v = {.now = 1000 * S, .step = 6 * S};
         conc_verify_set_hook2(vclock_hook, &v);
@@ -406,26 +442,22 @@ static void test_virtual_time(void)
         st = conc_ring_pop_wait(r, &x, 10 * (uint64_t)S);
         double wall = (double)(now_ns() - t0) / 1e9;
         conc_verify_set_hook2(NULL, NULL);
-        if (saved) {
-            setenv("CONC_WAIT_SPIN", saved, 1);
-            free(saved);
-        } else {
-            unsetenv("CONC_WAIT_SPIN");
-        }
+        conc__ws_verify_set_spin(-1);
         conc_verify_reset();
         ok(st == CONC_TIMEDOUT && wall < 5.0,
-           "CONC_WAIT_SPIN=%s: pop_wait(10 s) on an empty ring under virtual "
+           "spin %d: pop_wait(10 s) on an empty ring under virtual "
            "time: %s after %.3f s of real time", spins[k], sname(st), wall);
         ok(v.waits == 2 && v.deadlines[0] == 1010 * S &&
                v.deadlines[1] == 1010 * S,
-           "CONC_WAIT_SPIN=%s: two FUTEX_WAITs, each with the deadline "
+           "spin %d: two FUTEX_WAITs, each with the deadline "
            "virtual now + 10 s (%d waits, %" PRId64 ")", spins[k], v.waits,
            v.deadlines[0]);
-        int want = k == 0 ? 3 : 4;
+        /* 200 tries: the clock at tries 64, 128 and 192, and at the end. */
+        int want = k == 0 ? 3 : 3 + 3 + 1;
         ok(v.clocks == want,
-           "CONC_WAIT_SPIN=%s: the deadline and both checks of it%s read the "
+           "spin %d: the deadline and both checks of it%s read the "
            "clock door (%d CLOCK points, expected %d)", spins[k],
-           k == 0 ? "" : ", and the adaptive spin's start,",
+           k == 0 ? "" : ", and the adaptive spin's deadline checks and end,",
            v.clocks, want);
     }
 
@@ -454,6 +486,7 @@ typedef struct vspin {
     int spins;
     int deliver_at; /* > 0: push an item at this BACKOFF point of a wait */
     int jump_at;    /* > 0: the clock jumps 1 ms at this BACKOFF point */
+    int64_t try_ns; /* virtual ns per BACKOFF point (0: 10) */
     bool deliver, inside;
     conc_ring *r;
 } vspin;
@@ -468,7 +501,7 @@ static void vspin_hook(conc_point *p, void *arg)
         p->now_ns = v->now;
     } else if (p->kind == CONC_POINT_BACKOFF) {
         v->spins++;
-        v->now += 10;
+        v->now += v->try_ns > 0 ? v->try_ns : 10;
         if (v->jump_at > 0 && v->spins == v->jump_at)
             v->now += 1000000;
         if (v->deliver_at > 0 && v->spins == v->deliver_at) {
@@ -500,10 +533,8 @@ static int vspin_wait(vspin *v, uint64_t timeout_ns, conc_status *st)
 
 static void test_adaptive_spin(void)
 {
-    char *old = getenv("CONC_WAIT_SPIN");
-    char *saved = old ? strdup(old) : NULL;
-    setenv("CONC_WAIT_SPIN", "200", 1);
-    conc_verify_reset(); /* the variable read anew, this thread's estimate gone */
+    conc__ws_verify_set_spin(200);
+    conc_verify_reset(); /* the maximum set anew, this thread's estimate gone */
     conc_ring *r = conc_ring_new(4, 0);
     if (!r)
         bail_out("conc_ring_new");
@@ -557,23 +588,30 @@ static void test_adaptive_spin(void)
        "a spin that won at try 20 but lost its CPU on the way: the next "
        "spins %d tries (half of 40)", halved);
     conc_ring_free(r);
-    setenv("CONC_WAIT_SPIN", "0", 1);
+    conc__ws_verify_set_spin(0);
     conc_verify_reset();
     v = (vspin){.now = 1000000000, .step = 2000000, .r = r = conc_ring_new(4, 0)};
     if (!r)
         bail_out("conc_ring_new");
     int none = vspin_wait(&v, 1000000, &st);
     ok(none == 0 && st == CONC_TIMEDOUT,
-       "CONC_WAIT_SPIN=0: no spin at all (%d tries)", none);
+       "a spin of 0: no spin at all (%d tries)", none);
     conc_ring_free(r);
-    setenv("CONC_WAIT_SPIN", "junk", 1);
+    /* The verify build ignores CONC_WAIT_SPIN (what the explorer proves
+     * must not depend on the environment): with the variable at 0 the
+     * build's default of 200 tries still runs. */
+    char *old = getenv("CONC_WAIT_SPIN");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("CONC_WAIT_SPIN", "0", 1);
+    conc__ws_verify_set_spin(-1);
     conc_verify_reset();
     v = (vspin){.now = 1000000000, .step = 2000000, .r = r = conc_ring_new(4, 0)};
     if (!r)
         bail_out("conc_ring_new");
     int dflt = vspin_wait(&v, 1000000, &st);
     ok(dflt == 200 && st == CONC_TIMEDOUT,
-       "CONC_WAIT_SPIN=junk: the default (%d tries)", dflt);
+       "CONC_WAIT_SPIN=0 in the environment of the verify build: ignored, "
+       "the build's default (%d tries)", dflt);
     conc_ring_free(r);
     if (saved) {
         setenv("CONC_WAIT_SPIN", saved, 1);
@@ -581,6 +619,23 @@ static void test_adaptive_spin(void)
     } else {
         unsetenv("CONC_WAIT_SPIN");
     }
+    /* The largest spin (more than the maximum asked: clamped to 100000)
+     * and a 1 ms timeout, each try 1 us of virtual time: the spin stops
+     * at the deadline, which counts from before it (tries 1000 to 1024:
+     * the clock is read every 64), then the wait times out. */
+    conc__ws_verify_set_spin(1000000000);
+    conc_verify_reset();
+    v = (vspin){.now = 1000000000, .step = 2000000, .try_ns = 1000,
+                .r = r = conc_ring_new(4, 0)};
+    if (!r)
+        bail_out("conc_ring_new");
+    int capped = vspin_wait(&v, 1000000, &st);
+    ok(capped >= 1000 && capped <= 1024 && st == CONC_TIMEDOUT,
+       "the largest spin, a 1 ms timeout, 1 us a try: the spin stops at "
+       "the deadline after %d tries (1000 to 1024), then %s", capped,
+       sname(st));
+    conc_ring_free(r);
+    conc__ws_verify_set_spin(-1);
     conc_verify_reset();
 }
 
@@ -718,6 +773,7 @@ int main(void)
     test_thread_exit();
     test_orphans_and_reset();
     test_tickets();
+    test_ticket_wrap();
     test_fd_after_reset();
     test_virtual_time();
     test_adaptive_spin();

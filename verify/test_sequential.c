@@ -1274,9 +1274,11 @@ static void test_fork_counter(const reg_entry *e, size_t shards)
     check(v == 12, "parent reads %" PRId64 " after the child's add, expected "
           "12", v);
     /* Both processes add at the same time, from a rendezvous (a child
-     * inherits its parent thread's thread-local state: a sharded counter's
-     * child must not take itself for the owner of its parent's slot).  Without the rendezvous
-     * the child's adds were mostly over before the parent's began. */
+     * inherits its parent thread's thread-local state, a sharded counter's
+     * token included: were a counter of conc_sharded_init to own slots,
+     * parent and child would both take the parent thread's slot for their
+     * own and lose adds).  Without the rendezvous the child's adds were
+     * mostly over before the parent's began. */
     enum { ADDS = 200000 };
     _Atomic int *go = map_shared(sizeof(_Atomic int) * 2);
     atomic_store(&go[0], 0);

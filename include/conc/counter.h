@@ -12,34 +12,39 @@
  *   ordered.  Ordering: add and read are relaxed atomics: a counter orders
  *   nothing but itself (use it to count, not to publish data).
  *
- * conc_sharded: `shards` cache-line-padded slots, summed by read.  The
- *   upper half (all but max(1, shards / 2); none with 1 shard) can be
- *   owned: the
+ * conc_sharded: `shards` cache-line-padded slots, summed by read.  In a
+ *   counter made by conc_sharded_new (the process's own heap) the upper
+ *   half (all but max(1, shards / 2); none with 1 shard) can be owned: the
  *   first thread to add whose turn (threads are numbered in the order of
  *   their first add, round-robin over the half) falls on a free one claims
- *   it for the counter's lifetime and from then on adds to it with a plain
- *   load and store, no locked instruction.  Every other add (a thread whose
- *   slot is taken, more threads than ownable slots, a slot still held by a
- *   thread that has exited) is a fetch-and-add on one of the lower half,
- *   round-robin by the same numbering: correct in every case, and as fast
- *   as a counter of half the shards once the owners are gone.  So shards =
- *   2 x the threads that add often is the best choice.
+ *   it for the counter's lifetime and from then on adds to it with one
+ *   unlocked add instruction (x86-64; a relaxed fetch-and-add elsewhere),
+ *   no locked instruction.  Every other add (a thread whose slot is taken,
+ *   more threads than ownable slots, a slot still held by a thread that has
+ *   exited) is a fetch-and-add on one of the lower half, round-robin by the
+ *   same numbering: correct in every case, and as fast as a counter of half
+ *   the shards once the owners are gone.  So shards = 2 x the threads that
+ *   add often is the best choice.  A counter made by conc_sharded_init in
+ *   the caller's memory (which may be shared between processes, whose
+ *   threads cannot be told apart: numbering is per process, and pids
+ *   repeat across pid namespaces) owns no slot: every add is a
+ *   fetch-and-add on one of all `shards` slots, round-robin by thread
+ *   number, whatever processes share it.  A child made by fork gets a copy
+ *   of a conc_sharded_new counter, as of all its heap.
  *   Progress: add and read are wait-free (add: at most one CAS, once per
  *   thread per counter; read takes `shards` loads).
+ *   Signals: conc_sharded_add is async-signal-safe: a signal handler may
+ *   add to a counter that the thread it interrupted is adding to, and
+ *   neither add is lost.
  *   Memory: conc_sharded_footprint(shards) bytes: a header and one slot
  *   per shard, each on cache lines of its own.
  *   What a read concurrent with adds returns: when every add is
  *   non-negative, a value between the total before the read began and the
  *   total after it ended (each slot only grows and is read once).  With
  *   mixed-sign adds it is the sum of each slot at some moment during the
- *   read, which need not be a total that ever existed.  In memory shared
- *   between processes, threads are numbered per process, so the first
- *   threads of each process prefer the same slots: one owns, the others
- *   share, still exact.  An owner is named by its process id and thread
- *   number, so processes that share a sharded counter must be in one pid
- *   namespace; a child made by fork never takes over its parent's slots.
- *   When no add is in flight, read is exact.  add does not return the previous
- *   total (no single word holds it).
+ *   read, which need not be a total that ever existed.  When no add is in
+ *   flight, read is exact.  add does not return the previous total (no
+ *   single word holds it).
  *
  * conc_mutexcounter: a word under a process-shared pthread mutex; blocking;
  *   add returns the previous total.

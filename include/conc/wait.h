@@ -34,7 +34,12 @@
  * A waiter tries the operation a few times before it sleeps, adaptively:
  * each thread keeps, per side, how long its recent waits had to spin, and
  * spins from 4 tries up to CONC_WAIT_SPIN tries (an environment variable,
- * read once per process: a number of tries, 0 for no spin; default 200).
+ * read once per process: a number of tries, 0 for no spin, at most 100000
+ * (a larger number counts as 100000; not a number: the default); default
+ * 200).  A timed wait's timeout counts from before the spin, and the spin
+ * stops at the deadline (the clock is read every 64 tries), so the spin
+ * never lengthens a timeout by more than a few microseconds.  The verify
+ * builds (libconc-verify, the explorer's) ignore the variable.
  * A spin that fails costs more than its CPU time (a waiter that spun until
  * just before it slept is woken later), so waits that end in long sleeps
  * shrink the spin, and waits whose item came while (or just after) they

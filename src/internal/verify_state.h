@@ -43,9 +43,17 @@ void conc__counter_verify_thread_exit(void);
 /* next_ticket; *mine (if not NULL): the calling thread's ticket + 1, 0 if
  * it has none. */
 uint64_t conc__counter_verify_tickets(uint64_t *mine);
+/* next_ticket set to `next` (a test reaches tickets >= 2^32 without 2^32
+ * threads). */
+void conc__counter_verify_set_next_ticket(uint64_t next);
 
 /* The pid cache page unmapped and forgotten (made again on first use). */
 void conc__ws_verify_reset(void);
+/* The verify builds never read CONC_WAIT_SPIN: this sets the spin's
+ * maximum tries instead (clamped to the variable's maximum; negative: the
+ * build's default, CONC_WAIT_SPIN_TRIES), for the calls that follow.  It
+ * outlives conc_verify_reset. */
+void conc__ws_verify_set_spin(int64_t tries);
 #endif /* CONC_VERIFY */
 
 #endif /* CONC_INTERNAL_VERIFY_STATE_H */
