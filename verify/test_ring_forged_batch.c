@@ -45,8 +45,12 @@ int main(void)
     size_t fp = conc_ring_footprint(5);
     for (int mode = 0; mode < 2; mode++) {
         const char *what = mode ? "push_many(2)" : "push";
-        uint64_t *mem = aligned_alloc(64, fp + 256);
-        memset(mem, 0, fp + 256);
+        /* aligned_alloc wants a multiple of the alignment */
+        size_t sz = (fp + 256 + 63) & ~(size_t)63;
+        uint64_t *mem = aligned_alloc(64, sz);
+        if (!mem)
+            bail_out("out of memory");
+        memset(mem, 0, sz);
         for (size_t i = fp / 8; i < fp / 8 + 32; i++)
             mem[i] = CANARY;
         conc_ring_init(mem, fp, 5, 0);
