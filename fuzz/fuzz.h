@@ -101,6 +101,22 @@ static inline int64_t fz_int(fuzz_in *in, unsigned bytes)
  * one), filled with `fill`.  Aborts on out-of-memory (a harness problem). */
 void *fuzz_alloc_aligned(size_t size, unsigned char fill);
 
+/* Bytes mapped with mmap and not yet unmapped by the code linked into this
+ * target (the library: conc_lfqueue's segments), or -1 where that is not
+ * counted (every build but the plain replay one without sanitizers;
+ * maps_wrap.c). */
+long fuzz_maps_live(void);
+
+/* Most bytes an input may leave mapped: a few lfqueue segments that a
+ * hazard pointer of this thread still holds after their queue is freed
+ * (2 slots; unmapped at a later scan), with room to spare. */
+#define FUZZ_MAPS_SLACK ((long)8 * 8192)
+
+/* Call with the fuzz_maps_live() of the input's start once everything the
+ * input made is freed: more than FUZZ_MAPS_SLACK still mapped is a leak
+ * (fuzz_fail). */
+void fuzz_check_maps(long at_start, const char *target);
+
 #ifdef __cplusplus
 }
 #endif

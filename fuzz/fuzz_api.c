@@ -362,8 +362,20 @@ static void op_reinit(fuzz_in *in)
     size_t room = o->caller_mem ? o->mem_size : o->e->footprint(o->cap);
     if (fp == 0 || fp > room)
         cap = o->cap; /* does not fit: same capacity */
-    int st = o->e->init(o->h, room, cap);
+    int st;
+    /* A structure that holds something outside its memory gets fini
+     * first, or init would leak it (it cannot tell a live structure from
+     * garbage): conc_lfqueue's segments (registry outside_memory), and the
+     * eventfd of any family once fd() made one. */
+    if (o->e->outside_memory || o->fd >= 0) {
+        st = o->e->fini(o->h);
+        expect(st == CONC_OK, "fini before init in the same memory", o->e, st);
+    }
+    st = o->e->init(o->h, room, cap);
     expect(st == CONC_OK, "init over a live structure", o->e, st);
+    /* init is called with flags 0 (registry), so whatever create_flags gave
+     * is gone: no longer NOWAIT, SHARED or JOINABLE. */
+    o->flags = 0;
     model_reset(o, cap);
 }
 
@@ -854,6 +866,7 @@ static void op_names(fuzz_in *in)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_in in = fuzz_in_make(data, size);
+    long maps0 = fuzz_maps_live();
     for (op_index = 0; fz_more(&in) && op_index < MAX_OPS; op_index++) {
         uint8_t b = fz_u8(&in);
         switch (b % 21) {
@@ -880,5 +893,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     for (int i = 0; i < POOL; i++)
         release(&pool[i]);
+    fuzz_check_maps(maps0, "fuzz_api");
     return 0;
 }

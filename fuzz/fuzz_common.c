@@ -43,6 +43,23 @@ bool fuzz_broken_allowed(void)
 
 void fuzz_set_broken_allowed(bool on) { broken_allowed = on; }
 
+/* The builds without maps_wrap.c: not counted. */
+__attribute__((weak)) long fuzz_maps_live(void)
+{
+    return -1;
+}
+
+void fuzz_check_maps(long at_start, const char *target)
+{
+    long now = fuzz_maps_live();
+    if (at_start < 0 || now < 0)
+        return;
+    if (now - at_start > FUZZ_MAPS_SLACK)
+        fuzz_fail("%s: %ld bytes mapped by this input are still mapped after "
+                  "everything it made was freed (at most %ld may wait for a "
+                  "hazard pointer)", target, now - at_start, FUZZ_MAPS_SLACK);
+}
+
 const char *fuzz_status_name(int st)
 {
     return status_name(st, "(not a conc_status)");

@@ -82,6 +82,7 @@ REG_CONTAINER_ADAPTERS(lfqueue)
     {.name = #P, .kind = KIND, .lock_free = LF, .exact_full = EXACT,           \
      .atomic_batches = !(LF),                                                  \
      .max_capacity = MAXCAP, .unbounded = UNB, .process_shared = !(UNB),       \
+     .outside_memory = UNB,                                                    \
      .create = P##_create,                                                     \
      .destroy = P##_destroy, .footprint = P##_footprint, .init = P##_init,     \
      .init_flags = P##_init_flags,                                             \

@@ -39,6 +39,9 @@ typedef struct reg_entry {
     bool process_shared;  /* containers: init'd in MAP_SHARED memory, push/pop
                              work across processes (waiting across processes
                              needs CONC_SHARED at init) */
+    bool outside_memory;  /* containers: holds memory outside its footprint
+                             (conc_lfqueue's segments), so init over a live
+                             one without fini leaks it */
 
     /* Construction.  For counters `capacity` is the shard count (ignored by
      * counters without shards). */

@@ -28,7 +28,10 @@
  * whoever sees `next` set swings `tail` forward.  Closing: set CLOSED in
  * the last segment's enq (every later FAA sees it, like a full segment) and
  * CAS its next from 0 to SEALED; if an append won that race, close the
- * appended segment too.  A pop that finds a visited-out segment whose next
+ * appended segment too.  Only a push whose FAA found the segment full
+ * (without the bit) appends: one that finds the bit CASes next from 0 to
+ * SEALED itself and answers CLOSED, so every segment but the last is full
+ * and len is exact when quiescent.  A pop that finds a visited-out segment whose next
  * is SEALED answers CONC_CLOSED: every position a producer was given has
  * been visited by a consumer, so nothing pushed with CONC_OK is left
  * behind.
@@ -306,9 +309,26 @@ static __attribute__((noinline)) bool push_past(conc_lfqueue *q,
 {
     /* A position taken after the close bit is given back, so enq keeps
      * counting only real positions (len and the pops' emptiness test read
-     * it). */
-    if (i & CLOSED)
+     * it).  And a push that finds the bit never appends: it seals g itself
+     * (the close it saw has begun and not returned, so CLOSED is within
+     * both) or, if g already has a successor, moves on to it.  Appending
+     * there would leave g part-filled behind the new segment, which the
+     * closer then marks in turn, and so on for as long as pushes beat it
+     * to the seal: len counts every segment between head and tail as
+     * full, so each such link overstated it by up to a segment's worth
+     * (fuzz_concurrent: len 4048 with at most 1280 items; test_races.c,
+     * lfqueue_len_close_chain). */
+    if (i & CLOSED) {
         conc_fetch_sub_u64(&g->enq, 1, SC);
+        uintptr_t exp = 0;
+        if (conc_cas_uptr(&g->next, &exp, SEALED, SC, SC) || exp == SEALED) {
+            *st = CONC_CLOSED;
+            return true;
+        }
+        uintptr_t t = (uintptr_t)g;
+        conc_cas_uptr(&q->tail, &t, exp, SC, SC);
+        return false;
+    }
     uintptr_t next = conc_load_uptr(&g->next, SC);
     if (next == SEALED) {
         *st = CONC_CLOSED;

@@ -21,6 +21,8 @@
  *   ring_item_ahead_moved                the scan for an item ahead, stale
  *   lfqueue_closed_lags_seal             closed() behind the seal
  *   ring_spent_exit_item_ahead           the spent-budget exit, too early
+ * and one found by fuzz_concurrent in issue 11:
+ *   lfqueue_len_close_chain              pushes append behind a closing segment
  * (defect 5, the stack's tag, is verify/test_stack_tag.c.)
  */
 #include <conc/conc.h>
@@ -773,6 +775,72 @@ static void ring_spent_exit_item_ahead(void)
     conc_ring_free(r);
 }
 
+/* ---- lfqueue: pushes beat close to the seal, again and again ------------ */
+
+/* A close parked between marking the last segment CLOSED and sealing its
+ * `next`; a push then finds the bit.  Before the fix (found by
+ * fuzz_concurrent: len 4048 with at most 1280 items) it appended a segment
+ * behind the marked one; the close, released, lost its CAS, moved on to
+ * the new segment and marked it, parked again before its seal (three RMWs
+ * later: tail CAS, fetch_or, next CAS), and the next push appended again:
+ * a chain of part-filled segments, each of which len, quiescent, counted
+ * as full (4 pushes: len 2017 with 9 items).  Now the push seals the
+ * segment itself and answers CLOSED.  Every parking point of the close is
+ * enumerated (its first park: k; later ones k + 3, k + 6, k + 9); at each,
+ * once the close is done and all is quiescent, len must equal what a drain
+ * gives back, the drain must end CLOSED, and every OK push come out in
+ * order. */
+static void lfqueue_len_close_chain(void)
+{
+    enum { PREFILL = 5, ROUNDS = 4 };
+    uint64_t runs = 0, points = 0;
+    int fails = 0, overlapped = 0;
+    for (uint64_t k = 1;; k++) {
+        conc_lfqueue *q = conc_lfqueue_new(0);
+        uintptr_t pushed = 0;
+        for (int i = 0; i < PREFILL; i++)
+            if (conc_lfqueue_push(q, ITEM(pushed + 1)) == CONC_OK)
+                pushed++;
+        struct lfq_op z = {q, CONC_EINVAL, NULL};
+        park_thread tz;
+        park_start_rmw(&tz, lfq_close_fn, &z, k);
+        bool parked_once = park_parked(&tz);
+        for (int r = 0; r < ROUNDS && park_parked(&tz); r++) {
+            conc_status st = conc_lfqueue_push(q, ITEM(pushed + 1));
+            if (st == CONC_OK)
+                pushed++;
+            else if (st != CONC_CLOSED)
+                fails++;
+            overlapped++;
+            park_rearm(&tz, k + 3 * (uint64_t)(r + 1), 1);
+        }
+        park_join(&tz);
+        points = points > tz.points ? points : tz.points;
+        size_t len = conc_lfqueue_len(q);
+        conc_status end;
+        int order_ok;
+        size_t got = drain_in_order(q, 1, 10000, &end, &order_ok);
+        bool bad = len != got || got != pushed || !order_ok ||
+                   end != CONC_CLOSED || z.st != CONC_OK ||
+                   conc_lfqueue_push(q, ITEM(999)) != CONC_CLOSED;
+        if (bad && fails++ < 3)
+            diag("k=%llu: %llu pushed with OK, quiescent len %zu, %zu drained%s, "
+                 "end %s, close %s", (unsigned long long)k,
+                 (unsigned long long)pushed, len, got,
+                 order_ok ? "" : " out of order", sname(end), sname(z.st));
+        conc_lfqueue_free(q);
+        runs++;
+        if (!parked_once)
+            break;
+    }
+    diag("lfqueue len/close chain: %llu runs, close %llu RMW points, %d pushes "
+         "while it was parked", (unsigned long long)runs,
+         (unsigned long long)points, overlapped);
+    ok(fails == 0 && points >= 3 && overlapped >= 3,
+       "lfqueue_len_close_chain: a push that finds the close bit does not "
+       "append; quiescent len is exact after a close (%d bad runs)", fails);
+}
+
 int main(void)
 {
     tap_watchdog(600, "test_races");
@@ -797,6 +865,7 @@ int main(void)
     ring_item_ahead_moved();
     lfqueue_closed_lags_seal();
     ring_spent_exit_item_ahead();
+    lfqueue_len_close_chain();
     done_testing();
     return tap_exit();
 }

@@ -79,7 +79,9 @@ CONC_API conc_lfqueue *conc_lfqueue_new(unsigned flags);
 /* Frees every segment (the queue must be idle).  Items inside are not
  * touched.  NULL is ignored. */
 CONC_API void conc_lfqueue_free(conc_lfqueue *q);
-/* The queue's handle in caller memory (segments still come from mmap). */
+/* The queue's handle in caller memory (segments still come from mmap).
+ * init does not read what mem held: over a live queue, call fini first, or
+ * its segments stay mapped for good. */
 CONC_API size_t conc_lfqueue_footprint(void);
 CONC_API conc_status conc_lfqueue_init(void *mem, size_t size, unsigned flags);
 CONC_API conc_status conc_lfqueue_fini(conc_lfqueue *q);
@@ -95,11 +97,13 @@ CONC_API conc_status conc_lfqueue_push_many(conc_lfqueue *q, void *const *items,
                                             size_t n, size_t *pushed);
 CONC_API conc_status conc_lfqueue_pop_many(conc_lfqueue *q, void **out,
                                            size_t max, size_t *popped);
-/* Approximate number of items (exact when quiescent, but for one case: a
- * push that appended a segment while a close was marking the last one
- * leaves that segment part-filled behind the new one, and len then counts
- * it as full, overstating by less than one segment's worth of items until
- * it is drained); 0 for NULL. */
+/* Approximate number of items while operations run (every segment between
+ * head and tail counts as full); exact when quiescent, after a close too
+ * (a push that finds the last segment being closed seals it rather than
+ * append behind it, so only full segments ever have a successor; in
+ * 0.1.0 appends racing a close could leave part-filled segments behind,
+ * each overstating len by up to a segment's worth; CHANGELOG.md); 0 for
+ * NULL. */
 CONC_API size_t conc_lfqueue_len(const conc_lfqueue *q);
 /* SIZE_MAX (unbounded); 0 for NULL. */
 CONC_API size_t conc_lfqueue_capacity(const conc_lfqueue *q);

@@ -83,10 +83,12 @@
  * (count, then confirm) for the lock-free ones, so it is opt-in.
  *
  * Event loops.  X_fd gives an eventfd (non-blocking, close-on-exec, owned by
- * the queue: do not close it) that is readable whenever items may be
- * available or the queue was closed.  It is level-triggered in this sense: it
- * stays readable until a pop on the queue returns CONC_EMPTY; that pop
- * clears it (and looks once more, so an item that raced in is not missed).
+ * the queue: do not close it; X_fini or X_free closes it, and X_init over
+ * a structure whose fd was made, without X_fini first, leaves it open) that
+ * is readable whenever items may be available or the queue was closed.  It
+ * is level-triggered in this sense: it stays readable until a pop on the
+ * queue returns CONC_EMPTY; that pop clears it (and looks once more, so an
+ * item that raced in is not missed).
  * So an event loop calls pop until it returns CONC_EMPTY (or CONC_CLOSED),
  * and may use EPOLLET.  Readiness can be spurious (another consumer took the
  * item first): then pop just says CONC_EMPTY.  Cost: nothing until X_fd is

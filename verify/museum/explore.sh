@@ -30,6 +30,7 @@ declare -A scen=(
   [lfqueue-closed-lags-seal]="lfqueue/closed-query lfqueue/close"
   [lfqueue-close-enomem-spin]="lfqueue/close-enomem"
   [lfqueue-recycle-held]="lfqueue/recycle"
+  [lfqueue-close-chain]="lfqueue/close-append lfqueue/segment-close lfqueue/close"
   [lfqueue-pop-skips-late]="lfqueue/mpmc lfqueue/segment-pops lfqueue/segment"
   [lfqueue-hint-decides-empty]="lfqueue/mpmc lfqueue/segment-pops lfqueue/empty-hint"
   [lfqueue-protect-stale]="lfqueue/segment lfqueue/segment-pops lfqueue/recycle"
