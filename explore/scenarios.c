@@ -175,6 +175,16 @@ const sc_def sc_defs[] = {
     {"lfqueue/rv-close-now-pool", "lfqueue", 0, 0, 2, 0, 1, 3, {{P, P}, {O, O, O, CN}, {P, O}}},
     {"lfqueue/rv-two-appends", "lfqueue", 0, 0, 3, 0, 1, 3, {{P, O}, {O, O, O, P}, {P, P}}},
     {"lfqueue/rv-pops-pool", "lfqueue", 0, 0, 4, 0, 1, 3, {{O, O, P}, {O, O, P}, {P, O}}},
+    /* The review of the close seal (a push that found CLOSED seals the
+     * segment itself, so every segment but the last is full): close
+     * racing appends across 3-slot segments (make explore only). */
+    {"lfqueue/rf-seal-full", "lfqueue", 0, 0, 3, 0, 1, 3, {{P, P}, {P, O}, {CL, O}}, 3},
+    {"lfqueue/rf-seal-part", "lfqueue", 0, 0, 2, 0, 1, 3, {{P, P}, {CL, O, O}, {P, O}}, 3},
+    {"lfqueue/rf-seal-cq", "lfqueue", 0, 0, 2, 0, 1, 3, {{P, P, P}, {CL}, {P, CQ, O}}, 3},
+    {"lfqueue/rf-seal-pops", "lfqueue", 0, 0, 1, 0, 1, 3, {{P, P, P}, {O, O, O}, {CL, O}}, 3},
+    {"lfqueue/rf-seal-4", "lfqueue", 0, 0, 2, 0, 1, 4, {{P, P}, {P, P}, {CL}, {O, O, O}}, 3},
+    {"lfqueue/rf-seal-cn", "lfqueue", 0, 0, 2, 0, 1, 3, {{P, P, P}, {CN}, {P, O, P}}, 3},
+    {"lfqueue/rf-seal-full4", "lfqueue", 0, 0, 3, 0, 1, 4, {{P, P}, {P, CQ}, {CL, O}, {O, O, O}}, 3},
 
     CONTAINER_SET("shmring", 1, 0),
 

@@ -310,8 +310,9 @@ static __attribute__((noinline)) bool push_past(conc_lfqueue *q,
     /* A position taken after the close bit is given back, so enq keeps
      * counting only real positions (len and the pops' emptiness test read
      * it).  And a push that finds the bit never appends: it seals g itself
-     * (the close it saw has begun and not returned, so CLOSED is within
-     * both) or, if g already has a successor, moves on to it.  Appending
+     * (the close it saw has begun, so CLOSED is right: close may be
+     * linearized at this seal, or, if close has returned meanwhile, the
+     * CAS finds SEALED) or, if g already has a successor, moves on to it.  Appending
      * there would leave g part-filled behind the new segment, which the
      * closer then marks in turn, and so on for as long as pushes beat it
      * to the seal: len counts every segment between head and tail as
