@@ -45,8 +45,13 @@ int main(void)
     size_t fp = conc_ring_footprint(5);
     for (int mode = 0; mode < 2; mode++) {
         const char *what = mode ? "push_many(2)" : "push";
-        uint64_t *mem = aligned_alloc(64, fp + 256);
-        memset(mem, 0, fp + 256);
+        /* aligned_alloc wants a size that is a multiple of the alignment
+         * (C11; TSan's runtime refuses anything else). */
+        size_t size = (fp + 256 + 63) / 64 * 64;
+        uint64_t *mem = aligned_alloc(64, size);
+        if (!mem)
+            bail_out("out of memory");
+        memset(mem, 0, size);
         for (size_t i = fp / 8; i < fp / 8 + 32; i++)
             mem[i] = CANARY;
         conc_ring_init(mem, fp, 5, 0);
