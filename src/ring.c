@@ -70,24 +70,7 @@
 
 #define SC CONC_SEQ_CST
 
-struct iring {
-    CONC_PADDED(conc_atomic_u64, head);
-    CONC_PADDED(conc_atomic_u64, tail);
-    CONC_PADDED(conc_atomic_u64, threshold); /* int64_t stored as uint64_t */
-};
-
-struct conc_ring {
-    union {
-        conc__ring_geom g; /* see ring_impl.h */
-        unsigned char pad_[CONC_PAD_LINE];
-    } u;
-    conc_waitset ws;
-    struct iring aq; /* allocated slots, FIFO; bit 63 of tail: closed */
-    struct iring fq; /* free slots */
-    /* aq entries [R], fq entries [R], then data [capacity] (uintptr_t), then
-     * (msg_size > 0) capacity messages of msg_size bytes each. */
-    conc_atomic_u64 words[];
-};
+/* struct iring and struct conc_ring: src/internal/ring_impl.h. */
 
 /* Closing sets this bit in aq's Tail (as LCRQ closes a ring, Morrison & Afek
  * PPoPP 2013).  An enqueuer whose fetch-and-add returns it gives its slot

@@ -4,8 +4,8 @@
  * nothing past the ring's footprint and leave the items with the caller
  * (the review of issue 11: push_many wrote the item 9 words past the end).
  *
- * The entry is forged through the ring's layout as ring.c declares it
- * (mirrored below and checked: fq's Head must be R on a fresh ring).
+ * The entry is forged through the ring's layout (src/internal/ring_impl.h;
+ * checked: fq's Head must be R on a fresh ring).
  * Capacity 5: order 3, R = 16 entries, cycle shift 5, safe bit 16; the
  * index field holds up to R - 2 = 14, so index 14 names no slot.
  */
@@ -20,21 +20,7 @@
 
 #include "tap.h"
 
-struct iring {
-    CONC_PADDED(conc_atomic_u64, head);
-    CONC_PADDED(conc_atomic_u64, tail);
-    CONC_PADDED(conc_atomic_u64, threshold);
-};
-struct conc_ring {
-    union {
-        conc__ring_geom g;
-        unsigned char pad_[CONC_PAD_LINE];
-    } u;
-    conc_waitset ws;
-    struct iring aq;
-    struct iring fq;
-    conc_atomic_u64 words[];
-};
+/* struct conc_ring: the layout, from internal/ring_impl.h */
 
 #define R 16
 #define CANARY 0xCA11AB1Eu

@@ -24,22 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-/* copy of ring.c's private layout */
-struct iring {
-    CONC_PADDED(conc_atomic_u64, head);
-    CONC_PADDED(conc_atomic_u64, tail);
-    CONC_PADDED(conc_atomic_u64, threshold);
-};
-struct conc_ring {
-    union {
-        conc__ring_geom g;
-        unsigned char pad_[CONC_PAD_LINE];
-    } u;
-    conc_waitset ws;
-    struct iring aq;
-    struct iring fq;
-    conc_atomic_u64 words[];
-};
+/* struct conc_ring: the layout, from internal/ring_impl.h */
 
 typedef struct st {
     void (*fn)(struct st *);

@@ -10,6 +10,8 @@
 
 #include <conc/ring.h>
 
+#include "atomics.h"
+#include "pad.h"
 #include "waitset.h"
 
 /* A ring's geometry and flags.  conc_ring keeps them in its first line; a
@@ -22,6 +24,28 @@ typedef struct conc__ring_geom {
     uint32_t order;    /* n = 2^order >= capacity; R = 2n entries */
     uint32_t flags;    /* the waitset's flags (CONC_SHARED, CONC_JOINABLE) */
 } conc__ring_geom;
+
+/* The ring's layout (src/ring.c explains it), here rather than in ring.c
+ * so that the tests which forge its words (verify/test_ring_livelock.c,
+ * test_ring_forged_batch.c) use the same definition and no copy. */
+struct iring {
+    CONC_PADDED(conc_atomic_u64, head);
+    CONC_PADDED(conc_atomic_u64, tail);
+    CONC_PADDED(conc_atomic_u64, threshold); /* int64_t stored as uint64_t */
+};
+
+struct conc_ring {
+    union {
+        conc__ring_geom g; /* see above */
+        unsigned char pad_[CONC_PAD_LINE];
+    } u;
+    conc_waitset ws;
+    struct iring aq; /* allocated slots, FIFO; bit 63 of tail: closed */
+    struct iring fq; /* free slots */
+    /* aq entries [R], fq entries [R], then data [capacity] (uintptr_t), then
+     * (msg_size > 0) capacity messages of msg_size bytes each. */
+    conc_atomic_u64 words[];
+};
 
 /* Bytes for a ring of `capacity` messages of `msg_size` bytes; 0 if invalid. */
 size_t conc__ring_footprint(size_t capacity, size_t msg_size);
