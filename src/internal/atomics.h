@@ -265,30 +265,19 @@ CONC__DEFINE_ATOMICS(uintptr_t, uptr)
  * signal is taken only between instructions, so an add that is one
  * instruction is either wholly before the handler or wholly after it.
  *
- * On x86-64 (not under TSan, not in the verify build) that instruction is
- * an unlocked addq to memory.  It is not atomic against another CPU's
- * write, but no other CPU writes the word (only its owner does); it is
- * atomic against an interrupting handler, which runs on the same CPU
- * between two instructions; and an aligned 8-byte access is single-copy
- * atomic on x86-64 (Intel SDM vol. 3A, 9.1.1), so a reader's relaxed load
- * sees the value before or after the add.  No lock prefix: that is the
- * whole point (the locked add costs ~20 cycles even on an uncontended
- * line).  Relaxed: it orders nothing but the word itself.
+ * Not an unlocked addq, although that would be one instruction too and
+ * about 20 cycles cheaper: its store may still sit in the owner's store
+ * buffer after the add has returned, so a read that begins on another CPU
+ * after that return may miss it, and the read is then outside the interval
+ * conc_sharded promises (adds completed before the read are in it).
+ * conc-stress --lincheck saw it: a read of 13 right after an add of 4 had
+ * returned, 17 due (the CI run of 2026-12-01).  A locked add drains the
+ * store buffer before it completes.
  *
- * Under TSan (which does not see inline asm and would report the readers'
- * loads as races with an invisible write) and on other architectures (no
- * portable single non-atomic add to memory) it is a relaxed fetch_add,
- * correct for the same reasons and more.  In the verify build it is an RMW
- * point (CONC_RMW_ADD, like conc_fetch_add_u64: the explorer sees one
- * indivisible step) that does a relaxed load and store (see there). */
-#if defined(__SANITIZE_THREAD__)
-#define CONC__OWNER_ADD_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define CONC__OWNER_ADD_TSAN 1
-#endif
-#endif
-
+ * So it is a relaxed fetch_add (on x86-64 a lock xadd, one instruction:
+ * atomic against a handler and against the store buffer).  In the verify
+ * build it is an RMW point (CONC_RMW_ADD, like conc_fetch_add_u64: the explorer sees one
+ * indivisible step) around the same fetch_add. */
 #ifdef CONC_VERIFY
 static inline void conc__owner_add_u64(conc_atomic_u64 *a, uint64_t v,
                                        const char *file, int line)
@@ -297,24 +286,13 @@ static inline void conc__owner_add_u64(conc_atomic_u64 *a, uint64_t v,
                                 sizeof(uint64_t), CONC_RELAXED, CONC_RELAXED,
                                 v, 0, file, line);
     conc_verify_pre(&p);
-    /* A load and a store, no point between them: indivisible for the
-     * explorer (which runs one thread at a time, from point to point, and
-     * sees one RMW), as the one instruction is for a signal handler; and,
-     * like the unlocked addq, not atomic against another thread's write
-     * (the verify build's tests run threads in parallel), so a bug that
-     * lets two threads own one slot loses adds there too instead of being
-     * hidden by a locked add. */
-    uint64_t old = atomic_load_explicit(&a->v, CONC_RELAXED);
-    atomic_store_explicit(&a->v, old + v, CONC_RELAXED);
+    /* One point, one locked add: the explorer sees one indivisible RMW,
+     * and the verify build's parallel tests see what the release build
+     * does (a load and a store here would lose the store-buffer ordering
+     * the interval rests on). */
+    uint64_t old = atomic_fetch_add_explicit(&a->v, v, CONC_RELAXED);
     p.result = old;
     conc_verify_post(&p);
-}
-#elif defined(__x86_64__) && !defined(CONC__OWNER_ADD_TSAN) &&                \
-    (defined(__GNUC__) || defined(__clang__))
-static inline void conc__owner_add_u64(conc_atomic_u64 *a, uint64_t v)
-{
-    /* "er": a register or a sign-extended 32-bit immediate (addq's forms). */
-    __asm__("addq %1, %0" : "+m"(*(uint64_t *)&a->v) : "er"(v) : "cc");
 }
 #else
 static inline void conc__owner_add_u64(conc_atomic_u64 *a, uint64_t v)
