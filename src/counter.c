@@ -114,9 +114,9 @@ conc_status conc_counter_read(const conc_counter *c, int64_t *out)
  * fetch-and-add.  [nshared, shards) are ownable: owner is 0 until one
  * thread claims the slot (one CAS from 0 to its token, for the counter's
  * lifetime), and from then on only that thread writes sum, with one
- * unlocked add instruction (conc_owner_add_u64, atomics.h): no locked
- * instruction, which is where the time of a fetch-and-add goes even on a
- * line no other CPU touches.  Nobody else ever writes an ownable slot's
+ * fetch-and-add (conc_owner_add_u64, atomics.h, says why not an unlocked
+ * add) on a line no other CPU writes, so it never waits for another CPU's
+ * copy of the line.  Nobody else ever writes an ownable slot's
  * sum, so the owner's add never loses a concurrent add; read only loads.
  *
  * Only a counter made by conc_sharded_new has ownable slots.  Its memory

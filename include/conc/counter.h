@@ -17,9 +17,10 @@
  *   half (all but max(1, shards / 2); none with 1 shard) can be owned: the
  *   first thread to add whose turn (threads are numbered in the order of
  *   their first add, round-robin over the half) falls on a free one claims
- *   it for the counter's lifetime and from then on adds to it with one
- *   unlocked add instruction (x86-64; a relaxed fetch-and-add elsewhere),
- *   no locked instruction.  Every other add (a thread whose slot is taken,
+ *   it for the counter's lifetime and from then on adds to it with a
+ *   fetch-and-add on a line no other thread writes (locked: an unlocked
+ *   add's store may still be in the store buffer when the add returns, and
+ *   a read begun after it could miss it).  Every other add (a thread whose slot is taken,
  *   more threads than ownable slots, a slot still held by a thread that has
  *   exited) is a fetch-and-add on one of the lower half, round-robin by the
  *   same numbering: correct in every case, and as fast as a counter of half
