@@ -270,6 +270,21 @@ void conc__counter_verify_set_next_ticket(uint64_t next)
 {
     conc_store_u64(&next_ticket, next, CONC_RELAXED);
 }
+
+int conc__counter_verify_slot(const conc_sharded *s, size_t i, int64_t *sum,
+                              uint64_t *owner, size_t *nshared)
+{
+    if (!s || i >= s->h.shards)
+        return CONC_EINVAL;
+    struct sharded_slot *sl = (struct sharded_slot *)&s->slots[i];
+    if (sum)
+        *sum = (int64_t)conc_load_u64(&sl->s.sum, CONC_RELAXED);
+    if (owner)
+        *owner = i >= s->h.nshared ? conc_load_u64(&sl->o.owner, CONC_RELAXED) : 0;
+    if (nshared)
+        *nshared = s->h.nshared;
+    return CONC_OK;
+}
 #endif
 
 size_t conc_sharded_footprint(size_t shards)

@@ -326,12 +326,16 @@ static void test_tickets(void)
     conc_sharded_free(s);
 }
 
-/* Ticket wrap: thread A (ticket 0) owns its slot and lives on, thread B
- * takes ticket 2^32 (next_ticket set there: what 2^32 first adds of
- * short-lived threads would do) and prefers the same ownable slot.  B's
- * token differs from A's (tokens are 64-bit tickets): B adds to a shared
- * slot, both at once, and no add is lost. */
-enum { WRAP_ADDS = 200000 };
+/* Ticket wrap: thread A (ticket 0) claims its preferred ownable slot and
+ * lives on; thread B takes ticket 2^32 (next_ticket set there: what 2^32
+ * first adds of short-lived threads would do), which prefers the same
+ * slot.  Tokens are 64-bit tickets, so B's token is not A's: B must find
+ * the slot owned by another thread and add to a shared slot.  The check
+ * is on the slots themselves, not only the total (with a locked owner add
+ * a shared owned slot would still add up): the owned slot holds A's token
+ * and exactly A's adds, and B claimed nothing.  A token cut to 32 bits
+ * (B's token then equals A's) puts B's adds in A's slot and fails here. */
+enum { WRAP_ADDS = 200000, WRAP_FIRST = 5 };
 
 static void *wrap_adder(void *arg)
 {
@@ -347,7 +351,29 @@ static void test_ticket_wrap(void)
     conc_sharded *s = conc_sharded_new(4);
     if (!s)
         bail_out("conc_sharded_new");
-    conc_sharded_add(s, 0); /* ticket 0: owns the first ownable slot */
+    conc_sharded_add(s, WRAP_FIRST); /* ticket 0: owns the first ownable slot */
+    uint64_t a_tok = 0;
+    conc__counter_verify_tickets(&a_tok);
+    size_t nshared = 0, shards = 4;
+    int64_t sum0 = -1;
+    uint64_t own0 = 0;
+    int rc0 = conc__counter_verify_slot(s, 0, NULL, NULL, &nshared);
+    size_t a_slot = shards;
+    for (size_t i = nshared; i < shards; i++) {
+        uint64_t o = 0;
+        int64_t v = 0;
+        conc__counter_verify_slot(s, i, &v, &o, NULL);
+        if (o == a_tok) {
+            a_slot = i;
+            sum0 = v;
+            own0 = o;
+        }
+    }
+    ok(rc0 == CONC_OK && a_tok == 1 && a_slot < shards && sum0 == WRAP_FIRST,
+       "A (token %" PRIu64 ") owns ownable slot %zu with its first add "
+       "(%" PRId64 ")", a_tok, a_slot, sum0);
+    ok(conc__counter_verify_slot(s, shards, NULL, NULL, NULL) == CONC_EINVAL,
+       "the slot accessor refuses a slot past the last");
     conc__counter_verify_set_next_ticket((uint64_t)1 << 32);
     pthread_t t;
     start(&t, wrap_adder, s);
@@ -355,9 +381,26 @@ static void test_ticket_wrap(void)
     pthread_join(t, NULL);
     int64_t total = 0;
     conc_sharded_read(s, &total);
-    ok(total == 2 * WRAP_ADDS,
-       "tickets 0 and 2^32 (same preferred slot) add at once: total %"
-       PRId64 ", expected %d", total, 2 * WRAP_ADDS);
+    ok(total == WRAP_FIRST + 2 * (int64_t)WRAP_ADDS,
+       "tickets 0 and 2^32 add at once: total %" PRId64 ", expected %" PRId64,
+       total, WRAP_FIRST + 2 * (int64_t)WRAP_ADDS);
+    int64_t a_sum = -1;
+    uint64_t a_owner = 0;
+    conc__counter_verify_slot(s, a_slot < shards ? a_slot : nshared, &a_sum,
+                              &a_owner, NULL);
+    ok(a_owner == own0 && a_sum == WRAP_FIRST + (int64_t)WRAP_ADDS,
+       "A's slot holds A's token (%" PRIu64 ") and exactly A's adds (%"
+       PRId64 ", expected %" PRId64 "): B (ticket 2^32) added elsewhere",
+       a_owner, a_sum, WRAP_FIRST + (int64_t)WRAP_ADDS);
+    int claimed = 0;
+    for (size_t i = nshared; i < shards; i++) {
+        uint64_t o = 0;
+        conc__counter_verify_slot(s, i, NULL, &o, NULL);
+        if (o != 0 && o != a_tok)
+            claimed++;
+    }
+    ok(claimed == 0, "B claimed no ownable slot (its preferred one is A's): "
+       "%d claimed by others", claimed);
     conc_sharded_free(s);
     conc_verify_reset();
 }

@@ -46,6 +46,13 @@ uint64_t conc__counter_verify_tickets(uint64_t *mine);
 /* next_ticket set to `next` (a test reaches tickets >= 2^32 without 2^32
  * threads). */
 void conc__counter_verify_set_next_ticket(uint64_t next);
+/* Slot i of the counter (i < its shards): its sum, and in *owner (if not
+ * NULL) its owner word (0 for a shared or unclaimed slot, else the owning
+ * thread's token); *nshared (if not NULL): how many slots are shared (the
+ * ownable ones are [nshared, shards)).  CONC_EINVAL for i out of range. */
+struct conc_sharded;
+int conc__counter_verify_slot(const struct conc_sharded *s, size_t i,
+                              int64_t *sum, uint64_t *owner, size_t *nshared);
 
 /* The pid cache page unmapped and forgotten (made again on first use). */
 void conc__ws_verify_reset(void);
