@@ -14,6 +14,7 @@
  */
 #include <conc/counter.h>
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -177,6 +178,10 @@ struct sharded_head {
     size_t nshared;  /* shared slots: shards (init), max(1, shards / 2) (new) */
     size_t sh_mask;  /* next power of two >= nshared, minus 1 */
     size_t own_mask; /* next power of two >= shards - nshared, minus 1 */
+    /* Owners add with conc_owner_add_light_u64 and read calls
+     * conc_heavy_fence() first (atomics.h): set by conc_sharded_new when
+     * the process is registered for membarrier, else 0 (locked adds). */
+    size_t light;
 };
 
 struct conc_sharded {
@@ -303,6 +308,59 @@ static size_t pow2_mask(size_t n)
     return p - 1;
 }
 
+#if CONC_HEAVY_FENCE
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* atomics.h: the heavy side of the asymmetric pair.  The state is the
+ * process's: 0 not tried, 1 registered, 2 refused.  Registering twice is
+ * harmless (the kernel keeps one flag), so two threads racing through the
+ * first call both register and both store 1. */
+static conc_atomic_u32 heavy_state;
+
+int conc__heavy_fence_register(void)
+{
+    uint32_t st = conc_load_u32(&heavy_state, CONC_RELAXED);
+    if (st == 1)
+        return 0;
+    if (st == 2)
+        return -1;
+    long q = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    int ok = q >= 0 && (q & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+             syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+                     0, 0) == 0;
+    conc_store_u32(&heavy_state, ok ? 1 : 2, CONC_RELAXED);
+    return ok ? 0 : -1;
+}
+
+int conc__heavy_fence(void)
+{
+    if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
+        return 0;
+    if (errno != EPERM)
+        return -1;
+    /* Not registered in this process (a child of fork whose kernel does
+     * not carry the registration over): register here, then again. */
+    if (syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0,
+                0) != 0)
+        return -1;
+    return syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0
+               ? 0
+               : -1;
+}
+#endif
+
+/* The owner's add on counter s: light when the counter's reads fence. */
+static inline void owner_add(const conc_sharded *s, conc_atomic_u64 *sum,
+                             uint64_t v)
+{
+    if (CONC_HEAVY_FENCE && s->h.light)
+        conc_owner_add_light_u64(sum, v);
+    else
+        conc_owner_add_u64(sum, v);
+}
+
 /* own: the counter may have ownable slots (conc_sharded_new only). */
 static conc_status sharded_setup(void *mem, size_t size, size_t shards,
                                  bool own)
@@ -314,6 +372,9 @@ static conc_status sharded_setup(void *mem, size_t size, size_t shards,
     s->h.nshared = !own ? shards : shards / 2 > 0 ? shards / 2 : 1;
     s->h.sh_mask = pow2_mask(s->h.nshared);
     s->h.own_mask = pow2_mask(shards - s->h.nshared);
+    /* Light owner adds only where there are owners and the process can
+     * fence its reads (the first conc_sharded_new registers it). */
+    s->h.light = own && shards > s->h.nshared && conc_heavy_fence_register() == 0;
     for (size_t i = 0; i < shards; i++) {
         conc_init_u64(&s->slots[i].s.sum, 0);
         conc_init_u64(&s->slots[i].o.owner, 0);
@@ -373,7 +434,7 @@ sharded_add_slow(conc_sharded *s, int64_t delta)
             (seen == 0 && (conc_cas_u64(&o->o.owner, &seen, tok, CONC_RELAXED,
                                         CONC_RELAXED) ||
                            seen == tok))) {
-            conc_owner_add_u64(&o->s.sum, (uint64_t)delta);
+            owner_add(s, &o->s.sum, (uint64_t)delta);
             return CONC_OK;
         }
     }
@@ -396,7 +457,7 @@ conc_status conc_sharded_add(conc_sharded *s, int64_t delta)
     if (__builtin_expect(tok != 0 && s->h.shards > s->h.nshared, 1)) {
         struct sharded_slot *o = own_slot(s, tok);
         if (__builtin_expect(conc_load_u64(&o->o.owner, CONC_RELAXED) == tok, 1)) {
-            conc_owner_add_u64(&o->s.sum, (uint64_t)delta);
+            owner_add(s, &o->s.sum, (uint64_t)delta);
             return CONC_OK;
         }
     }
@@ -407,6 +468,10 @@ conc_status conc_sharded_read(const conc_sharded *s, int64_t *out)
 {
     if (s == NULL || out == NULL)
         return CONC_EINVAL;
+    /* Light adds: every add that returned before this read began is out
+     * of its owner's store buffer once the fence returns (atomics.h). */
+    if (CONC_HEAVY_FENCE && s->h.light && conc_heavy_fence() != 0)
+        return CONC_ESYS;
     uint64_t total = 0;
     for (size_t i = 0; i < s->h.shards; i++)
         total += conc_load_u64(&s->slots[i].s.sum, CONC_RELAXED);

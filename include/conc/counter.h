@@ -17,10 +17,15 @@
  *   half (all but max(1, shards / 2); none with 1 shard) can be owned: the
  *   first thread to add whose turn (threads are numbered in the order of
  *   their first add, round-robin over the half) falls on a free one claims
- *   it for the counter's lifetime and from then on adds to it with a
- *   fetch-and-add on a line no other thread writes (locked: an unlocked
- *   add's store may still be in the store buffer when the add returns, and
- *   a read begun after it could miss it).  Every other add (a thread whose slot is taken,
+ *   it for the counter's lifetime and from then on adds to it on a line no
+ *   other thread writes: on x86-64 with an unlocked add (one instruction,
+ *   no lock prefix), whose store may still be in the CPU's store buffer
+ *   when the add returns; so that a read begun after the add returned sees
+ *   it, read first calls membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED),
+ *   which drains every running thread's store buffer (the first
+ *   conc_sharded_new registers the process; where membarrier is refused,
+ *   or on other architectures, the owner's add is a locked fetch-and-add
+ *   and read makes no system call).  Every other add (a thread whose slot is taken,
  *   more threads than ownable slots, a slot still held by a thread that has
  *   exited) is a fetch-and-add on one of the lower half, round-robin by the
  *   same numbering: correct in every case, and as fast as a counter of half
@@ -33,7 +38,9 @@
  *   number, whatever processes share it.  A child made by fork gets a copy
  *   of a conc_sharded_new counter, as of all its heap.
  *   Progress: add and read are wait-free (add: at most one CAS, once per
- *   thread per counter; read takes `shards` loads).
+ *   thread per counter; read takes `shards` loads, and for a counter of
+ *   conc_sharded_new with light adds one membarrier system call, a few
+ *   microseconds: reads are meant to be rare next to adds).
  *   Signals: conc_sharded_add is async-signal-safe: a signal handler may
  *   add to a counter that the thread it interrupted is adding to, and
  *   neither add is lost.
@@ -92,6 +99,9 @@ CONC_API size_t conc_sharded_footprint(size_t shards);
 CONC_API conc_status conc_sharded_init(void *mem, size_t size, size_t shards);
 CONC_API conc_status conc_sharded_fini(conc_sharded *s);
 CONC_API conc_status conc_sharded_add(conc_sharded *s, int64_t delta);
+/* CONC_EINVAL for NULL s or NULL out; CONC_ESYS (errno set, *out untouched)
+ * if the membarrier a counter with light adds needs fails (a child of fork
+ * forbidden to register by a seccomp filter: not seen in practice). */
 CONC_API conc_status conc_sharded_read(const conc_sharded *s, int64_t *out);
 CONC_API size_t conc_sharded_shards(const conc_sharded *s);
 
