@@ -313,25 +313,26 @@ static size_t pow2_mask(size_t n)
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* atomics.h: the heavy side of the asymmetric pair.  The state is the
- * process's: 0 not tried, 1 registered, 2 refused.  Registering twice is
- * harmless (the kernel keeps one flag), so two threads racing through the
- * first call both register and both store 1. */
-static conc_atomic_u32 heavy_state;
+/* atomics.h: the heavy side of the asymmetric pair.  Each
+ * conc_sharded_new asks anew with a real fence, not a remembered answer: a
+ * process may install a seccomp filter that refuses membarrier after its
+ * first counter, and the counters made after that must take the locked
+ * add.  The first call registers the process (registering twice is
+ * harmless: the kernel keeps one flag per address space); `registered`
+ * only saves the later calls the QUERY and REGISTER. */
+static conc_atomic_u32 registered;
 
 int conc__heavy_fence_register(void)
 {
-    uint32_t st = conc_load_u32(&heavy_state, CONC_RELAXED);
-    if (st == 1)
-        return 0;
-    if (st == 2)
-        return -1;
-    long q = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
-    int ok = q >= 0 && (q & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
-             syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
-                     0, 0) == 0;
-    conc_store_u32(&heavy_state, ok ? 1 : 2, CONC_RELAXED);
-    return ok ? 0 : -1;
+    if (conc_load_u32(&registered, CONC_RELAXED) == 0) {
+        long q = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+        if (q < 0 || !(q & MEMBARRIER_CMD_PRIVATE_EXPEDITED) ||
+            syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+                    0, 0) != 0)
+            return -1;
+        conc_store_u32(&registered, 1, CONC_RELAXED);
+    }
+    return conc__heavy_fence();
 }
 
 int conc__heavy_fence(void)

@@ -100,8 +100,13 @@ CONC_API conc_status conc_sharded_init(void *mem, size_t size, size_t shards);
 CONC_API conc_status conc_sharded_fini(conc_sharded *s);
 CONC_API conc_status conc_sharded_add(conc_sharded *s, int64_t delta);
 /* CONC_EINVAL for NULL s or NULL out; CONC_ESYS (errno set, *out untouched)
- * if the membarrier a counter with light adds needs fails (a child of fork
- * forbidden to register by a seccomp filter: not seen in practice). */
+ * if the membarrier system call that a counter with light adds needs fails.
+ * conc_sharded_new makes one such call (and registers the process for
+ * them), and takes the locked add if it is refused; so a counter made after
+ * a seccomp filter that refuses membarrier never needs one, but a counter
+ * made before it and read after it gets CONC_ESYS (and a filter that kills
+ * on an unlisted system call kills the reader): a process that restricts
+ * its system calls after making counters must allow membarrier. */
 CONC_API conc_status conc_sharded_read(const conc_sharded *s, int64_t *out);
 CONC_API size_t conc_sharded_shards(const conc_sharded *s);
 
