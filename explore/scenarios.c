@@ -156,6 +156,16 @@ const sc_def sc_defs[] = {
      * deq before enq (the museum's lfqueue-pop-empty-over-item, behind
      * the hint: 2 preemptions). */
     {"lfqueue/empty-hint", "lfqueue", 0, 0, 0, 0, 0, 4, {{O}, {P}, {P}, {P, O}}},
+    /* A producer and two threads that each push, then pop: each pop
+     * follows its own thread's push, and the other pop its own, so every
+     * pop must get an item.  Within 2 preemptions it holds lfqueue/empty-hint's window
+     * with a thread fewer: the producer preempted after its FAA leaves
+     * the slot at deq not FULL; a thread pushes, then pops and is
+     * preempted between its loads of enq and deq while the other pushes
+     * and pops across it (its end is a free switch).  So the museum's
+     * lfqueue-pop-empty-over-item is found by search (DFS at bound 2, the
+     * cap raised to 6000 for it), not only replayed. */
+    {"lfqueue/push-then-pop", "lfqueue", 0, 0, 0, 0, 0, 3, {{P}, {P, O}, {P, O}}, 0, 6000},
     /* A pop that protected the head segment, preempted while another
      * thread drains it (into the pool) and fills the next, whose append
      * reuses the spare: it must not reuse the segment the pop still holds

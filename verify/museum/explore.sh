@@ -34,6 +34,7 @@ declare -A scen=(
   [lfqueue-pop-skips-late]="lfqueue/mpmc lfqueue/segment-pops lfqueue/segment"
   [lfqueue-hint-decides-empty]="lfqueue/mpmc lfqueue/segment-pops lfqueue/empty-hint"
   [lfqueue-protect-stale]="lfqueue/segment lfqueue/segment-pops lfqueue/recycle"
+  [lfqueue-pop-empty-over-item]="lfqueue/push-then-pop"
   [ring-threshold-spent]="ring/late-spent ring/threshold ring/mpmc"
   [ring-item-ahead-moved]="ring/late-scan ring/mpmc ring/threshold"
   [ring-closed-from-hint]="ring/closed-query ring/close ring/pop-close"
@@ -49,12 +50,12 @@ declare -A scen=(
 # bug -> a schedule that shows it: bugs whose interleaving the explorer
 # reproduces, and checks, but does not find by search within a practical
 # budget (docs/issue-10/README.md: ring-spent-exit-item-ahead needs three
-# preemptions among four threads and ~160 steps; docs/issue-11/lfqueue.md:
-# lfqueue-pop-empty-over-item, behind the pop's hint since issue 11, two
-# at exact points among four threads).  Run by replay; the schedule must fail.
+# preemptions among four threads and ~160 steps).  Run by replay; the
+# schedule must fail.  (lfqueue-pop-empty-over-item was replayed here, with
+# lfqueue/empty-hint@b14c20a19d50a7b5c1, until lfqueue/push-then-pop put it
+# within bound 2 with three threads: docs/verification.md.)
 declare -A replay=(
   [ring-spent-exit-item-ahead]="ring/late-exit@a11b17c10a2d31c"
-  [lfqueue-pop-empty-over-item]="lfqueue/empty-hint@b14c20a19d50a7b5c1"
 )
 declare -A outside=(
   [ring-scan-livelock]="an unbounded alternation of two pops (every round a preemption): no bounded search; test_ring_livelock's step scheduler (ring-livelock)"
