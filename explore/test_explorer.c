@@ -15,7 +15,8 @@
  *      preemption bound miss a bug: diagnostics);
  *   7. PCT;
  *   8. futex timeouts and the virtual clock;
- *   9. SPIN points.
+ *   9. SPIN points;
+ *  10. sleep sets under a preemption bound lose no outcome.
  *
  * The explorer's model, as the counts below use it (explorer.c): a thread's
  * moves are its start (from the thread's entry to its first schedule point)
@@ -1425,6 +1426,101 @@ static void test_spin(void)
 
 /* ---- main --------------------------------------------------------------- */
 
+
+/* ---- 10. sleep sets under a bound: no outcome lost ---------------------- */
+
+/*
+ * A search within bound B with sleep sets must meet every Mazurkiewicz
+ * trace that has a schedule with at most B preemptions, and so every
+ * outcome that the search without sleep sets meets (equivalent executions
+ * read the same values).  The outcome of an execution: every value each
+ * thread loaded, in its order, and the final x and y.  Three threads mix
+ * loads, stores and fetch_adds on x and y with steps on their own words
+ * (independent of everything), so the holder's sleep and a step that ends
+ * its thread (explorer.c, sleeps_within_bound) both prune here.
+ */
+#define OUTCOMES 4096
+static uint64_t outcome_set[OUTCOMES];
+static size_t noutcomes;
+static bool outcome_overflow;
+
+static void run_outcomes(void *ctx, int tid)
+{
+    toy *t = ctx;
+    uint32_t *g = &t->got[tid];
+    *g = 0;
+    switch (tid) {
+    case 0:
+        *g = *g * 7 + conc_load_u32(&t->y, CONC_SEQ_CST);
+        conc_store_u32(&t->own[0], 1, CONC_SEQ_CST);
+        conc_store_u32(&t->x, 1, CONC_SEQ_CST);
+        *g = *g * 7 + conc_fetch_add_u32(&t->x, 2, CONC_SEQ_CST);
+        break;
+    case 1:
+        conc_store_u32(&t->own[1], 1, CONC_SEQ_CST);
+        *g = *g * 7 + conc_load_u32(&t->x, CONC_SEQ_CST);
+        conc_store_u32(&t->y, 1, CONC_SEQ_CST);
+        *g = *g * 7 + conc_load_u32(&t->x, CONC_SEQ_CST);
+        break;
+    default:
+        *g = *g * 7 + conc_fetch_add_u32(&t->x, 1, CONC_SEQ_CST);
+        conc_store_u32(&t->own[2], 1, CONC_SEQ_CST);
+        *g = *g * 7 + conc_load_u32(&t->y, CONC_SEQ_CST);
+        break;
+    }
+}
+
+static bool check_outcome(void *ctx, FILE *why)
+{
+    (void)why;
+    toy *t = ctx;
+    uint64_t o = ((uint64_t)t->got[0] << 40) | ((uint64_t)t->got[1] << 24) |
+                 ((uint64_t)t->got[2] << 8) |
+                 (conc_load_u32(&t->x, CONC_SEQ_CST) << 2) |
+                 conc_load_u32(&t->y, CONC_SEQ_CST);
+    for (size_t i = 0; i < noutcomes; i++)
+        if (outcome_set[i] == o)
+            return true;
+    if (noutcomes < OUTCOMES)
+        outcome_set[noutcomes++] = o;
+    else
+        outcome_overflow = true;
+    return true;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void test_sleep_bound(void)
+{
+    static const ex_scenario sc =
+        TOY("sleep/outcomes", 3, run_outcomes, check_outcome, NULL);
+    static uint64_t without[OUTCOMES];
+    for (int b = 0; b <= 3; b++) {
+        noutcomes = 0;
+        outcome_overflow = false;
+        ex_result r0 = explore(&sc, cfg_dfs(b, false));
+        size_t n0 = noutcomes;
+        memcpy(without, outcome_set, n0 * sizeof *without);
+        qsort(without, n0, sizeof *without, cmp_u64);
+        noutcomes = 0;
+        ex_result r1 = explore(&sc, cfg_dfs(b, true));
+        qsort(outcome_set, noutcomes, sizeof *outcome_set, cmp_u64);
+        bool same = !outcome_overflow && n0 == noutcomes &&
+                    memcmp(without, outcome_set, n0 * sizeof *without) == 0;
+        OKR(same && r0.exhausted && r1.exhausted && r0.verdict == EX_PASS &&
+                r1.verdict == EX_PASS,
+            r1, "bound %d: sleep sets meet the %zu outcomes of the search "
+                "without them (%llu executions + %llu redundant, against "
+                "%llu)", b, n0, (unsigned long long)r1.executions,
+            (unsigned long long)r1.redundant,
+            (unsigned long long)r0.executions);
+    }
+}
+
 int main(void)
 {
     tap_watchdog(120, "test_explorer");
@@ -1437,6 +1533,7 @@ int main(void)
     test_pct();
     test_timeout();
     test_spin();
+    test_sleep_bound();
     done_testing();
     free(report);
     return tap_exit();
