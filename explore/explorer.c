@@ -1586,12 +1586,6 @@ static bool backtrack(void)
     return false;
 }
 
-/* Until the holder's sleep (sleeps_within_bound) the sleep sets under a
- * bound cut few executions, and 20 per checked one was never reached; with
- * it a truncated search of make test ran 10 redundant executions per
- * checked one in its worst scenarios, each as long as a checked one. */
-#define EX_REDUNDANT_PER_EXEC 2
-
 ex_result ex_explore(const ex_scenario *s, const ex_config *cfg)
 {
     ex_result res;
@@ -1741,11 +1735,10 @@ ex_result ex_explore(const ex_scenario *s, const ex_config *cfg)
                 more = false;
             }
         }
-        /* The cap counts checked executions; the redundant ones the sleep
-         * sets cut are cheaper (not checked) but still run to their end:
-         * at most EX_REDUNDANT_PER_EXEC per checked one. */
-        if (X.c.max_execs && (res.executions >= X.c.max_execs ||
-                              res.redundant >= EX_REDUNDANT_PER_EXEC * X.c.max_execs))
+        /* The cap counts every execution run: the redundant ones the sleep
+         * sets cut are not checked, but each runs to its end and costs
+         * about as much as a checked one. */
+        if (X.c.max_execs && res.executions + res.redundant >= X.c.max_execs)
             more = false;
         if (X.c.max_seconds > 0 && now_s() - t0 >= X.c.max_seconds)
             more = false;

@@ -85,8 +85,8 @@ typedef struct ex_config {
     ex_mode mode;
     int bound;            /* EX_DFS: preemption bound; < 0 none */
     bool sleep_sets;      /* EX_DFS: prune with sleep sets (default true) */
-    uint64_t max_execs;   /* stop after this many checked executions (or
-                             twice as many redundant ones; 0: no cap) */
+    uint64_t max_execs;   /* stop after this many executions run, checked
+                             or cut as redundant (0: no cap) */
     double max_seconds;   /* stop after this long (0: no cap) */
     uint64_t max_steps;   /* an execution longer than this fails (livelock) */
     int pct_depth;        /* EX_PCT: d (change points + 1) */

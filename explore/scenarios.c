@@ -123,7 +123,7 @@ const sc_def sc_defs[] = {
      * once).  Bound 3 with the cap raised to 5000: DFS finds the museum's
      * ring-spent-exit-item-ahead in bound 3's first 4300 executions (the
      * holder's sleep, explorer.c, backtrack). */
-    {"ring/late-exit3", "ring", 3, 0, 0, 0, 0, 3, {{P}, {P, O}, {P, O, LATE}}, 3, 7000},
+    {"ring/late-exit3", "ring", 3, 0, 0, 0, 0, 3, {{P}, {P, O}, {P, O, LATE}}, 3, 16000},
     {"ring/cap3-wrap", "ring", 3, 0, 2, 0, 0, 2, {{P, P, O}, {O, O, P}}},
     /* Real batches (ring.c, push_many/pop_many: one fetch-and-add for k
      * positions).  A pop that overtakes a batch's claimed positions: the
@@ -176,7 +176,7 @@ const sc_def sc_defs[] = {
      * and pops across it (its end is a free switch).  So the museum's
      * lfqueue-pop-empty-over-item is found by search (DFS at bound 2, the
      * cap raised to 6000 for it), not only replayed. */
-    {"lfqueue/push-then-pop", "lfqueue", 0, 0, 0, 0, 0, 3, {{P}, {P, O}, {P, O}}, 0, 6000},
+    {"lfqueue/push-then-pop", "lfqueue", 0, 0, 0, 0, 0, 3, {{P}, {P, O}, {P, O}}},
     /* A pop that protected the head segment, preempted while another
      * thread drains it (into the pool) and fills the next, whose append
      * reuses the spare: it must not reuse the segment the pop still holds
