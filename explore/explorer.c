@@ -1509,7 +1509,6 @@ ex_config ex_config_default(void)
     return c;
 }
 
-/* DFS: the next node to branch at; false when the space is exhausted. */
 /* Sleep sets and the preemption bound.  A sleep set is sound when the
  * subtree of the sibling that put a thread to sleep was explored in full:
  * every schedule that starts with that thread's step was then tried.  A
@@ -1536,9 +1535,11 @@ ex_config ex_config_default(void)
  *     go on, not at a SPIN point: every other sibling v is a preemption,
  *     and the switch x -> v costs at most 1;
  *   - x left u where switching away is free (u ended, blocked, or waits at
- *     a SPIN; seen at the next decision: step_frees): u is never the
- *     holder here (the holder goes first when it is explored at all, see
- *     default_pick), so if choosing u preempts, so does choosing v.
+ *     a SPIN; seen at the next decision: step_frees), and choosing v here
+ *     preempts if choosing u does: if the holder could go on, u is not the
+ *     holder (the first case) and neither is v (the holder's move, when
+ *     it is explored at all, is the first, default_pick); otherwise no
+ *     choice here preempts.
  * In the other cases S' may need one preemption more (the test's
  * faa-vs-load-store: a thread's start, put to sleep by a sibling that
  * did not end it), and the sibling must have had no cut. */
@@ -1551,6 +1552,7 @@ static bool sleeps_within_bound(const ex_node *nd)
     return nd->step_frees;
 }
 
+/* DFS: the next node to branch at; false when the space is exhausted. */
 static bool backtrack(void)
 {
     while (X.nnodes > 0) {

@@ -14,7 +14,10 @@
  *              PLDI 2007); bound < 0: no bound.  Sleep sets (Godefroid,
  *              "Partial-Order Methods for the Verification of Concurrent
  *              Systems", LNCS 1032, 1996) keyed on (address, write or not)
- *              keep independent steps from being reordered in vain.
+ *              keep independent steps from being reordered in vain;
+ *              under the bound a thread sleeps only where every schedule
+ *              it prunes has an equivalent within the bound that is
+ *              explored (explorer.c, sleeps_within_bound).
  *              Switching away from a thread that blocks (futex wait, a lock
  *              held, a spin-wait with nothing new to read) or ends is free.
  *   EX_PCT     probabilistic concurrency testing (Burckhardt, Kothari,
