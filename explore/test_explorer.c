@@ -1437,7 +1437,11 @@ static void test_spin(void)
  * thread loaded, in its order, and the final x and y.  Three threads mix
  * loads, stores and fetch_adds on x and y with steps on their own words
  * (independent of everything), so the holder's sleep and a step that ends
- * its thread (explorer.c, sleeps_within_bound) both prune here.
+ * its thread (explorer.c, sleeps_within_bound) both prune here.  Then the
+ * same for random programs (3 threads of 4 loads, stores, fetch_adds and
+ * compare-and-swaps on x, y and a word of their own; 6 of them, or
+ * EX_TEST_RANDOM_PROGRAMS: 300 passed at bounds 0-2).  Plain sleep sets
+ * (every explored sibling sleeps) fail both.
  */
 #define OUTCOMES 4096
 static uint64_t outcome_set[OUTCOMES];
@@ -1488,10 +1492,72 @@ static bool check_outcome(void *ctx, FILE *why)
     return true;
 }
 
+/* Random programs: toy_param.k is the seed; each of 3 threads runs 4
+ * operations drawn from load, store, fetch_add and compare-and-swap on x,
+ * y and its own word; what each loads goes into its got[]. */
+static uint64_t prog_rng(uint64_t *z)
+{
+    *z += 0x9E3779B97F4A7C15ull;
+    uint64_t v = *z;
+    v = (v ^ (v >> 30)) * 0xBF58476D1CE4E5B9ull;
+    v = (v ^ (v >> 27)) * 0x94D049BB133111EBull;
+    return v ^ (v >> 31);
+}
+
+static void run_random(void *ctx, int tid)
+{
+    toy *t = ctx;
+    uint64_t z = (uint64_t)t->p->k * 1000003u + (uint64_t)tid;
+    uint32_t *g = &t->got[tid];
+    *g = 0;
+    for (int i = 0; i < 4; i++) {
+        uint64_t r = prog_rng(&z);
+        conc_atomic_u32 *w = (r >> 8) % 3 == 0 ? &t->x
+                           : (r >> 8) % 3 == 1 ? &t->y : &t->own[tid];
+        uint32_t v = (uint32_t)(r >> 16) % 3;
+        switch (r % 4) {
+        case 0:
+            *g = *g * 5 + conc_load_u32(w, CONC_SEQ_CST);
+            break;
+        case 1:
+            conc_store_u32(w, v, CONC_SEQ_CST);
+            break;
+        case 2:
+            *g = *g * 5 + conc_fetch_add_u32(w, 1, CONC_SEQ_CST) % 5;
+            break;
+        default: {
+            uint32_t e = v;
+            *g = *g * 5 + (conc_cas_u32(w, &e, v + 1, CONC_SEQ_CST, CONC_SEQ_CST) ? 4 : e % 4);
+            break;
+        }
+        }
+    }
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
+}
+
+static bool same_outcomes(const ex_scenario *sc, int b, ex_result *r0,
+                          ex_result *r1, size_t *n)
+{
+    static uint64_t without[OUTCOMES];
+    noutcomes = 0;
+    outcome_overflow = false;
+    *r0 = explore(sc, cfg_dfs(b, false));
+    size_t n0 = noutcomes;
+    memcpy(without, outcome_set, n0 * sizeof *without);
+    qsort(without, n0, sizeof *without, cmp_u64);
+    noutcomes = 0;
+    *r1 = explore(sc, cfg_dfs(b, true));
+    qsort(outcome_set, noutcomes, sizeof *outcome_set, cmp_u64);
+    *n = n0;
+    return !outcome_overflow && n0 == noutcomes &&
+           memcmp(without, outcome_set, n0 * sizeof *without) == 0 &&
+           r0->exhausted && r1->exhausted && r0->verdict == EX_PASS &&
+           r1->verdict == EX_PASS;
 }
 
 static void test_sleep_bound(void)
@@ -1499,6 +1565,29 @@ static void test_sleep_bound(void)
     static const ex_scenario sc =
         TOY("sleep/outcomes", 3, run_outcomes, check_outcome, NULL);
     static uint64_t without[OUTCOMES];
+    const char *env = getenv("EX_TEST_RANDOM_PROGRAMS");
+    int nprog = env ? atoi(env) : 6;
+    int bad = 0;
+    uint64_t with_n = 0, without_n = 0;
+    for (int k = 1; k <= nprog; k++) {
+        toy_param tp = {.k = k};
+        ex_scenario rs = TOY("sleep/random", 3, run_random, check_outcome, &tp);
+        for (int b = 0; b <= 2; b++) {
+            ex_result r0, r1;
+            size_t n;
+            if (!same_outcomes(&rs, b, &r0, &r1, &n)) {
+                bad++;
+                diag("random program %d, bound %d: %zu outcomes without sleep "
+                     "sets, %zu with", k, b, n, noutcomes);
+            }
+            with_n += r1.executions + r1.redundant;
+            without_n += r0.executions;
+        }
+    }
+    ok(bad == 0, "%d random 3-thread programs, bounds 0-2: sleep sets meet "
+                 "every outcome of the search without them (%llu executions "
+                 "run, against %llu)", nprog, (unsigned long long)with_n,
+       (unsigned long long)without_n);
     for (int b = 0; b <= 3; b++) {
         noutcomes = 0;
         outcome_overflow = false;
