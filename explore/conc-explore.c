@@ -11,7 +11,8 @@
  *                        may raise it for itself (sc_def.bound).  Searched
  *                        iteratively: bound 0, 1, ..., K, each capped
  *   --no-sleep           no sleep sets
- *   --max-execs N        DFS cap per scenario and bound, in checked executions
+ *   --max-execs N        DFS cap per scenario and bound, in executions run
+ *                        (checked, or cut as redundant by the sleep sets)
  *                        (default 2000; 0: none; a scenario may raise it)
  *   --seconds S          time cap per scenario and mode (default 0: none)
  *   --depth D            PCT depth (default 4)

@@ -117,6 +117,9 @@ typedef struct ex_node {
     bool cut_here;     /* an option here was skipped for the bound */
     bool cut_below;    /* the current choice's subtree met such a cut */
     bool cut_any;      /* an earlier choice's subtree did */
+    bool step_frees;   /* the current choice's step left its thread where
+                          switching away is free (ended, blocked, at a
+                          SPIN): seen at the next decision */
     uint16_t preempts; /* preemptions before this node */
     uint32_t sig;      /* SCHED: pending_sig() when it was made */
 } ex_node;
@@ -513,6 +516,20 @@ static uint32_t pending_sig(void)
     return (uint32_t)(h ^ (h >> 32));
 }
 
+/* DFS: the decision before node idx was thread cur's step (cur now holds
+ * the baton with the moves m): record whether switching away from cur is
+ * free here, which lets that step put cur to sleep in later siblings
+ * (backtrack). */
+static void note_step_frees(size_t idx, int cur, uint16_t m)
+{
+    if (idx == 0 || cur < 0)
+        return;
+    ex_node *pa = &X.nodes[idx - 1];
+    if (pa->type != D_SCHED || pa->choice != 2 * cur)
+        return;
+    pa->step_frees = !(m & (1u << (2 * cur))) || holder_spins(cur);
+}
+
 /* A SCHED decision: returns the move. */
 static int decide_sched(int cur)
 {
@@ -560,6 +577,7 @@ static int decide_sched(int cur)
                      cur >= 0 ? X.thr[cur].line : 0);
             return -2;
         }
+        note_step_frees(idx, cur, m);
         X.nnodes++;
         move = nd->choice;
         X.next_sleep = 0;
@@ -580,6 +598,7 @@ static int decide_sched(int cur)
     }
     if (X.c.mode == EX_DFS && X.dfs_branch) {
         uint16_t sleep = X.c.sleep_sets ? (uint16_t)(X.next_sleep & m) : 0;
+        note_step_frees(idx, cur, m);
         ex_node *nd = push_node();
         nd->type = D_SCHED;
         nd->cur = (int8_t)cur;
@@ -1490,7 +1509,6 @@ ex_config ex_config_default(void)
     return c;
 }
 
-/* DFS: the next node to branch at; false when the space is exhausted. */
 /* Sleep sets and the preemption bound.  A sleep set is sound when the
  * subtree of the sibling that put a thread to sleep was explored in full:
  * every schedule that starts with that thread's step was then tried.  A
@@ -1499,7 +1517,42 @@ ex_config ex_config_default(void)
  * "Partial-order reduction for context-bounded state exploration",
  * MSR-TR-2007-12; Coons, Musuvathi & McKinley, OOPSLA 2013).  So only a
  * choice whose subtree met no bound cut (`full`) puts its thread to sleep
- * in later siblings; with no bound this is the plain sleep-set method. */
+ * in later siblings, or one whose equivalent costs no more preemptions
+ * (sleeps_within_bound, below); with no bound this is the plain sleep-set
+ * method. */
+/* ... and two more cases in which an explored choice may put its thread
+ * u to sleep in later siblings although its subtree met a cut.  Take a
+ * schedule S that a later sibling's subtree prunes because u sleeps:
+ * S = s v a x b, where s leads to the node, v is the sibling, x is u's
+ * step (asleep, so independent of all of v a), and S' = s x v a b is its
+ * equivalent in u's subtree.  Taking x out from between a and b never adds
+ * a preemption (the switch a -> b costs at most what a -> x -> b did); so
+ * p(S') <= p(S) + [choosing u here preempts] - [choosing v here preempts]
+ * + [the switch x -> v preempts].  That is <= 0, and S' is within the
+ * bound whenever S is (so S' or its equivalent was explored in u's
+ * subtree), when
+ *   - u is the holder going on (no preemption here) and the holder could
+ *     go on, not at a SPIN point: every other sibling v is a preemption,
+ *     and the switch x -> v costs at most 1;
+ *   - x left u where switching away is free (u ended, blocked, or waits at
+ *     a SPIN; seen at the next decision: step_frees), and choosing v here
+ *     preempts if choosing u does: if the holder could go on, u is not the
+ *     holder (the first case) and neither is v (the holder's move, when
+ *     it is explored at all, is the first, default_pick); otherwise no
+ *     choice here preempts.
+ * In the other cases S' may need one preemption more (the test's
+ * faa-vs-load-store: a thread's start, put to sleep by a sibling that
+ * did not end it), and the sibling must have had no cut. */
+static bool sleeps_within_bound(const ex_node *nd)
+{
+    if (nd->type != D_SCHED || (nd->choice & 1))
+        return false;
+    if (nd->cur >= 0 && !nd->cur_spins && nd->choice == 2 * nd->cur)
+        return true; /* the holder went on */
+    return nd->step_frees;
+}
+
+/* DFS: the next node to branch at; false when the space is exhausted. */
 static bool backtrack(void)
 {
     while (X.nnodes > 0) {
@@ -1507,7 +1560,7 @@ static bool backtrack(void)
         nd->done |= (uint16_t)(1u << nd->choice);
         if (nd->cut_below)
             nd->cut_any = true;
-        else
+        if (!nd->cut_below || sleeps_within_bound(nd))
             nd->full |= (uint16_t)(1u << nd->choice);
         uint16_t left = (uint16_t)(nd->enabled & ~nd->done);
         if (nd->type == D_SCHED)
@@ -1523,6 +1576,7 @@ static bool backtrack(void)
             nd->choice = (uint8_t)o;
             nd->preempt = pre;
             nd->cut_below = false;
+            nd->step_frees = false;
             X.replay_len = X.nnodes;
             return true;
         }
@@ -1683,11 +1737,10 @@ ex_result ex_explore(const ex_scenario *s, const ex_config *cfg)
                 more = false;
             }
         }
-        /* The cap counts checked executions; the redundant ones the sleep
-         * sets cut are cheaper (not checked) but still run: at most 20 per
-         * checked one. */
-        if (X.c.max_execs && (res.executions >= X.c.max_execs ||
-                              res.redundant >= 20 * X.c.max_execs))
+        /* The cap counts every execution run: the redundant ones the sleep
+         * sets cut are not checked, but each runs to its end and costs
+         * about as much as a checked one. */
+        if (X.c.max_execs && res.executions + res.redundant >= X.c.max_execs)
             more = false;
         if (X.c.max_seconds > 0 && now_s() - t0 >= X.c.max_seconds)
             more = false;

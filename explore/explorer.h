@@ -14,7 +14,10 @@
  *              PLDI 2007); bound < 0: no bound.  Sleep sets (Godefroid,
  *              "Partial-Order Methods for the Verification of Concurrent
  *              Systems", LNCS 1032, 1996) keyed on (address, write or not)
- *              keep independent steps from being reordered in vain.
+ *              keep independent steps from being reordered in vain;
+ *              under the bound a thread sleeps only where every schedule
+ *              it prunes has an equivalent within the bound that is
+ *              explored (explorer.c, sleeps_within_bound).
  *              Switching away from a thread that blocks (futex wait, a lock
  *              held, a spin-wait with nothing new to read) or ends is free.
  *   EX_PCT     probabilistic concurrency testing (Burckhardt, Kothari,
@@ -85,8 +88,8 @@ typedef struct ex_config {
     ex_mode mode;
     int bound;            /* EX_DFS: preemption bound; < 0 none */
     bool sleep_sets;      /* EX_DFS: prune with sleep sets (default true) */
-    uint64_t max_execs;   /* stop after this many checked executions (or
-                             20 times as many redundant ones; 0: no cap) */
+    uint64_t max_execs;   /* stop after this many executions run, checked
+                             or cut as redundant (0: no cap) */
     double max_seconds;   /* stop after this long (0: no cap) */
     uint64_t max_steps;   /* an execution longer than this fails (livelock) */
     int pct_depth;        /* EX_PCT: d (change points + 1) */

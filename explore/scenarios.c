@@ -113,6 +113,17 @@ const sc_def sc_defs[] = {
      * it overtook twice and an item finished past its stop (three
      * preemptions: make explore only). */
     {"ring/late-exit", "ring", 3, 0, 0, 0, 1, 4, {{P}, {P}, {O}, {P, O, LATE}}, 3},
+    /* The same window with a thread fewer, in make test: a producer and
+     * two threads that each push, then pop (each pop follows its own
+     * thread's push, so every pop must get an item); the second lands
+     * LATE after its pop.  The pop of T1 fails the producer's position,
+     * is preempted before its decrement while T2 pushes, pops T1's item
+     * and lands LATE, and exits at the producer's second position, which
+     * T2's item is past (three preemptions: the producer twice, the pop
+     * once).  Bound 3 with the cap raised to 5000: DFS finds the museum's
+     * ring-spent-exit-item-ahead in bound 3's first 4300 executions (the
+     * holder's sleep, explorer.c, backtrack). */
+    {"ring/late-exit3", "ring", 3, 0, 0, 0, 0, 3, {{P}, {P, O}, {P, O, LATE}}, 3, 16000},
     {"ring/cap3-wrap", "ring", 3, 0, 2, 0, 0, 2, {{P, P, O}, {O, O, P}}},
     /* Real batches (ring.c, push_many/pop_many: one fetch-and-add for k
      * positions).  A pop that overtakes a batch's claimed positions: the
@@ -156,6 +167,16 @@ const sc_def sc_defs[] = {
      * deq before enq (the museum's lfqueue-pop-empty-over-item, behind
      * the hint: 2 preemptions). */
     {"lfqueue/empty-hint", "lfqueue", 0, 0, 0, 0, 0, 4, {{O}, {P}, {P}, {P, O}}},
+    /* A producer and two threads that each push, then pop: each pop
+     * follows its own thread's push, and the other pop its own, so every
+     * pop must get an item.  Within 2 preemptions it holds lfqueue/empty-hint's window
+     * with a thread fewer: the producer preempted after its FAA leaves
+     * the slot at deq not FULL; a thread pushes, then pops and is
+     * preempted between its loads of enq and deq while the other pushes
+     * and pops across it (its end is a free switch).  So the museum's
+     * lfqueue-pop-empty-over-item is found by search (DFS at bound 2, the
+     * cap raised to 6000 for it), not only replayed. */
+    {"lfqueue/push-then-pop", "lfqueue", 0, 0, 0, 0, 0, 3, {{P}, {P, O}, {P, O}}},
     /* A pop that protected the head segment, preempted while another
      * thread drains it (into the pool) and fills the next, whose append
      * reuses the spare: it must not reuse the segment the pop still holds

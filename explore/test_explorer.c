@@ -15,7 +15,8 @@
  *      preemption bound miss a bug: diagnostics);
  *   7. PCT;
  *   8. futex timeouts and the virtual clock;
- *   9. SPIN points.
+ *   9. SPIN points;
+ *  10. sleep sets under a preemption bound lose no outcome.
  *
  * The explorer's model, as the counts below use it (explorer.c): a thread's
  * moves are its start (from the thread's entry to its first schedule point)
@@ -1425,6 +1426,190 @@ static void test_spin(void)
 
 /* ---- main --------------------------------------------------------------- */
 
+
+/* ---- 10. sleep sets under a bound: no outcome lost ---------------------- */
+
+/*
+ * A search within bound B with sleep sets must meet every Mazurkiewicz
+ * trace that has a schedule with at most B preemptions, and so every
+ * outcome that the search without sleep sets meets (equivalent executions
+ * read the same values).  The outcome of an execution: every value each
+ * thread loaded, in its order, and the final x and y.  Three threads mix
+ * loads, stores and fetch_adds on x and y with steps on their own words
+ * (independent of everything), so the holder's sleep and a step that ends
+ * its thread (explorer.c, sleeps_within_bound) both prune here.  Then the
+ * same for random programs (3 threads of 4 loads, stores, fetch_adds and
+ * compare-and-swaps on x, y and a word of their own; 6 of them, or
+ * EX_TEST_RANDOM_PROGRAMS: 300 passed at bounds 0-2).  Plain sleep sets
+ * (every explored sibling sleeps) fail both.
+ */
+#define OUTCOMES 4096
+static uint64_t outcome_set[OUTCOMES];
+static size_t noutcomes;
+static bool outcome_overflow;
+
+static void run_outcomes(void *ctx, int tid)
+{
+    toy *t = ctx;
+    uint32_t *g = &t->got[tid];
+    *g = 0;
+    switch (tid) {
+    case 0:
+        *g = *g * 7 + conc_load_u32(&t->y, CONC_SEQ_CST);
+        conc_store_u32(&t->own[0], 1, CONC_SEQ_CST);
+        conc_store_u32(&t->x, 1, CONC_SEQ_CST);
+        *g = *g * 7 + conc_fetch_add_u32(&t->x, 2, CONC_SEQ_CST);
+        break;
+    case 1:
+        conc_store_u32(&t->own[1], 1, CONC_SEQ_CST);
+        *g = *g * 7 + conc_load_u32(&t->x, CONC_SEQ_CST);
+        conc_store_u32(&t->y, 1, CONC_SEQ_CST);
+        *g = *g * 7 + conc_load_u32(&t->x, CONC_SEQ_CST);
+        break;
+    default:
+        *g = *g * 7 + conc_fetch_add_u32(&t->x, 1, CONC_SEQ_CST);
+        conc_store_u32(&t->own[2], 1, CONC_SEQ_CST);
+        *g = *g * 7 + conc_load_u32(&t->y, CONC_SEQ_CST);
+        break;
+    }
+}
+
+static bool check_outcome(void *ctx, FILE *why)
+{
+    (void)why;
+    toy *t = ctx;
+    uint64_t o = ((uint64_t)t->got[0] << 40) | ((uint64_t)t->got[1] << 24) |
+                 ((uint64_t)t->got[2] << 8) |
+                 (conc_load_u32(&t->x, CONC_SEQ_CST) << 2) |
+                 conc_load_u32(&t->y, CONC_SEQ_CST);
+    for (size_t i = 0; i < noutcomes; i++)
+        if (outcome_set[i] == o)
+            return true;
+    if (noutcomes < OUTCOMES)
+        outcome_set[noutcomes++] = o;
+    else
+        outcome_overflow = true;
+    return true;
+}
+
+/* Random programs: toy_param.k is the seed; each of 3 threads runs 4
+ * operations drawn from load, store, fetch_add and compare-and-swap on x,
+ * y and its own word; what each loads goes into its got[]. */
+static uint64_t prog_rng(uint64_t *z)
+{
+    *z += 0x9E3779B97F4A7C15ull;
+    uint64_t v = *z;
+    v = (v ^ (v >> 30)) * 0xBF58476D1CE4E5B9ull;
+    v = (v ^ (v >> 27)) * 0x94D049BB133111EBull;
+    return v ^ (v >> 31);
+}
+
+static void run_random(void *ctx, int tid)
+{
+    toy *t = ctx;
+    uint64_t z = (uint64_t)t->p->k * 1000003u + (uint64_t)tid;
+    uint32_t *g = &t->got[tid];
+    *g = 0;
+    for (int i = 0; i < 4; i++) {
+        uint64_t r = prog_rng(&z);
+        conc_atomic_u32 *w = (r >> 8) % 3 == 0 ? &t->x
+                           : (r >> 8) % 3 == 1 ? &t->y : &t->own[tid];
+        uint32_t v = (uint32_t)(r >> 16) % 3;
+        switch (r % 4) {
+        case 0:
+            *g = *g * 5 + conc_load_u32(w, CONC_SEQ_CST);
+            break;
+        case 1:
+            conc_store_u32(w, v, CONC_SEQ_CST);
+            break;
+        case 2:
+            *g = *g * 5 + conc_fetch_add_u32(w, 1, CONC_SEQ_CST) % 5;
+            break;
+        default: {
+            uint32_t e = v;
+            *g = *g * 5 + (conc_cas_u32(w, &e, v + 1, CONC_SEQ_CST, CONC_SEQ_CST) ? 4 : e % 4);
+            break;
+        }
+        }
+    }
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static bool same_outcomes(const ex_scenario *sc, int b, ex_result *r0,
+                          ex_result *r1, size_t *n)
+{
+    static uint64_t without[OUTCOMES];
+    noutcomes = 0;
+    outcome_overflow = false;
+    *r0 = explore(sc, cfg_dfs(b, false));
+    size_t n0 = noutcomes;
+    memcpy(without, outcome_set, n0 * sizeof *without);
+    qsort(without, n0, sizeof *without, cmp_u64);
+    noutcomes = 0;
+    *r1 = explore(sc, cfg_dfs(b, true));
+    qsort(outcome_set, noutcomes, sizeof *outcome_set, cmp_u64);
+    *n = n0;
+    return !outcome_overflow && n0 == noutcomes &&
+           memcmp(without, outcome_set, n0 * sizeof *without) == 0 &&
+           r0->exhausted && r1->exhausted && r0->verdict == EX_PASS &&
+           r1->verdict == EX_PASS;
+}
+
+static void test_sleep_bound(void)
+{
+    static const ex_scenario sc =
+        TOY("sleep/outcomes", 3, run_outcomes, check_outcome, NULL);
+    static uint64_t without[OUTCOMES];
+    const char *env = getenv("EX_TEST_RANDOM_PROGRAMS");
+    int nprog = env ? atoi(env) : 6;
+    int bad = 0;
+    uint64_t with_n = 0, without_n = 0;
+    for (int k = 1; k <= nprog; k++) {
+        toy_param tp = {.k = k};
+        ex_scenario rs = TOY("sleep/random", 3, run_random, check_outcome, &tp);
+        for (int b = 0; b <= 2; b++) {
+            ex_result r0, r1;
+            size_t n;
+            if (!same_outcomes(&rs, b, &r0, &r1, &n)) {
+                bad++;
+                diag("random program %d, bound %d: %zu outcomes without sleep "
+                     "sets, %zu with", k, b, n, noutcomes);
+            }
+            with_n += r1.executions + r1.redundant;
+            without_n += r0.executions;
+        }
+    }
+    ok(bad == 0, "%d random 3-thread programs, bounds 0-2: sleep sets meet "
+                 "every outcome of the search without them (%llu executions "
+                 "run, against %llu)", nprog, (unsigned long long)with_n,
+       (unsigned long long)without_n);
+    for (int b = 0; b <= 3; b++) {
+        noutcomes = 0;
+        outcome_overflow = false;
+        ex_result r0 = explore(&sc, cfg_dfs(b, false));
+        size_t n0 = noutcomes;
+        memcpy(without, outcome_set, n0 * sizeof *without);
+        qsort(without, n0, sizeof *without, cmp_u64);
+        noutcomes = 0;
+        ex_result r1 = explore(&sc, cfg_dfs(b, true));
+        qsort(outcome_set, noutcomes, sizeof *outcome_set, cmp_u64);
+        bool same = !outcome_overflow && n0 == noutcomes &&
+                    memcmp(without, outcome_set, n0 * sizeof *without) == 0;
+        OKR(same && r0.exhausted && r1.exhausted && r0.verdict == EX_PASS &&
+                r1.verdict == EX_PASS,
+            r1, "bound %d: sleep sets meet the %zu outcomes of the search "
+                "without them (%llu executions + %llu redundant, against "
+                "%llu)", b, n0, (unsigned long long)r1.executions,
+            (unsigned long long)r1.redundant,
+            (unsigned long long)r0.executions);
+    }
+}
+
 int main(void)
 {
     tap_watchdog(120, "test_explorer");
@@ -1437,6 +1622,7 @@ int main(void)
     test_pct();
     test_timeout();
     test_spin();
+    test_sleep_bound();
     done_testing();
     free(report);
     return tap_exit();
