@@ -152,7 +152,6 @@ static void one_faa(void)
         skip("segments of %zu slots: a batch of %d crosses them", (size_t)SLOTS, N);
         return;
     }
-    park_install();
     conc_lfqueue *q = conc_lfqueue_new(0);
     /* Three rounds inside the first segment (96 of its slots). */
     uint64_t max_push = 0, max_pop = 0;
@@ -186,6 +185,158 @@ static void one_faa(void)
        "loads of FULL slots: <= 8; item by item %d)", N,
        (unsigned long long)max_pop, N);
     conc_lfqueue_free(q);
+}
+
+/* ---- parked: one preemption at every point ------------------------------ */
+
+struct bop {
+    conc_lfqueue *q;
+    void *items[8];
+    size_t n, done;
+    conc_status st;
+};
+
+static void push_many_fn(void *p)
+{
+    struct bop *a = p;
+    a->st = conc_lfqueue_push_many(a->q, a->items, a->n, &a->done);
+}
+
+static void close_fn(void *p)
+{
+    struct bop *a = p;
+    a->st = conc_lfqueue_close(a->q);
+}
+
+/* Pop everything into got[] (from *ng on) with pop_many of 2; the status
+ * that ended it. */
+static conc_status drain(conc_lfqueue *q, void **got, size_t *ng, size_t cap)
+{
+    for (;;) {
+        size_t n = 0;
+        conc_status st = conc_lfqueue_pop_many(q, got + *ng,
+                                               cap - *ng < 2 ? cap - *ng : 2, &n);
+        *ng += n;
+        if (st != CONC_OK || *ng == cap)
+            return st;
+    }
+}
+
+/* A push_many of 3 parked before its k-th schedule point, for every k,
+ * while this thread pops (so it passes the batch's claimed slots before
+ * they are filled: spoiled slots), then released; prefill items first,
+ * `pre` of them (near a segment's end: the batch crosses it). */
+static void parked_push(size_t pre)
+{
+    int fine = 1;
+    uint64_t k = 1, spoiled_runs = 0;
+    char why[160] = "";
+    for (;; k++) {
+        conc_lfqueue *q = conc_lfqueue_new(0);
+        for (size_t i = 0; i < pre; i++)
+            conc_lfqueue_push(q, ITEM(1, i));
+        struct bop a = {q, {ITEM(0, 0), ITEM(0, 1), ITEM(0, 2)}, 3, 0, CONC_EINVAL};
+        park_thread t;
+        park_start(&t, push_many_fn, &a, k);
+        int parked = park_parked(&t);
+        void *got[600];
+        size_t ng = 0;
+        /* All prefill items but the last two out first, then two single
+         * pops and a pop_many of 2 while the batch is parked. */
+        while (ng + 2 < pre)
+            if (conc_lfqueue_pop(q, &got[ng]) == CONC_OK)
+                ng++;
+        int empty = 0;
+        for (int i = 0; i < 2; i++) {
+            if (conc_lfqueue_pop(q, &got[ng]) == CONC_OK)
+                ng++;
+            else
+                empty = 1;
+        }
+        size_t n2 = 0;
+        if (conc_lfqueue_pop_many(q, got + ng, 2, &n2) == CONC_OK)
+            ng += n2;
+        else
+            empty = 1;
+        size_t before = ng;
+        park_join(&t);
+        conc_status end = drain(q, got, &ng, 600);
+        /* Exactly the prefill then the batch, in order. */
+        int good = a.st == CONC_OK && a.done == 3 && ng == pre + 3 &&
+                   end == CONC_EMPTY && conc_lfqueue_len(q) == 0;
+        for (size_t i = 0; good && i < ng; i++)
+            if (got[i] != (i < pre ? ITEM(1, i) : ITEM(0, i - pre)))
+                good = 0;
+        if (!good && fine) {
+            snprintf(why, sizeof why, "k=%llu: push_many %s with %zu; %zu popped "
+                     "(%zu while parked), end %s", (unsigned long long)k,
+                     conc_strerror(a.st), a.done, ng, before, conc_strerror(end));
+            fine = 0;
+        }
+        if (parked && empty)
+            spoiled_runs++; /* pops passed the batch's unfilled slots, or
+                               came before its fetch-and-add */
+        conc_lfqueue_free(q);
+        if (!parked)
+            break;
+    }
+    ok(fine && k > 5,
+       "push_many of 3 after %zu items, parked at each of its %llu points while "
+       "pops pass it: every item once, in order, *pushed 3 (%llu runs with a pop "
+       "that found nothing while the batch was parked)%s%s",
+       pre, (unsigned long long)(k - 1), (unsigned long long)spoiled_runs,
+       fine ? "" : ": ", why);
+}
+
+/* A close parked at each of its points while push_many of 5 runs: OK with
+ * all 5 in before the close, or CLOSED with the rest left with the caller;
+ * then len is exact and the pops drain exactly what went in, then CLOSED. */
+static void parked_close(size_t pre)
+{
+    int fine = 1;
+    uint64_t k = 1, closed_runs = 0;
+    char why[160] = "";
+    for (;; k++) {
+        conc_lfqueue *q = conc_lfqueue_new(0);
+        for (size_t i = 0; i < pre; i++)
+            conc_lfqueue_push(q, ITEM(1, i));
+        struct bop c = {q, {0}, 0, 0, CONC_EINVAL};
+        park_thread t;
+        park_start(&t, close_fn, &c, k);
+        int parked = park_parked(&t);
+        void *items[5];
+        for (int i = 0; i < 5; i++)
+            items[i] = ITEM(0, i);
+        size_t n = SIZE_MAX;
+        conc_status st = conc_lfqueue_push_many(q, items, 5, &n);
+        park_join(&t);
+        size_t len = conc_lfqueue_len(q);
+        void *got[600];
+        size_t ng = 0;
+        conc_status end = drain(q, got, &ng, 600);
+        int good = (st == CONC_OK ? n == 5 : st == CONC_CLOSED && n < 5) &&
+                   c.st == CONC_OK && len == pre + n && ng == pre + n &&
+                   end == CONC_CLOSED;
+        for (size_t i = 0; good && i < ng; i++)
+            if (got[i] != (i < pre ? ITEM(1, i) : ITEM(0, i - pre)))
+                good = 0;
+        if (!good && fine) {
+            snprintf(why, sizeof why, "k=%llu: push_many %s with %zu; len %zu, "
+                     "%zu popped, end %s", (unsigned long long)k,
+                     conc_strerror(st), n, len, ng, conc_strerror(end));
+            fine = 0;
+        }
+        closed_runs += st == CONC_CLOSED;
+        conc_lfqueue_free(q);
+        if (!parked)
+            break;
+    }
+    ok(fine && k > 3 && closed_runs > 0,
+       "close parked at each of its %llu points, push_many of 5 after %zu items: "
+       "OK with 5 or CLOSED with the rest kept (%llu runs), len exact, drained "
+       "exactly, then CLOSED%s%s",
+       (unsigned long long)(k - 1), pre, (unsigned long long)closed_runs,
+       fine ? "" : ": ", why);
 }
 
 /* ---- 3, 4. producers and consumers -------------------------------------- */
@@ -275,6 +426,9 @@ static void *consumer(void *p)
             out[j] = SENTINEL;
         size_t n = SIZE_MAX;
         conc_status st;
+        /* Every producer done before this pop: EMPTY then is final (an item
+         * lost would otherwise keep the consumers waiting for it). */
+        int quiet = __atomic_load_n(&r->producers_left, __ATOMIC_SEQ_CST) == 0;
         if (k == 1 && (x & 16)) {
             st = conc_lfqueue_pop(r->q, &out[0]);
             n = st == CONC_OK;
@@ -314,7 +468,7 @@ static void *consumer(void *p)
         if (!r->close_after && now >= total)
             break;
         if (st == CONC_EMPTY) {
-            if (__atomic_load_n(&r->bad, __ATOMIC_RELAXED))
+            if (quiet || __atomic_load_n(&r->bad, __ATOMIC_RELAXED))
                 break;
             if (!r->close_after &&
                 __atomic_load_n(&r->popped_total, __ATOMIC_SEQ_CST) >= total)
@@ -365,15 +519,17 @@ static void mpmc(uint64_t per, int close_after, const char *what)
     }
     void *x;
     conc_status end = conc_lfqueue_pop(r->q, &x);
-    ok(!r->bad && missing == 0 && extra == 0 &&
+    size_t len = conc_lfqueue_len(r->q); /* exact when quiescent */
+    ok(!r->bad && missing == 0 && extra == 0 && len == 0 &&
            r->popped_total == in && end == (close_after ? CONC_CLOSED : CONC_EMPTY) &&
            (close_after || in == per * NP),
        "%s: %d producers, %d consumers, batches of 1..%d mixed with singles: "
        "%llu pushed, %llu popped, each once, in order per producer "
-       "(missing %llu, extra %llu, end %s)%s%s",
+       "(missing %llu, extra %llu, end %s, len %zu)%s%s",
        what, NP, NC, MAXB, (unsigned long long)in,
        (unsigned long long)r->popped_total, (unsigned long long)missing,
-       (unsigned long long)extra, conc_strerror(end), r->bad ? ": " : "", r->why);
+       (unsigned long long)extra, conc_strerror(end), len, r->bad ? ": " : "",
+       r->why);
     conc_lfqueue_free(r->q);
     for (int i = 0; i < NP; i++)
         free(r->seen[i]);
@@ -386,10 +542,16 @@ int main(int argc, char **argv)
     if (argc > 1)
         per = strtoull(argv[1], NULL, 10);
     tap_watchdog(300, "lfqueue batch");
-    plan(9);
+    plan(13);
     diag("segments of %zu slots", (size_t)SLOTS);
     contract();
     one_faa();
+    park_install();
+    const size_t near_end = SLOTS - 2; /* the batch crosses the boundary */
+    parked_push(1);
+    parked_push(near_end);
+    parked_close(1);
+    parked_close(near_end);
     mpmc(per, 0, "flow");
     /* Close racing the batches, at a few points of the flow. */
     mpmc(per, 1000, "close after 1000 pops");
