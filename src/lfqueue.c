@@ -58,6 +58,17 @@
  * (indices 0, every state EMPTY, next 0) before the CAS that links it.  So
  * a queue in steady flow maps nothing: two segments take turns.
  *
+ * Real batches (push_many, pop_many; "real batches" below): up to 64
+ * positions of a segment claimed with one fetch-and-add on enq or deq, as
+ * DPDK's rte_ring bulk and burst calls; every claimed slot then goes
+ * through the protocol above.  Linearization: each item is its own
+ * operation, linearized where the single push or pop of that position
+ * would be (the batch is k operations whose fetch-and-adds fell together),
+ * not the batch as one step: other threads' items may interleave a batch,
+ * and a consumer may take a batch's first item before its last is in.  A
+ * producer's items keep their order (a refused item takes a later
+ * position), and a batch pop returns every item it took.
+ *
  * Orders: every index, state and pointer operation is seq_cst (the waiting
  * argument in src/internal/waitset.h needs it, and on x86 RMWs are full
  * barriers anyway, seq_cst loads plain loads); the value is relaxed,
