@@ -182,6 +182,25 @@ const sc_def sc_defs[] = {
      * reuses the spare: it must not reuse the segment the pop still holds
      * (the pool's hazard check; the museum's lfqueue-recycle-held). */
     {"lfqueue/recycle", "lfqueue", 0, 0, 0, 0, 0, 2, {{O}, {PN(4), ON(4), PN(3)}}},
+    /* ---- lfqueue real batches (issue 11; src/lfqueue.c, "real batches":
+     * one fetch-and-add claims a batch's positions).  3-slot segments, so
+     * a batch of 2-3 crosses a boundary: positions claimed past the end
+     * go round again and append. */
+    /* A batch push whose FAA takes one slot and two positions past the
+     * end (prefill 2), racing a batch pop and a single pop. */
+    {"lfqueue/batch-seg", "lfqueue", 0, 0, 2, 0, 0, 2, {{PN(3)}, {ON(3), O}}},
+    /* Single pops that overtake a batch push's claimed positions (they
+     * spoil the slots the batch has not filled yet): the refused items
+     * take the batch's next positions, in order. */
+    {"lfqueue/batch-overtaken", "lfqueue", 0, 0, 0, 0, 0, 2, {{PN(3)}, {O, O, O}}},
+    /* Two batch pushes across a boundary and batch pops (3 threads). */
+    {"lfqueue/batch-batch", "lfqueue", 0, 0, 1, 0, 0, 3, {{PN(2), PN(2)}, {ON(2), ON(2)}, {P, ON(3)}}},
+    /* A batch push across a boundary racing a close; batch pops drain to
+     * CLOSED. */
+    {"lfqueue/batch-close", "lfqueue", 0, 0, 1, 0, 0, 3, {{PN(3)}, {CL}, {ON(3), ON(3)}}},
+    /* Joinable: a batch's provisional units across an append and a close. */
+    {"lfqueue/batch-join", "lfqueue", 0, CONC_JOINABLE, 2, 0, 0, 2, {{PN(3), CL}, {ON(3), TD, TD}}},
+    /* ---- end of lfqueue real batches */
     /* The review of issue 11's lfqueue: segments, the pool and close
      * raced (make explore only). */
     {"lfqueue/rv-close-4", "lfqueue", 0, 0, 2, 0, 1, 4, {{P, P}, {O, O}, {O, CL}, {P, O}}, 3},

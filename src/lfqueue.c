@@ -58,6 +58,17 @@
  * (indices 0, every state EMPTY, next 0) before the CAS that links it.  So
  * a queue in steady flow maps nothing: two segments take turns.
  *
+ * Real batches (push_many, pop_many; "real batches" below): up to 64
+ * positions of a segment claimed with one fetch-and-add on enq or deq, as
+ * DPDK's rte_ring bulk and burst calls; every claimed slot then goes
+ * through the protocol above.  Linearization: each item is its own
+ * operation, linearized where the single push or pop of that position
+ * would be (the batch is k operations whose fetch-and-adds fell together),
+ * not the batch as one step: other threads' items may interleave a batch,
+ * and a consumer may take a batch's first item before its last is in.  A
+ * producer's items keep their order (a refused item takes a later
+ * position), and a batch pop returns every item it took.
+ *
  * Orders: every index, state and pointer operation is seq_cst (the waiting
  * argument in src/internal/waitset.h needs it, and on x86 RMWs are full
  * barriers anyway, seq_cst loads plain loads); the value is relaxed,
@@ -78,55 +89,24 @@
 #include "internal/atomics.h"
 #include "internal/container.h"
 #include "internal/hp.h"
+#include "internal/lfqueue_impl.h"
 #include "internal/pad.h"
 #include "internal/waitset.h"
 
 #define SC CONC_SEQ_CST
-/* 8 KiB: with the pool's spare, a drained queue holds what it held with one
- * 16 KiB segment and no pool (conc-bench --memory). */
-#define SEG_BYTES ((size_t)8192)
+#define SEG_BYTES CONC__LFQ_SEG_BYTES
+#define SLOTS CONC__LFQ_SLOTS
+#define BATCH_MAX CONC__LFQ_BATCH_MAX
 #define CLOSED ((uint64_t)1 << 63)
 #define SEALED ((uintptr_t)1)
 
 enum { EMPTY = 0, FULL = 1, TAKEN = 2 };
 enum { HP_HEAD = 0, HP_TAIL = 1 }; /* hazard slots: pops', pushes' */
 
-struct slot {
-    conc_atomic_u64 state;
-    conc_atomic_uptr value;
-};
-
-/* One segment, SEG_BYTES: the producers' line (enq, and next, read at the
- * segment's end), the slots, the consumers' line (deq) at the far end. */
-#define SLOTS_MAX                                                              \
-    ((SEG_BYTES - 2 * CONC_CACHE_LINE) / sizeof(struct slot))
-
-struct seg {
-    union {
-        struct {
-            conc_atomic_u64 enq;   /* bit 63: closed */
-            conc_atomic_uptr next; /* 0, SEALED, or the next segment */
-        };
-        unsigned char line0_[CONC_CACHE_LINE];
-    };
-    struct slot slots[SLOTS_MAX];
-    union {
-        conc_atomic_u64 deq;
-        unsigned char line1_[CONC_CACHE_LINE];
-    };
-};
-_Static_assert(sizeof(struct seg) == SEG_BYTES, "a segment is one mapping");
-
-#ifndef CONC_LFQUEUE_SEG_SLOTS
-#define SLOTS SLOTS_MAX
-#else
-/* The explorer's build (explore/meson.build): a few slots per segment, so
- * that segment boundaries come within a few pushes.  Never in libconc. */
-#define SLOTS ((size_t)CONC_LFQUEUE_SEG_SLOTS)
-_Static_assert(CONC_LFQUEUE_SEG_SLOTS >= 1 &&
-                   CONC_LFQUEUE_SEG_SLOTS <= SLOTS_MAX,
-               "CONC_LFQUEUE_SEG_SLOTS out of range");
-#endif
+/* The segment's layout: src/internal/lfqueue_impl.h (SLOTS: 504, or the
+ * verify builds' CONC_LFQUEUE_SEG_SLOTS, a few slots per segment so that
+ * segment boundaries come within a few pushes; never in libconc). */
+#define seg conc__lfq_seg
 
 struct conc_lfqueue {
     conc_waitset ws;
@@ -295,8 +275,9 @@ void conc_lfqueue_free(conc_lfqueue *q)
 
 /* ---- push --------------------------------------------------------------- */
 
-/* The FAA of a push found g full or closed (it returned i): give a
- * position taken after the close bit back, then follow `next`, answer
+/* The FAA of a push found g full or closed (it returned i, having taken k
+ * positions: 1, or a batch's): give the positions taken after the close
+ * bit back, then follow `next`, answer
  * CLOSED at the seal, or append a segment holding the item.  True when the
  * push is over (*st says how), false to try again from the tail.  *spare
  * keeps a segment taken for an append whose CAS was lost.  Out of line, so
@@ -304,7 +285,7 @@ void conc_lfqueue_free(conc_lfqueue *q)
 static __attribute__((noinline)) bool push_past(conc_lfqueue *q,
                                                 conc__hp_rec *rec, void *item,
                                                 struct seg *g, uint64_t i,
-                                                struct seg **spare,
+                                                uint64_t k, struct seg **spare,
                                                 conc_status *st)
 {
     /* A position taken after the close bit is given back, so enq keeps
@@ -320,7 +301,7 @@ static __attribute__((noinline)) bool push_past(conc_lfqueue *q,
      * (fuzz_concurrent: len 4048 with at most 1280 items; test_races.c,
      * lfqueue_len_close_chain). */
     if (i & CLOSED) {
-        conc_fetch_sub_u64(&g->enq, 1, SC);
+        conc_fetch_sub_u64(&g->enq, k, SC); /* the k positions the FAA took */
         uintptr_t exp = 0;
         if (conc_cas_uptr(&g->next, &exp, SEALED, SC, SC) || exp == SEALED) {
             *st = CONC_CLOSED;
@@ -382,7 +363,7 @@ static conc_status push_one(conc_lfqueue *q, conc__hp_rec *rec, void *item)
             continue; /* a consumer passed this slot first: take another */
         }
         /* Full or closed: move on. */
-        if (push_past(q, rec, item, g, i, &spare, &st))
+        if (push_past(q, rec, item, g, i, 1, &spare, &st))
             break;
     }
     if (__builtin_expect(spare != NULL, 0))
@@ -555,6 +536,174 @@ size_t conc_lfqueue_memory(const conc_lfqueue *q)
     return (size_t)n * SEG_BYTES;
 }
 
+/* ---- real batches ------------------------------------------------------- */
+
+/* push_many and pop_many claim up to BATCH_MAX positions of a segment with
+ * one fetch-and-add on its enq or deq, as DPDK's rte_ring bulk and burst
+ * calls move a ring's head by n at once (DPDK Programmer's Guide, "Ring
+ * Library").  The algorithm allows it: positions are handed out by a
+ * fetch-and-add and each is used once, so a batch that took positions
+ * P..P+k-1 with one FAA is k pushes (or pops) that took them one after
+ * another with no other FAA between; every slot then goes through the
+ * single operation's own protocol (top of file), and each item is pushed
+ * and popped by its own linearizable step, at the point the single push or
+ * pop would have (other threads' items may interleave a batch; it is not
+ * one atomic step).  A batch claims only positions this segment has:
+ *
+ *   push_many: FAA(enq, k).  Each claimed position below SLOTS takes the
+ *         batch's next item (write value, CAS state EMPTY -> FULL); a
+ *         position a consumer spoiled first (TAKEN) is passed over and the
+ *         item takes the batch's next position, as a single push whose CAS
+ *         failed takes a new one (always a later position: each
+ *         producer's items stay in order).  Positions at or past SLOTS hold
+ *         no slot (like a single push's FAA on a full segment).  Items
+ *         left over go round again: the next FAA finds the segment full and
+ *         the single push's slow path (push_past) follows `next` or appends
+ *         a segment holding one item.  An FAA that finds CLOSED gives back
+ *         its k positions (so enq counts only real ones) and goes the
+ *         single push's way: seal, or move to the successor.
+ *   pop_many: look first, as the single pop does: count the slots from
+ *         deq on whose state is already FULL (each proves its producer
+ *         took the position, so enq is past it, and an empty queue is not
+ *         spoiled); claim that many with one FAA(deq, c); take each
+ *         claimed slot as the single pop does (FULL: ours with a load;
+ *         else exchange to TAKEN: FULL means the producer arrived just
+ *         now, EMPTY that it is late and will take another position).  A
+ *         claimed position is always visited, so no item is left in a slot
+ *         no consumer will read.  When fewer than two slots look FULL
+ *         (the segment's end, an empty queue, a producer in flight), one
+ *         single pop decides, with its emptiness test, the swing of head,
+ *         CLOSED and the fd's second look.
+ *
+ * Lock-free as the single operations: a round that places or takes
+ * nothing has used up positions of a segment, which has SLOTS of them, and
+ * an append always completes a push. */
+
+/* The joinable count for k pushes at once (waitset.h: one provisional unit
+ * each; CONC_WS_INFLIGHT_ONE * BATCH_MAX is far below the in-flight field). */
+static inline void ws_will_push_n(conc_waitset *w, unsigned fl, uint64_t k)
+{
+    if (k && conc__ws_has(fl, CONC_JOINABLE))
+        conc_fetch_add_u64(&w->unfinished, k * (CONC_WS_INFLIGHT_ONE + 1), SC);
+}
+
+static inline void ws_push_landed_n(conc_waitset *w, unsigned fl, uint64_t k)
+{
+    if (k && conc__ws_has(fl, CONC_JOINABLE))
+        conc_fetch_sub_u64(&w->unfinished, k * CONC_WS_INFLIGHT_ONE, SC);
+}
+
+static inline void ws_unpush_n(conc_waitset *w, unsigned fl, uint64_t k)
+{
+    if (k && conc__ws_has(fl, CONC_JOINABLE))
+        conc__ws_done_n_f(w, fl, k * (CONC_WS_INFLIGHT_ONE + 1));
+}
+
+static conc_status lfqueue_push_many(void *obj, void *const *items, size_t n,
+                                     size_t *pushed)
+{
+    conc_lfqueue *q = obj;
+    const unsigned fl = q->ws.u.s.flags; /* read-only after init */
+    conc__hp_rec *rec = NULL;
+    struct seg *spare = NULL; /* a segment we failed to link */
+    size_t done = 0;
+    conc_status st = CONC_OK;
+    while (done < n) {
+        /* As conc_lfqueue_push, every round: `sealed` answers CLOSED
+         * exactly and keeps the sealed segment's enq still. */
+        if (conc_load_u32(&q->sealed, SC)) {
+            st = CONC_CLOSED;
+            break;
+        }
+        if (!rec && !(rec = conc__hp_self())) {
+            st = CONC_ENOMEM;
+            break;
+        }
+        const uint64_t k = n - done < BATCH_MAX ? n - done : BATCH_MAX;
+        ws_will_push_n(&q->ws, fl, k);
+        struct seg *g = seg_of(conc__hp_protect_cached(rec, HP_TAIL, &q->tail));
+        const uint64_t i0 = conc_fetch_add_u64(&g->enq, k, SC);
+        uint64_t placed = 0;
+        if (!(i0 & CLOSED) && i0 < SLOTS) {
+            const uint64_t end = SLOTS - i0 < k ? SLOTS : i0 + k;
+            for (uint64_t i = i0; i < end; i++) {
+                void *item = items[done + placed];
+                conc_store_uptr(&g->slots[i].value, (uintptr_t)item,
+                                CONC_RELAXED);
+                uint64_t e = EMPTY;
+                if (conc_cas_u64(&g->slots[i].state, &e, FULL, SC, SC))
+                    placed++;
+                /* else a consumer passed this slot first: the item takes
+                 * the next claimed position */
+            }
+        } else if (push_past(q, rec, items[done], g, i0, k, &spare, &st)) {
+            if (st != CONC_OK) {
+                ws_unpush_n(&q->ws, fl, k);
+                break;
+            }
+            placed = 1; /* appended, the item in the new segment's slot 0 */
+        }
+        ws_push_landed_n(&q->ws, fl, placed);
+        conc__ws_pushed_f(&q->ws, fl, placed);
+        ws_unpush_n(&q->ws, fl, k - placed);
+        done += placed;
+    }
+    if (__builtin_expect(spare != NULL, 0))
+        seg_discard(q, spare);
+    if (pushed)
+        *pushed = done;
+    return st;
+}
+
+static conc_status lfqueue_pop_many(void *obj, void **out, size_t max,
+                                    size_t *popped)
+{
+    conc_lfqueue *q = obj;
+    const unsigned fl = q->ws.u.s.flags; /* read-only after init */
+    conc__hp_rec *rec = max ? conc__hp_self() : NULL;
+    size_t done = 0;
+    conc_status st = max && !rec ? CONC_ENOMEM : CONC_OK;
+    while (st == CONC_OK && done < max) {
+        const uint64_t k = max - done < BATCH_MAX ? max - done : BATCH_MAX;
+        struct seg *g = seg_of(conc__hp_protect_cached(rec, HP_HEAD, &q->head));
+        /* The look: slots from deq on already FULL. */
+        const uint64_t d = conc_load_u64(&g->deq, SC);
+        uint64_t c = 0;
+        if (k > 1)
+            while (c < k && d + c < SLOTS &&
+                   conc_load_u64(&g->slots[d + c].state, SC) == FULL)
+                c++;
+        if (c < 2) {
+            /* The single pop decides (as conc_lfqueue_pop); the batch
+             * ends at its first EMPTY or CLOSED. */
+            st = pop_again(q, rec, &out[done]);
+            if (st == CONC_EMPTY && conc__ws_rearm_f(&q->ws, fl) &&
+                (st = pop_again(q, rec, &out[done])) == CONC_OK)
+                conc__ws_refire_fd(&q->ws);
+            if (st == CONC_OK)
+                done++;
+            continue;
+        }
+        /* Other consumers may have moved deq since the look: positions
+         * j0.. are ours all the same, and each is visited. */
+        const uint64_t j0 = conc_fetch_add_u64(&g->deq, c, SC);
+        const uint64_t end = j0 >= SLOTS ? j0 : SLOTS - j0 < c ? SLOTS : j0 + c;
+        for (uint64_t j = j0; j < end; j++) {
+            uint64_t s = conc_load_u64(&g->slots[j].state, SC);
+            if (s != FULL)
+                s = conc_exchange_u64(&g->slots[j].state, TAKEN, SC);
+            if (s == FULL)
+                out[done++] =
+                    (void *)conc_load_uptr(&g->slots[j].value, CONC_RELAXED);
+            /* else its producer is late: it will take another slot */
+        }
+    }
+    conc__ws_popped_f(&q->ws, fl, done);
+    if (popped)
+        *popped = done;
+    return (done > 0 || max == 0) ? CONC_OK : st;
+}
+
 /* ---- waiting, closing, joining, batches: the container core ------------- */
 
 static conc_status lfqueue_try_push(void *obj, void *item)
@@ -627,6 +776,8 @@ static const conc__family lfqueue_family = {
     .close = lfqueue_close,
     .closed = lfqueue_closed,
     .ws_offset = offsetof(conc_lfqueue, ws),
+    .push_many = lfqueue_push_many,
+    .pop_many = lfqueue_pop_many,
 };
 
 conc_status conc_lfqueue_push_wait(conc_lfqueue *q, void *item,

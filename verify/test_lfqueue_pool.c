@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "internal/lfqueue_impl.h"
 #include "tap.h"
 
 static long maps;
@@ -55,7 +56,9 @@ static void *idle(void *arg)
 }
 
 #define ROUNDS 200
-#define PER_ROUND 504 /* a segment's slots: two segments take turns */
+/* A segment's slots (from the library's own layout, so it stays right if
+ * the segment's size changes): two segments take turns. */
+#define PER_ROUND ((int)CONC__LFQ_SLOTS)
 
 static bool flow(conc_lfqueue *q)
 {

@@ -93,6 +93,12 @@ CONC_API conc_status conc_lfqueue_push(conc_lfqueue *q, void *item);
  * CONC_ENOMEM when this thread's first hazard-pointer record (a few hundred
  * bytes, once per thread) cannot be allocated. */
 CONC_API conc_status conc_lfqueue_pop(conc_lfqueue *q, void **item);
+/* As conc_ring_push_many and pop_many (statuses, *pushed and *popped, the
+ * items left with the caller), never FULL: CONC_CLOSED or CONC_ENOMEM stop
+ * a push_many.  Real batches: up to 64 items take their positions in a
+ * segment with one fetch-and-add (src/lfqueue.c); each item is pushed and
+ * popped by its own linearizable step, a producer's items stay in order,
+ * other threads' items may interleave. */
 CONC_API conc_status conc_lfqueue_push_many(conc_lfqueue *q, void *const *items,
                                             size_t n, size_t *pushed);
 CONC_API conc_status conc_lfqueue_pop_many(conc_lfqueue *q, void **out,
