@@ -150,6 +150,16 @@ static inline bool spend(uint64_t *budget)
     return true;
 }
 
+/* Index rings have at least 2^3 = 8 slots (R = 16 entries, two cache lines),
+ * whatever the capacity: fq's initial fill, not the ring size, is what keeps
+ * the capacity exact.  With n = 1 (R = 2) our stress tests found the free
+ * ring losing its only slot under heavy preemption (see docs/ring.md); SCQ's
+ * reference implementation never uses rings that small either. */
+#ifndef CONC_RING_MIN_ORDER
+#define CONC_RING_MIN_ORDER 3
+#endif
+#define MIN_ORDER CONC_RING_MIN_ORDER
+
 /* Spread consecutive positions over different cache lines (8 entries per
  * 64-byte line): position i goes to line i mod L, word i / L.  A bijection on
  * [0, R) when R is a multiple of 8 lines; small rings are left as they are. */
@@ -185,25 +195,89 @@ static void catchup(conc_atomic_u64 *tail_w, conc_atomic_u64 *head_w,
     }
 }
 
-/* False when the ring is closed (aq only: fq is never closed) or the
- * budget is spent (*budget == 0). */
-RING_ALWAYS bool iring_enqueue_in(const geom *r_, struct iring *q,
-                                 conc_atomic_u64 *ent, uint64_t idx,
-                                 uint64_t *budget)
+/* ---- the hot constants -------------------------------------------------- */
+
+/* What the single push and pop compute per position, derived once per
+ * operation from the trusted geometry (issue 11, docs/issue-11/
+ * ring-profile.md: deriving R, BOT, the shifts and masks from `order` in
+ * every index-ring call, and shifting every cycle field down to compare
+ * it, was a fifth of a pair's instructions).  Cycles are compared in place:
+ * the cycle field of an entry is E & cyc, and the cycle of position p,
+ * (p / R) << cshift, is (p << 1) & cyc (R = 2^(order+1), cshift = order+2),
+ * both exact modulo 2^64 as pos_cycle's truncation is; cycle_lt(a, b) is
+ * then the sign of their difference.  The same values, the same atomic
+ * steps in the same order: only arithmetic changed. */
+typedef struct hot {
+    uint64_t mask;  /* R - 1: an entry's index field, and BOT */
+    uint64_t safe;  /* R: the safe bit */
+    uint64_t cyc;   /* ~(2R - 1): an entry's cycle field, in place */
+    uint64_t lmask; /* remap: lines - 1 */
+    int64_t full;   /* threshold_full */
+    unsigned ls;    /* remap: log2(lines) */
+} hot;
+
+/* Copied into a local: the compiler then knows no atomic store changes
+ * them (geom_set computed them, once, at init or at attach). */
+RING_ALWAYS hot hot_of(const geom *g)
+{
+    hot k;
+    k.mask = g->mask;
+    k.safe = g->mask + 1;
+    k.cyc = g->cyc;
+    k.lmask = g->lmask;
+    k.full = g->full;
+    k.ls = g->ls;
+    return k;
+}
+
+/* remap(g, p), from the hot constants.  The explorer's build allows index
+ * rings below 16 entries (CONC_RING_MIN_ORDER=0), which remap leaves as
+ * they are; elsewhere R >= 16 and the test folds away. */
+RING_ALWAYS uint64_t hot_remap(const hot *k, uint64_t p)
+{
+    const uint64_t i = p & k->mask;
+    if (CONC_RING_MIN_ORDER < 3 && k->mask < 15)
+        return i;
+    return ((i & k->lmask) << 3) | (i >> k->ls);
+}
+
+/* (E >> cshift) == pos_cycle(p) */
+RING_ALWAYS bool hot_cycle_is(const hot *k, uint64_t E, uint64_t p)
+{
+    return (E & k->cyc) == ((p << 1) & k->cyc);
+}
+
+/* The enqueue's reset of the threshold after its entry CAS. */
+RING_ALWAYS void threshold_reset(struct iring *q, int64_t full)
+{
+    if ((int64_t)conc_load_u64(&q->threshold, SC) != full)
+        conc_store_u64(&q->threshold, (uint64_t)full, SC);
+}
+
+/* ---- enqueue ------------------------------------------------------------ */
+
+/* The enqueue from where its first try at position T, entry value E, did
+ * not land (iring_enqueue_in): the loop of SCQ's enqueue, out of line. */
+static __attribute__((noinline)) bool
+iring_enqueue_rest(const geom *r_, struct iring *q, conc_atomic_u64 *ent,
+                   uint64_t idx, uint64_t *budget, uint64_t T, uint64_t E)
 {
     /* A local copy: the compiler then knows no atomic store changes it. */
     const geom g_ = *r_, *const r = &g_;
     const uint64_t bot = ring_bot(r), safe = ring_safe(r);
     const unsigned cs = ring_cshift(r);
-    for (;;) {
-        if (!spend(budget))
-            return false;
-        uint64_t T = conc_fetch_add_u64(&q->tail, 1, SC);
-        if (T & CLOSED_BIT)
-            return false;
+    for (bool first = true;; first = false) {
+        if (!first) {
+            if (!spend(budget))
+                return false;
+            T = conc_fetch_add_u64(&q->tail, 1, SC);
+            if (T & CLOSED_BIT)
+                return false;
+        }
         uint64_t tcyc = pos_cycle(r, T);
         conc_atomic_u64 *slot = &ent[remap(r, T)];
-        uint64_t E = conc_load_u64(slot, SC);
+        if (!first)
+            E = conc_load_u64(slot, SC);
         for (;;) {
             bool usable = cycle_lt(r, E >> cs, tcyc) && (E & bot) == bot &&
                           ((E & safe) ||
@@ -211,9 +285,7 @@ RING_ALWAYS bool iring_enqueue_in(const geom *r_, struct iring *q,
             if (!usable)
                 break; /* a dequeuer passed this position: take a new one */
             if (conc_cas_u64(slot, &E, (tcyc << cs) | safe | idx, SC, SC)) {
-                int64_t full = threshold_full(r);
-                if ((int64_t)conc_load_u64(&q->threshold, SC) != full)
-                    conc_store_u64(&q->threshold, (uint64_t)full, SC);
+                threshold_reset(q, threshold_full(r));
                 return true;
             }
             /* The entry changed under us; E holds what it is now. */
@@ -221,6 +293,37 @@ RING_ALWAYS bool iring_enqueue_in(const geom *r_, struct iring *q,
                 return false;
         }
     }
+}
+
+/* False when the ring is closed (aq only: fq is never closed) or the
+ * budget is spent (*budget == 0).  Inline: the first position, when its
+ * entry is older, empty and safe (every uncontended enqueue), and the
+ * CAS that fills it; anything else continues in iring_enqueue_rest with
+ * the same T and E, so the atomic steps are SCQ's, in SCQ's order. */
+RING_ALWAYS bool iring_enqueue_in(const geom *r, const hot *k,
+                                 struct iring *q, conc_atomic_u64 *ent,
+                                 uint64_t idx, uint64_t *budget)
+{
+    if (!spend(budget))
+        return false;
+    uint64_t T = conc_fetch_add_u64(&q->tail, 1, SC);
+    if (T & CLOSED_BIT)
+        return false;
+    const uint64_t tc = (T << 1) & k->cyc; /* pos_cycle(T) << cshift */
+    conc_atomic_u64 *slot = &ent[hot_remap(k, T)];
+    uint64_t E = conc_load_u64(slot, SC);
+    /* cycle_lt(E's cycle, T's), empty, safe: usable without loading Head */
+    if ((int64_t)((E & k->cyc) - tc) < 0 && (E & k->mask) == k->mask &&
+        (E & k->safe)) {
+        if (conc_cas_u64(slot, &E, tc | k->safe | idx, SC, SC)) {
+            threshold_reset(q, k->full);
+            return true;
+        }
+        /* The entry changed under us; E holds what it is now. */
+        if (!spend(budget))
+            return false;
+    }
+    return iring_enqueue_rest(r, q, ent, idx, budget, T, E);
 }
 
 /* Is a finished enqueue waiting in [Head, Tail)?  Loads only: no position
@@ -286,56 +389,48 @@ static enum ahead iring_item_ahead(const geom *r_, struct iring *q,
  *     ahead, or is one of at most MAX_MOVED looks after a scan that Head
  *     moved under.
  * The paper's exact exit (Tail <= H + 1: nothing issued past us) is kept. */
-RING_ALWAYS bool iring_dequeue_in(const geom *r_, struct iring *q,
-                                 conc_atomic_u64 *ent, uint64_t *idx,
-                                 bool drain, uint64_t *budget)
+/* A negative threshold at the entry (iring_dequeue_in): -1 to answer
+ * false, else how many AHEAD_MOVED answers the dequeue starts with. */
+static __attribute__((noinline)) int
+iring_dequeue_spent(const geom *r, struct iring *q, conc_atomic_u64 *ent,
+                    uint64_t th)
+{
+    enum ahead a = iring_item_ahead(r, q, ent);
+    if (a == AHEAD_NONE)
+        return -1;
+    /* Pairs with the enqueue's reset: whichever comes second
+     * leaves the threshold at 3n-1.  Only a finished enqueue seen
+     * restores it; a moved Head only earns one more look. */
+    if (a == AHEAD_ITEM) {
+        conc_cas_u64(&q->threshold, &th, (uint64_t)threshold_full(r), SC, SC);
+        return 0;
+    }
+    return 1;
+}
+
+/* The dequeue from where its first position H, entry value E, was not
+ * its to take (iring_dequeue_in): the loop of SCQ's dequeue, out of line. */
+static __attribute__((noinline)) bool
+iring_dequeue_rest(const geom *r_, struct iring *q, conc_atomic_u64 *ent,
+                   uint64_t *idx, bool drain, uint64_t *budget, unsigned moved,
+                   uint64_t H, uint64_t E)
 {
     /* A local copy: the compiler then knows no atomic store changes it. */
     const geom g_ = *r_, *const r = &g_;
     const uint64_t bot = ring_bot(r), safe = ring_safe(r);
     const unsigned cs = ring_cshift(r);
-    unsigned moved = 0; /* AHEAD_MOVED answers taken (MAX_MOVED) */
-    if (!drain) {
-        /* Empty, seen with loads: when the entry at Head holds no item of
-         * Head's cycle and Tail <= Head, no position is taken.  Head only
-         * grows, so when Tail is loaded Head >= h >= Tail: every position
-         * issued to an enqueuer is below Head, the ring is empty at that
-         * moment, and "empty" is the answer (as iring_item_ahead's
-         * AHEAD_NONE).  A poller of an empty ring then neither moves Head
-         * past Tail (which made the next enqueue fail its position and the
-         * poller catch Tail up: two more contended RMWs on the enqueuers'
-         * line) nor spends the threshold.  The entry is looked at first so
-         * that a pop of a non-empty ring does not read Tail, a line every
-         * push writes.  (The paper's dequeue takes a position first.) */
-        uint64_t h = conc_load_u64(&q->head, SC);
-        uint64_t e = conc_load_u64(&ent[remap(r, h)], SC);
-        if (((e >> cs) != pos_cycle(r, h) || (e & bot) == bot) &&
-            (int64_t)((conc_load_u64(&q->tail, SC) & ~CLOSED_BIT) - h) <= 0)
-            return false;
-        uint64_t th = conc_load_u64(&q->threshold, SC);
-        if ((int64_t)th < 0) {
-            enum ahead a = iring_item_ahead(r, q, ent);
-            if (a == AHEAD_NONE)
-                return false;
-            /* Pairs with the enqueue's reset: whichever comes second
-             * leaves the threshold at 3n-1.  Only a finished enqueue seen
-             * restores it; a moved Head only earns one more look. */
-            if (a == AHEAD_ITEM)
-                conc_cas_u64(&q->threshold, &th, (uint64_t)threshold_full(r),
-                             SC, SC);
-            else
-                moved++;
-        }
-    }
     bool spent = false;
     uint64_t stop_at = 0;
-    for (;;) {
-        if (!spend(budget))
-            return false; /* the caller tells this from empty by *budget */
-        uint64_t H = conc_fetch_add_u64(&q->head, 1, SC);
+    for (bool first = true;; first = false) {
+        if (!first) {
+            if (!spend(budget))
+                return false; /* the caller tells this from empty by *budget */
+            H = conc_fetch_add_u64(&q->head, 1, SC);
+        }
         uint64_t hcyc = pos_cycle(r, H);
         conc_atomic_u64 *slot = &ent[remap(r, H)];
-        uint64_t E = conc_load_u64(slot, SC);
+        if (!first)
+            E = conc_load_u64(slot, SC);
         for (;;) {
             uint64_t ecyc = E >> cs;
             if (ecyc == hcyc) {
@@ -398,48 +493,89 @@ RING_ALWAYS bool iring_dequeue_in(const geom *r_, struct iring *q,
     }
 }
 
-/* The two specialisations of each, and the choice between them (budget
- * NULL: unbounded). */
-static bool iring_enqueue_unb(const geom *r, struct iring *q,
-                              conc_atomic_u64 *ent, uint64_t idx)
+/* Inline: the look, and the first position when its entry holds an item
+ * of its cycle (every uncontended dequeue of a non-empty ring); anything
+ * else continues out of line (iring_dequeue_spent, iring_dequeue_rest)
+ * with the same values, so the atomic steps are SCQ's (and the look's),
+ * in the same order. */
+RING_ALWAYS bool iring_dequeue_in(const geom *r, const hot *k,
+                                 struct iring *q, conc_atomic_u64 *ent,
+                                 uint64_t *idx, bool drain, uint64_t *budget)
 {
-    return iring_enqueue_in(r, q, ent, idx, NULL);
+    unsigned moved = 0; /* AHEAD_MOVED answers taken (MAX_MOVED) */
+    if (!drain) {
+        /* Empty, seen with loads: when the entry at Head holds no item of
+         * Head's cycle and Tail <= Head, no position is taken.  Head only
+         * grows, so when Tail is loaded Head >= h >= Tail: every position
+         * issued to an enqueuer is below Head, the ring is empty at that
+         * moment, and "empty" is the answer (as iring_item_ahead's
+         * AHEAD_NONE).  A poller of an empty ring then neither moves Head
+         * past Tail (which made the next enqueue fail its position and the
+         * poller catch Tail up: two more contended RMWs on the enqueuers'
+         * line) nor spends the threshold.  The entry is looked at first so
+         * that a pop of a non-empty ring does not read Tail, a line every
+         * push writes.  (The paper's dequeue takes a position first.) */
+        uint64_t h = conc_load_u64(&q->head, SC);
+        uint64_t e = conc_load_u64(&ent[hot_remap(k, h)], SC);
+        if ((!hot_cycle_is(k, e, h) || (e & k->mask) == k->mask) &&
+            (int64_t)((conc_load_u64(&q->tail, SC) & ~CLOSED_BIT) - h) <= 0)
+            return false;
+        uint64_t th = conc_load_u64(&q->threshold, SC);
+        if ((int64_t)th < 0) {
+            int m = iring_dequeue_spent(r, q, ent, th);
+            if (m < 0)
+                return false;
+            moved = (unsigned)m;
+        }
+    }
+    if (!spend(budget))
+        return false; /* the caller tells this from empty by *budget */
+    uint64_t H = conc_fetch_add_u64(&q->head, 1, SC);
+    conc_atomic_u64 *slot = &ent[hot_remap(k, H)];
+    uint64_t E = conc_load_u64(slot, SC);
+    if (hot_cycle_is(k, E, H)) {
+        /* Ours: mark it empty, keeping its cycle and safe bit (a later
+         * dequeuer may be clearing `safe` concurrently). */
+        conc_fetch_or_u64(slot, k->mask, SC);
+        *idx = E & k->mask;
+        return true;
+    }
+    return iring_dequeue_rest(r, q, ent, idx, drain, budget, moved, H, E);
 }
 
-static bool iring_enqueue_bud(const geom *r, struct iring *q,
-                              conc_atomic_u64 *ent, uint64_t idx,
-                              uint64_t *budget)
-{
-    return iring_enqueue_in(r, q, ent, idx, budget);
-}
-
-static bool iring_dequeue_unb(const geom *r, struct iring *q,
-                              conc_atomic_u64 *ent, uint64_t *idx, bool drain)
-{
-    return iring_dequeue_in(r, q, ent, idx, drain, NULL);
-}
-
-static bool iring_dequeue_bud(const geom *r, struct iring *q,
-                              conc_atomic_u64 *ent, uint64_t *idx, bool drain,
-                              uint64_t *budget)
-{
-    return iring_dequeue_in(r, q, ent, idx, drain, budget);
-}
-
-RING_ALWAYS bool iring_enqueue(const geom *r, struct iring *q,
+/* The index-ring calls of the operations (and of recover), with the hot
+ * constants; budget NULL (in-process rings) folds every spend() away. */
+RING_ALWAYS bool iring_enqueue(const geom *r, const hot *k, struct iring *q,
                                conc_atomic_u64 *ent, uint64_t idx,
                                uint64_t *budget)
 {
-    return budget ? iring_enqueue_bud(r, q, ent, idx, budget)
-                  : iring_enqueue_unb(r, q, ent, idx);
+    return iring_enqueue_in(r, k, q, ent, idx, budget);
 }
 
-RING_ALWAYS bool iring_dequeue(const geom *r, struct iring *q,
+RING_ALWAYS bool iring_dequeue(const geom *r, const hot *k, struct iring *q,
                                conc_atomic_u64 *ent, uint64_t *idx, bool drain,
                                uint64_t *budget)
 {
-    return budget ? iring_dequeue_bud(r, q, ent, idx, drain, budget)
-                  : iring_dequeue_unb(r, q, ent, idx, drain);
+    return iring_dequeue_in(r, k, q, ent, idx, drain, budget);
+}
+
+/* The same, out of line, for the calls off the hot path (a failed push's
+ * slot going back, a pop's second look and its drain after close,
+ * recover). */
+static __attribute__((noinline)) bool
+iring_enqueue_cold(const geom *r, struct iring *q, conc_atomic_u64 *ent,
+                   uint64_t idx, uint64_t *budget)
+{
+    const hot k = hot_of(r);
+    return iring_enqueue_in(r, &k, q, ent, idx, budget);
+}
+
+static __attribute__((noinline)) bool
+iring_dequeue_cold(const geom *r, struct iring *q, conc_atomic_u64 *ent,
+                   uint64_t *idx, bool drain, uint64_t *budget)
+{
+    const hot k = hot_of(r);
+    return iring_dequeue_in(r, &k, q, ent, idx, drain, budget);
 }
 
 /* ---- construction ------------------------------------------------------- */
@@ -449,15 +585,6 @@ static bool capacity_ok(size_t capacity)
     return capacity >= 1 && capacity <= CONC_RING_MAX_CAPACITY;
 }
 
-/* Index rings have at least 2^3 = 8 slots (R = 16 entries, two cache lines),
- * whatever the capacity: fq's initial fill, not the ring size, is what keeps
- * the capacity exact.  With n = 1 (R = 2) our stress tests found the free
- * ring losing its only slot under heavy preemption (see docs/ring.md); SCQ's
- * reference implementation never uses rings that small either. */
-#ifndef CONC_RING_MIN_ORDER
-#define CONC_RING_MIN_ORDER 3
-#endif
-#define MIN_ORDER CONC_RING_MIN_ORDER
 
 /* Largest message conc_shmring accepts (checked there too). */
 #define MAX_MSG ((size_t)1 << 20)
@@ -473,6 +600,22 @@ static unsigned order_for(size_t capacity)
 static size_t msg_stride(size_t msg_size)
 {
     return (msg_size + 7) & ~(size_t)7;
+}
+
+/* Every field of a geometry, from the arguments alone. */
+static void geom_set(geom *g, size_t capacity, size_t msg_size, unsigned flags)
+{
+    memset(g, 0, sizeof *g);
+    g->capacity = capacity;
+    g->msg_size = msg_size;
+    g->order = order_for(capacity);
+    g->flags = flags;
+    const uint64_t R = ring_R(g);
+    g->mask = R - 1;
+    g->cyc = ~(2 * R - 1);
+    g->ls = g->order >= 2 ? g->order - 2 : 0;
+    g->lmask = ((uint64_t)1 << g->ls) - 1;
+    g->full = threshold_full(g);
 }
 
 size_t conc__ring_footprint(size_t capacity, size_t msg_size)
@@ -517,10 +660,7 @@ conc_status conc__ring_init(void *mem, size_t size, size_t capacity,
         (flags & ~CONC_FLAGS_ALL))
         return CONC_EINVAL;
     conc_ring *r = mem;
-    r->u.g.capacity = capacity;
-    r->u.g.msg_size = msg_size;
-    r->u.g.order = order_for(capacity);
-    r->u.g.flags = flags;
+    geom_set(&r->u.g, capacity, msg_size, flags);
     conc__ws_init(&r->ws, flags);
     const geom *g = &r->u.g;
     const uint64_t R = ring_R(g), cs = ring_cshift(g);
@@ -594,7 +734,9 @@ RING_ALWAYS conc_status ring_put(conc_ring *r, const geom *g, const void *msg,
     conc_status st = CONC_FULL;
     uint64_t idx, budget = op_budget(g);
     uint64_t *bp = bounded ? &budget : NULL;
-    if (!iring_dequeue(g, &r->fq, fq_entries(r, g), &idx, false, bp)) {
+    const hot k = hot_of(g);
+    conc_atomic_u64 *const fq = r->words + k.safe; /* fq_entries */
+    if (!iring_dequeue(g, &k, &r->fq, fq, &idx, false, bp)) {
         if (bounded && budget == 0)
             st = CONC_EFORMAT; /* a shared ring's words are corrupt */
         else if (conc_load_u64(&r->aq.tail, SC) & CLOSED_BIT)
@@ -614,15 +756,16 @@ RING_ALWAYS conc_status ring_put(conc_ring *r, const geom *g, const void *msg,
         memcpy(ring_msgs(r, g) + idx * msg_stride(g->msg_size), msg,
                g->msg_size);
     else
-        conc_store_uptr(&ring_data(r, g)[idx], (uintptr_t)item, CONC_RELAXED);
-    if (!iring_enqueue(g, &r->aq, aq_entries(r, g), idx, bp)) {
+        conc_store_uptr(&((conc_atomic_uptr *)(void *)(fq + k.safe))[idx],
+                        (uintptr_t)item, CONC_RELAXED); /* ring_data */
+    if (!iring_enqueue(g, &k, &r->aq, aq_entries(r, g), idx, bp)) {
         /* Closed under us (or a corrupt shared ring spent the budget): the
          * slot goes back, the item stays ours.  Should giving it back run
          * out of budget too, the slot is lost until conc_shmring_recover. */
         st = (conc_load_u64(&r->aq.tail, SC) & CLOSED_BIT) ? CONC_CLOSED
                                                           : CONC_EFORMAT;
         uint64_t back = op_budget(g);
-        iring_enqueue(g, &r->fq, fq_entries(r, g), idx, bounded ? &back : NULL);
+        iring_enqueue_cold(g, &r->fq, fq, idx, bounded ? &back : NULL);
         goto fail;
     }
     conc__ws_push_landed_f(w, fl);
@@ -642,9 +785,10 @@ RING_ALWAYS conc_status ring_get(conc_ring *r, const geom *g, void *out,
     uint64_t idx, budget = op_budget(g);
     uint64_t *bp = bounded ? &budget : NULL;
     conc_atomic_u64 *aq = aq_entries(r, g);
-    bool got = iring_dequeue(g, &r->aq, aq, &idx, false, bp);
+    const hot k = hot_of(g);
+    bool got = iring_dequeue(g, &k, &r->aq, aq, &idx, false, bp);
     if (!got && conc__ws_rearm_f(w, fl) &&
-        (got = iring_dequeue(g, &r->aq, aq, &idx, false, bp)))
+        (got = iring_dequeue_cold(g, &r->aq, aq, &idx, false, bp)))
         conc__ws_refire_fd(w);
     if (!got) {
         if (bounded && budget == 0)
@@ -661,7 +805,7 @@ RING_ALWAYS conc_status ring_get(conc_ring *r, const geom *g, void *out,
             uint64_t t = conc_load_u64(&r->aq.tail, SC) & ~CLOSED_BIT;
             if ((int64_t)(h - t) >= 0)
                 return CONC_CLOSED;
-            if (iring_dequeue(g, &r->aq, aq, &idx, true, bp))
+            if (iring_dequeue_cold(g, &r->aq, aq, &idx, true, bp))
                 break;
             if (bounded && budget == 0)
                 return CONC_EFORMAT;
@@ -677,11 +821,13 @@ RING_ALWAYS conc_status ring_get(conc_ring *r, const geom *g, void *out,
         memcpy(out, ring_msgs(r, g) + idx * msg_stride(g->msg_size),
                g->msg_size);
     else
-        *item = (void *)conc_load_uptr(&ring_data(r, g)[idx], CONC_RELAXED);
+        *item = (void *)conc_load_uptr(
+            &((conc_atomic_uptr *)(void *)(aq + 2 * k.safe))[idx], /* ring_data */
+            CONC_RELAXED);
     /* Out of budget here (corrupt shared ring only) the message is still
      * ours; the slot is lost until conc_shmring_recover. */
     uint64_t back = op_budget(g);
-    iring_enqueue(g, &r->fq, fq_entries(r, g), idx, bounded ? &back : NULL);
+    iring_enqueue(g, &k, &r->fq, aq + k.safe, idx, bounded ? &back : NULL);
     conc__ws_popped_f(w, fl, 1);
     return CONC_OK;
 }
@@ -717,8 +863,8 @@ bool conc__ring_check(const conc_ring *r, size_t capacity, size_t msg_size,
 {
     if (!conc__ring_footprint(capacity, msg_size))
         return false;
-    geom want = {.capacity = capacity, .msg_size = msg_size,
-                 .order = order_for(capacity), .flags = flags};
+    geom want;
+    geom_set(&want, capacity, msg_size, flags);
     /* Every word of the first line that the operations would use, and the
      * waitset's flags, exactly as conc__ring_init wrote them. */
     if (r->u.g.capacity != want.capacity || r->u.g.msg_size != want.msg_size ||
@@ -820,7 +966,7 @@ conc_status conc__ring_recover(conc_ring *r, const geom *g, size_t *recovered)
          * guards against a peer writing while we run (the precondition
          * says none does). */
         uint64_t budget = 4 * ring_R(g) + 4096;
-        if (!iring_enqueue(g, &r->fq, fq_entries(r, g), i, &budget))
+        if (!iring_enqueue_cold(g, &r->fq, fq_entries(r, g), i, &budget))
             break;
         n++;
     }

@@ -70,6 +70,10 @@ struct conc_stack {
             uint64_t nil;      /* 2^b - 1: the empty list */
             uint64_t tag_mask; /* 2^(63-b) - 1 (narrower in the tag test) */
             uint32_t ibits;    /* b */
+            /* For head_next, derived once at init (issue 11, single-thread
+             * path: the shifts by b were a tenth of a pair). */
+            uint64_t tag_one;  /* 2^b: tag + 1, in place */
+            uint64_t tag_field; /* tag_mask << b: the tag, in place */
         } g;
         unsigned char pad_[CONC_PAD_LINE];
     } u;
@@ -90,64 +94,129 @@ static uint32_t index_bits(uint64_t capacity)
     return b;
 }
 
-static inline uint32_t head_index(const conc_stack *s, uint64_t h)
+#define STACK_ALWAYS static inline __attribute__((always_inline))
+
+/* What the list operations use of the geometry, copied into a local so
+ * that the compiler knows no atomic store changes it. */
+typedef struct sgeom {
+    uint64_t nil, tag_one, tag_field;
+} sgeom;
+
+STACK_ALWAYS sgeom sgeom_of(const conc_stack *s)
 {
-    return (uint32_t)(h & s->u.g.nil);
+    sgeom k = {s->u.g.nil, s->u.g.tag_one, s->u.g.tag_field};
+    return k;
 }
 
-static inline uint64_t head_next(const conc_stack *s, uint64_t h, uint32_t index)
+STACK_ALWAYS uint32_t head_index(const sgeom *k, uint64_t h)
 {
-    /* tag + 1 (63-b bits, wrapping), closed bit kept, new index */
-    const uint32_t b = s->u.g.ibits;
-    uint64_t tag = ((h & ~CLOSED) >> b) + 1;
-    return ((tag & s->u.g.tag_mask) << b) | (h & CLOSED) | index;
+    return (uint32_t)(h & k->nil);
+}
+
+/* tag + 1 (63-b bits, wrapping), closed bit kept, new index.  The tag is
+ * incremented in place: h + 2^b carries from bit b up through the tag
+ * (the bits between the tag and the closed bit, in the narrow tag test,
+ * are always 0, and a carry out of a full-width tag is masked off), so
+ * this is (((h & ~CLOSED) >> b) + 1) & tag_mask) << b, as it was, without
+ * the shifts. */
+STACK_ALWAYS uint64_t head_next(const sgeom *k, uint64_t h, uint32_t index)
+{
+    return ((h + k->tag_one) & k->tag_field) | (h & CLOSED) | index;
+}
+
+/* One try of list_pop from head value h: 1 popped (*out), 0 empty (*seen),
+ * -1 the CAS lost (h: the head it saw). */
+STACK_ALWAYS int list_pop_try(conc_stack *s, const sgeom *k,
+                              conc_atomic_u64 *head, uint32_t *out,
+                              uint64_t *seen, uint64_t *h)
+{
+    uint32_t i = head_index(k, *h);
+    if (i == k->nil) {
+        *seen = *h;
+        return 0;
+    }
+    /* May be stale if node i was popped meanwhile; then the tag moved on
+     * and the CAS below fails. */
+    uint32_t next = (uint32_t)conc_load_u64(&s->nodes[i].link, CONC_RELAXED);
+    /* Pairs with the CAS that pushed node i. */
+    if (conc_cas_weak_u64(head, h, head_next(k, *h, next), SC, SC)) {
+        *out = i;
+        return 1;
+    }
+    return -1;
+}
+
+/* After a lost CAS: back off, try again (out of line: the uncontended
+ * pop never comes here). */
+static __attribute__((noinline)) bool
+list_pop_loop(conc_stack *s, conc_atomic_u64 *head, uint32_t *out,
+              uint64_t *seen, uint64_t h)
+{
+    const sgeom k = sgeom_of(s);
+    conc_backoff bo = CONC_BACKOFF_INIT;
+    for (;;) {
+        conc_backoff_wait(&bo);
+        int r = list_pop_try(s, &k, head, out, seen, &h);
+        if (r >= 0)
+            return r;
+    }
 }
 
 /* Pop one node off a list; false when the list is empty, with *seen the
  * (empty) head word that said so. */
-static bool list_pop(conc_stack *s, conc_atomic_u64 *head, uint32_t *out,
-                     uint64_t *seen)
+STACK_ALWAYS bool list_pop(conc_stack *s, const sgeom *k, conc_atomic_u64 *head,
+                           uint32_t *out, uint64_t *seen)
 {
-    conc_backoff bo = CONC_BACKOFF_INIT;
     uint64_t h = conc_load_u64(head, SC);
+    int r = list_pop_try(s, k, head, out, seen, &h);
+    if (r >= 0)
+        return r;
+    return list_pop_loop(s, head, out, seen, h);
+}
+
+/* One try of list_push from head value h: 1 pushed, 0 closed, -1 the CAS
+ * lost (h: the head it saw). */
+STACK_ALWAYS int list_push_try(conc_stack *s, const sgeom *k,
+                               conc_atomic_u64 *head, uint32_t i, bool depth,
+                               uint64_t *h)
+{
+    if (*h & CLOSED)
+        return 0;
+    uint32_t below = head_index(k, *h);
+    uint64_t d = 0;
+    if (depth && below != k->nil)
+        d = conc_load_u64(&s->nodes[below].link, CONC_RELAXED) >> 32;
+    conc_store_u64(&s->nodes[i].link, ((d + 1) << 32) | below, CONC_RELAXED);
+    /* Publishes the link and the item written before it. */
+    if (conc_cas_weak_u64(head, h, head_next(k, *h, i), SC, SC))
+        return 1;
+    return -1;
+}
+
+static __attribute__((noinline)) bool
+list_push_loop(conc_stack *s, conc_atomic_u64 *head, uint32_t i, bool depth,
+               uint64_t h)
+{
+    const sgeom k = sgeom_of(s);
+    conc_backoff bo = CONC_BACKOFF_INIT;
     for (;;) {
-        uint32_t i = head_index(s, h);
-        if (i == s->u.g.nil) {
-            *seen = h;
-            return false;
-        }
-        /* May be stale if node i was popped meanwhile; then the tag moved on
-         * and the CAS below fails. */
-        uint32_t next = (uint32_t)conc_load_u64(&s->nodes[i].link, CONC_RELAXED);
-        /* Pairs with the CAS that pushed node i. */
-        if (conc_cas_weak_u64(head, &h, head_next(s, h, next), SC, SC)) {
-            *out = i;
-            return true;
-        }
         conc_backoff_wait(&bo);
+        int r = list_push_try(s, &k, head, i, depth, &h);
+        if (r >= 0)
+            return r;
     }
 }
 
 /* Push node i onto a list; `depth` maintains the len hint (top list only).
  * False, and nothing done, if the list is closed. */
-static bool list_push(conc_stack *s, conc_atomic_u64 *head, uint32_t i,
-                      bool depth)
+STACK_ALWAYS bool list_push(conc_stack *s, const sgeom *k,
+                            conc_atomic_u64 *head, uint32_t i, bool depth)
 {
-    conc_backoff bo = CONC_BACKOFF_INIT;
     uint64_t h = conc_load_u64(head, SC);
-    for (;;) {
-        if (h & CLOSED)
-            return false;
-        uint32_t below = head_index(s, h);
-        uint64_t d = 0;
-        if (depth && below != s->u.g.nil)
-            d = conc_load_u64(&s->nodes[below].link, CONC_RELAXED) >> 32;
-        conc_store_u64(&s->nodes[i].link, ((d + 1) << 32) | below, CONC_RELAXED);
-        /* Publishes the link and the item written before it. */
-        if (conc_cas_weak_u64(head, &h, head_next(s, h, i), SC, SC))
-            return true;
-        conc_backoff_wait(&bo);
-    }
+    int r = list_push_try(s, k, head, i, depth, &h);
+    if (r >= 0)
+        return r;
+    return list_push_loop(s, head, i, depth, h);
 }
 
 static bool capacity_ok(size_t capacity)
@@ -178,6 +247,8 @@ conc_status conc_stack_init(void *mem, size_t size, size_t capacity,
     if (tbits > CONC_STACK_TAG_BITS)
         tbits = CONC_STACK_TAG_BITS;
     s->u.g.tag_mask = ((uint64_t)1 << tbits) - 1;
+    s->u.g.tag_one = (uint64_t)1 << s->u.g.ibits;
+    s->u.g.tag_field = s->u.g.tag_mask << s->u.g.ibits;
     conc__ws_init(&s->ws, flags);
     for (size_t i = 0; i < capacity; i++) {
         uint64_t next = i + 1 < capacity ? (uint64_t)(i + 1) : s->u.g.nil;
@@ -221,17 +292,18 @@ conc_status conc_stack_push(conc_stack *s, void *item)
     if (conc__ws_is_closed(&s->ws) && (conc_load_u64(&s->top, SC) & CLOSED))
         return CONC_CLOSED;
     conc__ws_will_push(&s->ws);
+    const sgeom k = sgeom_of(s);
     uint32_t i;
     uint64_t seen;
     conc_status st = CONC_FULL;
-    if (!list_pop(s, &s->free, &i, &seen)) {
+    if (!list_pop(s, &k, &s->free, &i, &seen)) {
         if (conc_load_u64(&s->top, SC) & CLOSED)
             st = CONC_CLOSED;
         goto fail;
     }
     conc_store_uptr(&s->nodes[i].value, (uintptr_t)item, CONC_RELAXED);
-    if (!list_push(s, &s->top, i, true)) {
-        list_push(s, &s->free, i, false);
+    if (!list_push(s, &k, &s->top, i, true)) {
+        list_push(s, &k, &s->free, i, false);
         st = CONC_CLOSED;
         goto fail;
     }
@@ -247,15 +319,17 @@ conc_status conc_stack_pop(conc_stack *s, void **item)
 {
     if (!s || !item)
         return CONC_EINVAL;
+    const sgeom k = sgeom_of(s);
     uint32_t i;
     uint64_t seen;
-    bool got = list_pop(s, &s->top, &i, &seen);
-    if (!got && conc__ws_rearm(&s->ws) && (got = list_pop(s, &s->top, &i, &seen)))
+    bool got = list_pop(s, &k, &s->top, &i, &seen);
+    if (!got && conc__ws_rearm(&s->ws) &&
+        (got = list_pop(s, &k, &s->top, &i, &seen)))
         conc__ws_refire_fd(&s->ws);
     if (!got)
         return (seen & CLOSED) ? CONC_CLOSED : CONC_EMPTY;
     *item = (void *)conc_load_uptr(&s->nodes[i].value, CONC_RELAXED);
-    list_push(s, &s->free, i, false);
+    list_push(s, &k, &s->free, i, false);
     conc__ws_popped(&s->ws, 1);
     return CONC_OK;
 }
@@ -265,7 +339,8 @@ size_t conc_stack_len(const conc_stack *s)
     if (!s)
         return 0;
     conc_stack *m = (conc_stack *)s;
-    uint32_t top = head_index(m, conc_load_u64(&m->top, SC));
+    const sgeom k = sgeom_of(m);
+    uint32_t top = head_index(&k, conc_load_u64(&m->top, SC));
     if (top == m->u.g.nil)
         return 0;
     uint64_t d = conc_load_u64(&m->nodes[top].link, CONC_RELAXED) >> 32;

@@ -23,6 +23,14 @@ typedef struct conc__ring_geom {
     uint64_t msg_size; /* 0: items are void *; else bytes per message */
     uint32_t order;    /* n = 2^order >= capacity; R = 2n entries */
     uint32_t flags;    /* the waitset's flags (CONC_SHARED, CONC_JOINABLE) */
+    /* Derived from order, once (ring.c, geom_set), for the hot paths:
+     * conc__ring_check compares the four fields above and hands back a
+     * geometry computed from its arguments, these included. */
+    uint64_t mask;     /* R - 1: an entry's index field, and BOT */
+    uint64_t cyc;      /* ~(2R - 1): an entry's cycle field, in place */
+    uint64_t lmask;    /* remap: (R / 8) - 1 */
+    int64_t full;      /* the threshold's reset value, 3n - 1 */
+    uint32_t ls;       /* remap: log2(R / 8) */
 } conc__ring_geom;
 
 /* The ring's layout (src/ring.c explains it), here rather than in ring.c
