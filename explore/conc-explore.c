@@ -13,6 +13,9 @@
  *                        --pct or --both: after them
  *   --rr-mixed Q         --rr Q, then also every vector of per-thread quanta
  *                        in 1..Q (each thread its own), each order, phase 0
+ *   --rr-random N        N random schedules of those kinds instead, each
+ *                        after a random prefix (--seed; with --rr Q: quanta
+ *                        up to Q, default 8)
  *   --max-steps N        an execution longer than N steps is a LIVELOCK
  *                        (default 20000)
  *   --max-quiet N        N steps in a row with no operation completed is a
@@ -32,6 +35,8 @@
  *   --expect-fail        succeed only if every scenario run fails (the
  *                        broken queue, the museum's bugs)
  *   --no-shrink, --quiet
+ *   --verbose            --rr: a line per schedule (its steps, and the most
+ *                        in a row with no operation completed)
  * CONC_SCHEDULE='<scenario>@<schedule>' in the environment replays one
  * schedule (twice, comparing the traces) instead.
  *
@@ -138,7 +143,7 @@ int main(int argc, char **argv)
     long tier = 0;
     enum { O_LIST = 256, O_DFS, O_PCT, O_BOTH, O_BOUND, O_NOSLEEP, O_MAXEX,
            O_SECS, O_DEPTH, O_SEED, O_SPUR, O_TIER, O_EXPECT, O_NOSHRINK,
-           O_QUIET, O_HELP, O_SKIP, O_RR, O_RRMIX, O_MAXSTEPS, O_MAXQUIET };
+           O_QUIET, O_HELP, O_SKIP, O_VERBOSE, O_RRRAND, O_RR, O_RRMIX, O_MAXSTEPS, O_MAXQUIET };
     static const struct option opts[] = {
         {"list", no_argument, 0, O_LIST},
         {"dfs", no_argument, 0, O_DFS},
@@ -158,6 +163,8 @@ int main(int argc, char **argv)
         {"help", no_argument, 0, O_HELP},
         {"skip", required_argument, 0, O_SKIP},
         {"rr", required_argument, 0, O_RR},
+        {"rr-random", required_argument, 0, O_RRRAND},
+        {"verbose", no_argument, 0, O_VERBOSE},
         {"rr-mixed", required_argument, 0, O_RRMIX},
         {"max-steps", required_argument, 0, O_MAXSTEPS},
         {"max-quiet", required_argument, 0, O_MAXQUIET},
@@ -176,6 +183,15 @@ int main(int argc, char **argv)
             }
             dfs = o == O_BOTH;
             dfs_asked = dfs_asked || dfs;
+            break;
+        case O_RRRAND:
+            if (!parse_long(optarg, 1, 1000000000L, &v)) {
+                fprintf(stderr, "conc-explore: bad count '%s'\n", optarg);
+                return 2;
+            }
+            c.rr_random = (uint64_t)v;
+            if (!rr)
+                rr = c.rr_quantum;
             break;
         case O_RR:
         case O_RRMIX:
@@ -246,6 +262,7 @@ int main(int argc, char **argv)
         case O_EXPECT: expect_fail = true; break;
         case O_NOSHRINK: c.shrink = false; break;
         case O_QUIET: quiet = true; break;
+        case O_VERBOSE: c.verbose++; break;
         case O_HELP: usage(stdout); return 0;
         case O_SKIP:
             if (nskips == 16) {
@@ -405,7 +422,8 @@ int main(int argc, char **argv)
             cr.max_execs = 0;
             ex_result r = ex_explore(s, &cr);
             char mode[16];
-            snprintf(mode, sizeof mode, "%s%ld", c.rr_mixed ? "rrm" : "rr", rr);
+            snprintf(mode, sizeof mode, "%s%ld",
+                     c.rr_random ? "rrx" : c.rr_mixed ? "rrm" : "rr", rr);
             row(s->name, mode, &r, -1);
             total_execs += r.executions;
             longest = r.max_steps > longest ? r.max_steps : longest;

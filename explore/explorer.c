@@ -646,10 +646,13 @@ static int decide_sched(int cur)
     }
     if (move < 0 && lv_on() && !X.want) {
         /* EX_RR, or a replay of its string: it keys iterations on sites */
-        uint64_t site[EX_MAX_THREADS];
-        for (int t = 0; t < X.n; t++)
-            site[t] = (uint64_t)(uintptr_t)X.thr[t].file * 64 + (uint64_t)X.thr[t].line;
-        move = lv_pick(cur, m, real, site);
+        lv_pending pd[EX_MAX_THREADS];
+        for (int t = 0; t < X.n; t++) {
+            const ex_thr *th = &X.thr[t];
+            pd[t].site = (uint64_t)(uintptr_t)th->file * 64 + (uint64_t)th->line;
+            pd[t].write = th->op.write || th->op.kind == K_STAMP;
+        }
+        move = lv_pick(cur, m, real, pd);
     }
     if (move < 0 && X.c.mode == EX_PCT && !X.want) {
         for (int j = 0; j < X.nchange; j++)
@@ -1597,10 +1600,10 @@ ex_result ex_explore(const ex_scenario *s, const ex_config *cfg)
 
     lv_off();
     bool lv_sched = X.c.mode == EX_REPLAY && X.c.schedule &&
-                    (X.c.schedule[0] == 'R' || X.c.schedule[0] == 'I');
+                    strchr("RIW", X.c.schedule[0]) != NULL;
     if (lv_sched && !lv_parse(X.c.schedule, X.n)) { /* round robin */
         fprintf(o, "conc-explore: malformed round-robin schedule '%s' "
-                   "(R|I<q0>-...-<qn-1>.<phase>.<order>)\n", X.c.schedule);
+                   "(R|I|W<q0>-...-<qn-1>.<phase>.<order>)\n", X.c.schedule);
         res.verdict = EX_ERROR;
         conc_verify_set_hook2(NULL, NULL);
         return res;
@@ -1694,6 +1697,13 @@ ex_result ex_explore(const ex_scenario *s, const ex_config *cfg)
         }
         X.dfs_branch = true;
         exec_out r = run_execution();
+        if (X.c.verbose && X.c.mode == EX_RR && r.ran) {
+            char b[128];
+            lv_string(b, sizeof b);
+            fprintf(o, "rr %s: %llu steps, at most %llu with no operation "
+                       "completed\n", b, (unsigned long long)X.steps,
+                    (unsigned long long)lv_quiet_max);
+        }
         if (!r.ran) {
             fprintf(o, "conc-explore: %s: setup failed: %s\n", s->name,
                     r.why ? r.why : "");

@@ -105,6 +105,8 @@ typedef struct ex_config {
     uint64_t max_quiet;
     int rr_quantum;
     bool rr_mixed;        /* EX_RR: also every vector of per-thread quanta */
+    uint64_t rr_random;   /* EX_RR: this many random schedules instead (a
+                             random prefix, then random quanta; seed) */
 } ex_config;
 
 /* Defaults: DFS, bound 2, sleep sets, 1,000,000 executions, no time cap,

@@ -46,8 +46,9 @@ static struct {
     uint64_t norders;
     uint64_t space;     /* schedules in all */
     /* the iterator: stage (0: iteration quanta, one for all; 1: step
-     * quanta, one for all; 2, 3: vectors of per-thread quanta, iterations
-     * then steps), vector, order, phase */
+     * quanta, one for all; 2: write quanta, one q:r for all (mixed: every
+     * vector); 3, 4 (mixed): vectors of per-thread iteration, step quanta),
+     * vector, order, phase */
     int it_stage;
     uint64_t it_v, it_o;
     int it_p;
@@ -57,7 +58,23 @@ static struct {
     int turn, used;
     uint64_t seen[LV_SITES];
     int nseen;
+    int writes, after; /* LV_WRITES: writes in this turn, steps since */
+    int first_off[EX_MAX_THREADS]; /* ... writes of its first turn done */
+    bool had_turn[EX_MAX_THREADS];
+    uint64_t space_random; /* random schedules to draw (0: enumerate) */
+    uint64_t random;   /* ... still to draw */
+    uint64_t rng;      /* for drawing them */
+    uint64_t prng;     /* the prefix's, from cur.pseed */
+    int moves;         /* moves picked in this execution */
 } L;
+
+static uint64_t splitmix(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
 
 static uint64_t factorial(int k)
 {
@@ -95,12 +112,27 @@ static void nth_order(int n, uint64_t k, int8_t *order)
 
 /* Phases of a schedule: the steps of one cycle (step quanta), or which
  * thread's turn comes first (iteration quanta). */
-static int phases(const lv_rr *r)
+static int phases_of(const lv_rr *r, bool offsets)
 {
+    if (r->kind == LV_WRITES) {
+        /* whose turn comes first, and (mixed) per thread the writes of its
+         * first turn taken as done already (0..q-1) */
+        int k = r->n;
+        if (!offsets)
+            return k;
+        for (int t = 0; t < r->n; t++)
+            k *= r->q[t];
+        return k;
+    }
     int s = 0;
     for (int t = 0; t < r->n; t++)
         s += r->q[t];
     return s;
+}
+
+static int phases(const lv_rr *r)
+{
+    return phases_of(r, L.mixed);
 }
 
 /* Stage st's vector v into r (false: v past the stage's end); stages 0
@@ -109,8 +141,32 @@ static int phases(const lv_rr *r)
 static bool stage_vector(int st, uint64_t v, lv_rr *r, bool *skip)
 {
     r->n = L.n;
-    r->iter = st == 0 || st == 2;
+    r->kind = st == 0 || st == 3 ? LV_ITER : st == 2 ? LV_WRITES : LV_STEPS;
     *skip = false;
+    if (st == 2) {
+        /* per thread q in 1..LV_WMAX writes, r in 0..LV_RMAX steps after */
+        const uint64_t per = (uint64_t)LV_WMAX * (LV_RMAX + 1);
+        if (!L.mixed) { /* one q:r for every thread */
+            if (v >= per)
+                return false;
+            for (int t = 0; t < L.n; t++) {
+                r->q[t] = 1 + (int)(v / (LV_RMAX + 1));
+                r->r[t] = (int)(v % (LV_RMAX + 1));
+            }
+            return true;
+        }
+        if (v >= ipow(per, L.n))
+            return false;
+        bool uniform = true;
+        for (int t = 0; t < L.n; t++) {
+            r->q[t] = 1 + (int)(v % per / (LV_RMAX + 1));
+            r->r[t] = (int)(v % per % (LV_RMAX + 1));
+            v /= per;
+            uniform = uniform && r->q[t] == r->q[0] && r->r[t] == r->r[0];
+        }
+        (void)uniform; /* mixed: every vector, the uniform ones too */
+        return true;
+    }
     if (st < 2) {
         if (v >= (uint64_t)L.qmax)
             return false;
@@ -138,7 +194,12 @@ uint64_t lv_begin(int nthreads, const ex_config *c)
     L.qmax = c->rr_quantum > 0 ? c->rr_quantum : 1;
     L.mixed = c->rr_mixed;
     L.norders = factorial(nthreads - 1);
-    for (int st = 0; st < (L.mixed ? 4 : 2); st++) {
+    if (c->rr_random) {
+        L.random = L.space = L.space_random = c->rr_random;
+        L.rng = c->seed ? c->seed : 1;
+        return L.space;
+    }
+    for (int st = 0; st < (L.mixed ? 5 : 3); st++) {
         lv_rr r;
         bool skip;
         for (uint64_t v = 0; stage_vector(st, v, &r, &skip); v++)
@@ -148,10 +209,37 @@ uint64_t lv_begin(int nthreads, const ex_config *c)
     return L.space;
 }
 
+/* A random schedule: a random prefix, then a schedule of a random kind
+ * with random quanta, order and phase. */
+static void draw(void)
+{
+    lv_rr r;
+    memset(&r, 0, sizeof r);
+    r.n = L.n;
+    r.kind = (int)(splitmix(&L.rng) % 3);
+    for (int t = 0; t < L.n; t++) {
+        int qm = r.kind == LV_WRITES && L.qmax > LV_WMAX ? LV_WMAX : L.qmax;
+        r.q[t] = 1 + (int)(splitmix(&L.rng) % (uint64_t)qm);
+        r.r[t] = r.kind == LV_WRITES ? (int)(splitmix(&L.rng) % (LV_RMAX + 1)) : 0;
+    }
+    nth_order(L.n, splitmix(&L.rng) % L.norders, r.order);
+    r.phase = (int)(splitmix(&L.rng) % (uint64_t)phases(&r));
+    r.plen = (int)(splitmix(&L.rng) % (LV_PREFIX + 1));
+    r.pseed = splitmix(&L.rng) | 1;
+    L.cur = r;
+}
+
 bool lv_next(void)
 {
+    if (L.space_random) {
+        if (L.random == 0)
+            return false;
+        L.random--;
+        draw();
+        return true;
+    }
     for (;;) {
-        if (L.it_stage >= (L.mixed ? 4 : 2))
+        if (L.it_stage >= (L.mixed ? 5 : 3))
             return false;
         lv_rr r;
         memset(&r, 0, sizeof r);
@@ -185,34 +273,60 @@ bool lv_parse(const char *s, int nthreads)
     lv_rr r;
     memset(&r, 0, sizeof r);
     r.n = nthreads;
-    if (*s != 'R' && *s != 'I')
+    if (*s != 'R' && *s != 'I' && *s != 'W')
         return false;
-    r.iter = *s++ == 'I';
+    r.kind = *s == 'I' ? LV_ITER : *s == 'W' ? LV_WRITES : LV_STEPS;
+    s++;
     char *end;
     for (int t = 0; t < nthreads; t++) {
         long v = strtol(s, &end, 10);
-        if (end == s || v < 1 || v > 1000000 ||
-            *end != (t == nthreads - 1 ? '.' : '-'))
+        if (end == s || v < 1 || v > 1000000)
             return false;
         r.q[t] = (int)v;
-        s = end + 1;
+        s = end;
+        if (r.kind == LV_WRITES) {
+            if (*s != ':')
+                return false;
+            v = strtol(++s, &end, 10);
+            if (end == s || v < 0 || v > 1000000)
+                return false;
+            r.r[t] = (int)v;
+            s = end;
+        }
+        if (*s != (t == nthreads - 1 ? '.' : '-'))
+            return false;
+        s++;
     }
     long ph = strtol(s, &end, 10);
-    if (end == s || *end != '.' || ph < 0 || ph >= phases(&r))
+    if (end == s || *end != '.' || ph < 0 || ph >= phases_of(&r, true))
         return false;
     r.phase = (int)ph;
     s = end + 1;
     unsigned seen = 0;
     int i = 0;
-    for (; s[i]; i++) {
+    for (; s[i] && s[i] != '/'; i++) {
         int t = s[i] - 'a';
         if (i >= nthreads || t < 0 || t >= nthreads || (seen & (1u << t)))
             return false;
         seen |= 1u << t;
         r.order[i] = (int8_t)t;
     }
-    if (i != nthreads)
+    if (i < nthreads)
         return false;
+    s += i;
+    if (*s == '/') { /* a random prefix */
+        long pl = strtol(s + 1, &end, 10);
+        if (end == s + 1 || *end != '.' || pl < 0 || pl > 1000000)
+            return false;
+        s = end + 1;
+        unsigned long long ps = strtoull(s, &end, 10);
+        if (end == s || *end)
+            return false;
+        r.plen = (int)pl;
+        r.pseed = ps;
+    } else if (*s) {
+        return false;
+    }
     memset(&L, 0, sizeof L);
     L.on = true;
     L.n = nthreads;
@@ -235,6 +349,21 @@ void lv_reset(void)
     if (!L.on || L.cur.n < 1)
         return;
     L.nseen = 0;
+    L.writes = L.after = 0;
+    L.moves = 0;
+    L.prng = L.cur.pseed;
+    if (L.cur.kind == LV_WRITES) {
+        int p = L.cur.phase;
+        L.turn = p % L.cur.n;
+        p /= L.cur.n;
+        for (int t = 0; t < L.cur.n; t++) {
+            L.first_off[t] = p % L.cur.q[t];
+            p /= L.cur.q[t];
+            L.had_turn[t] = false;
+        }
+        L.used = 0;
+        return;
+    }
     /* the phase: that many steps of the cycle already taken */
     int p = L.cur.phase;
     L.turn = 0;
@@ -261,16 +390,47 @@ static bool iter_goes_on(int t, uint64_t site)
     return true;
 }
 
-int lv_pick(int cur, uint16_t m, uint16_t real, const uint64_t *site)
+/* Write quanta: may thread t take its pending step p in this turn?  The
+ * steps before the turn's first write are bounded by LV_READS (a thread
+ * reading in a loop without a SPIN point must still pass the turn on). */
+static bool writes_go_on(int t, const lv_pending *p)
+{
+    if (!L.had_turn[t]) { /* its first turn: the phase's offset */
+        L.had_turn[t] = true;
+        L.writes = L.first_off[t];
+    }
+    if (p->write) {
+        if (L.writes >= L.cur.q[t])
+            return false;
+        L.writes++;
+        L.after = 0;
+        return true;
+    }
+    if (L.writes ? L.after >= L.cur.r[t] : L.after >= LV_READS)
+        return false;
+    L.after++;
+    return true;
+}
+
+int lv_pick(int cur, uint16_t m, uint16_t real, const lv_pending *pd)
 {
     (void)cur;
     uint16_t normal = m & 0x5555;
     if (!normal) /* only timeouts (or spurious wake-ups) can move */
         return __builtin_ctz(real ? real : m);
+    if (L.moves++ < L.cur.plen) { /* the random prefix */
+        int k = (int)(splitmix(&L.prng) % (uint64_t)__builtin_popcount(normal));
+        for (int b = 0; b < 16; b++)
+            if ((normal & (1u << b)) && k-- == 0)
+                return b;
+    }
     for (int k = 0; k <= L.n; k++) {
         int t = L.cur.order[L.turn];
         if (normal & (1u << (2 * t))) {
-            if (L.cur.iter ? iter_goes_on(t, site[t]) : L.used < L.cur.q[t]) {
+            bool go = L.cur.kind == LV_ITER     ? iter_goes_on(t, pd[t].site)
+                      : L.cur.kind == LV_WRITES ? writes_go_on(t, &pd[t])
+                                                : L.used < L.cur.q[t];
+            if (go) {
                 L.used++;
                 return 2 * t;
             }
@@ -279,20 +439,29 @@ int lv_pick(int cur, uint16_t m, uint16_t real, const uint64_t *site)
         L.turn = (L.turn + 1) % L.n;
         L.used = 0;
         L.nseen = 0;
+        L.writes = L.after = 0;
     }
     return __builtin_ctz(normal); /* not reached: some thread can move */
 }
 
 void lv_string(char *out, size_t size)
 {
-    size_t off = (size_t)snprintf(out, size, "%c", L.cur.iter ? 'I' : 'R');
-    for (int t = 0; t < L.cur.n && off < size; t++)
-        off += (size_t)snprintf(out + off, size - off, "%d%s", L.cur.q[t],
-                                t == L.cur.n - 1 ? "." : "-");
+    size_t off = (size_t)snprintf(out, size, "%c", "RIW"[L.cur.kind]);
+    for (int t = 0; t < L.cur.n && off < size; t++) {
+        off += (size_t)snprintf(out + off, size - off, "%d", L.cur.q[t]);
+        if (L.cur.kind == LV_WRITES && off < size)
+            off += (size_t)snprintf(out + off, size - off, ":%d", L.cur.r[t]);
+        if (off < size)
+            off += (size_t)snprintf(out + off, size - off, "%s",
+                                    t == L.cur.n - 1 ? "." : "-");
+    }
     if (off < size)
         off += (size_t)snprintf(out + off, size - off, "%d.", L.cur.phase);
     for (int i = 0; i < L.cur.n && off + 1 < size; i++) {
         out[off++] = (char)('a' + L.cur.order[i]);
         out[off] = 0;
     }
+    if (L.cur.plen && off < size)
+        snprintf(out + off, size - off, "/%d.%llu", L.cur.plen,
+                 (unsigned long long)L.cur.pseed);
 }
