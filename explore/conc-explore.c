@@ -7,6 +7,19 @@
  *   --dfs                exhaustive search within the bound (default)
  *   --pct N              N PCT runs per scenario instead
  *   --both N             DFS, then N PCT runs
+ *   --rr Q               the livelock search instead (explore/livelock.c):
+ *                        every round-robin schedule with quantum 1..Q,
+ *                        every cyclic thread order and phase; with --dfs,
+ *                        --pct or --both: after them
+ *   --rr-mixed Q         --rr Q, then also every vector of per-thread quanta
+ *                        in 1..Q (each thread its own), each order, phase 0
+ *   --rr-random N        N random schedules of those kinds instead, each
+ *                        after a random prefix (--seed; with --rr Q: quanta
+ *                        up to Q, default 8)
+ *   --max-steps N        an execution longer than N steps is a LIVELOCK
+ *                        (default 20000)
+ *   --max-quiet N        N steps in a row with no operation completed is a
+ *                        LIVELOCK (default 5000; 0: no such check)
  *   --bound K            preemption bound (default 2; -1: none); a scenario
  *                        may raise it for itself (sc_def.bound).  Searched
  *                        iteratively: bound 0, 1, ..., K, each capped
@@ -23,6 +36,8 @@
  *   --expect-fail        succeed only if every scenario run fails (the
  *                        broken queue, the museum's bugs)
  *   --no-shrink, --quiet
+ *   --verbose            --rr: a line per schedule (its steps, and the most
+ *                        in a row with no operation completed)
  * CONC_SCHEDULE='<scenario>@<schedule>' in the environment replays one
  * schedule (twice, comparing the traces) instead.
  *
@@ -49,7 +64,8 @@ static void usage(FILE *f)
             "usage: conc-explore [--list] [--dfs|--pct N|--both N] [--bound K]\n"
             "         [--no-sleep] [--max-execs N] [--seconds S] [--depth D]\n"
             "         [--seed S] [--spurious] [--tier T] [--expect-fail]\n"
-            "         [--no-shrink] [--quiet] [--skip PREFIX/] [NAME|PREFIX/ ...]\n"
+            "         [--no-shrink] [--quiet] [--skip PREFIX/] [--rr Q|--rr-mixed Q]\n"
+            "         [--max-steps N] [--max-quiet N] [NAME|PREFIX/ ...]\n"
             "       CONC_SCHEDULE='<scenario>@<schedule>' conc-explore\n");
 }
 
@@ -90,6 +106,7 @@ static const char *verdict(ex_verdict v)
     case EX_PASS: return "pass";
     case EX_FAIL: return "FAIL";
     case EX_NONDETERMINISM: return "NONDETERMINISM";
+    case EX_LIVELOCK: return "LIVELOCK";
     default: return "ERROR";
     }
 }
@@ -121,12 +138,13 @@ int main(int argc, char **argv)
     ex_config c = ex_config_default();
     c.max_execs = 2000;
     c.pct_depth = 4;
-    long pct_runs = 0;
+    long pct_runs = 0, rr = 0;
+    bool dfs_asked = false;
     bool dfs = true, list = false, expect_fail = false, quiet = false;
     long tier = 0;
     enum { O_LIST = 256, O_DFS, O_PCT, O_BOTH, O_BOUND, O_NOSLEEP, O_MAXEX,
            O_SECS, O_DEPTH, O_SEED, O_SPUR, O_TIER, O_EXPECT, O_NOSHRINK,
-           O_QUIET, O_HELP, O_SKIP };
+           O_QUIET, O_HELP, O_SKIP, O_VERBOSE, O_RRRAND, O_RR, O_RRMIX, O_MAXSTEPS, O_MAXQUIET };
     static const struct option opts[] = {
         {"list", no_argument, 0, O_LIST},
         {"dfs", no_argument, 0, O_DFS},
@@ -145,13 +163,19 @@ int main(int argc, char **argv)
         {"quiet", no_argument, 0, O_QUIET},
         {"help", no_argument, 0, O_HELP},
         {"skip", required_argument, 0, O_SKIP},
+        {"rr", required_argument, 0, O_RR},
+        {"rr-random", required_argument, 0, O_RRRAND},
+        {"verbose", no_argument, 0, O_VERBOSE},
+        {"rr-mixed", required_argument, 0, O_RRMIX},
+        {"max-steps", required_argument, 0, O_MAXSTEPS},
+        {"max-quiet", required_argument, 0, O_MAXQUIET},
         {0, 0, 0, 0}};
     int o;
     long v;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
         case O_LIST: list = true; break;
-        case O_DFS: dfs = true; pct_runs = 0; break;
+        case O_DFS: dfs = true; dfs_asked = true; pct_runs = 0; break;
         case O_PCT:
         case O_BOTH:
             if (!parse_long(optarg, 1, 100000000, &pct_runs)) {
@@ -159,6 +183,36 @@ int main(int argc, char **argv)
                 return 2;
             }
             dfs = o == O_BOTH;
+            dfs_asked = dfs_asked || dfs;
+            break;
+        case O_RRRAND:
+            if (!parse_long(optarg, 1, 1000000000L, &v)) {
+                fprintf(stderr, "conc-explore: bad count '%s'\n", optarg);
+                return 2;
+            }
+            c.rr_random = (uint64_t)v;
+            if (!rr)
+                rr = c.rr_quantum;
+            break;
+        case O_RR:
+        case O_RRMIX:
+            c.rr_mixed = o == O_RRMIX;
+            if (!parse_long(optarg, 1, 1000, &rr)) {
+                fprintf(stderr, "conc-explore: bad quantum '%s' (1-1000)\n", optarg);
+                return 2;
+            }
+            c.rr_quantum = (int)rr;
+            break;
+        case O_MAXSTEPS:
+        case O_MAXQUIET:
+            if (!parse_long(optarg, o == O_MAXSTEPS ? 1 : 0, 1000000000L, &v)) {
+                fprintf(stderr, "conc-explore: bad step count '%s'\n", optarg);
+                return 2;
+            }
+            if (o == O_MAXSTEPS)
+                c.max_steps = (uint64_t)v;
+            else
+                c.max_quiet = (uint64_t)v;
             break;
         case O_BOUND:
             if (!parse_long(optarg, -1, 1000, &v)) {
@@ -209,6 +263,7 @@ int main(int argc, char **argv)
         case O_EXPECT: expect_fail = true; break;
         case O_NOSHRINK: c.shrink = false; break;
         case O_QUIET: quiet = true; break;
+        case O_VERBOSE: c.verbose++; break;
         case O_HELP: usage(stdout); return 0;
         case O_SKIP:
             if (nskips == 16) {
@@ -243,6 +298,9 @@ int main(int argc, char **argv)
                    sc_custom[k]->nthreads, sc_custom[k]->what);
         return 0;
     }
+    /* --rr alone: the livelock search only */
+    if (rr && !dfs_asked && !pct_runs)
+        dfs = false;
     FILE *devnull = quiet ? fopen("/dev/null", "w") : NULL;
     c.out = devnull ? devnull : stdout;
 
@@ -274,7 +332,7 @@ int main(int argc, char **argv)
     printf("%-28s %-6s %8s %-9s %8s %10s %7s  %s\n", "scenario", "mode", "execs",
            "space", "cut", "steps", "seconds", "verdict");
     int ran = 0, failed = 0, errors = 0;
-    uint64_t total_execs = 0;
+    uint64_t total_execs = 0, longest = 0, quietest = 0;
     double total_s = 0;
     for (size_t k = 0; k < sc_ndefs + sc_ncustom; k++) {
         const sc_def *d = k < sc_ndefs ? &sc_defs[k] : NULL;
@@ -320,6 +378,10 @@ int main(int argc, char **argv)
                 }
                 rb.executions += r.executions;
                 rb.redundant += r.redundant;
+                if (r.max_steps > rb.max_steps)
+                    rb.max_steps = r.max_steps;
+                if (r.max_quiet > rb.max_quiet)
+                    rb.max_quiet = r.max_quiet;
                 rb.steps += r.steps;
                 rb.seconds += r.seconds;
                 r = rb;
@@ -328,6 +390,8 @@ int main(int argc, char **argv)
             }
             row(s->name, "dfs", &r, exh);
             total_execs += r.executions;
+            longest = r.max_steps > longest ? r.max_steps : longest;
+            quietest = r.max_quiet > quietest ? r.max_quiet : quietest;
             total_s += r.seconds;
             this_failed = this_failed || r.verdict != EX_PASS;
             errors += r.verdict == EX_ERROR;
@@ -345,6 +409,26 @@ int main(int argc, char **argv)
             snprintf(mode, sizeof mode, "pct%d", cp.pct_depth);
             row(s->name, mode, &r, -1);
             total_execs += r.executions;
+            longest = r.max_steps > longest ? r.max_steps : longest;
+            quietest = r.max_quiet > quietest ? r.max_quiet : quietest;
+            total_s += r.seconds;
+            this_failed = this_failed || r.verdict != EX_PASS;
+            errors += r.verdict == EX_ERROR;
+        }
+        /* The livelock search (explore/livelock.c): every round-robin
+         * schedule up to quantum rr, no cap but the time. */
+        if (rr && !(this_failed && expect_fail)) {
+            ex_config cr = c;
+            cr.mode = EX_RR;
+            cr.max_execs = 0;
+            ex_result r = ex_explore(s, &cr);
+            char mode[16];
+            snprintf(mode, sizeof mode, "%s%ld",
+                     c.rr_random ? "rrx" : c.rr_mixed ? "rrm" : "rr", rr);
+            row(s->name, mode, &r, -1);
+            total_execs += r.executions;
+            longest = r.max_steps > longest ? r.max_steps : longest;
+            quietest = r.max_quiet > quietest ? r.max_quiet : quietest;
             total_s += r.seconds;
             this_failed = this_failed || r.verdict != EX_PASS;
             errors += r.verdict == EX_ERROR;
@@ -354,6 +438,10 @@ int main(int argc, char **argv)
     }
     printf("%d scenarios, %d failed; %llu executions in %.1f s\n", ran, failed,
            (unsigned long long)total_execs, total_s);
+    /* what the livelock bounds (--max-steps, --max-quiet) are set against */
+    printf("longest execution %llu steps; most steps with no operation "
+           "completed %llu\n", (unsigned long long)longest,
+           (unsigned long long)quietest);
     if (devnull)
         fclose(devnull);
     if (ran == 0 || errors)

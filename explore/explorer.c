@@ -44,6 +44,7 @@
 #include <time.h>
 
 #include "internal/verify.h"
+#include "livelock.h"
 
 /* ---- operations and threads --------------------------------------------- */
 
@@ -193,6 +194,13 @@ static struct {
 
 static _Thread_local ex_thr *tls_me;
 static _Atomic uint64_t loose_stamps;
+
+/* ---- livelock (livelock.c): the divergence verdict ---------------------- */
+
+/* Steps since an operation last completed (an ex_stamp step taken, or a
+ * thread's end), and whether this execution was cut as divergent. */
+static uint64_t lv_quiet, lv_quiet_max;
+static bool lv_diverged;
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -655,6 +663,16 @@ static int decide_sched(int cur)
             return -2;
         }
     }
+    if (move < 0 && lv_on() && !X.want) {
+        /* EX_RR, or a replay of its string: it keys iterations on sites */
+        lv_pending pd[EX_MAX_THREADS];
+        for (int t = 0; t < X.n; t++) {
+            const ex_thr *th = &X.thr[t];
+            pd[t].site = (uint64_t)(uintptr_t)th->file * 64 + (uint64_t)th->line;
+            pd[t].write = th->op.write || th->op.kind == K_STAMP;
+        }
+        move = lv_pick(cur, m, real, pd);
+    }
     if (move < 0 && X.c.mode == EX_PCT && !X.want) {
         for (int j = 0; j < X.nchange; j++)
             if (X.change[j] == X.sched_decisions && cur >= 0)
@@ -743,6 +761,8 @@ static void apply_move(int move)
         th->op = saved;
     } else {
         record_trace(t);
+        if (th->op.kind == K_STAMP)
+            lv_quiet = 0; /* an operation's invocation or response */
     }
 }
 
@@ -755,6 +775,16 @@ static void schedule_from(ex_thr *me)
     if (++X.steps > X.c.max_steps && X.c.max_steps) {
         fail_msg("livelock: the execution did not end within %llu steps",
                  (unsigned long long)X.c.max_steps);
+        lv_diverged = true;
+        abandon();
+    }
+    if (++lv_quiet > lv_quiet_max)
+        lv_quiet_max = lv_quiet;
+    if (lv_quiet > X.c.max_quiet && X.c.max_quiet && me) {
+        fail_msg("livelock: no operation completed in %llu steps (step %llu "
+                 "of the execution)", (unsigned long long)X.c.max_quiet,
+                 (unsigned long long)X.steps);
+        lv_diverged = true;
         abandon();
     }
     int move = decide_sched(cur);
@@ -1024,6 +1054,7 @@ static void *thread_main(void *arg)
     me->file = "end";
     me->state = T_DONE;
     tls_me = NULL;
+    lv_quiet = 0; /* a thread's end is progress too */
     /* hand on the baton; nobody comes back here */
     int move = decide_sched(me->id);
     if (move == -1) {
@@ -1092,6 +1123,9 @@ static exec_out run_execution(void)
     X.sched_decisions = 0;
     X.cur = -1;
     X.dfs_end = SIZE_MAX;
+    lv_quiet = lv_quiet_max = 0;
+    lv_diverged = false;
+    lv_reset();
 
     char *buf = NULL;
     size_t len = 0;
@@ -1443,10 +1477,15 @@ static void report_failure(exec_out fail, ex_result *res)
     memcpy(best, X.nodes, nbest * sizeof *best);
     int runs = 0;
     int before = count_preempts(best, nbest);
-    if (X.c.shrink && !X.nondet)
+    /* A divergent execution is not shrunk: it has no end to keep. */
+    bool diverged = lv_diverged;
+    if (X.c.shrink && !X.nondet && !diverged)
         fail = shrink(fail, &best, &nbest, &runs);
     char sched[sizeof res->schedule];
-    encode(best, nbest, sched, sizeof sched);
+    if (lv_on())
+        lv_string(sched, sizeof sched); /* the round-robin schedule */
+    else
+        encode(best, nbest, sched, sizeof sched);
     /* replay it exactly, twice */
     uint64_t h[2] = {0, 0};
     bool both_fail = true;
@@ -1506,6 +1545,8 @@ ex_config ex_config_default(void)
     c.seed = 1;
     c.shrink = true;
     c.stop_on_failure = true;
+    c.max_quiet = 5000;
+    c.rr_quantum = 8;
     return c;
 }
 
@@ -1611,8 +1652,22 @@ ex_result ex_explore(const ex_scenario *s, const ex_config *cfg)
     X.replay_len = 0;
     bool more = true;
 
+    lv_off();
+    bool lv_sched = X.c.mode == EX_REPLAY && X.c.schedule &&
+                    strchr("RIW", X.c.schedule[0]) != NULL;
+    if (lv_sched && !lv_parse(X.c.schedule, X.n)) { /* round robin */
+        fprintf(o, "conc-explore: malformed round-robin schedule '%s' "
+                   "(R|I|W<q0>-...-<qn-1>.<phase>.<order>)\n", X.c.schedule);
+        res.verdict = EX_ERROR;
+        conc_verify_set_hook2(NULL, NULL);
+        return res;
+    }
+    uint64_t lv_space = 0, lv_k = 0;
+    if (X.c.mode == EX_RR)
+        lv_space = lv_begin(X.n, &X.c);
+
     if (X.c.mode == EX_REPLAY) {
-        if (!X.c.schedule || !decode(X.c.schedule)) {
+        if (!X.c.schedule || (!lv_sched && !decode(X.c.schedule))) {
             fprintf(o, "conc-explore: malformed schedule '%s'\n",
                     X.c.schedule ? X.c.schedule : "");
             res.verdict = EX_ERROR;
@@ -1633,6 +1688,8 @@ ex_result ex_explore(const ex_scenario *s, const ex_config *cfg)
             }
             h[k] = r.trace_hash;
             failed[k] = r.failed;
+            if (r.failed && lv_diverged)
+                res.verdict = EX_LIVELOCK;
             res.executions++;
             res.steps += X.steps;
             if (k == 0) {
@@ -1660,16 +1717,22 @@ ex_result ex_explore(const ex_scenario *s, const ex_config *cfg)
                            "different traces\n");
                 res.verdict = EX_NONDETERMINISM;
             } else {
-                res.verdict = failed[0] ? EX_FAIL : EX_PASS;
+                res.verdict = !failed[0] ? EX_PASS
+                              : res.verdict == EX_LIVELOCK ? EX_LIVELOCK : EX_FAIL;
             }
         }
         want_clear();
+        lv_off();
         conc_verify_set_hook2(NULL, NULL);
         res.seconds = now_s() - t0;
         return res;
     }
 
     while (more) {
+        if (X.c.mode == EX_RR && (lv_k++, !lv_next())) {
+            res.exhausted = true; /* every round-robin schedule ran */
+            break;
+        }
         if (X.c.mode == EX_PCT) {
             for (int t = 0; t < X.n; t++)
                 X.prio[t] = 100 + t;
@@ -1688,6 +1751,13 @@ ex_result ex_explore(const ex_scenario *s, const ex_config *cfg)
         }
         X.dfs_branch = true;
         exec_out r = run_execution();
+        if (X.c.verbose && X.c.mode == EX_RR && r.ran) {
+            char b[128];
+            lv_string(b, sizeof b);
+            fprintf(o, "rr %s: %llu steps, at most %llu with no operation "
+                       "completed\n", b, (unsigned long long)X.steps,
+                    (unsigned long long)lv_quiet_max);
+        }
         if (!r.ran) {
             fprintf(o, "conc-explore: %s: setup failed: %s\n", s->name,
                     r.why ? r.why : "");
@@ -1698,6 +1768,10 @@ ex_result ex_explore(const ex_scenario *s, const ex_config *cfg)
         res.steps += X.steps;
         if (X.nnodes > res.max_depth)
             res.max_depth = X.nnodes;
+        if (X.steps > res.max_steps)
+            res.max_steps = X.steps;
+        if (lv_quiet_max > res.max_quiet)
+            res.max_quiet = lv_quiet_max;
         if (X.sched_decisions > X.pct_k)
             X.pct_k = X.sched_decisions;
         if (r.redundant && !r.failed) {
@@ -1710,7 +1784,8 @@ ex_result ex_explore(const ex_scenario *s, const ex_config *cfg)
                 res.first_failure_exec = res.executions;
                 res.first_failure_seconds = now_s() - t0;
             }
-            res.verdict = X.nondet ? EX_NONDETERMINISM : EX_FAIL;
+            res.verdict = X.nondet ? EX_NONDETERMINISM
+                          : lv_diverged ? EX_LIVELOCK : EX_FAIL;
             /* keep the DFS stack: the report's re-runs overwrite X.nodes */
             size_t saved_n = X.nnodes;
             ex_node *saved = malloc(saved_n * sizeof *saved + 1);
@@ -1745,6 +1820,9 @@ ex_result ex_explore(const ex_scenario *s, const ex_config *cfg)
         if (X.c.max_seconds > 0 && now_s() - t0 >= X.c.max_seconds)
             more = false;
     }
+    if (X.c.mode == EX_RR && lv_k >= lv_space && res.verdict == EX_PASS)
+        res.exhausted = true;
+    lv_off();
     conc_verify_set_hook2(NULL, NULL);
     res.seconds = now_s() - t0;
     return res;

@@ -82,7 +82,9 @@ typedef struct ex_scenario {
     void (*describe)(void *ctx, FILE *why);
 } ex_scenario;
 
-typedef enum ex_mode { EX_DFS, EX_PCT, EX_REPLAY } ex_mode;
+/* EX_RR: the divergence search (explore/livelock.c): round-robin
+ * schedules, every quantum 1..rr_quantum, thread order and phase. */
+typedef enum ex_mode { EX_DFS, EX_PCT, EX_REPLAY, EX_RR } ex_mode;
 
 typedef struct ex_config {
     ex_mode mode;
@@ -100,17 +102,27 @@ typedef struct ex_config {
     bool stop_on_failure; /* default true */
     FILE *out;            /* the report (failures, traces); NULL: stderr */
     int verbose;
+    /* livelock.c: an execution in which no operation completes (no
+     * ex_stamp step, no thread's end) for more than max_quiet consecutive
+     * steps is a livelock (0: no such check); EX_RR's largest quantum. */
+    uint64_t max_quiet;
+    int rr_quantum;
+    bool rr_mixed;        /* EX_RR: also every vector of per-thread quanta */
+    uint64_t rr_random;   /* EX_RR: this many random schedules instead (a
+                             random prefix, then random quanta; seed) */
 } ex_config;
 
 /* Defaults: DFS, bound 2, sleep sets, 1,000,000 executions, no time cap,
- * 20,000 steps, PCT depth 3, seed 1, shrink, stop at the first failure. */
+ * 20,000 steps, PCT depth 3, seed 1, shrink, stop at the first failure;
+ * livelock: max_quiet 5,000 steps, rr_quantum 8. */
 ex_config ex_config_default(void);
 
 typedef enum ex_verdict {
     EX_PASS,          /* every explored execution passed */
     EX_FAIL,          /* a check failed, a deadlock, a livelock */
     EX_NONDETERMINISM,/* the same schedule gave two different traces */
-    EX_ERROR          /* the explorer or the scenario could not run */
+    EX_ERROR,         /* the explorer or the scenario could not run */
+    EX_LIVELOCK       /* an execution ran past max_steps or max_quiet */
 } ex_verdict;
 
 typedef struct ex_result {
@@ -119,6 +131,9 @@ typedef struct ex_result {
     uint64_t redundant;   /* executions cut by the sleep sets (not counted) */
     uint64_t steps;       /* schedule points in all executions */
     uint64_t max_depth;   /* the longest execution, in decisions */
+    uint64_t max_steps;   /* ... in steps */
+    uint64_t max_quiet;   /* the most steps in a row with no operation
+                             completed, in any execution (livelock.c) */
     bool exhausted;       /* EX_DFS: the whole space within the bound */
     double seconds;
     uint64_t first_failure_exec; /* 1-based; 0: none */

@@ -140,6 +140,13 @@ const sc_def sc_defs[] = {
      * provisional units). */
     {"ring/batch-wrap", "ring", 3, CONC_JOINABLE, 2, 0, 0, 2,
      {{PN(2), ON(2), TD}, {ON(2), PN(2), TD}}},
+    /* livelock: two pushes and two pairs of pops on a capacity-4 ring with
+     * two items in (the threshold full, then the ring empty with both
+     * pushes in flight): the pops' second tries can overtake both pushers
+     * through the whole threshold, the state test_ring_livelock drives
+     * (the museum's ring-scan-livelock).  For the livelock search
+     * (docs/verification.md), make explore only. */
+    {"ring/chase", "ring", 4, 0, 2, 0, 1, 4, {{P}, {P}, {O, O}, {O, O}}},
 
     CONTAINER_SET("mutexq", 1, 1), BATCH_SET("mutexq"), FDS_SET("mutexq"),
     CONTAINER_SET("stack", 1, 1), BATCH_SET("stack"), FDS_SET("stack"),

@@ -16,7 +16,9 @@
  *   7. PCT;
  *   8. futex timeouts and the virtual clock;
  *   9. SPIN points;
- *  10. sleep sets under a preemption bound lose no outcome.
+ *  10. sleep sets under a preemption bound lose no outcome;
+ *  11. the livelock search (livelock.c): a toy that livelocks only under
+ *      an unbounded alternation, and its polite twin that always ends.
  *
  * The explorer's model, as the counts below use it (explorer.c): a thread's
  * moves are its start (from the thread's entry to its first schedule point)
@@ -101,6 +103,7 @@ static const char *verdict_name(ex_verdict v)
     case EX_PASS: return "PASS";
     case EX_FAIL: return "FAIL";
     case EX_NONDETERMINISM: return "NONDETERMINISM";
+    case EX_LIVELOCK: return "LIVELOCK";
     default: return "ERROR";
     }
 }
@@ -1610,6 +1613,125 @@ static void test_sleep_bound(void)
     }
 }
 
+/* ---- 11. livelock ------------------------------------------------------ */
+
+/*
+ * Two threads that each want the word to hold their own mark and stop
+ * once they have read it twice in a row; a thread that finds another
+ * mark writes its own again.  Alone, a thread ends in 3 steps.  In turns
+ * of one step each (round robin, quantum 1) they overwrite each other for
+ * ever: T0 reads 2 and writes 1, T1 reads 1 and writes 2, ...  Every
+ * schedule with finitely many preemptions ends (after the last one the
+ * holder runs alone), so the preemption-bounded DFS exhausts its space
+ * without a failure and only the divergence check can see the livelock.
+ * The polite twin stops when it reads any mark, its own twice or the
+ * other's once (an earlier version that stopped on the other's mark only
+ * at its first read livelocked under the unbounded DFS: the check found
+ * it); it ends in every schedule, in at most 4 steps per thread.
+ */
+static void run_stubborn(void *ctx, int tid)
+{
+    toy *t = ctx;
+    uint32_t mine = (uint32_t)tid + 1;
+    for (;;) {
+        if (conc_load_u32(&t->word, CONC_SEQ_CST) == mine &&
+            conc_load_u32(&t->word, CONC_SEQ_CST) == mine)
+            return;
+        conc_store_u32(&t->word, mine, CONC_SEQ_CST);
+    }
+}
+
+static void run_polite(void *ctx, int tid)
+{
+    toy *t = ctx;
+    uint32_t mine = (uint32_t)tid + 1;
+    for (;;) {
+        uint32_t v = conc_load_u32(&t->word, CONC_SEQ_CST);
+        if (v == mine)
+            v = conc_load_u32(&t->word, CONC_SEQ_CST);
+        if (v != 0) /* mine twice, or the other one's: let it have it */
+            return;
+        conc_store_u32(&t->word, mine, CONC_SEQ_CST);
+    }
+}
+
+static const ex_scenario sc_stubborn =
+    TOY("toy/stubborn", 2, run_stubborn, pass_check, NULL);
+static const ex_scenario sc_polite =
+    TOY("toy/polite", 2, run_polite, pass_check, NULL);
+
+static ex_config cfg_rr(int q)
+{
+    ex_config c = ex_config_default();
+    c.mode = EX_RR;
+    c.rr_quantum = q;
+    c.max_execs = 0;
+    c.max_seconds = 30;
+    c.max_quiet = 1000;
+    return c;
+}
+
+static void test_livelock(void)
+{
+    /* The DFS within bound 2: every schedule ends, none fails. */
+    ex_result r = explore(&sc_stubborn, cfg_dfs(2, true));
+    OKR(r.verdict == EX_PASS && r.exhausted, r,
+        "stubborn: DFS within bound 2 exhausts its space and passes "
+        "(%llu executions): no bounded search sees the livelock",
+        (unsigned long long)r.executions);
+
+    /* The round-robin search: quantum 1 keeps them alternating. */
+    r = explore(&sc_stubborn, cfg_rr(2));
+    char sched[sizeof r.schedule];
+    snprintf(sched, sizeof sched, "%s", r.schedule);
+    OKR(r.verdict == EX_LIVELOCK && strstr(r.failure, "livelock") &&
+            strstr(r.failure, "no operation completed in 1000 steps") &&
+            r.first_failure_exec >= 1 && strchr("RIW", sched[0]),
+        r, "stubborn: the round-robin search reports a LIVELOCK (no "
+           "operation completed in 1000 steps) at execution %llu, schedule %s",
+        (unsigned long long)r.first_failure_exec, sched);
+    ok(report && strstr(report, "replay: CONC_SCHEDULE='toy/stubborn@") != NULL,
+       "stubborn: the report prints the schedule to replay");
+
+    /* Its schedule string replays the livelock. */
+    ex_config c = ex_config_default();
+    c.mode = EX_REPLAY;
+    c.schedule = sched;
+    c.max_quiet = 1000;
+    r = explore(&sc_stubborn, c);
+    OKR(r.verdict == EX_LIVELOCK, r, "stubborn: replaying %s: LIVELOCK again",
+        sched);
+
+    /* Without the quiet check, the step cap still calls it one. */
+    c = cfg_rr(2);
+    c.max_quiet = 0;
+    c.max_steps = 3000;
+    r = explore(&sc_stubborn, c);
+    OKR(r.verdict == EX_LIVELOCK && strstr(r.failure, "within 3000 steps"), r,
+        "stubborn: with max_quiet 0, max_steps 3000 reports it (%s)",
+        r.failure);
+
+    /* The polite twin: every round-robin schedule ends. */
+    r = explore(&sc_polite, cfg_rr(8));
+    OKR(r.verdict == EX_PASS && r.exhausted && r.executions > 8 &&
+            r.max_quiet < 20,
+        r, "polite: every round-robin schedule up to quantum 8 ends "
+           "(%llu schedules, at most %llu steps)",
+        (unsigned long long)r.executions, (unsigned long long)r.max_quiet);
+    r = explore(&sc_polite, cfg_dfs(-1, true));
+    OKR(r.verdict == EX_PASS && r.exhausted, r,
+        "polite: the unbounded DFS exhausts it and passes (%llu executions)",
+        (unsigned long long)r.executions);
+
+    /* A malformed round-robin schedule is an error, not a verdict. */
+    c = ex_config_default();
+    c.mode = EX_REPLAY;
+    c.schedule = "R1-1.9.ab";
+    r = explore(&sc_polite, c);
+    ok(r.verdict == EX_ERROR, "a round-robin schedule with a phase past its "
+                              "cycle is refused");
+}
+
 int main(void)
 {
     tap_watchdog(120, "test_explorer");
@@ -1623,6 +1745,7 @@ int main(void)
     test_timeout();
     test_spin();
     test_sleep_bound();
+    test_livelock();
     done_testing();
     free(report);
     return tap_exit();

@@ -15,8 +15,9 @@
 # the failure's first line; exit 1 if a bug in reach was not found.
 #
 # Bugs out of the explorer's reach (not races: a peer that forges the
-# shared mapping, or a second process; or a livelock that needs unbounded
-# preemptions) are listed with the test that pins them instead.  A bug the
+# shared mapping, or a second process; or a livelock whose schedule the
+# round-robin livelock search does not contain) are listed with the test
+# that pins them instead.  A bug the
 # explorer reproduces only from a given schedule (found by search in no
 # practical budget) is replayed, and the replay must fail.
 set -euo pipefail
@@ -60,7 +61,7 @@ declare -A scen=(
 # (docs/verification.md, "Two museum bugs and search").
 declare -A replay=()
 declare -A outside=(
-  [ring-scan-livelock]="an unbounded alternation of two pops (every round a preemption): no bounded search; test_ring_livelock's step scheduler (ring-livelock)"
+  [ring-scan-livelock]="an alternation whose turns change length each round: no bounded search, and the livelock search (--rr, --rr-random: round robin, docs/verification.md) sustains it 276 steps at most; test_ring_livelock's adaptive step scheduler (ring-livelock)"
   [shmring-forged-slot]="a peer that forges a slot index in the mapping (shm-trust)"
   [shmring-unbounded-loop]="a peer that writes Head and Tail 2^36 apart (shm-trust)"
   [stack-tag-31bit]="2^31 updates during one pop (stack-tag; the 2-bit entry is the explorer's)"
