@@ -461,6 +461,7 @@ static bool step(const srch *s, int i, uint64_t S, const uint64_t *in,
         case CONC_EMPTY:
         case CONC_TIMEDOUT: if (len != 0 || closed) return false; effect = false; break;
         case CONC_CLOSED: if (len != 0 || !closed) return false; effect = false; break;
+        case LZ_NOTHING: if (len != 0) return false; effect = false; break;
         case CONC_ENOMEM: effect = false; break;
         case LZ_ANY:
             if (len == 0 && pend)
@@ -1283,6 +1284,7 @@ const char *lz_status_name(int st)
     case CONC_EFORMAT: return "EFORMAT";
     case CONC_ESYS: return "ESYS";
     case LZ_ANY: return "?";
+    case LZ_NOTHING: return "EMPTY|CLOSED";
     default: return NULL;
     }
 }
@@ -1778,6 +1780,10 @@ void lz_end_many(lz_hist *h, int first, int status, const uint64_t *out,
              * and a real batch (conc_ring) may hold free slots for them
              * until it sees the close: they count as pushes in flight. */
             o->status = status;
+        } else if (k == done && status == CONC_OK && o->kind == LZ_POP &&
+                   done > 0) {
+            /* Stopped short with OK: only where a pop finds nothing. */
+            o->status = LZ_NOTHING;
         } else {
             o->kind = LZ_NOP;
         }

@@ -173,6 +173,10 @@ extern "C" {
 #define LZ_PENDING UINT64_MAX
 /* status of an operation whose outcome is unknown (see above). */
 #define LZ_ANY (-1)
+/* status of a pop that found nothing, EMPTY or CLOSED as the state has it:
+ * where a pop batch that said OK stopped short (pop_many stops only at an
+ * answer a pop would give EMPTY or CLOSED to). */
+#define LZ_NOTHING (-2)
 
 enum lz_kind {
     LZ_NOP = 0,    /* ignored (an unused reserved slot) */
@@ -376,7 +380,9 @@ int lz_begin_many(lz_hist *h, uint32_t thread, uint32_t kind,
                   const uint64_t *items, size_t n, bool atomic);
 /* End it: `done` items went in / came out (pop: out[0..done)), the call
  * returned `status`.  A push batch with done < n records item `done` with
- * the status; a pop batch with done == 0 records one pop with it; the
+ * the status; a pop batch with done == 0 records one pop with it, and one
+ * that said OK with 0 < done < n one pop of status LZ_NOTHING after its
+ * items (it may stop short only where a pop would have found nothing); the
  * unused slots become LZ_NOP.  (Until then the first op's `prev` holds
  * the size of the reservation.) */
 void lz_end_many(lz_hist *h, int first, int status, const uint64_t *out,

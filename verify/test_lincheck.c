@@ -553,7 +553,8 @@ static void test_batches(void)
                  h.ops[2].status == CONC_FULL && h.ops[2].value == 12 &&
                  h.ops[2].after == 1 && h.ops[3].kind == LZ_POP &&
                  h.ops[4].glued && h.ops[4].value == 11 &&
-                 h.ops[5].kind == LZ_NOP && h.ops[6].kind == LZ_NOP &&
+                 h.ops[5].kind == LZ_POP && h.ops[5].status == LZ_NOTHING &&
+                 h.ops[6].kind == LZ_NOP &&
                  h.ops[7].status == CONC_EMPTY && h.ops[8].kind == LZ_NOP &&
                  h.ops[0].inv < h.ops[0].resp && h.ops[0].resp < h.ops[3].inv;
     q = fifo(2);
@@ -562,6 +563,29 @@ static void test_batches(void)
     h.ops[4].value = 12;
     ok(lz_check_hist(CTX, &q, &h, &R) == LZ_VIOLATION,
        "recorder: ... and a wrong item in the pop_many is caught");
+
+    /* A pop_many that says OK with fewer than it asked for stopped where a
+     * pop finds nothing: not while an item is still there. */
+    lz_hist_init(&h, tick_clock, &clk);
+    f = lz_begin_many(&h, 0, LZ_PUSH, items, 2, false);
+    lz_end_many(&h, f, CONC_OK, NULL, 2);
+    uint64_t one[2] = {10};
+    g = lz_begin_many(&h, 1, LZ_POP, NULL, 2, false);
+    lz_end_many(&h, g, CONC_OK, one, 1);
+    ok(lz_check_hist(CTX, &q, &h, &R) == LZ_VIOLATION,
+       "recorder: pop_many OK with 1 of 2 while item 11 is still queued is "
+       "caught (it may stop short only at an EMPTY or CLOSED)");
+    int pq = lz_begin(&h, 1, LZ_POP, 0);
+    lz_end(&h, pq, CONC_OK, 11);
+    ok(lz_check_hist(CTX, &q, &h, &R) == LZ_VIOLATION,
+       "recorder: ... and still caught when 11 is popped after it");
+    lz_hist_init(&h, tick_clock, &clk);
+    f = lz_begin_many(&h, 0, LZ_PUSH, items, 1, false);
+    lz_end_many(&h, f, CONC_OK, NULL, 1);
+    g = lz_begin_many(&h, 1, LZ_POP, NULL, 2, false);
+    lz_end_many(&h, g, CONC_OK, one, 1);
+    ok(lz_check_hist(CTX, &q, &h, &R) == LZ_OK,
+       "recorder: pop_many OK with 1 of 2 when that was the last item");
 
     /* A batch still pending: its items may all have gone in. */
     lz_hist_init(&h, tick_clock, &clk);
