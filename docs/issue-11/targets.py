@@ -4,9 +4,11 @@
     python3 docs/issue-11/targets.py
 
 Runs tools/bench-goals.py on the runs before issue 11's algorithms
-(docs/bench-2026-12-01-{pause,yield}.json) and after
-(docs/bench-2026-12-01-after-{pause,yield}.json) and prints one markdown
-row per goal: the ratio before, the ratio after and the verdict after.
+(docs/bench-2026-12-01-{pause,yield}.json), after the first round
+(docs/bench-2026-12-01-after-{pause,yield}.json) and after the second
+(docs/bench-2026-12-01-late-{pause,yield}.json: lfqueue's real batches,
+the counter's membarrier read, the single-thread path) and prints one
+markdown row per goal: the three ratios and the latest verdict.
 """
 import os
 import re
@@ -35,12 +37,14 @@ rows = []
 for mode in ("pause", "yield"):
     before = run(os.path.join(root, "docs", f"bench-2026-12-01-{mode}.json"))
     after = run(os.path.join(root, "docs", f"bench-2026-12-01-after-{mode}.json"))
-    for goal, (verdict, ratio) in after.items():
+    late = run(os.path.join(root, "docs", f"bench-2026-12-01-late-{mode}.json"))
+    for goal, (verdict, ratio) in late.items():
         b = before.get(goal, ("", "-"))[1]
+        a = after.get(goal, ("", "-"))[1]
         label = goal if goal.startswith("[") else f"({mode} run) {goal}"
-        rows.append((label, b, ratio, verdict))
+        rows.append((label, b, a, ratio, verdict))
 
-print("| goal (handoff: the row's p50 over the pipe's, lower is better) | before | after | verdict after |")
-print("|---|---|---|---|")
-for goal, b, a, v in rows:
-    print(f"| {goal} | {b} | {a} | {v} |")
+print("| goal (handoff: the row's p50 over the pipe's, lower is better) | before | after | late | verdict (late) |")
+print("|---|---|---|---|---|")
+for goal, b, a, l, v in rows:
+    print(f"| {goal} | {b} | {a} | {l} | {v} |")
