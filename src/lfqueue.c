@@ -579,26 +579,6 @@ size_t conc_lfqueue_memory(const conc_lfqueue *q)
  * nothing has used up positions of a segment, which has SLOTS of them, and
  * an append always completes a push. */
 
-/* The joinable count for k pushes at once (waitset.h: one provisional unit
- * each; CONC_WS_INFLIGHT_ONE * BATCH_MAX is far below the in-flight field). */
-static inline void ws_will_push_n(conc_waitset *w, unsigned fl, uint64_t k)
-{
-    if (k && conc__ws_has(fl, CONC_JOINABLE))
-        conc_fetch_add_u64(&w->unfinished, k * (CONC_WS_INFLIGHT_ONE + 1), SC);
-}
-
-static inline void ws_push_landed_n(conc_waitset *w, unsigned fl, uint64_t k)
-{
-    if (k && conc__ws_has(fl, CONC_JOINABLE))
-        conc_fetch_sub_u64(&w->unfinished, k * CONC_WS_INFLIGHT_ONE, SC);
-}
-
-static inline void ws_unpush_n(conc_waitset *w, unsigned fl, uint64_t k)
-{
-    if (k && conc__ws_has(fl, CONC_JOINABLE))
-        conc__ws_done_n_f(w, fl, k * (CONC_WS_INFLIGHT_ONE + 1));
-}
-
 static conc_status lfqueue_push_many(void *obj, void *const *items, size_t n,
                                      size_t *pushed)
 {
@@ -620,7 +600,7 @@ static conc_status lfqueue_push_many(void *obj, void *const *items, size_t n,
             break;
         }
         const uint64_t k = n - done < BATCH_MAX ? n - done : BATCH_MAX;
-        ws_will_push_n(&q->ws, fl, k);
+        conc__ws_will_push_n_f(&q->ws, fl, k);
         struct seg *g = seg_of(conc__hp_protect_cached(rec, HP_TAIL, &q->tail));
         const uint64_t i0 = conc_fetch_add_u64(&g->enq, k, SC);
         uint64_t placed = 0;
@@ -638,14 +618,14 @@ static conc_status lfqueue_push_many(void *obj, void *const *items, size_t n,
             }
         } else if (push_past(q, rec, items[done], g, i0, k, &spare, &st)) {
             if (st != CONC_OK) {
-                ws_unpush_n(&q->ws, fl, k);
+                conc__ws_unpush_n_f(&q->ws, fl, k);
                 break;
             }
             placed = 1; /* appended, the item in the new segment's slot 0 */
         }
-        ws_push_landed_n(&q->ws, fl, placed);
+        conc__ws_push_landed_n_f(&q->ws, fl, placed);
         conc__ws_pushed_f(&q->ws, fl, placed);
-        ws_unpush_n(&q->ws, fl, k - placed);
+        conc__ws_unpush_n_f(&q->ws, fl, k - placed);
         done += placed;
     }
     if (__builtin_expect(spare != NULL, 0))

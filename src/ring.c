@@ -1130,26 +1130,6 @@ static size_t iring_enqueue_batch(const geom *r_, struct iring *q,
     return placed;
 }
 
-/* The joinable count for k pushes at once (waitset.h: one provisional unit
- * each; CONC_WS_INFLIGHT_ONE * BATCH_MAX is far below the in-flight field). */
-static inline void ws_will_push_n(conc_waitset *w, unsigned fl, uint64_t k)
-{
-    if (k && conc__ws_has(fl, CONC_JOINABLE))
-        conc_fetch_add_u64(&w->unfinished, k * (CONC_WS_INFLIGHT_ONE + 1), SC);
-}
-
-static inline void ws_push_landed_n(conc_waitset *w, unsigned fl, uint64_t k)
-{
-    if (k && conc__ws_has(fl, CONC_JOINABLE))
-        conc_fetch_sub_u64(&w->unfinished, k * CONC_WS_INFLIGHT_ONE, SC);
-}
-
-static inline void ws_unpush_n(conc_waitset *w, unsigned fl, uint64_t k)
-{
-    if (k && conc__ws_has(fl, CONC_JOINABLE))
-        conc__ws_done_n_f(w, fl, k * (CONC_WS_INFLIGHT_ONE + 1));
-}
-
 static conc_status ring_push_many(void *obj, void *const *items, size_t n,
                                   size_t *pushed)
 {
@@ -1167,9 +1147,9 @@ static conc_status ring_push_many(void *obj, void *const *items, size_t n,
         size_t m = 0;
         if (k > 1 && !(conc__ws_is_closed(w) &&
                        (conc_load_u64(&r->aq.tail, SC) & CLOSED_BIT))) {
-            ws_will_push_n(w, fl, k);
+            conc__ws_will_push_n_f(w, fl, k);
             m = iring_dequeue_batch(g, &r->fq, fq_entries(r, g), idx, k);
-            ws_unpush_n(w, fl, k - m);
+            conc__ws_unpush_n_f(w, fl, k - m);
         }
         if (m == 0) {
             /* One item, no free slot seen, or closed: the single push
@@ -1188,7 +1168,7 @@ static conc_status ring_push_many(void *obj, void *const *items, size_t n,
                 idx[good++] = idx[j];
         if (good < m) {
             iring_enqueue_batch(g, &r->fq, fq_entries(r, g), idx, good);
-            ws_unpush_n(w, fl, m);
+            conc__ws_unpush_n_f(w, fl, m);
             st = CONC_EFORMAT;
             break;
         }
@@ -1196,7 +1176,7 @@ static conc_status ring_push_many(void *obj, void *const *items, size_t n,
         for (size_t j = 0; j < m; j++) /* published by the aq entry CAS */
             conc_store_uptr(&d[idx[j]], (uintptr_t)items[done + j], CONC_RELAXED);
         size_t placed = iring_enqueue_batch(g, &r->aq, aq_entries(r, g), idx, m);
-        ws_push_landed_n(w, fl, placed);
+        conc__ws_push_landed_n_f(w, fl, placed);
         conc__ws_pushed_f(w, fl, placed);
         done += placed;
         if (placed < m) {
@@ -1204,7 +1184,7 @@ static conc_status ring_push_many(void *obj, void *const *items, size_t n,
              * stay with the caller. */
             iring_enqueue_batch(g, &r->fq, fq_entries(r, g), idx + placed,
                                 m - placed);
-            ws_unpush_n(w, fl, m - placed);
+            conc__ws_unpush_n_f(w, fl, m - placed);
             st = CONC_CLOSED;
         }
     }

@@ -172,6 +172,32 @@ static inline void conc__ws_unpush_f(conc_waitset *w, unsigned flags)
         conc__ws_done_n_f(w, flags, CONC_WS_INFLIGHT_ONE + 1);
 }
 
+/* The same three for a batch of k pushes at once (ring and lfqueue
+ * push_many: one provisional unit each; k <= 64 keeps k * INFLIGHT_ONE far
+ * below the in-flight field's limit).  k == 0 does nothing. */
+static inline void conc__ws_will_push_n_f(conc_waitset *w, unsigned flags,
+                                          uint64_t k)
+{
+    if (k && conc__ws_has(flags, CONC_JOINABLE))
+        conc_fetch_add_u64(&w->unfinished, k * (CONC_WS_INFLIGHT_ONE + 1),
+                           CONC_SEQ_CST);
+}
+
+static inline void conc__ws_push_landed_n_f(conc_waitset *w, unsigned flags,
+                                            uint64_t k)
+{
+    if (k && conc__ws_has(flags, CONC_JOINABLE))
+        conc_fetch_sub_u64(&w->unfinished, k * CONC_WS_INFLIGHT_ONE,
+                           CONC_SEQ_CST);
+}
+
+static inline void conc__ws_unpush_n_f(conc_waitset *w, unsigned flags,
+                                       uint64_t k)
+{
+    if (k && conc__ws_has(flags, CONC_JOINABLE))
+        conc__ws_done_n_f(w, flags, k * (CONC_WS_INFLIGHT_ONE + 1));
+}
+
 static inline void conc__ws_count_pushed_f(conc_waitset *w, unsigned flags,
                                            size_t k)
 {
