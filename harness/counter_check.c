@@ -114,7 +114,8 @@ static int check_chain(h_prevs *p, const h_adds *threads, int nthreads,
             r[n++] = (rec){off, delta_of(t, k), i};
         }
     }
-    qsort(r, n, sizeof *r, cmp_rec);
+    if (n > 1) /* r is NULL when no thread added: qsort(NULL, 0) is undefined */
+        qsort(r, n, sizeof *r, cmp_rec);
     uint64_t at = 0;
     int at_owner = -1;
     for (size_t k = 0; k < n; k++) {
