@@ -13,6 +13,14 @@
  *                        --pct or --both: after them
  *   --rr-mixed Q         --rr Q, then also every vector of per-thread quanta
  *                        in 1..Q (each thread its own), each order, phase 0
+ *   --rr-anchor          the anchored turns instead (livelock.c, LV_ANCHOR):
+ *                        each thread's turn runs to its next step with its
+ *                        anchor (its j-th distinct write: word and kind,
+ *                        j = 1..3), then r = 0..1 steps that do not write:
+ *                        one (j, r) for every thread (with --rr-mixed Q:
+ *                        then every per-thread vector), every cyclic order,
+ *                        first thread and set of threads parked at their
+ *                        first RMW (with --rr-random N: N drawn at random)
  *   --rr-random N        N random schedules of those kinds instead, each
  *                        after a random prefix (--seed; with --rr Q: quanta
  *                        up to Q, default 8)
@@ -65,6 +73,7 @@ static void usage(FILE *f)
             "         [--no-sleep] [--max-execs N] [--seconds S] [--depth D]\n"
             "         [--seed S] [--spurious] [--tier T] [--expect-fail]\n"
             "         [--no-shrink] [--quiet] [--skip PREFIX/] [--rr Q|--rr-mixed Q]\n"
+            "         [--rr-anchor]\n"
             "         [--max-steps N] [--max-quiet N] [NAME|PREFIX/ ...]\n"
             "       CONC_SCHEDULE='<scenario>@<schedule>' conc-explore\n");
 }
@@ -144,7 +153,7 @@ int main(int argc, char **argv)
     long tier = 0;
     enum { O_LIST = 256, O_DFS, O_PCT, O_BOTH, O_BOUND, O_NOSLEEP, O_MAXEX,
            O_SECS, O_DEPTH, O_SEED, O_SPUR, O_TIER, O_EXPECT, O_NOSHRINK,
-           O_QUIET, O_HELP, O_SKIP, O_VERBOSE, O_RRRAND, O_RR, O_RRMIX, O_MAXSTEPS, O_MAXQUIET };
+           O_QUIET, O_HELP, O_SKIP, O_VERBOSE, O_RRRAND, O_RR, O_RRMIX, O_RRANCHOR, O_MAXSTEPS, O_MAXQUIET };
     static const struct option opts[] = {
         {"list", no_argument, 0, O_LIST},
         {"dfs", no_argument, 0, O_DFS},
@@ -167,6 +176,7 @@ int main(int argc, char **argv)
         {"rr-random", required_argument, 0, O_RRRAND},
         {"verbose", no_argument, 0, O_VERBOSE},
         {"rr-mixed", required_argument, 0, O_RRMIX},
+        {"rr-anchor", no_argument, 0, O_RRANCHOR},
         {"max-steps", required_argument, 0, O_MAXSTEPS},
         {"max-quiet", required_argument, 0, O_MAXQUIET},
         {0, 0, 0, 0}};
@@ -191,6 +201,11 @@ int main(int argc, char **argv)
                 return 2;
             }
             c.rr_random = (uint64_t)v;
+            if (!rr)
+                rr = c.rr_quantum;
+            break;
+        case O_RRANCHOR:
+            c.rr_anchor = true;
             if (!rr)
                 rr = c.rr_quantum;
             break;
@@ -425,6 +440,9 @@ int main(int argc, char **argv)
             char mode[16];
             snprintf(mode, sizeof mode, "%s%ld",
                      c.rr_random ? "rrx" : c.rr_mixed ? "rrm" : "rr", rr);
+            if (c.rr_anchor)
+                snprintf(mode, sizeof mode, "%s",
+                         c.rr_random ? "rrax" : c.rr_mixed ? "rram" : "rra");
             row(s->name, mode, &r, -1);
             total_execs += r.executions;
             longest = r.max_steps > longest ? r.max_steps : longest;

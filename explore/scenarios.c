@@ -147,6 +147,15 @@ const sc_def sc_defs[] = {
      * (the museum's ring-scan-livelock).  For the livelock search
      * (docs/verification.md), make explore only. */
     {"ring/chase", "ring", 4, 0, 2, 0, 1, 4, {{P}, {P}, {O, O}, {O, O}}},
+    /* livelock: two pushes and two pops on an empty capacity-4 ring whose
+     * threshold is full (an item pushed and popped before the threads
+     * start): test_ring_livelock's layout, from scratch.  Each pop can
+     * overtake a push at every try, through the whole threshold and past
+     * it, scanning for an item ahead while the other pop moves Head (the
+     * museum's ring-scan-livelock: the anchored turns of the livelock
+     * search find it, docs/verification.md).  Make explore only (DFS and
+     * PCT); explore-livelock runs the anchored search on it. */
+    {"ring/livelock", "ring", 4, 0, 0, 0, 1, 4, {{P}, {P}, {O}, {O}}, 0, 0, 1},
 
     CONTAINER_SET("mutexq", 1, 1), BATCH_SET("mutexq"), FDS_SET("mutexq"),
     CONTAINER_SET("stack", 1, 1), BATCH_SET("stack"), FDS_SET("stack"),
@@ -465,6 +474,17 @@ static void *setup(const ex_scenario *s, FILE *why)
         int st = do_push(c, d->nthreads, (uint64_t)i + 1);
         if (st != CONC_OK) {
             fprintf(why, "prefill push %d: %s\n", i, conc_strerror(st));
+            teardown(c);
+            return NULL;
+        }
+    }
+    for (int i = 0; i < d->cycled; i++) {
+        uint64_t it;
+        int st = do_push(c, d->nthreads, (uint64_t)d->prefill + 1);
+        if (st == CONC_OK)
+            st = do_pop(c, d->nthreads, &it);
+        if (st != CONC_OK) {
+            fprintf(why, "cycled push/pop %d: %s\n", i, conc_strerror(st));
             teardown(c);
             return NULL;
         }

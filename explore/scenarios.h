@@ -72,6 +72,10 @@ typedef struct sc_def {
     sc_step steps[EX_MAX_THREADS][SC_STEPS];
     int bound;          /* at least this preemption bound (0: the run's) */
     int execs;          /* at least this DFS cap per bound (0: the run's) */
+    int cycled;         /* items pushed and popped again before the threads
+                           start (after the prefill): a ring then holds its
+                           prefill with its threshold full and Head, Tail
+                           moved on */
 } sc_def;
 
 extern const sc_def sc_defs[];
