@@ -32,6 +32,10 @@
  *                        may raise it for itself (sc_def.bound).  Searched
  *                        iteratively: bound 0, 1, ..., K, each capped
  *   --no-sleep           no sleep sets
+ *   --max-execs-rest N   a lower DFS cap for the scenarios that find no
+ *                        museum bug (not named by verify/museum/explore.sh;
+ *                        --list marks those it names "museum")
+ *   --pct-rest N         fewer PCT runs (N) for those scenarios
  *   --max-execs N        DFS cap per scenario and bound, in executions run
  *                        (checked, or cut as redundant by the sleep sets)
  *                        (default 2000; 0: none; a scenario may raise it)
@@ -70,7 +74,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: conc-explore [--list] [--dfs|--pct N|--both N] [--bound K]\n"
-            "         [--no-sleep] [--max-execs N] [--seconds S] [--depth D]\n"
+            "         [--no-sleep] [--max-execs N] [--max-execs-rest N] [--pct-rest N]\n"
+            "         [--seconds S] [--depth D]\n"
             "         [--seed S] [--spurious] [--tier T] [--expect-fail]\n"
             "         [--no-shrink] [--quiet] [--skip PREFIX/] [--rr Q|--rr-mixed Q]\n"
             "         [--rr-anchor]\n"
@@ -147,12 +152,12 @@ int main(int argc, char **argv)
     ex_config c = ex_config_default();
     c.max_execs = 2000;
     c.pct_depth = 4;
-    long pct_runs = 0, rr = 0;
+    long pct_runs = 0, rr = 0, rest_cap = 0, rest_pct = 0;
     bool dfs_asked = false;
     bool dfs = true, list = false, expect_fail = false, quiet = false;
     long tier = 0;
     enum { O_LIST = 256, O_DFS, O_PCT, O_BOTH, O_BOUND, O_NOSLEEP, O_MAXEX,
-           O_SECS, O_DEPTH, O_SEED, O_SPUR, O_TIER, O_EXPECT, O_NOSHRINK,
+           O_SECS, O_MAXREST, O_PCTREST, O_DEPTH, O_SEED, O_SPUR, O_TIER, O_EXPECT, O_NOSHRINK,
            O_QUIET, O_HELP, O_SKIP, O_VERBOSE, O_RRRAND, O_RR, O_RRMIX, O_RRANCHOR, O_MAXSTEPS, O_MAXQUIET };
     static const struct option opts[] = {
         {"list", no_argument, 0, O_LIST},
@@ -162,6 +167,8 @@ int main(int argc, char **argv)
         {"bound", required_argument, 0, O_BOUND},
         {"no-sleep", no_argument, 0, O_NOSLEEP},
         {"max-execs", required_argument, 0, O_MAXEX},
+        {"max-execs-rest", required_argument, 0, O_MAXREST},
+        {"pct-rest", required_argument, 0, O_PCTREST},
         {"seconds", required_argument, 0, O_SECS},
         {"depth", required_argument, 0, O_DEPTH},
         {"seed", required_argument, 0, O_SEED},
@@ -237,6 +244,14 @@ int main(int argc, char **argv)
             c.bound = (int)v;
             break;
         case O_NOSLEEP: c.sleep_sets = false; break;
+        case O_MAXREST:
+        case O_PCTREST:
+            if (!parse_long(optarg, 1, 1000000000L,
+                            o == O_MAXREST ? &rest_cap : &rest_pct)) {
+                fprintf(stderr, "conc-explore: bad count '%s'\n", optarg);
+                return 2;
+            }
+            break;
         case O_MAXEX:
             if (!parse_long(optarg, 0, 1000000000000L, &v)) {
                 fprintf(stderr, "conc-explore: bad count '%s'\n", optarg);
@@ -306,11 +321,12 @@ int main(int argc, char **argv)
     }
     if (list) {
         for (size_t k = 0; k < sc_ndefs; k++)
-            printf("%-28s tier %d, %d threads\n", sc_defs[k].name, sc_tier(&sc_defs[k]),
-                   sc_defs[k].nthreads);
+            printf("%-28s tier %d, %d threads%s\n", sc_defs[k].name, sc_tier(&sc_defs[k]),
+                   sc_defs[k].nthreads, sc_museum(sc_defs[k].name) ? ", museum" : "");
         for (size_t k = 0; k < sc_ncustom; k++)
-            printf("%-28s tier 0, %d threads (custom: %s)\n", sc_custom[k]->name,
-                   sc_custom[k]->nthreads, sc_custom[k]->what);
+            printf("%-28s tier 0, %d threads%s (custom: %s)\n", sc_custom[k]->name,
+                   sc_custom[k]->nthreads, sc_museum(sc_custom[k]->name) ? ", museum" : "",
+                   sc_custom[k]->what);
         return 0;
     }
     /* --rr alone: the livelock search only */
@@ -373,6 +389,12 @@ int main(int argc, char **argv)
             int top = cd.bound;
             if (top >= 0 && sbound > top)
                 top = sbound;
+            /* A scenario that finds no museum bug may run a lower cap
+             * (--max-execs-rest: make test's time); the museum's keep
+             * the cap that finds their bugs. */
+            if (rest_cap && !sc_museum(s->name) &&
+                (!cd.max_execs || (uint64_t)rest_cap < cd.max_execs))
+                cd.max_execs = (uint64_t)rest_cap;
             if (d && cd.max_execs && (uint64_t)d->execs > cd.max_execs)
                 cd.max_execs = (uint64_t)d->execs;
             /* Iterative context bounding (Musuvathi & Qadeer, PLDI 2007):
@@ -417,6 +439,8 @@ int main(int argc, char **argv)
             ex_config cp = c;
             cp.mode = EX_PCT;
             cp.max_execs = (uint64_t)pct_runs;
+            if (rest_pct && rest_pct < pct_runs && !sc_museum(s->name))
+                cp.max_execs = (uint64_t)rest_pct; /* as --max-execs-rest */
             cp.pct_depth = c.pct_depth;
             ex_result r = ex_explore(s, &cp);
             r.exhausted = false;

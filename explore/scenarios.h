@@ -90,6 +90,10 @@ extern const ex_scenario *const sc_custom[];
 extern const int sc_custom_bound[]; /* as sc_def.bound */
 extern const size_t sc_ncustom;
 
+/* Whether verify/museum/explore.sh names the scenario for a museum bug
+ * (it keeps make test's full DFS cap: conc-explore --max-execs-rest). */
+int sc_museum(const char *name);
+
 /* d->tier, or 1 for a scenario that fails on a known, unfixed defect. */
 int sc_tier(const sc_def *d);
 
