@@ -13,6 +13,14 @@
  *                        --pct or --both: after them
  *   --rr-mixed Q         --rr Q, then also every vector of per-thread quanta
  *                        in 1..Q (each thread its own), each order, phase 0
+ *   --rr-anchor          the anchored turns instead (livelock.c, LV_ANCHOR):
+ *                        each thread's turn runs to its next step with its
+ *                        anchor (its j-th distinct write: word and kind,
+ *                        j = 1..3), then r = 0..1 steps that do not write:
+ *                        one (j, r) for every thread (with --rr-mixed Q:
+ *                        then every per-thread vector), every cyclic order,
+ *                        first thread and set of threads parked at their
+ *                        first RMW (with --rr-random N: N drawn at random)
  *   --rr-random N        N random schedules of those kinds instead, each
  *                        after a random prefix (--seed; with --rr Q: quanta
  *                        up to Q, default 8)
@@ -24,6 +32,10 @@
  *                        may raise it for itself (sc_def.bound).  Searched
  *                        iteratively: bound 0, 1, ..., K, each capped
  *   --no-sleep           no sleep sets
+ *   --max-execs-rest N   a lower DFS cap for the scenarios that find no
+ *                        museum bug (not named by verify/museum/explore.sh;
+ *                        --list marks those it names "museum")
+ *   --pct-rest N         fewer PCT runs (N) for those scenarios
  *   --max-execs N        DFS cap per scenario and bound, in executions run
  *                        (checked, or cut as redundant by the sleep sets)
  *                        (default 2000; 0: none; a scenario may raise it)
@@ -62,9 +74,11 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: conc-explore [--list] [--dfs|--pct N|--both N] [--bound K]\n"
-            "         [--no-sleep] [--max-execs N] [--seconds S] [--depth D]\n"
+            "         [--no-sleep] [--max-execs N] [--max-execs-rest N] [--pct-rest N]\n"
+            "         [--seconds S] [--depth D]\n"
             "         [--seed S] [--spurious] [--tier T] [--expect-fail]\n"
             "         [--no-shrink] [--quiet] [--skip PREFIX/] [--rr Q|--rr-mixed Q]\n"
+            "         [--rr-anchor]\n"
             "         [--max-steps N] [--max-quiet N] [NAME|PREFIX/ ...]\n"
             "       CONC_SCHEDULE='<scenario>@<schedule>' conc-explore\n");
 }
@@ -138,13 +152,13 @@ int main(int argc, char **argv)
     ex_config c = ex_config_default();
     c.max_execs = 2000;
     c.pct_depth = 4;
-    long pct_runs = 0, rr = 0;
+    long pct_runs = 0, rr = 0, rest_cap = 0, rest_pct = 0;
     bool dfs_asked = false;
     bool dfs = true, list = false, expect_fail = false, quiet = false;
     long tier = 0;
     enum { O_LIST = 256, O_DFS, O_PCT, O_BOTH, O_BOUND, O_NOSLEEP, O_MAXEX,
-           O_SECS, O_DEPTH, O_SEED, O_SPUR, O_TIER, O_EXPECT, O_NOSHRINK,
-           O_QUIET, O_HELP, O_SKIP, O_VERBOSE, O_RRRAND, O_RR, O_RRMIX, O_MAXSTEPS, O_MAXQUIET };
+           O_SECS, O_MAXREST, O_PCTREST, O_DEPTH, O_SEED, O_SPUR, O_TIER, O_EXPECT, O_NOSHRINK,
+           O_QUIET, O_HELP, O_SKIP, O_VERBOSE, O_RRRAND, O_RR, O_RRMIX, O_RRANCHOR, O_MAXSTEPS, O_MAXQUIET };
     static const struct option opts[] = {
         {"list", no_argument, 0, O_LIST},
         {"dfs", no_argument, 0, O_DFS},
@@ -153,6 +167,8 @@ int main(int argc, char **argv)
         {"bound", required_argument, 0, O_BOUND},
         {"no-sleep", no_argument, 0, O_NOSLEEP},
         {"max-execs", required_argument, 0, O_MAXEX},
+        {"max-execs-rest", required_argument, 0, O_MAXREST},
+        {"pct-rest", required_argument, 0, O_PCTREST},
         {"seconds", required_argument, 0, O_SECS},
         {"depth", required_argument, 0, O_DEPTH},
         {"seed", required_argument, 0, O_SEED},
@@ -167,6 +183,7 @@ int main(int argc, char **argv)
         {"rr-random", required_argument, 0, O_RRRAND},
         {"verbose", no_argument, 0, O_VERBOSE},
         {"rr-mixed", required_argument, 0, O_RRMIX},
+        {"rr-anchor", no_argument, 0, O_RRANCHOR},
         {"max-steps", required_argument, 0, O_MAXSTEPS},
         {"max-quiet", required_argument, 0, O_MAXQUIET},
         {0, 0, 0, 0}};
@@ -191,6 +208,11 @@ int main(int argc, char **argv)
                 return 2;
             }
             c.rr_random = (uint64_t)v;
+            if (!rr)
+                rr = c.rr_quantum;
+            break;
+        case O_RRANCHOR:
+            c.rr_anchor = true;
             if (!rr)
                 rr = c.rr_quantum;
             break;
@@ -222,6 +244,14 @@ int main(int argc, char **argv)
             c.bound = (int)v;
             break;
         case O_NOSLEEP: c.sleep_sets = false; break;
+        case O_MAXREST:
+        case O_PCTREST:
+            if (!parse_long(optarg, 1, 1000000000L,
+                            o == O_MAXREST ? &rest_cap : &rest_pct)) {
+                fprintf(stderr, "conc-explore: bad count '%s'\n", optarg);
+                return 2;
+            }
+            break;
         case O_MAXEX:
             if (!parse_long(optarg, 0, 1000000000000L, &v)) {
                 fprintf(stderr, "conc-explore: bad count '%s'\n", optarg);
@@ -291,11 +321,12 @@ int main(int argc, char **argv)
     }
     if (list) {
         for (size_t k = 0; k < sc_ndefs; k++)
-            printf("%-28s tier %d, %d threads\n", sc_defs[k].name, sc_tier(&sc_defs[k]),
-                   sc_defs[k].nthreads);
+            printf("%-28s tier %d, %d threads%s\n", sc_defs[k].name, sc_tier(&sc_defs[k]),
+                   sc_defs[k].nthreads, sc_museum(sc_defs[k].name) ? ", museum" : "");
         for (size_t k = 0; k < sc_ncustom; k++)
-            printf("%-28s tier 0, %d threads (custom: %s)\n", sc_custom[k]->name,
-                   sc_custom[k]->nthreads, sc_custom[k]->what);
+            printf("%-28s tier 0, %d threads%s (custom: %s)\n", sc_custom[k]->name,
+                   sc_custom[k]->nthreads, sc_museum(sc_custom[k]->name) ? ", museum" : "",
+                   sc_custom[k]->what);
         return 0;
     }
     /* --rr alone: the livelock search only */
@@ -358,6 +389,12 @@ int main(int argc, char **argv)
             int top = cd.bound;
             if (top >= 0 && sbound > top)
                 top = sbound;
+            /* A scenario that finds no museum bug may run a lower cap
+             * (--max-execs-rest: make test's time); the museum's keep
+             * the cap that finds their bugs. */
+            if (rest_cap && !sc_museum(s->name) &&
+                (!cd.max_execs || (uint64_t)rest_cap < cd.max_execs))
+                cd.max_execs = (uint64_t)rest_cap;
             if (d && cd.max_execs && (uint64_t)d->execs > cd.max_execs)
                 cd.max_execs = (uint64_t)d->execs;
             /* Iterative context bounding (Musuvathi & Qadeer, PLDI 2007):
@@ -402,6 +439,8 @@ int main(int argc, char **argv)
             ex_config cp = c;
             cp.mode = EX_PCT;
             cp.max_execs = (uint64_t)pct_runs;
+            if (rest_pct && rest_pct < pct_runs && !sc_museum(s->name))
+                cp.max_execs = (uint64_t)rest_pct; /* as --max-execs-rest */
             cp.pct_depth = c.pct_depth;
             ex_result r = ex_explore(s, &cp);
             r.exhausted = false;
@@ -425,6 +464,9 @@ int main(int argc, char **argv)
             char mode[16];
             snprintf(mode, sizeof mode, "%s%ld",
                      c.rr_random ? "rrx" : c.rr_mixed ? "rrm" : "rr", rr);
+            if (c.rr_anchor)
+                snprintf(mode, sizeof mode, "%s",
+                         c.rr_random ? "rrax" : c.rr_mixed ? "rram" : "rra");
             row(s->name, mode, &r, -1);
             total_execs += r.executions;
             longest = r.max_steps > longest ? r.max_steps : longest;

@@ -670,6 +670,12 @@ static int decide_sched(int cur)
             const ex_thr *th = &X.thr[t];
             pd[t].site = (uint64_t)(uintptr_t)th->file * 64 + (uint64_t)th->line;
             pd[t].write = th->op.write || th->op.kind == K_STAMP;
+            /* an anchor (livelock.c, LV_ANCHOR): an RMW's word and kind */
+            pd[t].key = th->op.kind == K_MEM && th->pkind == CONC_POINT_RMW &&
+                                th->op.addr
+                            ? (uint64_t)(uintptr_t)th->op.addr * 8 +
+                                  (uint64_t)(th->prmw & 7)
+                            : 0;
         }
         move = lv_pick(cur, m, real, pd);
     }
@@ -1654,10 +1660,10 @@ ex_result ex_explore(const ex_scenario *s, const ex_config *cfg)
 
     lv_off();
     bool lv_sched = X.c.mode == EX_REPLAY && X.c.schedule &&
-                    strchr("RIW", X.c.schedule[0]) != NULL;
+                    strchr("RIWA", X.c.schedule[0]) != NULL;
     if (lv_sched && !lv_parse(X.c.schedule, X.n)) { /* round robin */
         fprintf(o, "conc-explore: malformed round-robin schedule '%s' "
-                   "(R|I|W<q0>-...-<qn-1>.<phase>.<order>)\n", X.c.schedule);
+                   "(R|I|W|A<q0>-...-<qn-1>.<phase>.<order>)\n", X.c.schedule);
         res.verdict = EX_ERROR;
         conc_verify_set_hook2(NULL, NULL);
         return res;

@@ -110,6 +110,8 @@ typedef struct ex_config {
     bool rr_mixed;        /* EX_RR: also every vector of per-thread quanta */
     uint64_t rr_random;   /* EX_RR: this many random schedules instead (a
                              random prefix, then random quanta; seed) */
+    bool rr_anchor;       /* EX_RR: the anchored turns (livelock.c) instead:
+                             every per-thread vector, order and phase */
 } ex_config;
 
 /* Defaults: DFS, bound 2, sleep sets, 1,000,000 executions, no time cap,

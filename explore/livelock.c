@@ -43,6 +43,7 @@ static struct {
     bool on;
     int n, qmax;
     bool mixed;
+    bool anchor;        /* EX_RR with rr_anchor: the anchored turns only */
     uint64_t norders;
     uint64_t space;     /* schedules in all */
     /* the iterator: stage (0: iteration quanta, one for all; 1: step
@@ -66,6 +67,12 @@ static struct {
     uint64_t rng;      /* for drawing them */
     uint64_t prng;     /* the prefix's, from cur.pseed */
     int moves;         /* moves picked in this execution */
+    /* LV_ANCHOR: per thread the distinct write keys it took, in order (the
+     * first LV_AJ), and whether this turn has taken its anchor */
+    uint64_t akeys[EX_MAX_THREADS][LV_AJ];
+    int nkeys[EX_MAX_THREADS];
+    bool anchored;
+    bool parking;      /* this turn ends before the thread's first RMW */
 } L;
 
 static uint64_t splitmix(uint64_t *x)
@@ -114,6 +121,8 @@ static void nth_order(int n, uint64_t k, int8_t *order)
  * thread's turn comes first (iteration quanta). */
 static int phases_of(const lv_rr *r, bool offsets)
 {
+    if (r->kind == LV_ANCHOR) /* whose turn comes first, and the set of */
+        return r->n << r->n; /* threads parked at their first RMW */
     if (r->kind == LV_WRITES) {
         /* whose turn comes first, and (mixed) per thread the writes of its
          * first turn taken as done already (0..q-1) */
@@ -135,6 +144,22 @@ static int phases(const lv_rr *r)
     return phases_of(r, L.mixed);
 }
 
+/* The stages of the enumeration: 0 iteration quanta, 1 step quanta, 2
+ * write quanta (one for all; --rr-mixed: every vector), 3, 4 (mixed)
+ * vectors of per-thread iteration, step quanta; ST_ANCHOR (--rr-anchor,
+ * alone) every vector of anchored turns. */
+#define ST_ANCHOR 5
+
+static int stage_first(void)
+{
+    return L.anchor ? ST_ANCHOR : 0;
+}
+
+static int stage_end(void)
+{
+    return L.anchor ? ST_ANCHOR + 1 : L.mixed ? 5 : 3;
+}
+
 /* Stage st's vector v into r (false: v past the stage's end); stages 0
  * and 1 have one vector per quantum (q = v + 1, every thread), stages 2
  * and 3 every vector of per-thread quanta that is not uniform. */
@@ -143,6 +168,32 @@ static bool stage_vector(int st, uint64_t v, lv_rr *r, bool *skip)
     r->n = L.n;
     r->kind = st == 0 || st == 3 ? LV_ITER : st == 2 ? LV_WRITES : LV_STEPS;
     *skip = false;
+    if (st == ST_ANCHOR) {
+        /* one anchor j in 1..LV_AJ and r in 0..LV_AR for every thread
+         * (--rr-mixed: then every vector of per-thread ones) */
+        const uint64_t per = (uint64_t)LV_AJ * (LV_AR + 1);
+        r->kind = LV_ANCHOR;
+        uint64_t all = L.mixed ? ipow(per, L.n) : 0; /* --rr-mixed */
+        if (v >= per + all)
+            return false;
+        if (v < per) {
+            for (int t = 0; t < L.n; t++) {
+                r->q[t] = 1 + (int)(v / (LV_AR + 1));
+                r->r[t] = (int)(v % (LV_AR + 1));
+            }
+            return true;
+        }
+        v -= per;
+        bool uniform = true;
+        for (int t = 0; t < L.n; t++) {
+            r->q[t] = 1 + (int)(v % per / (LV_AR + 1));
+            r->r[t] = (int)(v % per % (LV_AR + 1));
+            v /= per;
+            uniform = uniform && r->q[t] == r->q[0] && r->r[t] == r->r[0];
+        }
+        *skip = uniform; /* ran first */
+        return true;
+    }
     if (st == 2) {
         /* per thread q in 1..LV_WMAX writes, r in 0..LV_RMAX steps after */
         const uint64_t per = (uint64_t)LV_WMAX * (LV_RMAX + 1);
@@ -193,13 +244,15 @@ uint64_t lv_begin(int nthreads, const ex_config *c)
     L.n = nthreads;
     L.qmax = c->rr_quantum > 0 ? c->rr_quantum : 1;
     L.mixed = c->rr_mixed;
+    L.anchor = c->rr_anchor;
     L.norders = factorial(nthreads - 1);
     if (c->rr_random) {
         L.random = L.space = L.space_random = c->rr_random;
         L.rng = c->seed ? c->seed : 1;
         return L.space;
     }
-    for (int st = 0; st < (L.mixed ? 5 : 3); st++) {
+    L.it_stage = stage_first();
+    for (int st = stage_first(); st < stage_end(); st++) {
         lv_rr r;
         bool skip;
         for (uint64_t v = 0; stage_vector(st, v, &r, &skip); v++)
@@ -216,11 +269,15 @@ static void draw(void)
     lv_rr r;
     memset(&r, 0, sizeof r);
     r.n = L.n;
-    r.kind = (int)(splitmix(&L.rng) % 3);
+    r.kind = L.anchor ? LV_ANCHOR : (int)(splitmix(&L.rng) % 3);
     for (int t = 0; t < L.n; t++) {
         int qm = r.kind == LV_WRITES && L.qmax > LV_WMAX ? LV_WMAX : L.qmax;
+        if (r.kind == LV_ANCHOR)
+            qm = LV_AJ;
         r.q[t] = 1 + (int)(splitmix(&L.rng) % (uint64_t)qm);
-        r.r[t] = r.kind == LV_WRITES ? (int)(splitmix(&L.rng) % (LV_RMAX + 1)) : 0;
+        r.r[t] = r.kind == LV_WRITES ? (int)(splitmix(&L.rng) % (LV_RMAX + 1))
+                 : r.kind == LV_ANCHOR ? (int)(splitmix(&L.rng) % (LV_AR + 1))
+                                       : 0;
     }
     nth_order(L.n, splitmix(&L.rng) % L.norders, r.order);
     r.phase = (int)(splitmix(&L.rng) % (uint64_t)phases(&r));
@@ -239,7 +296,7 @@ bool lv_next(void)
         return true;
     }
     for (;;) {
-        if (L.it_stage >= (L.mixed ? 5 : 3))
+        if (L.it_stage >= stage_end())
             return false;
         lv_rr r;
         memset(&r, 0, sizeof r);
@@ -273,9 +330,10 @@ bool lv_parse(const char *s, int nthreads)
     lv_rr r;
     memset(&r, 0, sizeof r);
     r.n = nthreads;
-    if (*s != 'R' && *s != 'I' && *s != 'W')
+    if (*s != 'R' && *s != 'I' && *s != 'W' && *s != 'A')
         return false;
-    r.kind = *s == 'I' ? LV_ITER : *s == 'W' ? LV_WRITES : LV_STEPS;
+    r.kind = *s == 'I' ? LV_ITER : *s == 'W' ? LV_WRITES
+             : *s == 'A' ? LV_ANCHOR : LV_STEPS;
     s++;
     char *end;
     for (int t = 0; t < nthreads; t++) {
@@ -284,7 +342,7 @@ bool lv_parse(const char *s, int nthreads)
             return false;
         r.q[t] = (int)v;
         s = end;
-        if (r.kind == LV_WRITES) {
+        if (r.kind == LV_WRITES || r.kind == LV_ANCHOR) {
             if (*s != ':')
                 return false;
             v = strtol(++s, &end, 10);
@@ -352,6 +410,16 @@ void lv_reset(void)
     L.writes = L.after = 0;
     L.moves = 0;
     L.prng = L.cur.pseed;
+    L.anchored = false;
+    memset(L.nkeys, 0, sizeof L.nkeys);
+    if (L.cur.kind == LV_ANCHOR) {
+        L.turn = L.cur.phase % L.cur.n;
+        L.used = 0;
+        L.parking = false;
+        for (int t = 0; t < L.cur.n; t++)
+            L.had_turn[t] = false;
+        return;
+    }
     if (L.cur.kind == LV_WRITES) {
         int p = L.cur.phase;
         L.turn = p % L.cur.n;
@@ -412,6 +480,46 @@ static bool writes_go_on(int t, const lv_pending *p)
     return true;
 }
 
+/* Anchored turns: may thread t take its pending step p in this turn?
+ * Its write keys are numbered in the order it first takes them; the
+ * q[t]-th is its anchor (not known until taken: the step that takes a
+ * new key as the q[t]-th is the anchor).  The turn runs up to and
+ * including a step with the anchor, then at most r[t] steps that do not
+ * write; a turn that meets no anchor in LV_ASTEPS steps passes on.  The
+ * phase says whose turn comes first (phase % n) and which threads are
+ * parked (bit t of phase / n): a parked thread's first turn runs up to
+ * its first RMW and stops before it, its reads done, as an adversary
+ * leaves a thread whose pending operation has read and not yet written. */
+static bool anchor_goes_on(int t, const lv_pending *p)
+{
+    if (L.used == 0) { /* the turn starts: a parked thread's first turn? */
+        L.parking = !L.had_turn[t] && ((L.cur.phase / L.cur.n) >> t & 1);
+        L.had_turn[t] = true;
+    }
+    if (L.parking) /* up to its first RMW, not including it */
+        return !p->key && L.used < LV_ASTEPS;
+    if (L.anchored) {
+        if (p->write || L.after >= L.cur.r[t])
+            return false;
+        L.after++;
+        return true;
+    }
+    if (L.used >= LV_ASTEPS)
+        return false;
+    if (p->key) {
+        int k = 0;
+        while (k < L.nkeys[t] && L.akeys[t][k] != p->key)
+            k++;
+        if (k == L.nkeys[t] && k < LV_AJ)
+            L.akeys[t][L.nkeys[t]++] = p->key;
+        if (k + 1 == L.cur.q[t]) {
+            L.anchored = true;
+            L.after = 0;
+        }
+    }
+    return true;
+}
+
 int lv_pick(int cur, uint16_t m, uint16_t real, const lv_pending *pd)
 {
     (void)cur;
@@ -429,6 +537,7 @@ int lv_pick(int cur, uint16_t m, uint16_t real, const lv_pending *pd)
         if (normal & (1u << (2 * t))) {
             bool go = L.cur.kind == LV_ITER     ? iter_goes_on(t, pd[t].site)
                       : L.cur.kind == LV_WRITES ? writes_go_on(t, &pd[t])
+                      : L.cur.kind == LV_ANCHOR ? anchor_goes_on(t, &pd[t])
                                                 : L.used < L.cur.q[t];
             if (go) {
                 L.used++;
@@ -440,16 +549,17 @@ int lv_pick(int cur, uint16_t m, uint16_t real, const lv_pending *pd)
         L.used = 0;
         L.nseen = 0;
         L.writes = L.after = 0;
+        L.anchored = false;
     }
     return __builtin_ctz(normal); /* not reached: some thread can move */
 }
 
 void lv_string(char *out, size_t size)
 {
-    size_t off = (size_t)snprintf(out, size, "%c", "RIW"[L.cur.kind]);
+    size_t off = (size_t)snprintf(out, size, "%c", "RIWA"[L.cur.kind]);
     for (int t = 0; t < L.cur.n && off < size; t++) {
         off += (size_t)snprintf(out + off, size - off, "%d", L.cur.q[t]);
-        if (L.cur.kind == LV_WRITES && off < size)
+        if ((L.cur.kind == LV_WRITES || L.cur.kind == LV_ANCHOR) && off < size)
             off += (size_t)snprintf(out + off, size - off, ":%d", L.cur.r[t]);
         if (off < size)
             off += (size_t)snprintf(out + off, size - off, "%s",

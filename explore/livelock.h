@@ -19,6 +19,10 @@
 #define LV_RMAX 2   /* ... steps after the last write, 0..LV_RMAX */
 #define LV_READS 64 /* ... steps before the turn's first write, at most */
 #define LV_PREFIX 96 /* random schedules: prefixes of 0..LV_PREFIX moves */
+#define LV_AJ 3     /* anchored turns: the anchor is one of a thread's first
+                       LV_AJ write keys, 1..LV_AJ */
+#define LV_AR 1     /* ... steps after the anchor that do not write, 0..LV_AR */
+#define LV_ASTEPS 64 /* ... steps in a turn that does not reach its anchor */
 
 /* A round-robin schedule: thread order (a cyclic order of 0..n-1 that
  * starts with 0), per thread t its quantum q[t] (steps of its own it takes
@@ -29,8 +33,13 @@ enum lv_kind {
     LV_STEPS, /* a turn is q[t] steps */
     LV_ITER,  /* ... at most q[t] steps, and it ends before a step at a site
                  the turn already ran (one iteration of a loop) */
-    LV_WRITES /* ... at most q[t] writes, and after the turn's latest write
+    LV_WRITES, /* ... at most q[t] writes, and after the turn's latest write
                  at most r[t] further steps that do not write */
+    LV_ANCHOR /* ... up to and including thread t's next step with its
+                 anchor, the q[t]-th distinct write key (word and kind of
+                 access) it took in this execution, then at most r[t]
+                 further steps that do not write; at most LV_ASTEPS steps
+                 if the anchor does not come */
 };
 
 typedef struct lv_rr {
@@ -44,7 +53,8 @@ typedef struct lv_rr {
     int8_t order[EX_MAX_THREADS];
 } lv_rr;
 
-/* Start the search: EX_RR over quanta 1..c->rr_quantum.  Returns the
+/* Start the search: EX_RR over quanta 1..c->rr_quantum (c->rr_anchor:
+ * every vector of anchored turns instead).  Returns the
  * number of schedules it will run (the space; exhausted after that). */
 uint64_t lv_begin(int nthreads, const ex_config *c);
 /* The next schedule into the current one; false past the end. */
@@ -64,6 +74,9 @@ typedef struct lv_pending {
     uint64_t site;  /* its file and line */
     bool write;     /* it writes shared memory (a store, an RMW, a lock
                        operation, a futex wake, a stamp) */
+    uint64_t key;   /* an RMW's word and kind (which RMW): what an anchor
+                       is; 0 for a step that is not one (a load, a store, a
+                       stamp, a thread's start or end) */
 } lv_pending;
 
 /* The move the schedule takes among the enabled moves m (real: those that
@@ -71,7 +84,9 @@ typedef struct lv_pending {
 int lv_pick(int cur, uint16_t m, uint16_t real, const lv_pending *p);
 /* The current schedule as a replayable string:
  * "R<q0>-<q1>-...-<qn-1>.<phase>.<order>" (step quanta; "I...":
- * iteration quanta; "W<q0>:<r0>-...": write quanta), order as letters
+ * iteration quanta; "W<q0>:<r0>-...": write quanta; "A<j0>:<r0>-...":
+ * anchored turns, the phase the thread (index in order) whose turn
+ * comes first), order as letters
  * ("acbd"), and "/<plen>.<pseed>" for a random prefix. */
 void lv_string(char *out, size_t size);
 

@@ -147,6 +147,15 @@ const sc_def sc_defs[] = {
      * (the museum's ring-scan-livelock).  For the livelock search
      * (docs/verification.md), make explore only. */
     {"ring/chase", "ring", 4, 0, 2, 0, 1, 4, {{P}, {P}, {O, O}, {O, O}}},
+    /* livelock: two pushes and two pops on an empty capacity-4 ring whose
+     * threshold is full (an item pushed and popped before the threads
+     * start): test_ring_livelock's layout, from scratch.  Each pop can
+     * overtake a push at every try, through the whole threshold and past
+     * it, scanning for an item ahead while the other pop moves Head (the
+     * museum's ring-scan-livelock: the anchored turns of the livelock
+     * search find it, docs/verification.md).  Make explore only (DFS and
+     * PCT); explore-livelock runs the anchored search on it. */
+    {"ring/livelock", "ring", 4, 0, 0, 0, 1, 4, {{P}, {P}, {O}, {O}}, 0, 0, 1},
 
     CONTAINER_SET("mutexq", 1, 1), BATCH_SET("mutexq"), FDS_SET("mutexq"),
     CONTAINER_SET("stack", 1, 1), BATCH_SET("stack"), FDS_SET("stack"),
@@ -465,6 +474,17 @@ static void *setup(const ex_scenario *s, FILE *why)
         int st = do_push(c, d->nthreads, (uint64_t)i + 1);
         if (st != CONC_OK) {
             fprintf(why, "prefill push %d: %s\n", i, conc_strerror(st));
+            teardown(c);
+            return NULL;
+        }
+    }
+    for (int i = 0; i < d->cycled; i++) {
+        uint64_t it;
+        int st = do_push(c, d->nthreads, (uint64_t)d->prefill + 1);
+        if (st == CONC_OK)
+            st = do_pop(c, d->nthreads, &it);
+        if (st != CONC_OK) {
+            fprintf(why, "cycled push/pop %d: %s\n", i, conc_strerror(st));
             teardown(c);
             return NULL;
         }
@@ -879,4 +899,55 @@ const ex_scenario *sc_scenario(const sc_def *d)
     s->teardown = teardown;
     s->describe = describe;
     return s;
+}
+
+/* The scenarios verify/museum/explore.sh tries for its bugs (its table
+ * `scen`; it checks that each one it names is here, by --list). */
+static const char *const museum_scen[] = {
+    "hp/move",
+    "lfqueue/batch-batch",
+    "lfqueue/batch-overtaken",
+    "lfqueue/batch-seg",
+    "lfqueue/close",
+    "lfqueue/close-append",
+    "lfqueue/close-enomem",
+    "lfqueue/closed-query",
+    "lfqueue/done-race-close",
+    "lfqueue/empty-hint",
+    "lfqueue/fd-close",
+    "lfqueue/mpmc",
+    "lfqueue/pop-close",
+    "lfqueue/push-then-pop",
+    "lfqueue/recycle",
+    "lfqueue/segment",
+    "lfqueue/segment-close",
+    "lfqueue/segment-pops",
+    "mutexq/fd",
+    "mutexq/fd-close",
+    "mutexstack/fd",
+    "ring/batch-batch",
+    "ring/batch-overtaken",
+    "ring/close",
+    "ring/closed-query",
+    "ring/done-race",
+    "ring/fd-close",
+    "ring/late-exit3",
+    "ring/late-scan",
+    "ring/late-spent",
+    "ring/mpmc",
+    "ring/pop-close",
+    "ring/push-pop",
+    "ring/threshold",
+    "shmring/close-now-join",
+    "stack/aba",
+    "stack/aba-tag",
+    "stack/done-race",
+};
+
+int sc_museum(const char *name)
+{
+    for (size_t i = 0; i < sizeof museum_scen / sizeof *museum_scen; i++)
+        if (strcmp(museum_scen[i], name) == 0)
+            return 1;
+    return 0;
 }

@@ -72,6 +72,10 @@ typedef struct sc_def {
     sc_step steps[EX_MAX_THREADS][SC_STEPS];
     int bound;          /* at least this preemption bound (0: the run's) */
     int execs;          /* at least this DFS cap per bound (0: the run's) */
+    int cycled;         /* items pushed and popped again before the threads
+                           start (after the prefill): a ring then holds its
+                           prefill with its threshold full and Head, Tail
+                           moved on */
 } sc_def;
 
 extern const sc_def sc_defs[];
@@ -85,6 +89,10 @@ const sc_def *sc_find(const char *name);
 extern const ex_scenario *const sc_custom[];
 extern const int sc_custom_bound[]; /* as sc_def.bound */
 extern const size_t sc_ncustom;
+
+/* Whether verify/museum/explore.sh names the scenario for a museum bug
+ * (it keeps make test's full DFS cap: conc-explore --max-execs-rest). */
+int sc_museum(const char *name);
 
 /* d->tier, or 1 for a scenario that fails on a known, unfixed defect. */
 int sc_tier(const sc_def *d);

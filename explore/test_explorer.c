@@ -18,7 +18,9 @@
  *   9. SPIN points;
  *  10. sleep sets under a preemption bound lose no outcome;
  *  11. the livelock search (livelock.c): a toy that livelocks only under
- *      an unbounded alternation, and its polite twin that always ends.
+ *      an unbounded alternation, and its polite twin that always ends; a
+ *      toy that livelocks only under the anchored turns (its turns change
+ *      length each round), and its twin that gives up.
  *
  * The explorer's model, as the counts below use it (explorer.c): a thread's
  * moves are its start (from the thread's entry to its first schedule point)
@@ -1672,6 +1674,55 @@ static const ex_scenario sc_stubborn =
 static const ex_scenario sc_polite =
     TOY("toy/polite", 2, run_polite, pass_check, NULL);
 
+/*
+ * A claim that is overtaken at every try, for the anchored turns: each
+ * thread takes a ticket (a fetch-and-add on x), looks at a few words
+ * (ticket % 3 + 1 loads of y, one loop: a turn of loop iterations ends
+ * inside it), writes y on odd tickets (a turn of so many writes changes
+ * length), and wins if x still reads its ticket + 1 (nobody claimed
+ * after it); else it claims again.  A turn that ends right after each
+ * claim keeps both overtaken for ever: T0 claims k, T1 claims k + 1,
+ * T0 looks, reads k + 2, claims k + 2, ...  Its turns have different
+ * lengths each round in steps, loop iterations and writes, so the
+ * round-robin families of fixed quanta let a thread look and check
+ * between two claims of the other, and it wins; the anchored turns
+ * (anchor: the claim) keep it up.  The polite twin gives up after 3
+ * lost claims (as the ring's MAX_MOVED bounds its looks): it ends under
+ * every schedule.
+ */
+static void claim_loop(toy *t, int tries)
+{
+    for (int n = 0; tries < 0 || n < tries; n++) {
+        uint32_t k = conc_fetch_add_u32(&t->x, 1, CONC_SEQ_CST);
+        for (uint32_t i = 0; i <= k % 3; i++)
+            (void)conc_load_u32(&t->y, CONC_SEQ_CST);
+        if (conc_load_u32(&t->x, CONC_SEQ_CST) == k + 1)
+            return;
+        if (k % 5 < 2) { /* on some tickets: note it, and read it back */
+            conc_store_u32(&t->y, k, CONC_SEQ_CST);
+            for (int i = 0; i < 3; i++)
+                (void)conc_load_u32(&t->flag, CONC_SEQ_CST);
+        }
+    }
+}
+
+static void run_overtaken(void *ctx, int tid)
+{
+    (void)tid;
+    claim_loop(ctx, -1);
+}
+
+static void run_yielding(void *ctx, int tid)
+{
+    (void)tid;
+    claim_loop(ctx, 3);
+}
+
+static const ex_scenario sc_overtaken =
+    TOY("toy/overtaken", 2, run_overtaken, pass_check, NULL);
+static const ex_scenario sc_yielding =
+    TOY("toy/yielding", 2, run_yielding, pass_check, NULL);
+
 static ex_config cfg_rr(int q)
 {
     ex_config c = ex_config_default();
@@ -1733,6 +1784,54 @@ static void test_livelock(void)
     r = explore(&sc_polite, cfg_dfs(-1, true));
     OKR(r.verdict == EX_PASS && r.exhausted, r,
         "polite: the unbounded DFS exhausts it and passes (%llu executions)",
+        (unsigned long long)r.executions);
+
+    /* The anchored turns: the overtaken claims livelock only there. */
+    c = cfg_rr(8);
+    r = explore(&sc_overtaken, c);
+    OKR(r.verdict == EX_PASS && r.exhausted, r,
+        "overtaken: every round-robin schedule up to quantum 8 ends "
+        "(%llu schedules, at most %llu steps with none ending)",
+        (unsigned long long)r.executions, (unsigned long long)r.max_quiet);
+    c.rr_mixed = true;
+    c.rr_quantum = 4;
+    r = explore(&sc_overtaken, c);
+    OKR(r.verdict == EX_PASS && r.exhausted, r,
+        "overtaken: every per-thread vector of quanta up to 4 ends too "
+        "(%llu schedules)", (unsigned long long)r.executions);
+    c = cfg_rr(8);
+    c.rr_random = 5000;
+    r = explore(&sc_overtaken, c);
+    OKR(r.verdict == EX_PASS, r,
+        "overtaken: 5000 random round-robin schedules end (%llu)",
+        (unsigned long long)r.executions);
+    c = cfg_rr(8);
+    c.rr_anchor = true;
+    r = explore(&sc_overtaken, c);
+    snprintf(sched, sizeof sched, "%s", r.schedule);
+    OKR(r.verdict == EX_LIVELOCK && sched[0] == 'A' &&
+            strstr(r.failure, "no operation completed in 1000 steps"),
+        r, "overtaken: the anchored turns report a LIVELOCK at execution "
+           "%llu, schedule %s", (unsigned long long)r.first_failure_exec,
+        sched);
+    c = ex_config_default();
+    c.mode = EX_REPLAY;
+    c.schedule = sched;
+    c.max_quiet = 1000;
+    r = explore(&sc_overtaken, c);
+    OKR(r.verdict == EX_LIVELOCK, r, "overtaken: replaying %s: LIVELOCK again",
+        sched);
+    c = cfg_rr(8);
+    c.rr_anchor = true;
+    c.rr_mixed = true;
+    r = explore(&sc_yielding, c);
+    OKR(r.verdict == EX_PASS && r.exhausted, r,
+        "yielding: every anchored schedule (every per-thread vector) ends "
+        "(%llu schedules, at most %llu steps with none ending)",
+        (unsigned long long)r.executions, (unsigned long long)r.max_quiet);
+    r = explore(&sc_yielding, cfg_dfs(-1, true));
+    OKR(r.verdict == EX_PASS && r.exhausted, r,
+        "yielding: the unbounded DFS exhausts it and passes (%llu executions)",
         (unsigned long long)r.executions);
 
     /* A malformed round-robin schedule is an error, not a verdict. */
