@@ -31,6 +31,9 @@
  *   --depth D            PCT depth (default 4)
  *   --seed S             PCT seed (default 1)
  *   --spurious           futex waits may wake spuriously
+ *   --weak               the weak-memory mode (explore/weak.c): atomics
+ *                        on an RC11 model, reads-from and modification
+ *                        order choices searched as well as schedules
  *   --tier T             0: the make-test set (default); 1: everything
  *   --skip PREFIX/       leave out these scenarios (repeatable)
  *   --expect-fail        succeed only if every scenario run fails (the
@@ -63,7 +66,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: conc-explore [--list] [--dfs|--pct N|--both N] [--bound K]\n"
             "         [--no-sleep] [--max-execs N] [--seconds S] [--depth D]\n"
-            "         [--seed S] [--spurious] [--tier T] [--expect-fail]\n"
+            "         [--seed S] [--spurious] [--weak] [--tier T] [--expect-fail]\n"
             "         [--no-shrink] [--quiet] [--skip PREFIX/] [--rr Q|--rr-mixed Q]\n"
             "         [--max-steps N] [--max-quiet N] [NAME|PREFIX/ ...]\n"
             "       CONC_SCHEDULE='<scenario>@<schedule>' conc-explore\n");
@@ -144,7 +147,8 @@ int main(int argc, char **argv)
     long tier = 0;
     enum { O_LIST = 256, O_DFS, O_PCT, O_BOTH, O_BOUND, O_NOSLEEP, O_MAXEX,
            O_SECS, O_DEPTH, O_SEED, O_SPUR, O_TIER, O_EXPECT, O_NOSHRINK,
-           O_QUIET, O_HELP, O_SKIP, O_VERBOSE, O_RRRAND, O_RR, O_RRMIX, O_MAXSTEPS, O_MAXQUIET };
+           O_QUIET, O_HELP, O_SKIP, O_VERBOSE, O_RRRAND, O_RR, O_RRMIX, O_MAXSTEPS, O_MAXQUIET,
+           O_WEAK };
     static const struct option opts[] = {
         {"list", no_argument, 0, O_LIST},
         {"dfs", no_argument, 0, O_DFS},
@@ -157,6 +161,7 @@ int main(int argc, char **argv)
         {"depth", required_argument, 0, O_DEPTH},
         {"seed", required_argument, 0, O_SEED},
         {"spurious", no_argument, 0, O_SPUR},
+        {"weak", no_argument, 0, O_WEAK},
         {"tier", required_argument, 0, O_TIER},
         {"expect-fail", no_argument, 0, O_EXPECT},
         {"no-shrink", no_argument, 0, O_NOSHRINK},
@@ -254,6 +259,7 @@ int main(int argc, char **argv)
             c.seed = (uint64_t)v;
             break;
         case O_SPUR: c.spurious = true; break;
+        case O_WEAK: c.weak = true; break;
         case O_TIER:
             if (!parse_long(optarg, 0, 1, &tier)) {
                 fprintf(stderr, "conc-explore: bad tier '%s' (0 or 1)\n", optarg);
@@ -442,6 +448,14 @@ int main(int argc, char **argv)
     printf("longest execution %llu steps; most steps with no operation "
            "completed %llu\n", (unsigned long long)longest,
            (unsigned long long)quietest);
+    if (c.weak) {
+        ex_weak_stats w = ex_weak_stats_get();
+        printf("weak: %llu loads offered an older store, %llu stores an "
+               "earlier place in mo; %llu options checked for SC "
+               "consistency, %llu rejected\n",
+               (unsigned long long)w.rf_choices, (unsigned long long)w.mo_choices,
+               (unsigned long long)w.psc_checks, (unsigned long long)w.psc_rejects);
+    }
     if (devnull)
         fclose(devnull);
     if (ran == 0 || errors)
