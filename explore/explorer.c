@@ -129,6 +129,7 @@ typedef struct ex_node {
 typedef struct ex_trace {
     uint8_t thread, pkind, kind, rmw;
     bool ok, write;
+    bool old;          /* weak mode: the load read an older store */
     const char *file;
     int line;
     const void *addr;
@@ -421,6 +422,7 @@ static void record_trace(int t)
     e->addr = th->op.addr;
     e->result = 0;
     e->operand = th->operand;
+    e->old = false;
 }
 
 static ex_node *push_node(void)
@@ -1096,8 +1098,11 @@ static void hook(conc_point *p, void *arg)
     if (X.c.weak && (p->kind == CONC_POINT_LOAD || p->kind == CONC_POINT_STORE ||
                      p->kind == CONC_POINT_RMW)) {
         /* the model does the step (atomics.h skips the real one) */
-        if (wk_access(me->id, p))
+        if (wk_access(me->id, p)) {
             me->dirty = true; /* read an old store: a spin must look again */
+            if (X.ntrace && X.trace[X.ntrace - 1].thread == me->id)
+                X.trace[X.ntrace - 1].old = true;
+        }
     }
 
     switch (p->kind) {
@@ -1500,6 +1505,8 @@ static void print_trace(FILE *o, size_t max_lines)
             if (e->pkind == CONC_POINT_RMW &&
                 (e->rmw == CONC_RMW_CAS || e->rmw == CONC_RMW_CAS_WEAK))
                 fprintf(o, e->ok ? " ok" : " failed");
+            if (e->old)
+                fprintf(o, " (an older store)");
         }
         fputc('\n', o);
     }
