@@ -939,6 +939,8 @@ static void set_pending(ex_thr *me, const conc_point *p, ex_op op)
 
 static void exec_futex_wait(ex_thr *me, conc_point *p)
 {
+    if (X.c.weak)
+        wk_seen(me->id, p->addr, 4); /* the kernel reads the last value */
     uint32_t v = atomic_load_explicit((_Atomic uint32_t *)p->addr,
                                       memory_order_relaxed);
     p->handled = true;
@@ -1027,6 +1029,11 @@ static void hook(conc_point *p, void *arg)
     ex_op op = {.kind = K_MEM, .write = false, .width = p->width, .addr = p->addr};
     switch (p->kind) {
     case CONC_POINT_BACKOFF:
+        /* weak mode: a thread that lost a race and retries sees the last
+         * stores (as at a SPIN point), or a retry loop could re-read an
+         * old value for ever */
+        if (X.c.weak)
+            wk_spin(me->id);
         return;
     case CONC_POINT_FENCE:
         /* sequential consistency: nothing to order; weak mode: an event of

@@ -136,6 +136,9 @@ static struct {
     wk_stats stats;
 } W;
 
+static void psc_reset(void);
+static bool needs_psc(int t, bool sc);
+
 static void *wk_grow(void *p, int *cap, int need, size_t elem)
 {
     if (need <= *cap)
@@ -210,6 +213,7 @@ void wk_reset(int nthreads, int flaw, wk_choose_fn choose)
     W.flaw = flaw;
     W.choose = choose;
     W.nev = W.nst = W.nsc = W.nsync = 0;
+    psc_reset();
     memset(W.tab, 0, sizeof W.tab);
     memset(&W.stamp, 0, sizeof W.stamp);
     for (int t = 0; t < WK_T; t++) {
@@ -498,40 +502,164 @@ static bool psc_edge(const wk_ev *a, const wk_ev *b)
     return access_to_access(a, b);
 }
 
-/* Is psc acyclic?  Kahn's algorithm over the SC events. */
-static bool psc_acyclic(void)
+/* The psc graph of the committed events, kept across the execution
+ * (acyclic), as bitsets: succ[i] the SC events (by their place in scev)
+ * that SC event i is psc-before.  Adding an event e changes it in two ways
+ * only: e's own edges if it is SC (in: psc(a, e); out: psc(e, b)), and
+ * edges a -> b between old events whose witness is e (a an SC fence that
+ * happens before e: e is in a's hb-future, and e scb y or (b a fence)
+ * e eco y, y hb? b); old edges never go (mo among old stores, hb among
+ * old events do not change).  So a cycle through a new edge is a path
+ * from e's out-set to its in-set, for e itself and for "e as a witness":
+ * one reachability search each, instead of the whole graph again. */
+#define WK_SCMAX 4096
+#define WK_W (WK_SCMAX / 64)
+typedef uint64_t wk_bits[WK_W];
+static wk_bits *succ;
+static int ncommit;
+
+static void bit_set(uint64_t *b, int i)
 {
-    int k = W.nsc;
-    W.stats.psc_checks++;
-    if (k < 2)
-        return true;
-    uint8_t *adj = calloc((size_t)k * (size_t)k, 1);
-    int *indeg = calloc((size_t)k, sizeof *indeg);
-    int *queue = malloc((size_t)k * sizeof *queue);
-    if (!adj || !indeg || !queue)
-        abort();
+    b[i >> 6] |= 1ull << (i & 63);
+}
+
+static bool bit_get(const uint64_t *b, int i)
+{
+    return (b[i >> 6] >> (i & 63)) & 1u;
+}
+
+/* does anything reachable from `from` (inclusive) lie in `to`? */
+static bool reaches(const uint64_t *from, const uint64_t *to, int k)
+{
+    static int stack[WK_SCMAX];
+    wk_bits seen;
+    int words = (k + 63) / 64, sp = 0;
+    memset(seen, 0, sizeof seen);
     for (int i = 0; i < k; i++)
-        for (int j = 0; j < k; j++)
-            if (i != j && psc_edge(&W.ev[W.scev[i]], &W.ev[W.scev[j]])) {
-                adj[(size_t)i * (size_t)k + (size_t)j] = 1;
-                indeg[j]++;
+        if (bit_get(from, i)) {
+            bit_set(seen, i);
+            stack[sp++] = i;
+        }
+    while (sp > 0) {
+        int i = stack[--sp];
+        if (bit_get(to, i))
+            return true;
+        for (int w = 0; w < words; w++) {
+            uint64_t nw = succ[i][w] & ~seen[w];
+            while (nw) {
+                int j = w * 64 + __builtin_ctzll(nw);
+                nw &= nw - 1;
+                seen[j >> 6] |= 1ull << (j & 63);
+                stack[sp++] = j;
             }
-    int qh = 0, qt = 0;
-    for (int i = 0; i < k; i++)
-        if (!indeg[i])
-            queue[qt++] = i;
-    while (qh < qt) {
-        int i = queue[qh++];
-        for (int j = 0; j < k; j++)
-            if (adj[(size_t)i * (size_t)k + (size_t)j] && --indeg[j] == 0)
-                queue[qt++] = j;
+        }
     }
-    free(adj);
-    free(indeg);
-    free(queue);
-    if (qt != k)
+    return false;
+}
+
+typedef struct wk_new_edges {
+    wk_bits in, out;   /* e itself (SC): psc(a, e), psc(e, b) */
+    wk_bits win, wout; /* e as a witness: fences a hb e; the b it reaches */
+    bool any_w;
+} wk_new_edges;
+
+/* The new edges of event id (the last one added), over committed SC
+ * events 0..ncommit-1. */
+static void new_edges(int id, wk_new_edges *ne)
+{
+    const wk_ev *e = &W.ev[id];
+    bool acc = e->kind != E_F;
+    int k = ncommit;
+    memset(ne, 0, sizeof *ne);
+    for (int i = 0; i < k; i++) {
+        const wk_ev *a = &W.ev[W.scev[i]];
+        if (e->sc) {
+            if (psc_edge(a, e))
+                bit_set(ne->in, i);
+            if (acc && psc_edge(e, a))
+                bit_set(ne->out, i);
+        }
+        if (acc && a->kind == E_F && hb(a, e)) {
+            bit_set(ne->win, i);
+            ne->any_w = true;
+        }
+    }
+    if (!ne->any_w)
+        return;
+    int ke = key_of(e);
+    const wk_loc *l = &W.loc[e->loc];
+    for (int i = 0; i < k; i++) {
+        const wk_ev *b = &W.ev[W.scev[i]];
+        if (b->kind != E_F) {
+            /* scb(e, b): mo or rb (e is new: no sb, hb from it) */
+            if (b->loc == e->loc && b->ws >= 0 && ke < 2 * rank_of(b->ws))
+                bit_set(ne->wout, i);
+            continue;
+        }
+        /* psc_F: e eco y, y hb b */
+        for (int j = 0; j < l->nev; j++) {
+            const wk_ev *y = &W.ev[l->evs[j]];
+            if (y != e && ke < key_of(y) && hb(y, b)) {
+                bit_set(ne->wout, i);
+                break;
+            }
+        }
+    }
+}
+
+/* Would the tentative event id keep psc acyclic? */
+static bool psc_ok(int id)
+{
+    wk_new_edges ne;
+    W.stats.psc_checks++;
+    if (ncommit >= WK_SCMAX - 1)
+        return false; /* too big to tell: only the SC option */
+    new_edges(id, &ne);
+    bool ok = true;
+    if (W.ev[id].sc && reaches(ne.out, ne.in, ncommit))
+        ok = false;
+    if (ok && ne.any_w && reaches(ne.wout, ne.win, ncommit))
+        ok = false;
+    if (!ok)
         W.stats.psc_rejects++;
-    return qt == k;
+    return ok;
+}
+
+/* Event id is part of the execution now. */
+static void psc_commit(int id)
+{
+    const wk_ev *e = &W.ev[id];
+    if (!e->sc && (e->kind == E_F || !needs_psc(e->thr, false)))
+        return;
+    if (ncommit >= WK_SCMAX - 1)
+        return;
+    wk_new_edges ne;
+    new_edges(id, &ne);
+    if (ne.any_w)
+        for (int i = 0; i < ncommit; i++)
+            if (bit_get(ne.win, i))
+                for (int w = 0; w < WK_W; w++)
+                    succ[i][w] |= ne.wout[w];
+    if (e->sc) {
+        int n = ncommit;
+        memcpy(succ[n], ne.out, sizeof(wk_bits));
+        for (int i = 0; i < n; i++)
+            if (bit_get(ne.in, i))
+                bit_set(succ[i], n);
+        ncommit++;
+    }
+}
+
+static void psc_reset(void)
+{
+    if (!succ) {
+        succ = calloc(WK_SCMAX, sizeof *succ);
+        if (!succ)
+            abort();
+    } else {
+        memset(succ, 0, (size_t)ncommit * sizeof *succ);
+    }
+    ncommit = 0;
 }
 
 /* Must an option of thread t's new event (SC or not) be checked?  Only
@@ -586,7 +714,7 @@ static int do_load(int t, int loc, int mo, bool *stale)
             read_sync(t, cand[i], mo);
             int id = new_event(t, E_R, sc, loc);
             W.ev[id].rs = cand[i];
-            bool ok = psc_acyclic();
+            bool ok = psc_ok(id);
             drop_event(id);
             W.thr[t].vc = vc;
             W.thr[t].acqp = acqp;
@@ -608,6 +736,7 @@ static int do_load(int t, int loc, int mo, bool *stale)
     read_sync(t, s, mo);
     int id = new_event(t, E_R, sc, loc);
     W.ev[id].rs = s;
+    psc_commit(id);
     return s;
 }
 
@@ -681,7 +810,7 @@ static void do_store(int t, int loc, int mo, uint64_t val)
             int id = new_event(t, E_W, sc, loc);
             W.ev[id].ws = s;
             insert_mo(loc, s, pos[i]);
-            bool ok = psc_acyclic();
+            bool ok = psc_ok(id);
             remove_mo(loc, pos[i]);
             drop_event(id);
             if (!ok)
@@ -700,6 +829,7 @@ static void do_store(int t, int loc, int mo, uint64_t val)
     W.ev[id].ws = s;
     W.st[s].ev = id;
     insert_mo(loc, s, pos[pick]);
+    psc_commit(id);
     set_mem_last(loc);
 }
 
@@ -754,6 +884,7 @@ bool wk_access(int t, conc_point *p)
             read_sync(t, last, mo);
             int id = new_event(t, E_R, is_sc(mo), loc);
             W.ev[id].rs = last;
+            psc_commit(id);
             p->ok = false;
             break;
         }
@@ -776,6 +907,7 @@ bool wk_access(int t, conc_point *p)
         W.ev[id].ws = s;
         W.st[s].ev = id;
         insert_mo(loc, s, l->nmo);
+        psc_commit(id);
         set_mem_last(loc);
         break;
     }
@@ -798,6 +930,7 @@ void wk_fence(int t, int mo)
         th->relf = th->vc;
     th->vc.c[t]--;
     int id = new_event(t, E_F, is_sc(mo), -1);
+    psc_commit(id);
     if (is_sc(mo) && !th->first_scf)
         th->first_scf = (int)W.ev[id].ts;
 }
@@ -845,6 +978,13 @@ void wk_stamp(int t)
     W.thr[t].vc.c[t]++;
     join(&W.thr[t].vc, &W.stamp);
     W.stamp = W.thr[t].vc;
+}
+
+void wk_seen(int t, const void *addr, unsigned width)
+{
+    int loc = get_loc(addr, width);
+    wk_loc *l = &W.loc[loc];
+    l->floor_st[t] = l->mo[l->nmo - 1];
 }
 
 void wk_spin(int t)

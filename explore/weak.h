@@ -52,6 +52,9 @@ void wk_stamp(int t);
  * from now on (a spinning thread eventually sees a store; without this a
  * spin loop could read an old value forever). */
 void wk_spin(int t);
+/* Thread t's futex wait read addr's word (the kernel reads the last
+ * value): its later loads of the word read that store or a later one. */
+void wk_seen(int t, const void *addr, unsigned width);
 /* conc_init_* on addr (a word made anew: its history restarts). */
 void wk_init(const void *addr);
 
