@@ -667,7 +667,10 @@ static int decide_sched(int cur)
             move = X.want[i];
         else if (!X.soft && i < X.nwant) {
             X.misfit = true;
-            fail_msg("the schedule does not fit at decision %zu (moves %#x)", i, m);
+            fail_msg("the schedule does not fit at decision %zu (moves %#x)%s",
+                     i, m, X.want_type[i] == D_READ && !X.c.weak
+                               ? ": a read decision ('r'): replay with --weak"
+                               : "");
             return -2;
         }
     }
