@@ -34,6 +34,9 @@
  *   --weak               the weak-memory mode (explore/weak.c): atomics
  *                        on an RC11 model, reads-from and modification
  *                        order choices searched as well as schedules
+ *   --weak-flaw F        the weak model made wrong on purpose, to see what
+ *                        a wrong model reports: sc-only (every load the
+ *                        last store) or sc-acqrel (seq_cst as acq_rel)
  *   --tier T             0: the make-test set (default); 1: everything
  *   --skip PREFIX/       leave out these scenarios (repeatable)
  *   --expect-fail        succeed only if every scenario run fails (the
@@ -148,7 +151,7 @@ int main(int argc, char **argv)
     enum { O_LIST = 256, O_DFS, O_PCT, O_BOTH, O_BOUND, O_NOSLEEP, O_MAXEX,
            O_SECS, O_DEPTH, O_SEED, O_SPUR, O_TIER, O_EXPECT, O_NOSHRINK,
            O_QUIET, O_HELP, O_SKIP, O_VERBOSE, O_RRRAND, O_RR, O_RRMIX, O_MAXSTEPS, O_MAXQUIET,
-           O_WEAK };
+           O_WEAK, O_WFLAW };
     static const struct option opts[] = {
         {"list", no_argument, 0, O_LIST},
         {"dfs", no_argument, 0, O_DFS},
@@ -162,6 +165,7 @@ int main(int argc, char **argv)
         {"seed", required_argument, 0, O_SEED},
         {"spurious", no_argument, 0, O_SPUR},
         {"weak", no_argument, 0, O_WEAK},
+        {"weak-flaw", required_argument, 0, O_WFLAW},
         {"tier", required_argument, 0, O_TIER},
         {"expect-fail", no_argument, 0, O_EXPECT},
         {"no-shrink", no_argument, 0, O_NOSHRINK},
@@ -260,6 +264,17 @@ int main(int argc, char **argv)
             break;
         case O_SPUR: c.spurious = true; break;
         case O_WEAK: c.weak = true; break;
+        case O_WFLAW:
+            if (strcmp(optarg, "sc-only") == 0)
+                c.weak_flaw = 1; /* weak.h: WK_FLAW_SC_ONLY */
+            else if (strcmp(optarg, "sc-acqrel") == 0)
+                c.weak_flaw = 2; /* WK_FLAW_SC_ACQREL */
+            else {
+                fprintf(stderr, "conc-explore: bad flaw '%s' (sc-only, sc-acqrel)\n", optarg);
+                return 2;
+            }
+            c.weak = true;
+            break;
         case O_TIER:
             if (!parse_long(optarg, 0, 1, &tier)) {
                 fprintf(stderr, "conc-explore: bad tier '%s' (0 or 1)\n", optarg);
