@@ -114,7 +114,7 @@ typedef struct wk_sync {
     vclk c;
 } wk_sync;
 
-#define WK_SYNCS 64
+#define WK_SYNCS 1024
 #define WK_ADDRS 4096
 
 static struct {
