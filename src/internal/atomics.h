@@ -13,9 +13,10 @@
  * conc_verify_post().  A hook may do the operation itself instead (the
  * explorer's weak-memory mode, verify.h `handled`): the door then skips
  * the real operation and returns the hook's answer.  conc_init_* tells
- * the hook that a word was made anew (conc_verify_init).  src/verify_hooks.c injects yields there, and a test
- * may install its own hook to park, kill or schedule a thread at a chosen
- * point (verify/park.h, fuzz_concurrent, test_shm, the schedule explorer).
+ * the hook that a word was made anew (conc_verify_init).
+ * src/verify_hooks.c injects yields there, and a test may install its own
+ * hook to park, kill or schedule a thread at a chosen point (verify/park.h,
+ * fuzz_concurrent, test_shm, the schedule explorer).
  *
  * The public names (conc_load_u32, ...) are macros over conc__* functions
  * so that the verify build can pass the caller's site (site.h); do not take
