@@ -43,6 +43,12 @@
  *   --depth D            PCT depth (default 4)
  *   --seed S             PCT seed (default 1)
  *   --spurious           futex waits may wake spuriously
+ *   --weak               the weak-memory mode (explore/weak.c): atomics
+ *                        on an RC11 model, reads-from and modification
+ *                        order choices searched as well as schedules
+ *   --weak-flaw F        the weak model made wrong on purpose, to see what
+ *                        a wrong model reports: sc-only (every load the
+ *                        last store) or sc-acqrel (seq_cst as acq_rel)
  *   --tier T             0: the make-test set (default); 1: everything
  *   --skip PREFIX/       leave out these scenarios (repeatable)
  *   --expect-fail        succeed only if every scenario run fails (the
@@ -76,7 +82,7 @@ static void usage(FILE *f)
             "usage: conc-explore [--list] [--dfs|--pct N|--both N] [--bound K]\n"
             "         [--no-sleep] [--max-execs N] [--max-execs-rest N] [--pct-rest N]\n"
             "         [--seconds S] [--depth D]\n"
-            "         [--seed S] [--spurious] [--tier T] [--expect-fail]\n"
+            "         [--seed S] [--spurious] [--weak] [--tier T] [--expect-fail]\n"
             "         [--no-shrink] [--quiet] [--skip PREFIX/] [--rr Q|--rr-mixed Q]\n"
             "         [--rr-anchor]\n"
             "         [--max-steps N] [--max-quiet N] [NAME|PREFIX/ ...]\n"
@@ -158,7 +164,8 @@ int main(int argc, char **argv)
     long tier = 0;
     enum { O_LIST = 256, O_DFS, O_PCT, O_BOTH, O_BOUND, O_NOSLEEP, O_MAXEX,
            O_SECS, O_MAXREST, O_PCTREST, O_DEPTH, O_SEED, O_SPUR, O_TIER, O_EXPECT, O_NOSHRINK,
-           O_QUIET, O_HELP, O_SKIP, O_VERBOSE, O_RRRAND, O_RR, O_RRMIX, O_RRANCHOR, O_MAXSTEPS, O_MAXQUIET };
+           O_QUIET, O_HELP, O_SKIP, O_VERBOSE, O_RRRAND, O_RR, O_RRMIX, O_RRANCHOR, O_MAXSTEPS, O_MAXQUIET,
+           O_WEAK, O_WFLAW };
     static const struct option opts[] = {
         {"list", no_argument, 0, O_LIST},
         {"dfs", no_argument, 0, O_DFS},
@@ -173,6 +180,8 @@ int main(int argc, char **argv)
         {"depth", required_argument, 0, O_DEPTH},
         {"seed", required_argument, 0, O_SEED},
         {"spurious", no_argument, 0, O_SPUR},
+        {"weak", no_argument, 0, O_WEAK},
+        {"weak-flaw", required_argument, 0, O_WFLAW},
         {"tier", required_argument, 0, O_TIER},
         {"expect-fail", no_argument, 0, O_EXPECT},
         {"no-shrink", no_argument, 0, O_NOSHRINK},
@@ -284,6 +293,18 @@ int main(int argc, char **argv)
             c.seed = (uint64_t)v;
             break;
         case O_SPUR: c.spurious = true; break;
+        case O_WEAK: c.weak = true; break;
+        case O_WFLAW:
+            if (strcmp(optarg, "sc-only") == 0)
+                c.weak_flaw = 1; /* weak.h: WK_FLAW_SC_ONLY */
+            else if (strcmp(optarg, "sc-acqrel") == 0)
+                c.weak_flaw = 2; /* WK_FLAW_SC_ACQREL */
+            else {
+                fprintf(stderr, "conc-explore: bad flaw '%s' (sc-only, sc-acqrel)\n", optarg);
+                return 2;
+            }
+            c.weak = true;
+            break;
         case O_TIER:
             if (!parse_long(optarg, 0, 1, &tier)) {
                 fprintf(stderr, "conc-explore: bad tier '%s' (0 or 1)\n", optarg);
@@ -484,6 +505,14 @@ int main(int argc, char **argv)
     printf("longest execution %llu steps; most steps with no operation "
            "completed %llu\n", (unsigned long long)longest,
            (unsigned long long)quietest);
+    if (c.weak) {
+        ex_weak_stats w = ex_weak_stats_get();
+        printf("weak: %llu loads offered an older store, %llu stores an "
+               "earlier place in mo; %llu options checked for SC "
+               "consistency, %llu rejected\n",
+               (unsigned long long)w.rf_choices, (unsigned long long)w.mo_choices,
+               (unsigned long long)w.psc_checks, (unsigned long long)w.psc_rejects);
+    }
     if (devnull)
         fclose(devnull);
     if (ran == 0 || errors)

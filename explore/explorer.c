@@ -45,6 +45,7 @@
 
 #include "internal/verify.h"
 #include "livelock.h"
+#include "weak.h"
 
 /* ---- operations and threads --------------------------------------------- */
 
@@ -101,7 +102,7 @@ typedef struct ex_thr {
 
 /* ---- decisions ---------------------------------------------------------- */
 
-enum { D_SCHED, D_WAKE };
+enum { D_SCHED, D_WAKE, D_READ };
 
 typedef struct ex_node {
     uint8_t type;
@@ -128,6 +129,7 @@ typedef struct ex_node {
 typedef struct ex_trace {
     uint8_t thread, pkind, kind, rmw;
     bool ok, write;
+    bool old;          /* weak mode: the load read an older store */
     const char *file;
     int line;
     const void *addr;
@@ -252,6 +254,11 @@ static bool dependent(const ex_op *a, const ex_op *b)
     if (a->kind == K_TIMEOUT || b->kind == K_TIMEOUT)
         return true;
     if (a->kind == K_STAMP && b->kind == K_STAMP)
+        return true;
+    /* weak mode: a SPIN point makes its thread see the last store of
+     * every location (weak.c, wk_spin), so it depends on every write */
+    if (X.c.weak && ((a->kind == K_SPIN && b->addr && op_writes(b)) ||
+                     (b->kind == K_SPIN && a->addr && op_writes(a))))
         return true;
     if (!a->addr || !b->addr)
         return false;
@@ -415,6 +422,7 @@ static void record_trace(int t)
     e->addr = th->op.addr;
     e->result = 0;
     e->operand = th->operand;
+    e->old = false;
 }
 
 static ex_node *push_node(void)
@@ -659,7 +667,10 @@ static int decide_sched(int cur)
             move = X.want[i];
         else if (!X.soft && i < X.nwant) {
             X.misfit = true;
-            fail_msg("the schedule does not fit at decision %zu (moves %#x)", i, m);
+            fail_msg("the schedule does not fit at decision %zu (moves %#x)%s",
+                     i, m, X.want_type[i] == D_READ && !X.c.weak
+                               ? ": a read decision ('r'): replay with --weak"
+                               : "");
             return -2;
         }
     }
@@ -748,6 +759,77 @@ static int decide_wake(int cur, uint16_t waiters)
     nd->enabled = waiters;
     nd->choice = (uint8_t)t;
     return t;
+}
+
+/* A READ decision (weak mode): one of the options in `opts` (bit i:
+ * option i; option 0, the sequentially consistent one, is the default). */
+static int decide_read(uint16_t opts)
+{
+    size_t idx = X.nnodes;
+    int cur = X.cur;
+    if (X.c.mode == EX_DFS && idx < X.replay_len) {
+        ex_node *nd = &X.nodes[idx];
+        if (nd->type != D_READ || nd->enabled != opts) {
+            X.nondet = true;
+            fail_msg("hidden nondeterminism: read decision %zu offered %#x, "
+                     "the first time %#x", idx, opts, nd->enabled);
+            return 0;
+        }
+        X.nnodes++;
+        return nd->choice;
+    }
+    if (X.c.mode == EX_DFS && X.dfs_branch) {
+        ex_node *nd = push_node();
+        nd->type = D_READ;
+        nd->cur = (int8_t)cur;
+        nd->enabled = opts;
+        nd->preempts = (uint16_t)X.exec_preempts;
+        nd->choice = 0;
+        return 0;
+    }
+    int o = -1;
+    if (X.want && idx < X.nwant && X.want_type[idx] == D_READ &&
+        (opts & (1u << X.want[idx])))
+        o = X.want[idx];
+    else if (X.want && !X.soft && idx < X.nwant) {
+        X.misfit = true;
+        fail_msg("the schedule does not fit at read decision %zu", idx);
+        o = 0;
+    }
+    if (o < 0 && X.c.mode == EX_PCT && !X.want) {
+        int k = __builtin_popcount(opts), pick = (int)(rnd() % (uint64_t)k);
+        for (int b = 0; b < 16; b++)
+            if ((opts & (1u << b)) && pick-- == 0)
+                o = b;
+    }
+    if (o < 0)
+        o = 0;
+    ex_node *nd = push_node();
+    nd->type = D_READ;
+    nd->cur = (int8_t)cur;
+    nd->enabled = opts;
+    nd->choice = (uint8_t)o;
+    return o;
+}
+
+static int weak_choose(uint16_t opts)
+{
+    return decide_read(opts);
+}
+
+ex_weak_stats ex_weak_stats_get(void)
+{
+    wk_stats w = wk_stats_get();
+    return (ex_weak_stats){w.rf_choices, w.mo_choices, w.psc_checks,
+                           w.psc_rejects};
+}
+
+static void weak_init_hook(const void *addr, unsigned width, void *arg)
+{
+    (void)width;
+    (void)arg;
+    if (X.c.weak && atomic_load_explicit(&X.active, memory_order_relaxed))
+        wk_init(addr);
 }
 
 /* ---- the baton ---------------------------------------------------------- */
@@ -866,6 +948,8 @@ static void set_pending(ex_thr *me, const conc_point *p, ex_op op)
 
 static void exec_futex_wait(ex_thr *me, conc_point *p)
 {
+    if (X.c.weak)
+        wk_seen(me->id, p->addr, 4); /* the kernel reads the last value */
     uint32_t v = atomic_load_explicit((_Atomic uint32_t *)p->addr,
                                       memory_order_relaxed);
     p->handled = true;
@@ -879,11 +963,15 @@ static void exec_futex_wait(ex_thr *me, conc_point *p)
     if (me->woke_timeout)
         p->rc = ETIMEDOUT;
     me->deadline = -1;
+    if (X.c.weak)
+        wk_woken(me->id, p->addr);
 }
 
 static void exec_futex_wake(ex_thr *me, conc_point *p)
 {
     p->handled = true;
+    if (X.c.weak)
+        wk_wake(me->id, p->addr);
     uint16_t waiters = 0;
     for (int t = 0; t < X.n; t++)
         if (X.thr[t].state == T_FUTEX &&
@@ -911,6 +999,17 @@ static void hook(conc_point *p, void *arg)
     if (!me || !atomic_load_explicit(&X.active, memory_order_relaxed))
         return;
     if (p->phase == CONC_PHASE_POST) {
+        if (p->kind == CONC_POINT_FENCE)
+            return; /* not a step: the last trace line is another's */
+        if (X.c.weak && p->kind == CONC_POINT_IO) {
+            /* the system call, done now (after the point's load of the
+             * number): the kernel orders the calls on one descriptor (an
+             * eventfd read that sees a write synchronises with it), so
+             * each is an acquire and a release of the descriptor's clock */
+            const void *fdk = (const char *)p->addr + 2;
+            wk_lock(me->id, fdk);
+            wk_unlock(me->id, fdk);
+        }
         if (X.ntrace) {
             ex_trace *e = &X.trace[X.ntrace - 1];
             if (e->thread == me->id) {
@@ -939,7 +1038,20 @@ static void hook(conc_point *p, void *arg)
     ex_op op = {.kind = K_MEM, .write = false, .width = p->width, .addr = p->addr};
     switch (p->kind) {
     case CONC_POINT_BACKOFF:
-    case CONC_POINT_FENCE: /* sequential consistency: nothing to order */
+        /* weak mode: a thread that lost a race and retries sees the last
+         * stores (as at a SPIN point), or a retry loop could re-read an
+         * old value for ever */
+        if (X.c.weak)
+            wk_spin(me->id);
+        return;
+    case CONC_POINT_FENCE:
+        /* sequential consistency: nothing to order; weak mode: an event of
+         * the thread's own, not a step (its place in the graph is fixed by
+         * program order and hb, not by when it runs) */
+        if (X.c.weak) {
+            wk_fence(me->id, p->mo);
+            p->handled = true;
+        }
         return;
     case CONC_POINT_CLOCK:
         p->handled = true;
@@ -983,6 +1095,10 @@ static void hook(conc_point *p, void *arg)
         return;
     }
     set_pending(me, p, op);
+    if (X.c.weak && p->kind == CONC_POINT_UNLOCK)
+        wk_unlock(me->id, p->addr); /* done already (lock.h) */
+    if (X.c.weak && p->kind == CONC_POINT_SPIN)
+        wk_spin(me->id);
     if (p->kind == CONC_POINT_SPIN) {
         if (!me->dirty && (me->nreads > 0 || me->overflow)) {
             me->state = T_SPIN;
@@ -995,9 +1111,21 @@ static void hook(conc_point *p, void *arg)
         me->dirty = false;
     }
     schedule_from(me);
+    if (X.c.weak && (p->kind == CONC_POINT_LOAD || p->kind == CONC_POINT_STORE ||
+                     p->kind == CONC_POINT_RMW)) {
+        /* the model does the step (atomics.h skips the real one) */
+        if (wk_access(me->id, p)) {
+            me->dirty = true; /* read an old store: a spin must look again */
+            if (X.ntrace && X.trace[X.ntrace - 1].thread == me->id)
+                X.trace[X.ntrace - 1].old = true;
+        }
+    }
+
     switch (p->kind) {
     case CONC_POINT_LOCK:
         set_owner(p->addr, me->id);
+        if (X.c.weak)
+            wk_lock(me->id, p->addr);
         break;
     case CONC_POINT_UNLOCK:
         set_owner(p->addr, -1);
@@ -1021,6 +1149,8 @@ uint64_t ex_stamp(void)
     set_pending(me, NULL, (ex_op){.kind = K_STAMP, .write = true, .width = 0, .addr = NULL});
     me->file = "stamp";
     schedule_from(me);
+    if (X.c.weak)
+        wk_stamp(me->id);
     return ++X.stamps;
 }
 
@@ -1132,6 +1262,8 @@ static exec_out run_execution(void)
     lv_quiet = lv_quiet_max = 0;
     lv_diverged = false;
     lv_reset();
+    if (X.c.weak)
+        wk_reset(X.n, X.c.weak_flaw, weak_choose);
 
     char *buf = NULL;
     size_t len = 0;
@@ -1214,7 +1346,8 @@ static exec_out run_execution(void)
 /* ---- schedule strings --------------------------------------------------- */
 
 /* SCHED: 'a'+t (a step of thread t) or 'A'+t (its timeout or spurious
- * wake-up), each optionally followed by a repeat count; WAKE: 'w' digit. */
+ * wake-up), each optionally followed by a repeat count; WAKE: 'w' digit;
+ * READ (weak mode): 'r' hex digit, the option taken. */
 static void encode(const ex_node *nd, size_t n, char *out, size_t size)
 {
     size_t off = 0;
@@ -1222,6 +1355,11 @@ static void encode(const ex_node *nd, size_t n, char *out, size_t size)
     for (size_t i = 0; i < n && off + 24 < size;) {
         if (nd[i].type == D_WAKE) {
             off += (size_t)snprintf(out + off, size - off, "w%d", nd[i].choice);
+            i++;
+            continue;
+        }
+        if (nd[i].type == D_READ) {
+            off += (size_t)snprintf(out + off, size - off, "r%x", nd[i].choice);
             i++;
             continue;
         }
@@ -1258,6 +1396,11 @@ static bool decode(const char *s)
         } else if (*s == 'w' && s[1] >= '0' && s[1] < '0' + EX_MAX_THREADS) {
             type = D_WAKE;
             choice = s[1] - '0';
+            s++;
+        } else if (*s == 'r' && ((s[1] >= '0' && s[1] <= '9') ||
+                                 (s[1] >= 'a' && s[1] <= 'f'))) {
+            type = D_READ;
+            choice = s[1] <= '9' ? s[1] - '0' : s[1] - 'a' + 10;
             s++;
         } else {
             free(w);
@@ -1378,6 +1521,8 @@ static void print_trace(FILE *o, size_t max_lines)
             if (e->pkind == CONC_POINT_RMW &&
                 (e->rmw == CONC_RMW_CAS || e->rmw == CONC_RMW_CAS_WEAK))
                 fprintf(o, e->ok ? " ok" : " failed");
+            if (e->old)
+                fprintf(o, " (an older store)");
         }
         fputc('\n', o);
     }
@@ -1652,6 +1797,7 @@ ex_result ex_explore(const ex_scenario *s, const ex_config *cfg)
     X.rng = cfg->seed ? cfg->seed : 1;
     X.pct_k = 0;
     conc_verify_set_hook2(hook, NULL);
+    conc_verify_set_init_hook(X.c.weak ? weak_init_hook : NULL, NULL);
     conc_verify_reset();
     double t0 = now_s();
     X.nnodes = 0;

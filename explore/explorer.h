@@ -112,6 +112,13 @@ typedef struct ex_config {
                              random prefix, then random quanta; seed) */
     bool rr_anchor;       /* EX_RR: the anchored turns (livelock.c) instead:
                              every per-thread vector, order and phase */
+    /* The weak-memory mode (explore/weak.c): the explorer performs the
+     * atomic operations itself on an RC11 model; which store a load reads
+     * and where a store goes in modification order are choices (decisions
+     * 'r' in a schedule string).  weak_flaw: the model made wrong on
+     * purpose (weak.h, enum wk_flaw), to show the litmus test fails. */
+    bool weak;
+    int weak_flaw;
 } ex_config;
 
 /* Defaults: DFS, bound 2, sleep sets, 1,000,000 executions, no time cap,
@@ -143,6 +150,14 @@ typedef struct ex_result {
     char schedule[4096];  /* the failing schedule (after shrinking) */
     char failure[256];    /* its first line */
 } ex_result;
+
+/* Weak mode: choices made so far in this process (loads offered more than
+ * one store, stores more than one place in mo, options checked and
+ * rejected for SC consistency). */
+typedef struct ex_weak_stats {
+    uint64_t rf_choices, mo_choices, psc_checks, psc_rejects;
+} ex_weak_stats;
+ex_weak_stats ex_weak_stats_get(void);
 
 /* Explore s.  Prints failures to c->out.  Not reentrant. */
 ex_result ex_explore(const ex_scenario *s, const ex_config *c);

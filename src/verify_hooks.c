@@ -148,6 +148,25 @@ void conc_verify_set_hook2(conc_verify_hook2 hook, void *arg)
     atomic_store(&user_hook2, hook);
 }
 
+static _Atomic(conc_verify_init_hook) init_hook;
+static void *_Atomic init_arg;
+
+void conc_verify_set_init_hook(conc_verify_init_hook hook, void *arg)
+{
+    atomic_store(&init_arg, arg);
+    atomic_store(&init_hook, hook);
+}
+
+void conc_verify_init(const void *addr, unsigned width)
+{
+    if (quiet)
+        return;
+    conc_verify_init_hook h =
+        atomic_load_explicit(&init_hook, memory_order_acquire);
+    if (h)
+        h(addr, width, atomic_load_explicit(&init_arg, memory_order_relaxed));
+}
+
 void conc_verify_set_yield(double rate, uint64_t seed)
 {
     atomic_store(&yield_threshold, rate_to_threshold(rate));

@@ -10,9 +10,13 @@
  * width, memory orders, operand, expected, the caller's file:line), calls
  * conc_verify_pre(), does the operation, records its result (the value
  * read, replaced or found; whether a CAS succeeded) and calls
- * conc_verify_post().  src/verify_hooks.c injects yields there, and a test
- * may install its own hook to park, kill or schedule a thread at a chosen
- * point (verify/park.h, fuzz_concurrent, test_shm, the schedule explorer).
+ * conc_verify_post().  A hook may do the operation itself instead (the
+ * explorer's weak-memory mode, verify.h `handled`): the door then skips
+ * the real operation and returns the hook's answer.  conc_init_* tells
+ * the hook that a word was made anew (conc_verify_init).
+ * src/verify_hooks.c injects yields there, and a test may install its own
+ * hook to park, kill or schedule a thread at a chosen point (verify/park.h,
+ * fuzz_concurrent, test_shm, the schedule explorer).
  *
  * The public names (conc_load_u32, ...) are macros over conc__* functions
  * so that the verify build can pass the caller's site (site.h); do not take
@@ -120,7 +124,7 @@ static inline void conc__fence(conc_mo mo)
         conc_point p = CONC__APOINT(CONC_POINT_RMW, OP, a, sizeof(T), mo, mo,  \
                                     v, 0, file, line);                         \
         conc_verify_pre(&p);                                                   \
-        T r = CALL(&a->v, v, mo);                                              \
+        T r = p.handled ? (T)p.result : CALL(&a->v, v, mo);                    \
         p.result = (uint64_t)r;                                                \
         conc_verify_post(&p);                                                  \
         return r;                                                              \
@@ -138,7 +142,13 @@ static inline void conc__fence(conc_mo mo)
         conc_point p = CONC__APOINT(CONC_POINT_RMW, OP, a, sizeof(T), succ,    \
                                     fail, desired, *expected, file, line);     \
         conc_verify_pre(&p);                                                   \
-        bool ok = CALL(&a->v, expected, desired, succ, fail);                  \
+        bool ok;                                                               \
+        if (p.handled) {                                                       \
+            ok = p.ok;                                                         \
+            *expected = (T)p.result;                                           \
+        } else {                                                               \
+            ok = CALL(&a->v, expected, desired, succ, fail);                   \
+        }                                                                      \
         p.result = (uint64_t)*expected;                                        \
         p.ok = ok;                                                             \
         conc_verify_post(&p);                                                  \
@@ -149,6 +159,7 @@ static inline void conc__fence(conc_mo mo)
     static inline void conc_init_##N(conc_atomic_##N *a, T v)                  \
     {                                                                          \
         atomic_init(&a->v, v);                                                 \
+        conc_verify_init(a, sizeof(T));                                        \
     }                                                                          \
     static inline T conc__load_##N(const conc_atomic_##N *a, conc_mo mo,       \
                                    const char *file, int line)                 \
@@ -156,7 +167,8 @@ static inline void conc__fence(conc_mo mo)
         conc_point p = CONC__APOINT(CONC_POINT_LOAD, CONC_RMW_NONE, a,         \
                                     sizeof(T), mo, mo, 0, 0, file, line);      \
         conc_verify_pre(&p);                                                   \
-        T r = atomic_load_explicit((_Atomic T *)&a->v, mo);                    \
+        T r = p.handled ? (T)p.result                                          \
+                        : atomic_load_explicit((_Atomic T *)&a->v, mo);        \
         p.result = (uint64_t)r;                                                \
         conc_verify_post(&p);                                                  \
         return r;                                                              \
@@ -167,7 +179,8 @@ static inline void conc__fence(conc_mo mo)
         conc_point p = CONC__APOINT(CONC_POINT_STORE, CONC_RMW_NONE, a,        \
                                     sizeof(T), mo, mo, v, 0, file, line);      \
         conc_verify_pre(&p);                                                   \
-        atomic_store_explicit(&a->v, v, mo);                                   \
+        if (!p.handled)                                                        \
+            atomic_store_explicit(&a->v, v, mo);                               \
         conc_verify_post(&p);                                                  \
     }                                                                          \
     CONC__DEFINE_RMW(T, N, exchange, CONC_RMW_XCHG, atomic_exchange_explicit)  \
@@ -185,7 +198,8 @@ static inline void conc__fence(conc_mo mo, const char *file, int line)
     conc_point p = CONC__APOINT(CONC_POINT_FENCE, CONC_RMW_NONE, NULL, 0, mo,
                                 mo, 0, 0, file, line);
     conc_verify_pre(&p);
-    atomic_thread_fence(mo);
+    if (!p.handled)
+        atomic_thread_fence(mo);
     conc_verify_post(&p);
 }
 
@@ -292,7 +306,8 @@ static inline void conc__owner_add_u64(conc_atomic_u64 *a, uint64_t v,
      * and the verify build's parallel tests see what the release build
      * does (a load and a store here would lose the store-buffer ordering
      * the interval rests on). */
-    uint64_t old = atomic_fetch_add_explicit(&a->v, v, CONC_RELAXED);
+    uint64_t old = p.handled ? p.result
+                             : atomic_fetch_add_explicit(&a->v, v, CONC_RELAXED);
     p.result = old;
     conc_verify_post(&p);
 }

@@ -97,6 +97,13 @@ typedef struct conc_point {
     /* Set by a v2 hook in PRE to model the step instead of doing it:
      * FUTEX_WAIT (rc: 0 woken or value differed, ETIMEDOUT), FUTEX_WAKE,
      * CLOCK (now_ns).  The door then skips the step and calls no POST.
+     * Atomics (LOAD, STORE, RMW, FENCE; the explorer's weak-memory mode):
+     * the hook did the operation itself and put its answer in `result`
+     * (the value read, replaced or found) and `ok` (whether a CAS
+     * swapped); the door skips the real operation, returns that answer
+     * (a failed CAS writes `result` to *expected) and still calls POST.
+     * A hook that handles atomics keeps real memory equal to the value
+     * last in modification order after each store it models.
      * Ignored for the other kinds. */
     bool handled;
     int rc;
@@ -121,6 +128,15 @@ void conc_verify_set_hook(conc_verify_hook hook, void *arg);
  * before threads start. */
 typedef void (*conc_verify_hook2)(conc_point *p, void *arg);
 void conc_verify_set_hook2(conc_verify_hook2 hook, void *arg);
+
+/* conc_init_* in the verify build: a word made anew with a plain
+ * initialisation (no schedule point, not counted): a hook that models
+ * memory itself (the explorer's weak mode) starts the word's history
+ * again.  NULL removes it.  Set it before threads start. */
+typedef void (*conc_verify_init_hook)(const void *addr, unsigned width,
+                                      void *arg);
+void conc_verify_set_init_hook(conc_verify_init_hook hook, void *arg);
+void conc_verify_init(const void *addr, unsigned width);
 
 /* Set the yield injector's probability (0..1) and seed, overriding the
  * environment.  Set it before threads start. */

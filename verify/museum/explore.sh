@@ -51,6 +51,12 @@ declare -A scen=(
   [waitset-fd-cleared-after-close]="ring/fd-close lfqueue/fd-close mutexq/fd-close"
   [waitset-fd-second-look]="mutexq/fd mutexstack/fd"
   [shmring-close-now-join-stuck]="shmring/close-now-join"
+  [ring-entry-cas-relaxed]="ring/push-pop ring/mpmc"
+)
+# bug -> extra explorer options: a missing release or acquire is found by
+# the weak-memory mode only (explore/weak.c); the SC explorer passes it
+declare -A xopts=(
+  [ring-entry-cas-relaxed]="--weak"
 )
 # bug -> the livelock search that finds it (conc-explore options and
 # scenario): run instead of the DFS and PCT, the same way (the first
@@ -164,7 +170,7 @@ for bug in "${bugs[@]}"; do
     fi
   done
   for s in ${scen[$bug]}; do
-    out=$(timeout "${MUSEUM_TIMEOUT:-600}" "$dir/build/explore/conc-explore" --both 1000 "$s" 2>&1 | grep -E "^FAIL|^$s " || true)
+    out=$(timeout "${MUSEUM_TIMEOUT:-600}" "$dir/build/explore/conc-explore" ${xopts[$bug]:-} --both 1000 "$s" 2>&1 | grep -E "^FAIL|^$s " || true)
     line=$(grep -E "^$s " <<<"$out" | grep -m1 'FAIL\|NONDETERMINISM' || true)
     if [ -n "$line" ]; then
       execs=$(sed -E 's/.*\(execution ([0-9]+), ([0-9.]+) s\).*/\1/' <<<"$line")
