@@ -162,8 +162,11 @@ for bug in "${bugs[@]}"; do
   found=0
   # each scenario named here keeps make test's full caps (conc-explore
   # --max-execs-rest, --pct-rest spare only the unmarked ones)
+  # (the list is read whole first: grep -q would stop reading early, and
+  # conc-explore's SIGPIPE would fail the pipe under pipefail)
+  list=$("$dir/build/explore/conc-explore" --list)
   for s in ${scen[$bug]}; do
-    if ! "$dir/build/explore/conc-explore" --list | grep -qE "^$s .*, museum"; then
+    if ! grep -qE "^$s .*, museum" <<<"$list"; then
       printf '%-30s %-26s %8s %8s  %s\n' "$bug" "$s" "-" "-" "NOT MARKED museum IN explore/scenarios.c (museum_scen)"
       missed=$((missed + 1))
       continue 2
@@ -171,7 +174,7 @@ for bug in "${bugs[@]}"; do
   done
   for s in ${scen[$bug]}; do
     out=$(timeout "${MUSEUM_TIMEOUT:-600}" "$dir/build/explore/conc-explore" ${xopts[$bug]:-} --both 1000 "$s" 2>&1 | grep -E "^FAIL|^$s " || true)
-    line=$(grep -E "^$s " <<<"$out" | grep -m1 'FAIL\|NONDETERMINISM' || true)
+    line=$(grep -E "^$s " <<<"$out" | grep -m1 'FAIL\|NONDETERMINISM\|LIVELOCK' || true)
     if [ -n "$line" ]; then
       execs=$(sed -E 's/.*\(execution ([0-9]+), ([0-9.]+) s\).*/\1/' <<<"$line")
       secs=$(sed -E 's/.*\(execution ([0-9]+), ([0-9.]+) s\).*/\2/' <<<"$line")
