@@ -29,7 +29,9 @@
  *              hidden nondeterminism.
  *
  * What the explorer models instead of the kernel: a futex wait blocks only
- * if the word still holds the expected value; a wake releases waiters (which
+ * if the word still holds the expected value; a wake releases waiters of
+ * its key (a private futex: the process and the word, ex_scenario.proc; a
+ * shared one: the word) (which
  * ones, when there are more than it wakes, is a choice); a waiter with a
  * deadline may time out (a choice; the virtual clock then jumps to the
  * deadline); spurious wake-ups are choices when `spurious` is set.  A mutex
