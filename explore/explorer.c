@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal/verify.h"
 #include "livelock.h"
@@ -88,7 +89,10 @@ typedef struct ex_thr {
     const char *file;
     int line;
     uint64_t operand, expected;
+    int proc;          /* its virtual process (ex_scenario.proc) */
     /* FUTEX_WAIT */
+    int fproc;         /* the futex's key: its process if private, -1 if
+                          shared (with op.addr) */
     int64_t deadline;  /* -1: none */
     bool woke_timeout;
     /* reads since the last SPIN point; the set a spinner waits on */
@@ -142,6 +146,7 @@ typedef struct ex_owner {
 } ex_owner;
 
 #define EX_OWNERS 32
+#define EX_FDS 16
 
 static struct {
     const ex_scenario *s;
@@ -159,6 +164,11 @@ static struct {
     uint64_t stamps;
     ex_owner owners[EX_OWNERS];
     int nowners;
+    /* eventfds made (PID points with an address): the word holding the
+     * number, and the virtual process that made it */
+    struct { const void *word; int proc; } fds[EX_FDS];
+    int nfds;
+    uint32_t pid_base;  /* the virtual pid of process 0: the real one */
     bool failed;        /* deadlock, livelock, ex_fail, nondeterminism */
     bool leaked;        /* threads left blocked (deadlock / livelock) */
     bool nondet;
@@ -383,8 +393,11 @@ static void describe_blocked(char *buf, size_t size)
         const char *what = state_name(th->state);
         if (th->state == T_RUN && th->op.kind == K_LOCK)
             what = "waiting for a mutex held by another";
-        int k = snprintf(buf + off, size - off, "%sT%d %s at %s:%d", off ? "; " : "",
-                         t, what, th->file ? th->file : "?", th->line);
+        char key[48] = "";
+        if (th->state == T_FUTEX && th->fproc >= 0 && X.s->proc[t] != 0)
+            snprintf(key, sizeof key, " (private futex of process %d)", th->fproc);
+        int k = snprintf(buf + off, size - off, "%sT%d %s%s at %s:%d", off ? "; " : "",
+                         t, what, key, th->file ? th->file : "?", th->line);
         if (k < 0)
             break;
         off += (size_t)k;
@@ -957,6 +970,7 @@ static void exec_futex_wait(ex_thr *me, conc_point *p)
     if (v != (uint32_t)p->expected)
         return;
     me->state = T_FUTEX;
+    me->fproc = p->shared ? -1 : me->proc;
     me->deadline = p->deadline_ns;
     me->woke_timeout = false;
     schedule_from(me);
@@ -973,8 +987,11 @@ static void exec_futex_wake(ex_thr *me, conc_point *p)
     if (X.c.weak)
         wk_wake(me->id, p->addr);
     uint16_t waiters = 0;
+    /* As the kernel keys futexes: a private one by (process, word), a
+     * shared one by the word; a wake reaches only waiters of its key. */
+    int key = p->shared ? -1 : me->proc;
     for (int t = 0; t < X.n; t++)
-        if (X.thr[t].state == T_FUTEX &&
+        if (X.thr[t].state == T_FUTEX && X.thr[t].fproc == key &&
             overlap(X.thr[t].op.addr, 4, p->addr, 4))
             waiters |= (uint16_t)(1u << t);
     uint64_t n = p->operand;
@@ -992,10 +1009,54 @@ static void exec_futex_wake(ex_thr *me, conc_point *p)
     }
 }
 
+/* A PID point (wait.c's self_pid): a scenario thread's virtual process
+ * answers (process p: the real pid + p, so process 0 is the explorer's own
+ * thread too, which setup runs in and which is not answered); a made
+ * eventfd is noted as its maker's. */
+static void answer_pid(ex_thr *me, conc_point *p)
+{
+    bool in = me && atomic_load_explicit(&X.active, memory_order_relaxed);
+    int proc = in ? me->proc : 0;
+    if (in) {
+        p->handled = true;
+        p->result = X.pid_base + (uint32_t)proc;
+    }
+    if (p->addr) {
+        int i = 0;
+        while (i < X.nfds && X.fds[i].word != p->addr)
+            i++;
+        if (i == EX_FDS)
+            return;
+        X.fds[i].word = p->addr;
+        X.fds[i].proc = proc;
+        if (i == X.nfds)
+            X.nfds++;
+    }
+}
+
+/* An IO point: the descriptor must be one of the thread's process. */
+static void check_fd(ex_thr *me, const conc_point *p)
+{
+    for (int i = 0; i < X.nfds; i++)
+        if (X.fds[i].word == p->addr && X.fds[i].proc != me->proc) {
+            fail_msg("T%d: process %d %s process %d's descriptor %u (at %s:%d)",
+                     me->id, me->proc, p->operand ? "wrote to" : "read from",
+                     X.fds[i].proc,
+                     atomic_load_explicit((_Atomic uint32_t *)p->addr,
+                                          memory_order_relaxed),
+                     p->file ? p->file : "?", p->line);
+            return;
+        }
+}
+
 static void hook(conc_point *p, void *arg)
 {
     (void)arg;
     ex_thr *me = tls_me;
+    if (p->kind == CONC_POINT_PID) {
+        answer_pid(me, p);
+        return;
+    }
     if (!me || !atomic_load_explicit(&X.active, memory_order_relaxed))
         return;
     if (p->phase == CONC_PHASE_POST) {
@@ -1136,6 +1197,9 @@ static void hook(conc_point *p, void *arg)
     case CONC_POINT_FUTEX_WAKE:
         exec_futex_wake(me, p);
         break;
+    case CONC_POINT_IO:
+        check_fd(me, p);
+        break;
     default:
         break;
     }
@@ -1249,6 +1313,7 @@ static exec_out run_execution(void)
     X.vclock = (int64_t)1000 * 1000000000; /* 1000 s */
     X.stamps = 0;
     X.nowners = 0;
+    X.nfds = 0;
     X.failed = X.leaked = X.nondet = X.redundant = X.misfit = false;
     X.fail_msg[0] = 0;
     X.next_sleep = 0;
@@ -1288,6 +1353,7 @@ static exec_out run_execution(void)
     for (int t = 0; t < X.n; t++) {
         ex_thr *th = &X.thr[t];
         th->id = t;
+        th->proc = X.s->proc[t];
         th->state = T_RUN;
         th->deadline = -1;
         sem_init(&th->go, 0, 0);
@@ -1473,7 +1539,7 @@ static const char *point_name(const ex_trace *e)
     static const char *const pk[] = {"load", "store", "rmw", "fence",
                                      "backoff", "spin", "futex_wait",
                                      "futex_wake", "lock", "unlock", "clock",
-                                     "io"};
+                                     "io", "pid"};
     static const char *const rm[] = {"rmw", "xchg", "cas", "cas_weak",
                                      "fetch_add", "fetch_sub", "fetch_or",
                                      "fetch_and"};
@@ -1796,6 +1862,7 @@ ex_result ex_explore(const ex_scenario *s, const ex_config *cfg)
     }
     X.rng = cfg->seed ? cfg->seed : 1;
     X.pct_k = 0;
+    X.pid_base = (uint32_t)getpid();
     conc_verify_set_hook2(hook, NULL);
     conc_verify_set_init_hook(X.c.weak ? weak_init_hook : NULL, NULL);
     conc_verify_reset();

@@ -29,7 +29,9 @@
  *              hidden nondeterminism.
  *
  * What the explorer models instead of the kernel: a futex wait blocks only
- * if the word still holds the expected value; a wake releases waiters (which
+ * if the word still holds the expected value; a wake releases waiters of
+ * its key (a private futex: the process and the word, ex_scenario.proc; a
+ * shared one: the word) (which
  * ones, when there are more than it wakes, is a choice); a waiter with a
  * deadline may time out (a choice; the virtual clock then jumps to the
  * deadline); spurious wake-ups are choices when `spurious` is set.  A mutex
@@ -80,6 +82,15 @@ typedef struct ex_scenario {
     /* Optional: what the threads did so far, for the report of an execution
      * that could not end (deadlock, livelock).  Threads are stopped. */
     void (*describe)(void *ctx, FILE *why);
+    /* Threads standing in for processes: thread tid's virtual process
+     * (default 0, all one process; the explorer's own thread, where setup
+     * and check run, is process 0).  Futexes: a private wait is reached
+     * only by a private wake of its own process, a shared one by any
+     * shared wake of the word.  wait.c's process id (a PID point) answers
+     * 0's real pid + proc; an eventfd belongs to the process that made it,
+     * and a read or write on it by a thread of another process fails the
+     * execution. */
+    int proc[EX_MAX_THREADS];
 } ex_scenario;
 
 /* EX_RR: the divergence search (explore/livelock.c): round-robin

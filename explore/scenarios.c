@@ -244,6 +244,27 @@ const sc_def sc_defs[] = {
 
     CONTAINER_SET("shmring", 1, 0),
 
+    /* Threads standing in for processes (ex_scenario.proc; issue 8's
+     * defects 7 and 8, verify/test_xproc.c with real processes).
+     * xproc-wait: process 1 waits on an empty CONC_SHARED structure,
+     * process 0 pushes: the wake must reach the other process's waiter
+     * (a shared futex; a private one is keyed by the waiter's process and
+     * the wake misses it: museum waitset-private-futex). */
+#define XPROC_WAIT(FAM, FLAGS)                                                 \
+    {.name = FAM "/xproc-wait", .family = FAM, .capacity = 1,                  \
+     .flags = FLAGS, .nthreads = 2, .steps = {{P}, {OW(F)}}, .proc = {0, 1}}
+    XPROC_WAIT("shmring", 0), XPROC_WAIT("ring", CONC_SHARED),
+    XPROC_WAIT("mutexq", CONC_SHARED), XPROC_WAIT("stack", CONC_SHARED),
+    /* xproc-fd: a structure without CONC_SHARED reached by two processes
+     * anyway; process 0 made (and cleared) the eventfd in setup, process 1
+     * pushes and pops (its EMPTY pop would clear the fd): it must never
+     * write or read process 0's descriptor (museum
+     * waitset-fd-crosses-process).  Process 0's push still signals. */
+#define XPROC_FD(FAM)                                                          \
+    {.name = FAM "/xproc-fd", .family = FAM, .capacity = 2, .fd = 1,           \
+     .nthreads = 2, .steps = {{P}, {P, O, O}}, .proc = {0, 1}}
+    XPROC_FD("ring"), XPROC_FD("mutexq"),
+
     COUNTER_SET("counter"), COUNTER_SET("sharded"), COUNTER_SET("mutexcounter"),
     /* conc_sharded with 4 shards (2 shared, 2 ownable): threads 0 and 1
      * each own a slot (plain load and store), thread 2 prefers thread 0's,
@@ -898,6 +919,8 @@ const ex_scenario *sc_scenario(const sc_def *d)
     s->check = check;
     s->teardown = teardown;
     s->describe = describe;
+    for (int t = 0; t < EX_MAX_THREADS; t++)
+        s->proc[t] = d->proc[t];
     return s;
 }
 
@@ -924,6 +947,8 @@ static const char *const museum_scen[] = {
     "lfqueue/segment-pops",
     "mutexq/fd",
     "mutexq/fd-close",
+    "mutexq/xproc-fd",
+    "mutexq/xproc-wait",
     "mutexstack/fd",
     "ring/batch-batch",
     "ring/batch-overtaken",
@@ -938,10 +963,14 @@ static const char *const museum_scen[] = {
     "ring/pop-close",
     "ring/push-pop",
     "ring/threshold",
+    "ring/xproc-fd",
+    "ring/xproc-wait",
     "shmring/close-now-join",
+    "shmring/xproc-wait",
     "stack/aba",
     "stack/aba-tag",
     "stack/done-race",
+    "stack/xproc-wait",
 };
 
 int sc_museum(const char *name)

@@ -76,6 +76,9 @@ typedef struct sc_def {
                            start (after the prefill): a ring then holds its
                            prefill with its threshold full and Head, Tail
                            moved on */
+    int8_t proc[EX_MAX_THREADS]; /* threads standing in for processes: each
+                           thread's virtual process (ex_scenario.proc;
+                           0: the explorer's, where setup makes the fd) */
 } sc_def;
 
 extern const sc_def sc_defs[];

@@ -20,7 +20,11 @@
  *  11. the livelock search (livelock.c): a toy that livelocks only under
  *      an unbounded alternation, and its polite twin that always ends; a
  *      toy that livelocks only under the anchored turns (its turns change
- *      length each round), and its twin that gives up.
+ *      length each round), and its twin that gives up;
+ *  12. threads standing in for processes (ex_scenario.proc): a private
+ *      futex wait in process 1 that process 0's wake misses (deadlock), the
+ *      same with shared futexes (passes); an eventfd of process 0 written
+ *      by a thread of process 1 (reported), and by one of process 0 (not).
  *
  * The explorer's model, as the counts below use it (explorer.c): a thread's
  * moves are its start (from the thread's entry to its first schedule point)
@@ -51,6 +55,11 @@
 #include "internal/lock.h"
 #include "internal/spin.h"
 #include "tap.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "internal/io.h"
 
 /* ---- running the explorer ----------------------------------------------- */
 
@@ -973,6 +982,145 @@ static void test_deadlock(void)
         "executions (derived 8)", (unsigned long long)r.executions);
 }
 
+/* ---- 12. threads standing in for processes ------------------------------ */
+
+/* T0 sets the flag and wakes; T1 waits for it (the correct loop).  Variant
+ * 0: private futexes, 1: shared ones.  With T1 in process 1 a private wait
+ * is keyed by (process 1, word) and T0's private wake, keyed by (process 0,
+ * word), does not reach it. */
+static void run_xfutex(void *ctx, int tid)
+{
+    toy *t = ctx;
+    bool shared = t->p->variant == 1;
+    if (tid == 1) {
+        uint32_t seen;
+        while ((seen = conc_load_u32(&t->flag, CONC_ACQUIRE)) == 0)
+            conc_futex_wait(&t->flag, seen, NULL, shared);
+        t->got[1] = conc_load_u32(&t->flag, CONC_ACQUIRE);
+    } else {
+        conc_store_u32(&t->flag, 1, CONC_RELEASE);
+        conc_futex_wake(&t->flag, 1, shared);
+    }
+}
+
+static bool check_xfutex(void *ctx, FILE *why)
+{
+    toy *t = ctx;
+    if (t->got[1] != 1) {
+        fprintf(why, "the waiter went on with flag %u\n", t->got[1]);
+        return false;
+    }
+    return true;
+}
+
+/* What wait.c's self_pid asks (a PID point); `made`: the word of an
+ * eventfd just made. */
+static uint32_t ask_pid(const conc_atomic_u32 *made)
+{
+    conc_point q = CONC__POINT_AT(CONC_POINT_PID, __FILE__, __LINE__);
+    q.addr = made;
+    conc_verify_pre(&q);
+    return q.handled ? (uint32_t)q.result : (uint32_t)getpid();
+}
+
+/* An eventfd made in setup (the explorer's thread: process 0), its number
+ * in `word`; each thread writes 1 to it and asks its pid. */
+static void *xfd_setup(const ex_scenario *s, FILE *why)
+{
+    toy *t = toy_setup(s, why);
+    if (!t)
+        return NULL;
+    int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (fd < 0) {
+        fprintf(why, "eventfd failed");
+        toy_teardown(t);
+        return NULL;
+    }
+    conc_init_u32(&t->word, (uint32_t)fd);
+    (void)ask_pid(&t->word);
+    return t;
+}
+
+static void xfd_teardown(void *ctx)
+{
+    toy *t = ctx;
+    close((int)conc_load_u32(&t->word, CONC_RELAXED));
+    toy_teardown(t);
+}
+
+static void run_xfd(void *ctx, int tid)
+{
+    toy *t = ctx;
+    uint64_t one = 1;
+    t->got[tid] = ask_pid(NULL);
+    t->rc[tid] = (int)conc__io_write(&t->word, &one, sizeof one);
+}
+
+static bool check_xfd(void *ctx, FILE *why)
+{
+    toy *t = ctx;
+    if (t->rc[0] != 8 || t->rc[1] != 8) {
+        fprintf(why, "write returned %d, %d\n", t->rc[0], t->rc[1]);
+        return false;
+    }
+    /* process p is the real pid + p */
+    uint32_t want = (uint32_t)getpid() + (uint32_t)t->p->k;
+    if (t->got[0] != (uint32_t)getpid() || t->got[1] != want) {
+        fprintf(why, "pids %u, %u; want %u, %u\n", t->got[0], t->got[1],
+                (uint32_t)getpid(), want);
+        return false;
+    }
+    return true;
+}
+
+static void test_processes(void)
+{
+    static const toy_param priv = {0, 0, 0}, shar = {0, 0, 1};
+    static const ex_scenario xf_priv = {
+        .name = "xproc/private-futex", .what = "xproc/private-futex",
+        .nthreads = 2, .param = &priv, .setup = toy_setup, .run = run_xfutex,
+        .check = check_xfutex, .teardown = toy_teardown, .proc = {0, 1}};
+    static const ex_scenario xf_shared = {
+        .name = "xproc/shared-futex", .what = "xproc/shared-futex",
+        .nthreads = 2, .param = &shar, .setup = toy_setup, .run = run_xfutex,
+        .check = check_xfutex, .teardown = toy_teardown, .proc = {0, 1}};
+    static const ex_scenario xf_one = {
+        .name = "xproc/one-process", .what = "xproc/one-process",
+        .nthreads = 2, .param = &priv, .setup = toy_setup, .run = run_xfutex,
+        .check = check_xfutex, .teardown = toy_teardown};
+    ex_result r = explore(&xf_priv, cfg_dfs(-1, true));
+    OKR(r.verdict == EX_FAIL && strstr(r.failure, "lost wake-up") &&
+            strstr(r.failure, "private futex of process 1"),
+        r, "a private wait in process 1, process 0's wake: lost wake-up "
+           "reported (%s)", r.failure);
+    r = explore(&xf_shared, cfg_dfs(-1, true));
+    OKR(r.verdict == EX_PASS && r.exhausted, r,
+        "the same with shared futexes: passes, %llu executions",
+        (unsigned long long)r.executions);
+    r = explore(&xf_one, cfg_dfs(-1, true));
+    OKR(r.verdict == EX_PASS && r.exhausted, r,
+        "private futexes in one process: passes, %llu executions",
+        (unsigned long long)r.executions);
+
+    static const toy_param p1 = {1, 0, 0}, p0 = {0, 0, 0};
+    static const ex_scenario xd_cross = {
+        .name = "xproc/fd-cross", .what = "xproc/fd-cross", .nthreads = 2,
+        .param = &p1, .setup = xfd_setup, .run = run_xfd, .check = check_xfd,
+        .teardown = xfd_teardown, .proc = {0, 1}};
+    static const ex_scenario xd_own = {
+        .name = "xproc/fd-own", .what = "xproc/fd-own", .nthreads = 2,
+        .param = &p0, .setup = xfd_setup, .run = run_xfd, .check = check_xfd,
+        .teardown = xfd_teardown};
+    r = explore(&xd_cross, cfg_dfs(-1, true));
+    OKR(r.verdict == EX_FAIL &&
+            strstr(r.failure, "process 1 wrote to process 0's descriptor"),
+        r, "process 0's eventfd written by process 1: reported (%s)", r.failure);
+    r = explore(&xd_own, cfg_dfs(-1, true));
+    OKR(r.verdict == EX_PASS && r.exhausted, r,
+        "written by two threads of process 0: passes, %llu executions",
+        (unsigned long long)r.executions);
+}
+
 /* ---- 5. replay and hidden nondeterminism -------------------------------- */
 
 static unsigned nondet_runs; /* executions of run_nondet's thread 0 */
@@ -1857,6 +2005,7 @@ int main(void)
     test_spin();
     test_sleep_bound();
     test_livelock();
+    test_processes();
     done_testing();
     free(report);
     return tap_exit();

@@ -110,9 +110,15 @@ void conc_verify_pre(conc_point *p)
     if (quiet)
         return;
     p->phase = CONC_PHASE_PRE;
-    atomic_fetch_add_explicit(&points_total, 1, memory_order_relaxed);
     conc_verify_hook2 hook2 =
         atomic_load_explicit(&user_hook2, memory_order_acquire);
+    /* A question, not a step (verify.h): a v2 hook answers it, or nobody. */
+    if (p->kind == CONC_POINT_PID) {
+        if (hook2)
+            hook2(p, atomic_load_explicit(&user_arg2, memory_order_relaxed));
+        return;
+    }
+    atomic_fetch_add_explicit(&points_total, 1, memory_order_relaxed);
     if (hook2) {
         hook2(p, atomic_load_explicit(&user_arg2, memory_order_relaxed));
         return;

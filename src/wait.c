@@ -278,8 +278,23 @@ static uintptr_t make_pid_page(void)
     return page;
 }
 
-static uint32_t self_pid(void)
+/* `made`: NULL, or the word holding the number of an eventfd this process
+ * just made.  In the verify build the id is first asked of a v2 hook (a
+ * PID point, verify.h: a question, not a step): a schedule explorer whose
+ * threads stand in for processes answers with the thread's virtual
+ * process, and learns from `made` which process owns the descriptor.
+ * Unanswered (no hook, or a thread outside the exploration): the real id. */
+static uint32_t self_pid_at(const conc_atomic_u32 *made)
 {
+#ifdef CONC_VERIFY
+    conc_point q = CONC__POINT_AT(CONC_POINT_PID, __FILE__, __LINE__);
+    q.addr = made;
+    conc_verify_pre(&q);
+    if (q.handled)
+        return (uint32_t)q.result;
+#else
+    (void)made;
+#endif
     int saved = errno;
     uintptr_t page = conc_load_uptr(&pid_page, CONC_ACQUIRE);
     if (page == 0)
@@ -300,6 +315,11 @@ static uint32_t self_pid(void)
     }
     errno = saved;
     return pid;
+}
+
+static uint32_t self_pid(void)
+{
+    return self_pid_at(NULL);
 }
 
 #ifdef CONC_VERIFY
@@ -710,7 +730,7 @@ conc_status conc__ws_fd_f(conc_waitset *w, unsigned flags, int *fd)
         conc_store_u32(&w->u.s.efd, (uint32_t)e, CONC_RELAXED);
         /* Published with efd by the seq_cst fetch_or (armed bit) and the
          * release store of fd_state below. */
-        conc_store_u32(&w->u.s.efd_pid, self_pid(), CONC_RELAXED);
+        conc_store_u32(&w->u.s.efd_pid, self_pid_at(&w->u.s.efd), CONC_RELAXED);
         /* Readable at first: items pushed before now were never signalled.
          * The caller's first drain clears it. */
         conc_store_u32(&w->u.s.fd_pending, 0, SC);

@@ -286,14 +286,14 @@ static void test_lock_free(void)
 /* The verify build: hooks and the yield injector.                          */
 
 #ifdef CONC_VERIFY
-_Static_assert(CONC_POINT_KINDS == 12, "a kind was added: name it below");
+_Static_assert(CONC_POINT_KINDS == 13, "a kind was added: name it below");
 
 static const char *kind_name(int k)
 {
     static const char *kn[] = {"LOAD",       "STORE",      "RMW",  "FENCE",
                                "BACKOFF",    "SPIN",       "FUTEX_WAIT",
                                "FUTEX_WAKE", "LOCK",       "UNLOCK",
-                               "CLOCK",      "IO"};
+                               "CLOCK",      "IO",         "PID"};
     return k >= 0 && k < CONC_POINT_KINDS ? kn[k] : "?";
 }
 

@@ -12,7 +12,9 @@
  * In the verify build both are schedule points (verify.h) with the caller's
  * file:line (site.h): a wait reports FUTEX_WAIT (the word, width 4, the
  * value expected, the absolute CLOCK_MONOTONIC deadline in ns or -1) and a
- * wake FUTEX_WAKE (the word, width 4, n as the operand).  A hook that sets
+ * wake FUTEX_WAKE (the word, width 4, n as the operand), both with `shared`
+ * (a schedule explorer keys a private futex by process and word, a shared
+ * one by word, as the kernel does).  A hook that sets
  * `handled` in PRE models the step itself: the system call is skipped, a
  * wait returns the hook's `rc`, and POST is not called.  Otherwise the
  * call is made and POST reports its outcome: a wait's return value in `rc`
@@ -53,6 +55,7 @@ static inline int conc__futex_wait(conc_atomic_u32 *w, uint32_t expect,
     p.width = sizeof(uint32_t);
     p.expected = expect;
     p.deadline_ns = deadline ? conc__ts_to_ns(deadline) : -1;
+    p.shared = shared;
     conc_verify_pre(&p);
     if (p.handled)
         return p.rc;
@@ -81,6 +84,7 @@ static inline void conc__futex_wake(conc_atomic_u32 *w, int n,
     p.addr = w;
     p.width = sizeof(uint32_t);
     p.operand = (uint64_t)n;
+    p.shared = shared;
     conc_verify_pre(&p);
     if (p.handled)
         return;

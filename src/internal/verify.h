@@ -11,12 +11,16 @@
  *     and backs off; it can go on at once) and SPIN (it waits for another
  *     thread to write something it has read);
  *   - futexes (futex.h): FUTEX_WAIT(address, expected, deadline) and
- *     FUTEX_WAKE(address, n); a hook may model them instead of the kernel
- *     (it sets `handled`, and for a wait `rc`, 0 or ETIMEDOUT);
+ *     FUTEX_WAKE(address, n), with their `shared` flag; a hook may model
+ *     them instead of the kernel (it sets `handled`, and for a wait `rc`,
+ *     0 or ETIMEDOUT);
  *   - pthread mutexes (lock.h): LOCK before pthread_mutex_lock, UNLOCK after
  *     pthread_mutex_unlock;
  *   - the clock (clock.h): CLOCK before clock_gettime(CLOCK_MONOTONIC); a
- *     hook may answer with a virtual time (`handled`, `now_ns`).
+ *     hook may answer with a virtual time (`handled`, `now_ns`);
+ *   - the process id (wait.c, which compares it with an eventfd's maker):
+ *     PID, a question rather than a step, seen by a v2 hook only, which may
+ *     answer with a virtual process (`handled`, `result`).
  *
  * A harness installs one process-wide hook.  Version 1 hooks receive the kind
  * only, before the step (verify/park.h, fuzz_concurrent, test_shm); a
@@ -52,6 +56,14 @@ enum conc_point_kind {
     CONC_POINT_IO,      /* before a read()/write() on the descriptor whose
                            number is at addr (io.h: the eventfd); operand 1
                            for a write; POST: result = the return value */
+    CONC_POINT_PID,     /* a question, not a step: this process's id
+                           (wait.c's self_pid).  Only a v2 hook sees it (no
+                           count, no v1 hook, no yield, no POST); one that
+                           sets `handled` answers in `result` (the
+                           explorer: the thread's virtual process).  addr:
+                           NULL, or the word that holds the number of an
+                           eventfd the caller just made (it belongs to the
+                           caller's process) */
     CONC_POINT_KINDS
 };
 
@@ -82,6 +94,9 @@ typedef struct conc_point {
     uint64_t operand;  /* store/xchg/fetch_*: the value; CAS: desired;
                           FUTEX_WAKE: n */
     uint64_t expected; /* CAS: expected; FUTEX_WAIT: the value expected */
+    bool shared;       /* FUTEX_*: the futex is process-shared (no
+                          FUTEX_PRIVATE_FLAG: keyed by the page, not by
+                          this process's address space) */
     const char *file;  /* the site */
     int line;
     /* FUTEX_WAIT: the absolute CLOCK_MONOTONIC deadline, or -1 for none

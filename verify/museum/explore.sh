@@ -17,7 +17,7 @@
 # A livelock (ring-scan-livelock) is found by the livelock search instead
 # (the table `livelock`: the anchored turns), and the same search must
 # pass on the fixed tree.  Bugs out of the explorer's reach (not races: a
-# peer that forges the shared mapping, or a second process) are listed
+# peer that forges the shared mapping) are listed
 # with the test that pins them instead.  A bug the
 # explorer reproduces only from a given schedule (found by search in no
 # practical budget) is replayed, and the replay must fail.
@@ -52,6 +52,9 @@ declare -A scen=(
   [waitset-fd-second-look]="mutexq/fd mutexstack/fd"
   [shmring-close-now-join-stuck]="shmring/close-now-join"
   [ring-entry-cas-relaxed]="ring/push-pop ring/mpmc"
+  # threads standing in for processes (ex_scenario.proc)
+  [waitset-private-futex]="shmring/xproc-wait ring/xproc-wait mutexq/xproc-wait stack/xproc-wait"
+  [waitset-fd-crosses-process]="ring/xproc-fd mutexq/xproc-fd"
 )
 # bug -> extra explorer options: a missing release or acquire is found by
 # the weak-memory mode only (explore/weak.c); the SC explorer passes it
@@ -78,8 +81,6 @@ declare -A outside=(
   [shmring-forged-slot]="a peer that forges a slot index in the mapping (shm-trust)"
   [shmring-unbounded-loop]="a peer that writes Head and Tail 2^36 apart (shm-trust)"
   [stack-tag-31bit]="2^31 updates during one pop (stack-tag; the 2-bit entry is the explorer's)"
-  [waitset-fd-crosses-process]="a second process (xproc)"
-  [waitset-private-futex]="a second process: private futexes (xproc)"
   [shmring-close-now-waits]="not a race: a peer forges the joinable word (fuzz_shm_corpus)"
   [sharded-read-unfenced]="a store buffer (x86-TSO store-load reordering), not an interleaving: the SC explorer cannot see it, and the verify build uses the locked add (counter-edges)"
 )
