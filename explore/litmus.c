@@ -191,6 +191,9 @@ static const litmus tests[] = {
     {"SB+sc-ld+sc-fence", 2,
      {{ST(X_, 1, RLX), LD(Y_, 0, SC)}, {ST(Y_, 1, RLX), FEN(SC), LD(X_, 1, RLX)}},
      2, 0, ALL4},
+    {"SB+sc-rmw+sc-fence", 2,
+     {{FADD(X_, 1, 2, SC), LD(Y_, 0, RLX)}, {ST(Y_, 1, RLX), FEN(SC), LD(X_, 1, RLX)}},
+     2, 0, ALL4},
     /* 2+2W with SC fences between the stores: 11 forbidden (psc_F both
      * ways through mo) */
     {"2+2W+sc-fences", 2,
