@@ -20,10 +20,11 @@
  *     a read-modify-write and the store it read (atomicity).  2+2W needs
  *     this: mo differs from the order the stores ran in;
  *   - a read-modify-write reads the mo-last store and goes last in mo
- *     (atomicity; RC11 rmw ∩ (rb;mo) = ∅); a weak compare-and-swap may
- *     fail spuriously (a choice, once per thread and execution); a failed
- *     compare-and-swap reads the last store too (C11 lets it read an older
- *     one: not modelled, documented);
+ *     (RC11 lets it read an older store and go right after it in mo:
+ *     not modelled, documented); a weak compare-and-swap may fail
+ *     spuriously (a choice, once per thread and execution); a failed
+ *     compare-and-swap is a load: it may read any store coherence allows
+ *     whose value is not the expected one;
  *   - a choice that makes psc cyclic is rejected (RC11's SC axiom, with
  *     psc_base over scb = sb ∪ sb|≠loc;hb;sb|≠loc ∪ hb|loc ∪ mo ∪ rb and
  *     psc_F = [F_sc];(hb ∪ hb;eco;hb);[F_sc]).
@@ -694,16 +695,11 @@ static void read_sync(int t, int s, int mo)
         join(&W.thr[t].acqp, &W.st[s].msg);
 }
 
-/* A load of loc by t: returns the store read. */
-static int do_load(int t, int loc, int mo, bool *stale)
+/* Which of the candidate stores cand[0..nc-1] (cand[0] the mo-last, the
+ * SC option) a read of loc by t with order mo takes: the choice among
+ * those that keep psc acyclic.  Returns the index. */
+static int pick_read(int t, int loc, int mo, const int *cand, int nc)
 {
-    wk_loc *l = &W.loc[loc];
-    int f = floor_of(t, loc);
-    int cand[WK_HIST], nc = 0;
-    for (int r = l->nmo - 1; r >= f; r--)
-        cand[nc++] = l->mo[r];
-    if (W.flaw == WK_FLAW_SC_ONLY)
-        nc = 1;
     bool sc = is_sc(mo);
     uint16_t mask = 1;
     bool chk = nc > 1 && needs_psc(t, sc);
@@ -730,13 +726,33 @@ static int do_load(int t, int loc, int mo, bool *stale)
         if (pick < 0 || pick >= nc || !(mask & (1u << pick)))
             pick = 0;
     }
-    int s = cand[pick];
-    *stale = pick != 0;
+    return pick;
+}
+
+/* Thread t's read event of store s (a load, a failed compare-and-swap). */
+static void add_read(int t, int loc, int mo, int s)
+{
     /* the clock first: an acquire load's own clock includes what it got */
     read_sync(t, s, mo);
-    int id = new_event(t, E_R, sc, loc);
+    int id = new_event(t, E_R, is_sc(mo), loc);
     W.ev[id].rs = s;
     psc_commit(id);
+}
+
+/* A load of loc by t: returns the store read. */
+static int do_load(int t, int loc, int mo, bool *stale)
+{
+    wk_loc *l = &W.loc[loc];
+    int f = floor_of(t, loc);
+    int cand[WK_HIST], nc = 0;
+    for (int r = l->nmo - 1; r >= f; r--)
+        cand[nc++] = l->mo[r];
+    if (W.flaw == WK_FLAW_SC_ONLY)
+        nc = 1;
+    int pick = pick_read(t, loc, mo, cand, nc);
+    int s = cand[pick];
+    *stale = pick != 0;
+    add_read(t, loc, mo, s);
     return s;
 }
 
@@ -868,7 +884,28 @@ bool wk_access(int t, conc_point *p)
         int last = l->mo[l->nmo - 1];
         uint64_t old = W.st[last].val;
         bool cas = p->rmw == CONC_RMW_CAS || p->rmw == CONC_RMW_CAS_WEAK;
-        bool fail = cas && old != mask_w(p->expected, p->width);
+        uint64_t exp = mask_w(p->expected, p->width);
+        bool fail = cas && old != exp;
+        int rd = last; /* the store a failed CAS reads */
+        if (cas && W.flaw != WK_FLAW_SC_ONLY) {
+            /* A failed compare-and-swap is a load (with the failure
+             * order): it may read any store coherence allows whose value
+             * is not the expected one.  Option 0: what the SC explorer
+             * does (succeed on the last store if it matches, else fail
+             * reading it); option i > 0: fail reading an older store. */
+            int f = floor_of(t, loc);
+            int cand[WK_HIST], nc = 0;
+            cand[nc++] = last;
+            for (int r = l->nmo - 2; r >= f; r--)
+                if (W.st[l->mo[r]].val != exp)
+                    cand[nc++] = l->mo[r];
+            int pick = pick_read(t, loc, p->mo_fail, cand, nc);
+            if (pick > 0) {
+                fail = true;
+                rd = cand[pick];
+                stale = true;
+            }
+        }
         if (cas && !fail && p->rmw == CONC_RMW_CAS_WEAK &&
             W.flaw != WK_FLAW_SC_ONLY && W.thr[t].spurious > 0) {
             /* a weak CAS may fail although the value matched */
@@ -877,14 +914,10 @@ bool wk_access(int t, conc_point *p)
                 fail = true;
             }
         }
-        p->result = old;
+        p->result = W.st[rd].val;
         if (fail) {
-            /* a load with the failure order, of the last store */
-            int mo = p->mo_fail;
-            read_sync(t, last, mo);
-            int id = new_event(t, E_R, is_sc(mo), loc);
-            W.ev[id].rs = last;
-            psc_commit(id);
+            /* a load with the failure order */
+            add_read(t, loc, p->mo_fail, rd);
             p->ok = false;
             break;
         }
