@@ -581,15 +581,24 @@ class Runner:
         if "tsan" in self.a.checks:
             self.ninja("tsan", check=True)
         self.base = self.objects()
+        self.base_verify = self.objects(verify=True)
 
-    def objects(self):
-        """The normal build's machine code: each object of libconc.a with
-        its debug information stripped (objcopy -g), as bytes."""
+    def objects(self, verify=False):
+        """The machine code of src/ in the gcc build: each object of
+        libconc (verify=True: also those of the verify builds of the
+        library, libconc-verify and the explorer's and tests' variants)
+        with its debug information stripped (objcopy -g), as bytes."""
         import glob
         out = {}
-        for f in sorted(glob.glob(os.path.join(self.dir, "bgcc", "libconc.*.p",
-                                               "*.o"))):
+        pats = [os.path.join(self.dir, "bgcc", "libconc.*.p", "*.o")]
+        if verify:
+            pats += [os.path.join(self.dir, "bgcc", "libconc-verify.a.p", "*.o"),
+                     os.path.join(self.dir, "bgcc", "*", "libconc-*.a.p",
+                                  "*src_*.o")]
+        for f in sorted(set(sum((glob.glob(p) for p in pats), []))):
             d, f = os.path.split(f)
+            f = os.path.relpath(os.path.join(d, f), self.dir)
+            d = self.dir
             if True:
                 t = os.path.join(self.dir, "obj.tmp")
                 subprocess.run(["objcopy", "-g", os.path.join(d, f), t],
@@ -736,7 +745,14 @@ class Runner:
             rec["checks"] = {}
             rec["full"] = full
             killed = False
-            same = self.objects() == self.base
+            # An order mutant changes the verify builds only in the order a
+            # schedule point carries (read by no SC tool): the normal
+            # build's code decides.  Any other mutant must leave the verify
+            # builds' code alone too (code under #ifdef CONC_VERIFY).
+            if mu.kind == "order":
+                same = self.objects() == self.base
+            else:
+                same = self.objects(verify=True) == self.base_verify
             if same:
                 rec["same_code"] = True
             for c in self.a.checks:
