@@ -1036,6 +1036,10 @@ def main():
     r.add_argument("--explore-secs", type=int, default=5)
     r.add_argument("--nice", type=int, default=10)
     r.add_argument("--quiet", action="store_true")
+    g2 = sub.add_parser("merge", help="fold a rerun's checks of some "
+                        "mutants into a results file")
+    g2.add_argument("results")
+    g2.add_argument("rerun")
     d = sub.add_parser("render")
     d.add_argument("results")
     d.add_argument("--md", action="store_true")
@@ -1073,6 +1077,26 @@ def main():
             if c not in CHECKS:
                 sys.exit("unknown check %s" % c)
         return cmd_run(a)
+    if a.cmd == "merge":
+        main_r = json.load(open(a.results))
+        again = json.load(open(a.rerun))
+        by = {m["id"]: m for m in main_r["mutants"]}
+        for m in again["mutants"]:
+            if m["id"] not in by or "checks" not in m:
+                continue
+            old = by[m["id"]]
+            old.setdefault("checks", {}).update(m["checks"])
+            old["same_code"] = bool(m.get("same_code"))
+            old["rerun"] = True
+            old["status"] = "killed" if any(
+                v["v"] == "killed" for v in old["checks"].values()) else \
+                "survived"
+        main_r.setdefault("reruns", []).append(
+            {"command": again["command"], "started": again["started"],
+             "wall_s": again.get("wall_s"), "ids": [m["id"] for m in
+                                                    again["mutants"]]})
+        json.dump(main_r, open(a.results, "w"), indent=1)
+        return 0
     if a.cmd == "render":
         res = json.load(open(a.results))
         out = render(res, a.md)
@@ -1088,10 +1112,20 @@ def main():
                         res["command"].replace(TREE + "/", ""),
                         res["started"], res.get("wall_s", 0),
                         ", ".join("%s=%s" % kv for kv in st.items())))
+            for rr in res.get("reruns", []):
+                head += ("Rerun, folded in by `mutants.py merge`: `%s` (started "
+                         "%s, wall %s s) for %s.\n\n" % (
+                             rr["command"].replace(TREE + "/", ""),
+                             rr["started"], rr["wall_s"], ", ".join(rr["ids"])))
             body = out.split("\n\n", 1)
             table, tail = body[0], body[1] if len(body) > 1 else ""
+            surv = ["- `%s` (%s, %s): **%s**: %s" % (
+                m["id"], "%s:%d" % (m["file"], m["line"]), m["mutation"],
+                m.get("triage", "UNTRIAGED"), m.get("reason", ""))
+                for m in res["mutants"] if m["status"] == "survived"]
             doc = doc[:i] + head + "```\n" + tail.strip() + "\n```\n\n" + \
-                table + "\n" + doc[j:]
+                table + "\n\nThe survivors, triaged (verify/mutants/" \
+                "triage.tsv):\n\n" + "\n".join(surv) + "\n" + doc[j:]
             open(a.into, "w").write(doc)
         else:
             print(out)
