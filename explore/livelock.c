@@ -160,6 +160,34 @@ static int stage_end(void)
     return L.anchor ? ST_ANCHOR + 1 : L.mixed ? 5 : 3;
 }
 
+/* Pairs (q, r), q in 1.., r in 0..rmax, numbered v = (q - 1) * (rmax + 1)
+ * + r: pair v for thread t ... */
+static void pair_one(lv_rr *r, int t, uint64_t v, int rmax)
+{
+    r->q[t] = 1 + (int)(v / (uint64_t)(rmax + 1));
+    r->r[t] = (int)(v % (uint64_t)(rmax + 1));
+}
+
+/* ... for every thread ... */
+static void pair_all(lv_rr *r, uint64_t v, int rmax)
+{
+    for (int t = 0; t < L.n; t++)
+        pair_one(r, t, v, rmax);
+}
+
+/* ... or the vector v of per-thread pairs (v < per^n, per pairs in all);
+ * true if every thread got the same pair. */
+static bool pair_vector(lv_rr *r, uint64_t v, uint64_t per, int rmax)
+{
+    bool uniform = true;
+    for (int t = 0; t < L.n; t++) {
+        pair_one(r, t, v % per, rmax);
+        v /= per;
+        uniform = uniform && r->q[t] == r->q[0] && r->r[t] == r->r[0];
+    }
+    return uniform;
+}
+
 /* Stage st's vector v into r (false: v past the stage's end); stages 0
  * and 1 have one vector per quantum (q = v + 1, every thread), stages 2
  * and 3 every vector of per-thread quanta that is not uniform. */
@@ -177,21 +205,10 @@ static bool stage_vector(int st, uint64_t v, lv_rr *r, bool *skip)
         if (v >= per + all)
             return false;
         if (v < per) {
-            for (int t = 0; t < L.n; t++) {
-                r->q[t] = 1 + (int)(v / (LV_AR + 1));
-                r->r[t] = (int)(v % (LV_AR + 1));
-            }
+            pair_all(r, v, LV_AR);
             return true;
         }
-        v -= per;
-        bool uniform = true;
-        for (int t = 0; t < L.n; t++) {
-            r->q[t] = 1 + (int)(v % per / (LV_AR + 1));
-            r->r[t] = (int)(v % per % (LV_AR + 1));
-            v /= per;
-            uniform = uniform && r->q[t] == r->q[0] && r->r[t] == r->r[0];
-        }
-        *skip = uniform; /* ran first */
+        *skip = pair_vector(r, v - per, per, LV_AR); /* uniform: ran first */
         return true;
     }
     if (st == 2) {
@@ -200,22 +217,12 @@ static bool stage_vector(int st, uint64_t v, lv_rr *r, bool *skip)
         if (!L.mixed) { /* one q:r for every thread */
             if (v >= per)
                 return false;
-            for (int t = 0; t < L.n; t++) {
-                r->q[t] = 1 + (int)(v / (LV_RMAX + 1));
-                r->r[t] = (int)(v % (LV_RMAX + 1));
-            }
+            pair_all(r, v, LV_RMAX);
             return true;
         }
         if (v >= ipow(per, L.n))
             return false;
-        bool uniform = true;
-        for (int t = 0; t < L.n; t++) {
-            r->q[t] = 1 + (int)(v % per / (LV_RMAX + 1));
-            r->r[t] = (int)(v % per % (LV_RMAX + 1));
-            v /= per;
-            uniform = uniform && r->q[t] == r->q[0] && r->r[t] == r->r[0];
-        }
-        (void)uniform; /* mixed: every vector, the uniform ones too */
+        pair_vector(r, v, per, LV_RMAX); /* every vector, uniform ones too */
         return true;
     }
     if (st < 2) {

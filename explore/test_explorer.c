@@ -89,6 +89,15 @@ static ex_config cfg_dfs_full(int bound, bool sleep_sets)
     return c;
 }
 
+/* Replay one schedule string (the part after '@'). */
+static ex_config cfg_replay(const char *schedule)
+{
+    ex_config c = ex_config_default();
+    c.mode = EX_REPLAY;
+    c.schedule = schedule;
+    return c;
+}
+
 static ex_result explore(const ex_scenario *s, ex_config c)
 {
     free(report);
@@ -931,11 +940,9 @@ static void test_deadlock(void)
         r, "two mutexes in opposite orders: deadlock reported (%s), schedule "
            "'%s'", r.failure, r.schedule);
     /* Replaying it deadlocks again. */
-    ex_config c = ex_config_default();
-    c.mode = EX_REPLAY;
     char sched[sizeof r.schedule];
     snprintf(sched, sizeof sched, "%s", r.schedule);
-    c.schedule = sched;
+    ex_config c = cfg_replay(sched);
     r = explore(&opposite, c);
     OKR(r.verdict == EX_FAIL && strstr(r.failure, "deadlock"), r,
         "its schedule replayed deadlocks again");
@@ -1148,9 +1155,7 @@ static void run_rand(void *ctx, int tid)
 
 static void test_replay(void)
 {
-    ex_config c = ex_config_default();
-    c.mode = EX_REPLAY;
-    c.schedule = lost_update_schedule;
+    ex_config c = cfg_replay(lost_update_schedule);
     ex_result r = explore(&sc_lost_update, c);
     OKR(lost_update_schedule[0] && r.verdict == EX_FAIL &&
             strstr(report, "x == 1") && r.executions == 2,
@@ -1281,10 +1286,7 @@ static bool replay_fails(const ex_scenario *s, const char *schedule)
 {
     char sched[sizeof ((ex_result *)0)->schedule];
     snprintf(sched, sizeof sched, "%s", schedule);
-    ex_config c = ex_config_default();
-    c.mode = EX_REPLAY;
-    c.schedule = sched;
-    ex_result r = explore(s, c);
+    ex_result r = explore(s, cfg_replay(sched));
     return r.verdict == EX_FAIL && strstr(report, "x == 1");
 }
 
@@ -1905,9 +1907,7 @@ static void test_livelock(void)
        "stubborn: the report prints the schedule to replay");
 
     /* Its schedule string replays the livelock. */
-    ex_config c = ex_config_default();
-    c.mode = EX_REPLAY;
-    c.schedule = sched;
+    ex_config c = cfg_replay(sched);
     c.max_quiet = 1000;
     r = explore(&sc_stubborn, c);
     OKR(r.verdict == EX_LIVELOCK, r, "stubborn: replaying %s: LIVELOCK again",
@@ -1962,9 +1962,7 @@ static void test_livelock(void)
         r, "overtaken: the anchored turns report a LIVELOCK at execution "
            "%llu, schedule %s", (unsigned long long)r.first_failure_exec,
         sched);
-    c = ex_config_default();
-    c.mode = EX_REPLAY;
-    c.schedule = sched;
+    c = cfg_replay(sched);
     c.max_quiet = 1000;
     r = explore(&sc_overtaken, c);
     OKR(r.verdict == EX_LIVELOCK, r, "overtaken: replaying %s: LIVELOCK again",
@@ -1983,9 +1981,7 @@ static void test_livelock(void)
         (unsigned long long)r.executions);
 
     /* A malformed round-robin schedule is an error, not a verdict. */
-    c = ex_config_default();
-    c.mode = EX_REPLAY;
-    c.schedule = "R1-1.9.ab";
+    c = cfg_replay("R1-1.9.ab");
     r = explore(&sc_polite, c);
     ok(r.verdict == EX_ERROR, "a round-robin schedule with a phase past its "
                               "cycle is refused");
