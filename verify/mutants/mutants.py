@@ -48,10 +48,15 @@ import json
 import os
 import random
 import re
+import shlex
 import shutil
 import subprocess
 import sys
+import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import schemata  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TREE = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -159,6 +164,14 @@ class Mutant:
         self.file, self.line, self.kind, self.desc = file, line, kind, desc
         self.start, self.end, self.repl, self.site = start, end, repl, site
         self.id = None
+        # how its edits are guarded in the schema (schemata.py): "call"
+        # (the smallest atomics.h call around the edit), "self" (the edit's
+        # own span), "paren" (the parenthesised condition after the edit's
+        # start), "while" (a while loop's head), "cmp" (the relational
+        # expression around the operator)
+        self.gkind = "call"
+        self.num = None    # its number in the schema (CONC_MUTANT)
+        self.guards = None  # [(gs, ge, mutated text, style)] or None
 
     def record(self):
         return {"id": self.id, "file": self.file, "line": self.line,
@@ -311,6 +324,7 @@ def lock_mutant(rel, text, mask, m, close, line, site):
                     len(edits) - 1, "" if len(edits) == 2 else "s"),
                 None, None, None, site)
     mu.edits = edits
+    mu.gkind = "self"
     return [mu]
 
 
@@ -328,20 +342,25 @@ def source_mutants(rel, text, mask):
             out.append(Mutant(rel, line, "retry-once",
                               "do/while CAS retry: one try", s, s, "0 && ",
                               site))
+            out[-1].gkind = "paren"
         else:
             out.append(Mutant(rel, line, "retry-once",
                               "while CAS retry: one try (if)", m.start(),
                               m.start() + len("while"), "if", site))
+            out[-1].gkind = "while"
     # MAX_* constants
-    for m in re.finditer(r"^#define\s+(\w*MAX\w*)\s+(\d+)u?\s*$", text, re.M):
+    for m in re.finditer(r"^#define\s+(\w*MAX\w*)\s+(\d+)(u?)\s*$", text,
+                         re.M):
         v = int(m.group(2))
-        s, e = m.span(2)
+        s, e = m.start(2), m.end(3)
         line = line_of(text, m.start())
         for nv in (v - 1, v + 1):
             if nv <= 0:
                 continue
             out.append(Mutant(rel, line, "off-by-one", "%s %d -> %d" % (
-                m.group(1), v, nv), s, e, str(nv), m.group(0).strip()))
+                m.group(1), v, nv), s, e, str(nv) + m.group(3),
+                m.group(0).strip()))
+            out[-1].gkind = "self"
     # comparisons of bounds, capacities, cycles and indices
     interesting = re.compile(r"cap|count|len|size|cycle|cyc|idx|index|"
                              r"\bn\b|\bi\b|\bk\b|order|slots|head|tail|"
@@ -365,6 +384,7 @@ def source_mutants(rel, text, mask):
         line = line_of(text, m.start())
         out.append(Mutant(rel, line, "off-by-one", "%s -> %s" % (op, flip),
                           m.start(), m.end(), flip, " ".join(ln.split())[:70]))
+        out[-1].gkind = "cmp"
     return out
 
 
@@ -379,15 +399,67 @@ def generate(tree):
     for rel in files:
         text = open(os.path.join(tree, rel)).read()
         mask = code_mask(text)
-        muts.extend(atomic_mutants(rel, text, mask))
-        muts.extend(source_mutants(rel, text, mask))
+        mine = atomic_mutants(rel, text, mask) + source_mutants(rel, text,
+                                                                mask)
+        attach_guards(text, mask, mine)
+        muts.extend(mine)
     seen = {}
-    for mu in muts:
+    for n, mu in enumerate(muts):
+        mu.num = n + 1
         base = "%s:%d:%s" % (os.path.basename(mu.file), mu.line, mu.kind)
         seen[base] = seen.get(base, 0) + 1
         mu.id = base if seen[base] == 1 else "%s.%d" % (base, seen[base])
         mu.text = None
     return muts
+
+
+def call_spans(text, mask):
+    """The spans of every atomics.h call (and futex wake, lock) in text."""
+    out = []
+    for m in CALL_RE.finditer(text):
+        if not mask[m.start()]:
+            continue
+        try:
+            _, close = split_args(text, m.end() - 1)
+        except ValueError:
+            continue
+        out.append((m.start(), close + 1))
+    return out
+
+
+def attach_guards(text, mask, muts):
+    """Give each mutant its guards in the schema (schemata.py): for each
+    edit, the span it guards, the text of that span mutated, and the
+    style; None if an edit cannot be guarded (the mutant is then built the
+    old way)."""
+    calls = call_spans(text, mask)
+    for mu in muts:
+        guards = []
+        try:
+            for s, e, r in edits_of(mu):
+                if mu.gkind == "call":
+                    inside = [c for c in calls if c[0] <= s and e <= c[1]]
+                    if not inside:
+                        raise ValueError("no call around the edit")
+                    gs, ge = min(inside, key=lambda c: c[1] - c[0])
+                    style = "tern"
+                elif mu.gkind == "self":
+                    gs, ge, style = s, e, "tern"
+                elif mu.gkind == "paren":
+                    gs, ge = schemata.paren_group_after(text, mask, s - 1)
+                    style = "tern-bare"
+                elif mu.gkind == "while":
+                    _, ge = schemata.paren_group_after(text, mask, e)
+                    gs, style = s, "while"
+                elif mu.gkind == "cmp":
+                    gs, ge = schemata.operator_operands(text, mask, s, e)
+                    style = "tern"
+                else:
+                    raise ValueError(mu.gkind)
+                guards.append((gs, ge, text[gs:s] + r + text[e:ge], style))
+        except ValueError:
+            guards = None
+        mu.guards = guards
 
 
 def edits_of(mu):
@@ -403,6 +475,30 @@ def apply_mutant(mu, tree, dst):
         text = text[:s] + r + text[e:]
     with open(os.path.join(dst, mu.file), "w") as f:
         f.write(text)
+
+
+def write_schema(muts, dst, exclude=()):
+    """Write into dst (a copy of the tree) every file of src/ with its
+    mutants' guards (schemata.py), leaving out the mutants in exclude and
+    those without guards.  Returns {num: reason} of the mutants left out
+    by render_file, and the set of the mutants in the schema."""
+    by_file = {}
+    for mu in muts:
+        by_file.setdefault(mu.file, []).append(mu)
+    left, inside = {}, set()
+    for f, ms in sorted(by_file.items()):
+        text = open(os.path.join(TREE, f)).read()
+        entries = [(mu.num, mu.guards) for mu in ms
+                   if mu.guards and mu.num not in exclude]
+        out, lo = schemata.render_file(text, entries)
+        left.update(lo)
+        inside.update(n for n, _ in entries if n not in lo)
+        path = os.path.join(dst, f)
+        old = open(path).read() if os.path.exists(path) else None
+        if old != out:
+            with open(path, "w") as fh:
+                fh.write(out)
+    return left, inside
 
 
 # ---------------------------------------------------------------- families
@@ -446,7 +542,7 @@ FAM = {
              ["re:^(ring|lfqueue|mutexq|stack)/.*(wait|join|close|done|fd|timeout)"]),
 }
 FILE_FAM = {
-    "src/ring.c": ["ring"], "src/internal/ring_impl.h": ["ring", "shm"],
+    "src/ring.c": ["ring", "shm"], "src/internal/ring_impl.h": ["ring", "shm"],
     "src/shm.c": ["shm"], "src/lfqueue.c": ["lfqueue"],
     "src/internal/lfqueue_impl.h": ["lfqueue"], "src/hp.c": ["hp"],
     "src/internal/hp.h": ["hp"], "src/stack.c": ["stack"],
@@ -476,7 +572,7 @@ def family(file):
 
 
 # ---------------------------------------------------------------- running
-CHECKS = ["fuzz", "unit", "stress", "explore", "tsan", "weak"]
+CHECKS = ["fuzz", "explore", "stress", "unit", "weak", "tsan"]
 # The checks that cannot see a mutant whose normal-build machine code is
 # the original's (gcc -O2: e.g. a load seq_cst -> acquire is one mov either
 # way on x86-64): unit and fuzz run that code; stress and the SC explorer
@@ -486,6 +582,11 @@ CHECKS = ["fuzz", "unit", "stress", "explore", "tsan", "weak"]
 # (clang, its own instrumentation of each order) and the weak explorer
 # (which models the orders) still run.
 SAME_BLIND = ("unit", "fuzz", "stress", "explore")
+# The family's unit tests that the TSan check runs: those against libconc
+# (the -verify twins add yield injection, which TSan's scheduler does not
+# need, and sequential tests have no second thread).
+TSAN_UNIT = {"concurrent", "races", "wait", "hp", "shm", "xproc",
+             "counter-edges", "lfqueue-pool"}
 
 
 def sh(cmd, cap, env=None, cwd=None):
@@ -502,9 +603,11 @@ def sh(cmd, cap, env=None, cwd=None):
         return -1, time.time() - t0, out, True
 
 
-def sync_tree(src, dst):
+def sync_tree(src, dst, overlay=None):
     """Make dst hold what src holds (but .git and build trees), copying
-    only files whose content differs (the rest keep their time stamps)."""
+    only files whose content differs (the rest keep their time stamps);
+    overlay {rel: text} gives some files other contents than src's."""
+    overlay = overlay or {}
     want = set()
     for root, dirs, files in os.walk(src):
         rel = os.path.relpath(root, src)
@@ -521,13 +624,22 @@ def sync_tree(src, dst):
                     os.remove(b)
                 os.symlink(os.readlink(a), b)
                 continue
+            if r in overlay:
+                data = overlay[r].encode()
+            else:
+                with open(a, "rb") as fa:
+                    data = fa.read()
             if os.path.exists(b) and not os.path.islink(b):
-                with open(a, "rb") as fa, open(b, "rb") as fb:
-                    if fa.read() == fb.read():
+                with open(b, "rb") as fb:
+                    if fb.read() == data:
                         continue
             if os.path.lexists(b):
                 os.remove(b)
-            shutil.copy(a, b)
+            if r in overlay:
+                with open(b, "wb") as fb:
+                    fb.write(data)
+            else:
+                shutil.copy(a, b)
     for root, dirs, files in os.walk(dst):
         for f in files:
             r = os.path.normpath(os.path.join(os.path.relpath(root, dst), f))
@@ -535,9 +647,39 @@ def sync_tree(src, dst):
                 os.remove(os.path.join(dst, r))
 
 
+def tap_failed(out):
+    """The failures a TAP stream reports (as meson reads it): a 'not ok'
+    that is not a TODO, a 'Bail out!', or fewer results than the plan."""
+    bad, plan, seen = [], None, 0
+    for ln in out.splitlines():
+        m = re.match(r"^(not ok|ok)\b\s*(\d+)?\s*-?\s*(.*)$", ln)
+        if m:
+            seen += 1
+            if m.group(1) == "not ok" and "# TODO" not in ln and \
+                    "# SKIP" not in ln.upper():
+                bad.append((m.group(3) or "").strip()[:60])
+            continue
+        m = re.match(r"^1\.\.(\d+)", ln)
+        if m:
+            plan = int(m.group(1))
+        if ln.startswith("Bail out!"):
+            bad.append(ln[:60])
+    if plan is not None and seen < plan and not bad:
+        bad.append("%d of %d results" % (seen, plan))
+    return bad
+
+
 class Runner:
-    def __init__(self, args):
+    """The checks of mutants on a schema build (schemata.py): one gcc
+    build and one TSan build of a scratch copy of the tree in which every
+    mutant sits behind its guard; the checks of mutant n run with
+    CONC_MUTANT=n.  A mutant that cannot be guarded is built alone, the
+    old way (textual edit, rebuild), after the others."""
+
+    def __init__(self, args, muts):
         self.a = args
+        self.muts = muts
+        self.by_num = {mu.num: mu for mu in muts}
         self.dir = os.path.abspath(args.dir)
         self.tree = os.path.join(self.dir, "tree")
         self.env = dict(os.environ)
@@ -547,214 +689,489 @@ class Runner:
             "UBSAN_OPTIONS": "halt_on_error=1 print_stacktrace=1 exitcode=68",
             "CONC_TEST_STALL": str(args.stall),
         })
+        self.env.pop("CONC_MUTANT", None)
         self.scen_list = None
         self.weak_ok = None
+        self.exclude = {}       # num -> why it is not in the schema
+        self.tests = {}         # build -> {test name: introspection entry}
+        self.base_t = {}        # piece -> (baseline seconds, reached)
+        self.base_ev = {}
+        self.lock = threading.Lock()
+        self.local = threading.local()
+        self.cache_path = os.path.join(self.dir, "same-code.json")
+        self.same_cache = {}
+        if os.path.exists(self.cache_path):
+            try:
+                self.same_cache = json.load(open(self.cache_path))
+            except ValueError:
+                self.same_cache = {}
 
     def log(self, *m):
         if not self.a.quiet:
             print(*m, file=sys.stderr, flush=True)
 
-    def setup(self):
+    # ------------------------------------------------------------ builds
+    def builds(self):
+        b = [("gcc", "gcc", "g++", [])]
+        if "tsan" in self.a.checks:
+            b.append(("tsan", "clang", "clang++",
+                      ["-Db_sanitize=thread", "-Db_lundef=false"]))
+        return b
+
+    def schema_overlay(self, subset):
+        """{file: schema text} with the mutants of subset in it."""
+        muts = [mu for mu in self.muts if mu.num in subset]
+        files = {mu.file for mu in self.muts}
+        by = {}
+        for mu in muts:
+            by.setdefault(mu.file, []).append(mu)
+        out = {}
+        for f in files:
+            text = open(os.path.join(TREE, f)).read()
+            entries = [(mu.num, mu.guards) for mu in by.get(f, [])
+                       if mu.guards and mu.num not in self.exclude]
+            s, left = schemata.render_file(text, entries)
+            for n, why in left.items():
+                self.exclude[n] = why
+            out[f] = s
+        conc = "src/conc.c"
+        base = out.get(conc) or open(os.path.join(TREE, conc)).read()
+        out[conc] = base + schemata.COVERAGE % {"n": len(self.muts)}
+        return out
+
+    def setup(self, subset):
         os.makedirs(self.dir, exist_ok=True)
         rel = os.path.relpath(os.path.realpath(self.dir), os.path.realpath(TREE))
         if not rel.startswith("..") and not rel.startswith("build"):
             sys.exit("mutants.py: --dir must be outside the tree (or under "
                      "its build/)")
-        # a fresh copy of src/ and everything else the build needs; files
-        # that did not change keep their time stamps (incremental builds)
-        os.makedirs(self.tree, exist_ok=True)
-        sync_tree(TREE, self.tree)
-        builds = [("gcc", "gcc", "g++", [])]
-        if "tsan" in self.a.checks:
-            builds.append(("tsan", "clang", "clang++",
-                           ["-Db_sanitize=thread", "-Db_lundef=false"]))
-        for name, cc, cxx, extra in builds:
+        for mu in self.muts:
+            if mu.num in subset and not mu.guards:
+                self.exclude[mu.num] = "no guard for its edit"
+        self.subset = set(subset)
+        hdr = os.path.join(self.dir, "schema.h")
+        if not os.path.exists(hdr) or open(hdr).read() != schemata.HEADER:
+            open(hdr, "w").write(schemata.HEADER)
+        self.overlay = self.schema_overlay(self.subset)
+        sync_tree(TREE, self.tree, self.overlay)
+        for name, cc, cxx, extra in self.builds():
             b = os.path.join(self.dir, "b" + name)
             if not os.path.exists(os.path.join(b, "build.ninja")):
                 shutil.rmtree(b, ignore_errors=True)
                 env = dict(self.env, CC=cc, CXX=cxx)
                 subprocess.run(["meson", "setup", b, self.tree,
                                 "-Dtests=true", "-Dbench=disabled",
-                                "-Dfuzzing=none", "-Dwerror=false"] + extra,
+                                "-Dfuzzing=none", "-Dwerror=false",
+                                "-Dc_args=['-include', '%s']" % hdr] + extra,
                                env=env, check=True, stdout=subprocess.DEVNULL)
-        self.ninja("gcc", check=True)
-        if "tsan" in self.a.checks:
-            self.ninja("tsan", check=True)
-        self.base = self.objects()
-        self.base_verify = self.objects(verify=True)
+        for name, _, _, _ in self.builds():
+            self.build_schema(name)
+        for name, _, _, _ in self.builds():
+            self.tests[name] = self.introspect(name)
+        self.setup_plain()
 
-    def objects(self, verify=False):
-        """The machine code of src/ in the gcc build: each object of
-        libconc (verify=True: also those of the verify builds of the
-        library, libconc-verify and the explorer's and tests' variants)
-        with its debug information stripped (objcopy -g), as bytes."""
-        import glob
-        out = {}
-        pats = [os.path.join(self.dir, "bgcc", "libconc.*.p", "*.o")]
-        if verify:
-            pats += [os.path.join(self.dir, "bgcc", "libconc-verify.a.p", "*.o"),
-                     os.path.join(self.dir, "bgcc", "*", "libconc-*.a.p",
-                                  "*src_*.o")]
-        for f in sorted(set(sum((glob.glob(p) for p in pats), []))):
-            d, f = os.path.split(f)
-            f = os.path.relpath(os.path.join(d, f), self.dir)
-            d = self.dir
-            if True:
-                t = os.path.join(self.dir, "obj.tmp")
-                subprocess.run(["objcopy", "-g", os.path.join(d, f), t],
-                               check=True)
-                out[f] = open(t, "rb").read()
-                os.remove(t)
-        if not out:
-            sys.exit("mutants.py: no objects of libconc in %s/bgcc" % self.dir)
-        return out
+    def build_schema(self, name):
+        """Build; while it fails, take out of the schema the mutants whose
+        guards stand on the lines the compiler's errors name."""
+        for _ in range(20):
+            ok, secs, out = self.ninja(name)
+            if ok:
+                self.log("[setup] %s schema build: %.0f s, %d mutants in "
+                         "it, %d built alone" % (
+                             name, secs, len(self.subset - set(self.exclude)),
+                             len(self.subset & set(self.exclude))))
+                return
+            bad = set()
+            for m in re.finditer(r"^(\S+?):(\d+):\d+: (?:fatal )?(error|note)",
+                                 out, re.M):
+                p = os.path.normpath(os.path.join(self.dir, "b" + name,
+                                                  m.group(1)))
+                if not p.startswith(self.tree + os.sep):
+                    continue
+                rel = os.path.relpath(p, self.tree)
+                if rel not in self.overlay:
+                    continue
+                lines = self.overlay[rel].split("\n")
+                ln = int(m.group(2))
+                for l in lines[max(0, ln - 2):ln + 1]:
+                    bad.update(int(x) for x in re.findall(
+                        r"conc__mut\((\d+)\)", l))
+            bad -= set(self.exclude)
+            if not bad:
+                sys.exit("mutants.py: the %s schema build fails where no "
+                         "guard stands:\n%s" % (name, out[-3000:]))
+            for n in bad:
+                self.exclude[n] = "its guard does not compile"
+            self.overlay = self.schema_overlay(self.subset)
+            sync_tree(TREE, self.tree, self.overlay)
+        sys.exit("mutants.py: the %s schema build still fails" % name)
 
     def ninja(self, name, check=False):
         rc, secs, out, _ = sh(["nice", "-n", str(self.a.nice), "ninja", "-C",
                                os.path.join(self.dir, "b" + name), "-j2"],
-                              900, self.env)
+                              1800, self.env)
         if check and rc != 0:
-            sys.exit("mutants.py: the unmutated %s build fails:\n%s" % (
+            sys.exit("mutants.py: the %s build fails:\n%s" % (
                 name, out[-3000:]))
         return rc == 0, secs, out
 
-    def restore(self, mu):
-        shutil.copy2(os.path.join(TREE, mu.file),
-                     os.path.join(self.tree, mu.file))
-        os.utime(os.path.join(self.tree, mu.file))
+    def introspect(self, name):
+        out = subprocess.run(["meson", "introspect", "--tests",
+                              os.path.join(self.dir, "b" + name)],
+                             stdout=subprocess.PIPE, check=True).stdout
+        return {t["name"]: t for t in json.loads(out)}
 
+    # --------------------------------------------------- same machine code
+    def setup_plain(self):
+        """The compile commands of libconc's objects in the gcc build, to
+        compile a textual mutant's file and compare its code with the
+        original's (a copy of the unmutated tree per worker)."""
+        cc = json.load(open(os.path.join(self.dir, "bgcc",
+                                         "compile_commands.json")))
+        objs = [c for c in cc if re.search(r"(^|/)libconc\.so[0-9.]*\.p/",
+                                           c["output"])]
+        if not objs:
+            objs = [c for c in cc if re.search(r"(^|/)libconc\.a\.p/",
+                                               c["output"])]
+        self.lib_cmds = objs
+
+    def plain(self):
+        """This worker's copy of the unmutated tree (src/ and include/)."""
+        w = getattr(self.local, "plain", None)
+        if w:
+            return w
+        with self.lock:
+            self.nplain = getattr(self, "nplain", 0) + 1
+            k = self.nplain
+        w = os.path.join(self.dir, "plain%d" % k)
+        for d in ("src", "include"):
+            os.makedirs(os.path.join(w, d), exist_ok=True)
+            sync_tree(os.path.join(TREE, d), os.path.join(w, d))
+        self.local.plain = w
+        self.local.base = {}
+        return w
+
+    def compile_obj(self, c, root, out):
+        """Compile entry c of compile_commands.json against tree root
+        (the schema tree's path replaced by root; no -include of the
+        schema, no dependency files) into out; its code, stripped."""
+        cmd = shlex.split(c["command"])
+        res, i = [], 0
+        while i < len(cmd):
+            x = cmd[i]
+            if x in ("-MD", "-MMD"):
+                i += 1
+                continue
+            if x in ("-MQ", "-MF", "-MT", "-o"):
+                i += 2
+                continue
+            if x == "-include" and i + 1 < len(cmd) and \
+                    cmd[i + 1].endswith("schema.h"):
+                i += 2
+                continue
+            res.append(x.replace(self.tree, root).replace("../tree/", os.path.relpath(root, c["directory"]) + "/"))
+            i += 1
+        res += ["-o", out]
+        p = subprocess.run(res, cwd=c["directory"], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+        if p.returncode != 0:
+            return None, p.stdout.decode("utf-8", "replace")
+        subprocess.run(["objcopy", "-g", out], check=True)
+        data = open(out, "rb").read()
+        os.remove(out)
+        return data, ""
+
+    def users(self, rel):
+        """The libconc objects whose translation unit reads file rel."""
+        out = []
+        for c in self.lib_cmds:
+            src = os.path.normpath(os.path.join(c["directory"], c["file"]))
+            if os.path.relpath(src, self.tree) == rel:
+                out.append(c)
+                continue
+            d = os.path.join(c["directory"], c["output"] + ".d")
+            if os.path.exists(d) and ("/" + rel) in open(d).read():
+                out.append(c)
+        return out
+
+    def same_code(self, mu):
+        """(True if the textual mutant compiles to the original's code in
+        every libconc object it touches, compiler error or None)."""
+        text = open(os.path.join(TREE, mu.file)).read()
+        for s, e, r in sorted(edits_of(mu), reverse=True):
+            text = text[:s] + r + text[e:]
+        import hashlib
+        key = hashlib.sha256((mu.file + "\0" + text).encode()).hexdigest()
+        with self.lock:
+            if key in self.same_cache:
+                return tuple(self.same_cache[key])
+        w = self.plain()
+        users = self.users(mu.file)
+        tmp = os.path.join(w, "obj.tmp.o")
+        same, err = True, None
+        try:
+            with open(os.path.join(w, mu.file), "w") as f:
+                f.write(text)
+            for c in users:
+                if c["output"] not in self.local.base:
+                    shutil.copy(os.path.join(TREE, mu.file),
+                                os.path.join(w, mu.file))
+                    self.local.base[c["output"]], e0 = self.compile_obj(
+                        c, w, tmp)
+                    with open(os.path.join(w, mu.file), "w") as f:
+                        f.write(text)
+                got, e1 = self.compile_obj(c, w, tmp)
+                if got is None:
+                    same, err = False, e1
+                    break
+                if got != self.local.base[c["output"]]:
+                    same = False
+                    break
+        finally:
+            shutil.copy(os.path.join(TREE, mu.file), os.path.join(w, mu.file))
+        if not users:
+            same = False
+        if err:
+            m = next((l for l in err.splitlines() if "error:" in l), err)
+            err = m.split("error:", 1)[-1].strip()[:80]
+        with self.lock:
+            self.same_cache[key] = [same, err]
+            with open(self.cache_path + ".tmp", "w") as f:
+                json.dump(self.same_cache, f)
+            os.replace(self.cache_path + ".tmp", self.cache_path)
+        return same, err
+
+    # ------------------------------------------------------------ checks
     def scenarios(self, specs):
-        if self.scen_list is None:
-            exe = os.path.join(self.dir, "bgcc/explore/conc-explore")
-            out = subprocess.run([exe, "--list"], stdout=subprocess.PIPE,
-                                 stderr=subprocess.STDOUT).stdout.decode()
-            self.scen_list = [(l.split()[0], "tier 0" in l)
-                              for l in out.splitlines() if l.strip()]
+        with self.lock:
+            if self.scen_list is None:
+                exe = os.path.join(self.dir, "bgcc/explore/conc-explore")
+                out = subprocess.run([exe, "--list"], stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT).stdout.decode()
+                self.scen_list = [(l.split()[0], "tier 0" in l)
+                                  for l in out.splitlines() if l.strip()]
         names = []
         for s in specs:
             if s.startswith("re:"):
                 r = re.compile(s[3:])
-                names += [n for n, t0 in self.scen_list if t0 and r.search(n)]
+                names += [n for n, t0 in self.scen_list if t0 and r.search(n)
+                          and n not in names]
             else:
                 names += [n for n, t0 in self.scen_list
-                          if t0 and n.startswith(s)]
+                          if t0 and n.startswith(s) and n not in names]
         return names
 
-    def meson_test(self, build, tests, fam, mult):
-        env = dict(self.env)
-        if fam["only"]:
-            env["CONC_TEST_ONLY"] = fam["only"]
-        b = os.path.join(self.dir, "b" + build)
-        cmd = ["nice", "-n", str(self.a.nice)]
-        if build == "tsan":
-            cmd += ["setarch", "-R"]
-        cmd += ["meson", "test", "-C", b, "--no-rebuild", "--no-suite", "stress", "--num-processes",
-                "2", "--timeout-multiplier", str(mult)] + tests
-        rc, secs, out, capped = sh(cmd, self.a.check_cap, env)
-        failed = re.findall(r"^\s*\d+/\d+ \S+ / (\S+)\s+(FAIL|TIMEOUT|ERROR)",
-                            out, re.M)
+    def pieces(self, check, fam):
+        """The pieces a check runs, each on its own (a test, a stress run,
+        an explorer scenario), so that a mutant runs only those whose
+        unmutated run reached its guard."""
+        if check == "unit":
+            return [t for t in fam["unit"] if t in self.tests["gcc"]]
+        if check == "fuzz":
+            return [t for t in fam["fuzz"] if t in self.tests["gcc"]]
+        if check == "tsan":
+            return [t for t in fam["unit"] if t in TSAN_UNIT and
+                    t in self.tests.get("tsan", {})]
+        if check == "stress":
+            return ["capacity=2", "capacity=1024"] if fam["stress"] else []
+        if check in ("explore", "weak"):
+            if check == "weak" and self.weak_ok is None:
+                exe = os.path.join(self.dir, "bgcc/explore/conc-explore")
+                h = subprocess.run([exe, "--help"], stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT).stdout.decode()
+                self.weak_ok = "--weak" in h
+            if check == "weak" and not self.weak_ok:
+                return []
+            return self.scenarios(fam["scen"])
+        raise ValueError(check)
+
+    def run_piece(self, check, piece, fam, num, cap, cov=None):
+        """Run one piece with CONC_MUTANT=num (0: none; with cov: none, and
+        the guards reached written to cov): (failure or None, seconds,
+        timed out)."""
+        a = self.a
+        env = dict(self.env, CONC_TEST_SCALE=str(a.scale))
+        if cov:
+            env.update(CONC_MUTANT="-1", CONC_MUTANT_COV=cov)
+        elif num:
+            env["CONC_MUTANT"] = str(num)
+        cmd = ["nice", "-n", str(a.nice)]
+        cwd = None
+        tap = False
+        if check in ("unit", "fuzz", "tsan"):
+            build = "tsan" if check == "tsan" else "gcc"
+            t = self.tests[build][piece]
+            env.update(t.get("env") or {})
+            if fam["only"]:
+                env["CONC_TEST_ONLY"] = fam["only"]
+            if build == "tsan":
+                cmd += ["setarch", "-R"]
+            cmd += t["cmd"]
+            cwd = t.get("workdir") or os.path.join(self.dir, "b" + build)
+            tap = t.get("protocol") == "tap"
+        elif check == "stress":
+            cmd += [os.path.join(self.dir, "bgcc/stress/conc-stress-verify"),
+                    "--structure", ",".join(fam["stress"]), "--duration",
+                    a.stress_dur, "--yield-rate", str(a.yield_rate),
+                    "--capacity", piece.split("=")[1], "--stall", "5s",
+                    "--quiet", "--seed", "12"]
+        else:
+            cmd += [os.path.join(self.dir, "bgcc/explore/conc-explore")]
+            if check == "weak":
+                cmd += ["--weak", "--bound", str(a.weak_bound)]
+            cmd += ["--quiet", "--no-shrink", "--both", str(a.pct),
+                    "--max-execs", str(a.max_execs), "--seconds",
+                    str(a.explore_secs)]
+            cmd += piece if isinstance(piece, list) else [piece]
+        rc, secs, out, capped = sh(cmd, cap, env, cwd)
         if capped:
-            return "cap", secs, "cut at %d s" % self.a.check_cap
-        if rc != 0:
-            if not failed and "No tests defined" in out:
-                return "n/a", secs, "no tests"
-            return "killed", secs, ",".join(
-                "%s%s" % (n, "(timeout)" if v == "TIMEOUT" else "")
-                for n, v in failed)[:80] or "rc %d" % rc
-        return "survived", secs, ""
+            return None, secs, True
+        bad = tap_failed(out) if tap else []
+        if rc != 0 or bad:
+            if bad:
+                what = bad[0]
+            else:
+                what = next((l.strip() for l in out.splitlines()
+                             if re.search(r"FAIL|DEADLOCK|LIVELOCK|"
+                                          r"NONDETERMINISM|stall|error|"
+                                          r"ThreadSanitizer|runtime error",
+                                          l)), "rc %d" % rc)
+            if isinstance(piece, list):
+                return what, secs, False
+            return "%s: %s" % (piece, what), secs, False
+        return None, secs, False
+
+    def baseline(self, check, piece, fam):
+        """The unmutated run of a piece, once: (seconds, the guards it
+        reached); None if it fails unmutated (it is then not used)."""
+        key = "%s|%s|%s|%s" % (check, piece, fam["only"],
+                               ",".join(fam["stress"]))
+        with self.lock:
+            if key in self.base_t:
+                return self.base_t[key]
+            ev = self.base_ev.setdefault(key, threading.Event())
+            first = not getattr(ev, "owner", False)
+            ev.owner = True
+        if not first:
+            ev.wait()
+            return self.base_t[key]
+        os.makedirs(os.path.join(self.dir, "cov"), exist_ok=True)
+        cov = os.path.join(self.dir, "cov", re.sub(r"[^\w.-]", "_", key))
+        if os.path.exists(cov):
+            os.remove(cov)
+        cap = self.a.check_cap
+        if check in ("unit", "fuzz", "tsan"):
+            t = self.tests["tsan" if check == "tsan" else "gcc"][piece]
+            cap = max(cap, t.get("timeout") or 0)
+        fail, secs, to = self.run_piece(check, piece, fam, 0, cap, cov)
+        if fail or to:
+            v = None
+            self.log("[baseline] %s %s (%s) FAILS unmutated: %s" % (
+                check, piece, fam["only"] or "-", fail or "past %d s" % cap))
+        else:
+            reached = set()
+            if os.path.exists(cov):
+                reached = {int(x) for x in open(cov).read().split()}
+            v = (secs, reached)
+        with self.lock:
+            self.base_t[key] = v
+        ev.set()
+        return v
 
     def check(self, name, mu, fam):
-        a = self.a
-        if name == "unit":
-            return self.meson_test("gcc", fam["unit"], fam, a.timeout_mult)
-        if name == "fuzz":
-            if not fam["fuzz"]:
-                return "n/a", 0, "no target"
-            return self.meson_test("gcc", fam["fuzz"], fam, a.timeout_mult)
-        if name == "tsan":
-            ok, bsecs, out = self.ninja("tsan")
+        """Run the pieces of a check that reach the mutant's guard; the
+        first failure kills.  A piece that runs past timeout_factor x its
+        unmutated time + timeout_add seconds is run unmutated once more
+        with the same cap: if that one ends in time the mutant's run was a
+        hang (killed, "timeout"); if not, the machine is too loaded to tell
+        ("cap", not a kill)."""
+        total, ran, unreached = 0.0, 0, 0
+        capped = None
+        todo = []
+        for p in self.pieces(name, fam):
+            b = self.baseline(name, p, fam)
+            if b is None:
+                continue
+            secs0, reached = b
+            if mu.num not in reached and mu.num not in self.exclude:
+                unreached += 1
+                continue
+            todo.append((p, secs0))
+        if name in ("explore", "weak") and todo:
+            # the scenarios in one run of the explorer
+            todo = [([p for p, _ in todo], sum(s for _, s in todo))]
+        for p, secs0 in todo:
+            ran += 1 if not isinstance(p, list) else len(p)
+            what = name if isinstance(p, list) else p
+            cap = self.a.timeout_factor * secs0 + self.a.timeout_add
+            fail, secs, to = self.run_piece(name, p, fam, mu.num, cap)
+            total += secs
+            if to:
+                f2, s2, to2 = self.run_piece(name, p, fam, 0, cap)
+                total += s2
+                if to2 or f2:
+                    capped = "%s: past %.0f s, and so was the unmutated " \
+                        "run" % (what, cap)
+                    continue
+                return "killed", total, "%s: timeout %.0f s (unmutated " \
+                    "%.1f s)" % (what, cap, s2)
+            if fail:
+                return "killed", total, fail[:90]
+        if capped:
+            return "cap", total, capped[:90]
+        if not ran:
+            return ("unreached", total, "%d pieces" % unreached) if \
+                unreached else ("n/a", total, "nothing to run")
+        return "survived", total, "%d run, %d unreached" % (ran, unreached)
+
+    # ------------------------------------------------------- one mutant
+    def build_alone(self, mu):
+        """A mutant outside the schema: its file written with the textual
+        edit (and no guards: the other mutants of the file are off anyway),
+        both builds rebuilt.  Returns the compiler's error or None."""
+        text = open(os.path.join(TREE, mu.file)).read()
+        for s, e, r in sorted(edits_of(mu), reverse=True):
+            text = text[:s] + r + text[e:]
+        with open(os.path.join(self.tree, mu.file), "w") as f:
+            f.write(text)
+        for name, _, _, _ in self.builds():
+            ok, _, out = self.ninja(name)
             if not ok:
-                return "n/a", bsecs, "tsan build failed"
-            v, secs, note = self.meson_test("tsan", fam["unit"], fam,
-                                            a.timeout_mult * 3)
-            return v, secs + bsecs, note
-        if name == "stress":
-            if not fam["stress"]:
-                return "n/a", 0, "no structure"
-            exe = os.path.join(self.dir, "bgcc/stress/conc-stress-verify")
-            t0 = time.time()
-            for cap in ("2", "1024"):
-                rc, secs, out, capped = sh(
-                    ["nice", "-n", str(a.nice), exe, "--structure",
-                     ",".join(fam["stress"]), "--duration", a.stress_dur,
-                     "--yield-rate", str(a.yield_rate), "--capacity", cap,
-                     "--stall", "5s", "--quiet", "--seed", "12"],
-                    a.check_cap, self.env)
-                if capped:
-                    return "cap", time.time() - t0, "cut"
-                if rc != 0:
-                    first = next((l for l in out.splitlines()
-                                  if "FAIL" in l or "stall" in l.lower()
-                                  or "error" in l.lower()), "rc %d" % rc)
-                    return "killed", time.time() - t0, (
-                        "cap=%s: %s" % (cap, first))[:80]
-            return "survived", time.time() - t0, ""
-        if name in ("explore", "weak"):
-            exe = os.path.join(self.dir, "bgcc/explore/conc-explore")
-            extra = []
-            if name == "weak":
-                if self.weak_ok is None:
-                    h = subprocess.run([exe, "--help"], stdout=subprocess.PIPE,
-                                       stderr=subprocess.STDOUT).stdout.decode()
-                    self.weak_ok = "--weak" in h
-                if not self.weak_ok:
-                    return "n/a", 0, "not built"
-                extra = ["--weak"]
-            names = self.scenarios(fam["scen"])
-            if not names:
-                return "n/a", 0, "no scenario"
-            rc, secs, out, capped = sh(
-                ["nice", "-n", str(a.nice), exe] + extra +
-                ["--quiet", "--no-shrink", "--both", str(a.pct), "--max-execs",
-                 str(a.max_execs), "--seconds", str(a.explore_secs)] + names,
-                a.check_cap, self.env)
-            fail = next((l for l in out.splitlines()
-                         if l.startswith("FAIL") or " FAIL" in l
-                         or "NONDETERMINISM" in l or "DEADLOCK" in l), "")
-            if capped:
-                if fail:
-                    return "killed", secs, fail[:80]
-                return "cap", secs, "cut at %d s" % a.check_cap
-            if rc != 0:
-                return "killed", secs, (fail or "rc %d" % rc)[:80]
-            return "survived", secs, "%d scenarios" % len(names)
-        raise ValueError(name)
+                err = next((l for l in out.splitlines() if "error:" in l), "")
+                return err.split("error:", 1)[-1].strip()[:80] or "build"
+        return None
+
+    def unbuild_alone(self, mu):
+        with open(os.path.join(self.tree, mu.file), "w") as f:
+            f.write(self.overlay.get(mu.file) or
+                    open(os.path.join(TREE, mu.file)).read())
 
     def run_one(self, mu, full):
         rec = mu.record()
+        rec["num"] = mu.num
         fam = family(mu.file)
-        apply_mutant(mu, TREE, self.tree)
+        alone = mu.num in self.exclude
+        t0 = time.time()
         try:
-            ok, bsecs, out = self.ninja("gcc")
-            rec["build_s"] = round(bsecs, 1)
-            if not ok:
-                rec["status"] = "stillborn"
-                err = next((l for l in out.splitlines() if "error:" in l), "")
-                rec["note"] = err.split("error:", 1)[-1].strip()[:80]
-                return rec
+            if alone:
+                rec["alone"] = self.exclude[mu.num]
+                err = self.build_alone(mu)
+                if err:
+                    rec["status"] = "stillborn"
+                    rec["note"] = err
+                    return rec
+            same = False
+            if mu.kind == "order":
+                same, err = self.same_code(mu)
+                if err:
+                    rec["status"] = "stillborn"
+                    rec["note"] = err
+                    return rec
+            if same:
+                rec["same_code"] = True
             rec["checks"] = {}
             rec["full"] = full
             killed = False
-            # An order mutant changes the verify builds only in the order a
-            # schedule point carries (read by no SC tool): the normal
-            # build's code decides.  Any other mutant must leave the verify
-            # builds' code alone too (code under #ifdef CONC_VERIFY).
-            if mu.kind == "order":
-                same = self.objects() == self.base
-            else:
-                same = self.objects(verify=True) == self.base_verify
-            if same:
-                rec["same_code"] = True
             for c in self.a.checks:
                 if same and c in SAME_BLIND:
                     rec["checks"][c] = {"v": "same", "s": 0}
@@ -769,7 +1186,9 @@ class Runner:
             rec["status"] = "killed" if killed else "survived"
             return rec
         finally:
-            self.restore(mu)
+            rec["secs"] = round(time.time() - t0, 1)
+            if alone:
+                self.unbuild_alone(mu)
 
 
 def order_for_run(muts, seed):
@@ -816,36 +1235,77 @@ def cmd_run(a):
         todo = order_for_run(muts, a.seed)
         if a.files:
             todo = [m for m in todo if any(m.file.endswith(f) for f in a.files)]
+        if a.kinds:
+            todo = [m for m in todo if m.kind in a.kinds.split(",")]
         if a.limit:
             todo = todo[:a.limit]
-    r = Runner(a)
-    r.setup()
+    r = Runner(a, muts)
+    # every mutant in the schema (one build serves every run), but for a
+    # --pick run (the self-test), which builds only what it picked
+    r.setup([mu.num for mu in (todo if a.pick else muts)])
+    # the unmutated run of every piece of every check the mutants' families
+    # use (times and coverage), before the mutants
+    from concurrent.futures import ThreadPoolExecutor
+    jobs, seen = [], set()
+    for mu in todo:
+        fam = family(mu.file)
+        key = json.dumps(fam, sort_keys=True)
+        if key in seen:
+            continue
+        seen.add(key)
+        for c in a.checks:
+            for p in r.pieces(c, fam):
+                jobs.append((c, p, fam))
+    with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
+        for f in [ex.submit(r.baseline, c, p, fam) for c, p, fam in jobs]:
+            f.result()
+    r.log("[setup] %d unmutated runs (times, coverage): done at %.0f s" % (
+        len(jobs), time.time() - t_start))
+    t_setup = time.time() - t_start
     res = {"command": " ".join(sys.argv), "started": time.strftime(
-        "%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "generated": len(muts),
+        "%Y-%m-%d %H:%M:%S UTC", time.gmtime(t_start)), "generated": len(muts),
         "checks": a.checks, "budget_s": a.budget, "full_every": a.full_every,
-        "settings": {"pct": a.pct, "max_execs": a.max_execs,
-                     "explore_secs": a.explore_secs, "stress": a.stress_dur,
-                     "yield_rate": a.yield_rate, "check_cap": a.check_cap,
-                     "timeout_mult": a.timeout_mult},
-        "by_kind": {}, "mutants": []}
+        "settings": {"jobs": a.jobs, "pct": a.pct, "max_execs": a.max_execs,
+                     "explore_secs": a.explore_secs, "weak_bound": a.weak_bound,
+                     "stress": a.stress_dur, "yield_rate": a.yield_rate,
+                     "check_cap": a.check_cap, "scale": a.scale,
+                     "timeout": "%gx+%gs" % (a.timeout_factor,
+                                             a.timeout_add)},
+        "setup_s": round(t_setup), "by_kind": {}, "mutants": []}
     for mu in muts:
         res["by_kind"][mu.kind] = res["by_kind"].get(mu.kind, 0) + 1
-    n = 0
-    for i, mu in enumerate(todo):
+    # the schema's mutants on a.jobs workers; those built alone after them,
+    # one at a time (each rebuilds the tree)
+    inschema = [mu for mu in todo if mu.num not in r.exclude]
+    alone = [mu for mu in todo if mu.num in r.exclude]
+    slots = {mu.num: None for mu in todo}
+    fulls = {mu.num: a.full_every > 0 and i % a.full_every == 0
+             for i, mu in enumerate(todo)}
+
+    def task(mu):
         if time.time() - t_start > a.budget:
             rec = mu.record()
             rec["status"] = "not run"
-            res["mutants"].append(rec)
-            continue
-        full = a.full_every > 0 and n % a.full_every == 0
-        n += 1
-        rec = r.run_one(mu, full)
-        r.log("[%4.0f s] %-34s %-10s %s" % (time.time() - t_start, mu.id,
-              rec["status"], " ".join(
-                  "%s=%s" % (c, v["v"]) for c, v in rec.get("checks", {}).items())))
-        res["mutants"].append(rec)
-        if a.out:
-            write(res, a.out, t_start)
+        else:
+            rec = r.run_one(mu, fulls[mu.num])
+            r.log("[%4.0f s] %-34s %-10s %5.0f s  %s" % (
+                time.time() - t_start, mu.id, rec["status"],
+                rec.get("secs", 0), " ".join(
+                    "%s=%s" % (c, v["v"]) for c, v in
+                    rec.get("checks", {}).items())))
+        with r.lock:
+            slots[mu.num] = rec
+            res["mutants"] = [slots[m.num] for m in todo if slots[m.num]]
+            if a.out:
+                write(res, a.out, t_start)
+
+    with ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
+        for f in [ex.submit(task, mu) for mu in inschema]:
+            f.result()
+    for mu in alone:
+        task(mu)
+    res["mutants"] = [slots[m.num] for m in todo]
+    res["alone"] = {str(n): why for n, why in r.exclude.items()}
     write(res, a.out, t_start)
     print(render(res))
     if a.expect:
@@ -853,6 +1313,14 @@ def cmd_run(a):
         got = [m["status"] for m in res["mutants"]]
         if got != want:
             print("mutants.py: expected %s, got %s" % (want, got))
+            return 1
+    if a.expect_check:
+        c, _, vs = a.expect_check.partition("=")
+        want = vs.split(",")
+        got = [m.get("checks", {}).get(c, {}).get("v") for m in
+               res["mutants"]]
+        if got != want:
+            print("mutants.py: expected %s cells %s, got %s" % (c, want, got))
             return 1
     if a.expect_same:
         want = [x == "1" for x in a.expect_same.split(",")]
@@ -908,6 +1376,8 @@ def cell(c):
                               "cap": "cap"}[v], c["s"])
     if v == "same":
         return "same"
+    if v == "unreached":
+        return "unr"
     if v == "n/a":
         return "n/a" + (" (%s)" % c.get("note") if c.get("note") else "")
     return v
@@ -1016,24 +1486,36 @@ def main():
     r.add_argument("--budget", type=int, default=3000,
                    help="seconds; mutants after it are 'not run'")
     r.add_argument("--checks", default=",".join(CHECKS))
-    r.add_argument("--full-every", type=int, default=4)
+    r.add_argument("--full-every", type=int, default=10)
     r.add_argument("--pick", action="append", default=[])
     r.add_argument("--files", nargs="*", default=[])
     r.add_argument("--limit", type=int, default=0)
     r.add_argument("--seed", type=int, default=12)
     r.add_argument("--expect", default="",
                    help="comma list of statuses the picked mutants must get")
+    r.add_argument("--expect-check", default="",
+                   help="CHECK=v1,v2,...: the picked mutants' cells of a "
+                   "check (killed, survived, same, unreached, ...)")
     r.add_argument("--expect-same", default="",
                    help="comma list of 1/0: which picked mutants must have "
                    "the original's machine code")
+    r.add_argument("--kinds", default="", help="comma list of kinds")
+    r.add_argument("--jobs", type=int, default=2,
+                   help="mutants checked at once")
     r.add_argument("--check-cap", type=int, default=300)
-    r.add_argument("--timeout-mult", type=float, default=0.1)
+    r.add_argument("--timeout-factor", type=float, default=2.0,
+                   help="a test past factor x its unmutated time + "
+                   "--timeout-add s is a hang")
+    r.add_argument("--timeout-add", type=float, default=5.0)
+    r.add_argument("--scale", type=float, default=0.25,
+                   help="CONC_TEST_SCALE of the tests")
+    r.add_argument("--weak-bound", type=int, default=1)
     r.add_argument("--stall", type=int, default=5)
-    r.add_argument("--stress-dur", default="1500ms")
+    r.add_argument("--stress-dur", default="1s")
     r.add_argument("--yield-rate", type=float, default=0.05)
-    r.add_argument("--pct", type=int, default=200)
-    r.add_argument("--max-execs", type=int, default=300)
-    r.add_argument("--explore-secs", type=int, default=5)
+    r.add_argument("--pct", type=int, default=50)
+    r.add_argument("--max-execs", type=int, default=100)
+    r.add_argument("--explore-secs", type=int, default=2)
     r.add_argument("--nice", type=int, default=10)
     r.add_argument("--quiet", action="store_true")
     g2 = sub.add_parser("merge", help="fold a rerun's checks of some "
