@@ -172,7 +172,8 @@ museum: deps
 MUTANTS_DIR ?= /tmp/conc-mutants
 MUTANTS_BUDGET ?= 3300
 MUTANTS_ARGS ?=
-mutants: deps
+mutants:
+	@bash tools/install-deps.sh mutants
 	@start=$$(date +%s); \
 	nice -n 10 python3 verify/mutants/mutants.py run --dir $(MUTANTS_DIR) \
 		--budget $(MUTANTS_BUDGET) --out $(BUILD)/mutants.json $(MUTANTS_ARGS); \

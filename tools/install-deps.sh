@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# install-deps.sh [base|bench|build|fuzz|afl] - install what a make target
-# needs, if missing:
+# install-deps.sh [base|bench|build|fuzz|afl|mutants] - install what a
+# make target needs, if missing:
 #   base (default)  `make test` (conc-bench's peers included, so that the
 #                   test builds compile it: ck, liburcu, and the C++ ones,
 #                   moodycamel's ConcurrentQueue and boost.lockfree)
@@ -11,6 +11,9 @@
 #                   and ninja, nothing else
 #   fuzz            `make fuzz` (libFuzzer)
 #   afl             `make fuzz-afl` (the fuzz set and AFL++)
+#   mutants         `make mutants`: base, and gcc's aarch64 and ppc64le
+#                   cross compilers (is a surviving order mutant's code the
+#                   original's on those machines too?)
 # Debian 12 (bookworm).  Run as root (CI is root); otherwise uses sudo.
 set -euo pipefail
 
@@ -18,7 +21,7 @@ set_name=${1:-base}
 
 # package  : what proves it is installed (a command, or a file)
 case $set_name in
-  base|bench)
+  base|bench|mutants)
     checks=(
       "meson:cmd:meson"
       "ninja-build:cmd:ninja"
@@ -35,6 +38,12 @@ case $set_name in
       "python3:cmd:python3"
       "binutils:cmd:nm"
     )
+    if [ "$set_name" = mutants ]; then
+      checks+=(
+        "gcc-aarch64-linux-gnu:cmd:aarch64-linux-gnu-gcc"
+        "gcc-powerpc64le-linux-gnu:cmd:powerpc64le-linux-gnu-gcc"
+      )
+    fi
     if [ "$set_name" = bench ]; then
       checks+=(
         "gnuplot-nox:cmd:gnuplot"
@@ -66,7 +75,7 @@ case $set_name in
     fi
     ;;
   *)
-    echo "usage: install-deps.sh [base|bench|build|fuzz|afl]" >&2
+    echo "usage: install-deps.sh [base|bench|build|fuzz|afl|mutants]" >&2
     exit 2
     ;;
 esac

@@ -293,6 +293,39 @@ static void t_format(void)
     check(conc_shmring_attach_fd(-1, 0, &st) == NULL && st == CONC_EINVAL,
           "attach_fd(-1): EINVAL");
     conc_shmring_detach(t);
+    /* The edges that are allowed (the mutation runner's shm.c:196
+     * survivors): descriptor 0 is a descriptor, and a message of exactly
+     * CONC_SHM_MAX_MSG bytes is a valid size. */
+    check(conc_shmring_attach_fd(3, CONC_SHM_MAX_MSG + 1, &st) == NULL &&
+              st == CONC_EINVAL,
+          "attach_fd with msg_size CONC_SHM_MAX_MSG + 1: EINVAL");
+    t = conc_shmring_create(NULL, 2, CONC_SHM_MAX_MSG, 0, &st);
+    check(t != NULL, "create with msg_size CONC_SHM_MAX_MSG: %s", sname(st));
+    if (t) {
+        int saved = dup(0);
+        check(saved >= 0 && dup2(conc_shmring_memfd(t), 0) == 0,
+              "the ring's memfd as descriptor 0");
+        conc_shmring *z = conc_shmring_attach_fd(0, CONC_SHM_MAX_MSG, &st);
+        check(z != NULL, "attach_fd(0, CONC_SHM_MAX_MSG): %s", sname(st));
+        if (saved >= 0) {
+            dup2(saved, 0);
+            close(saved);
+        }
+        if (z) {
+            unsigned char *big = malloc(CONC_SHM_MAX_MSG);
+            unsigned char *back = malloc(CONC_SHM_MAX_MSG);
+            for (size_t i = 0; big && back && i < CONC_SHM_MAX_MSG; i++)
+                big[i] = (unsigned char)(i * 7u);
+            check(big && back && conc_shmring_push(z, big) == CONC_OK &&
+                      conc_shmring_pop(t, back) == CONC_OK &&
+                      memcmp(big, back, CONC_SHM_MAX_MSG) == 0,
+                  "a CONC_SHM_MAX_MSG message through the attached ring");
+            free(big);
+            free(back);
+            conc_shmring_detach(z);
+        }
+        conc_shmring_detach(t);
+    }
     check_group("attach refuses what is not a ring of this version and geometry");
 }
 

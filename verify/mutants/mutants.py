@@ -16,32 +16,35 @@ fetch_*_{u32,u64,uptr}, conc_fence) with its memory orders (a per-file
 `#define SC CONC_SEQ_CST` is resolved), every futex wake (futex.h callers)
 and every mutex lock (lock.h callers); and from a few source patterns (a CAS
 retry loop, a bound or index comparison, a MAX_* constant).  Each mutant is
-one textual edit of one file; `run` applies it to a scratch copy of the
-tree (never to the tree itself), rebuilds incrementally (one gcc build,
-one TSan build, each configured once), and runs the checks of the family
-the file belongs to, cheapest first:
+one textual edit of one file (or a few, for a lock removed).
 
-  fuzz     the fuzz targets' corpus replay (meson test, suite fuzz)
-  unit     meson test (gcc build) of the family's unit/concurrent/verify
-           tests, CONC_TEST_ONLY=<family entries>
-  stress   conc-stress-verify with yield injection (--yield-rate)
-  explore  conc-explore (SC) over the family's tier-0 scenarios, capped
-  tsan     the TSan build's run of the unit tests
-  weak     conc-explore --weak over the same scenarios, if the binary
-           accepts --weak; otherwise "n/a (not built)"
+`run` compiles every mutant into one scratch copy of the tree, each behind
+a guard that CONC_MUTANT=n turns on at run time (schemata.py: mutant
+schemata), builds it once with gcc and once with clang+TSan, and runs each
+piece of each check unmutated once with CONC_MUTANT=-1: its time, and the
+guards it reaches.  Then each mutant, two at a time (--jobs), runs the
+pieces that reach it, check by check in this order, stopping at the first
+kill (every --full-every'th mutant runs them all):
 
-A check kills a mutant when it reports a failure: a failing test (meson's
-own per-test timeout is a failure: the test's hang guard), a stall reported
-by conc-stress's watchdog (exit 3), a failed or deadlocked exploration.
-The runner's outer cap on a check (--check-cap) is not a detection: a check
-cut by it is recorded "cap" and does not kill.  A mutant that does not
-compile is stillborn and not counted.
+  fuzz     a fuzz target's corpus replay
+  explore  conc-explore (SC), the family's tier-0 scenarios that reach it
+  stress   conc-stress-verify with yield injection, capacity 2 and 1024
+  unit     a unit/concurrent/verify test of the family (gcc build),
+           CONC_TEST_ONLY=<family entries>
+  weak     conc-explore --weak over the scenarios that reach it
+  tsan     a test of the family against libconc in the TSan build
 
-Budget: mutants run in a fixed interleaved order (kinds round robin, each
-kind in a fixed shuffled order, seed 12) until --budget seconds have gone;
-the rest are recorded "not run".  Each mutant's checks run in the order
-above and stop at the first kill, except every --full-every'th mutant,
-which runs every check (the sampled full matrix behind "kills per check").
+A check kills a mutant when a piece fails: a failing test, a stall that
+conc-stress's watchdog reports, a failed exploration, or a hang: a piece
+past --timeout-factor x its unmutated time + --timeout-add s whose
+unmutated rerun under the same cap ends in time (if the rerun does not end
+in time either, the cell is "cap", no kill).  A check none of whose pieces
+reaches the mutant is "unreached".  An order mutant whose textual version
+compiles to the original's code in libconc (gcc -O2) skips the checks
+that run that code (SAME_BLIND).  A mutant that does not compile is
+stillborn and not counted; one that cannot be guarded is built alone, the
+old way, after the others.  Mutants left when --budget seconds have gone
+are "not run".
 """
 import argparse
 import json
@@ -505,7 +508,7 @@ def write_schema(muts, dst, exclude=()):
 # file -> (registry entries for CONC_TEST_ONLY, unit tests, fuzz targets,
 #          stress structures, explorer scenario prefixes / regex)
 COMMON_UNIT = ["sequential", "lincheck", "concurrent", "concurrent-verify",
-               "races"]
+               "hooks", "races"]
 FAM = {
     "ring": ("ring", COMMON_UNIT + ["wait", "wait-verify", "ring-batch",
                                      "ring-forged-batch", "ring-livelock"],
@@ -582,11 +585,17 @@ CHECKS = ["fuzz", "explore", "stress", "unit", "weak", "tsan"]
 # (clang, its own instrumentation of each order) and the weak explorer
 # (which models the orders) still run.
 SAME_BLIND = ("unit", "fuzz", "stress", "explore")
-# The family's unit tests that the TSan check runs: those against libconc
+# For the order mutants that survive: is their code the original's on
+# other machines too (gcc cross compilers, tools/install-deps.sh mutants)?
+# Where it is, no check on that machine could tell them apart either; only
+# the weak explorer, which follows C11 rather than a machine, can.
+CROSS = {"aarch64": "aarch64-linux-gnu-", "ppc64le": "powerpc64le-linux-gnu-"}
+# The family's unit tests that the TSan check runs: the concurrent ones
+# against libconc that race its structures' words and their payloads
 # (the -verify twins add yield injection, which TSan's scheduler does not
-# need, and sequential tests have no second thread).
-TSAN_UNIT = {"concurrent", "races", "wait", "hp", "shm", "xproc",
-             "counter-edges", "lfqueue-pool"}
+# need; sequential tests have no second thread; the wait, shm and xproc
+# tests spend their time asleep or in children, which TSan makes slow).
+TSAN_UNIT = {"concurrent", "races", "hp", "counter-edges"}
 
 
 def sh(cmd, cap, env=None, cwd=None):
@@ -851,11 +860,14 @@ class Runner:
         self.local.base = {}
         return w
 
-    def compile_obj(self, c, root, out):
+    def compile_obj(self, c, root, out, arch=None):
         """Compile entry c of compile_commands.json against tree root
         (the schema tree's path replaced by root; no -include of the
-        schema, no dependency files) into out; its code, stripped."""
+        schema, no dependency files) into out; its code, stripped.  arch:
+        with that cross compiler (CROSS) instead of the build's."""
         cmd = shlex.split(c["command"])
+        if arch:
+            cmd[0] = CROSS[arch] + "gcc"
         res, i = [], 0
         while i < len(cmd):
             x = cmd[i]
@@ -869,14 +881,16 @@ class Runner:
                     cmd[i + 1].endswith("schema.h"):
                 i += 2
                 continue
-            res.append(x.replace(self.tree, root).replace("../tree/", os.path.relpath(root, c["directory"]) + "/"))
+            res.append(x.replace(self.tree, root).replace(
+                "../tree/", os.path.relpath(root, c["directory"]) + "/"))
             i += 1
         res += ["-o", out]
         p = subprocess.run(res, cwd=c["directory"], stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT)
         if p.returncode != 0:
             return None, p.stdout.decode("utf-8", "replace")
-        subprocess.run(["objcopy", "-g", out], check=True)
+        subprocess.run([(CROSS[arch] if arch else "") + "objcopy", "-g", out],
+                       check=True)
         data = open(out, "rb").read()
         os.remove(out)
         return data, ""
@@ -894,14 +908,17 @@ class Runner:
                 out.append(c)
         return out
 
-    def same_code(self, mu):
+    def same_code(self, mu, arch=None):
         """(True if the textual mutant compiles to the original's code in
-        every libconc object it touches, compiler error or None)."""
+        every libconc object it touches, compiler error or None); arch:
+        compiled for that machine (CROSS) with the same flags."""
         text = open(os.path.join(TREE, mu.file)).read()
         for s, e, r in sorted(edits_of(mu), reverse=True):
             text = text[:s] + r + text[e:]
         import hashlib
         key = hashlib.sha256((mu.file + "\0" + text).encode()).hexdigest()
+        if arch:
+            key += "/" + arch
         with self.lock:
             if key in self.same_cache:
                 return tuple(self.same_cache[key])
@@ -913,18 +930,19 @@ class Runner:
             with open(os.path.join(w, mu.file), "w") as f:
                 f.write(text)
             for c in users:
-                if c["output"] not in self.local.base:
+                bk = (arch, c["output"])
+                if bk not in self.local.base:
                     shutil.copy(os.path.join(TREE, mu.file),
                                 os.path.join(w, mu.file))
-                    self.local.base[c["output"]], e0 = self.compile_obj(
-                        c, w, tmp)
+                    self.local.base[bk], e0 = self.compile_obj(
+                        c, w, tmp, arch)
                     with open(os.path.join(w, mu.file), "w") as f:
                         f.write(text)
-                got, e1 = self.compile_obj(c, w, tmp)
+                got, e1 = self.compile_obj(c, w, tmp, arch)
                 if got is None:
                     same, err = False, e1
                     break
-                if got != self.local.base[c["output"]]:
+                if got != self.local.base[bk]:
                     same = False
                     break
         finally:
@@ -1097,6 +1115,8 @@ class Runner:
                 unreached += 1
                 continue
             todo.append((p, secs0))
+        # the quick pieces first: a kill ends the check
+        todo.sort(key=lambda x: x[1])
         if name in ("explore", "weak") and todo:
             # the scenarios in one run of the explorer
             todo = [([p for p, _ in todo], sum(s for _, s in todo))]
@@ -1306,6 +1326,9 @@ def cmd_run(a):
         task(mu)
     res["mutants"] = [slots[m.num] for m in todo]
     res["alone"] = {str(n): why for n, why in r.exclude.items()}
+    res["pieces"] = {k: None if v is None else [round(v[0], 2), len(v[1])]
+                     for k, v in sorted(r.base_t.items())}
+    arch_pass(r, todo, slots)
     write(res, a.out, t_start)
     print(render(res))
     if a.expect:
@@ -1328,6 +1351,33 @@ def cmd_run(a):
         if got != want:
             print("mutants.py: expected same-code %s, got %s" % (want, got))
             return 1
+    return 0
+
+
+def arch_pass(r, muts, recs):
+    """The order survivors' code on the other machines (CROSS)."""
+    for mu in muts:
+        rec = recs.get(mu.num)
+        if not rec or mu.kind != "order" or rec.get("status") != "survived":
+            continue
+        arch = {"x86_64": bool(rec.get("same_code"))}
+        for a_ in CROSS:
+            if shutil.which(CROSS[a_] + "gcc"):
+                arch[a_] = r.same_code(mu, a_)[0]
+        rec["same_code_arch"] = arch
+
+
+def cmd_arch(a):
+    """mutants.py arch RESULTS: the arch pass over a finished run's
+    results (its scratch builds in --dir)."""
+    res = json.load(open(a.results))
+    muts = generate(TREE)
+    r = Runner(a, muts)
+    r.setup_plain()
+    by = {m["id"]: m for m in res["mutants"]}
+    recs = {mu.num: by[mu.id] for mu in muts if mu.id in by}
+    arch_pass(r, muts, recs)
+    json.dump(res, open(a.results, "w"), indent=1)
     return 0
 
 
@@ -1381,6 +1431,18 @@ def cell(c):
     if v == "n/a":
         return "n/a" + (" (%s)" % c.get("note") if c.get("note") else "")
     return v
+
+
+def arch_note(m):
+    """' [the original's code on x86_64, aarch64; not on ppc64le]'."""
+    a = m.get("same_code_arch")
+    if not a:
+        return ""
+    same = [k for k, v in a.items() if v]
+    diff = [k for k, v in a.items() if not v]
+    return " [the original's code on %s%s]" % (
+        ", ".join(same) or "no machine checked",
+        "; not on " + ", ".join(diff) if diff else "")
 
 
 def summary(res):
@@ -1463,6 +1525,16 @@ def render(res, md=False):
             tri[k] = tri.get(k, 0) + 1
     lines.append("survivors: " + ", ".join(
         "%s %d" % (k, v) for k, v in sorted(tri.items())))
+    archs = {}
+    for m in run:
+        for k, v in (m.get("same_code_arch") or {}).items():
+            archs.setdefault(k, [0, 0])
+            archs[k][0] += bool(v)
+            archs[k][1] += 1
+    if archs:
+        lines.append("order survivors with the original's machine code: " +
+                     ", ".join("%s %d of %d" % (k, v[0], v[1])
+                               for k, v in sorted(archs.items())))
     lines.append("kills per check (killed / mutants it ran on; in the full "
                  "matrix (*): killed / ran, and killed by it alone):")
     for c in res["checks"]:
@@ -1522,6 +1594,12 @@ def main():
                         "mutants into a results file")
     g2.add_argument("results")
     g2.add_argument("rerun")
+    g3 = sub.add_parser("arch", help="for the order survivors of a run: "
+                        "is their code the original's on aarch64 and ppc64le "
+                        "too (gcc cross compilers)?")
+    g3.add_argument("results")
+    g3.add_argument("--dir", default=os.environ.get(
+        "MUTANTS_DIR", "/tmp/conc-mutants"))
     d = sub.add_parser("render")
     d.add_argument("results")
     d.add_argument("--md", action="store_true")
@@ -1559,6 +1637,9 @@ def main():
             if c not in CHECKS:
                 sys.exit("unknown check %s" % c)
         return cmd_run(a)
+    if a.cmd == "arch":
+        a.checks, a.stall, a.quiet = [], 5, True
+        return cmd_arch(a)
     if a.cmd == "merge":
         main_r = json.load(open(a.results))
         again = json.load(open(a.rerun))
@@ -1601,9 +1682,10 @@ def main():
                              rr["started"], rr["wall_s"], ", ".join(rr["ids"])))
             body = out.split("\n\n", 1)
             table, tail = body[0], body[1] if len(body) > 1 else ""
-            surv = ["- `%s` (%s, %s): **%s**: %s" % (
+            surv = ["- `%s` (%s, %s)%s: **%s**: %s" % (
                 m["id"], "%s:%d" % (m["file"], m["line"]), m["mutation"],
-                m.get("triage", "UNTRIAGED"), m.get("reason", ""))
+                arch_note(m), m.get("triage", "UNTRIAGED"),
+                m.get("reason", ""))
                 for m in res["mutants"] if m["status"] == "survived"]
             doc = doc[:i] + head + "```\n" + tail.strip() + "\n```\n\n" + \
                 table + "\n\nThe survivors, triaged (verify/mutants/" \

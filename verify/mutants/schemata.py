@@ -106,35 +106,30 @@ STOP_WORDS = {"return", "case", "else", "do", "if", "while", "for", "goto",
               "switch"}
 
 
-def _match_back(text, mask, i):
-    """i at ')' or ']': the index of its opening bracket."""
+def _match(text, mask, i, step):
+    """i at a bracket: the index of the bracket that matches it, looking
+    forward (step 1, from an opening one) or back (step -1, from a
+    closing one), in code only."""
+    opening, closing = ("([{", ")]}") if step > 0 else (")]}", "([{")
     depth = 0
-    while i >= 0:
+    while 0 <= i < len(text):
         if mask[i]:
-            c = text[i]
-            if c in ")]}":
+            if text[i] in opening:
                 depth += 1
-            elif c in "([{":
+            elif text[i] in closing:
                 depth -= 1
                 if depth == 0:
                     return i
-        i -= 1
+        i += step
     raise ValueError("unbalanced")
+
+
+def _match_back(text, mask, i):
+    return _match(text, mask, i, -1)
 
 
 def _match_fwd(text, mask, i):
-    depth = 0
-    while i < len(text):
-        if mask[i]:
-            c = text[i]
-            if c in "([{":
-                depth += 1
-            elif c in ")]}":
-                depth -= 1
-                if depth == 0:
-                    return i
-        i += 1
-    raise ValueError("unbalanced")
+    return _match(text, mask, i, 1)
 
 
 def _prev_code(text, mask, i):
