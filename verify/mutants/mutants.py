@@ -1558,7 +1558,7 @@ def main():
     r.add_argument("--budget", type=int, default=3000,
                    help="seconds; mutants after it are 'not run'")
     r.add_argument("--checks", default=",".join(CHECKS))
-    r.add_argument("--full-every", type=int, default=10)
+    r.add_argument("--full-every", type=int, default=20)
     r.add_argument("--pick", action="append", default=[])
     r.add_argument("--files", nargs="*", default=[])
     r.add_argument("--limit", type=int, default=0)
@@ -1572,7 +1572,7 @@ def main():
                    help="comma list of 1/0: which picked mutants must have "
                    "the original's machine code")
     r.add_argument("--kinds", default="", help="comma list of kinds")
-    r.add_argument("--jobs", type=int, default=2,
+    r.add_argument("--jobs", type=int, default=3,
                    help="mutants checked at once")
     r.add_argument("--check-cap", type=int, default=300)
     r.add_argument("--timeout-factor", type=float, default=2.0,
