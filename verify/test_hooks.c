@@ -809,6 +809,48 @@ static void test_io_points(void)
     conc_ring_free(r);
 }
 
+/* ---- 8. a reset turns the failure hooks off ---------------------------- */
+
+/* conc_verify_reset says nothing fails on purpose after it (hp.c:579, a
+ * survivor of the mutation runner: no test called the reset with a hook
+ * still on).  A thread without a record then gets one. */
+typedef struct t8 {
+    conc_lfqueue *q;
+    conc_status push, pop;
+    void *got;
+} t8;
+
+static void *t8_main(void *arg)
+{
+    t8 *s = arg;
+    s->push = conc_lfqueue_push(s->q, ITEM(8));
+    s->pop = conc_lfqueue_pop(s->q, &s->got);
+    return NULL;
+}
+
+static void test_reset_hooks_off(void)
+{
+    t8 s = {.q = conc_lfqueue_new(0)};
+    if (!s.q)
+        bail_out("conc_lfqueue_new");
+    conc_verify_reset();
+    conc__hp_test_fail_records(true);
+    pthread_t t;
+    start(&t, t8_main, &s);
+    pthread_join(t, NULL);
+    ok(s.push == CONC_ENOMEM, "with no records to be had, a new thread's "
+       "push: %s (CONC_ENOMEM expected)", sname(s.push));
+    conc_verify_reset();
+    start(&t, t8_main, &s);
+    pthread_join(t, NULL);
+    ok(s.push == CONC_OK && s.pop == CONC_OK && s.got == ITEM(8),
+       "after conc_verify_reset the hook is off: a new thread's push %s, "
+       "pop %s", sname(s.push), sname(s.pop));
+    conc__hp_test_fail_records(false);
+    conc_lfqueue_free(s.q);
+    conc_verify_reset();
+}
+
 int main(void)
 {
     tap_watchdog(120, "test_hooks");
@@ -822,6 +864,7 @@ int main(void)
     test_adaptive_spin();
     test_lock_points();
     test_io_points();
+    test_reset_hooks_off();
     conc_verify_reset(); /* leak checkers: every record freed */
     done_testing();
     return tap_exit();

@@ -23,11 +23,15 @@
  *   ring_spent_exit_item_ahead           the spent-budget exit, too early
  * and one found by fuzz_concurrent in issue 11:
  *   lfqueue_len_close_chain              pushes append behind a closing segment
+ * and one the mutation runner asked for (issue 12; TSan is its check):
+ *   mutexq_len_beside_push_pop           len read under the mutex
  * (defect 5, the stack's tag, is verify/test_stack_tag.c.)
  */
 #include <conc/conc.h>
+#include <conc/mutexq.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -841,6 +845,52 @@ static void lfqueue_len_close_chain(void)
        "append; quiescent len is exact after a close (%d bad runs)", fails);
 }
 
+/* ---- conc_mutexq_len beside pushes and pops ----------------------------- */
+
+/* len reads the count under the queue's mutex (lockedarray.c's
+ * conc__la_len): without it, the read races with every push and pop, which
+ * only ThreadSanitizer can see on x86 (the mutation runner's
+ * lockedarray.c:227 survivor).  Here len must stay within the capacity
+ * while another thread pushes and pops. */
+typedef struct lenrace {
+    conc_mutexq *q;
+    atomic_int stop;
+} lenrace;
+
+static void *lenrace_main(void *arg)
+{
+    lenrace *s = arg;
+    void *it;
+    for (int i = 0; i < 20000 && !atomic_load(&s->stop); i++) {
+        conc_mutexq_push(s->q, ITEM(i + 1));
+        conc_mutexq_pop(s->q, &it);
+    }
+    atomic_store(&s->stop, 1);
+    return NULL;
+}
+
+static void mutexq_len_beside_push_pop(void)
+{
+    lenrace s = {.q = conc_mutexq_new(4, 0)};
+    if (!s.q)
+        bail_out("conc_mutexq_new");
+    atomic_init(&s.stop, 0);
+    pthread_t t;
+    if (pthread_create(&t, NULL, lenrace_main, &s) != 0)
+        bail_out("pthread_create");
+    size_t worst = 0;
+    long reads = 0;
+    while (!atomic_load(&s.stop)) {
+        size_t n = conc_mutexq_len(s.q);
+        worst = n > worst ? n : worst;
+        reads++;
+    }
+    pthread_join(t, NULL);
+    ok(worst <= 4 && reads > 0, "conc_mutexq_len beside pushes and pops: %ld "
+       "reads, never above the capacity (largest %zu)", reads, worst);
+    conc_mutexq_free(s.q);
+}
+
 int main(void)
 {
     tap_watchdog(600, "test_races");
@@ -866,6 +916,7 @@ int main(void)
     lfqueue_closed_lags_seal();
     ring_spent_exit_item_ahead();
     lfqueue_len_close_chain();
+    mutexq_len_beside_push_pop();
     done_testing();
     return tap_exit();
 }

@@ -326,6 +326,21 @@ static void t_format(void)
         }
         conc_shmring_detach(t);
     }
+    /* The same edge through conc_shmring_attach (shm.c:161). */
+    size_t maxneed = conc_shmring_footprint(1, CONC_SHM_MAX_MSG);
+    unsigned char *maxmem = maxneed ? aligned_alloc(CONC_ALIGN, maxneed) : NULL;
+    check(maxmem && conc_shmring_format(maxmem, maxneed, 1, CONC_SHM_MAX_MSG,
+                                        0) == CONC_OK,
+          "format a ring of 1 message of CONC_SHM_MAX_MSG bytes");
+    if (maxmem) {
+        conc_shmring *m1 = conc_shmring_attach(maxmem, maxneed, CONC_SHM_MAX_MSG, &st);
+        check(m1 != NULL, "attach(msg_size CONC_SHM_MAX_MSG): %s", sname(st));
+        conc_shmring_detach(m1);
+        check(conc_shmring_attach(maxmem, maxneed, CONC_SHM_MAX_MSG + 1, &st) == NULL &&
+                  st == CONC_EINVAL,
+              "attach(msg_size CONC_SHM_MAX_MSG + 1): EINVAL");
+        free(maxmem);
+    }
     check_group("attach refuses what is not a ring of this version and geometry");
 }
 

@@ -1257,6 +1257,10 @@ def cmd_run(a):
             todo = [m for m in todo if any(m.file.endswith(f) for f in a.files)]
         if a.kinds:
             todo = [m for m in todo if m.kind in a.kinds.split(",")]
+        if a.resume:
+            left = {m["id"] for m in json.load(open(a.resume))["mutants"]
+                    if m.get("status") == "not run"}
+            todo = [m for m in todo if m.id in left]
         if a.limit:
             todo = todo[:a.limit]
     r = Runner(a, muts)
@@ -1572,6 +1576,8 @@ def main():
                    help="comma list of 1/0: which picked mutants must have "
                    "the original's machine code")
     r.add_argument("--kinds", default="", help="comma list of kinds")
+    r.add_argument("--resume", default="", help="a results file: run only "
+                   "its mutants that are 'not run' (then `merge` them in)")
     r.add_argument("--jobs", type=int, default=3,
                    help="mutants checked at once")
     r.add_argument("--check-cap", type=int, default=300)
@@ -1645,11 +1651,18 @@ def main():
         again = json.load(open(a.rerun))
         by = {m["id"]: m for m in main_r["mutants"]}
         for m in again["mutants"]:
-            if m["id"] not in by or "checks" not in m:
+            if m["id"] not in by or m.get("status") == "not run":
                 continue
             old = by[m["id"]]
+            if old.get("status") == "not run" or "checks" not in m:
+                # a mutant the first run did not reach: the rerun's record
+                old.clear()
+                old.update(m, rerun=True)
+                continue
             old.setdefault("checks", {}).update(m["checks"])
             old["same_code"] = bool(m.get("same_code"))
+            if m.get("same_code_arch"):
+                old["same_code_arch"] = m["same_code_arch"]
             old["rerun"] = True
             old["status"] = "killed" if any(
                 v["v"] == "killed" for v in old["checks"].values()) else \
