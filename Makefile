@@ -32,6 +32,8 @@
 #                 $(BUILD)/mutants.json (MUTANTS_ARGS=... to pass flags).
 #                 Not part of make test, which runs only its self-test
 #                 (test-mutants).
+#   make mutants-arch - the order survivors of the last run compiled for
+#                 aarch64 and ppc64le (same code as the original there?).
 #   make install [PREFIX=...] [DESTDIR=...] - the library alone: needs a C
 #                 compiler ($(CC)), meson and ninja, and installs only those
 #                 if they are missing.
@@ -51,7 +53,7 @@ export UBSAN_OPTIONS := halt_on_error=1 print_stacktrace=1 exitcode=68
 SAN_NORECOVER := -Dc_args=-fno-sanitize-recover=all -Dcpp_args=-fno-sanitize-recover=all
 
 .PHONY: all deps test test-gcc test-tsan test-asan test-release test-install bench \
-	install clean fuzz fuzz-afl explore museum mutants test-mutants
+	install clean fuzz fuzz-afl explore museum mutants mutants-arch test-mutants
 
 PREFIX ?= /usr/local
 
@@ -178,3 +180,10 @@ mutants:
 	nice -n 10 python3 verify/mutants/mutants.py run --dir $(MUTANTS_DIR) \
 		--budget $(MUTANTS_BUDGET) --out $(BUILD)/mutants.json $(MUTANTS_ARGS); \
 	echo "make mutants: $$(( $$(date +%s) - start )) s (results: $(BUILD)/mutants.json)"
+
+# The order survivors of the last `make mutants`, compiled for aarch64 and
+# ppc64le: is their code the original's there too?  (A few minutes; kept
+# out of make mutants' hour.)
+mutants-arch:
+	@bash tools/install-deps.sh mutants
+	python3 verify/mutants/mutants.py arch --dir $(MUTANTS_DIR) $(BUILD)/mutants.json

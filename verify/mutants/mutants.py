@@ -1332,7 +1332,8 @@ def cmd_run(a):
     res["alone"] = {str(n): why for n, why in r.exclude.items()}
     res["pieces"] = {k: None if v is None else [round(v[0], 2), len(v[1])]
                      for k, v in sorted(r.base_t.items())}
-    arch_pass(r, todo, slots)
+    if a.arch:
+        arch_pass(r, todo, slots, a.jobs)
     write(res, a.out, t_start)
     print(render(res))
     if a.expect:
@@ -1358,17 +1359,21 @@ def cmd_run(a):
     return 0
 
 
-def arch_pass(r, muts, recs):
+def arch_pass(r, muts, recs, jobs=2):
     """The order survivors' code on the other machines (CROSS)."""
-    for mu in muts:
-        rec = recs.get(mu.num)
-        if not rec or mu.kind != "order" or rec.get("status") != "survived":
-            continue
+    def one(mu, rec):
         arch = {"x86_64": bool(rec.get("same_code"))}
         for a_ in CROSS:
             if shutil.which(CROSS[a_] + "gcc"):
                 arch[a_] = r.same_code(mu, a_)[0]
         rec["same_code_arch"] = arch
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as ex:
+        fs = [ex.submit(one, mu, recs[mu.num]) for mu in muts
+              if recs.get(mu.num) and mu.kind == "order" and
+              recs[mu.num].get("status") == "survived"]
+        for f in fs:
+            f.result()
 
 
 def cmd_arch(a):
@@ -1380,7 +1385,9 @@ def cmd_arch(a):
     r.setup_plain()
     by = {m["id"]: m for m in res["mutants"]}
     recs = {mu.num: by[mu.id] for mu in muts if mu.id in by}
-    arch_pass(r, muts, recs)
+    t0 = time.time()
+    arch_pass(r, muts, recs, a.jobs)
+    res["arch_s"] = round(time.time() - t0)
     json.dump(res, open(a.results, "w"), indent=1)
     return 0
 
@@ -1576,6 +1583,8 @@ def main():
                    help="comma list of 1/0: which picked mutants must have "
                    "the original's machine code")
     r.add_argument("--kinds", default="", help="comma list of kinds")
+    r.add_argument("--arch", action="store_true", help="then the arch pass "
+                   "(see `arch`) over the order survivors")
     r.add_argument("--resume", default="", help="a results file: run only "
                    "its mutants that are 'not run' (then `merge` them in)")
     r.add_argument("--jobs", type=int, default=3,
@@ -1604,6 +1613,7 @@ def main():
                         "is their code the original's on aarch64 and ppc64le "
                         "too (gcc cross compilers)?")
     g3.add_argument("results")
+    g3.add_argument("--jobs", type=int, default=2)
     g3.add_argument("--dir", default=os.environ.get(
         "MUTANTS_DIR", "/tmp/conc-mutants"))
     d = sub.add_parser("render")
