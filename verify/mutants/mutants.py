@@ -480,30 +480,6 @@ def apply_mutant(mu, tree, dst):
         f.write(text)
 
 
-def write_schema(muts, dst, exclude=()):
-    """Write into dst (a copy of the tree) every file of src/ with its
-    mutants' guards (schemata.py), leaving out the mutants in exclude and
-    those without guards.  Returns {num: reason} of the mutants left out
-    by render_file, and the set of the mutants in the schema."""
-    by_file = {}
-    for mu in muts:
-        by_file.setdefault(mu.file, []).append(mu)
-    left, inside = {}, set()
-    for f, ms in sorted(by_file.items()):
-        text = open(os.path.join(TREE, f)).read()
-        entries = [(mu.num, mu.guards) for mu in ms
-                   if mu.guards and mu.num not in exclude]
-        out, lo = schemata.render_file(text, entries)
-        left.update(lo)
-        inside.update(n for n, _ in entries if n not in lo)
-        path = os.path.join(dst, f)
-        old = open(path).read() if os.path.exists(path) else None
-        if old != out:
-            with open(path, "w") as fh:
-                fh.write(out)
-    return left, inside
-
-
 # ---------------------------------------------------------------- families
 # file -> (registry entries for CONC_TEST_ONLY, unit tests, fuzz targets,
 #          stress structures, explorer scenario prefixes / regex)
