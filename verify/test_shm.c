@@ -328,7 +328,9 @@ static void t_format(void)
     }
     /* The same edge through conc_shmring_attach (shm.c:161). */
     size_t maxneed = conc_shmring_footprint(1, CONC_SHM_MAX_MSG);
-    unsigned char *maxmem = maxneed ? aligned_alloc(CONC_ALIGN, maxneed) : NULL;
+    /* aligned_alloc wants a multiple of the alignment */
+    size_t maxalloc = (maxneed + CONC_ALIGN - 1) / CONC_ALIGN * CONC_ALIGN;
+    unsigned char *maxmem = maxneed ? aligned_alloc(CONC_ALIGN, maxalloc) : NULL;
     check(maxmem && conc_shmring_format(maxmem, maxneed, 1, CONC_SHM_MAX_MSG,
                                         0) == CONC_OK,
           "format a ring of 1 message of CONC_SHM_MAX_MSG bytes");
