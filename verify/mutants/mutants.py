@@ -58,10 +58,10 @@ import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 import schemata  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 TREE = os.path.abspath(os.path.join(HERE, "..", ".."))
 
 MO = ["CONC_RELAXED", "CONC_ACQUIRE", "CONC_RELEASE", "CONC_ACQ_REL",
@@ -471,13 +471,18 @@ def edits_of(mu):
     return [(mu.start, mu.end, mu.repl)]
 
 
-def apply_mutant(mu, tree, dst):
-    """Write the mutated file into dst (a copy of tree)."""
+def mutated_text(mu, tree=TREE):
+    """The text of mu's file in tree with mu's edits made (textually)."""
     text = open(os.path.join(tree, mu.file)).read()
     for s, e, r in sorted(edits_of(mu), reverse=True):
         text = text[:s] + r + text[e:]
+    return text
+
+
+def apply_mutant(mu, tree, dst):
+    """Write the mutated file into dst (a copy of tree)."""
     with open(os.path.join(dst, mu.file), "w") as f:
-        f.write(text)
+        f.write(mutated_text(mu, tree))
 
 
 # ---------------------------------------------------------------- families
@@ -664,7 +669,6 @@ class Runner:
     def __init__(self, args, muts):
         self.a = args
         self.muts = muts
-        self.by_num = {mu.num: mu for mu in muts}
         self.dir = os.path.abspath(args.dir)
         self.tree = os.path.join(self.dir, "tree")
         self.env = dict(os.environ)
@@ -888,9 +892,7 @@ class Runner:
         """(True if the textual mutant compiles to the original's code in
         every libconc object it touches, compiler error or None); arch:
         compiled for that machine (CROSS) with the same flags."""
-        text = open(os.path.join(TREE, mu.file)).read()
-        for s, e, r in sorted(edits_of(mu), reverse=True):
-            text = text[:s] + r + text[e:]
+        text = mutated_text(mu)
         import hashlib
         key = hashlib.sha256((mu.file + "\0" + text).encode()).hexdigest()
         if arch:
@@ -1043,9 +1045,8 @@ class Runner:
         with self.lock:
             if key in self.base_t:
                 return self.base_t[key]
+            first = key not in self.base_ev
             ev = self.base_ev.setdefault(key, threading.Event())
-            first = not getattr(ev, "owner", False)
-            ev.owner = True
         if not first:
             ev.wait()
             return self.base_t[key]
@@ -1125,11 +1126,7 @@ class Runner:
         """A mutant outside the schema: its file written with the textual
         edit (and no guards: the other mutants of the file are off anyway),
         both builds rebuilt.  Returns the compiler's error or None."""
-        text = open(os.path.join(TREE, mu.file)).read()
-        for s, e, r in sorted(edits_of(mu), reverse=True):
-            text = text[:s] + r + text[e:]
-        with open(os.path.join(self.tree, mu.file), "w") as f:
-            f.write(text)
+        apply_mutant(mu, TREE, self.tree)
         for name, _, _, _ in self.builds():
             ok, _, out = self.ninja(name)
             if not ok:
