@@ -10,6 +10,9 @@
 
 #include "internal/atomics.h"
 #include "internal/hp.h"
+#include "internal/verify.h"
+#include "internal/verify_state.h"
+#include <conc/counter.h>
 #include <conc/lfqueue.h>
 #include "scenarios.h"
 
@@ -257,8 +260,295 @@ static const ex_scenario hp_held_cached = {
     .teardown = hp_teardown,
 };
 
-const ex_scenario *const sc_custom[] = {&hp_move, &close_enomem, &hp_held_cached};
+/* issue 12 holes (hp) */
+
+/* ---- hp/orphans-give, hp/orphans-adopt: threads that exit holding retired
+ * objects another thread protects (here: the explorer's own thread, whose
+ * record setup makes and whose slots hold the objects) hand them to the
+ * orphan list at their exit (conc_verify_thread_exit, under the explorer);
+ * in hp/orphans-adopt a third thread scans (adopts the orphans, gives them
+ * back at its exit) meanwhile.  The check clears the slots and scans: every
+ * object must then be freed exactly once and nothing be pending, whatever
+ * the order of the gives (g_orphans' CAS, g_norphans' fetch_add) and the
+ * adoptions (the exchange, the fetch_sub). */
+
+static hp_obj og_objs[2];
+
+static void og_free(void *p)
+{
+    ((hp_obj *)p)->frees++;
+}
+
+static void *og_setup(const ex_scenario *s, FILE *why)
+{
+    (void)s;
+    conc__hp_rec *r = conc__hp_self();
+    if (!r) {
+        fprintf(why, "no hazard record for the explorer's thread\n");
+        return NULL;
+    }
+    for (int i = 0; i < 2; i++) {
+        og_objs[i].canary = HP_ALIVE;
+        og_objs[i].frees = 0;
+        conc__hp_set(r, i, (uintptr_t)&og_objs[i]);
+    }
+    return &og_objs[0]; /* not used: a context that is not NULL */
+}
+
+static void og_run(void *vctx, int tid)
+{
+    (void)vctx;
+    conc__hp_rec *r = conc__hp_self();
+    if (!r) {
+        ex_fail("no hazard record");
+        return;
+    }
+    if (tid < 2)
+        conc__hp_retire(r, &og_objs[tid], og_free); /* held: kept */
+    else
+        conc__hp_scan(r); /* adopts what is orphaned by now */
+    /* the thread's exit (the explorer's conc_verify_thread_exit) orphans
+     * what it keeps */
+}
+
+static bool og_check(void *vctx, FILE *why)
+{
+    (void)vctx;
+    size_t before = conc__hp_pending();
+    conc__hp_rec *r = conc__hp_self();
+    if (!r) {
+        fprintf(why, "no hazard record for the check\n");
+        return false;
+    }
+    for (int i = 0; i < 2; i++)
+        conc__hp_clear(r, i);
+    conc__hp_scan(r); /* adopts every orphan, frees them (none is held) */
+    bool good = true;
+    for (int i = 0; i < 2; i++)
+        if (og_objs[i].frees != 1) {
+            fprintf(why, "object %d was freed %d times after the last scan "
+                    "(pending before it: %zu)\n", i, og_objs[i].frees, before);
+            good = false;
+        }
+    size_t after = conc__hp_pending();
+    if (after != 0) {
+        fprintf(why, "conc__hp_pending() is %zu after the last scan freed "
+                "everything (%zu before it)\n", after, before);
+        good = false;
+    }
+    if (good && before != 2) {
+        fprintf(why, "conc__hp_pending() was %zu with both objects orphaned "
+                "(2 expected)\n", before);
+        good = false;
+    }
+    return good;
+}
+
+static void og_teardown(void *vctx)
+{
+    (void)vctx;
+}
+
+static const ex_scenario hp_orphans_give = {
+    .name = "hp/orphans-give",
+    .what = "two threads exit at once, each orphaning an object another "
+            "thread holds",
+    .nthreads = 2,
+    .setup = og_setup,
+    .run = og_run,
+    .check = og_check,
+    .teardown = og_teardown,
+};
+
+static const ex_scenario hp_orphans_adopt = {
+    .name = "hp/orphans-adopt",
+    .what = "two threads exit orphaning held objects while a third scans "
+            "(adopts them)",
+    .nthreads = 3,
+    .setup = og_setup,
+    .run = og_run,
+    .check = og_check,
+    .teardown = og_teardown,
+};
+
+/* ---- hp/reuse: a thread that starts after another exited takes over its
+ * record (records are never freed, so a new one each time would grow the
+ * list for good): conc__hp_self, the thread's exit, conc__hp_self again as
+ * a new thread (conc_verify_thread_exit forgets the record), and the list
+ * must still hold one record.  In the weak mode the claim's CAS of the
+ * idle record's `active` must not fail spuriously (a strong CAS). */
+
+typedef struct ru_ctx {
+    size_t records0, records1, records2;
+    conc__hp_rec *first, *second;
+} ru_ctx;
+
+static void *ru_setup(const ex_scenario *s, FILE *why)
+{
+    (void)s;
+    ru_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        fprintf(why, "out of memory\n");
+    return c;
+}
+
+static void ru_run(void *vctx, int tid)
+{
+    ru_ctx *c = vctx;
+    (void)tid;
+    c->records0 = conc__hp_verify_records(NULL);
+    c->first = conc__hp_self();
+    c->records1 = conc__hp_verify_records(NULL);
+    conc_verify_thread_exit(); /* as if this thread ended ... */
+    c->second = conc__hp_self(); /* ... and a new one began */
+    c->records2 = conc__hp_verify_records(NULL);
+}
+
+static bool ru_check(void *vctx, FILE *why)
+{
+    ru_ctx *c = vctx;
+    if (!c->first || !c->second) {
+        fprintf(why, "no hazard record\n");
+        return false;
+    }
+    if (c->records2 != c->records1 || c->second != c->first) {
+        fprintf(why, "the idle record was not reused: %zu records before, %zu "
+                "after the first thread's conc__hp_self, %zu after the second's "
+                "(%s record)\n", c->records0, c->records1, c->records2,
+                c->second == c->first ? "the same" : "another");
+        return false;
+    }
+    return true;
+}
+
+static const ex_scenario hp_reuse = {
+    .name = "hp/reuse",
+    .what = "a thread after another's exit reuses its hazard record",
+    .nthreads = 1,
+    .setup = ru_setup,
+    .run = ru_run,
+    .check = ru_check,
+    .teardown = hp_teardown,
+};
+
+/* ---- sharded/claim-race, sharded/first-claim: conc_sharded_new(2) has one
+ * shared slot (0) and one ownable slot (1) that every thread prefers.  Two
+ * threads' first adds race: their tickets must differ (next_ticket's
+ * fetch_add), and exactly one of them may own slot 1 (the claim's CAS), and
+ * slot 1 then holds its owner's adds only (an owner adds without a lock
+ * where it can: atomics.h's light add, correct only because no other thread
+ * writes the word).  sharded/first-claim: one thread, one add: it claims
+ * the free slot (the claim's CAS must not fail spuriously: a strong CAS). */
+
+typedef struct sc_ctx {
+    conc_sharded *s;
+    uint64_t tok[2];
+} sc_ctx;
+
+static void *sc_setup(const ex_scenario *s, FILE *why)
+{
+    (void)s;
+    sc_ctx *c = calloc(1, sizeof *c);
+    if (c)
+        c->s = conc_sharded_new(2);
+    if (!c || !c->s) {
+        free(c);
+        fprintf(why, "out of memory\n");
+        return NULL;
+    }
+    return c;
+}
+
+static const int64_t sc_delta[2] = {1, 10};
+
+static void sc_run(void *vctx, int tid)
+{
+    sc_ctx *c = vctx;
+    conc_status st = conc_sharded_add(c->s, sc_delta[tid]);
+    if (st != CONC_OK)
+        ex_fail("add said %s", conc_strerror(st));
+    (void)conc__counter_verify_tickets(&c->tok[tid]);
+}
+
+static bool sc_check(void *vctx, FILE *why)
+{
+    sc_ctx *c = vctx;
+    size_t nshared = 0;
+    int64_t sum0 = 0, sum1 = 0, total = 0;
+    uint64_t owner = 0;
+    if (conc__counter_verify_slot(c->s, 0, &sum0, NULL, &nshared) != CONC_OK ||
+        conc__counter_verify_slot(c->s, 1, &sum1, &owner, NULL) != CONC_OK ||
+        nshared != 1 || conc_sharded_read(c->s, &total) != CONC_OK) {
+        fprintf(why, "the counter's slots cannot be read\n");
+        return false;
+    }
+    int nthreads = c->tok[1] ? 2 : 1;
+    int64_t want = sc_delta[0] + (nthreads == 2 ? sc_delta[1] : 0);
+    if (total != want) {
+        fprintf(why, "the counter reads %lld, not %lld\n", (long long)total,
+                (long long)want);
+        return false;
+    }
+    if (nthreads == 2 && c->tok[0] == c->tok[1]) {
+        fprintf(why, "both threads took the same ticket (token %llu)\n",
+                (unsigned long long)c->tok[0]);
+        return false;
+    }
+    int who = -1;
+    for (int t = 0; t < nthreads; t++)
+        if (owner == c->tok[t])
+            who = t;
+    if (who < 0) {
+        fprintf(why, "the ownable slot is owned by %llu, no thread's token "
+                "(%llu, %llu)\n", (unsigned long long)owner,
+                (unsigned long long)c->tok[0], (unsigned long long)c->tok[1]);
+        return false;
+    }
+    if (sum1 != sc_delta[who]) {
+        fprintf(why, "the ownable slot (owner: thread %d, token %llu) holds "
+                "%lld, not its owner's add %lld: another thread added to it "
+                "as its owner too (shared slot: %lld)\n", who,
+                (unsigned long long)owner, (long long)sum1,
+                (long long)sc_delta[who], (long long)sum0);
+        return false;
+    }
+    return true;
+}
+
+static void sc_teardown(void *vctx)
+{
+    sc_ctx *c = vctx;
+    conc_sharded_free(c->s);
+    free(c);
+}
+
+static const ex_scenario sharded_claim_race = {
+    .name = "sharded/claim-race",
+    .what = "two threads' first adds race for one ownable slot",
+    .nthreads = 2,
+    .setup = sc_setup,
+    .run = sc_run,
+    .check = sc_check,
+    .teardown = sc_teardown,
+};
+
+static const ex_scenario sharded_first_claim = {
+    .name = "sharded/first-claim",
+    .what = "a thread's first add claims its free ownable slot",
+    .nthreads = 1,
+    .setup = sc_setup,
+    .run = sc_run,
+    .check = sc_check,
+    .teardown = sc_teardown,
+};
+
+const ex_scenario *const sc_custom[] = {&hp_move, &close_enomem, &hp_held_cached,
+    /* issue 12 holes (hp) */
+    &hp_orphans_give, &hp_orphans_adopt, &hp_reuse, &sharded_claim_race,
+    &sharded_first_claim};
 /* hp/move's race needs 3 preemptions: the reader after its protect, the
  * retirer between the two slots of its scan, the reader after its move. */
-const int sc_custom_bound[] = {3, 0, 3};
+const int sc_custom_bound[] = {3, 0, 3,
+    /* issue 12 holes (hp) */
+    0, 0, 0, 0, 0};
 const size_t sc_ncustom = sizeof sc_custom / sizeof sc_custom[0];
