@@ -783,6 +783,133 @@ static void test_oom(void)
     conc__hp_test_fail_allocs(false);
     tap_watchdog(0, NULL);
 }
+
+/* ------------------------------------------------------------------------ */
+/* 7. conc_verify_reset's edges (issue 12 holes, hp): the reset with an
+ * orphan pending, with a reserve node in use, and with the allocation
+ * failure hook on.  Each object counts its own frees.                       */
+
+static atomic_int g_rs_frees[8];
+
+static void rs_free(void *p)
+{
+    atomic_fetch_add(&g_rs_frees[(atomic_int *)p - g_rs_frees], 1);
+}
+
+static int rs_frees(int i) { return atomic_load(&g_rs_frees[i]); }
+
+static void *rs_retire_exit(void *arg)
+{
+    conc__hp_rec *r = conc__hp_self();
+    if (!r)
+        bail_out("conc__hp_self");
+    conc__hp_retire(r, arg, rs_free);
+    return NULL; /* the exit (the key's destructor) orphans it */
+}
+
+struct rs_holder {
+    void *obj;
+    gate g;          /* 1: holding; 2: the main thread is done */
+    atomic_int timed_out;
+};
+
+/* Holds obj in slot 0 until the main thread says it is done, or 2 s. */
+static void *rs_hold(void *arg)
+{
+    struct rs_holder *h = arg;
+    conc__hp_rec *r = conc__hp_self();
+    if (!r)
+        bail_out("conc__hp_self");
+    conc__hp_set(r, 0, (uintptr_t)h->obj);
+    gate_set(&h->g, 1);
+    uint64_t t0 = now_ns();
+    while (atomic_load(&h->g.v) < 2) {
+        if (now_ns() - t0 > UINT64_C(2000000000)) {
+            atomic_store(&h->timed_out, 1);
+            break;
+        }
+        sleep_ms(1);
+    }
+    conc__hp_clear(r, 0);
+    return NULL;
+}
+
+static void test_reset_edges(void)
+{
+    tap_watchdog(60, "reset edges");
+    for (int i = 0; i < 8; i++)
+        atomic_store(&g_rs_frees[i], 0);
+
+    /* (a) an orphan still pending at the reset (no scan in between): the
+     * reset frees it, and the orphan count goes back to 0 with it. */
+    conc_verify_reset();
+    conc__hp_rec *me = conc__hp_self();
+    conc__hp_set(me, 0, (uintptr_t)&g_rs_frees[0]); /* not retired yet */
+    pthread_t t;
+    spawn(&t, rs_retire_exit, &g_rs_frees[0]);
+    join(t);
+    size_t before = conc__hp_pending();
+    conc_verify_reset(); /* forgets `me` */
+    ok(before == 1 && rs_frees(0) == 1 && conc__hp_pending() == 0,
+       "reset with an orphan pending: freed once, nothing pending after "
+       "(%zu pending before, %zu after, %d frees)", before, conc__hp_pending(),
+       rs_frees(0));
+
+    /* (b) both reserve nodes in use at the reset (no memory when they were
+     * retired, the caller's own slots holding them): the reset runs their
+     * free_fns and does not free() the nodes, which are part of the
+     * record. */
+    me = conc__hp_self();
+    conc__hp_test_fail_allocs(true);
+    for (int i = 1; i <= 2; i++) {
+        conc__hp_set(me, i - 1, (uintptr_t)&g_rs_frees[i]);
+        conc__hp_retire(me, &g_rs_frees[i], rs_free);
+    }
+    conc__hp_test_fail_allocs(false);
+    before = conc__hp_pending();
+    conc_verify_reset();
+    ok(before == 2 && rs_frees(1) == 1 && rs_frees(2) == 1 &&
+           conc__hp_pending() == 0,
+       "reset with both reserve nodes in use: each object freed once "
+       "(%zu pending before; frees %d, %d)", before, rs_frees(1), rs_frees(2));
+
+    /* (c) the reset turns the allocation failure hook off: afterwards three
+     * protected objects (two in the caller's slots, one in another
+     * thread's) are retired with heap nodes.  Were allocations still
+     * failing, the third would wait for a reserve node until the holder
+     * gave up (2 s). */
+    conc__hp_test_fail_allocs(true);
+    conc_verify_reset();
+    me = conc__hp_self();
+    struct rs_holder h;
+    memset(&h, 0, sizeof h);
+    h.obj = &g_rs_frees[5];
+    spawn(&t, rs_hold, &h);
+    gate_wait(&h.g, 1);
+    for (int i = 3; i <= 4; i++) {
+        conc__hp_set(me, i - 3, (uintptr_t)&g_rs_frees[i]);
+        conc__hp_retire(me, &g_rs_frees[i], rs_free);
+    }
+    conc__hp_retire(me, &g_rs_frees[5], rs_free);
+    int waited = atomic_load(&h.timed_out);
+    size_t held3 = conc__hp_pending();
+    gate_set(&h.g, 2);
+    join(t);
+    conc__hp_clear(me, 0);
+    conc__hp_clear(me, 1);
+    conc__hp_scan(me);
+    ok(!waited && held3 == 3,
+       "after a reset with allocations failing, they no longer fail: three "
+       "protected objects retired at once (%zu pending%s)", held3,
+       waited ? "; the third retire waited for its holder to give up" : "");
+    ok(rs_frees(3) == 1 && rs_frees(4) == 1 && rs_frees(5) == 1 &&
+           conc__hp_pending() == 0,
+       "and each is freed once after the holders clear (%d %d %d)",
+       rs_frees(3), rs_frees(4), rs_frees(5));
+    conc__hp_test_fail_allocs(false);
+    conc_verify_reset();
+    tap_watchdog(0, NULL);
+}
 #endif /* CONC_VERIFY */
 
 /* ------------------------------------------------------------------------ */
@@ -808,6 +935,7 @@ int main(void)
     tap_watchdog(0, NULL);
 #ifdef CONC_VERIFY
     test_oom();
+    test_reset_edges();
 #endif
     test_stress();
 

@@ -172,6 +172,73 @@ static int scenario(uint64_t updates, int *setup_failures, uint64_t *points)
     return corrupted;
 }
 
+/* ---- The head word's split (issue 12 holes, hp): a stack of capacity c
+ * gives its node index b bits, the fewest that hold c + 1 values (the
+ * indices and NIL), and the tag the other 63 - b: include/conc/stack.h's
+ * table (b = 3 for 4..7, 10 for up to 1023).  Seen through a v2 hook: the
+ * first push on a fresh stack CASes `top` from NIL (tag 0, index 2^b - 1)
+ * to node 0 with tag 1 (2^b), the only CAS of the push whose desired value
+ * is its expected value plus one. */
+
+struct bits_watch {
+    const char *lo, *hi; /* the stack's memory */
+    int found;           /* CASes of that form seen */
+    uint64_t expected, desired;
+};
+
+static void bits_hook(conc_point *p, void *arg)
+{
+    struct bits_watch *w = arg;
+    if (p->phase != CONC_PHASE_PRE || p->kind != CONC_POINT_RMW ||
+        (p->rmw != CONC_RMW_CAS && p->rmw != CONC_RMW_CAS_WEAK) || p->width != 8)
+        return;
+    const char *a = p->addr;
+    if (a < w->lo || a >= w->hi || p->operand != p->expected + 1)
+        return;
+    w->found++;
+    w->expected = p->expected;
+    w->desired = p->operand;
+}
+
+/* The index bits of a stack of this capacity, or -1 if not seen. */
+static int stack_index_bits(size_t capacity)
+{
+    conc_stack *s = conc_stack_new(capacity, 0);
+    if (!s)
+        return -1;
+    struct bits_watch w = {(const char *)s,
+                           (const char *)s + conc_stack_footprint(capacity), 0,
+                           0, 0};
+    conc_verify_set_hook2(bits_hook, &w);
+    conc_status st = conc_stack_push(s, ITEM(1));
+    conc_verify_set_hook2(NULL, NULL);
+    conc_stack_free(s);
+    if (st != CONC_OK || w.found != 1 || w.desired == 0 ||
+        (w.desired & (w.desired - 1)) != 0)
+        return -1;
+    return __builtin_ctzll(w.desired);
+}
+
+static void test_index_bits(void)
+{
+    static const struct { size_t cap; int bits; } t[] = {
+        {1, 1}, {2, 2}, {3, 2}, {4, 3}, {7, 3}, {8, 4}, {15, 4}, {16, 5},
+        {1023, 10}, {1024, 11}, {65535, 16}, {65536, 17},
+    };
+    int bad = 0;
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        int b = stack_index_bits(t[i].cap);
+        if (b != t[i].bits) {
+            diag("capacity %zu: %d index bits (a %d-bit tag), stack.h says %d",
+                 t[i].cap, b, 63 - b, t[i].bits);
+            bad++;
+        }
+    }
+    ok(bad == 0, "the head word: the fewest index bits that hold capacity + 1 "
+       "values, as stack.h states (capacities 1 to 65536, at and around 2^k - 1; "
+       "%d wrong)", bad);
+}
+
 int main(int argc, char **argv)
 {
     park_install();
@@ -200,6 +267,7 @@ int main(int argc, char **argv)
         return tap_exit();
     }
     tap_watchdog(300, "test_stack_tag");
+    test_index_bits();
     int sf;
     uint64_t pts;
 #ifdef CONC_STACK_TAG_BITS
