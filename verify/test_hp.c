@@ -910,6 +910,30 @@ static void test_reset_edges(void)
     conc_verify_reset();
     tap_watchdog(0, NULL);
 }
+
+/* A record's move counter counts every conc__hp_set on it, across owners
+ * (hp.h: "the move counter of conc__hp_set"): a scan's pass over the slots
+ * counts only if `moves` did not change during it (hp.c, rec_read), so the
+ * counter must never go back, not even when the record changes hands.
+ * White-box: read through struct conc__hp_hz, the record's first member. */
+static void test_moves_kept(void)
+{
+    conc_verify_reset();
+    conc__hp_rec *r = conc__hp_self();
+    static int x;
+    for (int i = 0; i < 3; i++)
+        conc__hp_set(r, i % CONC_HP_SLOTS, (uintptr_t)&x);
+    conc_verify_thread_exit(); /* released: idle, its slots cleared */
+    conc__hp_rec *r2 = conc__hp_self(); /* the only record: reused */
+    const struct conc__hp_hz *hz = (const struct conc__hp_hz *)(void *)r2;
+    uintptr_t moves = conc_load_uptr(&hz->moves, CONC_SEQ_CST);
+    ok(r2 == r && moves == 3 && conc_load_uptr(&hz->slot[0], CONC_SEQ_CST) == 0 &&
+           conc_load_uptr(&hz->slot[1], CONC_SEQ_CST) == 0,
+       "a record handed to a new owner keeps its move count (%zu after 3 "
+       "moves, %s record) and has its slots cleared", (size_t)moves,
+       r2 == r ? "the same" : "another");
+    conc_verify_reset();
+}
 #endif /* CONC_VERIFY */
 
 /* ------------------------------------------------------------------------ */
@@ -936,6 +960,7 @@ int main(void)
 #ifdef CONC_VERIFY
     test_oom();
     test_reset_edges();
+    test_moves_kept();
 #endif
     test_stress();
 
