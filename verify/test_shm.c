@@ -234,6 +234,28 @@ static void t_named(void)
     check_group("named shm: create, EEXIST, open by name in another process, unlink");
 }
 
+/* The largest message size is valid for open as for create and attach. */
+static void t_named_max(void)
+{
+    char name[64];
+    snprintf(name, sizeof name, "/conc-test-max-%d", (int)getpid());
+    conc_shmring_unlink(name);
+    conc_status st;
+    conc_shmring *r = conc_shmring_create(name, 1, CONC_SHM_MAX_MSG, 0, &st);
+    check(r != NULL, "create %s with msg_size CONC_SHM_MAX_MSG: %s", name, sname(st));
+    if (r) {
+        conc_shmring *o = conc_shmring_open(name, CONC_SHM_MAX_MSG, &st);
+        check(o != NULL && st == CONC_OK && conc_shmring_msg_size(o) == CONC_SHM_MAX_MSG,
+              "open(msg_size CONC_SHM_MAX_MSG): %s", sname(st));
+        conc_shmring_detach(o);
+        check(conc_shmring_open(name, CONC_SHM_MAX_MSG + 1, &st) == NULL && st == CONC_EINVAL,
+              "open(msg_size CONC_SHM_MAX_MSG + 1): EINVAL");
+        check(conc_shmring_unlink(name) == CONC_OK, "unlink");
+        conc_shmring_detach(r);
+    }
+    check_group("named shm: open with msg_size CONC_SHM_MAX_MSG");
+}
+
 static void t_format(void)
 {
     size_t need = conc_shmring_footprint(8, sizeof(msg));
@@ -487,6 +509,7 @@ int main(void)
     t_basic();
     t_format();
     t_named();
+    t_named_max();
     t_fork_wake();
     t_fork_stream();
 #ifdef CONC_VERIFY

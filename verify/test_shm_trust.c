@@ -75,6 +75,7 @@
 #define Q_TAIL LINE
 #define Q_THRESHOLD (2 * LINE)
 #define WORDS (FQ + 3 * LINE)    /* aq entries [R], fq entries [R], ... */
+#define H_READY 40               /* the header's ready word (u32) */
 #define H_FLAGS 44               /* the header's copy of the flags (u32) */
 #define WS_SHARED 0x4u           /* CONC_SHARED */
 #define CLOSED_BIT ((uint64_t)1 << 63)
@@ -125,7 +126,7 @@ static void check_layout(void)
 {
     block b = make_block(8, 16, CONC_JOINABLE);
     int good = *u64_at(&b, G_CAP) == 8 && *u64_at(&b, G_MSG) == 16 &&
-               *u32_at(&b, G_ORDER) == 3 &&
+               *u32_at(&b, G_ORDER) == 3 && *u32_at(&b, H_READY) == 0x52454459u &&
                *u32_at(&b, WS_FLAGS) == (WS_SHARED | CONC_JOINABLE) &&
                *u64_at(&b, AQ + Q_HEAD) == 16 && *u64_at(&b, AQ + Q_TAIL) == 16 &&
                *u64_at(&b, FQ + Q_HEAD) == 16 && *u64_at(&b, FQ + Q_TAIL) == 24;
@@ -619,6 +620,46 @@ static void t_recover_garbage(void)
                 "whole capacity usable again");
 }
 
+/* A peer clobbered the whole header (magic, ready and the geometry words)
+ * while a process with a handle kept running: recover writes it back from
+ * the handle's checked geometry, `ready` included, so a process that
+ * attaches later finds a ring again (shm.c's recover, the store of ready). */
+static void t_recover_header(void)
+{
+    block b = make_block(4, 8, CONC_JOINABLE);
+    conc_status st;
+    conc_shmring *r = conc_shmring_attach(b.mem, b.size, 8, &st);
+    check(r != NULL, "attach: %s", sname(st));
+    if (!r) {
+        free_block(&b);
+        check_group("recover rewrites a clobbered header");
+        return;
+    }
+    unsigned char m[8] = {9};
+    check(conc_shmring_push(r, m) == CONC_OK, "push one message");
+    memset(b.mem, 0xA5, H_READY); /* magic, version, sizes, total */
+    *u32_at(&b, H_READY) = 0;
+    *u32_at(&b, H_FLAGS) = 0;
+    check(conc_shmring_attach(b.mem, b.size, 8, &st) == NULL && st == CONC_EFORMAT,
+          "a clobbered header: attach gives EFORMAT (%s)", sname(st));
+    size_t rec = 7;
+    st = conc_shmring_recover(r, &rec);
+    check(st == CONC_OK && rec == 0, "recover: %s, %zu", sname(st), rec);
+    check(*u32_at(&b, H_READY) != 0, "recover wrote ready back");
+    conc_shmring *o = conc_shmring_attach(b.mem, b.size, 8, &st);
+    check(o != NULL, "attach after recover: %s", sname(st));
+    if (o) {
+        unsigned char got[8] = {0};
+        check(conc_shmring_capacity(o) == 4 && conc_shmring_pop(o, got) == CONC_OK &&
+                  got[0] == 9,
+              "the new handle pops the message pushed before the clobber");
+        conc_shmring_detach(o);
+    }
+    conc_shmring_detach(r);
+    free_block(&b);
+    check_group("recover rewrites a clobbered header, ready included: attach works again");
+}
+
 int main(void)
 {
     tap_watchdog(120, "test_shm_trust");
@@ -630,6 +671,7 @@ int main(void)
     t_long_loops();
     t_recover_after_kills();
     t_recover_garbage();
+    t_recover_header();
     done_testing();
     return tap_exit();
 }
