@@ -414,6 +414,14 @@ static void test_batches(const reg_entry *e)
     st = e->pop_many(obj, out, 0, &done);
     check(st == CONC_OK && done == 0, "pop_many max=0 on full: %s, %zu",
           sname(st), done);
+    /* NULL out is allowed with max == 0 (ring.h): nothing is copied, not
+     * even zero bytes to NULL (an -fsanitize=undefined build sees a
+     * memcpy(NULL, .., 0)), and nothing is taken. */
+    done = 77;
+    st = e->pop_many(obj, NULL, 0, &done);
+    check(st == CONC_OK && done == 0 && e->len(obj) == in,
+          "pop_many(NULL out, max=0) on a non-empty %s: %s, %zu, len %zu",
+          e->name, sname(st), done, e->len(obj));
 
     for (size_t i = 0; i < 8; i++)
         out[i] = sentinel();
