@@ -278,6 +278,14 @@ const sc_def sc_defs[] = {
     /* The deliberately broken queue (harness/broken.h, faults every 2nd
      * push and pop): the explorer must fail it. */
     {"broken/push-pop", "broken", 2, 0, 0, 0, 0, 2, {{P, P}, {O, O}}},
+    /* issue 12 holes (misc) */
+    /* close racing a push that passed its closed check and has not yet
+     * counted itself, then join(0) by the closer: the lock orders close
+     * against the push (lockedarray.c's close_locked_array), so join(0)
+     * either sees the push's unit (TIMEDOUT) or the push fails CLOSED. */
+    {"mutexq/close-join", "mutexq", 2, CONC_JOINABLE, 0, 0, 0, 2, {{P}, {CL, JN(0)}}},
+    {"mutexstack/close-join", "mutexstack", 2, CONC_JOINABLE, 0, 0, 0, 2, {{P}, {CL, JN(0)}}},
+    /* end of issue 12 holes (misc) */
 };
 #pragma GCC diagnostic pop
 
