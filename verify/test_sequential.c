@@ -11,6 +11,7 @@
  * 64-bit model, through INT64_MAX and INT64_MIN.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -535,6 +536,69 @@ static void test_caller_memory(const reg_entry *e)
     else
         skip("%s: footprint(%zu) = %zu too large for the static area", e->name,
              cap, fp);
+}
+
+/* fini twice on the same memory, no init between: the second gives CONC_OK
+ * and releases nothing again.  Above all it must not close the number the
+ * first fini closed (the eventfd's), which another file may hold by then
+ * (wait.c's conc__ws_fini forgets the fd once closed), nor walk the
+ * segments the first unmapped (lfqueue.c's fini clears head). */
+static void test_double_fini(const reg_entry *e)
+{
+    bool counter = e->kind == REG_COUNTER;
+    size_t cap = counter ? (e->max_capacity > 1 ? 4 : 1) : 4;
+    size_t fp = e->footprint(cap);
+    if (!ok(fp > 0, "%s: footprint(%zu) = %zu", e->name, cap, fp))
+        return;
+    void *mem = aligned_alloc(CONC_ALIGN, round_up(fp, CONC_ALIGN));
+    if (!mem)
+        bail_out("aligned_alloc(%zu)", fp);
+    int st = e->init(mem, fp, cap);
+    if (!ok(st == CONC_OK, "%s: init: %s", e->name, sname(st))) {
+        free(mem);
+        return;
+    }
+    int efd = -1;
+    if (counter) {
+        check(e->add(mem, 5, NULL) == CONC_OK, "%s: add", e->name);
+    } else {
+        /* Items in (an lfqueue then has a segment to unmap), and the fd
+         * made, so that fini has something to release. */
+        check(e->push(mem, val(1)) == CONC_OK && e->push(mem, val(2)) == CONC_OK,
+              "%s: two pushes", e->name);
+        st = e->fd ? e->fd(mem, &efd) : CONC_EINVAL;
+        check(st == CONC_OK && efd >= 0, "%s: fd: %s, %d", e->name, sname(st), efd);
+    }
+    st = e->fini(mem);
+    check(st == CONC_OK, "%s: fini: %s", e->name, sname(st));
+    int other = -1;
+    if (efd >= 0) {
+        errno = 0;
+        check(fcntl(efd, F_GETFD) == -1 && errno == EBADF,
+              "%s: fini closed the eventfd (%d)", e->name, efd);
+        /* Another file on the number the eventfd had. */
+        other = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (other >= 0 && other != efd) {
+            if (dup2(other, efd) == efd) {
+                close(other);
+                other = efd;
+            }
+        }
+        check(other == efd, "%s: /dev/null opened on the eventfd's number %d (%d)",
+              e->name, efd, other);
+    }
+    st = e->fini(mem);
+    check(st == CONC_OK, "%s: a second fini with no init between: %s", e->name,
+          sname(st));
+    if (other >= 0) {
+        check(fcntl(other, F_GETFD) != -1,
+              "%s: the second fini left descriptor %d (now /dev/null's) open",
+              e->name, other);
+        close(other);
+    }
+    check_group("%s: fini twice with no init between: CONC_OK, nothing released "
+                "twice", e->name);
+    free(mem);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1387,6 +1451,7 @@ int main(int argc, char **argv)
                 sharded_reuse(e);
             test_fork_counter(e, e->max_capacity > 1 ? 4 : 1);
             test_two_mappings_counter(e, e->max_capacity > 1 ? 4 : 1);
+            test_double_fini(e);
             continue;
         }
         for (size_t k = 0; k < sizeof edge_caps / sizeof edge_caps[0]; k++)
@@ -1399,6 +1464,7 @@ int main(int argc, char **argv)
         test_values(e);
         test_batches(e);
         test_caller_memory(e);
+        test_double_fini(e);
         test_close_wait(e);
         if (e->process_shared) {
             test_fork_container(e);
