@@ -186,6 +186,22 @@ static const size_t small_caps[] = {1, 2, 3, 7, 64};
 
 /* A structure made for N accepts exactly N, then FULL; the failed push
  * changes nothing; everything comes back in FIFO/LIFO order; twice over. */
+/* The largest capacity the header documents (the registry's max_capacity)
+ * is valid, one more is not: a size computation only, nothing allocated. */
+static void test_capacity_bounds(const reg_entry *e)
+{
+    if (e->unbounded) {
+        skip("%s: unbounded, no largest capacity", e->name);
+        return;
+    }
+    size_t max = e->max_capacity;
+    check(e->footprint(max) > 0, "%s: footprint(max capacity %zu) = %zu", e->name,
+          max, e->footprint(max));
+    check(e->footprint(max + 1) == 0, "%s: footprint(max capacity + 1) = %zu",
+          e->name, e->footprint(max + 1));
+    check_group("%s: footprint of the largest capacity, and of one more", e->name);
+}
+
 static void test_exact_capacity(const reg_entry *e, size_t cap)
 {
     char ctx[96];
@@ -1454,6 +1470,7 @@ int main(int argc, char **argv)
             test_double_fini(e);
             continue;
         }
+        test_capacity_bounds(e);
         for (size_t k = 0; k < sizeof edge_caps / sizeof edge_caps[0]; k++)
             test_exact_capacity(e, edge_caps[k]);
         for (size_t k = 0; k < sizeof small_caps / sizeof small_caps[0]; k++) {
