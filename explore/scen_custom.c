@@ -14,6 +14,11 @@
 #include "internal/verify_state.h"
 #include <conc/counter.h>
 #include <conc/lfqueue.h>
+#include <conc/shm.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "internal/ring_impl.h"
+#include "internal/spin.h"
 #include "scenarios.h"
 
 /* ---- hp/move: a reader moves a protected object between its slots while
@@ -542,13 +547,226 @@ static const ex_scenario sharded_first_claim = {
     .teardown = sc_teardown,
 };
 
+/* ---- shmring/recover-attach (issue 12 holes, misc): a peer lost a free
+ * slot (fq's Head moved on, as by a push killed after its fetch-and-add)
+ * and clobbered the header's `ready`; process 0 recovers (the slot comes
+ * back, `ready` is stored last, release), process 1 attaches as soon as
+ * `ready` says so (acquire) and pushes the whole capacity: every push must
+ * find its free slot, which it does only if attach's load of `ready`
+ * synchronises with recover's store (shm.c:116 and :416). */
+#define RA_CAP 2
+#define RA_READY_OFF 40 /* struct shm_header's ready (test_shm_trust.c H_READY) */
+
+typedef struct ra_ctx {
+    void *mem;
+    size_t size;
+    conc_shmring *h0, *h1;
+    size_t recovered;
+    conc_status rec_st;
+    int pushed;
+} ra_ctx;
+
+static void ra_teardown(void *vctx)
+{
+    ra_ctx *c = vctx;
+    conc_shmring_detach(c->h0);
+    conc_shmring_detach(c->h1);
+    if (c->mem)
+        munmap(c->mem, c->size);
+    free(c);
+}
+
+static void *ra_setup(const ex_scenario *s, FILE *why)
+{
+    (void)s;
+    ra_ctx *c = calloc(1, sizeof *c);
+    if (!c) {
+        fprintf(why, "out of memory\n");
+        return NULL;
+    }
+    c->size = conc_shmring_footprint(RA_CAP, 8);
+    c->mem = mmap(NULL, c->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (c->mem == MAP_FAILED) {
+        c->mem = NULL;
+        ra_teardown(c);
+        fprintf(why, "mmap\n");
+        return NULL;
+    }
+    conc_status st = conc_shmring_format(c->mem, c->size, RA_CAP, 8, 0);
+    if (st == CONC_OK)
+        c->h0 = conc_shmring_attach(c->mem, c->size, 8, &st);
+    if (!c->h0) {
+        fprintf(why, "format/attach: %s\n", conc_strerror(st));
+        ra_teardown(c);
+        return NULL;
+    }
+    conc_ring *r = (conc_ring *)(void *)((char *)c->mem + 128);
+    conc_store_u64(&r->fq.head, conc_load_u64(&r->fq.head, CONC_RELAXED) + 1,
+                   CONC_RELAXED);
+    conc_store_u32((conc_atomic_u32 *)(void *)((char *)c->mem + RA_READY_OFF), 0,
+                   CONC_RELAXED);
+    c->recovered = 99;
+    return c;
+}
+
+static void ra_run(void *vctx, int tid)
+{
+    ra_ctx *c = vctx;
+    if (tid == 0) {
+        c->rec_st = conc_shmring_recover(c->h0, &c->recovered);
+        return;
+    }
+    conc_status st;
+    while (!(c->h1 = conc_shmring_attach(c->mem, c->size, 8, &st))) {
+        if (st != CONC_EFORMAT) {
+            ex_fail("attach: %s", conc_strerror(st));
+            return;
+        }
+        conc_spin_pause();
+    }
+    for (int i = 0; i < RA_CAP; i++) {
+        uint64_t m = 100 + (uint64_t)i;
+        st = conc_shmring_push(c->h1, &m);
+        if (st != CONC_OK) {
+            ex_fail("push %d of %d after attaching the recovered ring: %s", i + 1,
+                    RA_CAP, conc_strerror(st));
+            return;
+        }
+        c->pushed++;
+    }
+}
+
+static bool ra_check(void *vctx, FILE *why)
+{
+    ra_ctx *c = vctx;
+    if (c->rec_st != CONC_OK || c->recovered != 1) {
+        fprintf(why, "recover: %s, %zu recovered (1 was lost)\n",
+                conc_strerror(c->rec_st), c->recovered);
+        return false;
+    }
+    for (int i = 0; i < c->pushed; i++) {
+        uint64_t m = 0;
+        conc_status st = conc_shmring_pop(c->h0, &m);
+        if (st != CONC_OK || m != 100 + (uint64_t)i) {
+            fprintf(why, "pop %d: %s, %llu\n", i, conc_strerror(st),
+                    (unsigned long long)m);
+            return false;
+        }
+    }
+    return true;
+}
+
+static const ex_scenario shm_recover_attach = {
+    .name = "shmring/recover-attach",
+    .what = "recover rewrites a clobbered ready while another process attaches and pushes",
+    .nthreads = 2,
+    .setup = ra_setup,
+    .run = ra_run,
+    .check = ra_check,
+    .teardown = ra_teardown,
+    .proc = {0, 1},
+};
+
+/* ---- shmring/format-attach (issue 12 holes, misc): process 0 formats,
+ * process 1 attaches as soon as `ready` says so (shm.c:96's release, :116's
+ * acquire), pushes and pops the capacity.  Passes with shm.c:96 relaxed
+ * today: the weak model takes every conc_init_* store (all of
+ * conc__ring_init's) as an initial store that happens before everything,
+ * so process 1 cannot read the block's previous words whatever `ready`
+ * orders (explore/weak.c, wk_init).  Kills it once an init by a scenario
+ * thread is a store of that thread. */
+static void *fa_setup(const ex_scenario *s, FILE *why)
+{
+    (void)s;
+    ra_ctx *c = calloc(1, sizeof *c);
+    if (!c) {
+        fprintf(why, "out of memory\n");
+        return NULL;
+    }
+    c->size = conc_shmring_footprint(RA_CAP, 8);
+    c->mem = mmap(NULL, c->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (c->mem == MAP_FAILED) {
+        c->mem = NULL;
+        ra_teardown(c);
+        fprintf(why, "mmap\n");
+        return NULL;
+    }
+    /* a previous life's words: garbage the format overwrites */
+    memset(c->mem, 0x5A, c->size);
+    /* ... but for the magic and a clear `ready` (attach then reads ready,
+     * a point the explorer sees, and spins until format stores it) */
+    *(uint64_t *)c->mem = UINT64_C(0x314d48532d434e43);
+    conc_store_u32((conc_atomic_u32 *)(void *)((char *)c->mem + RA_READY_OFF), 0,
+                   CONC_RELAXED);
+    return c;
+}
+
+static void fa_run(void *vctx, int tid)
+{
+    ra_ctx *c = vctx;
+    if (tid == 0) {
+        c->rec_st = conc_shmring_format(c->mem, c->size, RA_CAP, 8, 0);
+        return;
+    }
+    conc_status st;
+    while (!(c->h1 = conc_shmring_attach(c->mem, c->size, 8, &st))) {
+        if (st != CONC_EFORMAT) {
+            ex_fail("attach: %s", conc_strerror(st));
+            return;
+        }
+        conc_spin_pause();
+    }
+    for (int i = 0; i < RA_CAP; i++) {
+        uint64_t m = 100 + (uint64_t)i;
+        st = conc_shmring_push(c->h1, &m);
+        if (st != CONC_OK) {
+            ex_fail("push %d of %d after attaching the new ring: %s", i + 1,
+                    RA_CAP, conc_strerror(st));
+            return;
+        }
+    }
+    for (int i = 0; i < RA_CAP; i++) {
+        uint64_t m = 0;
+        st = conc_shmring_pop(c->h1, &m);
+        if (st != CONC_OK || m != 100 + (uint64_t)i) {
+            ex_fail("pop %d: %s, %llu", i + 1, conc_strerror(st), (unsigned long long)m);
+            return;
+        }
+    }
+}
+
+static bool fa_check(void *vctx, FILE *why)
+{
+    ra_ctx *c = vctx;
+    if (c->rec_st != CONC_OK) {
+        fprintf(why, "format: %s\n", conc_strerror(c->rec_st));
+        return false;
+    }
+    return true;
+}
+
+static const ex_scenario shm_format_attach = {
+    .name = "shmring/format-attach",
+    .what = "format while another process attaches, pushes and pops",
+    .nthreads = 2,
+    .setup = fa_setup,
+    .run = fa_run,
+    .check = fa_check,
+    .teardown = ra_teardown,
+    .proc = {0, 1},
+};
+
 const ex_scenario *const sc_custom[] = {&hp_move, &close_enomem, &hp_held_cached,
     /* issue 12 holes (hp) */
     &hp_orphans_give, &hp_orphans_adopt, &hp_reuse, &sharded_claim_race,
-    &sharded_first_claim};
+    &sharded_first_claim,
+    /* issue 12 holes (misc) */
+    &shm_recover_attach, &shm_format_attach};
 /* hp/move's race needs 3 preemptions: the reader after its protect, the
  * retirer between the two slots of its scan, the reader after its move. */
 const int sc_custom_bound[] = {3, 0, 3,
     /* issue 12 holes (hp) */
-    0, 0, 0, 0, 0};
+    0, 0, 0, 0, 0,
+    /* issue 12 holes (misc) */
+    0, 0};
 const size_t sc_ncustom = sizeof sc_custom / sizeof sc_custom[0];

@@ -489,7 +489,7 @@ def apply_mutant(mu, tree, dst):
 # file -> (registry entries for CONC_TEST_ONLY, unit tests, fuzz targets,
 #          stress structures, explorer scenario prefixes / regex)
 COMMON_UNIT = ["sequential", "lincheck", "concurrent", "concurrent-verify",
-               "hooks", "races"]
+               "hooks", "races", "args"]
 FAM = {
     "ring": ("ring", COMMON_UNIT + ["wait", "wait-verify", "ring-batch",
                                      "ring-forged-batch", "ring-livelock"],
@@ -570,11 +570,14 @@ SAME_BLIND = ("unit", "fuzz", "stress", "explore")
 # other machines too (gcc cross compilers, tools/install-deps.sh mutants)?
 # Where it is, no check on that machine could tell them apart either; only
 # the weak explorer, which follows C11 rather than a machine, can.
-# Array-index checks of the schema builds (Runner.builds): a report ends
-# the process (UBSAN_OPTIONS' exitcode), so the piece fails.
-BOUNDS = {"gcc": ["-fsanitize=bounds", "-fno-sanitize-recover=bounds"],
-          "clang": ["-fsanitize=array-bounds",
-                    "-fno-sanitize-recover=array-bounds"]}
+# Undefined-behaviour checks of the schema builds (Runner.builds): an
+# array index out of bounds, a null pointer passed where the callee's
+# declaration says nonnull (memcpy(NULL, p, 0)).  A report ends the process
+# (-fno-sanitize-recover), so the piece fails.
+UB_CHECKS = {"gcc": ["-fsanitize=bounds,nonnull-attribute",
+                     "-fno-sanitize-recover=bounds,nonnull-attribute"],
+             "clang": ["-fsanitize=array-bounds,nonnull-attribute",
+                       "-fno-sanitize-recover=array-bounds,nonnull-attribute"]}
 CROSS = {"aarch64": "aarch64-linux-gnu-", "ppc64le": "powerpc64le-linux-gnu-"}
 # The family's unit tests that the TSan check runs: the concurrent ones
 # against libconc that race its structures' words and their payloads
@@ -707,17 +710,18 @@ class Runner:
     # ------------------------------------------------------------ builds
     def builds(self):
         """(name, cc, cxx, meson options, sanitizer flags).  Both builds
-        check array indices (BOUNDS): an index one past an array whose
-        word happens to hold a harmless value (lfqueue.c's slots[SLOTS],
-        hp.c's reserve_busy[CONC_HP_SLOTS]) then kills the mutant in every
-        check instead of passing unseen.  gcc 12 does not check a struct's
-        last array member (it takes it for a flexible one); clang does, so
-        the TSan build covers those."""
-        b = [("gcc", "gcc", "g++", [], BOUNDS["gcc"])]
+        check array indices and nonnull arguments (UB_CHECKS): an index one
+        past an array whose word happens to hold a harmless value
+        (lfqueue.c's slots[SLOTS], hp.c's reserve_busy[CONC_HP_SLOTS]), or
+        memcpy(NULL, p, 0), then kills the mutant in every check instead of
+        passing unseen.  gcc 12 does not check a struct's last array member
+        (it takes it for a flexible one); clang does, so the TSan build
+        covers those."""
+        b = [("gcc", "gcc", "g++", [], UB_CHECKS["gcc"])]
         if "tsan" in self.a.checks:
             b.append(("tsan", "clang", "clang++",
                       ["-Db_sanitize=thread", "-Db_lundef=false"],
-                      BOUNDS["clang"]))
+                      UB_CHECKS["clang"]))
         return b
 
     def schema_overlay(self, subset):
@@ -882,7 +886,7 @@ class Runner:
                     cmd[i + 1].endswith("schema.h"):
                 i += 2
                 continue
-            if x in BOUNDS["gcc"] + BOUNDS["clang"]:
+            if x in UB_CHECKS["gcc"] + UB_CHECKS["clang"]:
                 i += 1  # the machine code compared is the library's own
                 continue
             res.append(x.replace(self.tree, root).replace(
