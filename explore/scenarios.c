@@ -156,6 +156,16 @@ const sc_def sc_defs[] = {
      * search find it, docs/verification.md).  Make explore only (DFS and
      * PCT); explore-livelock runs the anchored search on it. */
     {"ring/livelock", "ring", 4, 0, 0, 0, 1, 4, {{P}, {P}, {O}, {O}}, 0, 0, 1},
+    /* issue 12 holes (ring) */
+    /* Capacity 8: the explorer's build (CONC_RING_MIN_ORDER=0) gives it
+     * index rings of R = 16, the smallest that remap() spreads over lines;
+     * every other ring scenario has R <= 8, where remap is the identity.
+     * The inline paths (hot_remap) and the out-of-line ones (remap, and
+     * init's fill of fq) must agree on the spread (ring.c:239's
+     * `k->mask < 15` made `<= 15` lets the inline paths use the identity:
+     * pops then miss items). */
+    {"ring/cap8-remap", "ring", 8, 0, 4, 0, 0, 2, {{P, P, O}, {O, P, O}}},
+    /* end of issue 12 holes (ring) */
 
     CONTAINER_SET("mutexq", 1, 1), BATCH_SET("mutexq"), FDS_SET("mutexq"),
     CONTAINER_SET("stack", 1, 1), BATCH_SET("stack"), FDS_SET("stack"),
