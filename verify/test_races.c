@@ -25,6 +25,8 @@
  *   lfqueue_len_close_chain              pushes append behind a closing segment
  * and one the mutation runner asked for (issue 12; TSan is its check):
  *   mutexq_len_beside_push_pop           len read under the mutex
+ * and, for the runner too (issue 12: its rmw-split of a take's fetch_or):
+ *   ring_take_lapped                     a take lapped by the next cycle
  * (defect 5, the stack's tag, is verify/test_stack_tag.c.)
  */
 #include <conc/conc.h>
@@ -38,7 +40,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "internal/atomics.h"
 #include "internal/hp.h"
+#include "internal/ring_impl.h"
 #include "park.h"
 #include "tap.h"
 #include "testutil.h"
@@ -779,6 +783,149 @@ static void ring_spent_exit_item_ahead(void)
     conc_ring_free(r);
 }
 
+/* ---- ring: a dequeuer's take lapped (issue 12) -------------------------- */
+
+/* A dequeuer that found its item marks the entry empty with one fetch_or
+ * (keeping the cycle and the safe bit: a later dequeuer may be clearing
+ * `safe` concurrently).  Done as a load and a store instead (the mutation
+ * runner's rmw-split of ring.c:1056, pop_many's take, and ring.c:439, the
+ * single pop's take on its slow path), a dequeuer one lap later that
+ * marks the still-occupied entry unsafe between them has its mark
+ * overwritten: the entry reads empty and safe again, and the enqueuer at
+ * that later position fills it without the Head check after its dequeuer
+ * left, so the item is lost.  The dequeuer D (T) is parked at each of its
+ * points in turn (k); the rest of the lap is done around it: 15 pushes
+ * and pops (R = 16) bring Head to T + R, a push P is parked just after
+ * its fetch-and-add on aq's Tail (position T + R, T's entry), a pop runs
+ * (it marks the entry unsafe: EMPTY); then D and P go on.  Every item
+ * pushed must come out exactly once.  For the single pop (batch false),
+ * T is its second position: its first belongs to a push P0 parked after
+ * its fetch-and-add, whose entry it stamps, and an item pushed behind
+ * P0's position is its take. */
+
+/* aq's Tail, for checking where a push parked */
+static uint64_t ring_aq_tail(conc_ring *r)
+{
+    return conc_load_u64(&((struct conc_ring *)r)->aq.tail, CONC_SEQ_CST);
+}
+
+/* Park a push just after its fetch-and-add on aq's Tail, before it loads
+ * the entry: its 3rd RMW (fq's Head, fq's entry, then aq's Tail; a ring
+ * without CONC_JOINABLE counts nothing else), one point further.  true if
+ * it parked there (aq's Tail moved by exactly one). */
+static bool ring_park_after_tail(park_thread *t, struct ring_op *a)
+{
+    uint64_t t0 = ring_aq_tail(a->r);
+    park_start_rmw(t, ring_op_fn, a, 3);
+    if (!park_parked(t) || ring_aq_tail(a->r) != t0)
+        return false;
+    park_rearm(t, t->seen_all + 2, 0);
+    return park_parked(t) && ring_aq_tail(a->r) == t0 + 1;
+}
+
+struct ring_many_op {
+    conc_ring *r;
+    conc_status st;
+    void *out[2];
+    size_t n;
+};
+
+static void ring_pop_many_fn(void *p)
+{
+    struct ring_many_op *a = p;
+    a->st = conc_ring_pop_many(a->r, a->out, 2, &a->n);
+}
+
+#define LAP_ITEMS 64
+
+static void lap_seen(unsigned *seen, unsigned *extra, void *it)
+{
+    if (VAL(it) < LAP_ITEMS)
+        seen[VAL(it)]++;
+    else
+        (*extra)++;
+}
+
+static void ring_take_lapped(bool batch)
+{
+    const char *what = batch ? "pop_many" : "pop (slow path)";
+    uint64_t points = 0;
+    int fails = 0, setup = 0, runs = 0;
+    for (uint64_t k = 1;; k++) {
+        conc_ring *r = conc_ring_new(8, CONC_NOWAIT);
+        bool pushed[LAP_ITEMS] = {false};
+        unsigned seen[LAP_ITEMS] = {0}, extra = 0;
+        void *it;
+        park_thread p0, d, p;
+        struct ring_op a0 = {r, CONC_EINVAL, ITEM(1), 1};
+        struct ring_op ad = {r, CONC_EINVAL, NULL, 0};
+        struct ring_many_op am = {r, CONC_EINVAL, {NULL, NULL}, 0};
+        if (batch) {
+            /* X at aq position 16; D = pop_many(2) takes it */
+            pushed[2] = conc_ring_push(r, ITEM(2)) == CONC_OK;
+            park_start(&d, ring_pop_many_fn, &am, k);
+        } else {
+            /* primed (the threshold full), Head = Tail = 17; P0 holds
+             * position 17, Y is at 18; D stamps 17 and takes Y at 18 */
+            pushed[3] = conc_ring_push(r, ITEM(3)) == CONC_OK;
+            if (conc_ring_pop(r, &it) == CONC_OK)
+                lap_seen(seen, &extra, it);
+            setup += !ring_park_after_tail(&p0, &a0);
+            pushed[2] = conc_ring_push(r, ITEM(2)) == CONC_OK;
+            park_start(&d, ring_op_fn, &ad, k);
+        }
+        bool whole = park_done(&d);
+        /* the lap: Head and Tail to D's position + 16 */
+        for (uintptr_t i = 10; i < 25; i++) {
+            pushed[i] = conc_ring_push(r, ITEM(i)) == CONC_OK;
+            if (conc_ring_pop(r, &it) == CONC_OK)
+                lap_seen(seen, &extra, it);
+        }
+        struct ring_op ap = {r, CONC_EINVAL, ITEM(4), 1};
+        setup += !ring_park_after_tail(&p, &ap);
+        conc_status sl = conc_ring_pop(r, &it);
+        if (sl == CONC_OK)
+            lap_seen(seen, &extra, it);
+        park_join(&d);
+        park_join(&p);
+        if (!batch)
+            park_join(&p0);
+        points = d.points > points ? d.points : points;
+        pushed[4] = ap.st == CONC_OK;
+        if (!batch)
+            pushed[1] = a0.st == CONC_OK;
+        if (batch) {
+            for (size_t j = 0; j < am.n && j < 2; j++)
+                lap_seen(seen, &extra, am.out[j]);
+        } else if (ad.st == CONC_OK) {
+            lap_seen(seen, &extra, ad.item);
+        }
+        for (int n = 0; n < LAP_ITEMS && conc_ring_pop(r, &it) == CONC_OK; n++)
+            lap_seen(seen, &extra, it);
+        int lost = 0, dup = 0;
+        for (int i = 0; i < LAP_ITEMS; i++) {
+            lost += pushed[i] && seen[i] == 0;
+            dup += seen[i] > (pushed[i] ? 1u : 0u);
+        }
+        bool bad = lost || dup || extra || !pushed[2] || !pushed[4] ||
+                   (!batch && !pushed[1]);
+        if (bad && fails++ < 3)
+            diag("%s, k=%llu: %d items lost, %d seen twice or never pushed, "
+                 "%u unknown; the lapping pop said %s", what,
+                 (unsigned long long)k, lost, dup, extra, sname(sl));
+        conc_ring_free(r);
+        runs++;
+        if (whole)
+            break;
+    }
+    diag("ring_take_lapped (%s): %d runs, %llu points, %d pushes not parked "
+         "after their fetch-and-add", what, runs, (unsigned long long)points,
+         setup);
+    ok(fails == 0 && setup == 0 && points >= 10,
+       "ring_take_lapped (%s): a take lapped by the next cycle's dequeuer and "
+       "enqueuer loses no item (%d bad runs)", what, fails);
+}
+
 /* ---- lfqueue: pushes beat close to the seal, again and again ------------ */
 
 /* A close parked between marking the last segment CLOSED and sealing its
@@ -915,6 +1062,8 @@ int main(void)
     ring_item_ahead_moved();
     lfqueue_closed_lags_seal();
     ring_spent_exit_item_ahead();
+    ring_take_lapped(true);
+    ring_take_lapped(false);
     lfqueue_len_close_chain();
     mutexq_len_beside_push_pop();
     done_testing();
