@@ -27,6 +27,7 @@
  *   mutexq_len_beside_push_pop           len read under the mutex
  * and, for the runner too (issue 12: its rmw-split of a take's fetch_or):
  *   ring_take_lapped                     a take lapped by the next cycle
+ *   ring_reset_kept                      a push's threshold reset kept
  * (defect 5, the stack's tag, is verify/test_stack_tag.c.)
  */
 #include <conc/conc.h>
@@ -926,6 +927,119 @@ static void ring_take_lapped(bool batch)
        "enqueuer loses no item (%d bad runs)", what, fails);
 }
 
+/* A push's reset of the threshold (3n - 1 after its entry CAS) is never
+ * overwritten by a dequeuer's decrement computed from the value before
+ * it: each failed position costs the budget exactly one unit, whenever it
+ * lands.  Done as a load and a store instead of a fetch-and-sub (the
+ * runner's rmw-split of ring.c:1078, pop_many's decrement for its failed
+ * positions, and of ring.c:458, the single pop's decrement in its loop),
+ * a decrement whose load saw a spent or lowered threshold before a push
+ * reset it stores that stale value minus one afterwards: the reset is
+ * lost and a spent budget sits over the push's item.  The dequeuer D is
+ * parked at each of its points in turn (k), a push Z completes, and D is
+ * then stepped one point at a time: no step may lower the threshold by
+ * more than one (pop_many: two, the positions it claims).  pop_many:
+ * on a fresh ring (threshold -1) with a push P0 parked after its
+ * fetch-and-add, D's batch fails P0's position.  Single pop: two pushes
+ * parked after theirs, Y behind them; D fails both positions (two
+ * decrements: the second loads 3n - 2) and takes Y.  Every item pushed
+ * must come out exactly once, too. */
+
+static int64_t ring_aq_threshold(conc_ring *r)
+{
+    return (int64_t)conc_load_u64(&((struct conc_ring *)r)->aq.threshold,
+                                  CONC_SEQ_CST);
+}
+
+/* Step a parked thread to its end, one point at a time; the largest fall
+ * of aq's threshold over one step. */
+static int64_t ring_step_max_drop(park_thread *t, conc_ring *r)
+{
+    int64_t worst = 0;
+    while (park_parked(t) && !park_done(t)) {
+        int64_t before = ring_aq_threshold(r);
+        park_rearm(t, t->seen_all + 2, 0);
+        int64_t drop = before - ring_aq_threshold(r);
+        worst = drop > worst ? drop : worst;
+    }
+    return worst;
+}
+
+static void ring_reset_kept(bool batch)
+{
+    const char *what = batch ? "pop_many" : "pop";
+    const int64_t allowed = batch ? 2 : 1;
+    uint64_t points = 0;
+    int fails = 0, setup = 0, runs = 0;
+    int64_t worst = 0;
+    for (uint64_t k = 1;; k++) {
+        conc_ring *r = conc_ring_new(8, CONC_NOWAIT);
+        bool pushed[LAP_ITEMS] = {false};
+        unsigned seen[LAP_ITEMS] = {0}, extra = 0;
+        void *it;
+        park_thread p0, p1, d;
+        struct ring_op a0 = {r, CONC_EINVAL, ITEM(1), 1};
+        struct ring_op a1 = {r, CONC_EINVAL, ITEM(5), 1};
+        struct ring_op ad = {r, CONC_EINVAL, NULL, 0};
+        struct ring_many_op am = {r, CONC_EINVAL, {NULL, NULL}, 0};
+        if (batch) {
+            setup += !ring_park_after_tail(&p0, &a0);
+            park_start(&d, ring_pop_many_fn, &am, k);
+        } else {
+            /* primed: the threshold full, Head = Tail = 17 */
+            pushed[3] = conc_ring_push(r, ITEM(3)) == CONC_OK;
+            if (conc_ring_pop(r, &it) == CONC_OK)
+                lap_seen(seen, &extra, it);
+            setup += !ring_park_after_tail(&p0, &a0);
+            setup += !ring_park_after_tail(&p1, &a1);
+            pushed[2] = conc_ring_push(r, ITEM(2)) == CONC_OK;
+            park_start(&d, ring_op_fn, &ad, k);
+        }
+        bool whole = park_done(&d);
+        pushed[4] = conc_ring_push(r, ITEM(4)) == CONC_OK; /* Z: a reset */
+        int64_t drop = ring_step_max_drop(&d, r);
+        worst = drop > worst ? drop : worst;
+        park_join(&d);
+        park_join(&p0);
+        if (!batch)
+            park_join(&p1);
+        points = d.points > points ? d.points : points;
+        pushed[1] = a0.st == CONC_OK;
+        if (!batch)
+            pushed[5] = a1.st == CONC_OK;
+        if (batch) {
+            for (size_t j = 0; j < am.n && j < 2; j++)
+                lap_seen(seen, &extra, am.out[j]);
+        } else if (ad.st == CONC_OK) {
+            lap_seen(seen, &extra, ad.item);
+        }
+        for (int n = 0; n < LAP_ITEMS && conc_ring_pop(r, &it) == CONC_OK; n++)
+            lap_seen(seen, &extra, it);
+        int lost = 0, dup = 0;
+        for (int i = 0; i < LAP_ITEMS; i++) {
+            lost += pushed[i] && seen[i] == 0;
+            dup += seen[i] > (pushed[i] ? 1u : 0u);
+        }
+        bool bad = drop > allowed || lost || dup || extra || !pushed[1] ||
+                   !pushed[4] || (!batch && (!pushed[2] || !pushed[5]));
+        if (bad && fails++ < 3)
+            diag("%s, k=%llu: one step lowered the threshold by %lld (at "
+                 "most %lld); %d items lost, %d seen twice or never pushed, "
+                 "%u unknown", what, (unsigned long long)k, (long long)drop,
+                 (long long)allowed, lost, dup, extra);
+        conc_ring_free(r);
+        runs++;
+        if (whole)
+            break;
+    }
+    diag("ring_reset_kept (%s): %d runs, %llu points, largest fall in one "
+         "step %lld, %d pushes not parked after their fetch-and-add", what,
+         runs, (unsigned long long)points, (long long)worst, setup);
+    ok(fails == 0 && setup == 0 && points >= 10 && worst >= 1,
+       "ring_reset_kept (%s): a push's threshold reset is never overwritten "
+       "by a decrement loaded before it (%d bad runs)", what, fails);
+}
+
 /* ---- lfqueue: pushes beat close to the seal, again and again ------------ */
 
 /* A close parked between marking the last segment CLOSED and sealing its
@@ -1064,6 +1178,8 @@ int main(void)
     ring_spent_exit_item_ahead();
     ring_take_lapped(true);
     ring_take_lapped(false);
+    ring_reset_kept(true);
+    ring_reset_kept(false);
     lfqueue_len_close_chain();
     mutexq_len_beside_push_pop();
     done_testing();
