@@ -28,6 +28,7 @@
  * and, for the runner too (issue 12: its rmw-split of a take's fetch_or):
  *   ring_take_lapped                     a take lapped by the next cycle
  *   ring_reset_kept                      a push's threshold reset kept
+ *   ring_spent_at_zero                   the budget spent on the turn it runs out
  * (defect 5, the stack's tag, is verify/test_stack_tag.c.)
  */
 #include <conc/conc.h>
@@ -1040,6 +1041,83 @@ static void ring_reset_kept(bool batch)
        "by a decrement loaded before it (%d bad runs)", what, fails);
 }
 
+/* The turn whose decrement takes the threshold below zero spends the
+ * budget (SCQ's `FAA(&Threshold, -1) <= 0`: the fetch-and-sub returned
+ * 0), and the dequeuer then stops at the Tail it saw on that turn: every
+ * position issued before the budget ran out is visited, none issued after
+ * (ring.c, iring_dequeue_rest).  Made `< 0` (the runner's off-by-one of
+ * ring.c:458) the budget is spent a turn later, at the Tail seen then, and
+ * the dequeuer takes (spoils) a position issued after its budget ran out.
+ * 23 = 3n - 1 pops parked before their exit decrement (as in
+ * ring_spent_exit_item_ahead) leave the threshold at exactly 0 on an empty
+ * ring; pushes P0 and P1 take positions H and H+1 and park; the pop D
+ * fails H, its decrement returns 0 (Tail H+2 seen), and it parks before
+ * its next fetch-and-add (its 4th RMW); P2 takes position H+2 and parks;
+ * D, released, fails H+1 and must answer EMPTY with Head at H+2, P2's
+ * position untouched.  Stated in RMWs (a failing pop's 4th is its exit
+ * decrement; D's 4th its second fetch-and-add on Head), each parking
+ * checked. */
+static uint64_t ring_aq_head(conc_ring *r)
+{
+    return conc_load_u64(&((struct conc_ring *)r)->aq.head, CONC_SEQ_CST);
+}
+
+static void ring_spent_at_zero(void)
+{
+    enum { BATCH = 23 }; /* 3n - 1 with n = 8 */
+    static park_thread b[BATCH];
+    static struct ring_op ba[BATCH];
+    conc_ring *r = conc_ring_new(4, CONC_NOWAIT);
+    void *x;
+    conc_ring_push(r, ITEM(100)); /* aq threshold 3n-1 */
+    int parked = 0;
+    for (int i = 0; i < BATCH; i++)
+        ba[i] = (struct ring_op){r, CONC_EINVAL, NULL, 0};
+    bool took = ring_park_at_take(b, ba, BATCH);
+    conc_ring_pop(r, &x);
+    for (int i = 0; i < BATCH; i++) {
+        park_rearm(&b[i], 4, 1);
+        parked += took && park_parked(&b[i]);
+    }
+    for (int i = 0; i < BATCH; i++)
+        park_join(&b[i]);
+    int64_t th0 = ring_aq_threshold(r);
+    uint64_t h = ring_aq_head(r);
+    bool empty0 = ring_aq_tail(r) == h;
+    struct ring_op p[3] = {{r, CONC_EINVAL, ITEM(1), 1},
+                           {r, CONC_EINVAL, ITEM(2), 1},
+                           {r, CONC_EINVAL, ITEM(3), 1}};
+    park_thread tp[3], td;
+    parked += ring_park_after_tail(&tp[0], &p[0]);
+    parked += ring_park_after_tail(&tp[1], &p[1]);
+    struct ring_op d = {r, CONC_EINVAL, NULL, 0};
+    park_start_rmw(&td, ring_op_fn, &d, 4);
+    parked += park_parked(&td) && ring_aq_head(r) == h + 1;
+    int64_t th1 = ring_aq_threshold(r);
+    parked += ring_park_after_tail(&tp[2], &p[2]);
+    park_join(&td);
+    uint64_t hd = ring_aq_head(r);
+    for (int i = 0; i < 3; i++)
+        park_join(&tp[i]);
+    unsigned seen = 0;
+    int n = 0;
+    while (n < 8 && conc_ring_pop(r, &x) == CONC_OK) {
+        seen |= 1u << (VAL(x) & 7);
+        n++;
+    }
+    bool scenario = parked == BATCH + 4 && th0 == 0 && empty0 && th1 == -1;
+    diag("ring spent at zero: %d of %d parked, threshold %lld then %lld; D "
+         "said %s, Head %llu past its stop", parked, BATCH + 4,
+         (long long)th0, (long long)th1, sname(d.st),
+         (unsigned long long)(hd - (h + 2)));
+    ok(scenario && d.st == CONC_EMPTY && hd == h + 2 && n == 3 &&
+           seen == 0xe,
+       "ring_spent_at_zero: the turn whose decrement spends the budget stops "
+       "the pop at the Tail it saw then (scenario reached: %s)",
+       scenario ? "yes" : "no");
+    conc_ring_free(r);
+}
+
 /* ---- lfqueue: pushes beat close to the seal, again and again ------------ */
 
 /* A close parked between marking the last segment CLOSED and sealing its
@@ -1180,6 +1258,7 @@ int main(void)
     ring_take_lapped(false);
     ring_reset_kept(true);
     ring_reset_kept(false);
+    ring_spent_at_zero();
     lfqueue_len_close_chain();
     mutexq_len_beside_push_pop();
     done_testing();
