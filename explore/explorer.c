@@ -839,10 +839,9 @@ ex_weak_stats ex_weak_stats_get(void)
 
 static void weak_init_hook(const void *addr, unsigned width, void *arg)
 {
-    (void)width;
     (void)arg;
     if (X.c.weak && atomic_load_explicit(&X.active, memory_order_relaxed))
-        wk_init(addr);
+        wk_init(tls_me ? tls_me->id : -1, addr, width);
 }
 
 /* ---- the baton ---------------------------------------------------------- */

@@ -297,13 +297,33 @@ static int get_loc(const void *a, unsigned w)
     return id;
 }
 
-void wk_init(const void *addr)
+static void do_store(int t, int loc, int mo, uint64_t val);
+
+void wk_init(int t, const void *addr, unsigned width)
 {
     size_t i = tab_slot(addr);
+    if (t < 0) {
+        if (W.tab[i].a)
+            new_loc(addr, W.loc[W.tab[i].loc].width);
+        return;
+    }
+    /* Made by a running thread: the new value is a relaxed store of that
+     * thread, after a first store that holds what the word held before
+     * (the mo-last value the model knew there, or 0 for a word it never
+     * saw: fresh memory).  A thread that reads the word without
+     * happening after the init may read that older value, as on a weak
+     * machine; in a race-free program none does (atomic_init is not
+     * atomic), so no correct program can fail for it. */
+    uint64_t v = mem_read(addr, width);
+    uint64_t before = 0;
     if (W.tab[i].a) {
         const wk_loc *l = &W.loc[W.tab[i].loc];
-        new_loc(addr, l->width);
+        if (l->width == width)
+            before = W.st[l->mo[l->nmo - 1]].val;
     }
+    mem_write(addr, width, before);
+    int loc = new_loc(addr, width);
+    do_store(t, loc, memory_order_relaxed, v);
 }
 
 /* ---- events ------------------------------------------------------------- */

@@ -55,8 +55,10 @@ void wk_spin(int t);
 /* Thread t's futex wait read addr's word (the kernel reads the last
  * value): its later loads of the word read that store or a later one. */
 void wk_seen(int t, const void *addr, unsigned width);
-/* conc_init_* on addr (a word made anew: its history restarts). */
-void wk_init(const void *addr);
+/* conc_init_* on addr by thread t (a word made anew: its history
+ * restarts; t < 0: not by a scenario thread, so the new value happens
+ * before everything, else it is a relaxed store of t). */
+void wk_init(int t, const void *addr, unsigned width);
 
 /* Statistics of the exploration so far (reset by wk_stats_reset). */
 typedef struct wk_stats {
