@@ -38,6 +38,7 @@
 #define ADD(d) {S_ADD, d, 0}
 #define RD {S_READ, 0, 0}
 #define LATE {S_LATE, 0, 0}
+#define MKFD {S_FD, 0, 0} /* issue 12 holes (wait) */
 #define F SC_FOREVER
 
 /* The scripts every container family runs (capacity, flags, prefill,
@@ -296,6 +297,34 @@ const sc_def sc_defs[] = {
     {"mutexq/close-join", "mutexq", 2, CONC_JOINABLE, 0, 0, 0, 2, {{P}, {CL, JN(0)}}},
     {"mutexstack/close-join", "mutexstack", 2, CONC_JOINABLE, 0, 0, 0, 2, {{P}, {CL, JN(0)}}},
     /* end of issue 12 holes (misc) */
+
+    /* issue 12 holes (wait) */
+    /* The eventfd made while the other threads run (MKFD: S_FD; every
+     * other fd scenario makes it in setup), and two joiners.  conc_ring
+     * only: the paths are the waitset's (src/wait.c), the same for every
+     * family.
+     * fd-make2: two threads ask for the fd at once: both get the one
+     * descriptor (the CAS on fd_state makes one maker; the second caller
+     * gets efd and efd_pid through fd_state's release/acquire, --weak).
+     * fd-wait: the fd made while a popper sleeps: the arming fetch_or must
+     * not overwrite the popper's announcement in pop_watch (lost wake-up).
+     * fd-make-close: the maker's first drain racing a close: the arming is
+     * seq_cst against close's load of pop_watch, else close misses the
+     * bit while the drain clears the fd and misses `closed` (--weak).
+     * fd-make3: the arming racing a push and a third thread's EMPTY pop:
+     * with rearm's load of pop_watch or the arming not seq_cst, the push
+     * skips its signal and the pop's second look misses its item (an item
+     * left, the fd not readable; --weak).
+     * join2: two joiners, one timed (it leaves across the other's
+     * announcement in join_watch): the last task_done must wake the
+     * other (lost wake-up). */
+    {"ring/fd-make2", "ring", 2, 0, 0, 0, 0, 2, {{MKFD, P}, {MKFD, O}}},
+    {"ring/fd-wait", "ring", 1, 0, 0, 0, 0, 2, {{OW(F)}, {MKFD, P}}},
+    {"ring/fd-make-close", "ring", 2, 0, 0, 0, 0, 2, {{MKFD, O}, {CL}}},
+    {"ring/fd-make3", "ring", 2, 0, 0, 0, 0, 3, {{MKFD}, {P}, {O}}},
+    {"ring/join2", "ring", 1, CONC_JOINABLE, 1, 0, 0, 3,
+     {{TD}, {JN(F)}, {JN(1)}}, 0, 400},
+    /* end of issue 12 holes (wait) */
 };
 #pragma GCC diagnostic pop
 
@@ -341,6 +370,11 @@ typedef struct sc_ctx {
     /* per thread: discarded items of its close_now */
     uint64_t discarded[EX_MAX_THREADS][SC_MAX_ITEMS];
     size_t ndiscarded[EX_MAX_THREADS];
+    /* issue 12 holes (wait): per thread, its S_FD calls' descriptor and
+     * status (the last call's; a thread's calls must agree anyway) */
+    bool tfd_made[EX_MAX_THREADS];
+    int tfd[EX_MAX_THREADS];
+    int tfd_st[EX_MAX_THREADS];
 } sc_ctx;
 
 static uint64_t stamp_clock(void *arg)
@@ -694,6 +728,22 @@ static void run_thread(void *vctx, int tid)
             }
             conc__ring_test_late_decrements(c->obj, (unsigned)st->n);
             break;
+        case S_FD: { /* issue 12 holes (wait) */
+            if (!c->e || !c->e->fd) {
+                ex_fail("S_FD needs a registry structure with an fd");
+                return;
+            }
+            int fd = -1;
+            r = c->e->fd(c->obj, &fd);
+            if (c->tfd_made[tid] && (r != c->tfd_st[tid] || fd != c->tfd[tid]))
+                ex_fail("T%d: fd() said %s, %d, after %s, %d", tid,
+                        conc_strerror(r), fd, conc_strerror(c->tfd_st[tid]),
+                        c->tfd[tid]);
+            c->tfd_made[tid] = true;
+            c->tfd[tid] = fd;
+            c->tfd_st[tid] = r;
+            break;
+        }
         default:
             break;
         }
@@ -885,7 +935,25 @@ static bool check_all(void *vctx, FILE *why)
     }
     if (is_counter(c))
         return check_counter(c, why);
-    if (c->d->fd && c->fd >= 0) {
+    /* issue 12 holes (wait): the fds made or looked up mid-run (S_FD) */
+    bool fd_made = false;
+    for (int t = 0; t < c->d->nthreads; t++) {
+        if (!c->tfd_made[t])
+            continue;
+        if (c->tfd_st[t] != CONC_OK || c->tfd[t] < 0) {
+            fprintf(why, "T%d: fd() said %s, descriptor %d\n", t,
+                    conc_strerror(c->tfd_st[t]), c->tfd[t]);
+            return false;
+        }
+        if (c->fd >= 0 && c->tfd[t] != c->fd) {
+            fprintf(why, "T%d: fd() gave descriptor %d, another call %d\n", t,
+                    c->tfd[t], c->fd);
+            return false;
+        }
+        c->fd = c->tfd[t];
+        fd_made = true;
+    }
+    if ((c->d->fd || fd_made) && c->fd >= 0) {
         /* Before the drain: an item left, or closed, must show. */
         size_t len = do_len(c);
         int closed = c->e->closed(c->obj);

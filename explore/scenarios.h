@@ -48,7 +48,13 @@ enum sc_kind {
      * as from dequeuers that failed positions on an empty ring before the
      * threads started and were preempted just before their decrement
      * (conc__ring_test_late_decrements).  Not an operation: no history. */
-    S_LATE
+    S_LATE,
+    /* issue 12 holes (wait): the structure's X_fd called while the other
+     * threads run (not in setup): the eventfd made, or looked up, mid-run.
+     * Not in the history; the check wants every such call CONC_OK with one
+     * and the same descriptor (and the setup's, if it made one), and then
+     * checks the fd's readiness as for a scenario with `fd`. */
+    S_FD
 };
 
 #define SC_FOREVER (-1) /* timeout: CONC_FOREVER */
