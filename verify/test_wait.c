@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +34,10 @@
 #include "registry.h"
 #include "tap.h"
 #include "testutil.h"
+#ifdef CONC_VERIFY
+#include "internal/verify.h"
+#include "internal/verify_state.h"
+#endif
 
 #define MS 1000000ull
 
@@ -526,6 +531,154 @@ static void t_fd_loop(const reg_entry *e)
                 "closes", e->name, n);
 }
 
+/* ---- issue 12 holes (wait) --------------------------------------------- */
+
+typedef struct {
+    const reg_entry *e;
+    void *q;
+    int fd;
+    int st;
+    atomic_int done;
+} fd_call;
+
+static void *fd_call_main(void *arg)
+{
+    fd_call *c = arg;
+    c->st = c->e->fd(c->q, &c->fd);
+    atomic_store(&c->done, 1);
+    return NULL;
+}
+
+/* X_fd when eventfd() fails (EMFILE: RLIMIT_NOFILE lowered to the lowest
+ * free descriptor): CONC_ESYS, and fd_state back to "none", so that the
+ * next call, with the limit restored, makes the fd (wait.c's fd_f: without
+ * the reset every later call spins for ever for a maker that gave up). */
+static void t_fd_emfile(const reg_entry *e)
+{
+    void *q = mk(e, 4, 0);
+    struct rlimit old, low;
+    if (getrlimit(RLIMIT_NOFILE, &old) != 0)
+        bail_out("getrlimit: %s", strerror(errno));
+    int lowest = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (lowest < 0)
+        bail_out("open /dev/null: %s", strerror(errno));
+    close(lowest);
+    /* Every descriptor below `lowest` is open, none at or above is
+     * allowed: eventfd has nowhere to go. */
+    low = old;
+    low.rlim_cur = (rlim_t)lowest;
+    if (setrlimit(RLIMIT_NOFILE, &low) != 0)
+        bail_out("setrlimit(%d): %s", lowest, strerror(errno));
+    int fd = -7;
+    int st = e->fd(q, &fd);
+    if (setrlimit(RLIMIT_NOFILE, &old) != 0)
+        bail_out("setrlimit back: %s", strerror(errno));
+    check(st == CONC_ESYS, "fd() with no descriptor free: %s", sname(st));
+    /* The limit restored: the next call makes it.  In a thread, so that a
+     * call spinning for a maker that gave up is a failure, not a hang. */
+    fd_call c = {.e = e, .q = q, .fd = -1, .st = -1};
+    pthread_t th;
+    if (pthread_create(&th, NULL, fd_call_main, &c) != 0)
+        bail_out("pthread_create");
+    for (int i = 0; i < 2000 && !atomic_load(&c.done); i++)
+        sleep_ms(1);
+    if (!atomic_load(&c.done))
+        bail_out("%s: fd() after a failed eventfd() did not return in 2 s "
+                 "(waiting for a maker that gave up?)", e->name);
+    pthread_join(th, NULL);
+    check(c.st == CONC_OK && c.fd >= 0, "fd() with the limit restored: %s, %d",
+          sname(c.st), c.fd);
+    int fd2 = -2;
+    check(e->fd(q, &fd2) == CONC_OK && fd2 == c.fd, "the same fd again: %d", fd2);
+    void *x;
+    check(c.st == CONC_OK && e->pop(q, &x) == CONC_EMPTY && !readable(c.fd),
+          "the first drain clears it");
+    check(e->push(q, P(1)) == CONC_OK && c.st == CONC_OK && readable(c.fd),
+          "a push makes it readable");
+    e->destroy(q);
+    check_group("%s: fd() when eventfd() fails says CONC_ESYS, and a later "
+                "call makes the fd", e->name);
+}
+
+#ifdef CONC_VERIFY
+/* The BACKOFF points (each a try of the spin before a wait sleeps). */
+static void count_backoff(conc_point *p, void *arg)
+{
+    if (p->phase == CONC_PHASE_PRE && p->kind == CONC_POINT_BACKOFF)
+        (*(int *)arg)++;
+}
+
+/* conc__ws_verify_set_spin acts for the calls that follow, by itself
+ * (verify_state.h): a maximum worked out under an earlier setting must
+ * not outlive it, with no conc_verify_reset in between. */
+static void t_set_spin(const reg_entry *e)
+{
+    void *q = mk(e, 1, 0);
+    void *x;
+    int tries[3] = {0, 0, 0};
+    static const int64_t set[3] = {200, 0, 3};
+    conc__ws_verify_set_spin(200);
+    conc_verify_reset();
+    for (int k = 0; k < 3; k++) {
+        if (k > 0)
+            conc__ws_verify_set_spin(set[k]); /* and nothing else */
+        conc_verify_set_hook2(count_backoff, &tries[k]);
+        int st = e->pop_wait(q, &x, MS);
+        conc_verify_set_hook2(NULL, NULL);
+        check(st == CONC_TIMEDOUT, "pop_wait(1 ms) on an empty one: %s", sname(st));
+    }
+    conc__ws_verify_set_spin(-1);
+    conc_verify_reset();
+    check(tries[0] > 0, "set_spin(200): the wait spun (%d tries)", tries[0]);
+    check(tries[1] == 0, "then set_spin(0): no try at all (%d)", tries[1]);
+    check(tries[2] == 3, "then set_spin(3): 3 tries (%d)", tries[2]);
+    e->destroy(q);
+    check_group("%s: conc__ws_verify_set_spin takes effect at once, without "
+                "a conc_verify_reset", e->name);
+}
+
+/* A v2 hook that makes the first weak compare-and-swap of src/wait.c fail
+ * spuriously, as an LL/SC machine may (the door then writes the value it
+ * found into *expected, and returns false).  The pid page's CAS is strong:
+ * a spurious failure there would leave `expected` 0 and the caller using
+ * page 0. */
+typedef struct {
+    int failed;
+} spurious;
+
+static void wait_cas_spurious(conc_point *p, void *arg)
+{
+    spurious *s = arg;
+    if (p->phase != CONC_PHASE_PRE || p->kind != CONC_POINT_RMW ||
+        p->rmw != CONC_RMW_CAS_WEAK || s->failed || !p->file ||
+        !strstr(p->file, "wait.c"))
+        return;
+    s->failed++;
+    p->handled = true;
+    p->ok = false;
+    p->result = p->width == 8 ? *(const uint64_t *)p->addr
+                              : *(const uint32_t *)p->addr;
+}
+
+static void t_pid_page_cas(const reg_entry *e)
+{
+    conc_verify_reset(); /* no pid page: the next fd() makes it */
+    void *q = mk(e, 2, 0);
+    spurious s = {0};
+    conc_verify_set_hook2(wait_cas_spurious, &s);
+    int fd = -1;
+    int st = e->fd(q, &fd);
+    conc_verify_set_hook2(NULL, NULL);
+    check(st == CONC_OK && fd >= 0, "fd() while weak CASes of wait.c may fail "
+          "spuriously: %s, %d", sname(st), fd);
+    check(e->push(q, P(1)) == CONC_OK && readable(fd), "a push makes it readable");
+    e->destroy(q);
+    conc_verify_reset();
+    check_group("%s: the pid cache is made right when a weak CAS would fail "
+                "spuriously (%d failed)", e->name, s.failed);
+}
+#endif
+
 int main(void)
 {
     g_scale = test_scale(0.2, 1.0, 0.1, NULL, NULL);
@@ -543,6 +696,11 @@ int main(void)
         t_close_wakes(e);
         t_wakes(e);
         t_fd(e);
+        t_fd_emfile(e); /* issue 12 holes (wait) */
+#ifdef CONC_VERIFY
+        t_set_spin(e);
+        t_pid_page_cas(e);
+#endif
         t_fd_loop(e);
         t_storm(e, 1);
         t_storm(e, 2);
