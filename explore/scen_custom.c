@@ -20,6 +20,10 @@
 #include "internal/ring_impl.h"
 #include "internal/spin.h"
 #include "scenarios.h"
+/* issue 12 holes (wait) */
+#include <poll.h>
+#include <conc/ring.h>
+#include "internal/waitset.h"
 
 /* ---- hp/move: a reader moves a protected object between its slots while
  * a retirer scans; the object must not be freed (poisoned) in between. */
@@ -756,17 +760,118 @@ static const ex_scenario shm_format_attach = {
     .proc = {0, 1},
 };
 
+/* ---- issue 12 holes (wait) ----------------------------------------------
+ * ring/ws-fd-close: the fd's "readable for good once closed" (clear_fd's
+ * second look at `closed`, src/wait.c) against two clearers, a signaller
+ * and a close, on a ring's waitset with its fd armed.  T0 and T3 are the
+ * clearing halves of pops about to answer EMPTY (conc__ws_rearm: read the
+ * eventfd, fd_pending = 0, then refire if closed), T1 a push's signal
+ * (conc__ws_pushed: fd_pending 0 -> 1, write), T2 conc_ring_close.  Driven
+ * on the waitset, without the history's stamps (each an acq_rel RMW that
+ * would order every call invoked after another returned), so that the
+ * four may run one after another: T0 clears, T1 signals reading T0's 0,
+ * T2 closes (its fd_pending = 0 taking a place in mo before T0's, its
+ * exchange then reading T1's 1: no write), T3 clears T1's write and must
+ * see `closed`.  With seq_cst on mark_closed's exchange and is_closed's
+ * load (waitset.h) that is the only choice RC11 leaves (psc: T2's exchange
+ * of closed, its store of 0, T0's store, T0's load of closed); weakened to
+ * acq_rel / acquire, T3 may read closed 0 and the fd ends cleared though
+ * the ring is closed (--weak). */
+
+typedef struct wsc_ctx {
+    conc_ring *r;
+    int fd;
+} wsc_ctx;
+
+static void wsc_teardown(void *vctx)
+{
+    wsc_ctx *c = vctx;
+    if (c && c->r)
+        conc_ring_free(c->r);
+    free(c);
+}
+
+static void *wsc_setup(const ex_scenario *s, FILE *why)
+{
+    (void)s;
+    wsc_ctx *c = calloc(1, sizeof *c);
+    if (c)
+        c->r = conc_ring_new(2, 0);
+    if (!c || !c->r) {
+        free(c);
+        fprintf(why, "out of memory\n");
+        return NULL;
+    }
+    void *x;
+    /* The fd armed, and its first readiness cleared by an EMPTY pop. */
+    if (conc_ring_fd(c->r, &c->fd) != CONC_OK ||
+        conc_ring_pop(c->r, &x) != CONC_EMPTY) {
+        fprintf(why, "conc_ring_fd, or the first pop did not say EMPTY\n");
+        wsc_teardown(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void wsc_run(void *vctx, int tid)
+{
+    wsc_ctx *c = vctx;
+    conc_waitset *w = &c->r->ws;
+    switch (tid) {
+    case 0:
+    case 3:
+        (void)conc__ws_rearm(w);
+        break;
+    case 1:
+        conc__ws_pushed(w, 1);
+        break;
+    default: {
+        int st = conc_ring_close(c->r);
+        if (st != CONC_OK)
+            ex_fail("close: %s", conc_strerror(st));
+        break;
+    }
+    }
+}
+
+static bool wsc_check(void *vctx, FILE *why)
+{
+    wsc_ctx *c = vctx;
+    struct pollfd p = {.fd = c->fd, .events = POLLIN};
+    bool readable = poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+    if (conc_ring_closed(c->r) == 1 && !readable) {
+        fprintf(why, "the ring is closed and its fd is not readable\n");
+        return false;
+    }
+    return true;
+}
+
+static const ex_scenario ws_fd_close = {
+    .name = "ring/ws-fd-close",
+    .what = "two fd clearers, a push's signal and a close on a ring's waitset",
+    .nthreads = 4,
+    .setup = wsc_setup,
+    .run = wsc_run,
+    .check = wsc_check,
+    .teardown = wsc_teardown,
+};
+/* end of issue 12 holes (wait) */
+
 const ex_scenario *const sc_custom[] = {&hp_move, &close_enomem, &hp_held_cached,
     /* issue 12 holes (hp) */
     &hp_orphans_give, &hp_orphans_adopt, &hp_reuse, &sharded_claim_race,
     &sharded_first_claim,
     /* issue 12 holes (misc) */
-    &shm_recover_attach, &shm_format_attach};
+    &shm_recover_attach, &shm_format_attach,
+    /* issue 12 holes (wait) */
+    &ws_fd_close};
 /* hp/move's race needs 3 preemptions: the reader after its protect, the
  * retirer between the two slots of its scan, the reader after its move. */
 const int sc_custom_bound[] = {3, 0, 3,
     /* issue 12 holes (hp) */
     0, 0, 0, 0, 0,
     /* issue 12 holes (misc) */
-    0, 0};
+    0, 0,
+    /* issue 12 holes (wait) */
+    0};
 const size_t sc_ncustom = sizeof sc_custom / sizeof sc_custom[0];
