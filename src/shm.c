@@ -80,7 +80,7 @@ conc_status conc_shmring_format(void *mem, size_t size, size_t capacity,
         (flags & ~CONC_JOINABLE))
         return CONC_EINVAL;
     struct shm_header *h = mem;
-    conc_init_u32(&h->ready, 0);
+    conc_store_u32(&h->ready, 0, CONC_RELAXED);
     conc_status st = conc__ring_init((char *)mem + HDR, need - HDR, capacity,
                                      flags | CONC_SHARED, msg_size);
     if (st != CONC_OK)
@@ -104,16 +104,16 @@ static conc_shmring *fail(conc_status *out, conc_status st)
     return NULL;
 }
 
-/* Check the header of a block of `size` bytes, and the ring behind it, and
- * on success fill *g with the geometry the handle will use.  Each header
- * word is read once (a peer may be rewriting it while we look). */
+/* Check the header and ring of a block of `size` bytes; on success fill *g
+ * with the handle's geometry.  Each word is read once (a peer may rewrite
+ * it while we look), `ready` first (acquire: format's words before it). */
 static conc_status check(void *mem, size_t size, size_t msg_size,
                          conc__ring_geom *g)
 {
     if (size < HDR || !conc_is_aligned(mem, CONC_ALIGN))
         return CONC_EFORMAT;
     struct shm_header *h = mem;
-    if (h->magic != MAGIC || conc_load_u32(&h->ready, CONC_ACQUIRE) != READY)
+    if (conc_load_u32(&h->ready, CONC_ACQUIRE) != READY || h->magic != MAGIC)
         return CONC_EFORMAT;
     if (h->version != CONC_SHM_VERSION || h->header_size != HDR)
         return CONC_EFORMAT;

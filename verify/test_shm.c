@@ -9,6 +9,10 @@
  *   - a named POSIX shm ring opened by name, EEXIST, unlink, ENOENT;
  *   - attach refusing what is not a ring of this version and geometry
  *     (zeroes, random bytes, wrong message size, wrong version, truncated);
+ *   - attach racing format: a thread attaches as soon as `ready` says so
+ *     while another formats; under TSan, every header word it reads must
+ *     happen after format wrote it (format's release store of `ready`,
+ *     attach's acquire load of it, taken before any other header word);
  *   - a process that dies in the middle of an operation: in the verify build
  *     the child is killed at every schedule point of a push and of a pop in
  *     turn; in the normal build at random moments of a push/pop loop.  The
@@ -18,6 +22,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -503,11 +509,163 @@ static void t_death_random(void)
 }
 #endif
 
+/* Attach racing format (issue 12: shm.c:96's release and :116's acquire).
+ * The attacher starts before the format and spins on attach until the
+ * header says READY; then it pushes one message.  Nothing but `ready`
+ * orders the formatter's header and ring stores before the attacher's
+ * reads: with a relaxed store or load of it, TSan reports the header words
+ * (magic, version, capacity...) as a race.  On x86 the answers are the
+ * same either way, so the check that sees it is TSan's. */
+typedef struct {
+    void *mem;
+    size_t size;
+    int rc; /* 0 attached and pushed; else which step failed */
+    conc_status st;
+} fr_arg;
+
+static void *fr_attacher(void *v)
+{
+    fr_arg *a = v;
+    conc_shmring *r = NULL;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (!(r = conc_shmring_attach(a->mem, a->size, sizeof(msg), &a->st))) {
+        if (a->st != CONC_EFORMAT) {
+            a->rc = 1;
+            return NULL;
+        }
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (t.tv_sec - t0.tv_sec > 30) {
+            a->rc = 2;
+            return NULL;
+        }
+        sched_yield();
+    }
+    msg m = make(7);
+    a->st = conc_shmring_push(r, &m);
+    a->rc = a->st == CONC_OK ? 0 : 3;
+    conc_shmring_detach(r);
+    return NULL;
+}
+
+static void t_format_race(void)
+{
+    size_t need = conc_shmring_footprint(4, sizeof(msg));
+    int rounds = (int)(20 * test_scale(1, 1, 1, NULL, NULL));
+    if (rounds < 2)
+        rounds = 2;
+    int bad = 0;
+    for (int i = 0; i < rounds && !bad; i++) {
+        /* C11: a size that is a multiple of the alignment */
+        void *mem = aligned_alloc(CONC_ALIGN, (need + CONC_ALIGN - 1) / CONC_ALIGN *
+                                                  CONC_ALIGN);
+        if (!mem) {
+            check(0, "format race: aligned_alloc(%zu)", need);
+            return;
+        }
+        memset(mem, 0, need);
+        fr_arg a = {.mem = mem, .size = need, .rc = -1};
+        pthread_t th;
+        if (pthread_create(&th, NULL, fr_attacher, &a) != 0) {
+            check(0, "format race: pthread_create");
+            free(mem);
+            return;
+        }
+        conc_status st = conc_shmring_format(mem, need, 4, sizeof(msg), 0);
+        pthread_join(th, NULL);
+        if (st != CONC_OK || a.rc != 0) {
+            check(0, "format race, round %d: format %s, attacher step %d (%s)",
+                  i, sname(st), a.rc, sname(a.st));
+            bad = 1;
+        } else {
+            conc_status s2;
+            conc_shmring *r = conc_shmring_attach(mem, need, sizeof(msg), &s2);
+            msg m = {0};
+            if (!r || conc_shmring_pop(r, &m) != CONC_OK || m.seq != 7 || !valid(&m)) {
+                check(0, "format race, round %d: the attacher's message is not there", i);
+                bad = 1;
+            }
+            conc_shmring_detach(r);
+        }
+        free(mem);
+    }
+    check_group("attach racing format: %d rounds, each attached once READY and "
+                "its message arrived", rounds);
+}
+
+#ifdef CONC_VERIFY
+/* Re-format over a live ring (shm.c:83): format first clears `ready`, so a
+ * peer attaching while the ring words are being made again is refused.
+ * The verify build's init hook runs inside format at its first conc_init
+ * of a ring word; there the test attaches, as a peer in another process
+ * could at that moment: it must get CONC_EFORMAT, not a handle on a
+ * half-made ring.  Same geometry as before, so only `ready` can refuse. */
+static struct {
+    void *mem;
+    size_t size;
+    int calls, attached;
+    conc_status st;
+} g_mid;
+
+static void mid_format_hook(const void *addr, unsigned width, void *arg)
+{
+    (void)addr;
+    (void)width;
+    (void)arg;
+    if (g_mid.calls++ != 0)
+        return;
+    conc_shmring *r = conc_shmring_attach(g_mid.mem, g_mid.size, sizeof(msg), &g_mid.st);
+    if (r) {
+        g_mid.attached = 1;
+        conc_shmring_detach(r);
+    }
+}
+
+static void t_reformat_midway(void)
+{
+    size_t need = conc_shmring_footprint(4, sizeof(msg));
+    size_t alloc = (need + CONC_ALIGN - 1) / CONC_ALIGN * CONC_ALIGN;
+    void *mem = aligned_alloc(CONC_ALIGN, alloc);
+    if (!mem) {
+        check(0, "re-format: aligned_alloc(%zu)", alloc);
+        check_group("attach in the middle of a re-format");
+        return;
+    }
+    memset(mem, 0, alloc);
+    conc_status st = conc_shmring_format(mem, need, 4, sizeof(msg), 0);
+    check(st == CONC_OK, "format: %s", sname(st));
+    conc_shmring *r = conc_shmring_attach(mem, need, sizeof(msg), &st);
+    msg m = make(1);
+    check(r && conc_shmring_push(r, &m) == CONC_OK, "attach and push before the re-format");
+    conc_shmring_detach(r);
+    g_mid.mem = mem;
+    g_mid.size = need;
+    conc_verify_set_init_hook(mid_format_hook, NULL);
+    st = conc_shmring_format(mem, need, 4, sizeof(msg), 0);
+    conc_verify_set_init_hook(NULL, NULL);
+    check(st == CONC_OK, "re-format: %s", sname(st));
+    check(g_mid.calls > 0, "the init hook ran inside format (%d calls)", g_mid.calls);
+    check(!g_mid.attached && g_mid.st == CONC_EFORMAT,
+          "attach while format makes the ring again: %s, not a handle",
+          g_mid.attached ? "a handle" : sname(g_mid.st));
+    r = conc_shmring_attach(mem, need, sizeof(msg), &st);
+    check(r && conc_shmring_len(r) == 0, "after the re-format: attached, empty");
+    conc_shmring_detach(r);
+    free(mem);
+    check_group("attach in the middle of a re-format over a live ring: EFORMAT");
+}
+#endif
+
 int main(void)
 {
     tap_watchdog(240, "test_shm");
     t_basic();
     t_format();
+    t_format_race();
+#ifdef CONC_VERIFY
+    t_reformat_midway();
+#endif
     t_named();
     t_named_max();
     t_fork_wake();

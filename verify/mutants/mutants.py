@@ -582,9 +582,10 @@ CROSS = {"aarch64": "aarch64-linux-gnu-", "ppc64le": "powerpc64le-linux-gnu-"}
 # The family's unit tests that the TSan check runs: the concurrent ones
 # against libconc that race its structures' words and their payloads
 # (the -verify twins add yield injection, which TSan's scheduler does not
-# need; sequential tests have no second thread; the wait, shm and xproc
+# need; sequential tests have no second thread; the wait and xproc
 # tests spend their time asleep or in children, which TSan makes slow).
-TSAN_UNIT = {"concurrent", "races", "hp", "counter-edges"}
+# shm is in for its format-vs-attach race (t_format_race), under a second.
+TSAN_UNIT = {"concurrent", "races", "hp", "counter-edges", "shm"}
 
 
 def sh(cmd, cap, env=None, cwd=None):
