@@ -490,6 +490,7 @@ size_t conc_sharded_shards(const conc_sharded *s)
 struct conc_mutexcounter {
     _Alignas(CONC_ALIGN) pthread_mutex_t lock;
     uint64_t total; /* guarded by lock */
+    bool live;      /* from init to fini: the lock is destroyed once */
 };
 
 size_t conc_mutexcounter_footprint(void)
@@ -503,15 +504,22 @@ conc_status conc_mutexcounter_init(void *mem, size_t size)
         return CONC_EINVAL;
     struct conc_mutexcounter *c = mem;
     c->total = 0;
-    return conc_shared_mutex_init(&c->lock);
+    conc_status st = conc_shared_mutex_init(&c->lock);
+    c->live = st == CONC_OK;
+    return st;
 }
 
 conc_status conc_mutexcounter_fini(conc_mutexcounter *c)
 {
     if (c == NULL)
         return CONC_EINVAL;
+    if (!c->live) /* finished already: a second fini releases nothing */
+        return CONC_OK;
     /* Fails (EBUSY) only if the mutex is held: a misuse, so say so. */
-    return pthread_mutex_destroy(&c->lock) == 0 ? CONC_OK : CONC_EINVAL;
+    if (pthread_mutex_destroy(&c->lock) != 0)
+        return CONC_EINVAL;
+    c->live = false;
+    return CONC_OK;
 }
 
 static conc_status mutexcounter_init_fn(void *mem, size_t size, size_t unused,

@@ -46,12 +46,12 @@ conc_status conc__la_init(void *mem, size_t size, size_t capacity,
 
 conc_status conc__la_fini(conc__lockedarray *a)
 {
-    if (a == NULL)
-        return CONC_EINVAL;
-    /* Fails (EBUSY) only if the mutex is held: a misuse, so say so. */
-    if (pthread_mutex_destroy(&a->lock) != 0)
+    if (a == NULL || a->capacity == 0) /* capacity 0: finished already */
+        return a == NULL ? CONC_EINVAL : CONC_OK;
+    if (pthread_mutex_destroy(&a->lock) != 0) /* EBUSY: held, a misuse */
         return CONC_EINVAL;
     conc__ws_fini(&a->ws);
+    a->capacity = 0; /* a second fini releases nothing */
     return CONC_OK;
 }
 

@@ -9,7 +9,12 @@
  * a structure needs (0 when the arguments are invalid), and conc_X_init(mem,
  * size, ...) builds it in memory the caller owns.  That memory must be
  * aligned to CONC_ALIGN bytes; conc_X_fini() releases what init acquired
- * (never the memory itself).
+ * (never the memory itself) and leaves the memory finished: a second fini
+ * with no init between returns CONC_OK and releases nothing (it closes no
+ * descriptor and destroys no lock a second time), and init may build a new
+ * structure there.  conc_X_free() and conc_shmring_detach() end their
+ * handle, as free() does: it may not be used again, not even by a second
+ * free or detach.
  *
  * Bad arguments give CONC_EINVAL and change nothing: no out-pointer is
  * written, no item is taken.  No function aborts or crashes on a NULL handle,
