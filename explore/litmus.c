@@ -30,7 +30,7 @@
 #include "tap.h"
 #include "weak.h"
 
-enum { I_END, I_ST, I_LD, I_FADD, I_CAS, I_CASW, I_CASV, I_F };
+enum { I_END, I_ST, I_LD, I_FADD, I_CAS, I_CASW, I_CASV, I_F, I_INIT };
 
 typedef struct ins {
     uint8_t op, loc;
@@ -65,6 +65,9 @@ typedef struct litmus {
  * succeeded) */
 #define CASV(l, v, r, m) {I_CASV, l, r, v, m}
 #define FEN(m) {I_F, 0, -1, 0, m}
+/* conc_init_* while the threads run (a word made anew, as a new segment or
+ * record): a relaxed store of the thread in the model (weak.c, wk_init) */
+#define INIT(l, v) {I_INIT, l, -1, v, 0}
 enum { X_, Y_, Z_ };
 
 #define ALL4 {"00", "01", "10", "11"}
@@ -110,6 +113,14 @@ static const litmus tests[] = {
      {{ST(X_, 1, RLX), FEN(REL), ST(Y_, 1, RLX)}, {LD(Y_, 0, RLX), FEN(ACQ), LD(X_, 1, RLX)}},
      2, 0, {"00", "01", "11"}},
     {"MP+sc", 2, {{ST(X_, 1, SC), ST(Y_, 1, SC)}, {LD(Y_, 0, SC), LD(X_, 1, SC)}},
+     2, 0, {"00", "01", "11"}},
+    /* message passing of a word made by conc_init_* (plain initialisation,
+     * atomic_init: not an atomic store): a relaxed flag does not carry it
+     * (10: the flag seen, the word's older value read), a release one
+     * does */
+    {"MP+init", 2, {{INIT(X_, 1), ST(Y_, 1, RLX)}, {LD(Y_, 0, RLX), LD(X_, 1, RLX)}},
+     2, 0, ALL4},
+    {"MP+init+rel+acq", 2, {{INIT(X_, 1), ST(Y_, 1, REL)}, {LD(Y_, 0, ACQ), LD(X_, 1, RLX)}},
      2, 0, {"00", "01", "11"}},
     /* load buffering: RC11 forbids 11 (po u rf acyclic) */
     {"LB", 2, {{LD(X_, 0, RLX), ST(Y_, 1, RLX)}, {LD(Y_, 1, RLX), ST(X_, 1, RLX)}},
@@ -301,6 +312,9 @@ static void lt_run(void *vctx, int tid)
         }
         case I_F:
             conc_fence(in->mo);
+            break;
+        case I_INIT:
+            conc_init_u32(a, in->val);
             break;
         }
         if (in->reg >= 0)
