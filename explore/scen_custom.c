@@ -857,6 +857,384 @@ static const ex_scenario ws_fd_close = {
 };
 /* end of issue 12 holes (wait) */
 
+/* ---- issue 12 holes (lfq) ---------------------------------------------
+ * conc_lfqueue scripts whose state before the threads is built by a setup
+ * script (run by the explorer's thread, whose hazard slots are then
+ * cleared, so that it holds no segment), and whose check reads what a
+ * table scenario cannot: conc_lfqueue_memory (the segments counter and the
+ * pool's spare) and the quiescent len() before and after the drain.  The
+ * explorer's build has 3-slot segments.  Steps: 'P' push (thread t's j-th
+ * item (t+1)*100+j+1; setup's items 1, 2, ...), 'O' pop, 'N' push_many of
+ * 3, 'M' pop_many of 3, 'C' close, 'Q' closed().  The check: every item
+ * pushed OK (or by the setup) came out exactly once (the threads' pops and
+ * the drain) and nothing else did; quiescent len() is what the drain took
+ * (exact for conc_lfqueue, closed or not) and 0 after it; and, where the
+ * script says, conc_lfqueue_memory before and after the drain. */
+
+#include "internal/lfqueue_impl.h"
+
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define LQ_ITEMS 32
+
+/* Segments mapped and unmapped, counted: conc-explore defines mmap64 (what
+ * the library's mmap calls become with _FILE_OFFSET_BITS=64) and munmap
+ * itself, so every call of the library (and of the explorer) comes here
+ * and goes on to the kernel with syscall(2); glibc's own calls (malloc,
+ * thread stacks) use its internal names and do not.  A mapping of
+ * CONC__LFQ_SEG_BYTES is counted.  Not under a sanitizer, whose runtime
+ * intercepts both (the explorer's scenarios do not run there; the counts
+ * are then not checked). */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define LQ_COUNTS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
+#define LQ_COUNTS 0
+#endif
+#endif
+#ifndef LQ_COUNTS
+#define LQ_COUNTS 1
+#endif
+
+static unsigned long lq_maps, lq_unmaps;
+
+#if LQ_COUNTS
+void *mmap64(void *a, size_t n, int prot, int flags, int fd, off_t off);
+int munmap(void *a, size_t n);
+
+void *mmap64(void *a, size_t n, int prot, int flags, int fd, off_t off)
+{
+    void *m = (void *)syscall(SYS_mmap, a, n, prot, flags, fd, off);
+    if (n == CONC__LFQ_SEG_BYTES && m != (void *)-1)
+        __atomic_fetch_add(&lq_maps, 1, __ATOMIC_RELAXED);
+    return m;
+}
+
+int munmap(void *a, size_t n)
+{
+    int r = (int)syscall(SYS_munmap, a, n);
+    if (n == CONC__LFQ_SEG_BYTES && r == 0)
+        __atomic_fetch_add(&lq_unmaps, 1, __ATOMIC_RELAXED);
+    return r;
+}
+#endif
+
+typedef struct lq_def {
+    const char *setup;
+    const char *ops[EX_MAX_THREADS];
+    int mem_before; /* segments conc_lfqueue_memory counts before the drain */
+    int mem_after;  /* and after it (0: either unchecked) */
+    bool no_unmap;  /* no segment is unmapped while the threads run */
+} lq_def;
+
+typedef struct lq_ctx {
+    const lq_def *d;
+    conc_lfqueue *q;
+    uintptr_t in[LQ_ITEMS];
+    size_t nin;
+    uintptr_t out[EX_MAX_THREADS][LQ_ITEMS];
+    size_t nout[EX_MAX_THREADS];
+    uintptr_t pushed[EX_MAX_THREADS][LQ_ITEMS];
+    size_t npushed[EX_MAX_THREADS];
+    unsigned long maps0, unmaps0; /* the counts before the queue was made */
+    unsigned long unmaps_run;     /* the count when the threads began */
+} lq_ctx;
+
+static void *lq_setup(const ex_scenario *s, FILE *why)
+{
+    lq_ctx *c = calloc(1, sizeof *c);
+    if (c) {
+        c->maps0 = __atomic_load_n(&lq_maps, __ATOMIC_RELAXED);
+        c->unmaps0 = __atomic_load_n(&lq_unmaps, __ATOMIC_RELAXED);
+        c->q = conc_lfqueue_new(0);
+    }
+    if (!c || !c->q) {
+        free(c);
+        fprintf(why, "out of memory\n");
+        return NULL;
+    }
+    c->d = s->param;
+    uintptr_t next = 1;
+    for (const char *op = c->d->setup; *op; op++) {
+        void *it;
+        int st = CONC_OK;
+        if (*op == 'P') {
+            st = conc_lfqueue_push(c->q, (void *)next);
+            if (st == CONC_OK && c->nin < LQ_ITEMS)
+                c->in[c->nin++] = next;
+            next++;
+        } else if (*op == 'O') {
+            st = conc_lfqueue_pop(c->q, &it);
+            /* setup's pops take setup's items, first in first out */
+            if (st == CONC_OK && c->nin > 0 && (uintptr_t)it == c->in[0]) {
+                c->nin--;
+                for (size_t i = 0; i < c->nin; i++)
+                    c->in[i] = c->in[i + 1];
+            } else {
+                st = CONC_EINVAL;
+            }
+        }
+        if (st != CONC_OK) {
+            fprintf(why, "setup '%c': %s\n", *op, conc_strerror(st));
+            conc_lfqueue_free(c->q);
+            free(c);
+            return NULL;
+        }
+    }
+    conc__hp_rec *r = conc__hp_self();
+    if (r) {
+        conc__hp_clear(r, 0);
+        conc__hp_clear(r, 1);
+    }
+    c->unmaps_run = __atomic_load_n(&lq_unmaps, __ATOMIC_RELAXED);
+    return c;
+}
+
+static void lq_run(void *vctx, int tid)
+{
+    lq_ctx *c = vctx;
+    uintptr_t next = (uintptr_t)(tid + 1) * 100u + 1u;
+    for (const char *op = c->d->ops[tid]; op && *op; op++) {
+        void *it = NULL;
+        void *items[3];
+        size_t n = 0;
+        switch (*op) {
+        case 'P':
+            if (conc_lfqueue_push(c->q, (void *)next) == CONC_OK &&
+                c->npushed[tid] < LQ_ITEMS)
+                c->pushed[tid][c->npushed[tid]++] = next;
+            next++;
+            break;
+        case 'N':
+            for (int k = 0; k < 3; k++)
+                items[k] = (void *)(next + (uintptr_t)k);
+            (void)conc_lfqueue_push_many(c->q, items, 3, &n);
+            for (size_t k = 0; k < n && c->npushed[tid] < LQ_ITEMS; k++)
+                c->pushed[tid][c->npushed[tid]++] = next + k;
+            next += 3;
+            break;
+        case 'O':
+            if (conc_lfqueue_pop(c->q, &it) == CONC_OK &&
+                c->nout[tid] < LQ_ITEMS)
+                c->out[tid][c->nout[tid]++] = (uintptr_t)it;
+            break;
+        case 'M':
+        case 'D': {
+            void *outs[8];
+            (void)conc_lfqueue_pop_many(c->q, outs, *op == 'M' ? 3 : 8, &n);
+            for (size_t k = 0; k < n && c->nout[tid] < LQ_ITEMS; k++)
+                c->out[tid][c->nout[tid]++] = (uintptr_t)outs[k];
+            break;
+        }
+        case 'C':
+            (void)conc_lfqueue_close(c->q);
+            break;
+        case 'Q':
+            (void)conc_lfqueue_closed(c->q);
+            break;
+        default:
+            ex_fail("bad step '%c'", *op);
+            return;
+        }
+    }
+}
+
+static bool lq_check(void *vctx, FILE *why)
+{
+    lq_ctx *c = vctx;
+    const lq_def *d = c->d;
+    uintptr_t in[LQ_ITEMS * 2], out[LQ_ITEMS * 2];
+    size_t nin = 0, nout = 0;
+    for (size_t i = 0; i < c->nin; i++)
+        in[nin++] = c->in[i];
+    for (int t = 0; t < EX_MAX_THREADS; t++) {
+        for (size_t i = 0; i < c->npushed[t] && nin < LQ_ITEMS * 2; i++)
+            in[nin++] = c->pushed[t][i];
+        for (size_t i = 0; i < c->nout[t] && nout < LQ_ITEMS * 2; i++)
+            out[nout++] = c->out[t][i];
+    }
+    unsigned long unmaps = __atomic_load_n(&lq_unmaps, __ATOMIC_RELAXED);
+    if (LQ_COUNTS && d->no_unmap && unmaps != c->unmaps_run) {
+        fprintf(why, "%lu segment(s) unmapped while the threads ran\n",
+                unmaps - c->unmaps_run);
+        return false;
+    }
+    size_t mem = conc_lfqueue_memory(c->q) / CONC__LFQ_SEG_BYTES;
+    if (d->mem_before && mem != (size_t)d->mem_before) {
+        fprintf(why, "quiescent conc_lfqueue_memory is %zu segments before the "
+                     "drain, not %d\n", mem, d->mem_before);
+        return false;
+    }
+    size_t len = conc_lfqueue_len(c->q), left = 0;
+    for (;;) {
+        void *it;
+        int st = conc_lfqueue_pop(c->q, &it);
+        if (st != CONC_OK)
+            break;
+        if (++left > LQ_ITEMS) {
+            fprintf(why, "draining: more than %d items came out\n", LQ_ITEMS);
+            return false;
+        }
+        if (nout < LQ_ITEMS * 2)
+            out[nout++] = (uintptr_t)it;
+    }
+    if (len != left) {
+        fprintf(why, "quiescent len() %zu, but %zu items were drained\n", len, left);
+        return false;
+    }
+    for (size_t i = 0; i < nin; i++) {
+        size_t k = 0;
+        for (size_t j = 0; j < nout; j++)
+            k += out[j] == in[i];
+        if (k != 1) {
+            fprintf(why, "item %lu went in and came out %zu times\n",
+                    (unsigned long)in[i], k);
+            return false;
+        }
+    }
+    if (nout != nin) {
+        fprintf(why, "%zu items came out, %zu went in\n", nout, nin);
+        return false;
+    }
+    if ((len = conc_lfqueue_len(c->q)) != 0) {
+        fprintf(why, "len() %zu after the drain\n", len);
+        return false;
+    }
+    mem = conc_lfqueue_memory(c->q) / CONC__LFQ_SEG_BYTES;
+    if (d->mem_after && mem != (size_t)d->mem_after) {
+        fprintf(why, "quiescent conc_lfqueue_memory is %zu segments after the "
+                     "drain, not %d\n", mem, d->mem_after);
+        return false;
+    }
+    /* No segment leaked: every one mapped since the queue was made is
+     * linked, the spare, retired and not yet freed, or unmapped.  The
+     * threads have exited (their records released, what they retired
+     * handed on); this thread's slots cleared and its scan done, nothing
+     * is held. */
+    conc__hp_rec *r = conc__hp_self();
+    if (r) {
+        conc__hp_clear(r, 0);
+        conc__hp_clear(r, 1);
+        conc__hp_scan(r);
+    }
+    unsigned long live = __atomic_load_n(&lq_maps, __ATOMIC_RELAXED) - c->maps0 -
+                         (__atomic_load_n(&lq_unmaps, __ATOMIC_RELAXED) - c->unmaps0);
+    size_t held = mem + conc__hp_pending();
+    if (LQ_COUNTS && live != held) {
+        fprintf(why, "%lu segment(s) mapped and not unmapped, but the queue "
+                     "holds %zu and %zu are retired: a segment leaked\n",
+                live, mem, held - mem);
+        return false;
+    }
+    return true;
+}
+
+static void lq_teardown(void *vctx)
+{
+    lq_ctx *c = vctx;
+    conc_lfqueue_free(c->q);
+    free(c);
+}
+
+#define LQ_SCEN(ID, NAME, WHAT, NT, ...)                                       \
+    static const lq_def ID##_def = __VA_ARGS__;                                \
+    static const ex_scenario ID = {                                            \
+        .name = NAME, .what = WHAT, .nthreads = NT, .param = &ID##_def,        \
+        .setup = lq_setup, .run = lq_run, .check = lq_check,                   \
+        .teardown = lq_teardown}
+
+/* The segments counter: an append (+1, lfqueue.c:335) racing the pop that
+ * swings head past a drained segment (-1, :452).  Before the threads:
+ * segment A drained, B full, the pool empty (B took the spare).  T0's push
+ * appends C, T1's pop retires A to the pool; after the drain one segment
+ * is linked and the spare is full: 2 segments. */
+LQ_SCEN(lq_segments, "lfqueue/hole-segments",
+        "an append and a head swing update the segments counter at once", 2,
+        {.setup = "PPPPOOOPP", .ops = {"P", "O"}, .mem_after = 2});
+
+/* The pool's spare: the pop that swings head past drained A puts A in the
+ * empty pool (lfqueue.c:173), so the drained queue holds 2 segments. */
+LQ_SCEN(lq_pool_put, "lfqueue/hole-pool-put",
+        "a drained segment goes to the empty pool", 2,
+        {.setup = "PPPPOOO", .ops = {"O", "P"}, .mem_after = 2});
+/* Tail never moves backwards.  Each CAS of tail from g to g's successor
+ * n (lfqueue.c:321 a push helping, :337 the appender's own, :449 a pop's,
+ * :719 close's, :748 closed()'s) must fail once tail has left g: the
+ * thread that found tail == g may be preempted before its CAS while tail
+ * moves on to n and to n's successor m and head passes g and n; n, held
+ * by no hazard slot with the pool full (g in it), is unmapped, and a tail
+ * set back to n sends the next push, len() or close into unmapped memory.
+ * Before the threads: segment g full and drained (3 items in and out; the
+ * explorer's build has 3-slot segments), the spare in the pool.  A (T0)
+ * appends n (taking the spare), fills it, appends m, pushes once more (its
+ * sticky tail slot leaves n), then drains g, n and m with one pop_many;
+ * T1 is preempted between finding tail == g behind the linked n and its
+ * CAS: 2 preemptions (A between its link and its own tail CAS, T1 before
+ * its CAS), which the DFS meets in its first few hundred executions. */
+LQ_SCEN(lq_tail_help, "lfqueue/hole-tail-help",
+        "a push helping tail past a full segment after tail moved on", 2,
+        {.setup = "PPPOOO", .ops = {"PPPPPD", "P"}});
+/* A pop's CAS (lfqueue.c:449), before its head CAS: T1's pop finds g
+ * visited out with n linked and tail == g. */
+LQ_SCEN(lq_tail_pop, "lfqueue/hole-tail-pop",
+        "a pop swinging tail past a drained segment after tail moved on", 2,
+        {.setup = "PPPOOO", .ops = {"PPPPPD", "O"}});
+/* close's CAS (lfqueue.c:719): close set CLOSED on g and found n linked. */
+LQ_SCEN(lq_tail_close, "lfqueue/hole-tail-close",
+        "close helping tail past the segment it closed after tail moved on", 2,
+        {.setup = "PPPOOO", .ops = {"PPPPPD", "C"}});
+/* closed()'s CAS (lfqueue.c:748): closed() found n linked behind tail. */
+LQ_SCEN(lq_tail_closed, "lfqueue/hole-tail-closed",
+        "closed() helping tail along after tail moved on", 2,
+        {.setup = "PPPOOO", .ops = {"PPPPPD", "Q"}});
+/* The appender's own CAS (lfqueue.c:337): T0 links n and finds tail == g,
+ * then T1's pushes help tail to n, fill n, append m and push once more,
+ * and its pop_many retires g and n (1 preemption: T0 before its CAS).
+ * Under --weak the same script, T1 run first and to its end, then T0,
+ * checks the hazard pointers' Dekker pairing on tail: T0's protect (a
+ * seq_cst store of its slot, then a seq_cst re-load of tail) must not
+ * validate a tail that T1's tail CASes moved past a segment T1's scan
+ * then found unheld and unmapped; RC11 forbids that only while every
+ * tail swing is seq_cst (with lfqueue.c:337's CAS acq_rel, T0's push
+ * reads the old tail and faults in the unmapped segment). */
+LQ_SCEN(lq_tail_own, "lfqueue/hole-tail-own",
+        "an appender's tail CAS after others moved tail on", 2,
+        {.setup = "PPPOOO", .ops = {"P", "PPPPD"}});
+/* Pushes that find the close bit give their positions back (lfqueue.c:304,
+ * a fetch_sub) so that enq counts only real positions: two such pushes
+ * racing their give-backs must leave enq at what it was, or len() and the
+ * pops' emptiness test go wrong for good (a lost give-back overstates
+ * len; a give-back that overwrites the other push's FAA takes away a real
+ * position, and the pops then answer CLOSED over the item).  Before the
+ * threads one item in; 3 preemptions: close between its seal and
+ * `sealed`, each push between its FAA (which found the bit) and its
+ * give-back. */
+LQ_SCEN(lq_close_giveback, "lfqueue/hole-close-giveback",
+        "two pushes give back the positions they took after the close bit", 3,
+        {.setup = "P", .ops = {"C", "P", "P"}});
+/* The pool and a discard: two appends at g's end (g full, the spare in
+ * the pool) both take a segment, the first the spare, the second a new
+ * mapping; the one whose link loses gives its segment to the pool
+ * (lfqueue.c:199), which the first emptied: nothing is unmapped.  (A weak
+ * CAS failing spuriously there would unmap it and leave the pool empty.) */
+LQ_SCEN(lq_discard, "lfqueue/hole-discard",
+        "the loser of two appends gives its segment to the empty pool", 2,
+        {.setup = "PPP", .ops = {"P", "P"}, .no_unmap = true});
+/* A discard racing a pool_put: as above, with g drained, and a pop that
+ * swings head past g and puts g in the pool (lfqueue.c:173) while the
+ * loser gives its segment back (:199): one of them finds the pool taken
+ * (and unmaps or retires its segment); neither may overwrite the other's,
+ * which would leak a mapping (the check counts mmaps and munmaps).  2
+ * preemptions: the first appender between its take and its link, one of
+ * the two between finding the pool empty and filling it. */
+LQ_SCEN(lq_discard_put, "lfqueue/hole-discard-put",
+        "a discarded segment and a drained one race for the empty pool", 3,
+        {.setup = "PPPOOO", .ops = {"P", "P", "O"}});
+/* ---- end of issue 12 holes (lfq) */
+
 const ex_scenario *const sc_custom[] = {&hp_move, &close_enomem, &hp_held_cached,
     /* issue 12 holes (hp) */
     &hp_orphans_give, &hp_orphans_adopt, &hp_reuse, &sharded_claim_race,
@@ -864,7 +1242,11 @@ const ex_scenario *const sc_custom[] = {&hp_move, &close_enomem, &hp_held_cached
     /* issue 12 holes (misc) */
     &shm_recover_attach, &shm_format_attach,
     /* issue 12 holes (wait) */
-    &ws_fd_close};
+    &ws_fd_close,
+    /* issue 12 holes (lfq) */
+    &lq_segments, &lq_pool_put, &lq_tail_help, &lq_tail_pop, &lq_tail_close,
+    &lq_tail_closed, &lq_tail_own, &lq_close_giveback, &lq_discard,
+    &lq_discard_put};
 /* hp/move's race needs 3 preemptions: the reader after its protect, the
  * retirer between the two slots of its scan, the reader after its move. */
 const int sc_custom_bound[] = {3, 0, 3,
@@ -873,5 +1255,7 @@ const int sc_custom_bound[] = {3, 0, 3,
     /* issue 12 holes (misc) */
     0, 0,
     /* issue 12 holes (wait) */
-    0};
+    0,
+    /* issue 12 holes (lfq) */
+    0, 0, 2, 2, 2, 2, 1, 3, 0, 2};
 const size_t sc_ncustom = sizeof sc_custom / sizeof sc_custom[0];
