@@ -595,12 +595,15 @@ static void t_format_race(void)
 }
 
 #ifdef CONC_VERIFY
-/* Re-format over a live ring (shm.c:83): format first clears `ready`, so a
- * peer attaching while the ring words are being made again is refused.
- * The verify build's init hook runs inside format at its first conc_init
- * of a ring word; there the test attaches, as a peer in another process
- * could at that moment: it must get CONC_EFORMAT, not a handle on a
- * half-made ring.  Same geometry as before, so only `ready` can refuse. */
+/* Re-format over a ring that says READY (shm.c:83): format first clears
+ * `ready`, so an attach whose load of `ready` reads that clear is refused
+ * while the ring words are being made again.  The verify build's init
+ * hook runs inside format at its first conc_init of a ring word; there the
+ * test attaches (in format's own thread, so its load reads the clear): it
+ * must get CONC_EFORMAT, not a handle on a half-made ring.  Same geometry
+ * as before, so only `ready` can refuse.  An attacher in another thread
+ * or process may still read the READY from before the clear: a re-format
+ * must not race attach (conc/shm.h); only a first format may. */
 static struct {
     void *mem;
     size_t size;
