@@ -37,6 +37,20 @@
  *                                  stopped at that point"
  *   park_join(&t)                  release if needed and join
  *
+ * Parking by what a point does rather than by its number (issue 12: a
+ * mutant that splits a compare-and-swap into a load and a store changes
+ * the count of points before the step, so a count fixed on the original
+ * misses the split step): park_install_where() installs a version 2 hook
+ * (the whole conc_point: address, operand, order) that does everything the
+ * version 1 hook does and, for a thread started with
+ *   park_start_where(&t, fn, arg, pred, ctx)
+ * parks it before the first point (PRE) for which pred(point, ctx) holds
+ * (once; 0 points: the thread may finish without parking), and
+ *   park_rearm_where(&t, pred, ctx)
+ * lets it go on to the next such point after the one it is parked at.
+ * park_uninstall_where() removes the version 2 hook (the version 1 hook,
+ * if installed, then applies again); both only with no parked thread.
+ *
  * Threads other than those started here pass through the hook at the cost
  * of one thread-local load.
  */
@@ -66,6 +80,8 @@ typedef struct park_thread {
     uint64_t points; /* points this thread passed (valid once done) */
     uint64_t seen_all, seen_rmw; /* points, RMW points, passed when it last
                                     parked (valid while parked) */
+    bool (*where)(const conc_point *p, void *ctx); /* park_start_where */
+    void *where_ctx;
 } park_thread;
 
 static _Thread_local park_thread *park_self_;
@@ -101,6 +117,34 @@ static inline void park_install(void)
     conc_verify_set_hook(park_hook_, NULL);
 }
 
+/* The version 2 hook: the counts of park_hook_, and the predicate. */
+static void park_hook2_(conc_point *p, void *arg)
+{
+    park_thread *t = park_self_;
+    if (!t || p->phase != CONC_PHASE_PRE || p->kind == CONC_POINT_PID)
+        return;
+    park_hook_(p->kind, arg);
+    if (t->where && t->where(p, t->where_ctx)) {
+        t->where = NULL; /* once; park_rearm_where sets the next */
+        t->seen_all = park_count_all_ - 1;
+        t->seen_rmw = park_count_rmw_ - (p->kind == CONC_POINT_RMW);
+        atomic_store(&t->parked, 1);
+        while (!atomic_load(&t->release))
+            sched_yield();
+        atomic_store(&t->release, 0);
+    }
+}
+
+static inline void park_install_where(void)
+{
+    conc_verify_set_hook2(park_hook2_, NULL);
+}
+
+static inline void park_uninstall_where(void)
+{
+    conc_verify_set_hook2(NULL, NULL);
+}
+
 static void *park_main_(void *p)
 {
     park_thread *t = p;
@@ -119,13 +163,17 @@ static inline bool park_done(park_thread *t) { return atomic_load(&t->done); }
 static inline bool park_waiting(park_thread *t) { return atomic_load(&t->waiting); }
 
 static inline void park_start_(park_thread *t, void (*fn)(void *), void *arg,
-                               uint64_t at, int rmw_only)
+                               uint64_t at, int rmw_only,
+                               bool (*pred)(const conc_point *, void *),
+                               void *ctx)
 {
     t->fn = fn;
     t->arg = arg;
     t->at = at;
     t->rmw_only = rmw_only;
     t->points = 0;
+    t->where = pred;
+    t->where_ctx = ctx;
     atomic_init(&t->parked, 0);
     atomic_init(&t->release, 0);
     atomic_init(&t->done, 0);
@@ -141,7 +189,7 @@ static inline void park_start_(park_thread *t, void (*fn)(void *), void *arg,
 static inline void park_start(park_thread *t, void (*fn)(void *), void *arg,
                               uint64_t at)
 {
-    park_start_(t, fn, arg, at, 0);
+    park_start_(t, fn, arg, at, 0, NULL, NULL);
 }
 
 /* The same, counting only read-modify-write points (the steps that change
@@ -149,7 +197,17 @@ static inline void park_start(park_thread *t, void (*fn)(void *), void *arg,
 static inline void park_start_rmw(park_thread *t, void (*fn)(void *), void *arg,
                                   uint64_t at)
 {
-    park_start_(t, fn, arg, at, 1);
+    park_start_(t, fn, arg, at, 1, NULL, NULL);
+}
+
+/* Park before the first point pred(point, ctx) accepts (park_install_where
+ * must be installed); returns once it parked, finished or waits. */
+static inline void park_start_where(park_thread *t, void (*fn)(void *),
+                                    void *arg,
+                                    bool (*pred)(const conc_point *, void *),
+                                    void *ctx)
+{
+    park_start_(t, fn, arg, 0, 0, pred, ctx);
 }
 
 static inline void park_until_done_or_waiting(park_thread *t)
@@ -167,6 +225,21 @@ static inline void park_rearm(park_thread *t, uint64_t at, int rmw_only)
 {
     t->at = at;
     t->rmw_only = rmw_only;
+    atomic_store(&t->parked, 0);
+    atomic_store(&t->release, 1);
+    while (!park_parked(t) && !park_done(t) && !park_waiting(t))
+        sched_yield();
+}
+
+/* Let a thread parked by its predicate go on to the next point (after this
+ * one) that pred accepts, and park there; returns as park_rearm does. */
+static inline void park_rearm_where(park_thread *t,
+                                    bool (*pred)(const conc_point *, void *),
+                                    void *ctx)
+{
+    t->at = 0;
+    t->where = pred;
+    t->where_ctx = ctx;
     atomic_store(&t->parked, 0);
     atomic_store(&t->release, 1);
     while (!park_parked(t) && !park_done(t) && !park_waiting(t))

@@ -29,6 +29,10 @@
  *   ring_take_lapped                     a take lapped by the next cycle
  *   ring_reset_kept                      a push's threshold reset kept
  *   ring_spent_at_zero                   the budget spent on the turn it runs out
+ * and two with three threads parked by what a step does (issue 12: the
+ * runner's rmw-splits of push_past's seal CAS and tail CAS):
+ *   lfqueue_seal_over_append             a sealing push over an append's link
+ *   lfqueue_tail_back_after_seal         a lost seal's tail swing, too late
  * (defect 5, the stack's tag, is verify/test_stack_tag.c.)
  */
 #include <conc/conc.h>
@@ -36,6 +40,8 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +50,7 @@
 
 #include "internal/atomics.h"
 #include "internal/hp.h"
+#include "internal/lfqueue_impl.h"
 #include "internal/ring_impl.h"
 #include "park.h"
 #include "tap.h"
@@ -1230,6 +1237,255 @@ static void mutexq_len_beside_push_pop(void)
     conc_mutexq_free(s.q);
 }
 
+/* ---- lfqueue: a close and a sealing push against an append (issue 12) --- */
+
+/* Two races of push_past's CLOSED branch (a push whose FAA found the close
+ * bit), each needing three threads stopped at chosen steps, which the
+ * explorer reaches only with three preemptions.  Here the threads are
+ * parked by what a step does (park_start_where: a parking count would
+ * shift when a compare-and-swap is split into a load and a store): a
+ * segment is a page-aligned mapping, so a segment's `next` is the word at
+ * its offset in a page (the queue's own words, which could share that
+ * offset by chance, are left out); writing SEALED there is a seal, a CAS
+ * from 0 to a segment there is an append's link; a write of a segment
+ * into one of the queue's words is a tail (or head) swing. */
+#define LFQ_SEALED ((uint64_t)1)
+#define LFQ_PAGE ((uintptr_t)4095)
+
+static bool lfq_in_queue(const conc_point *p, const conc_lfqueue *q)
+{
+    uintptr_t a = (uintptr_t)p->addr, b = (uintptr_t)q;
+    return a >= b && a < b + conc_lfqueue_footprint();
+}
+
+static bool lfq_seg_next(const conc_point *p, const conc_lfqueue *q)
+{
+    return p->width == sizeof(uintptr_t) &&
+           ((uintptr_t)p->addr & LFQ_PAGE) ==
+               offsetof(struct conc__lfq_seg, next) &&
+           !lfq_in_queue(p, q);
+}
+
+static bool lfq_is_write(const conc_point *p)
+{
+    return p->kind == CONC_POINT_STORE ||
+           (p->kind == CONC_POINT_RMW &&
+            (p->rmw == CONC_RMW_CAS || p->rmw == CONC_RMW_CAS_WEAK ||
+             p->rmw == CONC_RMW_XCHG));
+}
+
+/* The seal of a segment: SEALED written into its `next`. */
+static bool lfq_at_seal(const conc_point *p, void *q)
+{
+    return lfq_is_write(p) && p->operand == LFQ_SEALED &&
+           p->mo == memory_order_seq_cst && lfq_seg_next(p, q);
+}
+
+/* An append's link: CAS of a segment's `next` from 0 to a segment. */
+static bool lfq_at_link(const conc_point *p, void *q)
+{
+    return p->kind == CONC_POINT_RMW &&
+           (p->rmw == CONC_RMW_CAS || p->rmw == CONC_RMW_CAS_WEAK) &&
+           p->expected == 0 && p->operand > LFQ_SEALED &&
+           (p->operand & LFQ_PAGE) == 0 && lfq_seg_next(p, q);
+}
+
+/* A segment written into one of the queue's words (tail or head). */
+static bool lfq_at_swing(const conc_point *p, void *q)
+{
+    return lfq_is_write(p) && p->operand > LFQ_SEALED &&
+           (p->operand & LFQ_PAGE) == 0 && lfq_in_queue(p, q);
+}
+
+/* Pop q to the end, after every thread finished: each item once, and the
+ * items are exactly those of `want` (want[v] for item v).  Returns the
+ * number popped; *end the final status; *bad_items whether a wanted item
+ * was missing, an unwanted one came out or one came out twice. */
+static size_t lfq_drain_set(conc_lfqueue *q, const unsigned char *want,
+                            size_t nwant, conc_status *end, int *bad_items,
+                            uintptr_t *first_missing)
+{
+    unsigned char *seen = calloc(nwant, 1);
+    if (!seen)
+        bail_out("calloc");
+    size_t n = 0;
+    void *it;
+    conc_status st;
+    *bad_items = 0;
+    *first_missing = 0;
+    while ((st = conc_lfqueue_pop(q, &it)) == CONC_OK && n < nwant + 8) {
+        uintptr_t v = VAL(it);
+        if (v >= nwant || !want[v] || seen[v])
+            *bad_items = 1;
+        else
+            seen[v] = 1;
+        n++;
+    }
+    for (uintptr_t v = 0; v < nwant; v++)
+        if (want[v] && !seen[v]) {
+            *bad_items = 1;
+            if (!*first_missing)
+                *first_missing = v;
+        }
+    free(seen);
+    *end = st;
+    return n;
+}
+
+/* The sealing push's CAS of next from 0 to SEALED (push_past) must not
+ * overwrite an append that links a segment between the push's read of
+ * next and its write (the mutation runner's lfqueue.c:306:rmw-split).
+ * The first segment g is filled; an appender A's FAA finds g full (no
+ * close bit yet) and A is parked before its link; a close C sets the bit
+ * on g and is parked before its seal; a push P finds the bit, gives its
+ * position back and is parked before its seal of g.  A then links its
+ * segment n (holding its item) and returns OK; P and C go on.  Every item
+ * pushed with OK must come out once before CLOSED, and the quiescent len
+ * must equal what the drain gives.  With the CAS split, P's store of SEALED
+ * lands on A's link: A's item (and n) are lost, len counts it. */
+static void lfqueue_seal_over_append(void)
+{
+    const size_t S = CONC__LFQ_SLOTS, NW = S + 8;
+    park_install_where();
+    conc_lfqueue *q = conc_lfqueue_new(0);
+    unsigned char *want = calloc(NW, 1);
+    if (!q || !want)
+        bail_out("lfqueue_seal_over_append: no memory");
+    uintptr_t v = 2; /* items 2, 3, ...: never SEALED's 1 */
+    int fill_ok = 1;
+    for (size_t i = 0; i < S; i++, v++) {
+        fill_ok &= conc_lfqueue_push(q, ITEM(v)) == CONC_OK;
+        want[v] = 1;
+    }
+    struct lfq_op a = {q, CONC_EINVAL, ITEM(v)};
+    struct lfq_op c = {q, CONC_EINVAL, NULL};
+    struct lfq_op p = {q, CONC_EINVAL, ITEM(v + 1)};
+    park_thread ta, tc, tp;
+    park_start_where(&ta, lfq_push_fn, &a, lfq_at_link, q);
+    bool a_parked = park_parked(&ta);
+    park_start_where(&tc, lfq_close_fn, &c, lfq_at_seal, q);
+    bool c_parked = park_parked(&tc);
+    park_start_where(&tp, lfq_push_fn, &p, lfq_at_seal, q);
+    bool p_parked = park_parked(&tp);
+    park_join(&ta); /* links n: its push is over */
+    park_join(&tp); /* its seal finds next set (or, split, overwrites it) */
+    park_join(&tc);
+    if (a.st == CONC_OK)
+        want[v] = 1;
+    if (p.st == CONC_OK)
+        want[v + 1] = 1;
+    size_t len = conc_lfqueue_len(q);
+    conc_status end;
+    int bad_items;
+    uintptr_t missing;
+    size_t got = lfq_drain_set(q, want, NW, &end, &bad_items, &missing);
+    size_t len_after = conc_lfqueue_len(q);
+    conc_status late = conc_lfqueue_push(q, ITEM(v + 2));
+    bool reached = a_parked && c_parked && p_parked;
+    bool bad = !fill_ok || !reached || a.st != CONC_OK || c.st != CONC_OK ||
+               (p.st != CONC_OK && p.st != CONC_CLOSED) || bad_items ||
+               len != got || end != CONC_CLOSED || len_after != 0 ||
+               late != CONC_CLOSED || !conc_lfqueue_closed(q);
+    if (bad)
+        diag("seal over append: parked A %d C %d P %d; A %s, P %s, close %s; "
+             "quiescent len %zu, %zu drained%s (first missing item %llu), "
+             "end %s, len after %zu", a_parked, c_parked, p_parked,
+             sname(a.st), sname(p.st), sname(c.st), len, got,
+             bad_items ? ", items lost or repeated" : "",
+             (unsigned long long)missing, sname(end), len_after);
+    ok(!bad, "lfqueue_seal_over_append: a push sealing a closed segment does "
+       "not overwrite an append's link: every OK item is popped once, then "
+       "CLOSED, quiescent len = drained (len %zu, %zu drained)", len, got);
+    conc_lfqueue_free(q);
+    free(want);
+    park_uninstall_where();
+}
+
+/* A push whose seal of a closed segment g lost to an append helps tail
+ * from g to the successor n with a CAS (push_past), which must not move
+ * tail backwards once others moved it past n (the mutation runner's
+ * lfqueue.c:311:rmw-split).  g is filled; an appender A links n (its item
+ * in slot 0) and is parked before its tail swing; a close C sets the bit on
+ * g and is parked before its seal; a push P finds the bit, loses its seal
+ * to A's link and is parked before its tail swing (having read tail == g
+ * if the CAS is split).  A swings tail to n; n is filled and a third
+ * segment m appended (tail to m), one more item pushed into m; C closes
+ * and seals m; the drain takes everything, retiring n (the pool holds g),
+ * and n is unmapped.  Then P goes on: its CAS finds tail at m, and P
+ * answers CLOSED at m's seal.  Split, its store puts tail back on the
+ * unmapped n and its next fetch-and-add there faults (SIGSEGV). */
+static void lfqueue_tail_back_after_seal(void)
+{
+    const size_t S = CONC__LFQ_SLOTS, NW = 2 * S + 8;
+    park_install_where();
+    conc_lfqueue *q = conc_lfqueue_new(0);
+    unsigned char *want = calloc(NW, 1);
+    if (!q || !want)
+        bail_out("lfqueue_tail_back_after_seal: no memory");
+    uintptr_t v = 2;
+    int fill_ok = 1;
+    for (size_t i = 0; i < S; i++, v++) {
+        fill_ok &= conc_lfqueue_push(q, ITEM(v)) == CONC_OK;
+        want[v] = 1;
+    }
+    struct lfq_op a = {q, CONC_EINVAL, ITEM(v++)};
+    struct lfq_op c = {q, CONC_EINVAL, NULL};
+    struct lfq_op p = {q, CONC_EINVAL, ITEM(v++)};
+    park_thread ta, tc, tp;
+    park_start_where(&ta, lfq_push_fn, &a, lfq_at_link, q);
+    bool a_linking = park_parked(&ta);
+    park_rearm_where(&ta, lfq_at_swing, q); /* linked; before tail g -> n */
+    bool a_swinging = park_parked(&ta);
+    park_start_where(&tc, lfq_close_fn, &c, lfq_at_seal, q);
+    bool c_parked = park_parked(&tc);
+    park_start_where(&tp, lfq_push_fn, &p, lfq_at_seal, q);
+    bool p_sealing = park_parked(&tp);
+    park_rearm_where(&tp, lfq_at_swing, q); /* lost the seal to n */
+    bool p_swinging = park_parked(&tp);
+    park_join(&ta); /* tail g -> n */
+    if (a.st == CONC_OK)
+        want[VAL(a.item)] = 1;
+    /* Fill n (A's item is in slot 0), append m, one more into m (so this
+     * thread's push hazard moves on to m). */
+    for (size_t i = 0; i < S + 1; i++, v++) {
+        fill_ok &= conc_lfqueue_push(q, ITEM(v)) == CONC_OK;
+        want[v] = 1;
+    }
+    park_join(&tc); /* seals m */
+    size_t len = conc_lfqueue_len(q);
+    conc_status end;
+    int bad_items;
+    uintptr_t missing;
+    size_t got = lfq_drain_set(q, want, NW, &end, &bad_items, &missing);
+    park_join(&tp); /* split: tail back onto n, unmapped by the drain */
+    size_t len_after = conc_lfqueue_len(q);
+    conc_status late = conc_lfqueue_push(q, ITEM(v));
+    void *it = NULL;
+    conc_status late_pop = conc_lfqueue_pop(q, &it);
+    bool reached = a_linking && a_swinging && c_parked && p_sealing &&
+                   p_swinging;
+    bool bad = !fill_ok || !reached || a.st != CONC_OK || c.st != CONC_OK ||
+               p.st != CONC_CLOSED || bad_items || len != got ||
+               got != 2 * S + 2 || end != CONC_CLOSED || len_after != 0 ||
+               late != CONC_CLOSED || late_pop != CONC_CLOSED ||
+               !conc_lfqueue_closed(q);
+    if (bad)
+        diag("tail back after seal: parked A %d/%d C %d P %d/%d; A %s, P %s, "
+             "close %s; quiescent len %zu, %zu drained%s (first missing %llu), "
+             "end %s; after P: len %zu, push %s, pop %s", a_linking,
+             a_swinging, c_parked, p_sealing, p_swinging, sname(a.st),
+             sname(p.st), sname(c.st), len, got,
+             bad_items ? ", items lost or repeated" : "",
+             (unsigned long long)missing, sname(end), len_after, sname(late),
+             sname(late_pop));
+    ok(!bad, "lfqueue_tail_back_after_seal: a push that lost its seal to an "
+       "append never moves tail back behind a retired segment (%zu drained, "
+       "then CLOSED; the push CLOSED)", got);
+    conc_lfqueue_free(q);
+    free(want);
+    park_uninstall_where();
+}
+
 int main(void)
 {
     tap_watchdog(600, "test_races");
@@ -1261,6 +1517,8 @@ int main(void)
     ring_spent_at_zero();
     lfqueue_len_close_chain();
     mutexq_len_beside_push_pop();
+    lfqueue_seal_over_append();
+    lfqueue_tail_back_after_seal();
     done_testing();
     return tap_exit();
 }
