@@ -27,6 +27,16 @@
  * what format wrote for that header.  Anything else gives CONC_EFORMAT,
  * never a crash.
  *
+ * Attach may race the first format of a block whose `ready` word is not
+ * READY (a fresh mapping, a peer still creating the ring): it gives
+ * CONC_EFORMAT until format's last store, then a handle on the whole ring
+ * (attach loads `ready`, acquire, before any other header word; format
+ * stores it last, release).  A re-format or a recover over a block that
+ * already says READY must not race an attach: an attach that read the
+ * READY from before it may read a header being rewritten.  It checks every
+ * word it reads, so the worst is CONC_EFORMAT or a handle on either
+ * geometry, with the hostile-peer answers below.
+ *
  * A hostile or corrupt peer.  Shared memory is a trust boundary: a process
  * that can write the mapping can write any word of it, at any time.  The
  * handle keeps the geometry and flags it checked at attach and never reads
