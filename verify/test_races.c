@@ -39,6 +39,7 @@
 #include <conc/mutexq.h>
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -1201,12 +1202,17 @@ static void lfqueue_len_close_chain(void)
 typedef struct lenrace {
     conc_mutexq *q;
     atomic_int stop;
+    atomic_int reading; /* the reader has read once: the race can begin */
 } lenrace;
 
 static void *lenrace_main(void *arg)
 {
     lenrace *s = arg;
     void *it;
+    /* start once the reader reads, so that a loaded machine that runs this
+     * thread to its end first still has the reads beside the pushes */
+    while (!atomic_load(&s->reading))
+        sched_yield();
     for (int i = 0; i < 20000 && !atomic_load(&s->stop); i++) {
         conc_mutexq_push(s->q, ITEM(i + 1));
         conc_mutexq_pop(s->q, &it);
@@ -1221,16 +1227,18 @@ static void mutexq_len_beside_push_pop(void)
     if (!s.q)
         bail_out("conc_mutexq_new");
     atomic_init(&s.stop, 0);
+    atomic_init(&s.reading, 0);
     pthread_t t;
     if (pthread_create(&t, NULL, lenrace_main, &s) != 0)
         bail_out("pthread_create");
     size_t worst = 0;
     long reads = 0;
-    while (!atomic_load(&s.stop)) {
+    do {
         size_t n = conc_mutexq_len(s.q);
         worst = n > worst ? n : worst;
         reads++;
-    }
+        atomic_store(&s.reading, 1);
+    } while (!atomic_load(&s.stop));
     pthread_join(t, NULL);
     ok(worst <= 4 && reads > 0, "conc_mutexq_len beside pushes and pops: %ld "
        "reads, never above the capacity (largest %zu)", reads, worst);
