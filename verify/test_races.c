@@ -856,6 +856,29 @@ static void lap_seen(unsigned *seen, unsigned *extra, void *it)
         (*extra)++;
 }
 
+/* The end of a lapping run: what the parked take (a pop_many's, or a
+ * single pop's) returned, then the ring drained; the pushed items never
+ * seen are lost, those seen more often than pushed are dup. */
+static void lap_tally(conc_ring *r, bool batch, const struct ring_many_op *am,
+                      const struct ring_op *ad, const bool *pushed,
+                      unsigned *seen, unsigned *extra, int *lost, int *dup)
+{
+    void *it;
+    if (batch) {
+        for (size_t j = 0; j < am->n && j < 2; j++)
+            lap_seen(seen, extra, am->out[j]);
+    } else if (ad->st == CONC_OK) {
+        lap_seen(seen, extra, ad->item);
+    }
+    for (int n = 0; n < LAP_ITEMS && conc_ring_pop(r, &it) == CONC_OK; n++)
+        lap_seen(seen, extra, it);
+    *lost = *dup = 0;
+    for (int i = 0; i < LAP_ITEMS; i++) {
+        *lost += pushed[i] && seen[i] == 0;
+        *dup += seen[i] > (pushed[i] ? 1u : 0u);
+    }
+}
+
 static void ring_take_lapped(bool batch)
 {
     const char *what = batch ? "pop_many" : "pop (slow path)";
@@ -904,19 +927,8 @@ static void ring_take_lapped(bool batch)
         pushed[4] = ap.st == CONC_OK;
         if (!batch)
             pushed[1] = a0.st == CONC_OK;
-        if (batch) {
-            for (size_t j = 0; j < am.n && j < 2; j++)
-                lap_seen(seen, &extra, am.out[j]);
-        } else if (ad.st == CONC_OK) {
-            lap_seen(seen, &extra, ad.item);
-        }
-        for (int n = 0; n < LAP_ITEMS && conc_ring_pop(r, &it) == CONC_OK; n++)
-            lap_seen(seen, &extra, it);
-        int lost = 0, dup = 0;
-        for (int i = 0; i < LAP_ITEMS; i++) {
-            lost += pushed[i] && seen[i] == 0;
-            dup += seen[i] > (pushed[i] ? 1u : 0u);
-        }
+        int lost, dup;
+        lap_tally(r, batch, &am, &ad, pushed, seen, &extra, &lost, &dup);
         bool bad = lost || dup || extra || !pushed[2] || !pushed[4] ||
                    (!batch && !pushed[1]);
         if (bad && fails++ < 3)
@@ -1016,19 +1028,8 @@ static void ring_reset_kept(bool batch)
         pushed[1] = a0.st == CONC_OK;
         if (!batch)
             pushed[5] = a1.st == CONC_OK;
-        if (batch) {
-            for (size_t j = 0; j < am.n && j < 2; j++)
-                lap_seen(seen, &extra, am.out[j]);
-        } else if (ad.st == CONC_OK) {
-            lap_seen(seen, &extra, ad.item);
-        }
-        for (int n = 0; n < LAP_ITEMS && conc_ring_pop(r, &it) == CONC_OK; n++)
-            lap_seen(seen, &extra, it);
-        int lost = 0, dup = 0;
-        for (int i = 0; i < LAP_ITEMS; i++) {
-            lost += pushed[i] && seen[i] == 0;
-            dup += seen[i] > (pushed[i] ? 1u : 0u);
-        }
+        int lost, dup;
+        lap_tally(r, batch, &am, &ad, pushed, seen, &extra, &lost, &dup);
         bool bad = drop > allowed || lost || dup || extra || !pushed[1] ||
                    !pushed[4] || (!batch && (!pushed[2] || !pushed[5]));
         if (bad && fails++ < 3)
