@@ -1048,7 +1048,7 @@ static bool lq_check(void *vctx, FILE *why)
 {
     lq_ctx *c = vctx;
     const lq_def *d = c->d;
-    uintptr_t in[LQ_ITEMS * 2], out[LQ_ITEMS * 2];
+    uint64_t in[LQ_ITEMS * 2], out[LQ_ITEMS * 2];
     size_t nin = 0, nout = 0;
     for (size_t i = 0; i < c->nin; i++)
         in[nin++] = c->in[i];
@@ -1081,26 +1081,14 @@ static bool lq_check(void *vctx, FILE *why)
             return false;
         }
         if (nout < LQ_ITEMS * 2)
-            out[nout++] = (uintptr_t)it;
+            out[nout++] = (uint64_t)(uintptr_t)it;
     }
     if (len != left) {
         fprintf(why, "quiescent len() %zu, but %zu items were drained\n", len, left);
         return false;
     }
-    for (size_t i = 0; i < nin; i++) {
-        size_t k = 0;
-        for (size_t j = 0; j < nout; j++)
-            k += out[j] == in[i];
-        if (k != 1) {
-            fprintf(why, "item %lu went in and came out %zu times\n",
-                    (unsigned long)in[i], k);
-            return false;
-        }
-    }
-    if (nout != nin) {
-        fprintf(why, "%zu items came out, %zu went in\n", nout, nin);
+    if (!sc_conserved(in, nin, out, nout, why))
         return false;
-    }
     if ((len = conc_lfqueue_len(c->q)) != 0) {
         fprintf(why, "len() %zu after the drain\n", len);
         return false;

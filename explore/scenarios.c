@@ -337,6 +337,32 @@ static const char *const known_defects[] = {
     NULL, /* none today */
 };
 
+bool sc_conserved(const uint64_t *in, size_t nin, const uint64_t *out,
+                  size_t nout, FILE *why)
+{
+    for (size_t i = 0; i < nin; i++) {
+        size_t k = 0;
+        for (size_t j = 0; j < nout; j++)
+            k += out[j] == in[i];
+        if (k != 1) {
+            fprintf(why, "item %llu went in and came out %zu times\n",
+                    (unsigned long long)in[i], k);
+            return false;
+        }
+    }
+    for (size_t j = 0; j < nout; j++) {
+        size_t k = 0;
+        for (size_t i = 0; i < nin; i++)
+            k += out[j] == in[i];
+        if (k == 0) {
+            fprintf(why, "item %llu came out but never went in\n",
+                    (unsigned long long)out[j]);
+            return false;
+        }
+    }
+    return true;
+}
+
 int sc_tier(const sc_def *d)
 {
     for (size_t i = 0; i < sizeof known_defects / sizeof known_defects[0]; i++)
@@ -841,26 +867,8 @@ static bool check_items(sc_ctx *c, FILE *why)
         return false;
     }
     /* Every item in exactly once out. */
-    for (size_t i = 0; i < nin; i++) {
-        size_t k = 0;
-        for (size_t j = 0; j < nout; j++)
-            k += out[j] == in[i];
-        if (k != 1) {
-            fprintf(why, "item %llu went in and came out %zu times\n",
-                    (unsigned long long)in[i], k);
-            return false;
-        }
-    }
-    for (size_t j = 0; j < nout; j++) {
-        size_t k = 0;
-        for (size_t i = 0; i < nin; i++)
-            k += out[j] == in[i];
-        if (k == 0) {
-            fprintf(why, "item %llu came out but never went in\n",
-                    (unsigned long long)out[j]);
-            return false;
-        }
-    }
+    if (!sc_conserved(in, nin, out, nout, why))
+        return false;
     if (d->flags & CONC_JOINABLE) {
         /* pushes (and prefill) minus task_done minus close_now's discards */
         if (done_ok + discards > (size_t)d->prefill + pushes_ok) {

@@ -22,8 +22,10 @@
 #ifndef CONC_EXPLORE_SCENARIOS_H
 #define CONC_EXPLORE_SCENARIOS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "explorer.h"
 
@@ -105,5 +107,10 @@ int sc_museum(const char *name);
 
 /* d->tier, or 1 for a scenario that fails on a known, unfixed defect. */
 int sc_tier(const sc_def *d);
+
+/* Conservation: every item of in[] came out (out[]) exactly once and
+ * nothing else came out; false with the reason written to why. */
+bool sc_conserved(const uint64_t *in, size_t nin, const uint64_t *out,
+                  size_t nout, FILE *why);
 
 #endif
