@@ -87,6 +87,20 @@ typedef struct park_thread {
 static _Thread_local park_thread *park_self_;
 static _Thread_local uint64_t park_count_all_, park_count_rmw_;
 
+/* Park t before this point (of kind `kind`, already counted) until it is
+ * released. */
+static void park_stop_(park_thread *t, int kind)
+{
+    t->seen_all = park_count_all_ - 1; /* this point is still ahead */
+    t->seen_rmw = park_count_rmw_ - (kind == CONC_POINT_RMW);
+    atomic_store(&t->parked, 1);
+    while (!atomic_load(&t->release))
+        sched_yield();
+    /* Ready for a park_rearm, which sets `at` and clears `parked` before
+     * it releases: both are read here only after that. */
+    atomic_store(&t->release, 0);
+}
+
 static void park_hook_(int kind, void *arg)
 {
     (void)arg;
@@ -100,16 +114,8 @@ static void park_hook_(int kind, void *arg)
         park_count_rmw_++;
     if (t->rmw_only && kind != CONC_POINT_RMW)
         return;
-    if ((t->rmw_only ? park_count_rmw_ : park_count_all_) == t->at) {
-        t->seen_all = park_count_all_ - 1; /* this point is still ahead */
-        t->seen_rmw = park_count_rmw_ - (kind == CONC_POINT_RMW);
-        atomic_store(&t->parked, 1);
-        while (!atomic_load(&t->release))
-            sched_yield();
-        /* Ready for a park_rearm, which sets `at` and clears `parked`
-         * before it releases: both are read here only after that. */
-        atomic_store(&t->release, 0);
-    }
+    if ((t->rmw_only ? park_count_rmw_ : park_count_all_) == t->at)
+        park_stop_(t, kind);
 }
 
 static inline void park_install(void)
@@ -126,12 +132,7 @@ static void park_hook2_(conc_point *p, void *arg)
     park_hook_(p->kind, arg);
     if (t->where && t->where(p, t->where_ctx)) {
         t->where = NULL; /* once; park_rearm_where sets the next */
-        t->seen_all = park_count_all_ - 1;
-        t->seen_rmw = park_count_rmw_ - (p->kind == CONC_POINT_RMW);
-        atomic_store(&t->parked, 1);
-        while (!atomic_load(&t->release))
-            sched_yield();
-        atomic_store(&t->release, 0);
+        park_stop_(t, p->kind);
     }
 }
 
@@ -221,14 +222,21 @@ static inline void park_release(park_thread *t)
     atomic_store(&t->release, 1);
 }
 
-static inline void park_rearm(park_thread *t, uint64_t at, int rmw_only)
+/* Release a parked thread whose next stop is set, and wait until it
+ * parks there, finishes or waits. */
+static inline void park_go_on_(park_thread *t)
 {
-    t->at = at;
-    t->rmw_only = rmw_only;
     atomic_store(&t->parked, 0);
     atomic_store(&t->release, 1);
     while (!park_parked(t) && !park_done(t) && !park_waiting(t))
         sched_yield();
+}
+
+static inline void park_rearm(park_thread *t, uint64_t at, int rmw_only)
+{
+    t->at = at;
+    t->rmw_only = rmw_only;
+    park_go_on_(t);
 }
 
 /* Let a thread parked by its predicate go on to the next point (after this
@@ -240,10 +248,7 @@ static inline void park_rearm_where(park_thread *t,
     t->at = 0;
     t->where = pred;
     t->where_ctx = ctx;
-    atomic_store(&t->parked, 0);
-    atomic_store(&t->release, 1);
-    while (!park_parked(t) && !park_done(t) && !park_waiting(t))
-        sched_yield();
+    park_go_on_(t);
 }
 
 static inline void park_join(park_thread *t)
