@@ -82,6 +82,14 @@ static unsigned char conc__mut_seen[%(n)d + 1];
  * guard that can, or at exit. */
 static unsigned char conc__mut_owed[%(n)d + 1];
 static int conc__mut_nowed;
+static void conc__mut_line(long fd, int n)
+{
+    char b[16];
+    int k = snprintf(b, sizeof b, "%%d\n", n);
+    if (syscall(SYS_write, fd, b, (size_t)k) < 0) {
+        /* the line is lost: nothing else to do here */
+    }
+}
 static void conc__mut_write(int n)
 {
     const char *p = getenv("CONC_MUTANT_COV");
@@ -96,22 +104,13 @@ static void conc__mut_write(int n)
             __atomic_fetch_add(&conc__mut_nowed, 1, __ATOMIC_RELAXED);
         return;
     }
-    char b[16];
-    int k;
-    if (n > 0) {
-        k = snprintf(b, sizeof b, "%%d\n", n);
-        if (syscall(SYS_write, fd, b, (size_t)k) < 0) {
-            /* the line is lost: nothing else to do here */
-        }
-    }
+    if (n > 0)
+        conc__mut_line(fd, n);
     if (__atomic_load_n(&conc__mut_nowed, __ATOMIC_RELAXED))
         for (int i = 1; i <= %(n)d; i++)
             if (__atomic_exchange_n(&conc__mut_owed[i], 0, __ATOMIC_RELAXED)) {
                 __atomic_fetch_sub(&conc__mut_nowed, 1, __ATOMIC_RELAXED);
-                k = snprintf(b, sizeof b, "%%d\n", i);
-                if (syscall(SYS_write, fd, b, (size_t)k) < 0) {
-                    /* lost */
-                }
+                conc__mut_line(fd, i);
             }
     syscall(SYS_close, fd);
 }
