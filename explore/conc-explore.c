@@ -389,15 +389,17 @@ int main(int argc, char **argv)
     for (size_t k = 0; k < sc_ndefs + sc_ncustom; k++) {
         const sc_def *d = k < sc_ndefs ? &sc_defs[k] : NULL;
         const ex_scenario *s;
-        int sbound = 0;
+        int sbound = 0, sexecs = 0;
         if (d) {
             if (!selected(d, (int)tier, argc, argv, optind))
                 continue;
             s = sc_scenario(d);
             sbound = d->bound;
+            sexecs = d->execs;
         } else {
             s = sc_custom[k - sc_ndefs];
             sbound = sc_custom_bound[k - sc_ndefs];
+            sexecs = sc_custom_execs[k - sc_ndefs];
             sc_def pseudo = {.name = s->name, .tier = 0};
             if (!selected(&pseudo, (int)tier, argc, argv, optind))
                 continue;
@@ -416,8 +418,11 @@ int main(int argc, char **argv)
             if (rest_cap && !sc_museum(s->name) &&
                 (!cd.max_execs || (uint64_t)rest_cap < cd.max_execs))
                 cd.max_execs = (uint64_t)rest_cap;
-            if (d && cd.max_execs && (uint64_t)d->execs > cd.max_execs)
-                cd.max_execs = (uint64_t)d->execs;
+            /* ... and a scenario may ask for a higher one (a table row's
+             * execs, a custom scenario's sc_custom_execs): a lower
+             * --max-execs (the mutation runner's) does not cut it. */
+            if (cd.max_execs && (uint64_t)sexecs > cd.max_execs)
+                cd.max_execs = (uint64_t)sexecs;
             /* Iterative context bounding (Musuvathi & Qadeer, PLDI 2007):
              * bound 0, 1, ... up to the bound, each its own search with the
              * cap, so that a bug needing few preemptions is met before the

@@ -99,6 +99,7 @@ const sc_def *sc_find(const char *name);
  * in tier 0 after the table's. */
 extern const ex_scenario *const sc_custom[];
 extern const int sc_custom_bound[]; /* as sc_def.bound */
+extern const int sc_custom_execs[]; /* as sc_def.execs */
 extern const size_t sc_ncustom;
 
 /* Whether verify/museum/explore.sh names the scenario for a museum bug
