@@ -1224,6 +1224,29 @@ LQ_SCEN(lq_discard_put, "lfqueue/hole-discard-put",
         "a discarded segment and a drained one race for the empty pool", 3,
         {.setup = "PPPOOO", .ops = {"P", "P", "O"}});
 /* ---- end of issue 12 holes (lfq) */
+/* ---- issue 12 awaiting-weak (tail swing) */
+/* The pop's tail swing (lfqueue.c:449) and a late pusher's hazard, under
+ * --weak (RC11; hp.h's Dekker pairing).  Before the threads: segment g0
+ * drained (head there), g1 full (tail there), the pool empty.  T0 pushes:
+ * g1 full, it maps n, links it and swings tail g1 -> n (its own CAS,
+ * lfqueue.c:337).  T1 pops 4 times: past g0 (into the pool), g1's 3
+ * items, then finds g1 visited out: its tail CAS at :449 fails, reading
+ * n; head g1 -> n; the pool taken, g1 is retired, and T1's scan finds no
+ * slot holding it and unmaps it.  T2 pushes last: its protect (seq_cst
+ * store of its slot, seq_cst re-load of tail) must not find tail == g1.
+ * RC11 forbids it only through psc: T2's re-load reads g1, rb to T0's
+ * seq_cst swing, which reaches T1's scan through T1's failed CAS at :449
+ * reading it (hb|loc between two seq_cst accesses), and the scan's load
+ * of g_records (or of T2's slot) is rb-before T2's record push (or slot
+ * store).  With :449's CAS acq_rel/acquire, the failed CAS is no seq_cst
+ * read and the cycle is gone: T2 reads the old tail and faults in the
+ * unmapped g1 (the DFS meets it at bound 0, in its first 20 executions;
+ * T2 must take a record not released in this execution, which the weak
+ * model allows by a stale read of `active`). */
+LQ_SCEN(lq_wk_pop, "lfqueue/weak-tail-pop",
+        "a pop's tail swing and a late pusher's hazard (RC11 psc)", 3,
+        {.setup = "PPPPPPOOO", .ops = {"P", "OOOO", "P"}});
+/* end */
 
 const ex_scenario *const sc_custom[] = {&hp_move, &close_enomem, &hp_held_cached,
     /* issue 12 holes (hp) */
@@ -1236,7 +1259,9 @@ const ex_scenario *const sc_custom[] = {&hp_move, &close_enomem, &hp_held_cached
     /* issue 12 holes (lfq) */
     &lq_segments, &lq_pool_put, &lq_tail_help, &lq_tail_pop, &lq_tail_close,
     &lq_tail_closed, &lq_tail_own, &lq_close_giveback, &lq_discard,
-    &lq_discard_put};
+    &lq_discard_put,
+    /* issue 12 awaiting-weak (tail swing) */
+    &lq_wk_pop};
 /* hp/move's race needs 3 preemptions: the reader after its protect, the
  * retirer between the two slots of its scan, the reader after its move. */
 const int sc_custom_bound[] = {3, 0, 3,
@@ -1247,7 +1272,9 @@ const int sc_custom_bound[] = {3, 0, 3,
     /* issue 12 holes (wait) */
     0,
     /* issue 12 holes (lfq) */
-    0, 0, 2, 2, 2, 2, 1, 3, 0, 2};
+    0, 0, 2, 2, 2, 2, 1, 3, 0, 2,
+    /* issue 12 awaiting-weak (tail swing) */
+    0};
 /* At least this DFS cap per bound (0: the run's), as sc_def.execs.  The
  * tail-swing scripts' failure (a tail set back onto an unmapped segment)
  * needs their second bound, which a cap of 100 per bound (the mutation
@@ -1263,7 +1290,9 @@ const int sc_custom_execs[] = {0, 0, 0,
     /* issue 12 holes (wait) */
     0,
     /* issue 12 holes (lfq) */
-    0, 0, 1000, 1000, 1000, 1000, 0, 0, 0, 0};
+    0, 0, 1000, 1000, 1000, 1000, 0, 0, 0, 0,
+    /* issue 12 awaiting-weak (tail swing) */
+    0};
 _Static_assert(sizeof sc_custom_bound == sizeof sc_custom / sizeof sc_custom[0] * sizeof(int) &&
                sizeof sc_custom_execs == sizeof sc_custom_bound,
                "one bound and one cap per custom scenario");
