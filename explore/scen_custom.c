@@ -1246,6 +1246,23 @@ LQ_SCEN(lq_discard_put, "lfqueue/hole-discard-put",
 LQ_SCEN(lq_wk_pop, "lfqueue/weak-tail-pop",
         "a pop's tail swing and a late pusher's hazard (RC11 psc)", 3,
         {.setup = "PPPPPPOOO", .ops = {"P", "OOOO", "P"}});
+/* A push's helping tail swing (lfqueue.c:321) and a late pusher's hazard,
+ * under --weak, the shape the runner's PCT phase (seed 1, its first run)
+ * finds: T1 pushes (g1 full: it maps n and links it, then is preempted
+ * before its own tail CAS); T2 pushes, loses its own append to n (its
+ * segment back to the pool), finds next == n and swings tail g1 -> n at
+ * :321; T1's own CAS fails, its pops take g0 into the pool and g1's items
+ * and retire g1 (held by T1's own sticky tail slot, freed at T1's exit
+ * scan); T0, which took its hazard record only then, protects tail last
+ * and must not find g1.  RC11 forbids that through psc only while :321's
+ * CAS is seq_cst (T0's re-load reads g1, rb to T2's swing, hb|loc to
+ * T1's failed CAS at :337 and :449, sb to its exit scan, whose load of
+ * g_records is rb-before T0's record push).  The DFS does not meet it:
+ * the preemption of T1 comes early and the weak choices after it are
+ * many (358k executions at bound 1 in 200 s, none the one). */
+LQ_SCEN(lq_wk_help, "lfqueue/weak-tail-help",
+        "a push's helping tail swing and a late pusher's hazard (RC11 psc)", 3,
+        {.setup = "PPPPPPOOO", .ops = {"P", "POOOO", "P"}});
 /* end */
 
 const ex_scenario *const sc_custom[] = {&hp_move, &close_enomem, &hp_held_cached,
@@ -1261,7 +1278,7 @@ const ex_scenario *const sc_custom[] = {&hp_move, &close_enomem, &hp_held_cached
     &lq_tail_closed, &lq_tail_own, &lq_close_giveback, &lq_discard,
     &lq_discard_put,
     /* issue 12 awaiting-weak (tail swing) */
-    &lq_wk_pop};
+    &lq_wk_pop, &lq_wk_help};
 /* hp/move's race needs 3 preemptions: the reader after its protect, the
  * retirer between the two slots of its scan, the reader after its move. */
 const int sc_custom_bound[] = {3, 0, 3,
@@ -1274,7 +1291,7 @@ const int sc_custom_bound[] = {3, 0, 3,
     /* issue 12 holes (lfq) */
     0, 0, 2, 2, 2, 2, 1, 3, 0, 2,
     /* issue 12 awaiting-weak (tail swing) */
-    0};
+    0, 0};
 /* At least this DFS cap per bound (0: the run's), as sc_def.execs.  The
  * tail-swing scripts' failure (a tail set back onto an unmapped segment)
  * needs their second bound, which a cap of 100 per bound (the mutation
@@ -1292,7 +1309,7 @@ const int sc_custom_execs[] = {0, 0, 0,
     /* issue 12 holes (lfq) */
     0, 0, 1000, 1000, 1000, 1000, 0, 0, 0, 0,
     /* issue 12 awaiting-weak (tail swing) */
-    0};
+    0, 0};
 _Static_assert(sizeof sc_custom_bound == sizeof sc_custom / sizeof sc_custom[0] * sizeof(int) &&
                sizeof sc_custom_execs == sizeof sc_custom_bound,
                "one bound and one cap per custom scenario");
