@@ -1023,6 +1023,11 @@ static void lq_run(void *vctx, int tid)
                 c->nout[tid] < LQ_ITEMS)
                 c->out[tid][c->nout[tid]++] = (uintptr_t)it;
             break;
+        case 'W': /* issue 12 awaiting-weak (waitset SB): pop_wait, forever */
+            if (conc_lfqueue_pop_wait(c->q, &it, CONC_FOREVER) == CONC_OK &&
+                c->nout[tid] < LQ_ITEMS)
+                c->out[tid][c->nout[tid]++] = (uintptr_t)it;
+            break;
         case 'M':
         case 'D': {
             void *outs[8];
@@ -1265,6 +1270,49 @@ LQ_SCEN(lq_wk_help, "lfqueue/weak-tail-help",
         {.setup = "PPPPPPOOO", .ops = {"P", "POOOO", "P"}});
 /* end */
 
+/* ---- issue 12 awaiting-weak (waitset SB) */
+/* The waitset's no-lost-wake-up argument (src/internal/waitset.h) is a
+ * store-buffering pair: the waiter's watch RMW on pop_watch then its look
+ * at the queue, against the pusher's making its item visible then its load
+ * of pop_watch.  Under RC11 (Lahav et al., PLDI 2017) the outcome "the
+ * look misses the item and the load misses the watch" is forbidden only if
+ * psc has a cycle: some seq_cst access of the look must read-before a
+ * seq_cst write of the push that is sb-before its pop_watch load.  Step
+ * 'W' (lq_run) is pop_wait with CONC_FOREVER; a waiter left asleep is the
+ * explorer's DEADLOCK.
+ *
+ * aw-wait-seg-end: before the threads one segment full and drained
+ * (3 slots, deq = enq = 3).  The waiter's look skips the hint (deq >=
+ * SLOTS), finds the segment visited out whatever enq it reads (enq is
+ * capped at SLOTS; reading the push's FAA of enq is what RC11 then makes
+ * it do, as an older value would close the cycle on that seq_cst FAA),
+ * and answers EMPTY on next == 0; the push's FAA finds the segment full
+ * and appends: its CAS of next (lfqueue.c:334), then the pop_watch load.
+ * The one edge left is the look's load of next (:429) read-before the
+ * CAS: with either of them not seq_cst the cycle is open and the waiter
+ * sleeps for good (both mutants fail at the weak DFS's 82nd execution,
+ * 0.04 s; unmutated it exhausts bound 2 in 4977 executions, 12 s).
+ *
+ * aw-wait-empty, aw-wait-empty-many: an empty queue, one push (push_many of
+ * 3).  The look's hint load of state[deq] (:425) reads-before the push's
+ * CAS of that slot (:359, :614), and its load of enq (:410) reads-before
+ * the push's FAA (:355, :605): two seq_cst edges, each of which closes the
+ * cycle alone.  So :355, :410 and :605 weakened pass here (bound 2
+ * exhausted, about 4000 executions), as does :425 alone; :425 (load
+ * acquire) together with :355 or :410 deadlocks aw-wait-empty, and with
+ * :410 or :605 aw-wait-empty-many, at the second execution.  These
+ * scripts keep that pair honest: one of the two must stay seq_cst. */
+LQ_SCEN(aw_seg_end, "lfqueue/aw-wait-seg-end",
+        "a pop_wait at a drained segment's end against the push that appends", 2,
+        {.setup = "PPPOOO", .ops = {"W", "P"}});
+LQ_SCEN(aw_empty, "lfqueue/aw-wait-empty",
+        "a pop_wait on an empty queue against one push", 2,
+        {.setup = "", .ops = {"W", "P"}});
+LQ_SCEN(aw_empty_many, "lfqueue/aw-wait-empty-many",
+        "a pop_wait on an empty queue against one push_many", 2,
+        {.setup = "", .ops = {"W", "N"}});
+/* end */
+
 const ex_scenario *const sc_custom[] = {&hp_move, &close_enomem, &hp_held_cached,
     /* issue 12 holes (hp) */
     &hp_orphans_give, &hp_orphans_adopt, &hp_reuse, &sharded_claim_race,
@@ -1278,7 +1326,9 @@ const ex_scenario *const sc_custom[] = {&hp_move, &close_enomem, &hp_held_cached
     &lq_tail_closed, &lq_tail_own, &lq_close_giveback, &lq_discard,
     &lq_discard_put,
     /* issue 12 awaiting-weak (tail swing) */
-    &lq_wk_pop, &lq_wk_help};
+    &lq_wk_pop, &lq_wk_help,
+    /* issue 12 awaiting-weak (waitset SB) */
+    &aw_seg_end, &aw_empty, &aw_empty_many};
 /* hp/move's race needs 3 preemptions: the reader after its protect, the
  * retirer between the two slots of its scan, the reader after its move. */
 const int sc_custom_bound[] = {3, 0, 3,
@@ -1291,7 +1341,9 @@ const int sc_custom_bound[] = {3, 0, 3,
     /* issue 12 holes (lfq) */
     0, 0, 2, 2, 2, 2, 1, 3, 0, 2,
     /* issue 12 awaiting-weak (tail swing) */
-    0, 0};
+    0, 0,
+    /* issue 12 awaiting-weak (waitset SB) */
+    0, 0, 0};
 /* At least this DFS cap per bound (0: the run's), as sc_def.execs.  The
  * tail-swing scripts' failure (a tail set back onto an unmapped segment)
  * needs their second bound, which a cap of 100 per bound (the mutation
@@ -1309,7 +1361,9 @@ const int sc_custom_execs[] = {0, 0, 0,
     /* issue 12 holes (lfq) */
     0, 0, 1000, 1000, 1000, 1000, 0, 0, 0, 0,
     /* issue 12 awaiting-weak (tail swing) */
-    0, 0};
+    0, 0,
+    /* issue 12 awaiting-weak (waitset SB) */
+    0, 0, 0};
 _Static_assert(sizeof sc_custom_bound == sizeof sc_custom / sizeof sc_custom[0] * sizeof(int) &&
                sizeof sc_custom_execs == sizeof sc_custom_bound,
                "one bound and one cap per custom scenario");
