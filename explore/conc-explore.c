@@ -332,7 +332,7 @@ int main(int argc, char **argv)
             any = any || selected(&sc_defs[k], 1, argc, argv, i) ||
                   strcmp(sc_defs[k].name, argv[i]) == 0;
         for (size_t k = 0; k < sc_ncustom; k++) {
-            sc_def pseudo = {.name = sc_custom[k]->name, .tier = 0};
+            sc_def pseudo = {.name = sc_custom[k].s->name, .tier = 0};
             any = any || selected(&pseudo, 1, argc, argv, i);
         }
         if (!any) {
@@ -345,9 +345,9 @@ int main(int argc, char **argv)
             printf("%-28s tier %d, %d threads%s\n", sc_defs[k].name, sc_tier(&sc_defs[k]),
                    sc_defs[k].nthreads, sc_museum(sc_defs[k].name) ? ", museum" : "");
         for (size_t k = 0; k < sc_ncustom; k++)
-            printf("%-28s tier 0, %d threads%s (custom: %s)\n", sc_custom[k]->name,
-                   sc_custom[k]->nthreads, sc_museum(sc_custom[k]->name) ? ", museum" : "",
-                   sc_custom[k]->what);
+            printf("%-28s tier 0, %d threads%s (custom: %s)\n", sc_custom[k].s->name,
+                   sc_custom[k].s->nthreads, sc_museum(sc_custom[k].s->name) ? ", museum" : "",
+                   sc_custom[k].s->what);
         return 0;
     }
     /* --rr alone: the livelock search only */
@@ -368,8 +368,8 @@ int main(int argc, char **argv)
         const sc_def *d = sc_find(name);
         const ex_scenario *s = d ? sc_scenario(d) : NULL;
         for (size_t k = 0; !s && k < sc_ncustom; k++)
-            if (strcmp(sc_custom[k]->name, name) == 0)
-                s = sc_custom[k];
+            if (strcmp(sc_custom[k].s->name, name) == 0)
+                s = sc_custom[k].s;
         if (!s) {
             fprintf(stderr, "conc-explore: no scenario '%s'\n", name);
             return 2;
@@ -397,9 +397,9 @@ int main(int argc, char **argv)
             sbound = d->bound;
             sexecs = d->execs;
         } else {
-            s = sc_custom[k - sc_ndefs];
-            sbound = sc_custom_bound[k - sc_ndefs];
-            sexecs = sc_custom_execs[k - sc_ndefs];
+            s = sc_custom[k - sc_ndefs].s;
+            sbound = sc_custom[k - sc_ndefs].bound;
+            sexecs = sc_custom[k - sc_ndefs].execs;
             sc_def pseudo = {.name = s->name, .tier = 0};
             if (!selected(&pseudo, (int)tier, argc, argv, optind))
                 continue;
@@ -419,7 +419,7 @@ int main(int argc, char **argv)
                 (!cd.max_execs || (uint64_t)rest_cap < cd.max_execs))
                 cd.max_execs = (uint64_t)rest_cap;
             /* ... and a scenario may ask for a higher one (a table row's
-             * execs, a custom scenario's sc_custom_execs): a lower
+             * execs, a custom scenario's sc_custom[].execs): a lower
              * --max-execs (the mutation runner's) does not cut it. */
             if (cd.max_execs && (uint64_t)sexecs > cd.max_execs)
                 cd.max_execs = (uint64_t)sexecs;

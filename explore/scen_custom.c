@@ -1313,58 +1313,34 @@ LQ_SCEN(aw_empty_many, "lfqueue/aw-wait-empty-many",
         {.setup = "", .ops = {"W", "N"}});
 /* end */
 
-const ex_scenario *const sc_custom[] = {&hp_move, &close_enomem, &hp_held_cached,
+/* Every custom scenario, run in tier 0 after the table's, with the
+ * preemption bound and the DFS cap per bound it asks for at least (0: the
+ * run's), as sc_def.bound and sc_def.execs.  hp/move's race needs 3
+ * preemptions: the reader after its protect, the retirer between the two
+ * slots of its scan, the reader after its move.  The tail-swing scripts'
+ * failure (a tail set back onto an unmapped segment) needs their second
+ * bound, which a cap of 100 per bound (the mutation runner's explore
+ * check, verify/mutants/mutants.py) never reaches: with lfqueue.c:321,
+ * :449, :719 or :748 split into a load and a store, 1000 per bound faults
+ * in each (:449's at 400 does not); unmutated, each script's 1000 take
+ * about 0.3 s. */
+const sc_custom_run sc_custom[] = {
+    {&hp_move, 3, 0}, {&close_enomem, 0, 0}, {&hp_held_cached, 3, 0},
     /* issue 12 holes (hp) */
-    &hp_orphans_give, &hp_orphans_adopt, &hp_reuse, &sharded_claim_race,
-    &sharded_first_claim,
+    {&hp_orphans_give, 0, 0}, {&hp_orphans_adopt, 0, 0}, {&hp_reuse, 0, 0},
+    {&sharded_claim_race, 0, 0}, {&sharded_first_claim, 0, 0},
     /* issue 12 holes (misc) */
-    &shm_recover_attach, &shm_format_attach,
+    {&shm_recover_attach, 0, 0}, {&shm_format_attach, 0, 0},
     /* issue 12 holes (wait) */
-    &ws_fd_close,
+    {&ws_fd_close, 0, 0},
     /* issue 12 holes (lfq) */
-    &lq_segments, &lq_pool_put, &lq_tail_help, &lq_tail_pop, &lq_tail_close,
-    &lq_tail_closed, &lq_tail_own, &lq_close_giveback, &lq_discard,
-    &lq_discard_put,
+    {&lq_segments, 0, 0}, {&lq_pool_put, 0, 0},
+    {&lq_tail_help, 2, 1000}, {&lq_tail_pop, 2, 1000},
+    {&lq_tail_close, 2, 1000}, {&lq_tail_closed, 2, 1000},
+    {&lq_tail_own, 1, 0}, {&lq_close_giveback, 3, 0}, {&lq_discard, 0, 0},
+    {&lq_discard_put, 2, 0},
     /* issue 12 awaiting-weak (tail swing) */
-    &lq_wk_pop, &lq_wk_help,
+    {&lq_wk_pop, 0, 0}, {&lq_wk_help, 0, 0},
     /* issue 12 awaiting-weak (waitset SB) */
-    &aw_seg_end, &aw_empty, &aw_empty_many};
-/* hp/move's race needs 3 preemptions: the reader after its protect, the
- * retirer between the two slots of its scan, the reader after its move. */
-const int sc_custom_bound[] = {3, 0, 3,
-    /* issue 12 holes (hp) */
-    0, 0, 0, 0, 0,
-    /* issue 12 holes (misc) */
-    0, 0,
-    /* issue 12 holes (wait) */
-    0,
-    /* issue 12 holes (lfq) */
-    0, 0, 2, 2, 2, 2, 1, 3, 0, 2,
-    /* issue 12 awaiting-weak (tail swing) */
-    0, 0,
-    /* issue 12 awaiting-weak (waitset SB) */
-    0, 0, 0};
-/* At least this DFS cap per bound (0: the run's), as sc_def.execs.  The
- * tail-swing scripts' failure (a tail set back onto an unmapped segment)
- * needs their second bound, which a cap of 100 per bound (the mutation
- * runner's explore check, verify/mutants/mutants.py) never reaches: with
- * lfqueue.c:321, :449, :719 or :748 split into a load and a store, 1000
- * per bound faults in each (:449's at 400 does not); unmutated, each
- * script's 1000 take about 0.3 s. */
-const int sc_custom_execs[] = {0, 0, 0,
-    /* issue 12 holes (hp) */
-    0, 0, 0, 0, 0,
-    /* issue 12 holes (misc) */
-    0, 0,
-    /* issue 12 holes (wait) */
-    0,
-    /* issue 12 holes (lfq) */
-    0, 0, 1000, 1000, 1000, 1000, 0, 0, 0, 0,
-    /* issue 12 awaiting-weak (tail swing) */
-    0, 0,
-    /* issue 12 awaiting-weak (waitset SB) */
-    0, 0, 0};
-_Static_assert(sizeof sc_custom_bound == sizeof sc_custom / sizeof sc_custom[0] * sizeof(int) &&
-               sizeof sc_custom_execs == sizeof sc_custom_bound,
-               "one bound and one cap per custom scenario");
+    {&aw_seg_end, 0, 0}, {&aw_empty, 0, 0}, {&aw_empty_many, 0, 0}};
 const size_t sc_ncustom = sizeof sc_custom / sizeof sc_custom[0];

@@ -97,9 +97,12 @@ const ex_scenario *sc_scenario(const sc_def *d);
 const sc_def *sc_find(const char *name);
 /* Scenarios written against the library's internals (scen_custom.c), run
  * in tier 0 after the table's. */
-extern const ex_scenario *const sc_custom[];
-extern const int sc_custom_bound[]; /* as sc_def.bound */
-extern const int sc_custom_execs[]; /* as sc_def.execs */
+typedef struct sc_custom_run {
+    const ex_scenario *s;
+    int bound; /* at least this preemption bound (0: the run's), as sc_def.bound */
+    int execs; /* at least this DFS cap per bound (0: the run's), as sc_def.execs */
+} sc_custom_run;
+extern const sc_custom_run sc_custom[];
 extern const size_t sc_ncustom;
 
 /* Whether verify/museum/explore.sh names the scenario for a museum bug
