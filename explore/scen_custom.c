@@ -1301,7 +1301,16 @@ LQ_SCEN(lq_wk_help, "lfqueue/weak-tail-help",
  * exhausted, about 4000 executions), as does :425 alone; :425 (load
  * acquire) together with :355 or :410 deadlocks aw-wait-empty, and with
  * :410 or :605 aw-wait-empty-many, at the second execution.  These
- * scripts keep that pair honest: one of the two must stay seq_cst. */
+ * scripts keep that pair honest: one of the two must stay seq_cst.
+ * With the push's first position spoiled by a third thread's pop (threads
+ * "W", "O", "PP"; or "W", "O", "N"), the look's hint may find that slot
+ * TAKEN and its enq read miss only the push's second FAA; the pop's
+ * seq_cst FAA of deq (:458), which the look's first load of deq reads
+ * before, then closes the cycle (through the pop's exchange, which the
+ * push's failed CAS reads): :355, :410 and :605 each pass such a script
+ * with bound 1 exhausted (770k and 520k executions, 12 and 8 minutes:
+ * too dear for make test, so not in the table), and :355 or :410 together
+ * with :458 (acq_rel) deadlocks it at execution 93492. */
 LQ_SCEN(aw_seg_end, "lfqueue/aw-wait-seg-end",
         "a pop_wait at a drained segment's end against the push that appends", 2,
         {.setup = "PPPOOO", .ops = {"W", "P"}});
