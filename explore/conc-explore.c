@@ -397,9 +397,10 @@ int main(int argc, char **argv)
             sbound = d->bound;
             sexecs = d->execs;
         } else {
-            s = sc_custom[k - sc_ndefs].s;
-            sbound = sc_custom[k - sc_ndefs].bound;
-            sexecs = sc_custom[k - sc_ndefs].execs;
+            const sc_custom_run *cr = &sc_custom[k - sc_ndefs];
+            s = cr->s;
+            sbound = cr->bound;
+            sexecs = cr->execs;
             sc_def pseudo = {.name = s->name, .tier = 0};
             if (!selected(&pseudo, (int)tier, argc, argv, optind))
                 continue;

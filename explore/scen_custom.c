@@ -1019,12 +1019,9 @@ static void lq_run(void *vctx, int tid)
             next += 3;
             break;
         case 'O':
-            if (conc_lfqueue_pop(c->q, &it) == CONC_OK &&
-                c->nout[tid] < LQ_ITEMS)
-                c->out[tid][c->nout[tid]++] = (uintptr_t)it;
-            break;
-        case 'W': /* issue 12 awaiting-weak (waitset SB): pop_wait, forever */
-            if (conc_lfqueue_pop_wait(c->q, &it, CONC_FOREVER) == CONC_OK &&
+        case 'W': /* pop_wait, forever (issue 12 awaiting-weak, waitset SB) */
+            if ((*op == 'O' ? conc_lfqueue_pop(c->q, &it)
+                            : conc_lfqueue_pop_wait(c->q, &it, CONC_FOREVER)) == CONC_OK &&
                 c->nout[tid] < LQ_ITEMS)
                 c->out[tid][c->nout[tid]++] = (uintptr_t)it;
             break;
