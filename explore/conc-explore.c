@@ -42,6 +42,12 @@
  *   --seconds S          time cap per scenario and mode (default 0: none)
  *   --depth D            PCT depth (default 4)
  *   --seed S             PCT seed (default 1)
+ *   --prefix P           the DFS searches only below the schedule prefix
+ *                        P (explorer.h, ex_config.prefix): runs 'a'+t,
+ *                        each with a step count, '@file:line' (up to that
+ *                        site) or nothing (as long as it can move), e.g.
+ *                        a@lfqueue.c:337b; a custom scenario may carry
+ *                        its own (sc_custom[].prefix), which P replaces
  *   --spurious           futex waits may wake spuriously
  *   --weak               the weak-memory mode (explore/weak.c): atomics
  *                        on an RC11 model, reads-from and modification
@@ -81,7 +87,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: conc-explore [--list] [--dfs|--pct N|--both N] [--bound K]\n"
             "         [--no-sleep] [--max-execs N] [--max-execs-rest N] [--pct-rest N]\n"
-            "         [--seconds S] [--depth D]\n"
+            "         [--seconds S] [--depth D] [--prefix P]\n"
             "         [--seed S] [--spurious] [--weak] [--tier T] [--expect-fail]\n"
             "         [--no-shrink] [--quiet] [--skip PREFIX/] [--rr Q|--rr-mixed Q]\n"
             "         [--rr-anchor]\n"
@@ -100,6 +106,7 @@ static bool parse_long(const char *s, long lo, long hi, long *out)
 }
 
 static const char *skips[16];
+static const char *prefix; /* --prefix */
 static int nskips;
 
 static bool selected(const sc_def *d, int tier, int argc, char **argv, int first)
@@ -164,7 +171,7 @@ int main(int argc, char **argv)
     long tier = 0;
     enum { O_LIST = 256, O_DFS, O_PCT, O_BOTH, O_BOUND, O_NOSLEEP, O_MAXEX,
            O_SECS, O_MAXREST, O_PCTREST, O_DEPTH, O_SEED, O_SPUR, O_TIER, O_EXPECT, O_NOSHRINK,
-           O_QUIET, O_HELP, O_SKIP, O_VERBOSE, O_RRRAND, O_RR, O_RRMIX, O_RRANCHOR, O_MAXSTEPS, O_MAXQUIET,
+           O_QUIET, O_HELP, O_SKIP, O_VERBOSE, O_RRRAND, O_RR, O_RRMIX, O_RRANCHOR, O_MAXSTEPS, O_MAXQUIET, O_PREFIX,
            O_WEAK, O_WFLAW };
     static const struct option opts[] = {
         {"list", no_argument, 0, O_LIST},
@@ -195,6 +202,7 @@ int main(int argc, char **argv)
         {"rr-anchor", no_argument, 0, O_RRANCHOR},
         {"max-steps", required_argument, 0, O_MAXSTEPS},
         {"max-quiet", required_argument, 0, O_MAXQUIET},
+        {"prefix", required_argument, 0, O_PREFIX},
         {0, 0, 0, 0}};
     int o;
     long v;
@@ -315,6 +323,7 @@ int main(int argc, char **argv)
         case O_NOSHRINK: c.shrink = false; break;
         case O_QUIET: quiet = true; break;
         case O_VERBOSE: c.verbose++; break;
+        case O_PREFIX: prefix = optarg; break;
         case O_HELP: usage(stdout); return 0;
         case O_SKIP:
             if (nskips == 16) {
@@ -390,6 +399,7 @@ int main(int argc, char **argv)
         const sc_def *d = k < sc_ndefs ? &sc_defs[k] : NULL;
         const ex_scenario *s;
         int sbound = 0, sexecs = 0;
+        const char *sprefix = prefix;
         if (d) {
             if (!selected(d, (int)tier, argc, argv, optind))
                 continue;
@@ -401,6 +411,8 @@ int main(int argc, char **argv)
             s = cr->s;
             sbound = cr->bound;
             sexecs = cr->execs;
+            if (!sprefix)
+                sprefix = cr->prefix;
             sc_def pseudo = {.name = s->name, .tier = 0};
             if (!selected(&pseudo, (int)tier, argc, argv, optind))
                 continue;
@@ -409,6 +421,7 @@ int main(int argc, char **argv)
         if (dfs) {
             ex_config cd = c;
             cd.mode = EX_DFS;
+            cd.prefix = sprefix; /* the search below it only */
             /* A scenario may ask for more (a race that needs 3 preemptions). */
             int top = cd.bound;
             if (top >= 0 && sbound > top)
@@ -452,7 +465,7 @@ int main(int argc, char **argv)
                 if (r.verdict != EX_PASS || b < 0 || b >= top)
                     break;
             }
-            row(s->name, "dfs", &r, exh);
+            row(s->name, sprefix && *sprefix ? "dfs+pfx" : "dfs", &r, exh);
             total_execs += r.executions;
             longest = r.max_steps > longest ? r.max_steps : longest;
             quietest = r.max_quiet > quietest ? r.max_quiet : quietest;

@@ -191,6 +191,20 @@ static struct {
     bool soft;
     bool misfit;        /* exact replay: a decision did not fit */
 
+    /* EX_DFS under a prefix (ex_config.prefix): its runs, the one being
+     * followed and what is left of it, and the first node the search may
+     * change (the nodes the prefix made are never backtracked) */
+    struct {
+        uint8_t t;
+        uint32_t n;       /* steps (0: as long as it can move) */
+        char file[48];    /* or up to the step at this site ("" none) */
+        int line;
+    } pfx[16];
+    int npfx, pfx_i;
+    uint32_t pfx_left;
+    size_t pfx_floor;
+    int pfx_missed;     /* 1 + the run whose site its thread never reached */
+
     /* PCT */
     int prio[EX_MAX_THREADS];
     uint64_t change[16];
@@ -559,6 +573,82 @@ static void note_step_frees(size_t idx, int cur, uint16_t m)
     pa->step_frees = !(m & (1u << (2 * cur))) || holder_spins(cur);
 }
 
+/* Does the path f end in the site file s ("lfqueue.c", "src/hp.c")? */
+static bool site_is(const char *f, int line, const char *s, int want)
+{
+    size_t lf = f ? strlen(f) : 0, ls = strlen(s);
+    return f && line == want && lf >= ls && strcmp(f + lf - ls, s) == 0 &&
+           (lf == ls || f[lf - ls - 1] == '/');
+}
+
+static void pfx_next(void)
+{
+    if (++X.pfx_i < X.npfx)
+        X.pfx_left = X.pfx[X.pfx_i].n;
+}
+
+/* EX_DFS under a prefix, its first execution: the move the prefix asks for
+ * among the moves m, or -1 once it is over.  A run is over when its thread
+ * cannot move (it ended, or it blocks), after its count of steps, or when
+ * its thread's next step is at the run's site (that step is not taken);
+ * a run whose thread stops before its site is a prefix that no longer
+ * fits the code (X.pfx_missed). */
+static int pfx_move(uint16_t m)
+{
+    while (X.pfx_i < X.npfx) {
+        int t = X.pfx[X.pfx_i].t;
+        const char *sf = X.pfx[X.pfx_i].file;
+        if (!(m & (1u << (2 * t)))) {
+            if (sf[0] && !X.pfx_missed)
+                X.pfx_missed = X.pfx_i + 1;
+            pfx_next();
+            continue;
+        }
+        if (sf[0] && site_is(X.thr[t].file, X.thr[t].line, sf, X.pfx[X.pfx_i].line)) {
+            pfx_next();
+            continue;
+        }
+        if (X.pfx[X.pfx_i].n && --X.pfx_left == 0)
+            pfx_next();
+        return 2 * t;
+    }
+    return -1;
+}
+
+/* Parse a prefix for n threads into X.pfx; false if malformed.  Runs:
+ * 'a'+t, then a step count, or '@' file ':' line (up to that site), or
+ * nothing (as long as the thread can move). */
+static bool pfx_parse(const char *s, int n)
+{
+    X.npfx = 0;
+    while (*s) {
+        if (*s < 'a' || *s >= 'a' + n || X.npfx == (int)(sizeof X.pfx / sizeof X.pfx[0]))
+            return false;
+        int t = *s++ - 'a';
+        unsigned long k = 0;
+        X.pfx[X.npfx].file[0] = 0;
+        X.pfx[X.npfx].line = 0;
+        if (*s >= '0' && *s <= '9') {
+            k = strtoul(s, (char **)&s, 10);
+            if (k == 0 || k > 10000000)
+                return false;
+        } else if (*s == '@') {
+            const char *colon = strchr(s, ':');
+            size_t lf = colon ? (size_t)(colon - s - 1) : 0;
+            if (!colon || lf == 0 || lf >= sizeof X.pfx[0].file ||
+                colon[1] < '1' || colon[1] > '9')
+                return false;
+            memcpy(X.pfx[X.npfx].file, s + 1, lf);
+            X.pfx[X.npfx].file[lf] = 0;
+            X.pfx[X.npfx].line = (int)strtol(colon + 1, (char **)&s, 10);
+        }
+        X.pfx[X.npfx].t = (uint8_t)t;
+        X.pfx[X.npfx].n = (uint32_t)k;
+        X.npfx++;
+    }
+    return true;
+}
+
 /* A SCHED decision: returns the move. */
 static int decide_sched(int cur)
 {
@@ -624,6 +714,26 @@ static int decide_sched(int cur)
         }
         X.exec_preempts = nd->preempts + (nd->preempt ? 1 : 0);
         return move;
+    }
+    int pm;
+    if (X.c.mode == EX_DFS && X.dfs_branch && (pm = pfx_move(m)) >= 0) {
+        /* the prefix's move, the only one this node will ever take */
+        note_step_frees(idx, cur, m);
+        ex_node *nd = push_node();
+        nd->type = D_SCHED;
+        nd->cur = (int8_t)cur;
+        nd->enabled = m;
+        nd->sig = sig;
+        nd->sleep = 0;
+        nd->preempts = (uint16_t)X.exec_preempts;
+        nd->cur_spins = holder_spins(cur);
+        nd->choice = (uint8_t)pm;
+        nd->preempt = is_preempt(cur, nd->cur_spins, m, pm);
+        if (nd->preempt)
+            X.exec_preempts++;
+        X.next_sleep = 0;
+        X.pfx_floor = X.nnodes;
+        return pm;
     }
     if (X.c.mode == EX_DFS && X.dfs_branch) {
         uint16_t sleep = X.c.sleep_sets ? (uint16_t)(X.next_sleep & m) : 0;
@@ -798,6 +908,8 @@ static int decide_read(uint16_t opts)
         nd->enabled = opts;
         nd->preempts = (uint16_t)X.exec_preempts;
         nd->choice = 0;
+        if (X.pfx_i < X.npfx)
+            X.pfx_floor = X.nnodes; /* inside the prefix: the SC store, fixed */
         return 0;
     }
     int o = -1;
@@ -1812,7 +1924,7 @@ static bool sleeps_within_bound(const ex_node *nd)
 /* DFS: the next node to branch at; false when the space is exhausted. */
 static bool backtrack(void)
 {
-    while (X.nnodes > 0) {
+    while (X.nnodes > X.pfx_floor) {
         ex_node *nd = &X.nodes[X.nnodes - 1];
         nd->done |= (uint16_t)(1u << nd->choice);
         if (nd->cut_below)
@@ -1839,7 +1951,7 @@ static bool backtrack(void)
         }
         bool cut = nd->cut_here || nd->cut_any;
         X.nnodes--;
-        if (cut && X.nnodes > 0)
+        if (cut && X.nnodes > X.pfx_floor)
             X.nodes[X.nnodes - 1].cut_below = true;
     }
     return false;
@@ -1868,6 +1980,20 @@ ex_result ex_explore(const ex_scenario *s, const ex_config *cfg)
     double t0 = now_s();
     X.nnodes = 0;
     X.replay_len = 0;
+    X.npfx = X.pfx_i = X.pfx_missed = 0;
+    X.pfx_floor = 0;
+    if (X.c.mode == EX_DFS && X.c.prefix && X.c.prefix[0]) {
+        if (!pfx_parse(X.c.prefix, X.n)) {
+            fprintf(o, "conc-explore: %s: malformed prefix '%s' (runs "
+                       "'a'+t, each with a step count, '@file:line' or "
+                       "nothing)\n",
+                    s->name, X.c.prefix);
+            res.verdict = EX_ERROR;
+            conc_verify_set_hook2(NULL, NULL);
+            return res;
+        }
+        X.pfx_left = X.pfx[0].n;
+    }
     bool more = true;
 
     lv_off();
@@ -1969,6 +2095,18 @@ ex_result ex_explore(const ex_scenario *s, const ex_config *cfg)
         }
         X.dfs_branch = true;
         exec_out r = run_execution();
+        X.pfx_i = X.npfx; /* the prefix made its nodes in the first one */
+        if (X.pfx_missed) {
+            /* Not an error: the search goes on below what the prefix did
+             * make (a mutant may take another path); test_explorer checks
+             * that every custom scenario's prefix fits the tree. */
+            int k = X.pfx_missed - 1;
+            fprintf(o, "conc-explore: %s: prefix '%s': T%d stopped before "
+                       "%s:%d, its run's site\n",
+                    s->name, X.c.prefix, X.pfx[k].t, X.pfx[k].file, X.pfx[k].line);
+            X.pfx_missed = 0;
+            res.prefix_missed = true;
+        }
         if (X.c.verbose && X.c.mode == EX_RR && r.ran) {
             char b[128];
             lv_string(b, sizeof b);

@@ -108,6 +108,12 @@ typedef struct ex_config {
     int pct_depth;        /* EX_PCT: d (change points + 1) */
     uint64_t seed;        /* EX_PCT */
     const char *schedule; /* EX_REPLAY: the part after '@' */
+    /* EX_DFS: search only below this prefix, a run per thread ('a'+t,
+     * then how many of its steps; no count: until it cannot move), its
+     * loads in weak mode reading the sequentially consistent store.  The
+     * prefix's decisions are never changed, so "exhausted" then means the
+     * space below it.  NULL or "": the whole space. */
+    const char *prefix;
     bool spurious;        /* futex waits may wake spuriously */
     bool shrink;          /* shrink a failure's schedule (default true) */
     bool stop_on_failure; /* default true */
@@ -155,6 +161,8 @@ typedef struct ex_result {
     uint64_t max_quiet;   /* the most steps in a row with no operation
                              completed, in any execution (livelock.c) */
     bool exhausted;       /* EX_DFS: the whole space within the bound */
+    bool prefix_missed;   /* EX_DFS: a run of ex_config.prefix with a site
+                             ended before its thread reached it */
     double seconds;
     uint64_t first_failure_exec; /* 1-based; 0: none */
     double first_failure_seconds;

@@ -1261,10 +1261,43 @@ LQ_SCEN(lq_wk_pop, "lfqueue/weak-tail-pop",
  * T1's failed CAS at :337 and :449, sb to its exit scan, whose load of
  * g_records is rb-before T0's record push).  The DFS does not meet it:
  * the preemption of T1 comes early and the weak choices after it are
- * many (358k executions at bound 1 in 200 s, none the one). */
+ * many (358k executions at bound 1 in 200 s, none the one).  So its DFS
+ * searches below the prefix b@lfqueue.c:337cb (T1 to its own tail CAS, T2
+ * to its end, T1 to its end, then T0; see lq_wk_close below): the fault
+ * comes within its first 100 executions, and unmutated the whole space
+ * below the prefix, 51 executions at bound 2, passes. */
 LQ_SCEN(lq_wk_help, "lfqueue/weak-tail-help",
         "a push's helping tail swing and a late pusher's hazard (RC11 psc)", 3,
         {.setup = "PPPPPPOOO", .ops = {"P", "POOOO", "P"}});
+/* The other helping tail swings, close's (lfqueue.c:719), closed()'s
+ * (:748) and a sealing push's (:311), in the same shape, searched below a
+ * schedule prefix (sc_custom[].prefix) since the DFS does not reach it
+ * from the root: T0 (a) appends n behind the full g1 and stops before its
+ * own tail CAS (a@lfqueue.c:337); T1 (b) closes (or asks closed()): it
+ * finds n linked and swings tail g1 -> n; T0's own CAS then fails; T2's
+ * pops take g0 into the pool and g1's items, swing head to n and retire
+ * g1, which no slot holds at T2's exit scan: g1 is unmapped; T3 pushes
+ * last and must not protect g1.  RC11 forbids that through psc only while
+ * the helper's swing is seq_cst, as for :321 (T3's reload reads g1, rb to
+ * the swing, hb|loc to T0's failed CAS, sb to T0's exit, ...; T3's load
+ * of `sealed` reading 0 is rb-before close's store of it, which no seq_cst
+ * edge leads back from); with the swing acq_rel, T3 reads the old tail
+ * and faults at its FAA of g1's enq (lfqueue.c:355), at the first few
+ * executions below the prefix.  For :311, close stops after setting the
+ * close bit on g1, before its seal CAS (b@lfqueue.c:714), and a push (T2)
+ * finds the bit, fails to seal g1 (n is linked) and swings tail itself;
+ * the pops are T3's, the late push T4's.  The prefix's loads read the
+ * sequentially consistent store (ex_config.prefix), so only the steps
+ * after it make weak choices. */
+LQ_SCEN(lq_wk_close, "lfqueue/weak-tail-close",
+        "close's helping tail swing and a late pusher's hazard (RC11 psc)", 4,
+        {.setup = "PPPPPPOOO", .ops = {"P", "C", "OOOO", "P"}});
+LQ_SCEN(lq_wk_closed, "lfqueue/weak-tail-closed",
+        "closed()'s helping tail swing and a late pusher's hazard (RC11 psc)", 4,
+        {.setup = "PPPPPPOOO", .ops = {"P", "Q", "OOOO", "P"}});
+LQ_SCEN(lq_wk_seal, "lfqueue/weak-tail-seal",
+        "a sealing push's helping tail swing and a late pusher's hazard (RC11 psc)", 5,
+        {.setup = "PPPPPPOOO", .ops = {"P", "C", "P", "OOOO", "P"}});
 /* end */
 
 /* ---- issue 12 awaiting-weak (waitset SB) */
@@ -1329,24 +1362,32 @@ LQ_SCEN(aw_empty_many, "lfqueue/aw-wait-empty-many",
  * check, verify/mutants/mutants.py) never reaches: with lfqueue.c:321,
  * :449, :719 or :748 split into a load and a store, 1000 per bound faults
  * in each (:449's at 400 does not); unmutated, each script's 1000 take
- * about 0.3 s. */
+ * about 0.3 s.  A prefix (ex_config.prefix; conc-explore's --prefix
+ * replaces it) makes the DFS search only below it: the weak-tail scripts'
+ * failures need a thread stopped early, between its link and its own
+ * tail CAS, which a search from the root reaches only after the weak
+ * choices of everything after it (test_explorer checks that each prefix
+ * still fits the code: its threads reach their sites). */
 const sc_custom_run sc_custom[] = {
-    {&hp_move, 3, 0}, {&close_enomem, 0, 0}, {&hp_held_cached, 3, 0},
+    {&hp_move, 3, 0, NULL}, {&close_enomem, 0, 0, NULL}, {&hp_held_cached, 3, 0, NULL},
     /* issue 12 holes (hp) */
-    {&hp_orphans_give, 0, 0}, {&hp_orphans_adopt, 0, 0}, {&hp_reuse, 0, 0},
-    {&sharded_claim_race, 0, 0}, {&sharded_first_claim, 0, 0},
+    {&hp_orphans_give, 0, 0, NULL}, {&hp_orphans_adopt, 0, 0, NULL}, {&hp_reuse, 0, 0, NULL},
+    {&sharded_claim_race, 0, 0, NULL}, {&sharded_first_claim, 0, 0, NULL},
     /* issue 12 holes (misc) */
-    {&shm_recover_attach, 0, 0}, {&shm_format_attach, 0, 0},
+    {&shm_recover_attach, 0, 0, NULL}, {&shm_format_attach, 0, 0, NULL},
     /* issue 12 holes (wait) */
-    {&ws_fd_close, 0, 0},
+    {&ws_fd_close, 0, 0, NULL},
     /* issue 12 holes (lfq) */
-    {&lq_segments, 0, 0}, {&lq_pool_put, 0, 0},
-    {&lq_tail_help, 2, 1000}, {&lq_tail_pop, 2, 1000},
-    {&lq_tail_close, 2, 1000}, {&lq_tail_closed, 2, 1000},
-    {&lq_tail_own, 1, 0}, {&lq_close_giveback, 3, 0}, {&lq_discard, 0, 0},
-    {&lq_discard_put, 2, 0},
+    {&lq_segments, 0, 0, NULL}, {&lq_pool_put, 0, 0, NULL},
+    {&lq_tail_help, 2, 1000, NULL}, {&lq_tail_pop, 2, 1000, NULL},
+    {&lq_tail_close, 2, 1000, NULL}, {&lq_tail_closed, 2, 1000, NULL},
+    {&lq_tail_own, 1, 0, NULL}, {&lq_close_giveback, 3, 0, NULL}, {&lq_discard, 0, 0, NULL},
+    {&lq_discard_put, 2, 0, NULL},
     /* issue 12 awaiting-weak (tail swing) */
-    {&lq_wk_pop, 0, 0}, {&lq_wk_help, 0, 0},
+    {&lq_wk_pop, 0, 0, NULL}, {&lq_wk_help, 0, 0, "b@lfqueue.c:337cb"},
+    {&lq_wk_close, 0, 0, "a@lfqueue.c:337b"},
+    {&lq_wk_closed, 0, 0, "a@lfqueue.c:337b"},
+    {&lq_wk_seal, 0, 0, "a@lfqueue.c:337b@lfqueue.c:714c"},
     /* issue 12 awaiting-weak (waitset SB) */
-    {&aw_seg_end, 0, 0}, {&aw_empty, 0, 0}, {&aw_empty_many, 0, 0}};
+    {&aw_seg_end, 0, 0, NULL}, {&aw_empty, 0, 0, NULL}, {&aw_empty_many, 0, 0, NULL}};
 const size_t sc_ncustom = sizeof sc_custom / sizeof sc_custom[0];

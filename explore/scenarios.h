@@ -101,6 +101,9 @@ typedef struct sc_custom_run {
     const ex_scenario *s;
     int bound; /* at least this preemption bound (0: the run's), as sc_def.bound */
     int execs; /* at least this DFS cap per bound (0: the run's), as sc_def.execs */
+    /* NULL, or the DFS searches only below this schedule prefix
+     * (ex_config.prefix; --prefix overrides it) */
+    const char *prefix;
 } sc_custom_run;
 extern const sc_custom_run sc_custom[];
 extern const size_t sc_ncustom;

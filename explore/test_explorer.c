@@ -49,6 +49,7 @@
 #include <string.h>
 
 #include "explorer.h"
+#include "scenarios.h"
 #include "internal/atomics.h"
 #include "internal/clock.h"
 #include "internal/futex.h"
@@ -1987,6 +1988,96 @@ static void test_livelock(void)
                               "cycle is refused");
 }
 
+/* ---- 13. a search below a schedule prefix ------------------------------ */
+
+/*
+ * The lost update under a prefix (ex_config.prefix), bound -1.  "a3": T0's
+ * start, load and store, then the search: only T1 is left, one execution,
+ * which passes, and the space below the prefix is exhausted.  "a2b": T0
+ * preempted between its load and its store, T1 run to its end: the first
+ * execution is the lost update.  "a2" alone: the search below T0's load
+ * finds it too.  A prefix never changes: with "a3" the failing schedules
+ * (T1 first) are not searched, so the pass there is the pass of that
+ * subtree only.  A run with a site ('@' file ':' line) ends where its
+ * thread's next step is at the site; every custom scenario's prefix must
+ * fit the code it was written for (its thread reaches the site), which
+ * this test checks on one execution of each: a prefix that stopped
+ * fitting (the code moved) would search another subtree in silence.
+ */
+static void test_prefix(void)
+{
+    ex_config c = cfg_dfs_full(-1, true);
+    c.prefix = "a3";
+    ex_result r = explore(&sc_lost_update, c);
+    OKR(r.verdict == EX_PASS && r.exhausted && r.executions == 1 &&
+            !r.prefix_missed,
+        r, "lost update below the serial prefix a3: one execution, passes, "
+           "exhausted");
+    c.prefix = "a2b";
+    r = explore(&sc_lost_update, c);
+    OKR(r.verdict == EX_FAIL && strstr(r.failure, "x == 1") &&
+            r.first_failure_exec == 1,
+        r, "below a2b (T0 preempted between its load and store): the lost "
+           "update at the first execution (%s)", r.failure);
+    c.prefix = "a2";
+    r = explore(&sc_lost_update, c);
+    OKR(r.verdict == EX_FAIL && strstr(r.failure, "x == 1"), r,
+        "below a2: the lost update (%s)", r.failure);
+
+    static const char *const bad[] = {"x", "a0", "a@", "a@f.c", "a@f.c:0",
+                                      "c", "ab@:3", "a-1"};
+    bool all = true;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        c.prefix = bad[i];
+        r = explore(&sc_lost_update, c);
+        all = check(r.verdict == EX_ERROR, "prefix '%s': verdict %s", bad[i],
+                    verdict_name(r.verdict)) && all;
+    }
+    check_group("malformed prefixes give EX_ERROR");
+
+    /* a site no step of T0 has: its run lasts to T0's end, reported, and
+     * the search goes on below what the prefix made (here T0 then T1
+     * serially: one execution, which passes) */
+    c.prefix = "a@lfqueue.c:1b";
+    r = explore(&sc_lost_update, c);
+    OKR(r.prefix_missed && r.verdict == EX_PASS && r.executions == 1 &&
+            strstr(report, "stopped before lfqueue.c:1"),
+        r, "a site the thread never reaches: prefix_missed and said, the "
+           "search goes on");
+
+    all = true;
+    int n = 0;
+    for (size_t k = 0; k < sc_ncustom; k++) {
+        if (!sc_custom[k].prefix)
+            continue;
+        n++;
+        ex_config cs = cfg_dfs(2, true);
+        cs.max_execs = 1;
+        cs.prefix = sc_custom[k].prefix;
+        r = explore(sc_custom[k].s, cs);
+        all = check(!r.prefix_missed && r.verdict == EX_PASS,
+                    "%s: prefix '%s' fits (%s%s)", sc_custom[k].s->name,
+                    sc_custom[k].prefix, verdict_name(r.verdict),
+                    r.prefix_missed ? ", a site missed" : "") && all;
+        /* and it stops where it says: a site one line off misses */
+        char off[128];
+        const char *at = strrchr(sc_custom[k].prefix, '@');
+        if (at) {
+            const char *colon = strchr(at, ':');
+            long line = strtol(colon + 1, NULL, 10);
+            snprintf(off, sizeof off, "%.*s%ld%s",
+                     (int)(colon + 1 - sc_custom[k].prefix),
+                     sc_custom[k].prefix, line + 1000,
+                     colon + 1 + strspn(colon + 1, "0123456789"));
+            cs.prefix = off;
+            r = explore(sc_custom[k].s, cs);
+            all = check(r.prefix_missed, "%s: '%s' misses", sc_custom[k].s->name,
+                        off) && all;
+        }
+    }
+    check_group("every custom scenario's prefix fits the tree (%d prefixes)", n);
+}
+
 int main(void)
 {
     tap_watchdog(300, "test_explorer"); /* a hang guard: TSan on a loaded machine takes ~3x */
@@ -2002,6 +2093,7 @@ int main(void)
     test_sleep_bound();
     test_livelock();
     test_processes();
+    test_prefix();
     done_testing();
     free(report);
     return tap_exit();
