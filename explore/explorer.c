@@ -715,28 +715,10 @@ static int decide_sched(int cur)
         X.exec_preempts = nd->preempts + (nd->preempt ? 1 : 0);
         return move;
     }
-    int pm;
-    if (X.c.mode == EX_DFS && X.dfs_branch && (pm = pfx_move(m)) >= 0) {
-        /* the prefix's move, the only one this node will ever take */
-        note_step_frees(idx, cur, m);
-        ex_node *nd = push_node();
-        nd->type = D_SCHED;
-        nd->cur = (int8_t)cur;
-        nd->enabled = m;
-        nd->sig = sig;
-        nd->sleep = 0;
-        nd->preempts = (uint16_t)X.exec_preempts;
-        nd->cur_spins = holder_spins(cur);
-        nd->choice = (uint8_t)pm;
-        nd->preempt = is_preempt(cur, nd->cur_spins, m, pm);
-        if (nd->preempt)
-            X.exec_preempts++;
-        X.next_sleep = 0;
-        X.pfx_floor = X.nnodes;
-        return pm;
-    }
     if (X.c.mode == EX_DFS && X.dfs_branch) {
-        uint16_t sleep = X.c.sleep_sets ? (uint16_t)(X.next_sleep & m) : 0;
+        /* under a prefix, its move: the only one this node will ever take */
+        int pm = pfx_move(m);
+        uint16_t sleep = pm < 0 && X.c.sleep_sets ? (uint16_t)(X.next_sleep & m) : 0;
         note_step_frees(idx, cur, m);
         ex_node *nd = push_node();
         nd->type = D_SCHED;
@@ -745,8 +727,17 @@ static int decide_sched(int cur)
         nd->sig = sig;
         nd->sleep = sleep;
         nd->preempts = (uint16_t)X.exec_preempts;
-        uint16_t avoid = sleep;
         nd->cur_spins = holder_spins(cur);
+        if (pm >= 0) {
+            nd->choice = (uint8_t)pm;
+            nd->preempt = is_preempt(cur, nd->cur_spins, m, pm);
+            if (nd->preempt)
+                X.exec_preempts++;
+            X.next_sleep = 0;
+            X.pfx_floor = X.nnodes;
+            return pm;
+        }
+        uint16_t avoid = sleep;
         if (X.c.bound >= 0 && X.exec_preempts >= X.c.bound && cur >= 0 &&
             !nd->cur_spins && (m & (1u << (2 * cur)))) {
             /* no preemption left */
