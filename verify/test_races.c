@@ -1287,7 +1287,7 @@ static bool lfq_is_write(const conc_point *p)
 static bool lfq_at_seal(const conc_point *p, void *q)
 {
     return lfq_is_write(p) && p->operand == LFQ_SEALED &&
-           p->mo == memory_order_seq_cst && lfq_seg_next(p, q);
+           lfq_seg_next(p, q);
 }
 
 /* An append's link: CAS of a segment's `next` from 0 to a segment. */
