@@ -12,8 +12,9 @@
 #   fuzz            `make fuzz` (libFuzzer)
 #   afl             `make fuzz-afl` (the fuzz set and AFL++)
 #   mutants         `make mutants`: base, and gcc's aarch64 and ppc64le
-#                   cross compilers (is a surviving order mutant's code the
-#                   original's on those machines too?)
+#                   cross compilers with their libc headers (is a surviving
+#                   order mutant's code the original's on those machines
+#                   too?  --no-install-recommends leaves the headers out)
 # Debian 12 (bookworm).  Run as root (CI is root); otherwise uses sudo.
 set -euo pipefail
 
@@ -42,6 +43,8 @@ case $set_name in
       checks+=(
         "gcc-aarch64-linux-gnu:cmd:aarch64-linux-gnu-gcc"
         "gcc-powerpc64le-linux-gnu:cmd:powerpc64le-linux-gnu-gcc"
+        "libc6-dev-arm64-cross:file:/usr/aarch64-linux-gnu/include/stdio.h"
+        "libc6-dev-ppc64el-cross:file:/usr/powerpc64le-linux-gnu/include/stdio.h"
       )
     fi
     if [ "$set_name" = bench ]; then

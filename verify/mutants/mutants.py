@@ -700,7 +700,10 @@ class Runner:
         self.same_cache = {}
         if os.path.exists(self.cache_path):
             try:
-                self.same_cache = json.load(open(self.cache_path))
+                # a compile error kept by an older runner is no answer
+                self.same_cache = {k: v for k, v in
+                                   json.load(open(self.cache_path)).items()
+                                   if not v[1]}
             except ValueError:
                 self.same_cache = {}
 
@@ -960,6 +963,9 @@ class Runner:
             m = next((l for l in err.splitlines() if "error:" in l), err)
             err = m.split("error:", 1)[-1].strip()[:80]
         with self.lock:
+            if err:
+                # a failed compilation is no answer: not kept, tried again
+                return (same, err)
             self.same_cache[key] = [same, err]
             with open(self.cache_path + ".tmp", "w") as f:
                 json.dump(self.same_cache, f)
@@ -1363,11 +1369,19 @@ def cmd_run(a):
 
 def arch_pass(r, muts, recs, jobs=2):
     """The order survivors' code on the other machines (CROSS)."""
+    errs = []
+
     def one(mu, rec):
         arch = {"x86_64": bool(rec.get("same_code"))}
         for a_ in CROSS:
             if shutil.which(CROSS[a_] + "gcc"):
-                arch[a_] = r.same_code(mu, a_)[0]
+                same, err = r.same_code(mu, a_)
+                if err:
+                    # not compiled (a missing header, say): no answer, and
+                    # never "differs"
+                    errs.append("%s %s: %s" % (a_, mu.id, err))
+                else:
+                    arch[a_] = same
         rec["same_code_arch"] = arch
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as ex:
@@ -1376,6 +1390,11 @@ def arch_pass(r, muts, recs, jobs=2):
               recs[mu.num].get("status") == "survived"]
         for f in fs:
             f.result()
+    if errs:
+        print("mutants.py arch: %d compilations failed (left out of the "
+              "counts); the first: %s" % (len(errs), sorted(errs)[0]),
+              file=sys.stderr)
+    return len(errs)
 
 
 def cmd_arch(a):
@@ -1388,10 +1407,10 @@ def cmd_arch(a):
     by = {m["id"]: m for m in res["mutants"]}
     recs = {mu.num: by[mu.id] for mu in muts if mu.id in by}
     t0 = time.time()
-    arch_pass(r, muts, recs, a.jobs)
+    nerr = arch_pass(r, muts, recs, a.jobs)
     res["arch_s"] = round(time.time() - t0)
     json.dump(res, open(a.results, "w"), indent=1)
-    return 0
+    return 1 if nerr else 0
 
 
 def write(res, path, t_start):
