@@ -239,6 +239,21 @@ static bool check_x_is_2(void *ctx, FILE *why)
 
 static const ex_scenario sc_lost_update =
     TOY("toy/lost-update", 2, run_lost_update, check_x_is_2, NULL);
+
+/* Each of bad[] set in c's string field at off (the schedule or the
+ * prefix) makes the lost update's exploration EX_ERROR: one check group. */
+static void expect_malformed(ex_config c, size_t off, const char *what,
+                             const char *whats, const char *const *bad,
+                             size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        memcpy((char *)&c + off, &bad[i], sizeof bad[i]);
+        ex_result r = explore(&sc_lost_update, c);
+        check(r.verdict == EX_ERROR, "%s '%s': verdict %s", what, bad[i],
+              verdict_name(r.verdict));
+    }
+    check_group("malformed %s give EX_ERROR", whats);
+}
 static const ex_scenario sc_fetch_add =
     TOY("toy/fetch-add", 2, run_fetch_add, check_x_is_2, NULL);
 
@@ -1170,14 +1185,8 @@ static void test_replay(void)
     OKR(r.verdict == EX_PASS, r, "replay of the serial schedule a3b3 passes");
 
     static const char *const bad[] = {"a2x", "a0", "w", "a2b?", "-1"};
-    bool all = true;
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        c.schedule = bad[i];
-        r = explore(&sc_lost_update, c);
-        all = check(r.verdict == EX_ERROR, "'%s': verdict %s", bad[i],
-                    verdict_name(r.verdict)) && all;
-    }
-    check_group("malformed schedules give EX_ERROR");
+    expect_malformed(c, offsetof(ex_config, schedule), "schedule",
+                     "schedules", bad, sizeof bad / sizeof bad[0]);
 
     /* a schedule naming a thread the scenario does not have */
     c.schedule = "c";
@@ -2026,14 +2035,8 @@ static void test_prefix(void)
 
     static const char *const bad[] = {"x", "a0", "a@", "a@f.c", "a@f.c:0",
                                       "c", "ab@:3", "a-1"};
-    bool all = true;
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        c.prefix = bad[i];
-        r = explore(&sc_lost_update, c);
-        all = check(r.verdict == EX_ERROR, "prefix '%s': verdict %s", bad[i],
-                    verdict_name(r.verdict)) && all;
-    }
-    check_group("malformed prefixes give EX_ERROR");
+    expect_malformed(c, offsetof(ex_config, prefix), "prefix", "prefixes",
+                     bad, sizeof bad / sizeof bad[0]);
 
     /* a site no step of T0 has: its run lasts to T0's end, reported, and
      * the search goes on below what the prefix made (here T0 then T1
@@ -2045,7 +2048,7 @@ static void test_prefix(void)
         r, "a site the thread never reaches: prefix_missed and said, the "
            "search goes on");
 
-    all = true;
+    bool all = true;
     int n = 0;
     for (size_t k = 0; k < sc_ncustom; k++) {
         if (!sc_custom[k].prefix)
