@@ -28,6 +28,7 @@
  * and, for the runner too (issue 12: its rmw-split of a take's fetch_or):
  *   ring_take_lapped                     a take lapped by the next cycle
  *   ring_reset_kept                      a push's threshold reset kept
+ *   ring_reset_kept_empty                the same, by the empty path's decrement
  *   ring_spent_at_zero                   the budget spent on the turn it runs out
  * and two with three threads parked by what a step does (issue 12: the
  * runner's rmw-splits of push_past's seal CAS and tail CAS):
@@ -1050,6 +1051,71 @@ static void ring_reset_kept(bool batch)
        "by a decrement loaded before it (%d bad runs)", what, fails);
 }
 
+/* The empty path's decrement must keep a push's reset too: a pop whose
+ * first position is behind Tail catches Tail up and lowers the threshold
+ * by one (ring.c, iring_dequeue_in), and done as a load and a store (the
+ * runner's ring.c:455 rmw-split) it overwrites a reset that falls between
+ * them with the value loaded before it.  X is pushed; pops E and D see it
+ * and park before their fetch-and-add on Head; X is popped; E goes on, fails
+ * its position (the threshold now 3n - 2) and answers EMPTY; D goes on to
+ * its k-th point and parks; Z is pushed (a reset to 3n - 1); D is stepped to
+ * its end one point at a time.  No step may lower the threshold by more
+ * than one, and Z must come out exactly once.  D parks by count, but k runs
+ * over every point, so the point between a split's load and store is one of
+ * them (ring_item_ahead_moved, which parks at a fixed count, only fails to
+ * reach its scenario with the split). */
+static void ring_reset_kept_empty(void)
+{
+    uint64_t points = 0;
+    int fails = 0, setup = 0, runs = 0;
+    int64_t worst = 0;
+    for (uint64_t k = 1;; k++) {
+        conc_ring *r = conc_ring_new(8, CONC_NOWAIT);
+        void *x = NULL, *it;
+        park_thread e, d;
+        struct ring_op ae = {r, CONC_EINVAL, NULL, 0};
+        struct ring_op ad = {r, CONC_EINVAL, NULL, 0};
+        conc_status sx = conc_ring_push(r, ITEM(1));
+        park_start_rmw(&e, ring_op_fn, &ae, 1);
+        park_start_rmw(&d, ring_op_fn, &ad, 1);
+        setup += !park_parked(&e) + !park_parked(&d);
+        conc_status px = conc_ring_pop(r, &x);
+        park_join(&e);
+        park_rearm(&d, d.seen_all + 1 + k, 0);
+        bool whole = park_done(&d);
+        conc_status sz = conc_ring_push(r, ITEM(2)); /* Z: a reset */
+        int64_t drop = ring_step_max_drop(&d, r);
+        worst = drop > worst ? drop : worst;
+        park_join(&d);
+        points = d.points > points ? d.points : points;
+        int z = ad.st == CONC_OK && VAL(ad.item) == 2, other = 0;
+        other += ad.st == CONC_OK && VAL(ad.item) != 2;
+        while (conc_ring_pop(r, &it) == CONC_OK) {
+            z += VAL(it) == 2;
+            other += VAL(it) != 2;
+        }
+        bool bad = sx != CONC_OK || px != CONC_OK || VAL(x) != 1 ||
+                   ae.st != CONC_EMPTY || sz != CONC_OK || drop > 1 ||
+                   z != 1 || other;
+        if (bad && fails++ < 3)
+            diag("empty path, k=%llu: one step lowered the threshold by %lld "
+                 "(at most 1); E %s, D %s, Z came out %d times, %d others",
+                 (unsigned long long)k, (long long)drop, sname(ae.st),
+                 sname(ad.st), z, other);
+        conc_ring_free(r);
+        runs++;
+        if (whole)
+            break;
+    }
+    diag("ring_reset_kept (empty path): %d runs, %llu points, largest fall in "
+         "one step %lld, %d pops not parked before their fetch-and-add",
+         runs, (unsigned long long)points, (long long)worst, setup);
+    ok(fails == 0 && setup == 0 && points >= 4 && worst >= 1,
+       "ring_reset_kept (empty path): a push's threshold reset is never "
+       "overwritten by the empty path's decrement (%d runs, %d bad)", runs,
+       fails);
+}
+
 /* The turn whose decrement takes the threshold below zero spends the
  * budget (SCQ's `FAA(&Threshold, -1) <= 0`: the fetch-and-sub returned
  * 0), and the dequeuer then stops at the Tail it saw on that turn: every
@@ -1523,6 +1589,7 @@ int main(void)
     ring_take_lapped(false);
     ring_reset_kept(true);
     ring_reset_kept(false);
+    ring_reset_kept_empty();
     ring_spent_at_zero();
     lfqueue_len_close_chain();
     mutexq_len_beside_push_pop();
