@@ -27,6 +27,7 @@
  *   mutexq_len_beside_push_pop           len read under the mutex
  * and, for the runner too (issue 12: its rmw-split of a take's fetch_or):
  *   ring_take_lapped                     a take lapped by the next cycle
+ *   ring_take_lapped_fast                the same, a take at the first position
  *   ring_reset_kept                      a push's threshold reset kept
  *   ring_reset_kept_empty                the same, by the empty path's decrement
  *   ring_spent_at_zero                   the budget spent on the turn it runs out
@@ -949,6 +950,85 @@ static void ring_take_lapped(bool batch)
        "enqueuer loses no item (%d bad runs)", what, fails);
 }
 
+/* The fast take (ring.c, iring_dequeue_in: the first position is the
+ * dequeuer's own) marks its entry empty with a fetch_or that keeps the
+ * entry's safe bit, which the next cycle's dequeuer may clear meanwhile;
+ * done as a load and a store (the runner's ring.c:539 rmw-split) it sets
+ * the bit back, and the next cycle's enqueuer then writes into a position
+ * its dequeuer already passed: the item is lost.  The shape of
+ * ring_take_lapped with a single pop that takes X at its first position.
+ * That fetch_or is also in the free ring's take, which every push does
+ * before its fetch-and-add on aq's Tail, so here the push is parked by what
+ * the step does (the first RMW on aq's Tail), not by a count of RMWs that
+ * the split changes. */
+static bool ring_at_aq_tail_rmw(const conc_point *p, void *r)
+{
+    return p->kind == CONC_POINT_RMW &&
+           p->addr == (const void *)&((struct conc_ring *)r)->aq.tail;
+}
+
+static bool ring_park_after_tail_where(park_thread *t, struct ring_op *a)
+{
+    uint64_t t0 = ring_aq_tail(a->r);
+    park_start_where(t, ring_op_fn, a, ring_at_aq_tail_rmw, a->r);
+    if (!park_parked(t) || ring_aq_tail(a->r) != t0)
+        return false;
+    park_rearm(t, t->seen_all + 2, 0);
+    return park_parked(t) && ring_aq_tail(a->r) == t0 + 1;
+}
+
+static void ring_take_lapped_fast(void)
+{
+    uint64_t points = 0;
+    int fails = 0, setup = 0, runs = 0;
+    park_install_where();
+    for (uint64_t k = 1;; k++) {
+        conc_ring *r = conc_ring_new(8, CONC_NOWAIT);
+        bool pushed[LAP_ITEMS] = {false};
+        unsigned seen[LAP_ITEMS] = {0}, extra = 0;
+        void *it;
+        park_thread d, p;
+        struct ring_op ad = {r, CONC_EINVAL, NULL, 0};
+        /* X at aq position 16; D = pop takes it at its first position */
+        pushed[2] = conc_ring_push(r, ITEM(2)) == CONC_OK;
+        park_start(&d, ring_op_fn, &ad, k);
+        bool whole = park_done(&d);
+        /* the lap: Head and Tail to D's position + 16 */
+        for (uintptr_t i = 10; i < 25; i++) {
+            pushed[i] = conc_ring_push(r, ITEM(i)) == CONC_OK;
+            if (conc_ring_pop(r, &it) == CONC_OK)
+                lap_seen(seen, &extra, it);
+        }
+        struct ring_op ap = {r, CONC_EINVAL, ITEM(4), 1};
+        setup += !ring_park_after_tail_where(&p, &ap);
+        conc_status sl = conc_ring_pop(r, &it);
+        if (sl == CONC_OK)
+            lap_seen(seen, &extra, it);
+        park_join(&d);
+        park_join(&p);
+        points = d.points > points ? d.points : points;
+        pushed[4] = ap.st == CONC_OK;
+        int lost, dup;
+        lap_tally(r, false, NULL, &ad, pushed, seen, &extra, &lost, &dup);
+        bool bad = lost || dup || extra || !pushed[2] || !pushed[4];
+        if (bad && fails++ < 3)
+            diag("pop (fast take), k=%llu: %d items lost, %d seen twice or "
+                 "never pushed, %u unknown; the lapping pop said %s",
+                 (unsigned long long)k, lost, dup, extra, sname(sl));
+        conc_ring_free(r);
+        runs++;
+        if (whole)
+            break;
+    }
+    park_uninstall_where();
+    diag("ring_take_lapped (pop (fast take)): %d runs, %llu points, %d pushes "
+         "not parked after their fetch-and-add", runs,
+         (unsigned long long)points, setup);
+    ok(fails == 0 && setup == 0 && points >= 4,
+       "ring_take_lapped (pop (fast take)): a take lapped by the next cycle's "
+       "dequeuer and enqueuer loses no item (%d runs, %d bad)", runs, fails);
+}
+
 /* A push's reset of the threshold (3n - 1 after its entry CAS) is never
  * overwritten by a dequeuer's decrement computed from the value before
  * it: each failed position costs the budget exactly one unit, whenever it
@@ -1587,6 +1667,7 @@ int main(void)
     ring_spent_exit_item_ahead();
     ring_take_lapped(true);
     ring_take_lapped(false);
+    ring_take_lapped_fast();
     ring_reset_kept(true);
     ring_reset_kept(false);
     ring_reset_kept_empty();
