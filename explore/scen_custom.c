@@ -15,6 +15,7 @@
 #include <conc/counter.h>
 #include <conc/lfqueue.h>
 #include <conc/shm.h>
+#include <conc/stack.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "internal/ring_impl.h"
@@ -1352,6 +1353,168 @@ LQ_SCEN(aw_empty_many, "lfqueue/aw-wait-empty-many",
         {.setup = "", .ops = {"W", "N"}});
 /* end */
 
+/* ---- rc11 scenarios: a structure's answers and the caller's own seq_cst atomics
+ * fit one total order (the headers' "linearizable in real time", where a
+ * thread learns the time through its seq_cst accesses).  The shape is
+ * RC11's read-write causality through an answer: thread 0 stores z = 1
+ * (seq_cst) and then sees the structure before thread 1's operation;
+ * thread 2 answers from thread 1's write and then loads z (seq_cst).
+ * z = 0 there closes a cycle: 2's load before 0's store before 0's look
+ * before 1's operation before 2's answer before 2's load.  What forbids
+ * it is that the word 2 answers from is read by a seq_cst access, so the
+ * edge from 1's write to it is in psc (Lahav et al., "Repairing
+ * sequential consistency in C/C++11", PLDI 2017).  A CAS whose failure
+ * order is weakened to acquire loses that edge when the answer comes from
+ * a failed CAS: stack.c:142 (a pop answers EMPTY), stack.c:191 (a push
+ * answers CLOSED) and wait.c:640 (a task_done answers EINVAL, the count at
+ * zero) each fail the weak mode here, which an x86 or ARM machine never
+ * shows (same instructions).  Found by a review of the failure-order
+ * triage (issue 12). */
+typedef enum { RC_EMPTY, RC_CLOSED, RC_TASKS, RC_RING } rc_kind;
+typedef struct rc_ctx {
+    rc_kind k;
+    conc_stack *s;
+    conc_ring *r;
+    conc_atomic_u32 z;
+    size_t look;         /* thread 0's look, after its store of z */
+    uint64_t tail0;      /* RC_RING: aq's Tail before the threads run */
+    conc_status st[3];   /* threads 1 and 2's answers */
+    uint32_t rz[3];      /* their load of z, after the answer */
+} rc_ctx;
+
+static void rc_teardown(void *vctx)
+{
+    rc_ctx *c = vctx;
+    if (!c)
+        return;
+    conc_stack_free(c->s);
+    conc_ring_free(c->r);
+    free(c);
+}
+
+static void *rc_setup(const ex_scenario *s, FILE *why)
+{
+    rc_ctx *c = calloc(1, sizeof *c);
+    if (!c) {
+        fprintf(why, "out of memory\n");
+        return NULL;
+    }
+    c->k = (rc_kind)(intptr_t)s->param;
+    conc_init_u32(&c->z, 0);
+    conc_status st = CONC_OK;
+    void *it;
+    if (c->k == RC_RING) {
+        /* One push and pop first: the threshold is then not negative, so
+         * the pop below takes its item on the fast path. */
+        c->r = conc_ring_new(1, 0);
+        if (!c->r)
+            st = CONC_ENOMEM;
+        else if ((st = conc_ring_push(c->r, (void *)(uintptr_t)4)) == CONC_OK)
+            st = conc_ring_pop(c->r, &it);
+        if (st == CONC_OK)
+            c->tail0 = conc_load_u64(&c->r->aq.tail, CONC_RELAXED);
+    } else {
+        c->s = conc_stack_new(2, c->k == RC_TASKS ? CONC_JOINABLE : 0);
+        if (!c->s)
+            st = CONC_ENOMEM;
+        else if (c->k != RC_CLOSED)
+            st = conc_stack_push(c->s, (void *)(uintptr_t)8);
+    }
+    if (st != CONC_OK) {
+        fprintf(why, "setup: %s\n", conc_strerror(st));
+        rc_teardown(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void rc_run(void *vctx, int tid)
+{
+    rc_ctx *c = vctx;
+    void *it;
+    if (tid == 0) {
+        conc_store_u32(&c->z, 1, CONC_SEQ_CST);
+        switch (c->k) {
+        case RC_EMPTY: c->look = conc_stack_len(c->s); break;
+        case RC_CLOSED: c->look = (size_t)conc_stack_closed(c->s); break;
+        case RC_TASKS: c->look = conc_stack_join(c->s, 0) == CONC_TIMEDOUT; break;
+        /* The ring's answers give no look that only comes before a push
+         * (len 0 is also after the pop), so thread 0 reads aq's Tail, which
+         * the push's enqueue moves (its linearization point). */
+        case RC_RING:
+            c->look = conc_load_u64(&c->r->aq.tail, CONC_SEQ_CST) != c->tail0;
+            break;
+        }
+        return;
+    }
+    switch (c->k) {
+    case RC_EMPTY: c->st[tid] = conc_stack_pop(c->s, &it); break;
+    case RC_CLOSED:
+        c->st[tid] = tid == 1 ? conc_stack_close(c->s)
+                              : conc_stack_push(c->s, (void *)(uintptr_t)16);
+        break;
+    case RC_TASKS: c->st[tid] = conc_stack_task_done(c->s); break;
+    case RC_RING:
+        c->st[tid] = tid == 1 ? conc_ring_push(c->r, (void *)(uintptr_t)8)
+                              : conc_ring_pop(c->r, &it);
+        break;
+    }
+    c->rz[tid] = conc_load_u32(&c->z, CONC_SEQ_CST);
+}
+
+static bool rc_check(void *vctx, FILE *why)
+{
+    rc_ctx *c = vctx;
+    /* b answered from d's write; thread 0 saw the structure before d's. */
+    for (int b = 1; b <= 2; b++) {
+        int d = 3 - b;
+        bool bad = false;
+        const char *look = "";
+        switch (c->k) {
+        case RC_EMPTY: /* one item: 0 saw it, d took it, b said EMPTY */
+            bad = c->look == 1 && c->st[d] == CONC_OK && c->st[b] == CONC_EMPTY;
+            look = "len 1";
+            break;
+        case RC_CLOSED: /* 0 saw it open, 1 closed it, 2's push said CLOSED */
+            bad = b == 2 && c->look == 0 && c->st[2] == CONC_CLOSED;
+            look = "closed 0";
+            break;
+        case RC_TASKS: /* one task: 0's join saw it, d's task_done ended it,
+                        * b's said EINVAL (none left) */
+            bad = c->look == 1 && c->st[d] == CONC_OK && c->st[b] == CONC_EINVAL;
+            look = "join(0) TIMEDOUT";
+            break;
+        case RC_RING: /* 0 saw aq's Tail before 1's push, 2 popped the item */
+            bad = b == 2 && c->look == 0 && c->st[2] == CONC_OK;
+            look = "aq's Tail unmoved";
+            break;
+        }
+        if (bad && c->rz[b] == 0) {
+            fprintf(why,
+                    "not one order: thread 0 stored z = 1 and then saw %s (before "
+                    "thread %d's operation); thread %d answered %s after it, then "
+                    "loaded z = 0\n",
+                    look, d, b, conc_strerror(c->st[b]));
+            return false;
+        }
+    }
+    return true;
+}
+
+#define RC_SCEN(var, nm, kind, text)                                            \
+    static const ex_scenario var = {.name = nm, .what = text, .nthreads = 3,   \
+                                    .param = (void *)(intptr_t)(kind),         \
+                                    .setup = rc_setup, .run = rc_run,          \
+                                    .check = rc_check, .teardown = rc_teardown}
+RC_SCEN(rc_empty, "rc11/stack-empty", RC_EMPTY,
+        "z=1 then len || pop || pop EMPTY then z: one order");
+RC_SCEN(rc_closed, "rc11/stack-closed", RC_CLOSED,
+        "z=1 then closed || close || push CLOSED then z: one order");
+RC_SCEN(rc_tasks, "rc11/task-done", RC_TASKS,
+        "z=1 then join(0) || task_done || task_done EINVAL then z: one order");
+RC_SCEN(rc_ring, "rc11/ring-item", RC_RING,
+        "z=1 then aq's Tail || push || pop the item then z: one order");
+
 /* Every custom scenario, run in tier 0 after the table's, with the
  * preemption bound and the DFS cap per bound it asks for at least (0: the
  * run's), as sc_def.bound and sc_def.execs.  hp/move's race needs 3
@@ -1389,5 +1552,9 @@ const sc_custom_run sc_custom[] = {
     {&lq_wk_closed, 0, 0, "a@lfqueue.c:337b"},
     {&lq_wk_seal, 0, 0, "a@lfqueue.c:337b@lfqueue.c:714c"},
     /* issue 12 awaiting-weak (waitset SB) */
-    {&aw_seg_end, 0, 0, NULL}, {&aw_empty, 0, 0, NULL}, {&aw_empty_many, 0, 0, NULL}};
+    {&aw_seg_end, 0, 0, NULL}, {&aw_empty, 0, 0, NULL}, {&aw_empty_many, 0, 0, NULL},
+    /* issue 12: answers from a failed CAS (the rc11 scenarios): bound 2 exhausted, at
+     * most 5300 executions each */
+    {&rc_empty, 2, 20000, NULL}, {&rc_closed, 2, 20000, NULL},
+    {&rc_tasks, 2, 20000, NULL}, {&rc_ring, 2, 20000, NULL}};
 const size_t sc_ncustom = sizeof sc_custom / sizeof sc_custom[0];

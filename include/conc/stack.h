@@ -38,7 +38,9 @@
  *   concurrent push may see CONC_FULL with fewer items inside: capacity
  *   minus the operations so placed.
  *   Ordering: a push happens-before the pop that returns its item; the
- *   stack is linearizable (LIFO in real time).
+ *   stack is linearizable (LIFO in real time), also against the caller's
+ *   own seq_cst atomics: its answers (EMPTY, CLOSED, len, closed) and
+ *   those fit one total order (explore's rc11 scenarios, weak mode).
  *   Concurrency: all operations but init/fini/free run concurrently.
  *
  * conc_mutexstack: blocking; an array under one process-shared pthread mutex
