@@ -1506,13 +1506,13 @@ static bool rc_check(void *vctx, FILE *why)
                                     .param = (void *)(intptr_t)(kind),         \
                                     .setup = rc_setup, .run = rc_run,          \
                                     .check = rc_check, .teardown = rc_teardown}
-RC_SCEN(rc_empty, "rc11/stack-empty", RC_EMPTY,
+RC_SCEN(rc_empty, "stack/rc11-empty", RC_EMPTY,
         "z=1 then len || pop || pop EMPTY then z: one order");
-RC_SCEN(rc_closed, "rc11/stack-closed", RC_CLOSED,
+RC_SCEN(rc_closed, "stack/rc11-closed", RC_CLOSED,
         "z=1 then closed || close || push CLOSED then z: one order");
-RC_SCEN(rc_tasks, "rc11/task-done", RC_TASKS,
+RC_SCEN(rc_tasks, "stack/rc11-task-done", RC_TASKS,
         "z=1 then join(0) || task_done || task_done EINVAL then z: one order");
-RC_SCEN(rc_ring, "rc11/ring-item", RC_RING,
+RC_SCEN(rc_ring, "ring/rc11-item", RC_RING,
         "z=1 then aq's Tail || push || pop the item then z: one order");
 
 /* Every custom scenario, run in tier 0 after the table's, with the

@@ -69,7 +69,7 @@
  * items rises by one for every successful push and falls by one for every
  * X_task_done; X_join waits until it is zero (CONC_OK) or the timeout ends
  * (CONC_TIMEDOUT).  Their answers fit one total order with the caller's
- * own seq_cst atomics (explore's rc11/task-done: a join that saw the
+ * own seq_cst atomics (explore's stack/rc11-task-done: a join that saw the
  * count, the task_done that ended it, one that then said CONC_EINVAL, a
  * seq_cst store before the join and a load after the EINVAL, in the weak
  * mode).  X_task_done with nothing unfinished returns CONC_EINVAL
