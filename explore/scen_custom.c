@@ -1370,11 +1370,12 @@ LQ_SCEN(aw_empty_many, "lfqueue/aw-wait-empty-many",
  * zero) each fail the weak mode here, which an x86 or ARM machine never
  * shows (same instructions).  Found by a review of the failure-order
  * triage (issue 12). */
-typedef enum { RC_EMPTY, RC_CLOSED, RC_TASKS, RC_RING } rc_kind;
+typedef enum { RC_EMPTY, RC_CLOSED, RC_TASKS, RC_RING, RC_RCLOSED, RC_LCLOSED } rc_kind;
 typedef struct rc_ctx {
     rc_kind k;
     conc_stack *s;
     conc_ring *r;
+    conc_lfqueue *q;
     conc_atomic_u32 z;
     size_t look;         /* thread 0's look, after its store of z */
     uint64_t tail0;      /* RC_RING: aq's Tail before the threads run */
@@ -1389,6 +1390,7 @@ static void rc_teardown(void *vctx)
         return;
     conc_stack_free(c->s);
     conc_ring_free(c->r);
+    conc_lfqueue_free(c->q);
     free(c);
 }
 
@@ -1413,6 +1415,12 @@ static void *rc_setup(const ex_scenario *s, FILE *why)
             st = conc_ring_pop(c->r, &it);
         if (st == CONC_OK)
             c->tail0 = conc_load_u64(&c->r->aq.tail, CONC_RELAXED);
+    } else if (c->k == RC_RCLOSED) {
+        if (!(c->r = conc_ring_new(2, 0)))
+            st = CONC_ENOMEM;
+    } else if (c->k == RC_LCLOSED) {
+        if (!(c->q = conc_lfqueue_new(0)))
+            st = CONC_ENOMEM;
     } else {
         c->s = conc_stack_new(2, c->k == RC_TASKS ? CONC_JOINABLE : 0);
         if (!c->s)
@@ -1432,11 +1440,18 @@ static void rc_run(void *vctx, int tid)
 {
     rc_ctx *c = vctx;
     void *it;
+    /* The lfqueue's threads first claim their hazard-pointer records (a
+     * closed(): it reads, protects and releases), so that the search's
+     * preemptions go to the race rather than to the records' claims. */
+    if (c->k == RC_LCLOSED && tid != 1)
+        (void)conc_lfqueue_closed(c->q);
     if (tid == 0) {
         conc_store_u32(&c->z, 1, CONC_SEQ_CST);
         switch (c->k) {
         case RC_EMPTY: c->look = conc_stack_len(c->s); break;
         case RC_CLOSED: c->look = (size_t)conc_stack_closed(c->s); break;
+        case RC_RCLOSED: c->look = (size_t)conc_ring_closed(c->r); break;
+        case RC_LCLOSED: c->look = (size_t)conc_lfqueue_closed(c->q); break;
         case RC_TASKS: c->look = conc_stack_join(c->s, 0) == CONC_TIMEDOUT; break;
         /* The ring's answers give no look that only comes before a push
          * (len 0 is also after the pop), so thread 0 reads aq's Tail, which
@@ -1452,6 +1467,14 @@ static void rc_run(void *vctx, int tid)
     case RC_CLOSED:
         c->st[tid] = tid == 1 ? conc_stack_close(c->s)
                               : conc_stack_push(c->s, (void *)(uintptr_t)16);
+        break;
+    case RC_RCLOSED:
+        c->st[tid] = tid == 1 ? conc_ring_close(c->r)
+                              : conc_ring_push(c->r, (void *)(uintptr_t)16);
+        break;
+    case RC_LCLOSED:
+        c->st[tid] = tid == 1 ? conc_lfqueue_close(c->q)
+                              : conc_lfqueue_push(c->q, (void *)(uintptr_t)16);
         break;
     case RC_TASKS: c->st[tid] = conc_stack_task_done(c->s); break;
     case RC_RING:
@@ -1476,6 +1499,8 @@ static bool rc_check(void *vctx, FILE *why)
             look = "len 1";
             break;
         case RC_CLOSED: /* 0 saw it open, 1 closed it, 2's push said CLOSED */
+        case RC_RCLOSED:
+        case RC_LCLOSED:
             bad = b == 2 && c->look == 0 && c->st[2] == CONC_CLOSED;
             look = "closed 0";
             break;
@@ -1509,6 +1534,10 @@ static bool rc_check(void *vctx, FILE *why)
 RC_SCEN(rc_empty, "stack/rc11-empty", RC_EMPTY,
         "z=1 then len || pop || pop EMPTY then z: one order");
 RC_SCEN(rc_closed, "stack/rc11-closed", RC_CLOSED,
+        "z=1 then closed || close || push CLOSED then z: one order");
+RC_SCEN(rc_rclosed, "ring/rc11-closed", RC_RCLOSED,
+        "z=1 then closed || close || push CLOSED then z: one order");
+RC_SCEN(rc_lclosed, "lfqueue/rc11-closed", RC_LCLOSED,
         "z=1 then closed || close || push CLOSED then z: one order");
 RC_SCEN(rc_tasks, "stack/rc11-task-done", RC_TASKS,
         "z=1 then join(0) || task_done || task_done EINVAL then z: one order");
@@ -1556,5 +1585,6 @@ const sc_custom_run sc_custom[] = {
     /* issue 12: answers from a failed CAS (the rc11 scenarios): bound 2 exhausted, at
      * most 5300 executions each */
     {&rc_empty, 2, 20000, NULL}, {&rc_closed, 2, 20000, NULL},
-    {&rc_tasks, 2, 20000, NULL}, {&rc_ring, 2, 20000, NULL}};
+    {&rc_tasks, 2, 20000, NULL}, {&rc_ring, 2, 20000, NULL},
+    {&rc_rclosed, 2, 20000, NULL}, {&rc_lclosed, 1, 3000, NULL}};
 const size_t sc_ncustom = sizeof sc_custom / sizeof sc_custom[0];

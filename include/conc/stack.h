@@ -40,7 +40,7 @@
  *   Ordering: a push happens-before the pop that returns its item; the
  *   stack is linearizable (LIFO in real time), also against the caller's
  *   own seq_cst atomics: its answers (EMPTY, CLOSED, len, closed) and
- *   those fit one total order (explore's rc11 scenarios, weak mode).
+ *   those fit one total order (explore's stack/rc11-* scenarios, weak mode).
  *   Concurrency: all operations but init/fini/free run concurrently.
  *
  * conc_mutexstack: blocking; an array under one process-shared pthread mutex
