@@ -1370,7 +1370,8 @@ LQ_SCEN(aw_empty_many, "lfqueue/aw-wait-empty-many",
  * zero) each fail the weak mode here, which an x86 or ARM machine never
  * shows (same instructions).  Found by a review of the failure-order
  * triage (issue 12). */
-typedef enum { RC_EMPTY, RC_CLOSED, RC_TASKS, RC_RING, RC_RCLOSED, RC_LCLOSED } rc_kind;
+typedef enum { RC_EMPTY, RC_CLOSED, RC_TASKS, RC_RING, RC_RCLOSED, RC_LCLOSED,
+               RC_CLOSED_FULL, RC_RCLOSED_FULL } rc_kind;
 typedef struct rc_ctx {
     rc_kind k;
     conc_stack *s;
@@ -1415,14 +1416,19 @@ static void *rc_setup(const ex_scenario *s, FILE *why)
             st = conc_ring_pop(c->r, &it);
         if (st == CONC_OK)
             c->tail0 = conc_load_u64(&c->r->aq.tail, CONC_RELAXED);
-    } else if (c->k == RC_RCLOSED) {
-        if (!(c->r = conc_ring_new(2, 0)))
+    } else if (c->k == RC_RCLOSED || c->k == RC_RCLOSED_FULL) {
+        /* _FULL: the push finds no room, and answers from its path for a
+         * full structure */
+        if (!(c->r = conc_ring_new(c->k == RC_RCLOSED ? 2 : 1, 0)))
             st = CONC_ENOMEM;
+        else if (c->k == RC_RCLOSED_FULL)
+            st = conc_ring_push(c->r, (void *)(uintptr_t)4);
     } else if (c->k == RC_LCLOSED) {
         if (!(c->q = conc_lfqueue_new(0)))
             st = CONC_ENOMEM;
     } else {
-        c->s = conc_stack_new(2, c->k == RC_TASKS ? CONC_JOINABLE : 0);
+        c->s = conc_stack_new(c->k == RC_CLOSED_FULL ? 1 : 2,
+                              c->k == RC_TASKS ? CONC_JOINABLE : 0);
         if (!c->s)
             st = CONC_ENOMEM;
         else if (c->k != RC_CLOSED)
@@ -1449,7 +1455,9 @@ static void rc_run(void *vctx, int tid)
         conc_store_u32(&c->z, 1, CONC_SEQ_CST);
         switch (c->k) {
         case RC_EMPTY: c->look = conc_stack_len(c->s); break;
-        case RC_CLOSED: c->look = (size_t)conc_stack_closed(c->s); break;
+        case RC_CLOSED:
+        case RC_CLOSED_FULL: c->look = (size_t)conc_stack_closed(c->s); break;
+        case RC_RCLOSED_FULL:
         case RC_RCLOSED: c->look = (size_t)conc_ring_closed(c->r); break;
         case RC_LCLOSED: c->look = (size_t)conc_lfqueue_closed(c->q); break;
         case RC_TASKS: c->look = conc_stack_join(c->s, 0) == CONC_TIMEDOUT; break;
@@ -1468,6 +1476,11 @@ static void rc_run(void *vctx, int tid)
         c->st[tid] = tid == 1 ? conc_stack_close(c->s)
                               : conc_stack_push(c->s, (void *)(uintptr_t)16);
         break;
+    case RC_CLOSED_FULL:
+        c->st[tid] = tid == 1 ? conc_stack_close(c->s)
+                              : conc_stack_push(c->s, (void *)(uintptr_t)16);
+        break;
+    case RC_RCLOSED_FULL:
     case RC_RCLOSED:
         c->st[tid] = tid == 1 ? conc_ring_close(c->r)
                               : conc_ring_push(c->r, (void *)(uintptr_t)16);
@@ -1501,6 +1514,8 @@ static bool rc_check(void *vctx, FILE *why)
         case RC_CLOSED: /* 0 saw it open, 1 closed it, 2's push said CLOSED */
         case RC_RCLOSED:
         case RC_LCLOSED:
+        case RC_CLOSED_FULL:
+        case RC_RCLOSED_FULL:
             bad = b == 2 && c->look == 0 && c->st[2] == CONC_CLOSED;
             look = "closed 0";
             break;
@@ -1537,6 +1552,10 @@ RC_SCEN(rc_closed, "stack/rc11-closed", RC_CLOSED,
         "z=1 then closed || close || push CLOSED then z: one order");
 RC_SCEN(rc_rclosed, "ring/rc11-closed", RC_RCLOSED,
         "z=1 then closed || close || push CLOSED then z: one order");
+RC_SCEN(rc_closed_full, "stack/rc11-closed-full", RC_CLOSED_FULL,
+        "z=1 then closed || close || push (full) CLOSED then z: one order");
+RC_SCEN(rc_rclosed_full, "ring/rc11-closed-full", RC_RCLOSED_FULL,
+        "z=1 then closed || close || push (full) CLOSED then z: one order");
 RC_SCEN(rc_lclosed, "lfqueue/rc11-closed", RC_LCLOSED,
         "z=1 then closed || close || push CLOSED then z: one order");
 RC_SCEN(rc_tasks, "stack/rc11-task-done", RC_TASKS,
@@ -1586,5 +1605,6 @@ const sc_custom_run sc_custom[] = {
      * most 5300 executions each */
     {&rc_empty, 2, 20000, NULL}, {&rc_closed, 2, 20000, NULL},
     {&rc_tasks, 2, 20000, NULL}, {&rc_ring, 2, 20000, NULL},
-    {&rc_rclosed, 2, 20000, NULL}, {&rc_lclosed, 1, 3000, NULL}};
+    {&rc_rclosed, 2, 20000, NULL}, {&rc_closed_full, 2, 20000, NULL},
+    {&rc_rclosed_full, 2, 20000, NULL}, {&rc_lclosed, 1, 3000, NULL}};
 const size_t sc_ncustom = sizeof sc_custom / sizeof sc_custom[0];
