@@ -49,6 +49,8 @@
  *   per segment's worth of items (16.25 bytes an item).
  * Capacity: unbounded; push never returns CONC_FULL.
  * Ordering: linearizable FIFO; a push happens-before the pop of its item.
+ *   closed, close and a push's CONC_CLOSED fit one total order with the
+ *   caller's own seq_cst atomics (explore's lfqueue/rc11-closed, weak mode).
  * Concurrency: every operation but init/fini/free runs concurrently with
  *   every other, from any number of threads.  Each thread that has used an
  *   lfqueue holds a small hazard-pointer record until it exits.

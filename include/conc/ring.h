@@ -30,6 +30,9 @@
  * Ordering: a successful push happens-before the pop that returns its item.
  *   Items from one producer are popped in the order that producer pushed
  *   them; the queue as a whole is linearizable (FIFO in real time).
+ *   Closing against the caller's own seq_cst atomics: closed, close and a
+ *   push's CONC_CLOSED fit one total order with them (explore's
+ *   ring/rc11-closed and ring/rc11-closed-full, weak mode).
  * Concurrency: push, pop, push_many, pop_many, len and capacity may all run
  *   concurrently with one another from any number of threads (or processes).
  *   init and fini must not run concurrently with anything on the same ring;

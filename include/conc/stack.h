@@ -39,8 +39,10 @@
  *   minus the operations so placed.
  *   Ordering: a push happens-before the pop that returns its item; the
  *   stack is linearizable (LIFO in real time), also against the caller's
- *   own seq_cst atomics: its answers (EMPTY, CLOSED, len, closed) and
- *   those fit one total order (explore's stack/rc11-* scenarios, weak mode).
+ *   own seq_cst atomics: its answers (EMPTY, CLOSED, closed, join's and
+ *   task_done's; len only in that a non-zero len says the stack held an
+ *   item, as len is approximate) and those fit one total order (explore's
+ *   stack/rc11-* scenarios, weak mode).
  *   Concurrency: all operations but init/fini/free run concurrently.
  *
  * conc_mutexstack: blocking; an array under one process-shared pthread mutex
