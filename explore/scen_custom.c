@@ -16,6 +16,7 @@
 #include <conc/lfqueue.h>
 #include <conc/shm.h>
 #include <conc/stack.h>
+#include <conc/mutexq.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "internal/ring_impl.h"
@@ -1370,17 +1371,45 @@ LQ_SCEN(aw_empty_many, "lfqueue/aw-wait-empty-many",
  * zero) each fail the weak mode here, which an x86 or ARM machine never
  * shows (same instructions).  Found by a review of the failure-order
  * triage (issue 12). */
-typedef enum { RC_EMPTY, RC_CLOSED, RC_TASKS, RC_RING, RC_RCLOSED, RC_LCLOSED,
-               RC_CLOSED_FULL, RC_RCLOSED_FULL } rc_kind;
+/* A second review (the other `stronger` loads and RMWs whose value gives an
+ * answer, or whose write is what thread 0's look reads before) added the
+ * kinds after RC_RING: the ring's EMPTY (its look's Head load, the pop's
+ * Head F&A), CLOSED from a push, a pop and a push_many, an item pushed by
+ * push_many, and join's count against a push's provisional unit (stack and
+ * ring batches).  The ring's looks read aq's words, not conc_ring_len:
+ * len is approximate (ring.h), and a failed pop's F&A and catch-up make
+ * it read 1 after the item was taken. */
+typedef enum {
+    RC_EMPTY, RC_CLOSED, RC_TASKS, RC_RING,
+    RC_R_EMPTY,       /* ring: z=1, aq's Head || pop || pop EMPTY */
+    RC_R_EMPTY_MANY,  /* ring: z=1, aq's Head || pop_many(2) || pop EMPTY */
+    RC_R_CLOSED_PUSH, /* ring: z=1, closed 0 || close || push CLOSED */
+    RC_R_CLOSED_FULL, /* the same on a full ring */
+    RC_R_CLOSED_POP,  /* ring: z=1, closed 0 || close || pop CLOSED */
+    RC_R_CLOSED_MANY, /* ring: z=1, closed 0 || close || push_many(2) CLOSED */
+    RC_R_ITEM_MANY,   /* ring: z=1, aq's Tail || push_many(2) || pop the item */
+    RC_S_JOIN,        /* stack: z=1, join(0) OK || push || join(0) TIMEDOUT */
+    RC_S_CLOSED_FULL, /* full stack: z=1, closed 0 || close || push CLOSED */
+    RC_S_TASK_SPIN,   /* full stack, no task: z=1, join(0) TIMEDOUT || push
+                       * FULL || join(0) TIMEDOUT, task_done EINVAL */
+    RC_R_JOIN_MANY,   /* ring: z=1, join(0) OK || push_many(2) || join(0) TIMEDOUT */
+    RC_S_JOIN_WAIT,   /* stack, one task: z=1, join(0) TIMEDOUT || task_done ||
+                       * join(1 ms) OK (its reload of the count after a
+                       * wake or a timeout) */
+    RC_M_JOIN,        /* mutexq: z=1, join(0) OK || push || join(0) TIMEDOUT */
+    RC_L_CLOSED,      /* lfqueue: z=1, closed 0 || close || push CLOSED */
+} rc_kind;
 typedef struct rc_ctx {
     rc_kind k;
     conc_stack *s;
     conc_ring *r;
+    conc_mutexq *m;
     conc_lfqueue *q;
     conc_atomic_u32 z;
     size_t look;         /* thread 0's look, after its store of z */
     uint64_t tail0;      /* RC_RING: aq's Tail before the threads run */
-    conc_status st[3];   /* threads 1 and 2's answers */
+    uint64_t head0;      /* RC_R_EMPTY*: aq's Head before the threads run */
+    conc_status st[3];   /* threads 1 and 2's answers (RC_S_TASK_SPIN: st[0] is 2's join) */
     uint32_t rz[3];      /* their load of z, after the answer */
 } rc_ctx;
 
@@ -1391,6 +1420,7 @@ static void rc_teardown(void *vctx)
         return;
     conc_stack_free(c->s);
     conc_ring_free(c->r);
+    conc_mutexq_free(c->m);
     conc_lfqueue_free(c->q);
     free(c);
 }
@@ -1406,33 +1436,53 @@ static void *rc_setup(const ex_scenario *s, FILE *why)
     conc_init_u32(&c->z, 0);
     conc_status st = CONC_OK;
     void *it;
-    if (c->k == RC_RING) {
+    bool ring = c->k == RC_RING || (c->k >= RC_R_EMPTY && c->k != RC_S_JOIN &&
+                                    c->k != RC_S_CLOSED_FULL &&
+                                    c->k != RC_S_TASK_SPIN &&
+                                    c->k < RC_S_JOIN_WAIT);
+    if (c->k == RC_M_JOIN) {
+        if (!(c->m = conc_mutexq_new(2, CONC_JOINABLE)))
+            st = CONC_ENOMEM;
+    } else if (c->k == RC_L_CLOSED) {
+        if (!(c->q = conc_lfqueue_new(0)))
+            st = CONC_ENOMEM;
+    } else if (ring) {
         /* One push and pop first: the threshold is then not negative, so
          * the pop below takes its item on the fast path. */
-        c->r = conc_ring_new(1, 0);
+        bool two = c->k == RC_R_CLOSED_MANY || c->k == RC_R_ITEM_MANY ||
+                   c->k == RC_R_JOIN_MANY || c->k == RC_R_EMPTY_MANY;
+        c->r = conc_ring_new(two ? 2 : 1,
+                             c->k == RC_R_JOIN_MANY ? CONC_JOINABLE : 0);
         if (!c->r)
             st = CONC_ENOMEM;
         else if ((st = conc_ring_push(c->r, (void *)(uintptr_t)4)) == CONC_OK)
             st = conc_ring_pop(c->r, &it);
-        if (st == CONC_OK)
-            c->tail0 = conc_load_u64(&c->r->aq.tail, CONC_RELAXED);
-    } else if (c->k == RC_RCLOSED || c->k == RC_RCLOSED_FULL) {
-        /* _FULL: the push finds no room, and answers from its path for a
-         * full structure */
-        if (!(c->r = conc_ring_new(c->k == RC_RCLOSED ? 2 : 1, 0)))
-            st = CONC_ENOMEM;
-        else if (c->k == RC_RCLOSED_FULL)
+        /* One item in: the EMPTY kinds pop it, CLOSED_FULL's push finds
+         * no room. */
+        if (st == CONC_OK && (c->k == RC_R_EMPTY || c->k == RC_R_EMPTY_MANY ||
+                              c->k == RC_R_CLOSED_FULL))
             st = conc_ring_push(c->r, (void *)(uintptr_t)4);
-    } else if (c->k == RC_LCLOSED) {
-        if (!(c->q = conc_lfqueue_new(0)))
-            st = CONC_ENOMEM;
+        /* The setup's item is done: the count starts at zero. */
+        if (st == CONC_OK && c->k == RC_R_JOIN_MANY)
+            st = conc_ring_task_done(c->r);
+        if (st == CONC_OK) {
+            c->tail0 = conc_load_u64(&c->r->aq.tail, CONC_RELAXED);
+            c->head0 = conc_load_u64(&c->r->aq.head, CONC_RELAXED);
+        }
     } else {
-        c->s = conc_stack_new(c->k == RC_CLOSED_FULL ? 1 : 2,
-                              c->k == RC_TASKS ? CONC_JOINABLE : 0);
+        c->s = conc_stack_new(c->k == RC_S_CLOSED_FULL || c->k == RC_S_TASK_SPIN ? 1 : 2,
+                              c->k == RC_TASKS || c->k == RC_S_JOIN ||
+                                      c->k == RC_S_TASK_SPIN || c->k == RC_S_JOIN_WAIT
+                                  ? CONC_JOINABLE
+                                  : 0);
         if (!c->s)
             st = CONC_ENOMEM;
-        else if (c->k != RC_CLOSED)
+        else if (c->k != RC_CLOSED && c->k != RC_S_JOIN)
             st = conc_stack_push(c->s, (void *)(uintptr_t)8);
+        /* Full, with nothing unfinished: thread 1's push fails, and its
+         * provisional unit is all the count ever holds. */
+        if (st == CONC_OK && c->k == RC_S_TASK_SPIN)
+            st = conc_stack_task_done(c->s);
     }
     if (st != CONC_OK) {
         fprintf(why, "setup: %s\n", conc_strerror(st));
@@ -1449,50 +1499,108 @@ static void rc_run(void *vctx, int tid)
     /* The lfqueue's threads first claim their hazard-pointer records (a
      * closed(): it reads, protects and releases), so that the search's
      * preemptions go to the race rather than to the records' claims. */
-    if (c->k == RC_LCLOSED && tid != 1)
+    if (c->k == RC_L_CLOSED && tid != 1)
         (void)conc_lfqueue_closed(c->q);
     if (tid == 0) {
         conc_store_u32(&c->z, 1, CONC_SEQ_CST);
         switch (c->k) {
         case RC_EMPTY: c->look = conc_stack_len(c->s); break;
         case RC_CLOSED:
-        case RC_CLOSED_FULL: c->look = (size_t)conc_stack_closed(c->s); break;
-        case RC_RCLOSED_FULL:
-        case RC_RCLOSED: c->look = (size_t)conc_ring_closed(c->r); break;
-        case RC_LCLOSED: c->look = (size_t)conc_lfqueue_closed(c->q); break;
-        case RC_TASKS: c->look = conc_stack_join(c->s, 0) == CONC_TIMEDOUT; break;
+        case RC_S_CLOSED_FULL: c->look = (size_t)conc_stack_closed(c->s); break;
+        case RC_TASKS:
+        case RC_S_JOIN_WAIT: c->look = conc_stack_join(c->s, 0) == CONC_TIMEDOUT; break;
+        case RC_M_JOIN: c->look = conc_mutexq_join(c->m, 0) == CONC_OK; break;
+        case RC_L_CLOSED: c->look = (size_t)conc_lfqueue_closed(c->q); break;
         /* The ring's answers give no look that only comes before a push
          * (len 0 is also after the pop), so thread 0 reads aq's Tail, which
          * the push's enqueue moves (its linearization point). */
         case RC_RING:
+        case RC_R_ITEM_MANY:
             c->look = conc_load_u64(&c->r->aq.tail, CONC_SEQ_CST) != c->tail0;
             break;
+        /* aq's Head unmoved: before the F&A of the pop that takes it */
+        case RC_R_EMPTY:
+        case RC_R_EMPTY_MANY:
+            c->look = conc_load_u64(&c->r->aq.head, CONC_SEQ_CST) == c->head0;
+            break;
+        case RC_R_CLOSED_PUSH:
+        case RC_R_CLOSED_FULL:
+        case RC_R_CLOSED_POP:
+        case RC_R_CLOSED_MANY: c->look = (size_t)conc_ring_closed(c->r); break;
+        case RC_S_JOIN: c->look = conc_stack_join(c->s, 0) == CONC_OK; break;
+        case RC_S_TASK_SPIN:
+            c->look = conc_stack_join(c->s, 0) == CONC_TIMEDOUT;
+            break;
+        case RC_R_JOIN_MANY: c->look = conc_ring_join(c->r, 0) == CONC_OK; break;
+        default: break;
         }
         return;
     }
+    void *two[2] = {(void *)(uintptr_t)8, (void *)(uintptr_t)12};
+    void *got[2];
+    size_t n = 0;
     switch (c->k) {
     case RC_EMPTY: c->st[tid] = conc_stack_pop(c->s, &it); break;
     case RC_CLOSED:
+    case RC_S_CLOSED_FULL:
         c->st[tid] = tid == 1 ? conc_stack_close(c->s)
                               : conc_stack_push(c->s, (void *)(uintptr_t)16);
         break;
-    case RC_CLOSED_FULL:
-        c->st[tid] = tid == 1 ? conc_stack_close(c->s)
-                              : conc_stack_push(c->s, (void *)(uintptr_t)16);
+    case RC_TASKS: c->st[tid] = conc_stack_task_done(c->s); break;
+    case RC_S_JOIN_WAIT:
+        c->st[tid] = tid == 1 ? conc_stack_task_done(c->s)
+                              : conc_stack_join(c->s, 1000000);
         break;
-    case RC_RCLOSED_FULL:
-    case RC_RCLOSED:
-        c->st[tid] = tid == 1 ? conc_ring_close(c->r)
-                              : conc_ring_push(c->r, (void *)(uintptr_t)16);
+    case RC_M_JOIN:
+        c->st[tid] = tid == 1 ? conc_mutexq_push(c->m, (void *)(uintptr_t)8)
+                              : conc_mutexq_join(c->m, 0);
         break;
-    case RC_LCLOSED:
+    case RC_L_CLOSED:
         c->st[tid] = tid == 1 ? conc_lfqueue_close(c->q)
                               : conc_lfqueue_push(c->q, (void *)(uintptr_t)16);
         break;
-    case RC_TASKS: c->st[tid] = conc_stack_task_done(c->s); break;
     case RC_RING:
         c->st[tid] = tid == 1 ? conc_ring_push(c->r, (void *)(uintptr_t)8)
                               : conc_ring_pop(c->r, &it);
+        break;
+    case RC_R_EMPTY: c->st[tid] = conc_ring_pop(c->r, &it); break;
+    case RC_R_EMPTY_MANY:
+        c->st[tid] = tid == 1 ? conc_ring_pop_many(c->r, got, 2, &n)
+                              : conc_ring_pop(c->r, &it);
+        break;
+    case RC_R_CLOSED_PUSH:
+    case RC_R_CLOSED_FULL:
+        c->st[tid] = tid == 1 ? conc_ring_close(c->r)
+                              : conc_ring_push(c->r, (void *)(uintptr_t)16);
+        break;
+    case RC_R_CLOSED_POP:
+        c->st[tid] = tid == 1 ? conc_ring_close(c->r) : conc_ring_pop(c->r, &it);
+        break;
+    case RC_R_CLOSED_MANY:
+        c->st[tid] = tid == 1 ? conc_ring_close(c->r)
+                              : conc_ring_push_many(c->r, two, 2, &n);
+        break;
+    case RC_R_ITEM_MANY:
+        c->st[tid] = tid == 1 ? conc_ring_push_many(c->r, two, 2, &n)
+                              : conc_ring_pop(c->r, &it);
+        break;
+    case RC_S_JOIN:
+        c->st[tid] = tid == 1 ? conc_stack_push(c->s, (void *)(uintptr_t)8)
+                              : conc_stack_join(c->s, 0);
+        break;
+    case RC_R_JOIN_MANY:
+        c->st[tid] = tid == 1 ? conc_ring_push_many(c->r, two, 2, &n)
+                              : conc_ring_join(c->r, 0);
+        break;
+    case RC_S_TASK_SPIN:
+        if (tid == 1) {
+            c->st[1] = conc_stack_push(c->s, (void *)(uintptr_t)16);
+        } else {
+            /* join first: thread 2 has seen 1's provisional unit, so its
+             * task_done's EINVAL is the count 1's failed push left */
+            c->st[0] = conc_stack_join(c->s, 0);
+            c->st[2] = conc_stack_task_done(c->s);
+        }
         break;
     }
     c->rz[tid] = conc_load_u32(&c->z, CONC_SEQ_CST);
@@ -1512,10 +1620,7 @@ static bool rc_check(void *vctx, FILE *why)
             look = "len 1";
             break;
         case RC_CLOSED: /* 0 saw it open, 1 closed it, 2's push said CLOSED */
-        case RC_RCLOSED:
-        case RC_LCLOSED:
-        case RC_CLOSED_FULL:
-        case RC_RCLOSED_FULL:
+        case RC_S_CLOSED_FULL:
             bad = b == 2 && c->look == 0 && c->st[2] == CONC_CLOSED;
             look = "closed 0";
             break;
@@ -1525,8 +1630,48 @@ static bool rc_check(void *vctx, FILE *why)
             look = "join(0) TIMEDOUT";
             break;
         case RC_RING: /* 0 saw aq's Tail before 1's push, 2 popped the item */
+        case RC_R_ITEM_MANY:
             bad = b == 2 && c->look == 0 && c->st[2] == CONC_OK;
             look = "aq's Tail unmoved";
+            break;
+        case RC_R_EMPTY: /* one item: 0 saw it, d took it, b said EMPTY */
+            bad = c->look == 1 && c->st[d] == CONC_OK && c->st[b] == CONC_EMPTY;
+            look = "aq's Head unmoved";
+            break;
+        case RC_R_EMPTY_MANY: /* 1's pop_many took it, 2's pop said EMPTY */
+            bad = b == 2 && c->look == 1 && c->st[1] == CONC_OK &&
+                  c->st[2] == CONC_EMPTY;
+            look = "aq's Head unmoved";
+            break;
+        case RC_R_CLOSED_PUSH:
+        case RC_R_CLOSED_FULL:
+        case RC_R_CLOSED_POP:
+        case RC_R_CLOSED_MANY: /* 0 saw it open, 1 closed it, 2 said CLOSED */
+            bad = b == 2 && c->look == 0 && c->st[2] == CONC_CLOSED;
+            look = "closed 0";
+            break;
+        case RC_S_JOIN_WAIT: /* one task: 0's join saw it, 1's task_done
+                              * ended it, 2's join was woken (OK) */
+            bad = b == 2 && c->look == 1 && c->st[1] == CONC_OK &&
+                  c->st[2] == CONC_OK;
+            look = "join(0) TIMEDOUT";
+            break;
+        case RC_L_CLOSED: /* 0 saw it open, 1 closed it, 2's push said CLOSED */
+            bad = b == 2 && c->look == 0 && c->st[2] == CONC_CLOSED;
+            look = "closed 0";
+            break;
+        case RC_M_JOIN:
+        case RC_S_JOIN:
+        case RC_R_JOIN_MANY: /* 0's join saw no task, 1 pushed one, 2's join
+                              * saw it (TIMEDOUT) */
+            bad = b == 2 && c->look == 1 && c->st[2] == CONC_TIMEDOUT;
+            look = "join(0) OK";
+            break;
+        case RC_S_TASK_SPIN: /* 0 and 2 saw 1's provisional unit, 1's push
+                              * failed, 2's task_done said EINVAL */
+            bad = b == 2 && c->look == 1 && c->st[1] == CONC_FULL &&
+                  c->st[0] == CONC_TIMEDOUT && c->st[2] == CONC_EINVAL;
+            look = "join(0) TIMEDOUT";
             break;
         }
         if (bad && c->rz[b] == 0) {
@@ -1550,18 +1695,38 @@ RC_SCEN(rc_empty, "stack/rc11-empty", RC_EMPTY,
         "z=1 then len || pop || pop EMPTY then z: one order");
 RC_SCEN(rc_closed, "stack/rc11-closed", RC_CLOSED,
         "z=1 then closed || close || push CLOSED then z: one order");
-RC_SCEN(rc_rclosed, "ring/rc11-closed", RC_RCLOSED,
-        "z=1 then closed || close || push CLOSED then z: one order");
-RC_SCEN(rc_closed_full, "stack/rc11-closed-full", RC_CLOSED_FULL,
-        "z=1 then closed || close || push (full) CLOSED then z: one order");
-RC_SCEN(rc_rclosed_full, "ring/rc11-closed-full", RC_RCLOSED_FULL,
-        "z=1 then closed || close || push (full) CLOSED then z: one order");
-RC_SCEN(rc_lclosed, "lfqueue/rc11-closed", RC_LCLOSED,
-        "z=1 then closed || close || push CLOSED then z: one order");
 RC_SCEN(rc_tasks, "stack/rc11-task-done", RC_TASKS,
         "z=1 then join(0) || task_done || task_done EINVAL then z: one order");
 RC_SCEN(rc_ring, "ring/rc11-item", RC_RING,
         "z=1 then aq's Tail || push || pop the item then z: one order");
+RC_SCEN(rc_r_empty, "ring/rc11-empty", RC_R_EMPTY,
+        "z=1 then aq's Head || pop || pop EMPTY then z: one order");
+RC_SCEN(rc_r_empty_many, "ring/rc11-empty-many", RC_R_EMPTY_MANY,
+        "z=1 then aq's Head || pop_many || pop EMPTY then z: one order");
+RC_SCEN(rc_r_closed_push, "ring/rc11-closed", RC_R_CLOSED_PUSH,
+        "z=1 then closed || close || push CLOSED then z: one order");
+RC_SCEN(rc_r_closed_full, "ring/rc11-closed-full", RC_R_CLOSED_FULL,
+        "full ring: z=1 then closed || close || push CLOSED then z: one order");
+RC_SCEN(rc_r_closed_pop, "ring/rc11-closed-pop", RC_R_CLOSED_POP,
+        "z=1 then closed || close || pop CLOSED then z: one order");
+RC_SCEN(rc_r_closed_many, "ring/rc11-closed-many", RC_R_CLOSED_MANY,
+        "z=1 then closed || close || push_many CLOSED then z: one order");
+RC_SCEN(rc_r_item_many, "ring/rc11-item-many", RC_R_ITEM_MANY,
+        "z=1 then aq's Tail || push_many || pop the item then z: one order");
+RC_SCEN(rc_s_closed_full, "stack/rc11-closed-full", RC_S_CLOSED_FULL,
+        "full stack: z=1 then closed || close || push CLOSED then z: one order");
+RC_SCEN(rc_s_task_spin, "stack/rc11-task-done-spin", RC_S_TASK_SPIN,
+        "z=1 then join(0) || failed push || join(0), task_done EINVAL then z: one order");
+RC_SCEN(rc_s_join, "stack/rc11-join", RC_S_JOIN,
+        "z=1 then join(0) || push || join(0) TIMEDOUT then z: one order");
+RC_SCEN(rc_s_join_wait, "stack/rc11-join-wait", RC_S_JOIN_WAIT,
+        "z=1 then join(0) TIMEDOUT || task_done || join(1 ms) OK then z: one order");
+RC_SCEN(rc_m_join, "mutexq/rc11-join", RC_M_JOIN,
+        "z=1 then join(0) OK || push || join(0) TIMEDOUT then z: one order");
+RC_SCEN(rc_l_closed, "lfqueue/rc11-closed", RC_L_CLOSED,
+        "z=1 then closed || close || push CLOSED then z: one order");
+RC_SCEN(rc_r_join_many, "ring/rc11-join-many", RC_R_JOIN_MANY,
+        "z=1 then join(0) || push_many || join(0) TIMEDOUT then z: one order");
 
 /* Every custom scenario, run in tier 0 after the table's, with the
  * preemption bound and the DFS cap per bound it asks for at least (0: the
@@ -1605,6 +1770,16 @@ const sc_custom_run sc_custom[] = {
      * most 5300 executions each */
     {&rc_empty, 2, 20000, NULL}, {&rc_closed, 2, 20000, NULL},
     {&rc_tasks, 2, 20000, NULL}, {&rc_ring, 2, 20000, NULL},
-    {&rc_rclosed, 2, 20000, NULL}, {&rc_closed_full, 2, 20000, NULL},
-    {&rc_rclosed_full, 2, 20000, NULL}, {&rc_lclosed, 1, 3000, NULL}};
+    /* a second review of the `stronger` triage (answers from a load or an
+     * RMW of another order) */
+    {&rc_r_empty, 2, 20000, NULL}, {&rc_r_empty_many, 2, 20000, NULL},
+    {&rc_r_closed_push, 2, 20000, NULL}, {&rc_r_closed_full, 2, 20000, NULL},
+    {&rc_r_closed_pop, 2, 20000, NULL}, {&rc_r_closed_many, 2, 20000, NULL},
+    {&rc_r_item_many, 2, 20000, NULL},
+    {&rc_s_join, 2, 20000, NULL}, {&rc_s_closed_full, 2, 20000, NULL},
+    {&rc_s_task_spin, 2, 20000, NULL}, {&rc_r_join_many, 2, 20000, NULL},
+    {&rc_s_join_wait, 2, 20000, NULL}, {&rc_m_join, 2, 20000, NULL},
+    /* the lfqueue's space is larger (hazard pointers, segments): bound 1,
+     * truncated at 3000 executions per bound */
+    {&rc_l_closed, 1, 3000, NULL}};
 const size_t sc_ncustom = sizeof sc_custom / sizeof sc_custom[0];
