@@ -1378,7 +1378,11 @@ LQ_SCEN(aw_empty_many, "lfqueue/aw-wait-empty-many",
  * push_many, and join's count against a push's provisional unit (stack and
  * ring batches).  The ring's looks read aq's words, not conc_ring_len:
  * len is approximate (ring.h), and a failed pop's F&A and catch-up make
- * it read 1 after the item was taken. */
+ * it read 1 after the item was taken.  Then RC_S_JOIN_WAIT (a timed join
+ * that answers OK from its reload of the count after the futex wait,
+ * wait.c:704), RC_M_JOIN (the mutexq's count, waitset.h:205) and
+ * RC_L_CLOSED (the lfqueue's close: closed()'s load of the last
+ * segment's next, close's seal CAS, the CLOSED path's seal CAS). */
 typedef enum {
     RC_EMPTY, RC_CLOSED, RC_TASKS, RC_RING,
     RC_R_EMPTY,       /* ring: z=1, aq's Head || pop || pop EMPTY */
@@ -1766,8 +1770,8 @@ const sc_custom_run sc_custom[] = {
     {&lq_wk_seal, 0, 0, "a@lfqueue.c:337b@lfqueue.c:714c"},
     /* issue 12 awaiting-weak (waitset SB) */
     {&aw_seg_end, 0, 0, NULL}, {&aw_empty, 0, 0, NULL}, {&aw_empty_many, 0, 0, NULL},
-    /* issue 12: answers from a failed CAS (the rc11 scenarios): bound 2 exhausted, at
-     * most 5300 executions each */
+    /* issue 12: answers against the caller's seq_cst atomics (the rc11
+     * scenarios): bound 2 exhausted, at most 6000 weak executions each */
     {&rc_empty, 2, 20000, NULL}, {&rc_closed, 2, 20000, NULL},
     {&rc_tasks, 2, 20000, NULL}, {&rc_ring, 2, 20000, NULL},
     /* a second review of the `stronger` triage (answers from a load or an
