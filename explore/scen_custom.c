@@ -1623,8 +1623,13 @@ static bool rc_check(void *vctx, FILE *why)
             bad = c->look == 1 && c->st[d] == CONC_OK && c->st[b] == CONC_EMPTY;
             look = "len 1";
             break;
-        case RC_CLOSED: /* 0 saw it open, 1 closed it, 2's push said CLOSED */
+        case RC_CLOSED: /* 0 saw it open, 1 closed it, 2 said CLOSED */
         case RC_S_CLOSED_FULL:
+        case RC_R_CLOSED_PUSH:
+        case RC_R_CLOSED_FULL:
+        case RC_R_CLOSED_POP:
+        case RC_R_CLOSED_MANY:
+        case RC_L_CLOSED:
             bad = b == 2 && c->look == 0 && c->st[2] == CONC_CLOSED;
             look = "closed 0";
             break;
@@ -1647,22 +1652,11 @@ static bool rc_check(void *vctx, FILE *why)
                   c->st[2] == CONC_EMPTY;
             look = "aq's Head unmoved";
             break;
-        case RC_R_CLOSED_PUSH:
-        case RC_R_CLOSED_FULL:
-        case RC_R_CLOSED_POP:
-        case RC_R_CLOSED_MANY: /* 0 saw it open, 1 closed it, 2 said CLOSED */
-            bad = b == 2 && c->look == 0 && c->st[2] == CONC_CLOSED;
-            look = "closed 0";
-            break;
         case RC_S_JOIN_WAIT: /* one task: 0's join saw it, 1's task_done
                               * ended it, 2's join was woken (OK) */
             bad = b == 2 && c->look == 1 && c->st[1] == CONC_OK &&
                   c->st[2] == CONC_OK;
             look = "join(0) TIMEDOUT";
-            break;
-        case RC_L_CLOSED: /* 0 saw it open, 1 closed it, 2's push said CLOSED */
-            bad = b == 2 && c->look == 0 && c->st[2] == CONC_CLOSED;
-            look = "closed 0";
             break;
         case RC_M_JOIN:
         case RC_S_JOIN:
