@@ -39,7 +39,8 @@
  *   --max-execs N        DFS cap per scenario and bound, in executions run
  *                        (checked, or cut as redundant by the sleep sets)
  *                        (default 2000; 0: none; a scenario may raise it)
- *   --seconds S          time cap per scenario and mode (default 0: none)
+ *   --seconds S          time cap per scenario and mode (default 0: none):
+ *                        the DFS's bounds 0..K together, not each bound
  *   --depth D            PCT depth (default 4)
  *   --seed S             PCT seed (default 1)
  *   --prefix P           the DFS searches only below the schedule prefix
@@ -441,11 +442,21 @@ int main(int argc, char **argv)
              * bound 0, 1, ... up to the bound, each its own search with the
              * cap, so that a bug needing few preemptions is met before the
              * cap of a deeper search runs out.  The row shows the sum and
-             * the last search's space. */
+             * the last search's space.  --seconds caps the whole ladder,
+             * not each rung: each bound gets what the lower ones left, and
+             * the ladder stops when nothing is left (the row then says how
+             * far it got, "trunc/bK"). */
             ex_result r = {0};
             int exh = -1;
             for (int b = top < 0 ? top : 0; ; b++) {
                 cd.bound = b;
+                if (c.max_seconds > 0) {
+                    cd.max_seconds = c.max_seconds - r.seconds;
+                    if (cd.max_seconds <= 0) {
+                        r.exhausted = false; /* bounds left unsearched */
+                        break;
+                    }
+                }
                 ex_result rb = ex_explore(s, &cd);
                 if (rb.exhausted && rb.verdict == EX_PASS)
                     exh = b;
