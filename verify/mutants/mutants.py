@@ -1062,11 +1062,16 @@ class Runner:
             if bad:
                 what = bad[0]
             else:
+                # a test's "# mode: ThreadSanitizer ..." header is not a
+                # reason (it once stood for an unexplained exit status)
                 what = next((l.strip() for l in out.splitlines()
-                             if re.search(r"FAIL|DEADLOCK|LIVELOCK|"
-                                          r"NONDETERMINISM|stall|error|"
-                                          r"ThreadSanitizer|runtime error",
-                                          l)), "rc %d" % rc)
+                             if not l.startswith("# mode:") and
+                             re.search(r"FAIL|DEADLOCK|LIVELOCK|"
+                                       r"NONDETERMINISM|stall|error|"
+                                       r"ThreadSanitizer|runtime error",
+                                       l)), None)
+                what = "rc %d" % rc if what is None else \
+                    "rc %d: %s" % (rc, what) if rc else what
             if isinstance(piece, list):
                 return what, secs, False
             return "%s: %s" % (piece, what), secs, False
