@@ -1070,8 +1070,8 @@ class Runner:
                                        r"NONDETERMINISM|stall|error|"
                                        r"ThreadSanitizer|runtime error",
                                        l)), None)
-                what = "rc %d" % rc if what is None else \
-                    "rc %d: %s" % (rc, what) if rc else what
+                # (no TAP failure: rc is non-zero here)
+                what = "rc %d: %s" % (rc, what) if what else "rc %d" % rc
             if isinstance(piece, list):
                 return what, secs, False
             return "%s: %s" % (piece, what), secs, False
